@@ -1,0 +1,16 @@
+"""dbdesign: a database-architecture design workbook.
+
+Read a schema from DDL or a migrations folder into one model, lint it, render it for four
+engines, replay and introspect it on real databases, and document it for a design review.
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .errors import DbDesignError, EngineError, InputError
+from .model import Schema
+from .parse import parse_sql
+from .source import load_source
+
+__all__ = ["__version__", "DbDesignError", "EngineError", "InputError", "Schema", "parse_sql",
+           "load_source"]

@@ -1,0 +1,133 @@
+"""The `dbdesign` command: a thin click layer over the library.
+
+Exit codes: 0 ok, 1 findings at error severity (or a failed gate), 2 bad input. Bad input is one
+line on stderr (``file:line:col: message``), never a traceback.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import sys
+
+import click
+
+from . import __version__
+from .errors import DbDesignError, EngineError, EngineUnavailable, InputError
+
+FORMATS_TEXT_JSON = click.Choice(["text", "json"])
+DIALECTS = click.Choice(["postgres", "mysql", "sqlite", "duckdb"])
+
+
+def handle_errors(fn):
+    """Turn our errors into one line and an exit code; let click's own usage errors through."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (InputError, EngineUnavailable) as err:
+            click.echo(f"dbdesign: {err}", err=True)
+            sys.exit(2)
+        except EngineError as err:
+            click.echo(f"dbdesign: {str(err).splitlines()[0]}", err=True)
+            sys.exit(2)
+        except DbDesignError as err:
+            click.echo(f"dbdesign: {err}", err=True)
+            sys.exit(2)
+    return wrapper
+
+
+def emit_json(data) -> None:
+    click.echo(json.dumps(data, indent=2, default=str))
+
+
+def load(source: str | None):
+    """(schema, config) for SOURCE, or the configured source (default: ./migrations)."""
+    from .config import load_config
+    from .source import load_source
+    config = load_config()
+    schema = load_source(source or config.source)
+    for diag in schema.diagnostics:
+        click.echo(str(diag), err=True)
+    return schema, config
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dbdesign")
+def main() -> None:
+    """Design, lint, document and replay a relational schema (DDL file or migrations folder)."""
+
+
+@main.command()
+@click.argument("source", required=False)
+@click.option("--format", "fmt", type=FORMATS_TEXT_JSON, default="text", show_default=True)
+@handle_errors
+def lint(source: str | None, fmt: str) -> None:
+    """Design lint of SOURCE (a .sql file or migrations folder). Exit 1 on error findings."""
+    from .lint import lint as run_lint
+    schema, config = load(source)
+    result = run_lint(schema, config)
+    if fmt == "json":
+        emit_json(result.to_dict())
+    else:
+        click.echo(result.format_text())
+    sys.exit(1 if result.has_errors else 0)
+
+
+@main.command()
+@click.argument("source", required=False)
+@click.option("--dialect", type=DIALECTS, required=True, help="Target engine's dialect.")
+@handle_errors
+def ddl(source: str | None, dialect: str) -> None:
+    """DDL for one engine on stdout; one portability note per line on stderr."""
+    from .ddl import render
+    schema, _ = load(source)
+    rendered = render(schema, dialect)
+    click.echo(rendered.sql)
+    for note in rendered.notes:
+        click.echo(str(note), err=True)
+
+
+@main.command()
+@click.argument("source", required=False)
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@handle_errors
+def catalog(source: str | None, fmt: str) -> None:
+    """The constraint catalogue and index list of SOURCE."""
+    from .catalog import build_catalog
+    schema, _ = load(source)
+    cat = build_catalog(schema)
+    if fmt == "json":
+        emit_json(cat.to_dict())
+    else:
+        click.echo(cat.to_markdown())
+
+
+@main.command()
+@click.option("--db", "url", required=True, help="sqlite:///f.db, duckdb:///f.duckdb, postgresql://..., mysql://...")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "md"]), default="text", show_default=True)
+@click.option("--lint/--no-lint", "with_lint", default=True, show_default=True)
+@handle_errors
+def inspect(url: str, fmt: str, with_lint: bool) -> None:
+    """Introspect a live database into the model, then lint it (or print its catalogue)."""
+    from .catalog import build_catalog
+    from .config import load_config
+    from .engines import connect
+    from .lint import lint as run_lint
+    with connect(url) as engine:
+        schema = engine.introspect()
+    config = load_config()
+    if with_lint:
+        result = run_lint(schema, config)
+        if fmt == "json":
+            emit_json(result.to_dict())
+        elif fmt == "md":
+            click.echo(build_catalog(schema).to_markdown())
+        else:
+            click.echo(result.format_text())
+        sys.exit(1 if result.has_errors else 0)
+    cat = build_catalog(schema)
+    emit_json(cat.to_dict()) if fmt == "json" else click.echo(cat.to_markdown())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

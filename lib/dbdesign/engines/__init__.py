@@ -1,0 +1,62 @@
+"""Engines behind one interface: `connect(url)`, `ENGINES[name]`, `capability_table()`."""
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit
+
+from ..errors import InputError
+from .base import Capabilities, Engine
+from .duckdb import DuckDBEngine
+from .mysql import MySQLEngine
+from .postgres import PostgresEngine
+from .sqlite import SQLiteEngine
+
+ENGINES: dict[str, type[Engine]] = {
+    "sqlite": SQLiteEngine,
+    "duckdb": DuckDBEngine,
+    "postgres": PostgresEngine,
+    "mysql": MySQLEngine,
+}
+EMBEDDED = ("sqlite", "duckdb")
+SERVERS = ("postgres", "mysql")
+
+
+def engine_class(name: str) -> type[Engine]:
+    try:
+        return ENGINES[name]
+    except KeyError:
+        raise InputError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}") from None
+
+
+def connect(url: str) -> Engine:
+    """Open an engine from a URL: sqlite:///f.db, duckdb:///f.duckdb, postgresql://..., mysql://..."""
+    scheme = urlsplit(url).scheme.split("+")[0].lower()
+    for cls in ENGINES.values():
+        if scheme in cls.url_schemes:
+            return cls(url)
+    raise InputError(f"unknown database URL scheme {scheme!r}; use sqlite:///file.db, "
+                     "duckdb:///file.duckdb, postgresql://user@host/db or mysql://user@host/db", url)
+
+
+def server_url(name: str) -> str:
+    """The server URL for throw-away databases: $DBDESIGN_POSTGRES_URL / $DBDESIGN_MYSQL_URL,
+    else this machine's defaults."""
+    from .mysql import DEFAULT_URL as MYSQL_URL
+    from .postgres import DEFAULT_URL as PG_URL
+    defaults = {"postgres": PG_URL, "mysql": MYSQL_URL}
+    return os.environ.get(f"DBDESIGN_{name.upper()}_URL", defaults.get(name, ""))
+
+
+def throwaway(name: str):
+    """Context manager: a fresh empty database of engine `name`, removed afterwards."""
+    cls = engine_class(name)
+    return cls.throwaway(server_url(name) if name in SERVERS else None)
+
+
+def capability_table() -> list[dict]:
+    """One row per engine and capability, for notebooks and the portability report."""
+    return [{"engine": name, **cls.capabilities.as_dict()} for name, cls in ENGINES.items()]
+
+
+__all__ = ["Capabilities", "Engine", "ENGINES", "EMBEDDED", "SERVERS", "engine_class", "connect",
+           "server_url", "throwaway", "capability_table"]

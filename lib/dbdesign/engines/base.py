@@ -1,0 +1,131 @@
+"""The one small interface every engine implements, and its capability flags.
+
+Each engine module (`sqlite`, `duckdb`, `postgres`, `mysql`) subclasses `Engine`; code that
+needs an engine difference asks a capability flag instead of comparing names (sqlglot's style).
+"""
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, fields
+from typing import Any, Iterator, Sequence
+
+from ..errors import EngineError
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    transactional_ddl: bool = True
+    partial_index: bool = True
+    expression_index: bool = True
+    desc_index: bool = True
+    fk_actions: bool = True  # ON DELETE CASCADE / SET NULL
+    alter_add_foreign_key: bool = True
+    enum_type: bool = False  # CREATE TYPE ... AS ENUM
+    inline_enum: bool = False  # column type ENUM('a', 'b')
+    timestamptz: bool = True
+    uuid_type: bool = True
+    varchar_length_enforced: bool = True
+    check_enforced: bool = True
+    fk_enforced_by_default: bool = True
+    identity: bool = True
+    fk_auto_index: bool = False  # engine creates an index on FK columns by itself
+    include_columns: bool = False  # CREATE INDEX ... INCLUDE (...)
+    full_text: str = "none"  # what full-text search exists here
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+class Engine:
+    """A connection to one database, opened from a URL."""
+
+    name: str = "?"
+    dialect: str = "?"  # sqlglot dialect name
+    capabilities: Capabilities = Capabilities()
+    url_schemes: tuple[str, ...] = ()
+
+    def __init__(self, url: str):
+        self.url = url
+        self._conn = None
+
+    # -- connection ------------------------------------------------------------------------
+    @property
+    def conn(self):
+        if self._conn is None:
+            self._conn = self._connect()
+        return self._conn
+
+    def _connect(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- running SQL -----------------------------------------------------------------------
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        cur = self.conn.cursor()
+        try:
+            cur.execute(sql, params) if params else cur.execute(sql)
+            return list(cur.fetchall()) if cur.description else []
+        except Exception as err:  # driver errors differ per engine; normalise them
+            raise EngineError(f"{self.name}: {_first_line(err)}") from err
+        finally:
+            with contextlib.suppress(Exception):
+                cur.close()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.query(sql, params)
+
+    def run_script(self, statements: Sequence[str], transaction: bool = True) -> None:
+        """Run statements in order. With `transaction` (and transactional DDL) all or nothing.
+        A failure raises EngineError naming the statement number and the engine's message."""
+        use_tx = transaction and self.capabilities.transactional_ddl
+        if use_tx:
+            self.begin()
+        for i, sql in enumerate(statements, 1):
+            try:
+                self.execute(sql)
+            except EngineError as err:
+                if use_tx:
+                    self.rollback()
+                raise EngineError(f"statement {i} failed: {err}\n  {sql.strip()[:200]}") from err
+        if use_tx:
+            self.commit()
+
+    def begin(self) -> None:
+        self.execute("BEGIN")
+
+    def commit(self) -> None:
+        self.execute("COMMIT")
+
+    def rollback(self) -> None:
+        with contextlib.suppress(Exception):
+            self.execute("ROLLBACK")
+
+    def version(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def table_names(self) -> list[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- throw-away databases --------------------------------------------------------------
+    @classmethod
+    @contextlib.contextmanager
+    def throwaway(cls, server_url: str | None = None) -> Iterator["Engine"]:  # pragma: no cover
+        """A fresh, empty database of this engine, dropped (or deleted) afterwards."""
+        raise NotImplementedError
+        yield
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip() or type(err).__name__
+    return text.splitlines()[0]

@@ -1,0 +1,226 @@
+"""The one model of a schema that every other module reads.
+
+Parsed from DDL or migrations (`parse`, `source`), introspected from a live database
+(`engines`), rendered per dialect (`ddl`), linted (`lint`), diffed (`diff`). Types, defaults,
+CHECK and index expressions are kept as PostgreSQL-dialect SQL text: the authoring dialect,
+re-parsed by sqlglot wherever a module needs the AST.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class SourceRef:
+    """Where an object was declared (or last changed): file path as given, 1-based line."""
+    file: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        if self.file is None:
+            return "<unknown>"
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+@dataclass
+class Column:
+    name: str
+    type: str  # PostgreSQL-dialect type text: "UUID", "VARCHAR(255)", "TIMESTAMPTZ", an enum name
+    nullable: bool = True
+    default: str | None = None  # SQL expression text, e.g. "gen_random_uuid()", "'draft'"
+    identity: str | None = None  # "always" | "by default" (GENERATED ... AS IDENTITY)
+    generated: str | None = None  # expression of GENERATED ALWAYS AS (...) STORED
+    comment: str | None = None
+    source: SourceRef = field(default_factory=SourceRef)
+
+
+@dataclass
+class PrimaryKey:
+    columns: list[str]
+    name: str | None = None
+    source: SourceRef = field(default_factory=SourceRef)
+
+
+@dataclass
+class ForeignKey:
+    columns: list[str]
+    ref_table: str  # qualified name as in Schema.tables
+    ref_columns: list[str]
+    on_delete: str | None = None  # None = not specified (engine default NO ACTION)
+    on_update: str | None = None  # "CASCADE", "RESTRICT", "SET NULL", "SET DEFAULT", "NO ACTION"
+    name: str | None = None
+    source: SourceRef = field(default_factory=SourceRef)
+
+
+@dataclass
+class UniqueConstraint:
+    columns: list[str]
+    name: str | None = None
+    source: SourceRef = field(default_factory=SourceRef)
+
+
+@dataclass
+class CheckConstraint:
+    expression: str  # PostgreSQL-dialect SQL text, without the CHECK keyword
+    name: str | None = None
+    columns: list[str] = field(default_factory=list)  # columns the expression mentions
+    source: SourceRef = field(default_factory=SourceRef)
+
+
+@dataclass
+class IndexColumn:
+    """One key part: a plain column (`column`) or an expression (`expression`)."""
+    column: str | None = None
+    expression: str | None = None
+    desc: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.column if self.column is not None else f"({self.expression})"
+
+
+@dataclass
+class Index:
+    name: str
+    table: str
+    columns: list[IndexColumn]
+    unique: bool = False
+    where: str | None = None  # partial index predicate, SQL text
+    method: str | None = None  # "btree", "gin", "gist", "hash", ...
+    include: list[str] = field(default_factory=list)
+    comment: str | None = None
+    source: SourceRef = field(default_factory=SourceRef)
+
+    @property
+    def column_names(self) -> list[str | None]:
+        """Plain column names in key order; None where a key part is an expression."""
+        return [c.column for c in self.columns]
+
+
+@dataclass
+class EnumType:
+    name: str
+    values: list[str]
+    source: SourceRef = field(default_factory=SourceRef)
+
+
+@dataclass
+class OtherObject:
+    """A statement we understand but do not model in detail: view, function, trigger,
+    extension, sequence. Kept verbatim so that nothing is silently dropped."""
+    kind: str  # "view", "function", "trigger", "extension", "sequence", ...
+    name: str
+    sql: str
+    source: SourceRef = field(default_factory=SourceRef)
+
+
+@dataclass
+class Table:
+    name: str
+    schema: str | None = None  # None = the default schema ("public")
+    columns: dict[str, Column] = field(default_factory=dict)
+    primary_key: PrimaryKey | None = None
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
+    uniques: list[UniqueConstraint] = field(default_factory=list)
+    checks: list[CheckConstraint] = field(default_factory=list)
+    indexes: list[Index] = field(default_factory=list)
+    comment: str | None = None
+    source: SourceRef = field(default_factory=SourceRef)
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.schema}.{self.name}" if self.schema else self.name
+
+    def column(self, name: str) -> Column | None:
+        return self.columns.get(name)
+
+    def unique_column_sets(self) -> list[list[str]]:
+        """Column lists that are guaranteed unique: PK, UNIQUE constraints, full (non-partial)
+        unique indexes on plain columns."""
+        sets = []
+        if self.primary_key:
+            sets.append(list(self.primary_key.columns))
+        sets.extend(list(u.columns) for u in self.uniques)
+        for ix in self.indexes:
+            if ix.unique and ix.where is None and all(c.column for c in ix.columns):
+                sets.append([c.column for c in ix.columns])
+        return sets
+
+
+@dataclass
+class Diagnostic:
+    """A warning about the input itself (not a design finding): e.g. a statement we skip."""
+    message: str
+    file: str | None = None
+    line: int | None = None
+    severity: str = "warning"
+
+    def __str__(self) -> str:
+        loc = SourceRef(self.file, self.line)
+        return f"{loc}: {self.severity}: {self.message}"
+
+
+@dataclass
+class Schema:
+    tables: dict[str, Table] = field(default_factory=dict)
+    enums: dict[str, EnumType] = field(default_factory=dict)
+    others: list[OtherObject] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # files read, in order
+
+    # -- lookups ---------------------------------------------------------------------------
+    def table(self, name: str) -> Table | None:
+        """Find a table by qualified or plain name (`public.` prefix ignored)."""
+        if name in self.tables:
+            return self.tables[name]
+        if name.startswith("public."):
+            return self.tables.get(name[len("public."):])
+        return None
+
+    def indexes(self) -> list[Index]:
+        return [ix for t in self.tables.values() for ix in t.indexes]
+
+    def find_index(self, name: str) -> Index | None:
+        for ix in self.indexes():
+            if ix.name == name:
+                return ix
+        return None
+
+    def referencing(self, table: str) -> list[tuple[Table, ForeignKey]]:
+        """Foreign keys in other tables (and self-references) that point at `table`."""
+        return [(t, fk) for t in self.tables.values() for fk in t.foreign_keys
+                if fk.ref_table == table]
+
+    # -- serialisation ---------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Schema":
+        def ref(d: dict | None) -> SourceRef:
+            return SourceRef(**d) if d else SourceRef()
+
+        schema = cls(sources=list(data.get("sources", [])))
+        for name, e in data.get("enums", {}).items():
+            schema.enums[name] = EnumType(e["name"], list(e["values"]), ref(e.get("source")))
+        for o in data.get("others", []):
+            schema.others.append(OtherObject(o["kind"], o["name"], o["sql"], ref(o.get("source"))))
+        for d in data.get("diagnostics", []):
+            schema.diagnostics.append(Diagnostic(**d))
+        for qn, t in data.get("tables", {}).items():
+            table = Table(name=t["name"], schema=t.get("schema"), comment=t.get("comment"),
+                          source=ref(t.get("source")))
+            for cname, c in t["columns"].items():
+                table.columns[cname] = Column(**{**c, "source": ref(c.get("source"))})
+            if t.get("primary_key"):
+                pk = t["primary_key"]
+                table.primary_key = PrimaryKey(list(pk["columns"]), pk.get("name"), ref(pk.get("source")))
+            table.foreign_keys = [ForeignKey(**{**f, "source": ref(f.get("source"))}) for f in t["foreign_keys"]]
+            table.uniques = [UniqueConstraint(**{**u, "source": ref(u.get("source"))}) for u in t["uniques"]]
+            table.checks = [CheckConstraint(**{**c, "source": ref(c.get("source"))}) for c in t["checks"]]
+            table.indexes = [Index(**{**i, "columns": [IndexColumn(**k) for k in i["columns"]],
+                                      "source": ref(i.get("source"))}) for i in t["indexes"]]
+            schema.tables[qn] = table
+        return schema

@@ -1,0 +1,58 @@
+"""Shared fixtures: the example schema, and throw-away databases on all four engines.
+
+Server-backed engines (PostgreSQL, MariaDB) skip with a reason when the server is unreachable,
+except under CI=true, where an unreachable server is a failure."""
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import pytest
+
+from dbdesign import engines
+from dbdesign.errors import DbDesignError
+from dbdesign.source import load_source
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_MIGRATIONS = REPO / "migrations"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+ALL_ENGINES = ("sqlite", "duckdb", "postgres", "mysql")
+
+
+@functools.lru_cache(maxsize=None)
+def _server_problem(name: str) -> str | None:
+    try:
+        with engines.connect(engines.server_url(name)) as eng:
+            eng.query("SELECT 1")
+    except DbDesignError as err:
+        return str(err)
+    return None
+
+
+def require_engine(name: str) -> None:
+    """Skip (or fail under CI) when `name` is a server engine that cannot be reached."""
+    if name not in engines.SERVERS:
+        return
+    problem = _server_problem(name)
+    if problem:
+        if IN_CI:
+            pytest.fail(f"{name} server unreachable under CI=true: {problem}")
+        pytest.skip(f"{name} server unreachable: {problem}")
+
+
+@pytest.fixture(params=ALL_ENGINES)
+def engine_name(request) -> str:
+    require_engine(request.param)
+    return request.param
+
+
+@pytest.fixture
+def throwaway_engine(engine_name):
+    with engines.throwaway(engine_name) as eng:
+        yield eng
+
+
+@pytest.fixture(scope="session")
+def example_schema():
+    return load_source(str(EXAMPLE_MIGRATIONS))

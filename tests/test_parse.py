@@ -1,0 +1,175 @@
+"""parse: PostgreSQL DDL -> model, with file:line on every object and on every error."""
+from __future__ import annotations
+
+import pytest
+
+from dbdesign.errors import InputError
+from dbdesign.parse import parse_sql, split_statements
+
+
+def test_statements_keep_their_lines():
+    stmts = split_statements("SELECT 1;\n\n-- note\nCREATE TABLE t (a INT);\nSELECT 'a;b';")
+    assert [s.line for s in stmts] == [1, 4, 5]
+    assert stmts[2].sql == "SELECT 'a;b'"
+
+
+def test_dollar_quoted_bodies_are_one_statement():
+    text = "CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN x := 1; RETURN NEW; END $$ LANGUAGE plpgsql;\nCREATE TABLE t (a INT);"
+    schema = parse_sql(text, "f.sql")
+    assert [o.kind for o in schema.others] == ["function"]
+    assert "t" in schema.tables
+    assert schema.diagnostics == []
+
+
+def test_table_columns_and_constraints():
+    schema = parse_sql("""
+CREATE TYPE mood AS ENUM ('happy', 'sad');
+CREATE TABLE app.users (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  email VARCHAR(255) NOT NULL UNIQUE,
+  mood mood DEFAULT 'happy',
+  score NUMERIC(5,2) CONSTRAINT ck_score CHECK (score >= 0),
+  parent_id BIGINT REFERENCES app.users (id) ON DELETE SET NULL ON UPDATE CASCADE,
+  lower_email TEXT GENERATED ALWAYS AS (lower(email)) STORED,
+  "Quoted Name" TEXT
+);""", "s.sql")
+    t = schema.tables["app.users"]
+    assert t.schema == "app" and t.name == "users"
+    assert list(t.columns) == ["id", "email", "mood", "score", "parent_id", "lower_email", "Quoted Name"]
+    assert t.columns["id"].identity == "always" and not t.columns["id"].nullable
+    assert t.columns["email"].type == "VARCHAR(255)" and not t.columns["email"].nullable
+    assert t.columns["mood"].default == "'happy'"
+    assert t.columns["lower_email"].generated == "LOWER(email)"
+    assert t.primary_key.columns == ["id"]
+    assert [u.columns for u in t.uniques] == [["email"]]
+    assert t.checks[0].name == "ck_score" and t.checks[0].expression == "score >= 0"
+    fk = t.foreign_keys[0]
+    assert (fk.columns, fk.ref_table, fk.ref_columns, fk.on_delete, fk.on_update) == (
+        ["parent_id"], "app.users", ["id"], "SET NULL", "CASCADE")
+    assert schema.enums["mood"].values == ["happy", "sad"]
+    assert t.columns["email"].source.line == 5 and t.source.line == 3
+
+
+def test_table_level_and_composite_constraints():
+    schema = parse_sql("""
+CREATE TABLE a (x INT, y INT, PRIMARY KEY (x, y));
+CREATE TABLE b (
+  x INT, y INT, z INT,
+  CONSTRAINT fk_b_a FOREIGN KEY (x, y) REFERENCES a (x, y) ON DELETE CASCADE,
+  CONSTRAINT uq_b UNIQUE (y, z),
+  CHECK (z > 0)
+);
+ALTER TABLE b ADD CONSTRAINT fk_b_z FOREIGN KEY (z, x) REFERENCES a (x, y);
+""")
+    b = schema.tables["b"]
+    assert schema.tables["a"].primary_key.columns == ["x", "y"]
+    assert [(f.name, f.columns, f.on_delete) for f in b.foreign_keys] == [
+        ("fk_b_a", ["x", "y"], "CASCADE"), ("fk_b_z", ["z", "x"], None)]
+    assert b.foreign_keys[1].source.line == 9
+    assert b.uniques[0].name == "uq_b"
+    assert b.checks[0].columns == ["z"]
+
+
+def test_indexes_unique_partial_expression_desc_include():
+    schema = parse_sql("""
+CREATE TABLE users (id INT PRIMARY KEY, email TEXT, deleted_at TIMESTAMPTZ, created_at TIMESTAMPTZ, name TEXT);
+CREATE UNIQUE INDEX idx_users_email ON users (lower(email)) WHERE deleted_at IS NULL;
+CREATE INDEX idx_users_created_at ON users (created_at DESC) INCLUDE (name);
+CREATE INDEX idx_users_name ON users USING gin (to_tsvector('english', name));
+""")
+    ix = {i.name: i for i in schema.tables["users"].indexes}
+    e = ix["idx_users_email"]
+    assert e.unique and e.where == "deleted_at IS NULL"
+    assert e.columns[0].column is None and e.columns[0].expression == "LOWER(email)"
+    c = ix["idx_users_created_at"]
+    assert c.columns[0].column == "created_at" and c.columns[0].desc and c.include == ["name"]
+    assert ix["idx_users_name"].method == "gin"
+
+
+def test_alter_table_changes():
+    schema = parse_sql("""
+CREATE TABLE posts (id INT PRIMARY KEY, title TEXT, body TEXT, n INT);
+CREATE INDEX idx_posts_title ON posts (title);
+ALTER TABLE posts ADD COLUMN status VARCHAR(20) NOT NULL DEFAULT 'draft';
+ALTER TABLE posts RENAME COLUMN title TO headline;
+ALTER TABLE posts DROP COLUMN body;
+ALTER TABLE posts ALTER COLUMN n TYPE BIGINT;
+ALTER TABLE posts ALTER COLUMN n SET NOT NULL;
+ALTER TABLE posts ALTER COLUMN n SET DEFAULT 0;
+ALTER TABLE posts ALTER COLUMN status DROP DEFAULT;
+ALTER TABLE posts RENAME TO articles;
+""")
+    t = schema.tables["articles"]
+    assert "posts" not in schema.tables
+    assert list(t.columns) == ["id", "headline", "n", "status"]
+    assert t.columns["n"].type == "BIGINT" and not t.columns["n"].nullable and t.columns["n"].default == "0"
+    assert t.columns["status"].default is None
+    assert t.indexes[0].columns[0].column == "headline" and t.indexes[0].table == "articles"
+
+
+def test_drop_column_drops_dependent_index_and_constraints():
+    schema = parse_sql("""
+CREATE TABLE t (id INT PRIMARY KEY, a INT UNIQUE, b INT CHECK (b > 0));
+CREATE INDEX idx_t_a ON t (a);
+ALTER TABLE t DROP COLUMN a, DROP COLUMN b;
+""")
+    t = schema.tables["t"]
+    assert t.indexes == [] and t.uniques == [] and t.checks == []
+
+
+def test_drop_table_and_index():
+    schema = parse_sql("""
+CREATE TABLE a (id INT PRIMARY KEY);
+CREATE TABLE b (id INT PRIMARY KEY, a_id INT REFERENCES a (id));
+CREATE INDEX idx_b_a_id ON b (a_id);
+DROP INDEX idx_b_a_id;
+DROP TABLE b;
+DROP TABLE IF EXISTS nothing;
+""")
+    assert list(schema.tables) == ["a"]
+
+
+def test_drop_referenced_table_is_an_error():
+    with pytest.raises(InputError, match=r"still referenced by b"):
+        parse_sql("CREATE TABLE a (id INT PRIMARY KEY);\nCREATE TABLE b (a_id INT REFERENCES a (id));\nDROP TABLE a;", "m.sql")
+
+
+def test_comments():
+    schema = parse_sql("""
+CREATE TABLE t (id INT);
+COMMENT ON TABLE t IS 'Things';
+COMMENT ON COLUMN t.id IS 'The key';
+""")
+    assert schema.tables["t"].comment == "Things"
+    assert schema.tables["t"].columns["id"].comment == "The key"
+
+
+def test_unknown_statement_is_a_warning_with_location():
+    schema = parse_sql("CREATE TABLE t (id INT);\n\nCLUSTER t USING idx;", "x.sql")
+    assert len(schema.diagnostics) == 1
+    d = schema.diagnostics[0]
+    assert (d.file, d.line) == ("x.sql", 3) and "not understood" in d.message
+
+
+def test_data_statements_are_not_warnings():
+    schema = parse_sql("CREATE TABLE t (id INT);\nINSERT INTO t VALUES (1);\nUPDATE t SET id = 2;", "x.sql")
+    assert schema.diagnostics == []
+
+
+@pytest.mark.parametrize("sql, line, col", [
+    ("CREATE TABLE t (id INT);\nCREATE TABLE u (id INT,\n  x TEXT 'oops);", 3, None),
+    ("CREATE TABLE t (\n  id INT PRIMARY KEY,\n  CONSTRAINT )\n);", 3, None),
+])
+def test_malformed_sql_names_file_line(sql, line, col):
+    with pytest.raises(InputError) as info:
+        parse_sql(sql, "bad.sql")
+    err = info.value
+    assert err.file == "bad.sql" and err.line == line
+    assert str(err).startswith(f"bad.sql:{line}:")
+
+
+def test_unknown_table_and_column_errors():
+    with pytest.raises(InputError, match="table 'nope' does not exist"):
+        parse_sql("ALTER TABLE nope ADD COLUMN x INT;", "m.sql")
+    with pytest.raises(InputError, match="unknown column 'zz'"):
+        parse_sql("CREATE TABLE t (a INT);\nCREATE INDEX idx_t_zz ON t (zz);", "m.sql")
