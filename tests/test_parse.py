@@ -173,3 +173,31 @@ def test_unknown_table_and_column_errors():
         parse_sql("ALTER TABLE nope ADD COLUMN x INT;", "m.sql")
     with pytest.raises(InputError, match="unknown column 'zz'"):
         parse_sql("CREATE TABLE t (a INT);\nCREATE INDEX idx_t_zz ON t (zz);", "m.sql")
+
+
+def test_error_messages_show_tokens_not_reprs():
+    with pytest.raises(InputError) as info:
+        parse_sql("CREATE TABLE t (a int REFERENCES)", "f.sql")
+    assert str(info.value) == ("f.sql:1:33: syntax error: Expected table name but got ')'; "
+                               "fix the statement (PostgreSQL dialect expected)")
+    with pytest.raises(InputError, match="incomplete WHERE clause"):
+        parse_sql("CREATE TABLE t (a int);\nCREATE INDEX idx_t_a ON t (a) WHERE;", "f.sql")
+
+
+def test_unterminated_string_points_at_its_quote():
+    with pytest.raises(InputError) as info:
+        parse_sql("CREATE TABLE t (id INT);\nCREATE TABLE u (id INT,\n  x TEXT DEFAULT 'oops);", "bad.sql")
+    assert (info.value.line, info.value.col) == (3, 18)
+
+
+def test_alter_enum_values():
+    schema = parse_sql("CREATE TYPE s AS ENUM ('a', 'c');\n"
+                       "ALTER TYPE s ADD VALUE 'b' BEFORE 'c';\n"
+                       "ALTER TYPE s ADD VALUE IF NOT EXISTS 'c';\n"
+                       "ALTER TYPE s RENAME VALUE 'a' TO 'z';")
+    assert schema.enums["s"].values == ["z", "b", "c"]
+
+
+def test_other_postgres_statements_warn_instead_of_failing():
+    schema = parse_sql("CREATE TABLE t (id INT);\nCLUSTER t USING idx;", "x.sql")
+    assert [d.line for d in schema.diagnostics] == [2]

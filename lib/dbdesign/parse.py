@@ -50,7 +50,7 @@ def _raise_parse_error(err: Exception, file: str | None, base_line: int, base_co
     detail = err.errors[0] if isinstance(err, ParseError) and err.errors else {}
     line = detail.get("line") or 1
     col = detail.get("col") or 1
-    desc = detail.get("description") or str(err).splitlines()[0]
+    desc = _clean_message(detail.get("description") or str(err).splitlines()[0])
     abs_line = base_line + line - 1
     abs_col = col + base_col - 1 if line == 1 else col
     raise InputError(f"syntax error: {desc}; fix the statement (PostgreSQL dialect expected)",
@@ -240,9 +240,35 @@ class _Applier:
                     name = words[pos].split("(")[0].strip('"') if pos < len(words) else "?"
                     self.schema.others.append(OtherObject(kind.lower(), name, self.stmt.sql, self.ref()))
                     return
+        if head == "ALTER" and len(words) >= 5 and words[0].upper() == "TYPE":
+            if self.alter_enum(words, rest):
+                return
         if head in _NEUTRAL_COMMANDS:
             return
         self.warn(f"statement not understood ({_first_words(self.stmt.sql)}); it is not in the model")
+
+    def alter_enum(self, words: list[str], rest: str) -> bool:
+        """ALTER TYPE name ADD VALUE [IF NOT EXISTS] 'v' [BEFORE|AFTER 'w'] / RENAME VALUE."""
+        enum = self.schema.enums.get(words[1].strip('"'))
+        if enum is None:
+            self.fail(f"type {words[1]!r} does not exist at this point")
+        values = re.findall(r"'((?:[^']|'')*)'", rest)
+        upper = rest.upper()
+        if " ADD VALUE" in upper and values:
+            new = values[0].replace("''", "'")
+            if new in enum.values:
+                if "IF NOT EXISTS" in upper:
+                    return True
+                self.fail(f"enum {enum.name} already has value {new!r}")
+            pos = len(enum.values)
+            if len(values) > 1 and values[1] in enum.values:
+                pos = enum.values.index(values[1]) + (1 if " AFTER " in upper else 0)
+            enum.values.insert(pos, new)
+            return True
+        if " RENAME VALUE" in upper and len(values) == 2 and values[0] in enum.values:
+            enum.values[enum.values.index(values[0])] = values[1]
+            return True
+        return False
 
     # -- CREATE ----------------------------------------------------------------------------
     def create(self, e: exp.Create) -> None:
@@ -633,6 +659,19 @@ def _node_line(node: exp.Expression) -> int | None:
         if "line" in meta:
             return meta["line"]
     return None
+
+
+_TOKEN_REPR = re.compile(r"<Token token_type: TokenType\.(\w+), text: (.*?), line: \d+.*?>")
+
+
+def _clean_message(desc: str) -> str:
+    """sqlglot messages embed token reprs; show the token text (or 'end of statement')."""
+    def token(m: re.Match) -> str:
+        return "end of statement" if m.group(1) == "SENTINEL" else repr(m.group(2))
+    desc = _TOKEN_REPR.sub(token, desc)
+    desc = re.sub(r"Required keyword: '(\w+)' missing for <class 'sqlglot\.expressions\.(?:\w+\.)*(\w+)'>",
+                  lambda m: f"incomplete {m.group(2).upper()} clause", desc)
+    return desc.rstrip(".")
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:
