@@ -1,0 +1,671 @@
+"""Constraint proof: adversarial writes against every constraint of the model, on real engines.
+
+Declaring a constraint is not having it. SQLite ignores VARCHAR lengths and (without a pragma)
+foreign keys, DuckDB cannot cascade, MariaDB has no partial indexes. `run_probe` creates the
+schema in a throw-away database, loads a minimal valid baseline (one row per table, parents
+first), then runs one probe per constraint *in its own transaction that is rolled back*, so
+probes never see each other's writes. Each probe knows what a correct engine does (reject the
+write, cascade the delete, accept a soft-deleted email being reused) and compares that with
+what the engine did.
+
+Outcomes:
+  rejected        the engine refused the write (message: its error, first line)
+  accepted        the write went through unchanged - a finding when rejection was expected
+  coerced         the write went through but the stored value differs (truncation, affinity)
+  cascaded / set null / orphaned   what a parent delete did to the child row
+  not expressible the dialect dropped the constraint (from the renderer's notes)
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Iterator
+
+import sqlglot
+from sqlglot import exp
+
+from . import engines
+from .engines.base import Engine
+from .errors import EngineError, InputError
+from .model import Column, ForeignKey, Index, Schema, Table
+
+try:  # the lint module's Finding, when it exists; a compatible one otherwise
+    from .lint import Finding  # type: ignore
+except ImportError:  # pragma: no cover - depends on another module landing
+    @dataclass
+    class Finding:  # type: ignore[no-redef]
+        rule: str
+        severity: str
+        message: str
+        table: str | None = None
+        column: str | None = None
+        index: str | None = None
+        file: str | None = None
+        line: int | None = None
+
+        def to_dict(self) -> dict[str, Any]:
+            return asdict(self)
+
+ALL_ENGINES = ("sqlite", "duckdb", "postgres", "mysql")
+
+
+# -- creating the schema on an engine ----------------------------------------------------------
+
+def schema_statements(schema: Schema, dialect: str) -> tuple[list[str], list[str]]:
+    """(statements, notes) that create `schema` on `dialect`.
+
+    Uses `dialects.render` (engine-specific DDL plus a note for everything it dropped). Without
+    it only PostgreSQL works, by replaying the source files, which are PostgreSQL dialect."""
+    try:
+        from . import dialects  # type: ignore
+    except ImportError:
+        dialects = None
+    if dialects is not None and hasattr(dialects, "render"):
+        rendered = dialects.render(schema, dialect)
+        return list(rendered.statements), [str(n) for n in getattr(rendered, "notes", [])]
+    if dialect != "postgres":
+        raise EngineError(f"{dialect}: no DDL renderer available (dbdesign.dialects missing); "
+                          "only postgres can be probed")
+    from .parse import split_statements
+    stmts: list[str] = []
+    for path in schema.sources:
+        with open(path, encoding="utf-8") as fh:
+            stmts += [s.sql for s in split_statements(fh.read(), path)]
+    return stmts, []
+
+
+def install_schema(engine: Engine, schema: Schema) -> list[str]:
+    """Create `schema` on `engine` (an empty database); return the renderer's notes."""
+    statements, notes = schema_statements(schema, engine.name)
+    engine.run_script(statements)
+    return notes
+
+
+# -- values ------------------------------------------------------------------------------------
+
+def sql_literal(value: Any) -> str:
+    """A literal every engine accepts (we inline values: the four drivers differ in paramstyle)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def type_family(col_type: str) -> str:
+    """uuid | text | int | numeric | bool | timestamp | date | json | other."""
+    t = col_type.upper()
+    if t.startswith("UUID"):
+        return "uuid"
+    if t.startswith(("VARCHAR", "CHAR", "TEXT", "CHARACTER", "CITEXT")):
+        return "text"
+    if t.startswith(("INT", "BIGINT", "SMALLINT", "SERIAL", "BIGSERIAL")):
+        return "int"
+    if t.startswith(("NUMERIC", "DECIMAL", "REAL", "DOUBLE", "FLOAT")):
+        return "numeric"
+    if t.startswith("BOOL"):
+        return "bool"
+    if t.startswith("TIMESTAMP"):
+        return "timestamp"
+    if t.startswith("DATE"):
+        return "date"
+    if t.startswith("JSON"):
+        return "json"
+    return "other"
+
+
+def max_length(col_type: str) -> int | None:
+    m = re.match(r"\s*(?:VARCHAR|CHARACTER VARYING|CHAR|CHARACTER)\s*\(\s*(\d+)\s*\)", col_type, re.I)
+    return int(m.group(1)) if m else None
+
+
+def check_in_values(table: Table, column: str) -> list[str] | None:
+    """Values of a `col IN ('a', 'b')` CHECK on `column`, if there is one."""
+    for ck in table.checks:
+        node = _parse_expr(ck.expression)
+        if isinstance(node, exp.In) and isinstance(node.this, exp.Column) and node.this.name == column:
+            vals = [e.this for e in node.expressions if isinstance(e, exp.Literal)]
+            if vals:
+                return vals
+    return None
+
+
+def _parse_expr(sql: str) -> exp.Expression | None:
+    try:
+        return sqlglot.parse_one(sql, read="postgres")
+    except Exception:  # an expression we cannot read: the probe says "no generator"
+        return None
+
+
+class ValueFactory:
+    """Fresh, valid, deterministic values per column (a counter keeps UNIQUE columns apart)."""
+
+    def __init__(self, schema: Schema):
+        self.schema = schema
+        self.counter = itertools.count(1)
+
+    def uuid(self) -> str:
+        return f"00000000-0000-4000-8000-{next(self.counter):012d}"
+
+    def value(self, table: Table, col: Column) -> Any:
+        if col.type in self.schema.enums:
+            return self.schema.enums[col.type].values[0]
+        allowed = check_in_values(table, col.name)
+        if allowed:
+            return allowed[0]
+        fam = type_family(col.type)
+        n = next(self.counter)
+        if fam == "uuid":
+            return f"00000000-0000-4000-8000-{n:012d}"
+        if fam == "text":
+            text = f"u{n}@example.com" if "email" in col.name else f"{col.name[:6]}-{n}"
+            limit = max_length(col.type)
+            return text[-limit:] if limit else text
+        if fam in ("int", "numeric"):
+            return n
+        if fam == "bool":
+            return True
+        if fam == "timestamp":
+            return "2024-01-02 03:04:05"
+        if fam == "date":
+            return "2024-01-02"
+        if fam == "json":
+            return "{}"
+        return f"v{n}"
+
+    def row(self, table: Table, parents: dict[str, dict[str, Any]],
+            overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A valid new row of `table`: required columns only (defaults do the rest), NOT NULL
+        foreign keys pointing at the given parent rows, `overrides` applied last."""
+        overrides = overrides or {}
+        row: dict[str, Any] = {}
+        fk_of = {c: fk for fk in table.foreign_keys for c in fk.columns}
+        for col in table.columns.values():
+            if col.identity or col.generated:
+                continue
+            required = not col.nullable and col.default is None
+            if not required:
+                continue
+            fk = fk_of.get(col.name)
+            if fk is not None:
+                parent = parents.get(fk.ref_table)
+                if parent is None:
+                    raise EngineError(f"no baseline row in {fk.ref_table} for {table.name}.{col.name}")
+                row[col.name] = parent[fk.ref_columns[fk.columns.index(col.name)]]
+            else:
+                row[col.name] = self.value(table, col)
+        # Supply the primary key ourselves (when the database would generate it) so a probe
+        # can find its row again on every engine.
+        if table.primary_key:
+            for c in table.primary_key.columns:
+                col = table.columns[c]
+                if c not in row and not col.identity and type_family(col.type) == "uuid":
+                    row[c] = self.uuid()
+        row.update(overrides)
+        return row
+
+
+def insert_sql(table: Table, row: dict[str, Any]) -> str:
+    cols = ", ".join(row)
+    vals = ", ".join(sql_literal(v) for v in row.values())
+    return f"INSERT INTO {table.name} ({cols}) VALUES ({vals})"
+
+
+def where_sql(row: dict[str, Any]) -> str:
+    parts = [f"{c} IS NULL" if v is None else f"{c} = {sql_literal(v)}" for c, v in row.items()]
+    return " AND ".join(parts) or "1=1"
+
+
+def table_order(schema: Schema) -> list[Table]:
+    """Tables parents-first along NOT NULL foreign keys (self-references ignored)."""
+    done: list[str] = []
+    pending = dict(schema.tables)
+    while pending:
+        progressed = False
+        for name, t in list(pending.items()):
+            deps = {fk.ref_table for fk in t.foreign_keys if fk.ref_table != name
+                    and any(not t.columns[c].nullable for c in fk.columns)}
+            if deps <= set(done):
+                done.append(name)
+                del pending[name]
+                progressed = True
+        if not progressed:  # a cycle of NOT NULL FKs: cannot seed it in plain INSERTs
+            raise InputError("cycle of NOT NULL foreign keys between " + ", ".join(pending)
+                             + "; make one of them nullable or DEFERRABLE")
+    return [schema.tables[n] for n in done]
+
+
+# -- probes ------------------------------------------------------------------------------------
+
+@dataclass
+class ProbeCase:
+    """One adversarial write: `steps(ctx)` runs it, the expectation says what a guard does."""
+    constraint: str  # readable label: "users.email NOT NULL"
+    kind: str  # not-null | unique | unique-case | unique-reuse | check | fk-orphan | length | type | on-delete
+    table: str
+    expect: str  # rejected | accepted | cascaded | set null
+    column: str | None = None
+    index: str | None = None
+    value: Any = None
+    detail: str = ""
+
+
+@dataclass
+class ProbeOutcome:
+    constraint: str
+    kind: str
+    table: str
+    engine: str
+    outcome: str
+    expect: str
+    message: str = ""
+    column: str | None = None
+    index: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == self.expect
+
+
+@dataclass
+class ProbeResult:
+    outcomes: list[ProbeOutcome] = field(default_factory=list)
+    notes: dict[str, list[str]] = field(default_factory=dict)  # engine -> renderer notes
+    engine_info: dict[str, str] = field(default_factory=dict)  # engine -> version / mode
+    seconds: dict[str, float] = field(default_factory=dict)
+    schema: Schema | None = None
+
+    def matrix(self):
+        """pandas DataFrame: one row per constraint probe, one column per engine (the outcome,
+        with a '!' suffix when it is not what a correct guard does)."""
+        import pandas as pd
+        rows: dict[tuple[str, str], dict[str, str]] = {}
+        for o in self.outcomes:
+            cell = o.outcome if o.ok else o.outcome + " !"
+            rows.setdefault((o.constraint, o.expect), {})[o.engine] = cell
+        engines_seen = list(dict.fromkeys(o.engine for o in self.outcomes))
+        frame = pd.DataFrame(
+            [{"constraint": c, "expected": e, **{eng: cells.get(eng, "") for eng in engines_seen}}
+             for (c, e), cells in rows.items()])
+        return frame.set_index("constraint") if len(frame) else frame
+
+    @property
+    def findings(self) -> list[Finding]:
+        out = []
+        for o in self.outcomes:
+            if o.ok:
+                continue
+            src = self.schema.table(o.table).source if self.schema and self.schema.table(o.table) else None
+            out.append(Finding(
+                rule=f"probe-{o.kind}", severity="error" if o.outcome in ("accepted", "orphaned") else "warning",
+                message=f"{o.engine}: {o.constraint}: expected {o.expect}, got {o.outcome}"
+                        + (f" ({o.message})" if o.message else "") + f"; fix: {fix_for(o)}",
+                table=o.table, column=o.column, index=o.index,
+                file=src.file if src else None, line=src.line if src else None))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"outcomes": [dict(asdict(o), ok=o.ok) for o in self.outcomes], "notes": self.notes,
+                "engines": self.engine_info, "seconds": self.seconds}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, default=str)
+
+
+def fix_for(o: ProbeOutcome) -> str:
+    """The usual fix for a guard that did not hold, per engine and kind."""
+    fixes = {
+        ("sqlite", "fk-orphan"): "run PRAGMA foreign_keys=ON right after every connect",
+        ("sqlite", "length"): "declare TEXT CHECK (length(col) <= n) or use a STRICT table with the check",
+        ("duckdb", "length"): "add CHECK (length(col) <= n); DuckDB ignores VARCHAR(n)",
+        ("sqlite", "type"): "use a STRICT table (typed columns) or a CHECK (typeof(col) = ...)",
+        ("duckdb", "on-delete"): "DuckDB has no ON DELETE actions: delete children in the application first",
+        ("mysql", "unique-reuse"): "MariaDB has no partial index: UNIQUE on a generated column that is NULL for deleted rows",
+        ("mysql", "unique-case"): "a case-insensitive collation or UNIQUE on a generated lower(col) column",
+        ("mysql", "unique"): "UNIQUE on a generated column (no expression/partial indexes in MariaDB)",
+        ("duckdb", "unique-reuse"): "DuckDB has no partial index: enforce uniqueness of live rows in the application",
+        ("duckdb", "unique-case"): "store the email lower-cased (CHECK (email = lower(email))) and index it",
+    }
+    if (o.engine, o.kind) in fixes:
+        return fixes[(o.engine, o.kind)]
+    return {"not-null": "declare the column NOT NULL", "check": "add the CHECK (or a trigger / app-level check)",
+            "fk-orphan": "declare the FOREIGN KEY", "length": "add CHECK (length(col) <= n)",
+            "type": "a stricter column type or a CHECK", "unique": "add the UNIQUE index",
+            "unique-case": "unique index on lower(col)", "unique-reuse": "partial unique index WHERE deleted_at IS NULL",
+            "on-delete": "declare the ON DELETE action or do it in the application"}.get(o.kind, "app-level check")
+
+
+class _Ctx:
+    """What a probe sees: the engine, the baseline rows, the value factory."""
+
+    def __init__(self, engine: Engine, schema: Schema, baseline: dict[str, dict[str, Any]],
+                 values: ValueFactory):
+        self.engine, self.schema, self.baseline, self.values = engine, schema, baseline, values
+
+    def fresh(self, table: Table, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A new valid row. A NOT NULL foreign key that is part of a unique key (1:1 tables,
+        join tables) gets a new parent row of its own (inserted now), so the row cannot
+        collide with the baseline for a reason other than the one under test."""
+        overrides = dict(overrides or {})
+        unique_cols = {c for cols in table.unique_column_sets() for c in cols}
+        parents = dict(self.baseline)
+        for fk in table.foreign_keys:
+            if set(fk.columns) & set(overrides) or not set(fk.columns) <= unique_cols:
+                continue
+            if fk.ref_table == table.name or any(table.columns[c].nullable for c in fk.columns):
+                continue
+            parent_t = self.schema.tables[fk.ref_table]
+            parent = self.fresh(parent_t)
+            self.engine.execute(insert_sql(parent_t, parent))
+            overrides.update({c: parent[rc] for c, rc in zip(fk.columns, fk.ref_columns)})
+        return self.values.row(table, parents, overrides)
+
+
+def build_cases(schema: Schema) -> list[tuple[ProbeCase, Callable[[_Ctx], tuple[str, str]]]]:
+    """Every probe the model implies, each with the function that runs it and returns
+    (outcome, message)."""
+    cases: list[tuple[ProbeCase, Callable[[_Ctx], tuple[str, str]]]] = []
+
+    def add(case: ProbeCase, fn: Callable[[_Ctx], tuple[str, str]]) -> None:
+        cases.append((case, fn))
+
+    for table in schema.tables.values():
+        fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
+        pk_cols = set(table.primary_key.columns) if table.primary_key else set()
+        for col in table.columns.values():
+            if col.identity or col.generated:
+                continue
+            label = f"{table.name}.{col.name}"
+            if not col.nullable:
+                add(ProbeCase(f"{label} NOT NULL", "not-null", table.name, "rejected", col.name, value=None),
+                    _write_probe(table, col.name, None))
+            limit = max_length(col.type)
+            if limit:
+                add(ProbeCase(f"{label} {col.type} length", "length", table.name, "rejected", col.name,
+                              value="x" * (limit + 1)),
+                    _write_probe(table, col.name, "x" * (limit + 1), compare="length"))
+            fam = type_family(col.type)
+            if fam in ("int", "numeric", "uuid", "timestamp", "date", "bool") and col.name not in fk_cols:
+                bad = "not-a-" + fam
+                add(ProbeCase(f"{label} {col.type} type", "type", table.name, "rejected", col.name, value=bad),
+                    _write_probe(table, col.name, bad))
+        for ck in table.checks:
+            bad = _violating_value(table, ck.expression)
+            name = ck.name or ck.expression
+            if bad is None:
+                add(ProbeCase(f"{table.name} CHECK {name}", "check", table.name, "rejected",
+                              ck.columns[0] if ck.columns else None, detail="no generator"),
+                    lambda ctx: ("not probed", "no violating value generated for this expression"))
+                continue
+            colname, val = bad
+            add(ProbeCase(f"{table.name} CHECK {name}", "check", table.name, "rejected", colname, value=val),
+                _write_probe(table, colname, val))
+        for fk in table.foreign_keys:
+            label = f"{table.name}.{','.join(fk.columns)} -> {fk.ref_table}"
+            add(ProbeCase(f"{label} orphan", "fk-orphan", table.name, "rejected", fk.columns[0]),
+                _orphan_probe(table, fk))
+            action = (fk.on_delete or "NO ACTION").upper()
+            expect = {"CASCADE": "cascaded", "SET NULL": "set null"}.get(action, "rejected")
+            add(ProbeCase(f"{label} ON DELETE {action}", "on-delete", table.name, expect, fk.columns[0]),
+                _delete_probe(table, fk))
+        unique_sets: list[tuple[str, list[str], Index | None]] = []
+        if table.primary_key:
+            unique_sets.append(("PRIMARY KEY", table.primary_key.columns, None))
+        for uq in table.uniques:
+            unique_sets.append((f"UNIQUE {uq.name or ''}".strip(), uq.columns, None))
+        for ix in table.indexes:
+            if ix.unique:
+                unique_sets.append((f"UNIQUE INDEX {ix.name}", [c.label for c in ix.columns], ix))
+        for title, cols, ix in unique_sets:
+            label = f"{table.name} {title} ({', '.join(cols)})"
+            add(ProbeCase(f"{label} duplicate", "unique", table.name, "rejected", index=ix.name if ix else None),
+                _unique_probe(table, ix, cols, variant="same"))
+            lower_cols = [c.expression for c in (ix.columns if ix else []) if c.expression
+                          and re.fullmatch(r"(?i)lower\(\s*\w+\s*\)", c.expression)]
+            emailish = [c for c in cols if "email" in c]
+            if lower_cols or emailish:
+                # A case-insensitive unique index must catch 'User@X' against 'user@x'; a plain
+                # one lets it through, which for emails is the bug.
+                add(ProbeCase(f"{label} case variant", "unique-case", table.name, "rejected",
+                              index=ix.name if ix else None),
+                    _unique_probe(table, ix, cols, variant="case"))
+            if ix is not None and ix.where and re.search(r"(?i)deleted_at\s+IS\s+NULL", ix.where):
+                add(ProbeCase(f"{label} reuse after soft delete", "unique-reuse", table.name, "accepted",
+                              index=ix.name),
+                    _unique_probe(table, ix, cols, variant="reuse"))
+    return cases
+
+
+def _violating_value(table: Table, expression: str) -> tuple[str, Any] | None:
+    """(column, value) that breaks a simple CHECK: IN list, comparison, BETWEEN, length()."""
+    node = _parse_expr(expression)
+    if node is None:
+        return None
+    if isinstance(node, exp.In) and isinstance(node.this, exp.Column):
+        vals = [e.this for e in node.expressions if isinstance(e, exp.Literal)]
+        col = table.columns.get(node.this.name)
+        limit = max_length(col.type) if col else None
+        bad = "zz_not_allowed"
+        while bad in vals:
+            bad += "_"
+        return node.this.name, bad[:limit] if limit else bad
+    target, lo, hi = None, None, None
+    if isinstance(node, exp.Between):
+        target, lo, hi = node.this, node.args.get("low"), node.args.get("high")
+    elif isinstance(node, (exp.GTE, exp.GT)) and isinstance(node.expression, exp.Literal):
+        target, lo = node.this, node.expression
+    elif isinstance(node, (exp.LTE, exp.LT)) and isinstance(node.expression, exp.Literal):
+        target, hi = node.this, node.expression
+    if target is None:
+        return None
+    low = float(lo.this) if isinstance(lo, exp.Literal) and not lo.is_string else None
+    high = float(hi.this) if isinstance(hi, exp.Literal) and not hi.is_string else None
+    strict_gt = isinstance(node, exp.GT)
+    strict_lt = isinstance(node, exp.LT)
+    if isinstance(target, exp.Length) or (isinstance(target, exp.Anonymous) and target.name.lower() in ("length", "char_length")):
+        col = target.this if isinstance(target, exp.Length) else target.expressions[0]
+        if not isinstance(col, exp.Column):
+            return None
+        if low is not None and low >= 1:
+            return col.name, "x" * int(low - (0 if strict_gt else 1))
+        if high is not None:
+            return col.name, "x" * int(high + (0 if strict_lt else 1))
+        return None
+    if isinstance(target, exp.Column):
+        if low is not None:
+            return target.name, int(low) - (0 if strict_gt else 1)
+        if high is not None:
+            return target.name, int(high) + (0 if strict_lt else 1)
+    return None
+
+
+def _try(ctx: _Ctx, sql: str) -> str | None:
+    """Run `sql`; return None on success, the engine's first error line on failure."""
+    try:
+        ctx.engine.execute(sql)
+        return None
+    except EngineError as err:
+        return str(err).splitlines()[0]
+
+
+def _write_probe(table: Table, column: str, value: Any, compare: str = "equal"):
+    """Insert an otherwise valid row with `column = value`; read it back if it went in."""
+    def run(ctx: _Ctx) -> tuple[str, str]:
+        row = ctx.fresh(table, {column: value})
+        err = _try(ctx, insert_sql(table, row))
+        if err:
+            return "rejected", err
+        locate = {c: v for c, v in row.items() if c != column}
+        stored = ctx.engine.query(f"SELECT {column} FROM {table.name} WHERE {where_sql(locate)}")
+        if not stored:
+            return "accepted", "row not found after insert"
+        got = stored[0][0]
+        if compare == "length":
+            if got is not None and len(str(got)) == len(value):
+                return "accepted", f"stored {len(str(got))} characters"
+            return "coerced", f"stored {len(str(got)) if got is not None else 'NULL'} characters"
+        if value is None:
+            return ("accepted", "stored NULL") if got is None else ("coerced", f"stored {got!r}")
+        if str(got) == str(value):
+            return "accepted", f"stored {got!r}"
+        return "coerced", f"stored {got!r} instead of {value!r}"
+    return run
+
+
+def _orphan_probe(table: Table, fk: ForeignKey):
+    def run(ctx: _Ctx) -> tuple[str, str]:
+        missing = {c: ctx.values.uuid() if type_family(table.columns[c].type) == "uuid" else 987654321
+                   for c in fk.columns}
+        row = ctx.fresh(table, missing)
+        err = _try(ctx, insert_sql(table, row))
+        return ("rejected", err) if err else ("accepted", f"child row points at a missing {fk.ref_table}")
+    return run
+
+
+def _delete_probe(table: Table, fk: ForeignKey):
+    """A fresh parent with one fresh child under test; delete the parent; look at the child."""
+    def run(ctx: _Ctx) -> tuple[str, str]:
+        parent_t = ctx.schema.tables[fk.ref_table]
+        parent = ctx.fresh(parent_t)
+        err = _try(ctx, insert_sql(parent_t, parent))
+        if err:
+            return "error", f"could not insert the parent: {err}"
+        link = {c: parent[rc] for c, rc in zip(fk.columns, fk.ref_columns)}
+        child = ctx.fresh(table, link)
+        err = _try(ctx, insert_sql(table, child))
+        if err:
+            return "error", f"could not insert the child: {err}"
+        pkey = {c: parent[c] for c in (parent_t.primary_key.columns if parent_t.primary_key else parent)}
+        err = _try(ctx, f"DELETE FROM {parent_t.name} WHERE {where_sql(pkey)}")
+        if err:
+            return "rejected", err
+        ckey = {c: child[c] for c in (table.primary_key.columns if table.primary_key else child)}
+        rows = ctx.engine.query(f"SELECT {', '.join(fk.columns)} FROM {table.name} WHERE {where_sql(ckey)}")
+        if not rows:
+            return "cascaded", "child row deleted with the parent"
+        if all(v is None for v in rows[0]):
+            return "set null", "child's reference set to NULL"
+        return "orphaned", "parent deleted, child still points at it"
+    return run
+
+
+def _unique_probe(table: Table, ix: Index | None, cols: list[str], variant: str):
+    """Insert a second row with the baseline row's values in the unique columns: the same
+    values, a case variant (for lower(...) indexes and email columns), or the same values after
+    the baseline row was soft-deleted (which a partial unique index must accept)."""
+    exprs = [c for c in cols if c.startswith("(")]
+    lowered = {m for e in exprs for m in re.findall(r"(?i)lower\(\s*(\w+)\s*\)", e)}
+    plain = [c for c in cols if not c.startswith("(")]
+    plain += [m for e in exprs for m in re.findall(r"(\w+)\s*\)", e) if m in table.columns and m not in plain]
+
+    def run(ctx: _Ctx) -> tuple[str, str]:
+        base = ctx.baseline[table.name]
+        if any(c not in base for c in plain):
+            return "not probed", "key generated by the database (identity); nothing to duplicate"
+        dup = {c: base[c] for c in plain}
+        if variant == "case":
+            dup = {c: v.swapcase() if isinstance(v, str) and (c in lowered or "email" in c) else v
+                   for c, v in dup.items()}
+        if variant == "reuse":
+            pkey = {c: base[c] for c in table.primary_key.columns}
+            err = _try(ctx, f"UPDATE {table.name} SET deleted_at = CURRENT_TIMESTAMP WHERE {where_sql(pkey)}")
+            if err:
+                return "error", f"could not soft-delete the baseline row: {err}"
+        err = _try(ctx, insert_sql(table, ctx.fresh(table, dup)))
+        return ("rejected", err) if err else ("accepted", "second row stored")
+    return run
+
+
+# -- running -----------------------------------------------------------------------------------
+
+def load_baseline(engine: Engine, schema: Schema, values: ValueFactory) -> dict[str, dict[str, Any]]:
+    """One valid row per table, parents first, committed: the state every probe starts from."""
+    baseline: dict[str, dict[str, Any]] = {}
+    for table in table_order(schema):
+        row = values.row(table, baseline)
+        engine.execute(insert_sql(table, row))
+        baseline[table.name] = row
+    return baseline
+
+
+def engine_mode(engine: Engine) -> str:
+    """Version, plus the setting that decides coercion where there is one (MariaDB sql_mode)."""
+    version = engine.version()
+    if engine.name == "mysql":
+        mode = engine.query("SELECT @@SESSION.sql_mode")[0][0]
+        return f"{version}; sql_mode={mode}"
+    if engine.name == "sqlite":
+        fk = engine.query("PRAGMA foreign_keys")[0][0]
+        return f"{version}; foreign_keys={'ON' if fk else 'OFF'}"
+    return version
+
+
+def probe_engine(engine: Engine, schema: Schema, notes: list[str] | None = None) -> list[ProbeOutcome]:
+    """Run every probe on `engine`, which already holds the schema; each probe in its own
+    transaction, rolled back."""
+    values = ValueFactory(schema)
+    baseline = load_baseline(engine, schema, values)
+    ctx = _Ctx(engine, schema, baseline, values)
+    out = []
+    for case, fn in build_cases(schema):
+        engine.begin()
+        try:
+            outcome, message = fn(ctx)
+        finally:
+            engine.rollback()
+        dropped = _dropped_note(case, notes or [])
+        if dropped and outcome != case.expect:
+            outcome, message = "not expressible", dropped
+        out.append(ProbeOutcome(case.constraint, case.kind, case.table, engine.name, outcome,
+                                case.expect, message, case.column, case.index))
+    return out
+
+
+def _dropped_note(case: ProbeCase, notes: list[str]) -> str | None:
+    """A renderer note that says this constraint was dropped or changed on this dialect."""
+    keys = [k for k in (case.index, ) if k]
+    if case.kind == "on-delete":
+        keys.append(f"{case.table}.{case.column}")
+    for note in notes:
+        if any(k and k in note for k in keys):
+            return note.splitlines()[0]
+    return None
+
+
+def run_probe(schema: Schema, targets: str | list[str] = ALL_ENGINES) -> ProbeResult:
+    """Probe `schema` on each target: an engine name (a throw-away database is created and
+    dropped) or a database URL (must be empty: the schema is created there)."""
+    if isinstance(targets, str):
+        targets = [targets]
+    result = ProbeResult(schema=schema)
+    for target in targets:
+        started = time.perf_counter()
+        with _open(target) as engine:
+            notes = install_schema(engine, schema)
+            result.notes[engine.name] = notes
+            result.engine_info[engine.name] = engine_mode(engine)
+            result.outcomes += probe_engine(engine, schema, notes)
+        result.seconds[engine.name] = round(time.perf_counter() - started, 3)
+    return result
+
+
+def _open(target: str):
+    if "://" in target:
+        import contextlib
+
+        @contextlib.contextmanager
+        def opened() -> Iterator[Engine]:
+            eng = engines.connect(target)
+            try:
+                if eng.table_names():
+                    raise InputError("the probe creates the schema itself; give an empty database", target)
+                yield eng
+            finally:
+                eng.close()
+        return opened()
+    return engines.throwaway(target)
