@@ -8,9 +8,14 @@ import tempfile
 from typing import Iterator
 
 import duckdb
+from sqlglot import exp
 
 from ..errors import InputError
-from .base import Capabilities, Engine
+from ..errors import EngineError
+from ..model import (CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, Table,
+                     UniqueConstraint)
+from .base import Capabilities, Engine, _first_line
+from .introspection import add_index_sql, clean_default, clean_expr, is_internal, norm_type
 
 
 class DuckDBEngine(Engine):
@@ -36,6 +41,16 @@ class DuckDBEngine(Engine):
                 raise InputError(f"folder {parent} does not exist; create it first", self.url)
         return duckdb.connect(self.path)
 
+    def query(self, sql: str, params=()) -> list[tuple]:
+        # DuckDB's conn.cursor() is a *new connection* with its own transaction context, so a
+        # BEGIN on one cursor and a COMMIT on the next fail ("no transaction is active"): run
+        # every statement on the connection itself.
+        try:
+            cur = self.conn.execute(sql, params) if params else self.conn.execute(sql)
+            return list(cur.fetchall()) if cur.description else []
+        except Exception as err:
+            raise EngineError(f"{self.name}: {_first_line(err)}") from err
+
     def version(self) -> str:
         return duckdb.__version__
 
@@ -43,6 +58,11 @@ class DuckDBEngine(Engine):
         rows = self.query("SELECT table_name FROM duckdb_tables() WHERE NOT internal "
                           "AND schema_name = current_schema() ORDER BY table_name")
         return [r[0] for r in rows]
+
+    def introspect(self) -> Schema:
+        """This database's current schema as a `Schema` (duckdb_* catalogue functions; see
+        `engines.introspection` for how engine spellings are normalised)."""
+        return _introspect_duckdb(self)
 
     @classmethod
     @contextlib.contextmanager
@@ -53,3 +73,69 @@ class DuckDBEngine(Engine):
                 yield engine
             finally:
                 engine.close()
+
+
+# -- introspection -------------------------------------------------------------------------
+# DuckDB's catalogue functions (duckdb_tables/columns/constraints/indexes/types). Two losses
+# are the engine's, not ours: constraint names are generated (and cannot be used: there is no
+# DROP CONSTRAINT), so they are read as None; a column of an enum type reports the inline
+# ENUM('a', 'b'), mapped back to the enum whose values match.
+
+def _introspect_duckdb(engine: DuckDBEngine) -> Schema:
+    schema = Schema(sources=[engine.url])
+    where = "schema_name = current_schema() AND database_name = current_database()"
+    for name, comment in engine.query(f"SELECT table_name, comment FROM duckdb_tables() WHERE "
+                                      f"NOT internal AND NOT temporary AND {where} "
+                                      "ORDER BY table_name"):
+        if not is_internal(name):
+            schema.tables[name] = Table(name=name, comment=comment)
+    for (name,) in engine.query(f"SELECT type_name FROM duckdb_types() WHERE logical_type = 'ENUM' "
+                                f"AND NOT internal AND {where} ORDER BY type_name"):
+        values = engine.query(f"SELECT enum_range(NULL::{_quote(name)})")[0][0]
+        schema.enums[name] = EnumType(name, list(values))
+    enum_by_values = {tuple(e.values): e.name for e in schema.enums.values()}
+
+    for tname, cname, dtype, nullable, default, comment in engine.query(
+            f"SELECT table_name, column_name, data_type, is_nullable, column_default, comment "
+            f"FROM duckdb_columns() WHERE NOT internal AND {where} "
+            "ORDER BY table_name, column_index"):
+        table = schema.tables.get(tname)
+        if table is None:
+            continue
+        ctype = norm_type(dtype, "duckdb")
+        if dtype.upper().startswith("ENUM("):
+            values = tuple(v.this for v in exp.DataType.build(dtype, dialect="duckdb").expressions)
+            ctype = enum_by_values.get(values, ctype)
+        table.columns[cname] = Column(name=cname, type=ctype, nullable=bool(nullable),
+                                      default=clean_default(default, "duckdb"), comment=comment)
+
+    for tname, ctype, cols, expression, ref_table, ref_cols in engine.query(
+            f"SELECT table_name, constraint_type, constraint_column_names, expression, "
+            f"referenced_table, referenced_column_names FROM duckdb_constraints() WHERE {where} "
+            "ORDER BY table_name, constraint_index"):
+        table = schema.tables.get(tname)
+        if table is None:
+            continue
+        cols = list(cols)
+        if ctype == "PRIMARY KEY":
+            table.primary_key = PrimaryKey(cols)
+        elif ctype == "UNIQUE":
+            table.uniques.append(UniqueConstraint(cols))
+        elif ctype == "FOREIGN KEY":
+            # No referential actions exist in DuckDB: every FK behaves as NO ACTION.
+            table.foreign_keys.append(ForeignKey(cols, ref_table, list(ref_cols)))
+        elif ctype == "CHECK":
+            table.checks.append(CheckConstraint(clean_expr(expression, "duckdb"), None, cols))
+
+    for tname, sql, comment in engine.query(
+            f"SELECT table_name, sql, comment FROM duckdb_indexes() WHERE {where} "
+            "ORDER BY table_name, index_name"):
+        if tname in schema.tables and sql:
+            ix = add_index_sql(schema, sql)
+            if ix is not None:
+                ix.comment = comment
+    return schema
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
