@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, fields
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from ..errors import EngineError
+
+if TYPE_CHECKING:
+    from ..model import Schema
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,12 @@ class Engine:
         raise NotImplementedError
 
     def table_names(self) -> list[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def introspect(self) -> "Schema":  # pragma: no cover - abstract
+        """Read this live database back into the model (current schema only; tables named
+        `dbdesign_*` are our bookkeeping and skipped). Normalisation rules: see
+        `engines.introspection`; comparing with a design: `dbdesign.diff`."""
         raise NotImplementedError
 
     # -- throw-away databases --------------------------------------------------------------

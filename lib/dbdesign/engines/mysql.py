@@ -10,9 +10,14 @@ from typing import Iterator
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import pymysql
+import sqlglot
+from sqlglot import exp
 
 from ..errors import EngineUnavailable, InputError
+from ..model import (CheckConstraint, Column, ForeignKey, Index, IndexColumn, PrimaryKey, Schema,
+                     Table, UniqueConstraint)
 from .base import Capabilities, Engine
+from .introspection import clean_default, clean_expr, fk_action, is_internal, norm_type
 from .postgres import _safe
 
 DEFAULT_URL = "mysql://root@127.0.0.1:3306/test"
@@ -56,6 +61,11 @@ class MySQLEngine(Engine):
                           "table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY 1")
         return [r[0] for r in rows]
 
+    def introspect(self) -> Schema:
+        """This database as a `Schema` (information_schema; see the notes below and
+        `engines.introspection` for how engine spellings are normalised)."""
+        return _introspect_mysql(self)
+
     @classmethod
     @contextlib.contextmanager
     def throwaway(cls, server_url: str | None = None) -> Iterator["MySQLEngine"]:
@@ -70,3 +80,116 @@ class MySQLEngine(Engine):
             engine.close()
             admin.execute(f"DROP DATABASE IF EXISTS `{name}`")
             admin.close()
+
+
+# -- introspection -------------------------------------------------------------------------
+# information_schema of the connected database. MariaDB specifics, decided and documented:
+# - The primary key is always named PRIMARY: read as name None (a design's name cannot survive).
+# - A column-level CHECK is named after its column by MariaDB: read as name None.
+# - JSON is an alias of LONGTEXT plus a column CHECK json_valid(col): read back as type JSON,
+#   without that check.
+# - A unique key is a UNIQUE constraint in information_schema whether it was declared as
+#   UNIQUE (...) or CREATE UNIQUE INDEX: read as a UniqueConstraint (`diff` treats a UNIQUE
+#   constraint and a full unique index on the same columns as equivalent across engines).
+# - InnoDB's own indexes on FK columns (named after the constraint, or after the first column
+#   when the FK is unnamed) are real indexes and are kept; `diff(..., engine="mysql")` ignores
+#   an extra index whose columns are exactly a foreign key's columns (option `fk_auto_index`).
+# - Unspecified FK actions read as RESTRICT (InnoDB's word for NO ACTION).
+
+def _introspect_mysql(engine: MySQLEngine) -> Schema:
+    schema = Schema(sources=[_safe(engine.url)])
+    db = "TABLE_SCHEMA = DATABASE()"
+    for name, comment in engine.query(
+            f"SELECT TABLE_NAME, TABLE_COMMENT FROM information_schema.TABLES WHERE {db} "
+            "AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME"):
+        if not is_internal(name):
+            schema.tables[name] = Table(name=name, comment=comment or None)
+
+    for tname, cname, ctype, nullable, default, extra, comment, gen in engine.query(
+            "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, "
+            f"COLUMN_COMMENT, GENERATION_EXPRESSION FROM information_schema.COLUMNS WHERE {db} "
+            "ORDER BY TABLE_NAME, ORDINAL_POSITION"):
+        table = schema.tables.get(tname)
+        if table is None:
+            continue
+        col = Column(name=cname, type=norm_type(ctype, "mysql"), nullable=nullable == "YES",
+                     comment=comment or None)
+        extra = (extra or "").lower()
+        if "generated" in extra and gen:
+            col.generated = clean_expr(gen, "mysql")
+        else:
+            col.default = clean_default(default, "mysql")
+        if col.type == "BOOLEAN" and col.default in ("0", "1"):
+            col.default = "TRUE" if col.default == "1" else "FALSE"
+        if "auto_increment" in extra:
+            col.identity = "by default"  # AUTO_INCREMENT accepts explicit values
+        table.columns[cname] = col
+
+    key_cols: dict[tuple[str, str], list[tuple]] = {}
+    for tname, cname, col, ref_table, ref_col in engine.query(
+            "SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME, "
+            f"REFERENCED_COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE {db} "
+            "ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION"):
+        key_cols.setdefault((tname, cname), []).append((col, ref_table, ref_col))
+
+    stats: dict[tuple[str, str], list[tuple]] = {}
+    for tname, iname, non_unique, col, collation, sub_part, itype, icomment in engine.query(
+            "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, COLLATION, SUB_PART, "
+            f"INDEX_TYPE, INDEX_COMMENT FROM information_schema.STATISTICS WHERE {db} "
+            "ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX"):
+        stats.setdefault((tname, iname), []).append(
+            (non_unique, col, collation, sub_part, itype, icomment))
+
+    for tname, cname, ctype in engine.query(
+            "SELECT TABLE_NAME, CONSTRAINT_NAME, CONSTRAINT_TYPE FROM "
+            f"information_schema.TABLE_CONSTRAINTS WHERE {db} "
+            "AND CONSTRAINT_TYPE IN ('PRIMARY KEY', 'UNIQUE') ORDER BY TABLE_NAME, CONSTRAINT_NAME"):
+        table = schema.tables.get(tname)
+        if table is None:
+            continue
+        cols = [c for c, _, _ in key_cols.get((tname, cname), [])]
+        if ctype == "PRIMARY KEY":
+            table.primary_key = PrimaryKey(cols)
+        elif all(p[2] != "D" and p[3] is None for p in stats.get((tname, cname), [])):
+            table.uniques.append(UniqueConstraint(cols, cname))
+            stats.pop((tname, cname), None)
+        # else: a unique key with DESC or prefix parts stays an index (below)
+    for (tname, iname), parts in sorted(stats.items()):
+        table = schema.tables.get(tname)
+        if table is None or iname == "PRIMARY":
+            continue
+        itype = (parts[0][4] or "BTREE").lower()
+        table.indexes.append(Index(
+            name=iname, table=tname,
+            columns=[IndexColumn(column=p[1], desc=p[2] == "D") for p in parts],
+            unique=not parts[0][0], method=None if itype == "btree" else itype,
+            comment=parts[0][5] or None))
+
+    for tname, cname, on_update, on_delete, ref_table in engine.query(
+            "SELECT TABLE_NAME, CONSTRAINT_NAME, UPDATE_RULE, DELETE_RULE, REFERENCED_TABLE_NAME "
+            "FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() "
+            "ORDER BY TABLE_NAME, CONSTRAINT_NAME"):
+        table = schema.tables.get(tname)
+        if table is None:
+            continue
+        parts = key_cols.get((tname, cname), [])
+        table.foreign_keys.append(ForeignKey(
+            [p[0] for p in parts], ref_table, [p[2] for p in parts], fk_action(on_delete),
+            fk_action(on_update), cname))
+
+    for tname, cname, level, clause in engine.query(
+            "SELECT TABLE_NAME, CONSTRAINT_NAME, LEVEL, CHECK_CLAUSE FROM "
+            "information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() "
+            "ORDER BY TABLE_NAME, CONSTRAINT_NAME"):
+        table = schema.tables.get(tname)
+        if table is None:
+            continue
+        expression = clean_expr(clause, "mysql")
+        col = table.columns.get(cname) if level == "Column" else None
+        if col is not None and col.type == "TEXT" and expression.lower() == f"json_valid({cname})":
+            col.type = "JSON"  # MariaDB's JSON: LONGTEXT + CHECK (json_valid(col))
+            continue
+        cols = [c.name for c in sqlglot.parse_one(expression, read="postgres").find_all(exp.Column)]
+        table.checks.append(CheckConstraint(expression, None if level == "Column" else cname,
+                                            list(dict.fromkeys(cols))))
+    return schema

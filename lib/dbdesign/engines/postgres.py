@@ -9,7 +9,10 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 from ..errors import EngineUnavailable
+from ..model import (CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, Table,
+                     UniqueConstraint)
 from .base import Capabilities, Engine
+from .introspection import add_index_sql, clean_default, clean_expr, is_internal, norm_type
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -36,6 +39,11 @@ class PostgresEngine(Engine):
                           "table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1")
         return [r[0] for r in rows]
 
+    def introspect(self) -> Schema:
+        """The current schema of this database as a `Schema` (pg_catalog; see
+        `engines.introspection` for how engine spellings are normalised)."""
+        return _introspect_postgres(self)
+
     @classmethod
     @contextlib.contextmanager
     def throwaway(cls, server_url: str | None = None) -> Iterator["PostgresEngine"]:
@@ -59,3 +67,112 @@ def _safe(url: str) -> str:
         netloc = parts.netloc.replace(":" + parts.password + "@", ":***@")
         return urlunsplit(parts._replace(netloc=netloc))
     return url
+
+
+# -- introspection -------------------------------------------------------------------------
+# One query per catalogue, for the current schema only (`current_schema()`), so a database with
+# thousands of tables is still a handful of round trips.
+
+_PG_FK_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL",
+                  "d": "SET DEFAULT"}
+
+_PG_TABLES = """
+SELECT c.oid, c.relname, obj_description(c.oid, 'pg_class')
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+ORDER BY c.relname"""
+
+_PG_COLUMNS = """
+SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+       pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,
+       col_description(a.attrelid, a.attnum)
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0
+  AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum"""
+
+# Column names of conkey/confkey in key order (unnest WITH ORDINALITY keeps the order).
+_PG_CONSTRAINTS = """
+SELECT con.conrelid, con.conname, con.contype,
+       ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(num, pos)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.pos),
+       rc.relname, rn.nspname,
+       ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(num, pos)
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.pos),
+       con.confdeltype, con.confupdtype,
+       CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END
+FROM pg_constraint con
+JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_class rc ON rc.oid = con.confrelid
+LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+WHERE n.nspname = current_schema() AND con.contype IN ('p', 'u', 'f', 'c')
+ORDER BY con.conrelid, con.oid"""
+
+# Indexes that only back a PRIMARY KEY / UNIQUE / EXCLUDE constraint are the constraint itself.
+_PG_INDEXES = """
+SELECT i.indrelid, pg_get_indexdef(i.indexrelid), obj_description(i.indexrelid, 'pg_class')
+FROM pg_index i
+JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_class ic ON ic.oid = i.indexrelid
+WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid
+                  AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x'))
+ORDER BY i.indrelid, ic.relname"""
+
+_PG_ENUMS = """
+SELECT t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid
+WHERE n.nspname = current_schema()
+GROUP BY t.typname ORDER BY t.typname"""
+
+
+def _introspect_postgres(engine: PostgresEngine) -> Schema:
+    schema = Schema(sources=[_safe(engine.url)])
+    current = engine.query("SELECT current_schema()")[0][0]
+    by_oid: dict[int, Table] = {}
+    for oid, name, comment in engine.query(_PG_TABLES):
+        if is_internal(name):
+            continue
+        by_oid[oid] = schema.tables[name] = Table(name=name, comment=comment)
+    for relid, name, typ, notnull, default, identity, generated, comment in engine.query(_PG_COLUMNS):
+        table = by_oid.get(relid)
+        if table is None:
+            continue
+        col = Column(name=name, type=norm_type(typ, "postgres"), nullable=not notnull,
+                     comment=comment)
+        if generated == "s":
+            col.generated = clean_expr(default, "postgres")
+        else:
+            col.default = clean_default(default, "postgres")
+        if identity in ("a", "d"):
+            col.identity = "always" if identity == "a" else "by default"
+        table.columns[name] = col
+    for (relid, name, kind, cols, ref_name, ref_schema, ref_cols, on_delete, on_update,
+         check) in engine.query(_PG_CONSTRAINTS):
+        table = by_oid.get(relid)
+        if table is None:
+            continue
+        cols = list(cols)
+        if kind == "p":
+            table.primary_key = PrimaryKey(cols, name)
+        elif kind == "u":
+            table.uniques.append(UniqueConstraint(cols, name))
+        elif kind == "f":
+            ref_table = ref_name if ref_schema in (current, "public") else f"{ref_schema}.{ref_name}"
+            table.foreign_keys.append(ForeignKey(
+                cols, ref_table, list(ref_cols), _PG_FK_ACTIONS.get(on_delete),
+                _PG_FK_ACTIONS.get(on_update), name))
+        elif kind == "c":
+            table.checks.append(CheckConstraint(clean_expr(check, "postgres"), name, cols))
+    for relid, indexdef, comment in engine.query(_PG_INDEXES):
+        if relid not in by_oid:
+            continue
+        ix = add_index_sql(schema, indexdef)
+        if ix is not None:
+            ix.comment = comment
+    for name, values in engine.query(_PG_ENUMS):
+        schema.enums[name] = EnumType(name, list(values))
+    return schema
+

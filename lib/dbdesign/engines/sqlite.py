@@ -3,12 +3,17 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 import tempfile
 from typing import Iterator
 
 from ..errors import EngineError, InputError
+from ..model import (Column, Diagnostic, ForeignKey, PrimaryKey, Schema, SourceRef, Table,
+                     UniqueConstraint)
+from ..parse import parse_sql
 from .base import Capabilities, Engine
+from .introspection import add_index_sql, clean_default, fk_action, is_internal, norm_type
 
 
 class SQLiteEngine(Engine):
@@ -48,6 +53,11 @@ class SQLiteEngine(Engine):
                           "AND name NOT LIKE 'sqlite_%' ORDER BY name")
         return [r[0] for r in rows]
 
+    def introspect(self) -> Schema:
+        """This database as a `Schema` (PRAGMAs + the stored CREATE text; see
+        `engines.introspection` for how engine spellings are normalised)."""
+        return _introspect_sqlite(self)
+
     @classmethod
     @contextlib.contextmanager
     def throwaway(cls, server_url: str | None = None) -> Iterator["SQLiteEngine"]:
@@ -57,3 +67,103 @@ class SQLiteEngine(Engine):
                 yield engine
             finally:
                 engine.close()
+
+
+# -- introspection -------------------------------------------------------------------------
+# PRAGMAs are the engine's truth for columns, keys and index columns; CHECK constraints,
+# constraint names, partial WHERE and index expressions exist only in the stored CREATE text
+# (sqlite_master.sql), which we read with our own parser (`dbdesign.parse`) - SQLite's DDL is
+# close enough to PostgreSQL's for it; what it cannot read becomes a Diagnostic, never a guess.
+
+def _scratch_table(schema: Schema, name: str, sql: str) -> Table | None:
+    """The CREATE TABLE text parsed on its own (for checks and constraint names)."""
+    try:
+        parsed = parse_sql(sql)
+    except InputError as err:
+        schema.diagnostics.append(Diagnostic(
+            f"CHECK constraints and constraint names of table {name} not read: the stored "
+            f"CREATE TABLE did not parse ({err.message})"))
+        return None
+    table = next(iter(parsed.tables.values()), None)
+    if table is None:
+        schema.diagnostics.append(Diagnostic(
+            f"CHECK constraints and constraint names of table {name} not read: the stored "
+            "CREATE TABLE was not understood"))
+    return table
+
+
+def _introspect_sqlite(engine: SQLiteEngine) -> Schema:
+    schema = Schema(sources=[engine.url])
+    tables = engine.query("SELECT name, sql FROM sqlite_master WHERE type = 'table' "
+                          "AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    index_sql = dict(engine.query("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                                  "AND sql IS NOT NULL"))
+    for name, sql in tables:
+        if is_internal(name):
+            continue
+        parsed = _scratch_table(schema, name, sql or "")
+        table = schema.tables[name] = Table(name=name)
+        qn = _quote(name)
+        without_rowid = bool(re.search(r"\)\s*WITHOUT\s+ROWID\s*;?\s*$", sql or "", re.I))
+        info = engine.query(f"PRAGMA table_xinfo({qn})")
+        pk_cols = [r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5])]
+        # INTEGER PRIMARY KEY is an alias of the rowid: never NULL, numbered by the engine.
+        rowid_alias = (len(pk_cols) == 1 and not without_rowid and
+                       next(r[2] for r in info if r[1] == pk_cols[0]).upper() == "INTEGER")
+        for _cid, cname, ctype, notnull, dflt, pk, hidden in info:
+            if hidden == 1:
+                continue  # hidden columns of virtual tables
+            col = Column(name=cname, type=norm_type(ctype, "sqlite") if ctype else "",
+                         nullable=not notnull, default=clean_default(dflt, "sqlite"))
+            if rowid_alias and cname == pk_cols[0]:
+                col.nullable, col.identity = False, "by default"
+            if hidden in (2, 3) and parsed is not None and cname in parsed.columns:
+                col.generated = parsed.columns[cname].generated
+            table.columns[cname] = col
+        if pk_cols:
+            pk_name = parsed.primary_key.name if parsed is not None and parsed.primary_key else None
+            table.primary_key = PrimaryKey(pk_cols, pk_name)
+        _sqlite_foreign_keys(engine, table, parsed)
+        for _seq, iname, unique, origin, _partial in engine.query(f"PRAGMA index_list({qn})"):
+            if origin == "pk":
+                continue  # backs the primary key
+            if origin == "u":  # backs a UNIQUE constraint in the CREATE TABLE
+                cols = [r[2] for r in engine.query(f"PRAGMA index_info({_quote(iname)})")]
+                uname = None
+                if parsed is not None:
+                    uname = next((u.name for u in parsed.uniques if u.columns == cols), None)
+                table.uniques.append(UniqueConstraint(cols, uname))
+            elif iname in index_sql:
+                add_index_sql(schema, index_sql[iname])
+        table.uniques.sort(key=lambda u: (u.name or "", u.columns))
+        if parsed is not None:
+            for ck in parsed.checks:
+                ck.source = SourceRef()
+                table.checks.append(ck)
+    return schema
+
+
+def _sqlite_foreign_keys(engine: SQLiteEngine, table: Table, parsed: Table | None) -> None:
+    rows = engine.query(f"PRAGMA foreign_key_list({_quote(table.name)})")
+    groups: dict[int, list[tuple]] = {}
+    for row in rows:
+        groups.setdefault(row[0], []).append(row)
+    # SQLite numbers foreign keys from the last declared; reverse to declaration order.
+    for fk_id in sorted(groups, reverse=True):
+        parts = sorted(groups[fk_id], key=lambda r: r[1])
+        ref_table = parts[0][2]
+        cols = [r[3] for r in parts]
+        ref_cols = [r[4] for r in parts]
+        if any(c is None for c in ref_cols):  # REFERENCES parent without columns: its PK
+            info = engine.query(f"PRAGMA table_info({_quote(ref_table)})")
+            ref_cols = [r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5])]
+        name = None
+        if parsed is not None:
+            name = next((f.name for f in parsed.foreign_keys
+                         if f.columns == cols and f.ref_table == ref_table), None)
+        table.foreign_keys.append(ForeignKey(cols, ref_table, ref_cols, fk_action(parts[0][6]),
+                                             fk_action(parts[0][5]), name))
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
