@@ -80,6 +80,7 @@ class DuckDBEngine(Engine):
 # are the engine's, not ours: constraint names are generated (and cannot be used: there is no
 # DROP CONSTRAINT), so they are read as None; a column of an enum type reports the inline
 # ENUM('a', 'b'), mapped back to the enum whose values match.
+# Expressions are read with the PostgreSQL grammar DuckDB derives from (now() -> CURRENT_TIMESTAMP).
 
 def _introspect_duckdb(engine: DuckDBEngine) -> Schema:
     schema = Schema(sources=[engine.url])
@@ -107,7 +108,7 @@ def _introspect_duckdb(engine: DuckDBEngine) -> Schema:
             values = tuple(v.this for v in exp.DataType.build(dtype, dialect="duckdb").expressions)
             ctype = enum_by_values.get(values, ctype)
         table.columns[cname] = Column(name=cname, type=ctype, nullable=bool(nullable),
-                                      default=clean_default(default, "duckdb"), comment=comment)
+                                      default=clean_default(default, "postgres"), comment=comment)
 
     for tname, ctype, cols, expression, ref_table, ref_cols in engine.query(
             f"SELECT table_name, constraint_type, constraint_column_names, expression, "
@@ -125,7 +126,7 @@ def _introspect_duckdb(engine: DuckDBEngine) -> Schema:
             # No referential actions exist in DuckDB: every FK behaves as NO ACTION.
             table.foreign_keys.append(ForeignKey(cols, ref_table, list(ref_cols)))
         elif ctype == "CHECK":
-            table.checks.append(CheckConstraint(clean_expr(expression, "duckdb"), None, cols))
+            table.checks.append(CheckConstraint(clean_expr(expression, "postgres"), None, cols))
 
     for tname, sql, comment in engine.query(
             f"SELECT table_name, sql, comment FROM duckdb_indexes() WHERE {where} "
