@@ -1,0 +1,52 @@
+"""DuckDB 2.0: schemas and enum types exist, but (ENGINE_FACTS) no ON DELETE CASCADE / SET NULL,
+no partial indexes, DESC dropped, no ALTER TABLE ADD FOREIGN KEY, VARCHAR(n) length ignored,
+no identity (a sequence instead), generated columns are VIRTUAL only, and foreign keys cannot
+cross schemas."""
+from __future__ import annotations
+
+from sqlglot import exp
+
+from ..engines.duckdb import DuckDBEngine
+from ..model import Column, Schema, Table
+from .base import Dialect, col_obj
+
+T = exp.DataType.Type
+
+
+class DuckDBDialect(Dialect):
+    name = "duckdb"
+    sqlglot_dialect = "duckdb"
+    caps = DuckDBEngine.capabilities
+    CROSS_SCHEMA_FK = False
+    GENERATED_STORED = False
+    DESC_NULLS_FIRST = False
+    INDEX_METHODS = ("btree",)
+    LENGTH_CHECK_TYPE = "VARCHAR"
+
+    def map_type(self, table: Table, col: Column, dt: exp.DataType) -> exp.DataType:
+        obj = col_obj(table, col)
+        if dt.this == T.JSONB:
+            self.note("json", obj, "changed", "JSONB -> JSON (text with JSON functions)")
+            return exp.DataType.build("JSON", dialect="duckdb")
+        if self.length_limited(dt) is not None:
+            return self.emulate_length(table, col, dt)
+        return dt
+
+    def adapt_identity(self, model: Schema, table: Table) -> None:
+        for col in table.columns.values():
+            if col.identity:
+                seq = self.sequence_name(table, col)
+                self.note("identity", col_obj(table, col), "emulated",
+                          f"no identity columns: DEFAULT nextval('{seq}'); GENERATED "
+                          f"{col.identity.upper()} is not enforced (explicit ids accepted)")
+                col.default = self.sql(exp.func("nextval", exp.Literal.string(seq)))
+                col.identity = None
+                table.__dict__.setdefault("_sequences", []).append(seq)
+
+    def sequence_name(self, table: Table, col: Column) -> str:
+        name = f"seq_{table.name}_{col.name}"
+        return f"{table.schema}.{name}" if table.schema else name
+
+    def pre_table_statements(self, t: Table) -> list[str]:
+        seqs = t.__dict__.get("_sequences", [])
+        return [self.sql(exp.Create(kind="SEQUENCE", this=self.table_node(s))) for s in seqs]

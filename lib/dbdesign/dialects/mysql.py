@@ -1,0 +1,74 @@
+"""MariaDB 10.11 (the `mysql` target): no schemas (a schema is a database), no partial or
+expression indexes, no CREATE TYPE (inline ENUM instead), no time-zone-aware timestamp,
+AUTO_INCREMENT instead of identity, comments inline in CREATE TABLE. DDL is not transactional.
+
+Partial and expression indexes are dropped with a note rather than emulated with generated
+columns: an extra column would change the table's shape (SELECT *, INSERT without a column
+list), which the design did not ask for; the note names the generated-column alternative."""
+from __future__ import annotations
+
+from sqlglot import exp
+
+from ..engines.mysql import MySQLEngine
+from ..model import Column, Schema, Table
+from .base import Dialect, col_obj
+
+T = exp.DataType.Type
+
+
+class MySQLDialect(Dialect):
+    name = "mysql"
+    sqlglot_dialect = "mysql"
+    caps = MySQLEngine.capabilities
+    SCHEMAS = False
+    COMMENTS = "inline"
+    INDEX_COMMENTS = False
+    DESC_NULLS_FIRST = False
+    DEFAULT_PARENS = True
+    INDEX_METHODS = ("btree",)
+
+    def map_type(self, table: Table, col: Column, dt: exp.DataType) -> exp.DataType:
+        obj = col_obj(table, col)
+        if dt.this in (T.TIMESTAMPTZ, T.TIMESTAMPLTZ):
+            self.note("timestamptz", obj, "changed",
+                      "no time-zone-aware type: DATETIME(6) holding UTC by convention (set the "
+                      "session time_zone to '+00:00')")
+            return exp.DataType.build("DATETIME(6)", dialect="mysql")
+        if dt.this == T.TIMESTAMP:
+            return exp.DataType.build("DATETIME(6)", dialect="mysql")
+        if dt.this == T.JSONB:
+            self.note("json", obj, "changed",
+                      "JSONB -> JSON (LONGTEXT + JSON_VALID check): no binary form, no GIN")
+            return exp.DataType.build("JSON", dialect="mysql")
+        if dt.this == T.ARRAY:
+            self.note("array", obj, "changed", "no arrays: JSON")
+            return exp.DataType.build("JSON", dialect="mysql")
+        return dt
+
+    def map_expression(self, node: exp.Expression, obj: str, where: str) -> exp.Expression:
+        def fix(n: exp.Expression) -> exp.Expression:
+            if isinstance(n, exp.Uuid):
+                self.note("gen_random_uuid", obj, "changed",
+                          "UUID() is a version-1 (time-based) UUID in MariaDB, not random")
+                return exp.Anonymous(this="uuid", expressions=[])
+            if isinstance(n, exp.CurrentTimestamp) and where == "default":
+                return exp.CurrentTimestamp(this=exp.Literal.number(6))
+            return n
+        return node.transform(fix)
+
+    def adapt_identity(self, model: Schema, table: Table) -> None:
+        for col in table.columns.values():
+            if col.identity:
+                obj = col_obj(table, col)
+                if col.identity == "always":
+                    self.note("identity", obj, "not enforced",
+                              "AUTO_INCREMENT; GENERATED ALWAYS is not enforced (explicit ids "
+                              "accepted)")
+                else:
+                    self.note("identity", obj, "emulated", "AUTO_INCREMENT")
+                col.identity = "by default"
+
+    def identity_constraints(self, t: Table, col: Column) -> list[exp.Expression]:
+        if col.identity:
+            return [exp.ColumnConstraint(kind=exp.AutoIncrementColumnConstraint())]
+        return []

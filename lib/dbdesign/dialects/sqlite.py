@@ -1,0 +1,96 @@
+"""SQLite: dynamic typing, no schemas, no comments, no identity, no enum types.
+
+Emulations (each one a PortabilityNote): UUID -> TEXT with a v4 UUID built from randomblob();
+enum -> TEXT + CHECK IN; VARCHAR(n) -> TEXT + CHECK (length(col) <= n) (ENGINE_FACTS: the
+length is decoration); JSON(B) -> TEXT + CHECK (json_valid(col)); identity -> INTEGER PRIMARY KEY
+(the rowid alias). Foreign keys are written inline even when they point at a later table:
+SQLite resolves references at DML time, so cycles need no ALTER TABLE (which it lacks)."""
+from __future__ import annotations
+
+from sqlglot import exp
+
+from ..engines.sqlite import SQLiteEngine
+from ..model import Column, Index, Schema, Table
+from .base import Dialect, col_obj
+
+T = exp.DataType.Type
+# A random (version 4) UUID from SQLite built-ins: 16 random bytes, version nibble 4, variant 8-b.
+UUID_V4 = ("lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || "
+           "substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "
+           "substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))")
+
+
+class SQLiteDialect(Dialect):
+    name = "sqlite"
+    sqlglot_dialect = "sqlite"
+    caps = SQLiteEngine.capabilities
+    SCHEMAS = False
+    COMMENTS = None
+    FK_FORWARD_REFERENCE = True
+    DESC_NULLS_FIRST = False
+    DEFAULT_PARENS = True
+    INDEX_METHODS = ("btree",)
+    # REGEXP is not defined in SQLite unless the application registers a function for it.
+    CHECK_UNSUPPORTED = (exp.RegexpLike, exp.RegexpILike)
+    LENGTH_CHECK_TYPE = "TEXT"
+
+    def map_type(self, table: Table, col: Column, dt: exp.DataType) -> exp.DataType:
+        obj = col_obj(table, col)
+        if dt.this == T.UUID:
+            self.note("uuid type", obj, "changed", "no UUID type: TEXT (36 characters)")
+            return exp.DataType.build("TEXT")
+        if dt.this in (T.TIMESTAMPTZ, T.TIMESTAMPLTZ):
+            self.note("timestamptz", obj, "changed",
+                      "no date/time types: TEXT 'YYYY-MM-DD HH:MM:SS' in UTC, no time zone; "
+                      "DEFAULT now() -> CURRENT_TIMESTAMP (whole seconds)")
+            return exp.DataType.build("TEXT")
+        if dt.this in (T.TIMESTAMP, T.DATETIME, T.DATE, T.TIME):
+            return exp.DataType.build("TEXT")
+        if dt.this in (T.JSON, T.JSONB):
+            self.add_check(table, f"ck_{table.name}_{col.name}_json",
+                           exp.func("json_valid", exp.column(col.name)), [col.name])
+            self.note("json", obj, "emulated", "no JSON type: TEXT + CHECK (json_valid(col))")
+            return exp.DataType.build("TEXT")
+        if dt.this in (T.DECIMAL, T.MONEY):
+            self.note("numeric", obj, "changed",
+                      "no exact decimals: REAL (floating point); store cents as INTEGER if "
+                      "exactness matters")
+            return exp.DataType.build("NUMERIC")
+        if dt.this == T.BOOLEAN:
+            self.note("boolean", obj, "changed", "no BOOLEAN: INTEGER 0/1")
+            return exp.DataType.build("INTEGER")
+        if self.length_limited(dt) is not None:
+            return self.emulate_length(table, col, dt)
+        if dt.this in (T.VARCHAR, T.CHAR, T.TEXT):
+            return exp.DataType.build("TEXT")
+        if dt.is_type(*exp.DataType.INTEGER_TYPES):
+            return exp.DataType.build("INTEGER")
+        return dt
+
+    def map_expression(self, node: exp.Expression, obj: str, where: str) -> exp.Expression:
+        def fix(n: exp.Expression) -> exp.Expression:
+            if isinstance(n, exp.Uuid):
+                self.note("gen_random_uuid", obj, "emulated",
+                          "no UUID function: a v4 UUID built from randomblob()")
+                return exp.Paren(this=self.parse(UUID_V4))
+            return n
+        return node.transform(fix)
+
+    def adapt_identity(self, model: Schema, table: Table) -> None:
+        for col in table.columns.values():
+            if not col.identity:
+                continue
+            obj = col_obj(table, col)
+            if table.primary_key and table.primary_key.columns == [col.name]:
+                col.type = "INTEGER"
+                self.note("identity", obj, "emulated",
+                          "INTEGER PRIMARY KEY (the rowid alias) assigns ids; GENERATED ALWAYS is "
+                          "not enforced (explicit ids accepted)")
+            else:
+                self.note("identity", obj, "dropped",
+                          "only a single-column INTEGER PRIMARY KEY is generated automatically")
+            col.identity = None
+
+    def partial_index_kept(self, ix: Index) -> None:
+        self.note("partial index", ix.name, "kept",
+                  f"the planner uses it only when the query repeats WHERE {ix.where}")
