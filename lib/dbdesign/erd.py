@@ -729,10 +729,47 @@ class ErdDiff:
 
 
 def erd_diff(before: Schema, after: Schema) -> ErdDiff:
-    """Table/column/relationship differences computed from the two models."""
+    """Table/column/relationship differences between two models.
+
+    Uses `dbdesign.diff.diff` (canonical types, defaults, constraints) when that module is
+    present, else a direct comparison of the two models; FK edges are matched by
+    child/columns/parent either way, so a renamed constraint is not drawn as a new edge.
+    """
     d = ErdDiff()
-    rb = {r.key: r for r in relationships(before, implied=False)}
-    ra = {r.key: r for r in relationships(after, implied=False)}
+    rb = {r.key for r in relationships(before, implied=False)}
+    ra = {r.key for r in relationships(after, implied=False)}
+    for k in ra - rb:
+        d.relationships[k] = "added"
+    for k in rb - ra:
+        d.relationships[k] = "removed"
+    try:
+        from .diff import diff as schema_diff
+    except ImportError:  # pragma: no cover - diff.py not present
+        schema_diff = None
+    if schema_diff is not None:
+        for c in schema_diff(before, after).changes:
+            table = c.table or (c.name if c.object_type == "table" else None)
+            if table is None:
+                continue
+            if c.object_type == "table":
+                d.tables[table] = c.action
+                src = after if c.action == "added" else before
+                d.columns[table] = {col: c.action for col in src.tables[table].columns}
+            elif d.tables.get(table) not in ("added", "removed"):
+                d.tables[table] = "changed"
+                if c.object_type == "column":
+                    d.columns.setdefault(table, {})[c.name] = c.action
+    else:
+        _direct_diff(before, after, d)
+    for k in d.relationships:
+        child = k.split("(", 1)[0]
+        if child not in d.tables:
+            d.tables[child] = "changed"
+    d.tables = dict(sorted(d.tables.items()))
+    return d
+
+
+def _direct_diff(before: Schema, after: Schema, d: ErdDiff) -> None:
     for name in sorted(set(before.tables) | set(after.tables)):
         tb, ta = before.tables.get(name), after.tables.get(name)
         if tb is None:
@@ -757,13 +794,8 @@ def erd_diff(before: Schema, after: Schema) -> ErdDiff:
                   sorted(ix.name for ix in ta.indexes), sorted(c.expression for c in ta.checks))
         if cols:
             d.columns[name] = cols
-        if cols or keys_a != keys_b or any(k.startswith(name + "(") for k in set(ra) ^ set(rb)):
+        if cols or keys_a != keys_b:
             d.tables[name] = "changed"
-    for k in set(ra) - set(rb):
-        d.relationships[k] = "added"
-    for k in set(rb) - set(ra):
-        d.relationships[k] = "removed"
-    return d
 
 
 def _union_schema(before: Schema, after: Schema) -> tuple[Schema, list[Relationship]]:
