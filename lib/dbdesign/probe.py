@@ -630,7 +630,7 @@ def _dropped_note(case: ProbeCase, notes: list[str]) -> str | None:
     """A renderer note that says this constraint was dropped or changed on this dialect."""
     keys = [k for k in (case.index, ) if k]
     if case.kind == "on-delete":
-        keys.append(f"{case.table}.{case.column}")
+        keys += [f"{case.table}.{case.column}", f"{case.table}({case.column})"]
     for note in notes:
         if any(k and k in note for k in keys):
             return note.splitlines()[0]

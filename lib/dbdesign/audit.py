@@ -1,0 +1,376 @@
+"""Timestamps, actor columns and an audit trail, generated per engine from the model.
+
+For every audited table (all tables with a primary key except the audit table itself, or the
+ones named in configuration):
+  - `updated_at` is maintained by the database on UPDATE,
+  - `created_by` / `updated_by` come from a per-session actor setting,
+  - every INSERT / UPDATE / DELETE writes one `audit_log` row per changed row: table, row key,
+    operation, old and new values as JSON, actor, time. Triggers run inside the writing
+    transaction, so a rolled-back change leaves no trace and a committed one always does.
+
+How each engine does it (the actor setting differs most):
+  postgres  plpgsql trigger functions; actor = `set_config('app.user_id', ..., false)`
+  mysql     BEFORE/AFTER triggers; actor = the session variable `@app_user_id`
+  sqlite    AFTER triggers; actor = the SQL function `app_user_id()` that the application
+            registers on every connection (an unregistered function makes the write fail
+            loudly, never silently unaudited)
+  duckdb    2.0 has row triggers for INSERT and DELETE only ("UPDATE FOR EACH ROW triggers are
+            not yet supported"): INSERT/DELETE are audited by triggers, UPDATE (including
+            `updated_at`, `updated_by` and soft delete) through `app_update()` in this module.
+Columns whose name looks secret (password, secret, token) are left out of the JSON.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from .engines.base import Engine
+from .errors import InputError
+from .model import Schema, Table
+from .probe import sql_literal, where_sql
+
+SECRET_RE = re.compile(r"password|secret|token", re.I)
+AUDIT_TABLE = "audit_log"
+AUDIT_COLUMNS = ("table_name", "row_id", "operation", "old_values", "new_values", "actor_id")
+
+
+@dataclass
+class AuditPlan:
+    """What `audit_statements` generated for one dialect, and what it could not do."""
+    dialect: str
+    tables: list[str]
+    statements: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    app_update_tables: list[str] = field(default_factory=list)  # UPDATE must go through app_update()
+
+    @property
+    def sql(self) -> str:
+        sep = "\n" if self.dialect in ("postgres", "mysql") else ""
+        return "".join(s.rstrip() + ";\n" + sep for s in self.statements)
+
+
+def audited_tables(schema: Schema, tables: Sequence[str] | None = None,
+                   audit_table: str = AUDIT_TABLE) -> list[Table]:
+    """The tables to audit: `tables` if given (each must exist), else every table with a
+    primary key except the audit table. A table without a primary key cannot be audited (no
+    row key): named explicitly, that is an error."""
+    if schema.table(audit_table) is None:
+        raise InputError(f"no {audit_table!r} table in the schema; create it first (see "
+                         "migrations/0006_create_audit_log.up.sql) or name another with --audit-table")
+    if tables:
+        out = []
+        for name in tables:
+            t = schema.table(name)
+            if t is None:
+                raise InputError(f"unknown table {name!r} in the audit configuration; "
+                                 f"known tables: {', '.join(sorted(schema.tables))}")
+            if not t.primary_key:
+                raise InputError(f"table {name!r} has no primary key, so audit rows cannot name the "
+                                 "changed row; add one or leave the table out")
+            out.append(t)
+        return out
+    return [t for t in schema.tables.values() if t.primary_key and t.name != audit_table]
+
+
+def logged_columns(table: Table) -> list[str]:
+    return [c for c in table.columns if not SECRET_RE.search(c)]
+
+
+def audit_statements(schema: Schema, dialect: str, tables: Sequence[str] | None = None) -> AuditPlan:
+    """Trigger DDL for `dialect` (postgres | mysql | sqlite | duckdb), to run after the schema."""
+    chosen = audited_tables(schema, tables)
+    gen = {"postgres": _postgres, "mysql": _mysql, "sqlite": _sqlite, "duckdb": _duckdb}.get(dialect)
+    if gen is None:
+        raise InputError(f"unknown dialect {dialect!r}; choose postgres, mysql, sqlite or duckdb")
+    plan = AuditPlan(dialect, [t.name for t in chosen])
+    for t in chosen:
+        missing = [c for c in ("updated_at", "created_by", "updated_by") if c not in t.columns]
+        if missing:
+            plan.notes.append(f"{t.name}: no {', '.join(missing)} column; only the audit trail "
+                              "is installed for it")
+        secret = [c for c in t.columns if SECRET_RE.search(c)]
+        if secret:
+            plan.notes.append(f"{t.name}: {', '.join(secret)} left out of the audit JSON (secret)")
+        gen(schema, t, plan)
+    return plan
+
+
+# -- PostgreSQL ------------------------------------------------------------------------------
+
+PG_ACTOR = "NULLIF(current_setting('app.user_id', true), '')"
+
+
+def _pg_key(t: Table, rec: str) -> str:
+    return " || ',' || ".join(f"{rec}.{c}::text" for c in t.primary_key.columns)
+
+
+def _postgres(schema: Schema, t: Table, plan: AuditPlan) -> None:
+    actor_type = _actor_type(schema)
+    actor = f"{PG_ACTOR}::{actor_type}"
+    drop = "".join(f" - '{c}'" for c in t.columns if SECRET_RE.search(c))
+    touch = []
+    if "created_by" in t.columns:
+        touch.append(f"NEW.created_by := COALESCE(NEW.created_by, {actor});")
+    if "updated_by" in t.columns:
+        touch.append(f"NEW.updated_by := COALESCE(NEW.updated_by, {actor});")
+    on_update = []
+    if "updated_at" in t.columns:
+        # Always the database clock: a client cannot backdate a change.
+        on_update.append("NEW.updated_at := now();")
+    if "updated_by" in t.columns:
+        on_update.append(f"NEW.updated_by := COALESCE({actor}, NEW.updated_by);")
+    if touch or on_update:
+        plan.statements.append(f"""CREATE OR REPLACE FUNCTION {t.name}_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        {' '.join(touch) or 'NULL;'}
+    ELSE
+        {' '.join(on_update) or 'NULL;'}
+    END IF;
+    RETURN NEW;
+END $$""")
+        plan.statements.append(f"CREATE TRIGGER trg_{t.name}_touch BEFORE INSERT OR UPDATE ON {t.name} "
+                               f"FOR EACH ROW EXECUTE FUNCTION {t.name}_touch()")
+    cols = ", ".join(AUDIT_COLUMNS)
+    plan.statements.append(f"""CREATE OR REPLACE FUNCTION {t.name}_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO {AUDIT_TABLE} ({cols})
+        VALUES ('{t.name}', {_pg_key(t, 'NEW')}, 'INSERT', NULL, to_jsonb(NEW){drop}, {actor});
+        RETURN NEW;
+    ELSIF TG_OP = 'UPDATE' THEN
+        INSERT INTO {AUDIT_TABLE} ({cols})
+        VALUES ('{t.name}', {_pg_key(t, 'NEW')}, 'UPDATE', to_jsonb(OLD){drop}, to_jsonb(NEW){drop}, {actor});
+        RETURN NEW;
+    END IF;
+    INSERT INTO {AUDIT_TABLE} ({cols})
+    VALUES ('{t.name}', {_pg_key(t, 'OLD')}, 'DELETE', to_jsonb(OLD){drop}, NULL, {actor});
+    RETURN OLD;
+END $$""")
+    plan.statements.append(f"CREATE TRIGGER trg_{t.name}_audit AFTER INSERT OR UPDATE OR DELETE ON {t.name} "
+                           f"FOR EACH ROW EXECUTE FUNCTION {t.name}_audit()")
+
+
+def _actor_type(schema: Schema) -> str:
+    col = schema.tables[AUDIT_TABLE].columns.get("actor_id")
+    return col.type if col else "text"
+
+
+# -- MariaDB ---------------------------------------------------------------------------------
+
+def _json_object(t: Table, rec: str, fn: str = "JSON_OBJECT") -> str:
+    return f"{fn}(" + ", ".join(f"'{c}', {rec}.{c}" for c in logged_columns(t)) + ")"
+
+
+def _concat_key(t: Table, rec: str, cast: str) -> str:
+    parts = [cast.format(f"{rec}.{c}") for c in t.primary_key.columns]
+    if len(parts) == 1:
+        return parts[0]
+    if cast.endswith("AS TEXT)"):  # SQLite: no CONCAT_WS before 3.44
+        return " || ',' || ".join(parts)
+    return "CONCAT_WS(',', " + ", ".join(parts) + ")"
+
+
+def _mysql(schema: Schema, t: Table, plan: AuditPlan) -> None:
+    key_new, key_old = _concat_key(t, "NEW", "CAST({} AS CHAR)"), _concat_key(t, "OLD", "CAST({} AS CHAR)")
+    cols = ", ".join(AUDIT_COLUMNS)
+    before_ins = [f"SET NEW.{c} = COALESCE(NEW.{c}, @app_user_id);" for c in ("created_by", "updated_by")
+                  if c in t.columns]
+    before_upd = []
+    if "updated_at" in t.columns:
+        # ON UPDATE CURRENT_TIMESTAMP on the column does the same, but only while the
+        # statement does not set updated_at itself; the trigger always wins.
+        before_upd.append("SET NEW.updated_at = CURRENT_TIMESTAMP(6);")
+    if "updated_by" in t.columns:
+        before_upd.append("SET NEW.updated_by = COALESCE(@app_user_id, NEW.updated_by);")
+    if before_ins:
+        plan.statements.append(f"CREATE TRIGGER trg_{t.name}_touch_ins BEFORE INSERT ON {t.name} FOR EACH ROW "
+                               f"BEGIN {' '.join(before_ins)} END")
+    if before_upd:
+        plan.statements.append(f"CREATE TRIGGER trg_{t.name}_touch_upd BEFORE UPDATE ON {t.name} FOR EACH ROW "
+                               f"BEGIN {' '.join(before_upd)} END")
+    for op, key, old, new in (("INSERT", key_new, "NULL", _json_object(t, "NEW")),
+                              ("UPDATE", key_new, _json_object(t, "OLD"), _json_object(t, "NEW")),
+                              ("DELETE", key_old, _json_object(t, "OLD"), "NULL")):
+        plan.statements.append(
+            f"CREATE TRIGGER trg_{t.name}_audit_{op.lower()[:3]} AFTER {op} ON {t.name} FOR EACH ROW "
+            f"INSERT INTO {AUDIT_TABLE} ({cols}) VALUES ('{t.name}', {key}, '{op}', {old}, {new}, @app_user_id)")
+    acting = [f"{t.name}.{','.join(fk.columns)}" for fk in t.foreign_keys
+              if (fk.on_delete or "").upper() in ("CASCADE", "SET NULL")]
+    if acting:
+        plan.notes.append(f"mysql: changes made by ON DELETE CASCADE / SET NULL on {', '.join(acting)} "
+                          "are NOT audited: InnoDB foreign-key actions do not fire triggers; delete or "
+                          "update those children explicitly when the trail must be complete")
+
+
+# -- SQLite ----------------------------------------------------------------------------------
+
+SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+
+
+def _sqlite(schema: Schema, t: Table, plan: AuditPlan) -> None:
+    pk_new = " AND ".join(f"{c} = NEW.{c}" for c in t.primary_key.columns)
+    key_new = _concat_key(t, "NEW", "CAST({} AS TEXT)")
+    key_old = _concat_key(t, "OLD", "CAST({} AS TEXT)")
+    cols = ", ".join(AUDIT_COLUMNS)
+    stamp_cols = [c for c in ("created_by", "updated_by") if c in t.columns]
+    row_json = "json_object(" + ", ".join(f"'{c}', r.{c}" for c in logged_columns(t)) + ")"
+    ins_body = []
+    if stamp_cols:
+        sets = ", ".join(f"{c} = COALESCE(NEW.{c}, app_user_id())" for c in stamp_cols)
+        ins_body.append(f"UPDATE {t.name} SET {sets} WHERE {pk_new};")
+    # Read the row back: it holds what the stamping UPDATE wrote.
+    ins_body.append(f"INSERT INTO {AUDIT_TABLE} ({cols}) SELECT '{t.name}', {key_new}, 'INSERT', NULL, "
+                    f"{row_json}, app_user_id() FROM {t.name} AS r WHERE {pk_new};")
+    plan.statements.append(f"CREATE TRIGGER trg_{t.name}_audit_ins AFTER INSERT ON {t.name} FOR EACH ROW BEGIN "
+                           + " ".join(ins_body) + " END")
+    # SQLite fires this UPDATE trigger also for the stamping UPDATE inside the INSERT trigger
+    # (only the *same* trigger is kept from recursing): skip an update that only filled NULL
+    # actor columns and changed nothing else.
+    guard = ""
+    if stamp_cols:
+        same = " AND ".join(f"OLD.{c} IS NEW.{c}" for c in t.columns if c not in stamp_cols)
+        filled = " AND ".join(f"OLD.{c} IS NULL" for c in stamp_cols)
+        guard = f" WHEN NOT ({same} AND {filled})"
+    upd_sets = []
+    if "updated_at" in t.columns:
+        upd_sets.append(f"updated_at = {SQLITE_NOW}")
+    if "updated_by" in t.columns:
+        upd_sets.append("updated_by = COALESCE(app_user_id(), NEW.updated_by)")
+    upd_body = []
+    if upd_sets:
+        # The same trigger does not fire again for its own UPDATE (recursive_triggers is off).
+        upd_body.append(f"UPDATE {t.name} SET {', '.join(upd_sets)} WHERE {pk_new};")
+    old_json = "json_object(" + ", ".join(f"'{c}', OLD.{c}" for c in logged_columns(t)) + ")"
+    upd_body.append(f"INSERT INTO {AUDIT_TABLE} ({cols}) SELECT '{t.name}', {key_new}, 'UPDATE', {old_json}, "
+                    f"{row_json}, app_user_id() FROM {t.name} AS r WHERE {pk_new};")
+    plan.statements.append(f"CREATE TRIGGER trg_{t.name}_audit_upd AFTER UPDATE ON {t.name} FOR EACH ROW{guard} BEGIN "
+                           + " ".join(upd_body) + " END")
+    plan.statements.append(f"CREATE TRIGGER trg_{t.name}_audit_del AFTER DELETE ON {t.name} FOR EACH ROW BEGIN "
+                           f"INSERT INTO {AUDIT_TABLE} ({cols}) VALUES ('{t.name}', {key_old}, 'DELETE', "
+                           f"{old_json}, NULL, app_user_id()); END")
+    if stamp_cols:
+        plan.notes.append(f"sqlite: {t.name}: an UPDATE that only fills NULL {'/'.join(stamp_cols)} "
+                          "and changes nothing else is not audited (indistinguishable from the INSERT "
+                          "trigger's own stamping)")
+
+
+# -- DuckDB ----------------------------------------------------------------------------------
+
+def _duckdb(schema: Schema, t: Table, plan: AuditPlan) -> None:
+    cols = ", ".join(AUDIT_COLUMNS)
+    key_new = _concat_key(t, "NEW", "CAST({} AS VARCHAR)")
+    key_old = _concat_key(t, "OLD", "CAST({} AS VARCHAR)")
+    actor = "getvariable('app_user_id')"
+    plan.statements.append(
+        f"CREATE TRIGGER trg_{t.name}_audit_ins AFTER INSERT ON {t.name} FOR EACH ROW "
+        f"INSERT INTO {AUDIT_TABLE} ({cols}) VALUES ('{t.name}', {key_new}, 'INSERT', NULL, "
+        f"{_json_object(t, 'NEW', 'json_object')}, {actor})")
+    plan.statements.append(
+        f"CREATE TRIGGER trg_{t.name}_audit_del AFTER DELETE ON {t.name} FOR EACH ROW "
+        f"INSERT INTO {AUDIT_TABLE} ({cols}) VALUES ('{t.name}', {key_old}, 'DELETE', "
+        f"{_json_object(t, 'OLD', 'json_object')}, NULL, {actor})")
+    plan.app_update_tables.append(t.name)
+    if len(plan.app_update_tables) == 1:
+        plan.notes.append("duckdb: UPDATE FOR EACH ROW triggers are not supported in DuckDB 2.0: "
+                          "UPDATE (updated_at, updated_by, soft delete) must go through "
+                          "dbdesign.audit.app_update(); created_by/updated_by on INSERT are set by "
+                          "the application (the actor for the trail comes from "
+                          "SET VARIABLE app_user_id); updated_by is not stamped (an update of an "
+                          "indexed FK column of a referenced row fails in DuckDB)")
+
+
+# -- installing and using ----------------------------------------------------------------------
+
+def set_actor(engine: Engine, user_id: str | None) -> None:
+    """Make `user_id` the actor of this connection's following writes (None = nobody)."""
+    if engine.name == "postgres":
+        engine.query("SELECT set_config('app.user_id', %s, false)", (user_id or "",))
+    elif engine.name == "mysql":
+        engine.execute("SET @app_user_id = %s", (user_id,))
+    elif engine.name == "sqlite":
+        engine.conn.create_function("app_user_id", 0, lambda: user_id)
+    elif engine.name == "duckdb":
+        if user_id is None:
+            engine.execute("RESET VARIABLE app_user_id")
+        else:
+            engine.execute(f"SET VARIABLE app_user_id = {sql_literal(user_id)}")
+    else:  # pragma: no cover
+        raise InputError(f"no actor setting for engine {engine.name!r}")
+
+
+def install_audit(engine: Engine, schema: Schema, tables: Sequence[str] | None = None) -> AuditPlan:
+    """Install the triggers on `engine` (which holds the schema); return the plan."""
+    plan = audit_statements(schema, engine.name, tables)
+    if engine.name == "sqlite":
+        set_actor(engine, None)  # the triggers call app_user_id(): register it first
+    engine.run_script(plan.statements)
+    return plan
+
+
+def app_update(engine: Engine, schema: Schema, table: str, values: dict[str, Any], where: str,
+               actor: str | None = None) -> int:
+    """UPDATE with the audit trail in application code (DuckDB, where UPDATE row triggers do not
+    exist): in one transaction, read the old rows, update (stamping updated_at/updated_by),
+    read the new rows, write one audit row per changed row. Returns the number of rows."""
+    t = schema.table(table)
+    if t is None:
+        raise InputError(f"unknown table {table!r}")
+    if not t.primary_key:
+        raise InputError(f"table {table!r} has no primary key; cannot audit its rows")
+    values = dict(values)
+    if "updated_at" in t.columns and "updated_at" not in values:
+        values["updated_at"] = _Raw("CURRENT_TIMESTAMP")
+    if "updated_by" in t.columns and actor is not None and engine.name != "duckdb":
+        # DuckDB runs an update of an indexed column (every FK column is indexed there) as
+        # delete + insert, which fails while other tables reference the row: updated_by is not
+        # stamped on DuckDB; the actor is in the audit row.
+        values["updated_by"] = actor
+    pk = t.primary_key.columns
+    logged = logged_columns(t)
+    engine.begin()
+    try:
+        old = engine.query(f"SELECT {', '.join(logged)} FROM {t.name} WHERE {where}")
+        sets = ", ".join(f"{c} = {v.sql if isinstance(v, _Raw) else sql_literal(v)}" for c, v in values.items())
+        engine.execute(f"UPDATE {t.name} SET {sets} WHERE {where}")
+        for row in old:
+            rec = dict(zip(logged, row))
+            key = {c: rec[c] for c in pk}
+            new = engine.query(f"SELECT {', '.join(logged)} FROM {t.name} WHERE {where_sql(_str(key))}")
+            new_rec = dict(zip(logged, new[0])) if new else None
+            engine.execute(
+                f"INSERT INTO {AUDIT_TABLE} ({', '.join(AUDIT_COLUMNS)}) VALUES ("
+                f"{sql_literal(table)}, {sql_literal(','.join(str(rec[c]) for c in pk))}, 'UPDATE', "
+                f"{sql_literal(_to_json(rec))}, {sql_literal(_to_json(new_rec)) if new_rec else 'NULL'}, "
+                f"{sql_literal(actor)})")
+        engine.commit()
+    except Exception:
+        engine.rollback()
+        raise
+    return len(old)
+
+
+def audited_update(engine: Engine, schema: Schema, table: str, values: dict[str, Any], where: str,
+                   actor: str | None = None) -> int | None:
+    """UPDATE that is audited on every engine: a plain UPDATE where triggers do the work, the
+    application path (`app_update`) on DuckDB. Returns the row count where it is known."""
+    if engine.name == "duckdb":
+        return app_update(engine, schema, table, values, where, actor)
+    sets = ", ".join(f"{c} = {v.sql if isinstance(v, _Raw) else sql_literal(v)}" for c, v in values.items())
+    engine.execute(f"UPDATE {table} SET {sets} WHERE {where}")
+    return None
+
+
+@dataclass
+class _Raw:
+    sql: str
+
+
+def _str(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v if isinstance(v, (int, float)) or v is None else str(v) for k, v in d.items()}
+
+
+def _to_json(rec: dict[str, Any]) -> str:
+    import json
+    return json.dumps(rec, default=str, sort_keys=True)
