@@ -1,0 +1,40 @@
+"""Round trip: the example design rendered for each engine, run in a throw-away database and
+read back, equals the model `dialects.render` says the engine holds (its `.model`, i.e. the
+design minus the documented portability losses) - checked with `diff(..., engine=...)`."""
+from __future__ import annotations
+
+import pytest
+
+from dbdesign import dialects
+from dbdesign.diff import diff
+
+
+def test_example_schema_round_trips(engine_name, throwaway_engine, example_schema, request):
+    if engine_name == "sqlite":
+        # Reported to the lead: dialects' SQLite model drops the identity of audit_log.id,
+        # although its own note says the INTEGER PRIMARY KEY rowid alias emulates it (the
+        # engine does number the rows). Remove this mark when dialects/sqlite.py keeps
+        # identity="by default" in `.model` (strict: the fix makes this test fail loudly).
+        request.applymarker(pytest.mark.xfail(
+            strict=True, reason="dialects sqlite .model: identity of the rowid alias dropped"))
+    rendered = dialects.render(example_schema, engine_name)
+    throwaway_engine.run_script(rendered.statements,
+                                transaction=throwaway_engine.capabilities.transactional_ddl)
+    actual = throwaway_engine.introspect()
+    assert actual.diagnostics == []
+    result = diff(rendered.model, actual, engine=engine_name)
+    assert result.is_empty, "\n" + result.format_text()
+
+
+def test_round_trip_catches_a_real_difference(example_schema):
+    """The check above can fail: drop an index behind the design's back and it is reported."""
+    from dbdesign import engines
+    rendered = dialects.render(example_schema, "sqlite")
+    with engines.throwaway("sqlite") as eng:
+        eng.run_script(rendered.statements)
+        eng.execute("DROP INDEX idx_posts_slug")
+        eng.execute("ALTER TABLE tags ADD COLUMN color TEXT")
+        actual = eng.introspect()
+    text = diff(rendered.model, actual, engine="sqlite").format_text().splitlines()
+    assert "- index posts.idx_posts_slug: UNIQUE (slug) WHERE deleted_at IS NULL" in text
+    assert "+ column tags.color: TEXT" in text
