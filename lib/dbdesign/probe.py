@@ -269,7 +269,8 @@ class ProbeOutcome:
 
     @property
     def ok(self) -> bool:
-        return self.outcome == self.expect
+        """True when the engine did what a working guard does (or the probe could not run)."""
+        return self.outcome in (self.expect, "not probed")
 
 
 @dataclass
@@ -320,7 +321,8 @@ class ProbeResult:
 def fix_for(o: ProbeOutcome) -> str:
     """The usual fix for a guard that did not hold, per engine and kind."""
     fixes = {
-        ("sqlite", "fk-orphan"): "run PRAGMA foreign_keys=ON right after every connect",
+        ("sqlite-nopragma", "fk-orphan"): "run PRAGMA foreign_keys=ON right after every connect",
+        ("sqlite-nopragma", "on-delete"): "run PRAGMA foreign_keys=ON right after every connect",
         ("sqlite", "length"): "declare TEXT CHECK (length(col) <= n) or use a STRICT table with the check",
         ("duckdb", "length"): "add CHECK (length(col) <= n); DuckDB ignores VARCHAR(n)",
         ("sqlite", "type"): "use a STRICT table (typed columns) or a CHECK (typeof(col) = ...)",
@@ -605,14 +607,17 @@ def engine_mode(engine: Engine) -> str:
     return version
 
 
-def probe_engine(engine: Engine, schema: Schema, notes: list[str] | None = None) -> list[ProbeOutcome]:
-    """Run every probe on `engine`, which already holds the schema; each probe in its own
-    transaction, rolled back."""
+def probe_engine(engine: Engine, schema: Schema, notes: list[str] | None = None,
+                 kinds: set[str] | None = None, label: str | None = None) -> list[ProbeOutcome]:
+    """Run every probe (or those of `kinds`) on `engine`, which already holds the schema; each
+    probe in its own transaction, rolled back."""
     values = ValueFactory(schema)
     baseline = load_baseline(engine, schema, values)
     ctx = _Ctx(engine, schema, baseline, values)
     out = []
     for case, fn in build_cases(schema):
+        if kinds and case.kind not in kinds:
+            continue
         engine.begin()
         try:
             outcome, message = fn(ctx)
@@ -621,7 +626,7 @@ def probe_engine(engine: Engine, schema: Schema, notes: list[str] | None = None)
         dropped = _dropped_note(case, notes or [])
         if dropped and outcome != case.expect:
             outcome, message = "not expressible", dropped
-        out.append(ProbeOutcome(case.constraint, case.kind, case.table, engine.name, outcome,
+        out.append(ProbeOutcome(case.constraint, case.kind, case.table, label or engine.name, outcome,
                                 case.expect, message, case.column, case.index))
     return out
 
@@ -637,14 +642,29 @@ def _dropped_note(case: ProbeCase, notes: list[str]) -> str | None:
     return None
 
 
-def run_probe(schema: Schema, targets: str | list[str] = ALL_ENGINES) -> ProbeResult:
+def run_probe(schema: Schema, targets: str | list[str] = ALL_ENGINES,
+              sqlite_without_pragma: bool = True) -> ProbeResult:
     """Probe `schema` on each target: an engine name (a throw-away database is created and
-    dropped) or a database URL (must be empty: the schema is created there)."""
+    dropped) or a database URL (must be empty: the schema is created there).
+
+    With `sqlite_without_pragma`, the foreign-key probes also run on SQLite as a plain
+    `sqlite3.connect()` leaves it (no `PRAGMA foreign_keys=ON`), column `sqlite-nopragma`:
+    what every tool that forgets the pragma gets."""
     if isinstance(targets, str):
         targets = [targets]
     result = ProbeResult(schema=schema)
+    if sqlite_without_pragma and "sqlite" in targets:
+        targets = list(targets) + ["sqlite-nopragma"]
     for target in targets:
         started = time.perf_counter()
+        if target == "sqlite-nopragma":
+            with engines.throwaway("sqlite") as engine:
+                engine._conn = _sqlite_connect_plain(engine.path)
+                notes = install_schema(engine, schema)
+                result.engine_info[target] = engine_mode(engine)
+                result.outcomes += probe_engine(engine, schema, notes, {"fk-orphan", "on-delete"}, target)
+            result.seconds[target] = round(time.perf_counter() - started, 3)
+            continue
         with _open(target) as engine:
             notes = install_schema(engine, schema)
             result.notes[engine.name] = notes
@@ -652,6 +672,12 @@ def run_probe(schema: Schema, targets: str | list[str] = ALL_ENGINES) -> ProbeRe
             result.outcomes += probe_engine(engine, schema, notes)
         result.seconds[engine.name] = round(time.perf_counter() - started, 3)
     return result
+
+
+def _sqlite_connect_plain(path: str):
+    """sqlite3 as most code opens it: no foreign_keys pragma (autocommit, so BEGIN is ours)."""
+    import sqlite3
+    return sqlite3.connect(path, isolation_level=None)
 
 
 def _open(target: str):
@@ -669,3 +695,28 @@ def _open(target: str):
                 eng.close()
         return opened()
     return engines.throwaway(target)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m dbdesign.probe [SOURCE] [OUT]`: probe all four engines, time it, write JSON
+    (default data/results/probe.json) - the quality bar is under 30 s for the example."""
+    import os
+    import sys
+
+    from .source import load_source
+    args = list(sys.argv[1:] if argv is None else argv)
+    source = args[0] if args else "migrations"
+    out = args[1] if len(args) > 1 else os.path.join("data", "results", "probe.json")
+    started = time.perf_counter()
+    result = run_probe(load_source(source))
+    total = round(time.perf_counter() - started, 3)
+    data = result.to_dict() | {"total_seconds": total, "probes": len(result.outcomes),
+                               "findings": len(result.findings)}
+    os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
+    with open(out, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2, default=str)
+    print(f"{len(result.outcomes)} probes on {len(result.seconds)} engines in {total} s -> {out}")
+
+
+if __name__ == "__main__":
+    main()

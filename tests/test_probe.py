@@ -1,0 +1,123 @@
+"""Constraint proof on real engines: facts each engine must show (they fail if it changes)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from dbdesign import engines, probe
+from dbdesign.probe_cli import audit as audit_cmd, probe as probe_cmd
+
+
+@pytest.fixture(scope="module")
+def pg_result(example_schema):
+    from conftest import require_engine
+    require_engine("postgres")
+    return probe.run_probe(example_schema, "postgres")
+
+
+def outcome(result, engine, constraint):
+    hits = [o for o in result.outcomes if o.engine == engine and o.constraint == constraint]
+    assert len(hits) == 1, constraint
+    return hits[0]
+
+
+def test_every_constraint_of_the_example_has_a_probe(example_schema):
+    cases = [c for c, _ in probe.build_cases(example_schema)]
+    labels = {c.constraint for c in cases}
+    assert len(labels) == len(cases)  # no two probes with the same label
+    for t in example_schema.tables.values():
+        for col in t.columns.values():
+            if not col.nullable and not col.identity:
+                assert f"{t.name}.{col.name} NOT NULL" in labels
+        for fk in t.foreign_keys:
+            assert any(l.startswith(f"{t.name}.{','.join(fk.columns)} -> ") and "ON DELETE" in l for l in labels)
+        for ck in t.checks:
+            assert f"{t.name} CHECK {ck.name}" in labels
+    assert "users UNIQUE INDEX idx_users_email ((LOWER(email))) case variant" in labels
+    assert "users UNIQUE INDEX idx_users_email ((LOWER(email))) reuse after soft delete" in labels
+
+
+def test_fresh_rows_are_valid_on_every_engine(engine_name, example_schema):
+    """The control: a probe row without its bad value is accepted, so a rejection is caused
+    by the value under test."""
+    with engines.throwaway(engine_name) as eng:
+        probe.install_schema(eng, example_schema)
+        values = probe.ValueFactory(example_schema)
+        base = probe.load_baseline(eng, example_schema, values)
+        ctx = probe._Ctx(eng, example_schema, base, values)
+        for t in example_schema.tables.values():
+            eng.execute(probe.insert_sql(t, ctx.fresh(t)))
+
+
+def test_postgres_holds_every_guard(pg_result):
+    bad = [o for o in pg_result.outcomes if not o.ok]
+    assert bad == []
+    assert outcome(pg_result, "postgres", "comments.post_id -> posts ON DELETE CASCADE").outcome == "cascaded"
+    assert outcome(pg_result, "postgres", "posts.created_by -> users ON DELETE SET NULL").outcome == "set null"
+    reuse = outcome(pg_result, "postgres", "users UNIQUE INDEX idx_users_email ((LOWER(email))) reuse after soft delete")
+    assert reuse.outcome == "accepted"
+    case = outcome(pg_result, "postgres", "users UNIQUE INDEX idx_users_email ((LOWER(email))) case variant")
+    assert case.outcome == "rejected" and "idx_users_email" in case.message
+
+
+def test_sqlite_facts(example_schema):
+    result = probe.run_probe(example_schema, "sqlite")
+    # type affinity: text in a TIMESTAMPTZ/UUID column is stored as is
+    o = outcome(result, "sqlite", "posts.created_at TIMESTAMPTZ type")
+    assert o.outcome == "accepted" and "STRICT" in probe.fix_for(o)
+    # without the pragma, an orphan row goes in and a CASCADE does nothing
+    assert outcome(result, "sqlite-nopragma", "comments.post_id -> posts orphan").outcome == "accepted"
+    assert outcome(result, "sqlite-nopragma", "comments.post_id -> posts ON DELETE CASCADE").outcome == "orphaned"
+    assert outcome(result, "sqlite", "comments.post_id -> posts ON DELETE CASCADE").outcome == "cascaded"
+    # the renderer's CHECK (length(col) <= n) emulates VARCHAR(n)
+    assert outcome(result, "sqlite", "users.email VARCHAR(255) length").outcome == "rejected"
+    assert any(f.rule == "probe-type" for f in result.findings)
+
+
+def test_duckdb_cannot_cascade_and_says_so(example_schema):
+    result = probe.run_probe(example_schema, "duckdb")
+    o = outcome(result, "duckdb", "comments.post_id -> posts ON DELETE CASCADE")
+    assert o.outcome == "not expressible" and "ON DELETE CASCADE" in o.message
+    reuse = outcome(result, "duckdb", "users UNIQUE INDEX idx_users_email ((LOWER(email))) duplicate")
+    assert reuse.outcome == "not expressible"
+
+
+def test_mariadb_partial_unique_index_is_reported(example_schema):
+    from conftest import require_engine
+    require_engine("mysql")
+    result = probe.run_probe(example_schema, "mysql")
+    assert "STRICT_TRANS_TABLES" in result.engine_info["mysql"]
+    dup = outcome(result, "mysql", "posts UNIQUE INDEX idx_posts_slug (slug) duplicate")
+    assert dup.outcome == "not expressible" and "partial index" in dup.message
+    assert outcome(result, "mysql", "posts CHECK ck_posts_status").outcome == "rejected"
+
+
+def test_matrix_and_json(pg_result):
+    frame = pg_result.matrix()
+    assert "postgres" in frame.columns and "expected" in frame.columns
+    assert frame.loc["posts CHECK ck_posts_status", "postgres"] == "rejected"
+    data = json.loads(pg_result.to_json())
+    assert data["outcomes"] and data["seconds"]["postgres"] > 0
+
+
+def test_violating_values_for_simple_checks(example_schema):
+    t = example_schema.tables["comments"]
+    assert probe._violating_value(t, "LENGTH(body) BETWEEN 1 AND 10000") == ("body", "")
+    posts = example_schema.tables["posts"]
+    assert probe._violating_value(posts, "view_count >= 0") == ("view_count", -1)
+    assert probe._violating_value(posts, "status IN ('draft')")[1] not in ("draft",)
+    assert probe._violating_value(posts, "foo(bar) = 1") is None
+
+
+def test_cli_probe_and_audit(tmp_path):
+    runner = CliRunner()
+    res = runner.invoke(probe_cmd, ["migrations", "--engine", "sqlite", "--format", "json"])
+    assert res.exit_code == 1, res.output  # SQLite has findings (types, no pragma)
+    data = json.loads(res.output[res.output.index("{"):])
+    assert any(f["rule"] == "probe-fk-orphan" for f in data["findings"])
+    res = runner.invoke(audit_cmd, ["migrations", "--dialect", "postgres"])
+    assert res.exit_code == 0 and "CREATE TRIGGER trg_posts_audit" in res.output
+    res = runner.invoke(audit_cmd, ["migrations", "--dialect", "postgres", "--table", "nope"])
+    assert res.exit_code == 2 and "unknown table 'nope'" in res.output
