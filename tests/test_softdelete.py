@@ -1,0 +1,95 @@
+"""Soft delete on real engines: live-only uniqueness, views, cascade, restore, erasure, and the
+PostgreSQL pitfall of a column-level UNIQUE next to the partial index."""
+from __future__ import annotations
+
+import pytest
+
+from dbdesign import engines, probe, softdelete
+from dbdesign.errors import EngineError, InputError
+from dbdesign.parse import parse_sql
+
+
+@pytest.fixture
+def soft(engine_name, example_schema):
+    with engines.throwaway(engine_name) as eng:
+        probe.install_schema(eng, example_schema)
+        plan = softdelete.install_soft_delete(eng, example_schema)
+        values = probe.ValueFactory(example_schema)
+        base = probe.load_baseline(eng, example_schema, values)
+        yield eng, example_schema, base, plan, values
+
+
+def test_reusing_a_soft_deleted_email_and_the_active_view(soft):
+    eng, schema, base, plan, values = soft
+    users = schema.tables["users"]
+    uid = base["users"]["id"]
+    assert eng.query("SELECT count(*) FROM active_users")[0][0] == 1
+    softdelete.soft_delete(eng, schema, "users", {"id": uid})
+    assert eng.query("SELECT count(*) FROM active_users")[0][0] == 0
+    twin = values.row(users, base, {"email": base["users"]["email"], "username": base["users"]["username"]})
+    eng.execute(probe.insert_sql(users, twin))  # the address is free again
+    if eng.name == "duckdb":
+        assert any("not enforced" in n for n in plan.notes)
+        return
+    with pytest.raises(EngineError):  # ...but only once among live rows
+        eng.execute(probe.insert_sql(users, values.row(users, base, {"email": base["users"]["email"].upper()})))
+    with pytest.raises(EngineError):  # restoring the old account now collides
+        eng.execute(softdelete.restore_sql("users", {"id": uid}))
+
+
+def test_soft_delete_cascades_to_children(soft):
+    eng, schema, base, plan, _ = soft
+    post = base["posts"]["id"]
+    softdelete.soft_delete(eng, schema, "posts", {"id": post})
+    (deleted,) = eng.query(f"SELECT deleted_at FROM comments WHERE post_id = '{post}'")[0]
+    assert deleted is not None
+    assert (eng.name == "duckdb") == ("posts" in plan.app_cascade)
+
+
+def test_restore_brings_a_row_back(soft):
+    eng, schema, base, _, _ = soft
+    tag_post = base["posts"]["id"]
+    softdelete.soft_delete(eng, schema, "posts", {"id": tag_post})
+    eng.execute(softdelete.restore_sql("posts", {"id": tag_post}))
+    assert eng.query("SELECT count(*) FROM active_posts")[0][0] == 1
+
+
+def test_erasure_anonymises_and_removes_personal_rows(soft):
+    eng, schema, base, _, _ = soft
+    uid = base["users"]["id"]
+    for sql in softdelete.erasure_statements(schema, uid):
+        eng.execute(sql)
+    email, username = eng.query(f"SELECT email, username FROM users WHERE id = '{uid}'")[0]
+    assert email == f"erased-{uid}@invalid" and base["users"]["email"] not in (email, username)
+    assert eng.query(f"SELECT count(*) FROM profiles WHERE user_id = '{uid}'")[0][0] == 0
+    assert eng.query(f"SELECT count(*) FROM posts WHERE user_id = '{uid}'")[0][0] == 1  # kept, RESTRICT
+
+
+def test_notes_explain_cascade_and_table_wide_unique(example_schema):
+    plan = softdelete.soft_delete_statements(example_schema, "postgres")
+    assert any("comments.post_id ON DELETE CASCADE -> posts: never fires on a soft delete" in n for n in plan.notes)
+    assert "CREATE VIEW active_users" in plan.sql
+    mysql = softdelete.soft_delete_statements(example_schema, "mysql")
+    assert "CASE WHEN deleted_at IS NULL THEN LOWER(email) END" in mysql.sql
+    with pytest.raises(InputError, match="unknown table 'nope'"):
+        softdelete.soft_delete_statements(example_schema, "postgres", ["nope"])
+
+
+def test_postgres_column_unique_defeats_the_partial_index():
+    """ENGINE_FACTS: with UNIQUE (email) on the column, a soft-deleted user's email can never be
+    reused, whatever partial index sits next to it."""
+    from conftest import require_engine
+    require_engine("postgres")
+    ddl = """CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(255) NOT NULL UNIQUE,
+                                 deleted_at TIMESTAMPTZ NULL);
+             CREATE UNIQUE INDEX idx_users_email ON users (lower(email)) WHERE deleted_at IS NULL;"""
+    schema = parse_sql(ddl)
+    plan = softdelete.soft_delete_statements(schema, "postgres")
+    assert any("table-wide" in n for n in plan.notes)
+    with engines.throwaway("postgres") as eng:
+        eng.run_script([ddl])
+        eng.execute("INSERT INTO users VALUES (1, 'a@x.org', now())")  # soft-deleted already
+        with pytest.raises(EngineError, match="users_email_key"):
+            eng.execute("INSERT INTO users VALUES (2, 'a@x.org', NULL)")
+        eng.execute("ALTER TABLE users DROP CONSTRAINT users_email_key")
+        eng.execute("INSERT INTO users VALUES (2, 'a@x.org', NULL)")  # now it works
