@@ -129,5 +129,71 @@ def inspect(url: str, fmt: str, with_lint: bool) -> None:
     emit_json(cat.to_dict()) if fmt == "json" else click.echo(cat.to_markdown())
 
 
+@main.command()
+@click.argument("source", required=False)
+@click.option("-o", "--output", required=True, help="File to write: .svg .png .dot .mmd (Mermaid) .dbml")
+@click.option("--around", help="Only this table and its neighbours.")
+@click.option("--depth", type=click.IntRange(0, 20), default=1, show_default=True, help="Hops for --around.")
+@click.option("--compact", is_flag=True, help="Keys only.")
+@click.option("--cluster", type=click.Choice(["auto", "prefix", "none"]), default="auto", show_default=True)
+@click.option("--max-cluster", type=click.IntRange(2, 1000), default=40, show_default=True)
+@click.option("--audit-edges", is_flag=True, help="Also draw created_by/updated_by lines.")
+@click.option("--diff-from", "diff_from", help="Older SOURCE: draw what changed from it to SOURCE.")
+@handle_errors
+def erd(source, output, around, depth, compact, cluster, max_cluster, audit_edges, diff_from) -> None:
+    """Entity-relationship diagram of SOURCE (or a before/after diff with --diff-from)."""
+    from . import erd as erd_mod
+    from .source import load_source
+    schema, _ = load(source)
+    opts = dict(around=around, depth=depth, compact=compact, cluster=cluster,
+                max_cluster=max_cluster, audit_edges=audit_edges)
+    if diff_from:
+        erd_mod.render_diff(load_source(diff_from), schema, output, **opts)
+    else:
+        erd_mod.render(schema, output, **opts)
+    click.echo(output)
+
+
+@main.command()
+@click.argument("source", required=False)
+@click.option("--env", "env", default="dev", show_default=True, help="Seed folder under seeds/.")
+@click.option("--db", "url", help="Apply to this database (its schema must exist); omit to only check.")
+@click.option("--seeds-dir", default="seeds", show_default=True)
+@handle_errors
+def seed(source: str | None, env: str, url: str | None, seeds_dir: str) -> None:
+    """Check an environment's seed files against the schema, and apply them with --db."""
+    from .seeds import apply_seeds, check_seeds
+    schema, _ = load(source)
+    if url:
+        from .engines import connect
+        with connect(url) as engine:
+            seeds = apply_seeds(engine, schema, seeds_dir, env)
+    else:
+        seeds = check_seeds(schema, seeds_dir, env)
+    for s in seeds:
+        rows = ", ".join(f"{t} {n}" for t, n in s.tables.items())
+        click.echo(f"{s.path}: {rows}")
+    click.echo(f"{env}: {len(seeds)} seed files {'applied' if url else 'valid'}")
+
+
+@main.command()
+@click.argument("source", required=False)
+@click.option("--format", "fmt", type=FORMATS_TEXT_JSON, default="text", show_default=True)
+@click.option("--seeds-dir", default="seeds", show_default=True)
+@handle_errors
+def gate(source: str | None, fmt: str, seeds_dir: str) -> None:
+    """The design checklist and gate criteria, computed from the project. Exit 1 if not passed."""
+    import os
+    from .gate import evaluate
+    schema, config = load(source)
+    src = source or config.source
+    result = evaluate(schema, config, src if os.path.isdir(src) else None, seeds_dir)
+    if fmt == "json":
+        emit_json(result.to_dict())
+    else:
+        click.echo(result.format_text())
+    sys.exit(0 if result.passed else 1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
