@@ -1,0 +1,38 @@
+"""Pool sizing rule, rendered settings that really construct a pool, the server's limit."""
+from __future__ import annotations
+
+import pytest
+
+from dbdesign import engines, pool
+from dbdesign.errors import InputError
+
+
+def test_hikari_rule_and_cap():
+    s = pool.recommend(db_cores=4, spindles=1, app_instances=1, server_max_connections=100)
+    assert s.max_size == 9 and s.min_size == 2
+    capped = pool.recommend(db_cores=64, app_instances=4, server_max_connections=50, reserved=10)
+    assert capped.max_size == 10 and any("capped" in r for r in capped.rationale)
+    with pytest.raises(InputError, match="pgbouncer"):
+        pool.recommend(app_instances=20, server_max_connections=10)
+
+
+def test_rendered_settings_build_real_pools():
+    s = pool.recommend(db_cores=2)
+    ns: dict = {}
+    exec(pool.render(s, "sqlalchemy", "postgresql://u@127.0.0.1:1/x"), ns)  # lazy: no connect
+    assert ns["engine"].pool.size() == s.min_size
+    src = pool.render(s, "psycopg_pool")
+    assert f"max_size={s.max_size}" in src and "statement_timeout" in src
+    assert f"max: {s.max_size}" in pool.render(s, "node-pg")
+    with pytest.raises(InputError):
+        pool.render(s, "jdbc")
+
+
+def test_server_limit_and_measurement():
+    from conftest import require_engine
+    require_engine("postgres")
+    url = engines.server_url("postgres")
+    with engines.connect(url) as eng:
+        assert pool.server_max_connections(eng) >= 10
+    m = pool.measure_connect_vs_pool(url, n=3)
+    assert m["new_connection_ms"] > 0 and m["pooled_ms"] > 0  # no timing assertion (benchmarks)
