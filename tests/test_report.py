@@ -1,0 +1,129 @@
+"""The report builder on small throw-away notebooks: one offline HTML file, hidden code, TOC,
+footer, widgets without blank boxes, the seed's output files, and a failing cell that names
+its notebook and cell. (The real chapters run under nbval and `make report`.)"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from dbdesign.errors import DbDesignError, InputError
+from dbdesign.report import ReportError, build_report, export_html, machine_paths
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write_nb(path: Path, *cells) -> None:
+    nb = new_notebook(cells=list(cells))
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(path))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    nbs = tmp_path_factory.mktemp("notebooks")
+    write_nb(nbs / "01_first.ipynb",
+             new_markdown_cell("# First chapter\n\nSome narrative.\n\n## A section"),
+             new_code_cell("import os\nprint('scale is', os.environ['DBDESIGN_SCALE'])"),
+             new_code_cell("print('visible code')", metadata={"tags": ["show-input"]}),
+             new_code_cell("import ipywidgets as w\nw.IntSlider(value=3)"),
+             new_code_cell("from IPython.display import display, HTML\n"
+                           "display({'application/vnd.jupyter.widget-view+json': {'model_id': 'x', "
+                           "'version_major': 2, 'version_minor': 0}, 'text/html': '<b>static twin</b>', "
+                           "'text/plain': 'W()'}, raw=True)"))
+    write_nb(nbs / "02_second.ipynb", new_markdown_cell("# Second chapter"),
+             new_code_cell("secret_marker_in_code = 42\nprint('second ran')"))
+    write_nb(nbs / "README.ipynb", new_code_cell("raise SystemExit('not a chapter: must not run')"))
+    out = tmp_path_factory.mktemp("report")
+    index = build_report(out, scale="large", notebooks_dir=nbs, source=str(REPO / "migrations"))
+    return index, index.read_text(encoding="utf-8")
+
+
+def test_one_offline_file_with_chapters_in_order(built):
+    index, text = built
+    assert index.name == "index.html"
+    assert text.index("First chapter") < text.index("Second chapter")
+    assert "scale is large" in text  # the parameter reached the kernel
+    # nothing loaded from the network: no remote script or stylesheet, no CDN import
+    assert not re.search(r"<script[^>]+src=[\"']https?://", text)
+    assert not re.search(r"<link[^>]+href=[\"']https?://", text)
+    assert "cdnjs" not in text and "unpkg" not in text and "jsdelivr" not in text
+    assert "not a chapter" not in text
+
+
+def test_code_hidden_unless_tagged(built):
+    _, text = built
+    assert "secret_marker_in_code" not in text
+    assert "print(&#39;visible code&#39;)" in text or "visible code" in text
+    assert "second ran" in text
+
+
+def test_toc_and_footer(built):
+    _, text = built
+    toc = text[text.index('id="toc"'):]
+    toc = toc[:toc.index("</nav>")]
+    assert "First chapter" in toc and "A section" in toc and "Second chapter" in toc
+    footer = text[text.index("dbdesign-footer"):]
+    assert "SQLite" in footer and "DuckDB" in footer and "PostgreSQL" in footer
+    assert "sqlglot" in footer and "Scale: <b>large</b>" in footer
+
+
+def test_widgets_have_a_static_rendering(built):
+    _, text = built
+    assert "static twin" in text  # the widget's own HTML fallback is kept
+    assert "open this notebook in JupyterLab" in text  # a bare widget becomes a note
+    assert "application/vnd.jupyter.widget-view+json" not in text
+
+
+def test_seed_outputs_written(built):
+    index, _ = built
+    out = index.parent
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [c["name"] for c in manifest["chapters"]] == ["01_first.ipynb", "02_second.ipynb"]
+    catalog = json.loads((out / "catalog.json").read_text())
+    assert catalog["summary"]["by_kind"]["FOREIGN KEY"] == 19
+    assert (out / "catalog.md").read_text().startswith("# Constraint catalogue")
+    assert "| 0007 | add_posts_published_at | yes | schema |" in (out / "migrations.md").read_text()
+    for rel in ("lint.json", "ddl/postgres.sql", "ddl/sqlite.sql", "portability.md", "erd.svg", "erd.mmd", "erd.dbml"):
+        if rel in manifest["artifacts"]:
+            assert (out / rel).stat().st_size > 0, rel
+        else:
+            assert any(rel.split("/")[0].split(".")[0] in k for k in manifest["not_written"]), rel
+
+
+def test_failing_cell_names_notebook_and_cell(tmp_path):
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    write_nb(nbs / "01_ok.ipynb", new_code_cell("x = 1"))
+    write_nb(nbs / "02_bad.ipynb", new_markdown_cell("# Bad"), new_code_cell("y = 2"),
+             new_code_cell("assert y == 3, 'reality changed'"))
+    with pytest.raises(ReportError) as err:
+        build_report(tmp_path / "out", notebooks_dir=nbs, source=str(REPO / "migrations"))
+    msg = str(err.value)
+    assert msg.startswith('02_bad.ipynb: cell 3 (code cell 2: "assert y == 3, ')
+    assert "AssertionError: reality changed" in msg
+    assert isinstance(err.value, DbDesignError)
+
+
+def test_bad_input(tmp_path):
+    with pytest.raises(InputError, match="unknown scale 'huge'"):
+        build_report(tmp_path, scale="huge")
+    with pytest.raises(InputError, match="no such notebooks folder"):
+        build_report(tmp_path, notebooks_dir=tmp_path / "missing")
+    with pytest.raises(InputError, match="no chapter notebooks"):
+        build_report(tmp_path / "o", notebooks_dir=tmp_path)
+
+
+def test_machine_paths_are_scrubbed():
+    nb = new_notebook(cells=[new_code_cell("x")])
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stderr",
+                                                  text=f"warning in {REPO}/lib/x.py\n")]
+    html = export_html([("01_x.ipynb", nb)], {"generated_at": "t", "dbdesign": "0", "python": "3",
+                                              "platform": "p", "engines": {}, "libraries": {}})
+    assert str(REPO) in machine_paths(REPO)
+    # export_html itself does not scrub (execute_notebook does); the policy is tested there
+    assert "warning in" in html
