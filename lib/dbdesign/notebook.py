@@ -77,9 +77,32 @@ def md(text: str) -> None:
     display(Markdown(text))
 
 
-def sql(text: str) -> None:
-    """Show SQL as a highlighted code block (in the report too, where code cells are hidden)."""
+def sql(text: str, dialect: str | None = None) -> None:
+    """Show SQL as a highlighted code block (in the report too, where code cells are hidden).
+    With `dialect`, statements are laid out one clause/column per line for reading (display
+    only: the text that runs on the engines is the unformatted one)."""
+    if dialect:
+        text = pretty_sql(text, dialect)
     md(f"```sql\n{text.rstrip()}\n```")
+
+
+def pretty_sql(text: str, dialect: str) -> str:
+    """sqlglot's pretty layout of each statement; a statement it cannot re-read stays as is."""
+    import sqlglot
+    from .parse import split_statements
+    out = []
+    for stmt in split_statements(text):
+        if stmt.expression is None and not stmt.sql.strip():
+            continue
+        try:
+            out.append(sqlglot.transpile(stmt.sql, read=_SQLGLOT.get(dialect, dialect),
+                                         write=_SQLGLOT.get(dialect, dialect), pretty=True)[0] + ";")
+        except Exception:
+            out.append(stmt.sql.strip().rstrip(";") + ";")
+    return "\n\n".join(out)
+
+
+_SQLGLOT = {"mysql": "mysql", "postgres": "postgres", "sqlite": "sqlite", "duckdb": "duckdb"}
 
 
 def table(frame: "pd.DataFrame", caption: str | None = None) -> None:
