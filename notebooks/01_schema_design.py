@@ -97,7 +97,7 @@ assert set(pks["table"]) - uuid_tables == {"audit_log"}, "only audit_log may use
 # The lint checks the conventions above and the usual design mistakes (FK without an index
 # leading with its columns, missing `ON DELETE`, unique email that is case-sensitive or ignores
 # soft delete, `timestamp` without time zone, `serial`, float for money, ...). Every rule states
-# its rationale and source: see [docs/rules.md](../docs/rules.md). Configuration and waivers
+# its rationale and source (the table below; details in `docs/rules.md`). Configuration and waivers
 # live in `dbdesign.toml`; a waived finding stays visible with its reason.
 
 # %%
@@ -109,6 +109,16 @@ s = result.summary
 print(f"{s['rules_run']} rules over {s['tables']} tables: {s['error']} errors, "
       f"{s['warning']} warnings, {s['info']} info, {s['waived']} waived")
 assert not result.has_errors, "the example design must pass its own lint"
+
+# %% [markdown]
+# The rules that ran, with their default severity and the reason each exists:
+
+# %%
+import pandas as pd
+
+from dbdesign.lint import rules_table
+
+nbk.table(pd.DataFrame(rules_table())[["id", "severity", "summary", "source"]])
 
 # %%
 findings = result.to_frame()

@@ -278,7 +278,7 @@ def _finish_html(body: str, chapters, versions: dict[str, Any], run: ReportRun |
             tag.decompose()
         elif tag.get("src") is None and _NETWORK.search(tag.string or "") and "MathJax" in (tag.string or ""):
             tag.decompose()
-        elif (tag.get("type") or "").startswith("application/vnd.jupyter.widget"):
+        elif (tag.get("type") or "").startswith(("application/vnd.jupyter.widget", "text/x-mathjax-config")):
             tag.decompose()
     for tag in soup.find_all("link"):
         if _NETWORK.search(tag.get("href") or ""):
@@ -323,7 +323,7 @@ _CSS = """
 .dbdesign-toc li.toc-h1 { font-weight: 600; margin-top: .4em; }
 .dbdesign-footer { border-top: 1px solid #ddd; margin-top: 3em; padding-top: 1em; font-size: 90%; color: #444; }
 .dbdesign-footer table { font-size: 90%; }
-table.dbdesign-table td { text-align: left; vertical-align: top; }
+table.dbdesign-table td, table.dbdesign-table th { text-align: left !important; vertical-align: top; }
 @media print { .dbdesign-toc { columns: 1; } }
 """
 
