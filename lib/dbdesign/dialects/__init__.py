@@ -48,7 +48,7 @@ def portability_frame(schema: Schema):
     pivot it with ``.pivot_table(index='feature', columns='engine', values='action',
     aggfunc=lambda s: ', '.join(sorted(set(s))))``."""
     import pandas as pd
-    rows = [vars(n) | {} for n in portability_report(schema)]
+    rows = [vars(n) for n in portability_report(schema)]
     return pd.DataFrame(rows, columns=["engine", "feature", "object", "action", "detail"])
 
 

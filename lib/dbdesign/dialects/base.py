@@ -43,6 +43,7 @@ class PortabilityNote:
     object: str
     action: str
     detail: str
+    where: str | None = None  # file:line of the migration statement (render_statements only)
 
     def __str__(self) -> str:
         return f"{self.engine}: {self.feature} {self.object}: {self.action} ({self.detail})"
@@ -145,8 +146,9 @@ class Dialect:
         if n not in self.ctx.entries:
             self.ctx.entries.append(n)
 
-    def sql(self, node: exp.Expression) -> str:
-        return node.sql(dialect=self.sqlglot_dialect, unsupported_level=ErrorLevel.RAISE)
+    def sql(self, node: exp.Expression, pretty: bool = False) -> str:
+        return node.sql(dialect=self.sqlglot_dialect, unsupported_level=ErrorLevel.RAISE,
+                        pretty=pretty)
 
     def parse(self, text: str) -> exp.Expression:
         """Parse text written in the target dialect (the adapted model's expressions)."""
@@ -561,7 +563,7 @@ class Dialect:
         node = exp.Create(kind="TABLE", this=exp.Schema(this=self.table_node(name or t.qualname),
                                                         expressions=self.table_elements(t, skip_fks)),
                           properties=self.table_properties(t))
-        return self.sql(node)
+        return self.sql(node, pretty=True)  # one column per line: readable output and diffs
 
     def add_fk_sql(self, t: Table, fk: ForeignKey) -> str:
         return self.sql(exp.Alter(this=self.table_node(t.qualname), kind="TABLE",

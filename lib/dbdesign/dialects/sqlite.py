@@ -48,7 +48,9 @@ class SQLiteDialect(Dialect):
             return exp.DataType.build("TEXT")
         if dt.this in (T.JSON, T.JSONB):
             self.add_check(table, f"ck_{table.name}_{col.name}_json",
-                           exp.func("json_valid", exp.column(col.name)), [col.name])
+                           # json_valid(NULL) is 0 on SQLite 3.40, so NULL is let through explicitly
+                           exp.or_(exp.Is(this=exp.column(col.name), expression=exp.Null()),
+                                   exp.func("json_valid", exp.column(col.name))), [col.name])
             self.note("json", obj, "emulated", "no JSON type: TEXT + CHECK (json_valid(col))")
             return exp.DataType.build("TEXT")
         if dt.this in (T.DECIMAL, T.MONEY):

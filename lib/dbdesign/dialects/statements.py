@@ -70,12 +70,12 @@ class _MigrationRenderer:
         return model, self.d.ctx.notes
 
     def note(self, feature: str, obj: str, action: str, detail: str) -> None:
-        n = PortabilityNote(self.d.name, feature, obj, action, detail + self.where())
+        n = PortabilityNote(self.d.name, feature, obj, action, detail, self.where())
         if n not in self.notes:
             self.notes.append(n)
 
-    def where(self) -> str:
-        return f" [{self.file or '<sql>'}:{self.stmt.line}]" if self.stmt else ""
+    def where(self) -> str | None:
+        return f"{self.file or '<sql>'}:{self.stmt.line}" if self.stmt else None
 
     def fail(self, message: str) -> None:
         raise InputError(f"{self.d.name}: {message}", self.file, self.stmt.line if self.stmt else None)
@@ -97,7 +97,7 @@ class _MigrationRenderer:
             new_notes = [n for n in after_notes if n not in before_notes]
             self.render_one(st, before, after)
             for n in new_notes:
-                n = PortabilityNote(n.engine, n.feature, n.object, n.action, n.detail + self.where())
+                n = PortabilityNote(n.engine, n.feature, n.object, n.action, n.detail, self.where())
                 if n not in self.notes:
                     self.notes.append(n)
             running, before, before_notes = after_raw, after, after_notes
@@ -500,19 +500,18 @@ class _MigrationRenderer:
         self_fks = [fk for fk in t.foreign_keys if fk.ref_table == t.qualname]
         if not self_fks:
             return [insert(None)]
-        if len(self_fks) > 1 or len(self_fks[0].columns) > 1 or len(self_fks[0].ref_columns) > 1:
-            self.fail(f"cannot rebuild {t.qualname} on DuckDB: only one single-column "
-                      "self-referencing foreign key is supported")
-        fk = self_fks[0]
-        child, parent = fk.columns[0], fk.ref_columns[0]
-        k_child = exp.column(d.ident(child), table="k")
-        k_parent = exp.column(d.ident(parent), table="k")
-        inserted = exp.select(exp.column(d.ident(parent))).from_(target)
-        roots = exp.or_(exp.Is(this=k_child, expression=exp.Null()),
-                        exp.not_(k_child.isin(query=exp.select(exp.column(d.ident(parent))).from_(keep))))
-        level = exp.and_(k_child.isin(query=inserted.copy()),
-                         exp.not_(k_parent.isin(query=inserted.copy())))
-        out = [insert(roots)] + [insert(level)] * self.SELF_REF_LEVELS
+        pk = t.primary_key.columns if t.primary_key else []
+        if len(pk) != 1 or any(len(fk.columns) != 1 for fk in self_fks):
+            self.fail(f"cannot rebuild {t.qualname} on DuckDB: a self-referencing foreign key "
+                      "needs a single-column primary key and single-column references")
+        # a row can go in once each of its self-references is NULL or already back
+        ready = [exp.or_(exp.Is(this=exp.column(d.ident(fk.columns[0]), table="k"), expression=exp.Null()),
+                         exp.column(d.ident(fk.columns[0]), table="k").isin(
+                             query=exp.select(exp.column(d.ident(fk.ref_columns[0]))).from_(target)))
+                 for fk in self_fks]
+        level = exp.and_(*ready, exp.not_(exp.column(d.ident(pk[0]), table="k").isin(
+            query=exp.select(exp.column(d.ident(pk[0]))).from_(target))))
+        out = [insert(level)] * (self.SELF_REF_LEVELS + 1)
         guard = exp.If(this=exp.EQ(this=exp.select(exp.Count(this=exp.Star())).from_(target).subquery(),
                                    expression=exp.select(exp.Count(this=exp.Star())).from_(keep).subquery()),
                        true=exp.Literal.number(0),
