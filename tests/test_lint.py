@@ -173,6 +173,18 @@ def test_fk_column_name_accepts_audit_role_and_self_reference():
     assert r.by_rule("fk-column-name")[0].column == "comment"
 
 
+def test_fk_column_name_module_prefixed_tables():
+    sql = ("CREATE TABLE core_users (id INT PRIMARY KEY);\n"
+           "CREATE TABLE billing_invoices (id INT PRIMARY KEY,\n"
+           " user_id INT REFERENCES core_users (id) ON DELETE CASCADE,\n"
+           " created_by INT REFERENCES core_users (id) ON DELETE SET NULL);\n")
+    assert run(sql).by_rule("fk-column-name") == []
+    # with a plain `users` table too, `user_id` -> core_users is ambiguous, and audit columns
+    # are expected to point at `users`
+    r = run(sql + "CREATE TABLE users (id INT PRIMARY KEY);")
+    assert [f.column for f in r.by_rule("fk-column-name")] == ["user_id", "created_by"]
+
+
 def test_index_name_for_expression_and_partial_indexes():
     base = "CREATE TABLE users (id INT PRIMARY KEY, email TEXT, deleted_at TIMESTAMPTZ);\n"
     for name in ("idx_users_email", "idx_users_lower_email"):

@@ -14,7 +14,8 @@ Decisions a reader may want to challenge (also in docs/rules.md):
   Collective nouns (`log`, `history`, `audit`, `data`, `media`, `staff`, `inventory`, ...) are
   accepted singular: `audit_log` names one log holding many entries.
 - fk-column-name: `{singular_parent}_{ref_column}` (normally `user_id`), or a role prefix ending
-  in it (`author_user_id`); the configured audit columns (`created_by`, `updated_by`, ...) may
+  in it (`author_user_id`); for module-prefixed tables the short name (`user_id` for
+  `core_users`) unless that short name is itself a table; the configured audit columns (`created_by`, `updated_by`, ...) may
   point at the users table; a self-reference must name its role instead (`parent_id`,
   `manager_id`: any snake_case `*_id`), since `comment_id` on `comments` would read as the row's
   own id.
@@ -486,27 +487,38 @@ def _identifier_snake_case(ctx: _Context) -> Iterator[Finding]:
        "A foreign-key column is named `{singular_parent}_id` (e.g. `user_id`).",
        "The seed's convention: the name says which table a column points at, so joins can be "
        "written and reviewed without the diagram. Accepted: `{singular_parent}_{ref_column}`, "
-       "a role prefix ending in it (`author_user_id`), the configured audit columns "
-       "(created_by/updated_by) pointing at the users table, and on self-references any "
+       "a role prefix ending in it (`author_user_id`), a module-prefixed parent's short name "
+       "(`user_id` -> `core_users`, unless a `users` table also exists), the configured audit "
+       "columns (created_by/updated_by) pointing at the users table, and on self-references any "
        "`{role}_id` (`parent_id`), because `comment_id` on `comments` would read as the row's "
        "own id. Composite keys: each column may also repeat the referenced column's name "
        "(`tenant_id`).", SEED)
 def _fk_column_name(ctx: _Context) -> Iterator[Finding]:
     audit = set(ctx.config.audit_columns) | {"deleted_by"}
     users = ctx.schema.table(ctx.config.users_table)
+    users_word = _last_word(ctx.config.users_table)
+    plain_names = {t.name for t in ctx.tables()}
     for t in ctx.tables():
         for fk in t.foreign_keys:
             parent = ctx.schema.table(fk.ref_table)
             parent_name = parent.name if parent else fk.ref_table.rsplit(".", 1)[-1]
             singular = singular_table(parent_name)
             self_ref = parent is t
+            # module prefixes: `user_id` may point at `core_users` unless a `users` table exists
+            words = parent_name.split("_")
+            short = [singular_table("_".join(words[i:])) for i in range(1, len(words))
+                     if "_".join(words[i:]) not in plain_names]
+            audit_target = (parent is users if users is not None
+                            else _last_word(parent_name) == users_word)
             for col, ref_col in zip(fk.columns, fk.ref_columns):
                 expected = f"{singular}_{ref_col}"
                 if col == expected or col.endswith("_" + expected):
                     continue
+                if any(col == f"{s}_{ref_col}" or col.endswith(f"_{s}_{ref_col}") for s in short):
+                    continue
                 if len(fk.columns) > 1 and col == ref_col:
                     continue
-                if col in audit and users is not None and parent is users:
+                if col in audit and audit_target:
                     continue
                 if self_ref and col.endswith("_" + ref_col) and _SNAKE.match(col):
                     continue
