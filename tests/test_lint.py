@@ -123,6 +123,13 @@ def test_rule_fires_on_bad_and_not_on_fixed(rule, bad, line, good):
     assert run(good).by_rule(rule) == []
 
 
+def test_docs_rules_md_is_current():
+    from conftest import REPO
+    from dbdesign.lint import rules_markdown
+    assert (REPO / "docs" / "rules.md").read_text() == rules_markdown(), (
+        "docs/rules.md is stale; regenerate it with the command at its top")
+
+
 def test_registry_documents_every_rule():
     for r in rules_table():
         assert r["summary"] and r["rationale"] and r["source"], r["id"]

@@ -15,10 +15,13 @@ Decisions a reader may want to challenge (also in docs/rules.md):
   accepted singular: `audit_log` names one log holding many entries.
 - fk-column-name: `{singular_parent}_{ref_column}` (normally `user_id`), or a role prefix ending
   in it (`author_user_id`); for module-prefixed tables the short name (`user_id` for
-  `core_users`) unless that short name is itself a table; the configured audit columns (`created_by`, `updated_by`, ...) may
-  point at the users table; a self-reference must name its role instead (`parent_id`,
-  `manager_id`: any snake_case `*_id`), since `comment_id` on `comments` would read as the row's
-  own id.
+  `core_users`) unless that short name is itself a table; the configured audit columns
+  (`created_by`, `updated_by`, ...) may point at the users table; a self-reference must name its
+  role instead (`parent_id`, `manager_id`: any snake_case `*_id`), since `comment_id` on
+  `comments` would read as the row's own id.
+- Some rules give one kind of finding a lower severity than the rule's default: fk-type-mismatch
+  (length only: warning), fk-cascade-nullable (CASCADE on nullable: warning), float-for-money
+  (MONEY type: warning). A severity override in dbdesign.toml applies to all of a rule's findings.
 - index-name: `idx_{table}_{key columns}`, for unique indexes too (the seed uses one pattern).
   An expression part is named by the columns it uses, with or without the function
   (`lower(email)` -> `email` or `lower_email`). A partial index may add any suffix
@@ -167,6 +170,33 @@ def _rule(id: str, severity: str, summary: str, rationale: str, source: str, **o
 def rules_table() -> list[dict[str, Any]]:
     """Every rule as a dict (id, severity, summary, rationale, source, options), for docs."""
     return [r.to_dict() for r in RULES.values()]
+
+
+def rules_markdown() -> str:
+    """docs/rules.md: the rule reference, generated from the registry (a test keeps it current)."""
+    out = ["# Design lint rules", "",
+           "Generated from `dbdesign.lint.RULES` by "
+           "`python -c \"from dbdesign.lint import rules_markdown; print(rules_markdown(), end='')\" "
+           "> docs/rules.md`; do not edit by hand.", "",
+           "Configure in `dbdesign.toml` (see `lib/dbdesign/config.py`): `[rules] id = \"off\"` or a "
+           "severity, `[rules.id]` with `enabled`, `severity` and the options below, and "
+           "`[[waivers]]` with `rule`, `object` (`table`, `table.column` or an index name; `*` "
+           "wildcards), `reason` and optional `expires = YYYY-MM-DD`. An expired waiver lets the "
+           "finding through again, with a note; a waiver that matches nothing is reported as "
+           "`waiver-unused`.", "",
+           "## Decisions", "", (__doc__ or "").split("Decisions a reader may want to challenge "
+                                                     "(also in docs/rules.md):", 1)[-1].strip(), "",
+           "## Rules", "",
+           "| id | default severity | summary |", "|---|---|---|"]
+    for r in RULES.values():
+        out.append(f"| [`{r.id}`](#{r.id}) | {r.severity} | {r.summary} |")
+    for r in RULES.values():
+        out += ["", f"### {r.id}", "", f"**{r.severity}** - {r.summary}", "", r.rationale, "",
+                f"Source: {r.source}."]
+        if r.options:
+            opts = ", ".join(f"`{k}` (default `{v!r}`)" for k, v in r.options.items())
+            out += ["", f"Options: {opts}."]
+    return "\n".join(out) + "\n"
 
 
 # -- words: singular and plural -------------------------------------------------------------
