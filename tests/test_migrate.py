@@ -263,3 +263,15 @@ def test_killed_lock_holder_does_not_block(throwaway_engine):
         if holder.poll() is None:
             holder.kill()
             holder.wait()
+
+
+def test_example_migrations_up_and_down_on_every_engine(throwaway_engine):
+    """The example (PostgreSQL dialect) rendered per engine by the dialect layer: all the way up,
+    no-op, all the way down."""
+    eng = throwaway_engine
+    m = Migrator(str(REPO / "migrations"), eng)
+    assert m.up().versions == [1, 2, 3, 4, 5, 6, 7]
+    assert set(user_tables(eng)) == {"users", "profiles", "posts", "comments", "tags", "post_tags", "audit_log"}
+    assert m.up().versions == []
+    assert m.down(to=0).versions == [7, 6, 5, 4, 3, 2, 1]
+    assert user_tables(eng) == [] and history_versions(eng) == []

@@ -64,7 +64,7 @@ class MigrationFailed(MigrationError):
 
     def __init__(self, message: str, file: str | None = None, line: int | None = None,
                  version: int | None = None):
-        self.file, self.line, self.version = file, line, version
+        self.file, self.line, self.version, self.detail = file, line, version, message
         prefix = f"{file}:{line}: " if file and line else (f"{file}: " if file else "")
         super().__init__(prefix + message)
 
@@ -212,47 +212,65 @@ def load_folder(directory: str) -> list[Migration]:
 
 # -- rendering per engine --------------------------------------------------------------------
 
-def render_file(path: str, dialect: str, schema_before: Schema | None = None
-                ) -> tuple[list[Step], list[str]]:
-    """The statements of one migration file for `dialect`, each with its source line, plus
-    portability notes. Rendered one source statement at a time so that every engine error maps
-    back to the line the author wrote."""
+@dataclass
+class RenderedFile:
+    """One migration file for one engine: statements with source lines, portability notes, and
+    whether SQLite must switch foreign keys off around it (a table rebuild)."""
+    steps: list[Step]
+    notes: list[str]
+    foreign_keys_off: bool = False
+    _locate: Callable[[], "RenderedFile"] | None = field(default=None, repr=False)
+
+    def line_of(self, index: int) -> int:
+        """The source line of step `index`: rendering statement by statement (slower) is done
+        only when someone asks, i.e. when a statement failed."""
+        if self._locate is not None:
+            exact = self._locate()
+            self.steps = exact.steps if len(exact.steps) == len(self.steps) else self.steps
+            self._locate = None
+        return self.steps[index].line
+
+
+def render_file(path: str, dialect: str, schema_before: Schema | None = None,
+                exact_lines: bool = False) -> RenderedFile:
+    """The statements of one migration file for `dialect` plus portability notes.
+
+    PostgreSQL statements map 1:1 to the source. For the other engines the whole file is
+    rendered at once (fast); a step's source line is found on demand (`line_of`) by rendering
+    one source statement at a time, or up front with `exact_lines` (for `plan`)."""
     text = _read(path)
-    steps: list[Step] = []
-    notes: list[str] = []
+    statements = [st for st in split_statements(text, path) if st.expression is not None]
+    if dialect == "postgres":
+        return RenderedFile([Step(st.sql.strip(), path, st.line) for st in statements], [])
+    if exact_lines:
+        return _render_per_statement(text, path, dialect, schema_before, statements)
+    rendered, notes, fk_off = _render_text(text, dialect, path, schema_before)
+    first = statements[0].line if statements else 1
+    return RenderedFile([Step(r, path, first) for r in rendered if r.strip()], notes, fk_off,
+                        lambda: _render_per_statement(text, path, dialect, schema_before, statements))
+
+
+def _render_per_statement(text: str, path: str, dialect: str, schema_before: Schema | None,
+                          statements: list) -> RenderedFile:
+    out = RenderedFile([], [])
     schema = copy.deepcopy(schema_before) if schema_before is not None else Schema()
-    for stmt in split_statements(text, path):
-        if stmt.expression is None:
-            continue
+    for stmt in statements:
         sql = stmt.sql.strip()
-        if dialect == "postgres":
-            rendered, stmt_notes = [sql], []
-        else:
-            rendered, stmt_notes = _render_statement(sql, dialect, path, stmt.line, schema)
-        steps.extend(Step(r, path, stmt.line) for r in rendered if r.strip())
-        notes.extend(f"{path}:{stmt.line}: {n}" for n in stmt_notes)
+        # Pad with newlines so every line the dialect layer reports is the file's own line.
+        rendered, notes, fk_off = _render_text("\n" * (stmt.line - 1) + sql, dialect, path, schema)
+        out.steps.extend(Step(r, path, stmt.line) for r in rendered if r.strip())
+        out.notes.extend(n for n in notes if n not in out.notes)
+        out.foreign_keys_off |= fk_off
         with contextlib.suppress(InputError):  # the model follows along for the next statement
             parse_sql(sql, path, schema)
-    return steps, notes
+    return out
 
 
-def _render_statement(sql: str, dialect: str, path: str, line: int, schema: Schema
-                      ) -> tuple[list[str], list[str]]:
-    try:
-        from .dialects import render_statements  # the foundation's dialect layer
-    except ImportError:  # pragma: no cover - only while the dialect layer is being written
-        return _fallback_render(sql, dialect)
-    # Pad with newlines so any line the dialect layer reports is the file's own line.
-    out = render_statements("\n" * (line - 1) + sql, dialect, file=path, schema_before=schema)
-    return list(out.statements), [str(n) for n in getattr(out, "notes", [])]
-
-
-def _fallback_render(sql: str, dialect: str) -> tuple[list[str], list[str]]:  # pragma: no cover
-    """Until the dialect layer exists: COMMENT ON is dropped where it does not exist, the rest
-    is passed through unchanged (raw sqlglot output is not executable everywhere)."""
-    if re.match(r"\s*COMMENT\s+ON\b", sql, re.I) and dialect in ("sqlite", "duckdb"):
-        return [], ["COMMENT ON dropped"]
-    return [sql], []
+def _render_text(text: str, dialect: str, path: str, schema: Schema | None
+                 ) -> tuple[list[str], list[str], bool]:
+    from .dialects import render_statements  # the foundation's dialect layer
+    out = render_statements(text, dialect, file=path, schema_before=schema)
+    return list(out.statements), [str(n) for n in out.notes], bool(out.foreign_keys_off)
 
 
 # -- per-engine strategies -------------------------------------------------------------------
@@ -376,6 +394,13 @@ LOCKS: dict[str, type[Lock]] = {
 PLACEHOLDERS: dict[str, str] = {"postgres": "%s", "mysql": "%s", "sqlite": "?", "duckdb": "?"}
 
 
+# SQLite table rebuilds need foreign keys off around the transaction (the pragma is ignored
+# inside one): (before BEGIN, check before COMMIT, after the transaction).
+FK_SWITCH: dict[str, tuple[str, str, str]] = {
+    "sqlite": ("PRAGMA foreign_keys=OFF", "PRAGMA foreign_key_check", "PRAGMA foreign_keys=ON"),
+}
+
+
 class Applier:
     """How one migration's statements and its history row are made durable together."""
     uses_transaction = True
@@ -383,7 +408,7 @@ class Applier:
     def __init__(self, history: "History"):
         self.history = history
 
-    def run(self, migration: Migration, steps: list[Step], direction: str) -> int:  # pragma: no cover
+    def run(self, migration: Migration, rendered: RenderedFile, direction: str) -> int:  # pragma: no cover
         raise NotImplementedError
 
 
@@ -391,13 +416,18 @@ class TransactionalApplier(Applier):
     """All statements and the history change in one transaction: a failure leaves the database
     exactly as before this migration (SQLite, DuckDB, PostgreSQL)."""
 
-    def run(self, migration: Migration, steps: list[Step], direction: str) -> int:
+    def run(self, migration: Migration, rendered: RenderedFile, direction: str) -> int:
         eng = self.history.engine
+        switch = FK_SWITCH.get(eng.name) if rendered.foreign_keys_off else None
         start = time.perf_counter()
+        if switch:
+            eng.execute(switch[0])
         eng.begin()
         try:
-            for step in steps:
-                _execute(eng, step, migration)
+            _execute_all(eng, rendered, migration)
+            if switch and eng.query(switch[1]):
+                raise MigrationFailed(f"{eng.name}: foreign key violations after rebuilding tables",
+                                      rendered.steps[-1].file, None, migration.version)
             elapsed = int((time.perf_counter() - start) * 1000)
             if direction == "up":
                 self.history.insert(migration, "applied", elapsed)
@@ -407,6 +437,9 @@ class TransactionalApplier(Applier):
         except BaseException:
             eng.rollback()
             raise
+        finally:
+            if switch:
+                eng.execute(switch[2])
         return elapsed
 
 
@@ -416,7 +449,7 @@ class NonTransactionalApplier(Applier):
     only on success, so a failure - or a crash half-way - blocks later runs until `repair`."""
     uses_transaction = False
 
-    def run(self, migration: Migration, steps: list[Step], direction: str) -> int:
+    def run(self, migration: Migration, rendered: RenderedFile, direction: str) -> int:
         start = time.perf_counter()
         note = "started; did not finish (crash or failure)"
         if direction == "up":
@@ -424,16 +457,14 @@ class NonTransactionalApplier(Applier):
         else:
             self.history.set_state(migration.version, "failed", error="down " + note)
         try:
-            for step in steps:
-                _execute(self.history.engine, step, migration)
+            _execute_all(self.history.engine, rendered, migration)
         except MigrationFailed as err:
             self.history.set_state(migration.version, "failed",
                                    error=f"{direction}: {err}"[:2000])
             raise MigrationFailed(
-                f"{str(err).split(': ', 2)[-1]} -- {self.history.engine.name} has no "
-                "transactional DDL: statements before this one stay applied; fix the database "
-                "by hand, then run `dbdesign migrate repair`", err.file, err.line,
-                migration.version) from err
+                f"{err.detail} -- {self.history.engine.name} has no transactional DDL: "
+                "statements before this one stay applied; fix the database by hand, then run "
+                "`dbdesign migrate repair`", err.file, err.line, migration.version) from err
         elapsed = int((time.perf_counter() - start) * 1000)
         if direction == "up":
             self.history.set_state(migration.version, "applied", execution_ms=elapsed)
@@ -442,11 +473,13 @@ class NonTransactionalApplier(Applier):
         return elapsed
 
 
-def _execute(engine: Engine, step: Step, migration: Migration) -> None:
-    try:
-        engine.execute(step.sql)
-    except EngineError as err:
-        raise MigrationFailed(str(err).splitlines()[0], step.file, step.line, migration.version) from err
+def _execute_all(engine: Engine, rendered: RenderedFile, migration: Migration) -> None:
+    for i, step in enumerate(rendered.steps):
+        try:
+            engine.execute(step.sql)
+        except EngineError as err:
+            raise MigrationFailed(str(err).splitlines()[0], step.file, rendered.line_of(i),
+                                  migration.version) from err
 
 
 def applier_for(history: "History", migration: Migration) -> Applier:
@@ -543,6 +576,8 @@ class Migrator:
         self.engine = engine
         self.lock_timeout = lock_timeout
         self.history = History(engine)
+        self._models: dict[int, Schema] = {}
+        self._rendered: dict[tuple[int, str], RenderedFile] = {}
 
     # -- reading state ----------------------------------------------------------------------
     def status(self) -> Status:
@@ -591,22 +626,28 @@ class Migrator:
 
     # -- rendering --------------------------------------------------------------------------
     def schema_before(self, version: int) -> Schema:
-        """The declared model after every up file below `version` (for rendering per engine)."""
-        schema = Schema()
-        for m in self.migrations:
-            if m.version >= version:
-                break
-            with contextlib.suppress(InputError):  # e.g. out-of-order files; the engine decides
-                parse_sql(_read(m.up), m.up, schema)
-        return schema
+        """The declared model after every up file below `version` (context for rendering).
+        Built once, incrementally; callers must not modify it."""
+        if not self._models:
+            schema = Schema()
+            for m in self.migrations:
+                self._models[m.version] = copy.deepcopy(schema)
+                with contextlib.suppress(InputError):  # e.g. out-of-order files; the engine decides
+                    parse_sql(_read(m.up), m.up, schema)
+            self._models[-1] = schema  # after everything
+        later = [v for v in self._models if v >= version]
+        return self._models[min(later)] if later else self._models[-1]
 
-    def steps(self, migration: Migration, direction: str) -> tuple[list[Step], list[str]]:
+    def steps(self, migration: Migration, direction: str, exact_lines: bool = False) -> RenderedFile:
         path = migration.up if direction == "up" else migration.down
         if path is None:
             raise MigrationBlocked(f"{migration.label} has no down file; write "
                                    f"{migration.label}.down.sql to roll it back")
-        before = self.schema_before(migration.version if direction == "up" else migration.version + 1)
-        return render_file(path, self.engine.dialect, before)
+        key = (migration.version, direction + ("!" if exact_lines else ""))
+        if key not in self._rendered:
+            before = self.schema_before(migration.version if direction == "up" else migration.version + 1)
+            self._rendered[key] = render_file(path, self.engine.dialect, before, exact_lines)
+        return self._rendered[key]
 
     def pending(self, status: Status, target: int | None = None) -> list[Migration]:
         done = {s.version for s in status.migrations if s.state != "pending"}
@@ -643,11 +684,13 @@ class Migrator:
         with self.locked():
             status = self.status()  # read under the lock: the other run may have applied some
             self._blockers(status, allow_out_of_order)
-            for m in self.pending(status, target):
-                steps, _notes = self.steps(m, "up")
+            todo = self.pending(status, target)
+            for m in todo:  # render all first: an unrenderable file stops the run before any change
+                self.steps(m, "up")
+            for m in todo:
                 if on_step:
                     on_step(m)
-                result.timings_ms[m.version] = applier_for(self.history, m).run(m, steps, "up")
+                result.timings_ms[m.version] = applier_for(self.history, m).run(m, self.steps(m, "up"), "up")
                 result.versions.append(m.version)
         return result
 
@@ -657,9 +700,11 @@ class Migrator:
         with self.locked():
             status = self.status()
             self._blockers(status, allow_out_of_order=True)
-            for m in self.to_roll_back(status, steps, to):
-                rendered, _notes = self.steps(m, "down")
-                result.timings_ms[m.version] = applier_for(self.history, m).run(m, rendered, "down")
+            todo = self.to_roll_back(status, steps, to)
+            for m in todo:
+                self.steps(m, "down")
+            for m in todo:
+                result.timings_ms[m.version] = applier_for(self.history, m).run(m, self.steps(m, "down"), "down")
                 result.versions.append(m.version)
         return result
 
@@ -700,12 +745,16 @@ class Migrator:
         for p in status.problems:
             out.append(f"-- {'BLOCKED ' if p.blocking else ''}{p}")
         for m in chosen:
-            rendered, notes = self.steps(m, direction)
+            rf = self.steps(m, direction, exact_lines=True)
+            rendered, notes = rf.steps, rf.notes
             applier = applier_for(self.history, m)
             path = m.up if direction == "up" else m.down
             out.append(f"\n-- {os.path.basename(path)}"
                        + ("" if applier.uses_transaction else " (no transaction on this engine)"))
             out.extend(f"-- note: {n}" for n in notes)
+            switch = FK_SWITCH.get(eng.name) if rf.foreign_keys_off else None
+            if switch:
+                out.append(switch[0] + ";")
             if applier.uses_transaction:
                 out.append("BEGIN;")
             for st in rendered:
@@ -713,8 +762,12 @@ class Migrator:
                 out.append(st.sql.rstrip().rstrip(";") + ";")
             out.append(f"-- history: {'record' if direction == 'up' else 'delete'} version "
                        f"{m.version} in {HISTORY_TABLE}")
+            if switch:
+                out.append(switch[1] + ";  -- must return no rows")
             if applier.uses_transaction:
                 out.append("COMMIT;")
+            if switch:
+                out.append(switch[2] + ";")
         return "\n".join(out)
 
 

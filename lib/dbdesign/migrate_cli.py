@@ -44,7 +44,7 @@ def _emit(data) -> None:
 
 @click.group()
 def migrate() -> None:
-    """Versioned up/down SQL migrations: run, roll back, plan, verify, lint."""
+    """Versioned up/down SQL migrations: run, roll back, plan, lint (verify: not yet)."""
 
 
 @migrate.command()
@@ -150,21 +150,6 @@ def lint(directory: str, fmt: str) -> None:
     else:
         click.echo(format_text(findings))
     sys.exit(1 if any(f.severity == "error" for f in findings) else 0)
-
-
-@migrate.command()
-@DIR_OPTION
-@click.option("--engine", "engine_names", multiple=True,
-              type=click.Choice(["sqlite", "duckdb", "postgres", "mysql"]),
-              help="Engines to verify on (repeat; default sqlite and duckdb).")
-@FORMAT_OPTION
-@handle_errors
-def verify(directory: str, engine_names: tuple[str, ...], fmt: str) -> None:
-    """On throw-away databases: up all == model, each up -> down restores, up twice is a no-op."""
-    from .verify import verify as run_verify
-    result = run_verify(directory, list(engine_names) or ["sqlite", "duckdb"])
-    _emit(result.to_dict()) if fmt == "json" else click.echo(result.format_text())
-    sys.exit(1 if result.has_errors else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m dbdesign.migrate_cli` for subprocess tests
