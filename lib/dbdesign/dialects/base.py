@@ -68,6 +68,24 @@ class Rendered:
         return "".join(s + ";\n" for s in self.statements)
 
 
+def clone(obj):
+    """A deep copy of model objects (dataclasses, lists, dicts, strings) several times faster
+    than copy.deepcopy, which dominated statement-by-statement rendering."""
+    if isinstance(obj, (str, int, float, bool, type(None))):
+        return obj
+    if isinstance(obj, list):
+        return [clone(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: clone(v) for k, v in obj.items()}
+    if isinstance(obj, tuple):
+        return tuple(clone(x) for x in obj)
+    if hasattr(obj, "__dataclass_fields__"):
+        new = object.__new__(type(obj))
+        new.__dict__.update({k: clone(v) for k, v in obj.__dict__.items()})
+        return new
+    return copy.deepcopy(obj)
+
+
 def pg_expr(text: str) -> exp.Expression:
     return sqlglot.parse_one(text, read=PG)
 
@@ -134,6 +152,8 @@ class Dialect:
 
     def note(self, feature: str, obj: str, action: str, detail: str) -> None:
         assert action in ACTIONS, action
+        if self._recording is not None:
+            self._recording.append((feature, obj, action, detail))
         if isinstance(obj, ColumnRef):
             key = (self.name, feature, obj.table, action, detail)
             if key not in self.ctx.groups:
@@ -156,12 +176,15 @@ class Dialect:
 
     # == step 1: adapt the model ===========================================================
     def adapt(self, schema: Schema) -> Schema:
-        model = copy.deepcopy(schema)
-        model.diagnostics = []
-        if not self.SCHEMAS:
+        # tables are cloned one by one in adapt_table_cached (or come from its cache)
+        model = Schema(tables=dict(schema.tables), enums=clone(schema.enums),
+                       others=clone(schema.others), diagnostics=[], sources=list(schema.sources))
+        if not self.SCHEMAS and any(t.schema for t in model.tables.values()):
+            model.tables = {qn: clone(t) for qn, t in model.tables.items()}
             self.flatten_schemas(model)
-        for table in model.tables.values():
-            self.adapt_table(model, table)
+        enums_key = repr(sorted((k, e.values) for k, e in model.enums.items()))
+        for qn in list(model.tables):
+            model.tables[qn] = self.adapt_table_cached(model, model.tables[qn], enums_key)
         self.adapt_enums(model)
         self.adapt_foreign_keys(model)
         self.adapt_others(model)
@@ -196,6 +219,32 @@ class Dialect:
             e.name = qn.split(".")[-1]
             enums[e.name] = e
         model.enums = enums
+
+    # Adapting a table is pure given the table and the enum types: the migrations runner
+    # renders statement by statement and re-adapts the whole schema each time, so unchanged
+    # tables come from this cache (with their notes replayed) instead of being re-parsed.
+    _cache: ClassVar[dict] = {}
+    _recording: list | None = None
+
+    def adapt_table_cached(self, model: Schema, table: Table, enums_key: str) -> Table:
+        key = (type(self).__name__, repr(table), enums_key)
+        hit = self._cache.get(key)
+        if hit is not None:
+            adapted, calls = hit
+            for args in calls:
+                self.note(*args)
+            return clone(adapted)
+        table = clone(table)
+        self._recording = []
+        try:
+            self.adapt_table(model, table)
+            calls = self._recording
+        finally:
+            self._recording = None
+        if len(self._cache) > 2000:
+            self._cache.clear()
+        self._cache[key] = (clone(table), calls)
+        return table
 
     def adapt_table(self, model: Schema, table: Table) -> None:
         declared_checks = list(table.checks)  # emulations below add checks in target dialect

@@ -18,15 +18,13 @@ What an engine's ALTER TABLE cannot do is done by rebuilding the table:
 """
 from __future__ import annotations
 
-import copy
-
 from sqlglot import exp
 
 from ..errors import InputError
 from ..model import CheckConstraint, Column, ForeignKey, Index, Schema, Table, UniqueConstraint
 from ..parse import Statement, _Applier, _qualname, split_statements
 from . import get_dialect
-from .base import Dialect, PortabilityNote, Rendered
+from .base import Dialect, PortabilityNote, Rendered, clone
 
 _TX = (exp.Transaction, exp.Commit, exp.Rollback)
 _DATA = (exp.Insert, exp.Update, exp.Delete, exp.Select, exp.Merge)
@@ -85,13 +83,13 @@ class _MigrationRenderer:
 
     # -- main loop -------------------------------------------------------------------------
     def run(self, sql_text: str, schema_before: Schema | None) -> Rendered:
-        running = copy.deepcopy(schema_before) if schema_before is not None else Schema()
+        running = clone(schema_before) if schema_before is not None else Schema()
         before, before_notes = self.adapt(running)
         for st in split_statements(sql_text, self.file):
             if st.expression is None:
                 continue
             self.stmt = st
-            after_raw = copy.deepcopy(running)
+            after_raw = clone(running)
             _Applier(after_raw, self.file).apply(st)
             after, after_notes = self.adapt(after_raw)
             new_notes = [n for n in after_notes if n not in before_notes]
