@@ -195,5 +195,12 @@ def gate(source: str | None, fmt: str, seeds_dir: str) -> None:
     sys.exit(0 if result.passed else 1)
 
 
+# Command groups that live beside their library modules.
+from .migrate_cli import migrate  # noqa: E402
+from .probe_cli import audit, probe  # noqa: E402
+
+for _command in (migrate, probe, audit):
+    main.add_command(_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -14,5 +14,9 @@ INSERT INTO post_tags (post_id, tag_id, created_at, updated_at) VALUES
   ('00000000-0000-4000-8002-000000000002', '00000000-0000-4000-8003-000000000002', '2024-02-12 12:00:00', '2024-02-12 12:00:00');
 
 INSERT INTO comments (id, post_id, user_id, parent_id, body, created_at, updated_at) VALUES
-  ('00000000-0000-4000-8004-000000000001', '00000000-0000-4000-8002-000000000001', '00000000-0000-4000-8000-000000000004', NULL, 'Great write-up!', '2024-02-11 08:00:00', '2024-02-11 08:00:00'),
+  ('00000000-0000-4000-8004-000000000001', '00000000-0000-4000-8002-000000000001', '00000000-0000-4000-8000-000000000004', NULL, 'Great write-up!', '2024-02-11 08:00:00', '2024-02-11 08:00:00');
+
+-- The reply is its own statement: DuckDB checks a foreign key against rows committed before
+-- the statement, so a parent and its reply cannot share one multi-row INSERT there.
+INSERT INTO comments (id, post_id, user_id, parent_id, body, created_at, updated_at) VALUES
   ('00000000-0000-4000-8004-000000000002', '00000000-0000-4000-8002-000000000001', '00000000-0000-4000-8000-000000000003', '00000000-0000-4000-8004-000000000001', 'Thanks, Bob.', '2024-02-11 09:00:00', '2024-02-11 09:00:00');
