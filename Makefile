@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SCALE ?= small
 
-.PHONY: setup system-deps report test bench clean
+.PHONY: setup system-deps report test bench notebooks clean
 
 setup: $(STAMP) system-deps
 
@@ -30,8 +30,14 @@ system-deps:
 report: setup
 	$(VENV)/bin/dbdesign report --scale $(SCALE)
 
+# Unit and engine tests, then the notebooks under nbval (checked cells must match stored facts).
 test: setup
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env \
+	  --nbval-sanitize-with notebooks/nbval_sanitize.cfg
+
+# Re-run the notebooks and store their outputs (after changing a chapter).
+notebooks: setup
+	$(PY) -m dbdesign.report --refresh
 
 bench: setup
 	$(PY) -m dbdesign.bench

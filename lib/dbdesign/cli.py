@@ -195,6 +195,18 @@ def gate(source: str | None, fmt: str, seeds_dir: str) -> None:
     sys.exit(0 if result.passed else 1)
 
 
+@main.command()
+@click.option("--scale", type=click.Choice(["small", "large"]), default="small", show_default=True,
+              help="Data scale for the notebooks (small runs in about a minute).")
+@click.option("--out", "out_dir", default="build/report", show_default=True, type=click.Path(file_okay=False))
+@handle_errors
+def report(scale: str, out_dir: str) -> None:
+    """Execute every notebook and write one offline HTML design review plus its output files."""
+    from .report import build_report
+    path = build_report(out_dir, scale, log=lambda m: click.echo(m, err=True))
+    click.echo(str(path))
+
+
 # Command groups that live beside their library modules.
 from .migrate_cli import migrate  # noqa: E402
 from .probe_cli import audit, probe  # noqa: E402
