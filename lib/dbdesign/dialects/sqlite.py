@@ -88,10 +88,14 @@ class SQLiteDialect(Dialect):
                 self.note("identity", obj, "emulated",
                           "INTEGER PRIMARY KEY (the rowid alias) assigns ids; GENERATED ALWAYS is "
                           "not enforced (explicit ids accepted)")
+                col.identity = "by default"  # what the engine does: numbers rows, takes explicit ids
             else:
                 self.note("identity", obj, "dropped",
                           "only a single-column INTEGER PRIMARY KEY is generated automatically")
-            col.identity = None
+                col.identity = None
+
+    def identity_constraints(self, t: Table, col: Column) -> list[exp.Expression]:
+        return []  # the rowid alias needs no keyword (AUTOINCREMENT would forbid id reuse, slower)
 
     def partial_index_kept(self, ix: Index) -> None:
         self.note("partial index", ix.name, "kept",
