@@ -271,6 +271,9 @@ def test_soft_delete_heuristic_and_configured_tables():
     r = run(sql, cfg)
     assert [f.table for f in r.by_rule("soft-delete-missing")] == ["tags"]
     assert [f.message for f in r.by_rule("config-unknown-table")][0].count("'nope'") == 1
+    cfg = parse_config('[lint]\nusers_table = "accounts"\n', "dbdesign.toml")
+    f, = run(sql, cfg).by_rule("config-unknown-table")
+    assert (f.file, f.line) == ("dbdesign.toml", 2) and "'accounts'" in f.message
 
 
 # -- configuration: overrides, disabling, waivers ---------------------------------------------

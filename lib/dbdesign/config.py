@@ -100,6 +100,7 @@ class Config:
     users_table: str = "users"
     waivers: list[Waiver] = field(default_factory=list)
     key_lines: dict[str, int] = field(default_factory=dict)  # "lint.user_facing_tables" -> line
+    configured: set[str] = field(default_factory=set)  # [lint] keys the file sets explicitly
     extra: dict[str, Any] = field(default_factory=dict)  # other commands' sections
 
     def rule_enabled(self, rule_id: str) -> bool:
@@ -175,7 +176,8 @@ class _Reader:
                 seen += 1
         return None
 
-    def line_of(self, key: str, section: str | None = None, nth: int = 0) -> int | None:
+    def line_of(self, key: str, section: str | None = None, nth: int = 0,
+                header_fallback: bool = True) -> int | None:
         """1-based line of `key = ...` inside `[section]` (its `nth` occurrence for arrays of
         tables), or of a dotted `section.key = ...` / `"key" = ...` anywhere; else the
         section header's line."""
@@ -197,7 +199,7 @@ class _Reader:
                 break
             if key_re.match(ln):
                 return i + 1
-        return start if section is not None else None
+        return start if section is not None and header_fallback else None
 
     def fail(self, message: str, line: int | None) -> None:
         raise InputError(message, self.path, line)
@@ -224,6 +226,7 @@ class _Reader:
         for key, value in lint.items():
             line = self.line_of(key, "lint")
             cfg.key_lines[f"lint.{key}"] = line or 0
+            cfg.configured.add(key)
             if key not in _LINT_KEYS:
                 self.fail(f"unknown key {key!r} in [lint]; known: {', '.join(sorted(_LINT_KEYS))}", line)
             if key in ("user_facing_tables", "audit_columns", "timestamp_columns"):
@@ -239,12 +242,11 @@ class _Reader:
         if not isinstance(rules, dict):
             self.fail("`rules` must be a table ([rules])", self.line_of("rules"))
         for rule_id, value in rules.items():
-            line = self.line_of(rule_id, "rules") or self.line_of("severity", f"rules.{rule_id}")
+            line = (self.line_of(rule_id, "rules", header_fallback=False)
+                    or self._section_line(f"rules.{rule_id}"))
             if rule_id not in RULES:
-                self.fail(f"unknown rule {rule_id!r}; see `dbdesign rules` or docs/rules.md for "
-                          "the ids", line or self._section_line(f"rules.{rule_id}"))
-            cfg.rules[rule_id] = self.rule_config(rule_id, value, line or self._section_line(f"rules.{rule_id}"),
-                                                  RULES[rule_id].options)
+                self.fail(f"unknown rule {rule_id!r}; the rule ids are listed in docs/rules.md", line)
+            cfg.rules[rule_id] = self.rule_config(rule_id, value, line, RULES[rule_id].options)
 
         waivers = data.get("waivers", [])
         if not isinstance(waivers, list):

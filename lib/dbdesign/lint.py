@@ -1167,6 +1167,13 @@ def lint(schema: Schema, config: Config | None = None, *,
                     "schema; fix or remove it", file=config.path,
                     line=config.key_lines.get("lint.user_facing_tables") or None))
 
+        if "users_table" in config.configured and schema.table(config.users_table) is None:
+            findings.append(Finding(
+                "config-unknown-table", RULES["config-unknown-table"].severity,
+                f"[lint] users_table names {config.users_table!r}, which is not a table in the "
+                "schema; fix it (audit-column and soft-delete checks depend on it)",
+                file=config.path, line=config.key_lines.get("lint.users_table") or None))
+
     for f in findings:
         override = config.severity_for(f.rule)
         if override:
