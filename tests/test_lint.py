@@ -196,6 +196,8 @@ def test_index_name_for_expression_and_partial_indexes():
     base = "CREATE TABLE users (id INT PRIMARY KEY, email TEXT, deleted_at TIMESTAMPTZ);\n"
     for name in ("idx_users_email", "idx_users_lower_email"):
         assert run(base + f"CREATE UNIQUE INDEX {name} ON users (lower(email));").by_rule("index-name") == []
+    assert run(base + "CREATE INDEX idx_users_email ON users (CAST(email AS TEXT));").by_rule("index-name") == []
+    assert run(base + "CREATE INDEX idx_users_email ON users ((email::text));").by_rule("index-name") == []
     partial = base + "CREATE INDEX idx_users_email_live ON users (email) WHERE deleted_at IS NULL;"
     assert run(partial).by_rule("index-name") == []
     # a suffix is only for partial indexes

@@ -338,7 +338,10 @@ def _base(type_text: str) -> str:
 _IDENT_RE = re.compile(r'"([^"]+)"|\b([A-Za-z_][A-Za-z0-9_]*)\b(\s*\()?')
 _SQL_WORDS = {"and", "or", "not", "is", "null", "in", "true", "false", "case", "when", "then",
               "else", "end", "between", "like", "ilike", "as", "any", "all", "array", "coalesce",
-              "distinct", "from", "cast", "collate", "asc", "desc", "interval"}
+              "distinct", "from", "cast", "collate", "asc", "desc", "interval", "text",
+              "varchar", "char", "int", "integer", "bigint", "smallint", "numeric", "date",
+              "timestamp", "timestamptz", "boolean", "uuid", "json", "jsonb", "current_date",
+              "current_timestamp"}
 
 
 @lru_cache(maxsize=8192)
@@ -346,6 +349,7 @@ def _expr_names(expression: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(functions, columns) mentioned by an index expression like `LOWER(email)`, in order.
     A token scan, not a parse: expressions here are short and already normalised by sqlglot."""
     text = re.sub(r"'(?:[^']|'')*'", " ", expression)  # drop string literals
+    text = re.sub(r"::\s*[A-Za-z_][A-Za-z0-9_ ]*", " ", text)  # and ::type casts
     funcs: list[str] = []
     cols: list[str] = []
     for m in _IDENT_RE.finditer(text):
