@@ -9,14 +9,7 @@ from dbdesign import dialects
 from dbdesign.diff import diff
 
 
-def test_example_schema_round_trips(engine_name, throwaway_engine, example_schema, request):
-    if engine_name == "sqlite":
-        # Reported to the lead: dialects' SQLite model drops the identity of audit_log.id,
-        # although its own note says the INTEGER PRIMARY KEY rowid alias emulates it (the
-        # engine does number the rows). Remove this mark when dialects/sqlite.py keeps
-        # identity="by default" in `.model` (strict: the fix makes this test fail loudly).
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason="dialects sqlite .model: identity of the rowid alias dropped"))
+def test_example_schema_round_trips(engine_name, throwaway_engine, example_schema):
     rendered = dialects.render(example_schema, engine_name)
     throwaway_engine.run_script(rendered.statements,
                                 transaction=throwaway_engine.capabilities.transactional_ddl)

@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from .cli import DIALECTS, emit_json, handle_errors, load
+from .clitools import DIALECTS, emit_json, handle_errors, load
 
 
 @click.command()
