@@ -201,3 +201,8 @@ def test_alter_enum_values():
 def test_other_postgres_statements_warn_instead_of_failing():
     schema = parse_sql("CREATE TABLE t (id INT);\nCLUSTER t USING idx;", "x.sql")
     assert [d.line for d in schema.diagnostics] == [2]
+
+
+def test_create_schema_is_kept_by_name():
+    schema = parse_sql("CREATE SCHEMA app;\nCREATE TABLE app.t (id INT);")
+    assert [(o.kind, o.name) for o in schema.others] == [("schema", "app")]

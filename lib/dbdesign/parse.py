@@ -287,7 +287,10 @@ class _Applier:
                 self.schema.others.append(OtherObject("type", _qualname(e.this), self.stmt.sql, self.ref()))
         elif kind in ("VIEW", "TRIGGER", "FUNCTION", "PROCEDURE", "SEQUENCE", "SCHEMA"):
             target = e.this
-            name = _qualname(target) if isinstance(target, (exp.Table, exp.Schema)) else target.name
+            if kind == "SCHEMA" and isinstance(target, exp.Table) and not target.name:
+                name = target.args["db"].name  # sqlglot keeps a schema name in the Table's db slot
+            else:
+                name = _qualname(target) if isinstance(target, (exp.Table, exp.Schema)) else target.name
             self.schema.others.append(OtherObject(kind.lower(), name, self.stmt.sql, self.ref()))
         else:
             self.warn(f"CREATE {kind or '?'} not understood; it is not in the model")

@@ -458,8 +458,7 @@ class Dialect:
         schemas = {t.schema for t in model.tables.values() if t.schema}
         others = []
         for o in model.others:
-            # parse names a bare schema "app." (schema-only Table node); strip the dot
-            if o.kind == "schema" and (o.name.rstrip(".") in schemas or not self.SCHEMAS):
+            if o.kind == "schema" and (o.name in schemas or not self.SCHEMAS):
                 continue  # created by create_statements (IF NOT EXISTS) or flattened away
             others.append(o)
         model.others = others
