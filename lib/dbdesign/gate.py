@@ -1,23 +1,46 @@
 """The design gate: the seed's Design Checklist and Gate Criteria, computed from the project.
 
-Every item is *measured* from the project's actual state (the schema model, lint findings,
-migrations, seeds, configuration, what the workbook's chapters produce), with its evidence and
-the chapter that shows it. An item whose chapter is not built yet is "not met", honestly, with
-that as its evidence. `dbdesign gate` exits 1 when a gate criterion is not met, so CI can enforce
-it.
+Every item is *measured* from the project's actual state - the schema model, lint findings,
+the migrations (statically linted and replayed up/down on a throw-away SQLite database), the
+seeds (checked and loaded), `[pool]` in dbdesign.toml, the index documentation - with its
+evidence and the chapter notebook that shows it. An item whose chapter notebook does not exist
+yet is "not met", honestly, with that as the first part of its evidence: a gate is passed by a
+reviewed design, not by a schema alone. `dbdesign gate` exits 1 when a gate criterion is not
+met, so CI can enforce it.
+
+    evaluate(schema, config, migrations_dir, seeds_dir) -> GateResult
+
+It runs in CI and at the top of the review notebook, so it stays fast (well under a second for
+the example, most of it the SQLite replay; `replay=False` skips that).
 """
 from __future__ import annotations
 
+import html as _html
 import importlib.util
 import os
+import shutil
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
-from typing import Callable
+from typing import Any, Callable
 
 from .errors import DbDesignError
 from .model import Schema
 
 MET, NOT_MET = "met", "not met"
+
+# The chapters, by number: the gate links each item to the notebook that shows it.
+CHAPTERS: dict[str, str] = {
+    "00": "design review (ERD, gate, findings)",
+    "01": "schema design",
+    "02": "indexing strategy",
+    "03": "migrations",
+    "04": "constraints and integrity",
+    "05": "soft delete and auditing",
+}
+# Keys of [pool] in dbdesign.toml, as dbdesign.pool.PoolSettings names them.
+POOL_REQUIRED = ("max_size", "connect_timeout_s", "acquire_timeout_s")
+POOL_KNOWN = ("max_size", "min_size", "connect_timeout_s", "acquire_timeout_s", "idle_timeout_s",
+              "max_lifetime_s", "statement_timeout_ms")
 
 
 @dataclass
@@ -27,12 +50,17 @@ class GateItem:
     title: str  # the seed's words
     status: str  # "met" | "not met"
     evidence: str
-    chapter: str  # notebook that shows it
+    chapter: str  # chapter number + name, e.g. "04_constraints_integrity"
     depends_on: list[str] = field(default_factory=list)
+    chapter_path: str | None = None  # the notebook, relative to the project; None = not written yet
 
     @property
     def met(self) -> bool:
         return self.status == MET
+
+    @property
+    def chapter_number(self) -> str:
+        return self.chapter[:2]
 
 
 @dataclass
@@ -51,6 +79,12 @@ class GateResult:
     def passed(self) -> bool:
         return all(i.met for i in self.criteria)
 
+    def item(self, item_id: str) -> GateItem:
+        for i in self.items:
+            if i.id == item_id:
+                return i
+        raise KeyError(f"no gate item {item_id!r}; have {', '.join(i.id for i in self.items)}")
+
     def summary(self) -> dict:
         return {"checklist_met": sum(i.met for i in self.checklist), "checklist_total": len(self.checklist),
                 "gate_met": sum(i.met for i in self.criteria), "gate_total": len(self.criteria),
@@ -59,6 +93,11 @@ class GateResult:
     def to_dict(self) -> dict:
         return {"items": [asdict(i) for i in self.items], "summary": self.summary()}
 
+    def verdict(self) -> str:
+        s = self.summary()
+        return (f"gate {'PASSED' if s['passed'] else 'NOT PASSED'}: {s['gate_met']}/{s['gate_total']} "
+                f"criteria, {s['checklist_met']}/{s['checklist_total']} checklist items met")
+
     def format_text(self) -> str:
         lines = []
         for kind, title in (("checklist", "Design checklist"), ("gate", "Gate criteria")):
@@ -66,11 +105,8 @@ class GateResult:
             for i in self.items:
                 if i.kind == kind:
                     mark = "[x]" if i.met else "[ ]"
-                    lines.append(f"  {mark} {i.title}: {i.evidence}")
-        s = self.summary()
-        verdict = "PASSED" if s["passed"] else "NOT PASSED"
-        lines.append(f"gate {verdict}: {s['gate_met']}/{s['gate_total']} criteria, "
-                     f"{s['checklist_met']}/{s['checklist_total']} checklist items met")
+                    lines.append(f"  {mark} {i.title} [{i.chapter}]: {i.evidence}")
+        lines.append(self.verdict())
         return "\n".join(lines)
 
     def to_frame(self):
@@ -78,19 +114,84 @@ class GateResult:
         return pd.DataFrame([{"kind": i.kind, "item": i.title, "status": i.status,
                               "evidence": i.evidence, "chapter": i.chapter} for i in self.items])
 
+    def to_html(self) -> str:
+        """The live checklist as one HTML table: status, item, evidence, chapter link.
+
+        Links point at the chapter notebook next to the gate notebook (`04_x.ipynb`), which
+        works in JupyterLab and on GitHub; the one-page report rewrites them to its chapter
+        anchors (`report_assets.rewrite_notebook_links`). A chapter not written yet has no link."""
+        esc = _html.escape
+        rows = []
+        for kind, title in (("gate", "Gate criteria"), ("checklist", "Design checklist")):
+            rows.append(f'<tr class="dbdesign-gate-group"><th colspan="4">{title}</th></tr>')
+            for i in self.items:
+                if i.kind != kind:
+                    continue
+                badge = ('<span class="dbdesign-gate-met">&#10004; met</span>' if i.met
+                         else '<span class="dbdesign-gate-notmet">&#10008; not met</span>')
+                if i.chapter_path:
+                    chapter = (f'<a href="{esc(os.path.basename(i.chapter_path))}">'
+                               f'{esc(i.chapter)}</a>')
+                else:
+                    chapter = f"{esc(i.chapter)} <em>(not written yet)</em>"
+                rows.append(f'<tr data-item="{esc(i.id)}" data-status="{esc(i.status)}"><td>{badge}</td>'
+                            f"<td>{esc(i.title)}</td><td>{esc(i.evidence)}</td><td>{chapter}</td></tr>")
+        s = self.summary()
+        cls = "dbdesign-gate-passed" if s["passed"] else "dbdesign-gate-failed"
+        return (_GATE_CSS + f'<p class="{cls}"><b>{esc(self.verdict())}</b></p>'
+                '<table class="dbdesign-gate dbdesign-table"><thead><tr><th>status</th><th>item</th>'
+                "<th>evidence</th><th>chapter</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+_GATE_CSS = """<style>
+table.dbdesign-gate td, table.dbdesign-gate th { text-align: left !important; vertical-align: top; }
+table.dbdesign-gate tr.dbdesign-gate-group th { background: #f0f0f0; }
+.dbdesign-gate-met { color: #1a7f37; font-weight: 600; white-space: nowrap; }
+.dbdesign-gate-notmet { color: #b42318; font-weight: 600; white-space: nowrap; }
+.dbdesign-gate-passed { color: #1a7f37; } .dbdesign-gate-failed { color: #b42318; }
+</style>"""
+
 
 def _module_exists(name: str) -> bool:
     return importlib.util.find_spec(f"dbdesign.{name}") is not None
 
 
-class _Project:
-    """What the gate looks at, computed once each."""
+def find_chapter(notebooks_dir: str | None, number: str) -> str | None:
+    """`notebooks/NN_*.ipynb` for chapter `number`, or None when it is not written yet."""
+    if not notebooks_dir or not os.path.isdir(notebooks_dir):
+        return None
+    for name in sorted(os.listdir(notebooks_dir)):
+        if name.startswith(f"{number}_") and name.endswith(".ipynb"):
+            return os.path.join(notebooks_dir, name)
+    return None
 
-    def __init__(self, schema: Schema, config, migrations_dir: str | None, seeds_dir: str):
+
+@dataclass
+class Replay:
+    """What replaying the migrations (and loading the dev seeds) on a throw-away SQLite showed."""
+    engine: str = "sqlite"
+    applied: int = 0
+    rolled_back: int = 0
+    reapplied: int = 0
+    seed_rows: int = 0
+    error: str | None = None  # first failure: which step and why
+    seed_error: str | None = None
+
+
+class _Project:
+    """What the gate looks at, each computed once."""
+
+    def __init__(self, schema: Schema, config, migrations_dir: str | None, seeds_dir: str,
+                 notebooks_dir: str | None, replay: bool):
         self.schema = schema
         self.config = config
         self.migrations_dir = migrations_dir
         self.seeds_dir = seeds_dir
+        self.notebooks_dir = notebooks_dir
+        self.do_replay = replay
 
     @cached_property
     def lint(self):
@@ -102,6 +203,59 @@ class _Project:
 
     def waived(self, *rules: str) -> list:
         return [f for f in self.lint.findings if f.rule in rules and f.waived]
+
+    @cached_property
+    def migrations(self) -> list:
+        from .source import discover_migrations
+        if not self.migrations_dir or not os.path.isdir(self.migrations_dir):
+            return []
+        return discover_migrations(self.migrations_dir)[0]
+
+    @cached_property
+    def migration_findings(self) -> list:
+        from .migration_lint import lint_migrations
+        return lint_migrations(self.migrations_dir, self.config)
+
+    @cached_property
+    def seeds(self) -> tuple[list, str | None]:
+        from .seeds import check_seeds
+        try:
+            return check_seeds(self.schema, self.seeds_dir, "dev"), None
+        except DbDesignError as err:
+            return [], str(err)
+
+    @cached_property
+    def replay(self) -> Replay:
+        """Up all, load the dev seeds, down all, up all again - on a throw-away SQLite file.
+        Proves the files apply, revert and re-apply; `dbdesign migrate verify` (chapter 03)
+        goes further (every engine, schema diffs per step)."""
+        from . import engines
+        from .migrate import Migrator
+        from .seeds import apply_seeds
+        r = Replay()
+        step = "up"
+        try:
+            with engines.throwaway("sqlite") as eng:
+                m = Migrator(self.migrations_dir, eng)
+                r.applied = len(m.up().versions)
+                seeds, seed_error = self.seeds
+                if seeds and not seed_error:
+                    try:
+                        r.seed_rows = sum(n for s in apply_seeds(eng, self.schema, self.seeds_dir, "dev")
+                                          for n in s.tables.values())
+                    except DbDesignError as err:
+                        r.seed_error = _first_line(str(err))
+                step = "down"
+                r.rolled_back = len(m.down(steps=None, to=0).versions)
+                step = "up again"
+                r.reapplied = len(m.up().versions)
+        except DbDesignError as err:
+            r.error = f"{step}: {_first_line(str(err))}"
+        return r
+
+
+def _first_line(text: str) -> str:
+    return next((ln.strip() for ln in text.splitlines() if ln.strip()), "")[:300]
 
 
 def _rule_item(p: _Project, rules: tuple[str, ...], ok_evidence: str) -> tuple[str, str]:
@@ -115,14 +269,18 @@ def _rule_item(p: _Project, rules: tuple[str, ...], ok_evidence: str) -> tuple[s
     return MET, ok_evidence + extra
 
 
+# -- the checklist ---------------------------------------------------------------------------
 def _schema_documented(p: _Project):
     tables = list(p.schema.tables.values())
     if not tables:
         return NOT_MET, "no tables in the schema"
     missing = [t.qualname for t in tables if not t.comment]
+    untyped = [f"{t.qualname}.{c.name}" for t in tables for c in t.columns.values() if not c.type]
     if missing:
         return NOT_MET, (f"{len(tables) - len(missing)}/{len(tables)} tables have a COMMENT; "
-                         f"add one to {', '.join(missing[:5])}")
+                         f"add COMMENT ON TABLE to {', '.join(missing[:5])}")
+    if untyped:
+        return NOT_MET, f"columns without a type: {', '.join(untyped[:5])}"
     cols = sum(len(t.columns) for t in tables)
     return MET, f"{len(tables)} tables and {cols} columns with types, every table commented"
 
@@ -139,7 +297,7 @@ def _primary_keys(p: _Project):
             kind = "uuid" if col and col.type.upper().startswith("UUID") else "integer"
         strategies[kind] = strategies.get(kind, 0) + 1
     mix = ", ".join(f"{n} {k}" for k, n in sorted(strategies.items()))
-    return _rule_item(p, ("primary-key-missing", "primary-key-strategy-mixed"), f"keys: {mix}")
+    return _rule_item(p, ("primary-key-missing", "primary-key-strategy-mixed"), f"keys: {mix or 'none'}")
 
 
 def _foreign_keys(p: _Project):
@@ -159,7 +317,8 @@ def _indexes_defined(p: _Project):
     composite = [ix for ix in indexes if len(ix.columns) > 1]
     unique = [ix for ix in indexes if ix.unique] + [u for t in p.schema.tables.values() for u in t.uniques]
     if not composite or not unique:
-        return NOT_MET, f"{len(indexes)} indexes; need unique and composite indexes too"
+        return NOT_MET, (f"{len(indexes)} indexes ({len(unique)} unique, {len(composite)} composite); "
+                         "the checklist asks for unique and composite indexes too")
     return _rule_item(p, ("fk-missing-index", "index-redundant", "index-too-many"),
                       f"{len(indexes)} indexes ({len(unique)} unique, {len(composite)} composite), "
                       "every FK leads an index")
@@ -177,52 +336,53 @@ def _constraints_added(p: _Project):
 
 
 def _soft_delete(p: _Project):
-    with_deleted = [t.qualname for t in p.schema.tables.values() if "deleted_at" in t.columns]
+    col = getattr(p.config, "soft_delete_column", "deleted_at")
+    with_deleted = [t.qualname for t in p.schema.tables.values() if col in t.columns]
     if not with_deleted:
-        return NOT_MET, "no table has deleted_at"
+        return NOT_MET, f"no table has {col}"
     return _rule_item(p, ("soft-delete-missing", "unique-ignores-soft-delete"),
-                      f"deleted_at on {', '.join(with_deleted)}; uniques are partial (live rows only)")
+                      f"{col} on {', '.join(with_deleted)}; their unique keys cover live rows only")
 
 
 def _timestamps(p: _Project):
-    return _rule_item(p, ("timestamps-missing",),
-                      f"created_at/updated_at on all {len(p.schema.tables)} tables")
+    if not p.schema.tables:
+        return NOT_MET, "no tables in the schema"
+    cols = "/".join(getattr(p.config, "timestamp_columns", ["created_at", "updated_at"]))
+    return _rule_item(p, ("timestamps-missing",), f"{cols} on all {len(p.schema.tables)} tables")
 
 
 def _migration_files(p: _Project):
     if not p.migrations_dir or not os.path.isdir(p.migrations_dir):
         return NOT_MET, "no migrations folder (the schema source is a single .sql file)"
-    from .source import discover_migrations
-    migrations, _ = discover_migrations(p.migrations_dir)
+    migrations = p.migrations
     if not migrations:
-        return NOT_MET, f"{p.migrations_dir} has no migrations"
+        return NOT_MET, f"{os.path.basename(p.migrations_dir.rstrip('/'))}/ has no migrations"
     no_down = [f"{m.version_text}_{m.name}" for m in migrations if m.down is None]
     if no_down:
         return NOT_MET, f"{len(no_down)} migration(s) without a down file: {', '.join(no_down[:3])}"
-    return MET, f"{len(migrations)} versioned up/down migrations in {os.path.basename(p.migrations_dir.rstrip('/'))}/"
+    return MET, (f"{len(migrations)} versioned up/down migrations in "
+                 f"{os.path.basename(p.migrations_dir.rstrip('/'))}/")
 
 
 def _seed_data(p: _Project):
-    from .seeds import check_seeds
-    try:
-        seeds = check_seeds(p.schema, p.seeds_dir, "dev")
-    except DbDesignError as err:
-        return NOT_MET, str(err)
+    seeds, error = p.seeds
+    if error:
+        return NOT_MET, error
+    if not seeds:
+        return NOT_MET, f"no dev seed files in {os.path.join(p.seeds_dir, 'dev')}"
     rows = sum(n for s in seeds for n in s.tables.values())
     tables = {t for s in seeds for t in s.tables}
-    missing = sorted(set(p.schema.tables) - tables)
     evidence = f"{len(seeds)} dev seed files, {rows} rows in {len(tables)} tables, valid against the schema"
+    if p.do_replay and p.migrations:
+        r = p.replay
+        if r.seed_error:
+            return NOT_MET, f"{evidence}, but loading them on SQLite failed: {r.seed_error}"
+        if r.seed_rows:
+            evidence += f" and loaded on SQLite after the migrations ({r.seed_rows} rows)"
+    missing = sorted(set(p.schema.tables) - tables)
     if missing:
         evidence += f" (no seed rows for {', '.join(missing)})"
     return MET, evidence
-
-
-def _needs(module: str, chapter: str):
-    def check(p: _Project):
-        if not _module_exists(module):
-            return NOT_MET, f"chapter not built yet ({chapter}); nothing to show"
-        return None
-    return check
 
 
 CHECKLIST: list[tuple[str, str, str, Callable]] = [
@@ -237,73 +397,184 @@ CHECKLIST: list[tuple[str, str, str, Callable]] = [
     ("seed-data", "Seed Data: development seeds for testing", "01_schema_design", _seed_data),
 ]
 
-# Gate criteria: the checklist items they rest on, plus what a chapter must have produced.
-GATE: list[tuple[str, str, str, list[str], Callable | None]] = [
-    ("gate-schema", "Database schema documented: all tables with types", "00_design_review",
-     ["schema-documented"], _needs("erd", "ERD")),
-    ("gate-indexing", "Indexing strategy defined: indexes for queries, JOINs, sorts", "02_indexing_strategy",
-     ["indexes-defined"], _needs("workload", "index lab workload")),
-    ("gate-migrations", "Migration approach established: tool selected, initial migrations created",
-     "03_migrations", ["migration-files"], _needs("migrate", "migration runner")),
-    ("gate-validation", "Data validation rules specified: constraints, checks, foreign keys",
-     "04_constraints_integrity", ["foreign-keys", "constraints-added"], None),
-    ("gate-pool", "Connection pooling configured: pool size, timeouts set", "05_soft_delete_auditing",
-     [], _needs("pool", "connection pooling")),
-    ("gate-audit", "Audit trail plan: timestamps, soft delete, created_by/updated_by",
-     "05_soft_delete_auditing", ["timestamps", "soft-delete"], None),
-]
+
+# -- what the gate criteria add to their checklist items --------------------------------------
+def _erd_renders(p: _Project):
+    if not _module_exists("erd"):
+        return NOT_MET, "no ERD module (dbdesign.erd)"
+    from .erd import relationships
+    rels = relationships(p.schema)
+    implied = sum(r.kind != "fk" for r in rels)
+    if shutil.which("dot") is None:
+        return NOT_MET, "Graphviz `dot` is not installed, so the ERD cannot be drawn (apt-get install graphviz)"
+    return MET, (f"ERD of {len(p.schema.tables)} tables and {len(rels)} relationships"
+                 + (f" ({implied} implied by column names)" if implied else ""))
 
 
-def _audit_columns(p: _Project):
-    return _rule_item(p, ("audit-columns-missing",), "created_by/updated_by on the audited tables")
+def _indexes_documented(p: _Project):
+    """Every declared index has a reason a reviewer can read: a written rationale (COMMENT ON
+    INDEX or a `--` comment above it), or a structural one (it backs a foreign key or a
+    uniqueness rule). An index that only serves a query pattern needs the query written down."""
+    from .catalog import build_catalog
+    entries = [e for e in build_catalog(p.schema).indexes if e.origin == "CREATE INDEX"]
+    if not entries:
+        return NOT_MET, "no CREATE INDEX in the schema: queries, joins and sorts have only the keys"
+
+    def structural(e) -> bool:
+        return e.unique or any(s.startswith(("the foreign key", "enforces")) for s in e.serves)
+
+    written = [e for e in entries if e.purpose_source != "generated"]
+    bare = [e.name or f"{e.table}({', '.join(e.columns)})" for e in entries
+            if e.purpose_source == "generated" and not structural(e)]
+    if bare:
+        return NOT_MET, (f"{len(bare)} index(es) serve no foreign key or uniqueness and have no written "
+                         f"rationale: {', '.join(bare[:4])}; put the query they serve in a `--` comment "
+                         "above CREATE INDEX (or COMMENT ON INDEX)")
+    return MET, (f"{len(entries)} declared indexes documented ({len(written)} with a written rationale, "
+                 f"{len(entries) - len(written)} backing a foreign key or uniqueness)")
+
+
+def _migrations_verified(p: _Project):
+    if not p.migrations:
+        return NOT_MET, "nothing to verify"
+    errors = [f for f in p.migration_findings if f.severity == "error"]
+    parts = []
+    if errors:
+        f = errors[0]
+        return NOT_MET, (f"migration lint: {len(errors)} error(s), e.g. {f.rule} at "
+                         f"{os.path.basename(f.file or '')}:{f.line}")
+    others = len(p.migration_findings)
+    parts.append("migration lint clean" if not others else f"migration lint: {others} warning(s), no errors")
+    if p.do_replay:
+        r = p.replay
+        if r.error:
+            return NOT_MET, "; ".join(parts + [f"replay on SQLite failed at {r.error}"])
+        n = len(p.migrations)
+        if not (r.applied == r.rolled_back == r.reapplied == n):
+            return NOT_MET, "; ".join(parts + [f"replay on SQLite: {r.applied} applied, {r.rolled_back} "
+                                                f"rolled back, {r.reapplied} re-applied of {n}"])
+        parts.append(f"up -> down -> up of all {n} replayed on SQLite")
+    return MET, "; ".join(parts)
+
+
+def _validation(p: _Project):
+    if not _module_exists("probe"):
+        return NOT_MET, "no constraint probe (dbdesign.probe) to prove the rules on the engines"
+    from .probe import build_cases
+    cases = build_cases(p.schema)
+    return MET, f"{len(cases)} probe cases prove the rules on the engines (`dbdesign probe`)"
 
 
 def _pool_configured(p: _Project):
-    pool = getattr(p.config, "pool", None)
+    extra = getattr(p.config, "extra", None) or {}
+    pool = extra.get("pool") if isinstance(extra, dict) else None
+    if pool is None:
+        pool = getattr(p.config, "pool", None)
+    where = os.path.basename(getattr(p.config, "path", None) or "dbdesign.toml")
     if not pool:
-        return NOT_MET, "no [pool] section in dbdesign.toml (size and timeouts)"
-    keys = ("max_size", "connect_timeout", "idle_timeout")
-    missing = [k for k in keys if not (pool.get(k) if isinstance(pool, dict) else getattr(pool, k, None))]
+        return NOT_MET, (f"no [pool] section in {where}: set {', '.join(POOL_REQUIRED)} "
+                         "(`dbdesign.pool.recommend()` derives them)")
+    if not isinstance(pool, dict):
+        return NOT_MET, f"[pool] in {where} must be a table of settings"
+    unknown = [k for k in pool if k not in POOL_KNOWN]
+    if unknown:
+        return NOT_MET, f"[pool] has unknown key(s) {', '.join(unknown)}; known: {', '.join(POOL_KNOWN)}"
+    missing = [k for k in POOL_REQUIRED if k not in pool]
     if missing:
         return NOT_MET, f"[pool] lacks {', '.join(missing)}"
-    get = pool.get if isinstance(pool, dict) else (lambda k: getattr(pool, k))
-    return MET, (f"max_size {get('max_size')}, connect_timeout {get('connect_timeout')} s, "
-                 f"idle_timeout {get('idle_timeout')} s")
+    bad = [k for k, v in pool.items() if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0]
+    if bad:
+        return NOT_MET, f"[pool] {', '.join(bad)} must be positive numbers"
+    if pool.get("min_size", 0) > pool["max_size"]:
+        return NOT_MET, f"[pool] min_size {pool['min_size']} is above max_size {pool['max_size']}"
+    shown = ", ".join(f"{k} {pool[k]}" for k in POOL_KNOWN if k in pool)
+    return MET, f"[pool] in {where}: {shown}"
 
 
-_GATE_EXTRA = {"gate-audit": _audit_columns, "gate-pool": _pool_configured}
+def _audit_plan(p: _Project):
+    status, evidence = _rule_item(p, ("audit-columns-missing",), "created_by/updated_by on the audited tables")
+    if status != MET:
+        return status, evidence
+    if not _module_exists("audit"):
+        return NOT_MET, evidence + "; no audit-trail module (dbdesign.audit)"
+    from .audit import AUDIT_TABLE, audited_tables
+    if p.schema.table(AUDIT_TABLE) is None:
+        return NOT_MET, evidence + f"; no {AUDIT_TABLE} table for the change history"
+    tables = audited_tables(p.schema)
+    return MET, evidence + f"; {len(tables)} tables write their changes to {AUDIT_TABLE} (triggers per engine)"
 
 
-def evaluate(schema: Schema, config=None, migrations_dir: str | None = None,
-             seeds_dir: str = "seeds") -> GateResult:
-    """Compute every checklist item and gate criterion for this project."""
+# Gate criteria: the checklist items they rest on, plus what they add themselves.
+GATE: list[tuple[str, str, str, list[str], Callable | None]] = [
+    ("gate-schema", "Database schema documented: all tables with types", "00_design_review",
+     ["schema-documented"], _erd_renders),
+    ("gate-indexing", "Indexing strategy defined: indexes for queries, JOINs, sorts", "02_indexing_strategy",
+     ["indexes-defined"], _indexes_documented),
+    ("gate-migrations", "Migration approach established: tool selected, initial migrations created",
+     "03_migrations", ["migration-files"], _migrations_verified),
+    ("gate-validation", "Data validation rules specified: constraints, checks, foreign keys",
+     "04_constraints_integrity", ["foreign-keys", "constraints-added"], _validation),
+    ("gate-pool", "Connection pooling configured: pool size, timeouts set", "05_soft_delete_auditing",
+     [], _pool_configured),
+    ("gate-audit", "Audit trail plan: timestamps, soft delete, created_by/updated_by",
+     "05_soft_delete_auditing", ["timestamps", "soft-delete"], _audit_plan),
+]
+
+
+def _missing_chapters(p: _Project, chapters: list[str]) -> list[str]:
+    if p.notebooks_dir is None:
+        return []
+    out = []
+    for chapter in chapters:
+        if chapter[:2] not in out and find_chapter(p.notebooks_dir, chapter[:2]) is None:
+            out.append(chapter[:2])
+    return out
+
+
+def _chapter_note(missing: list[str]) -> str:
+    return "; ".join(f"chapter {n} ({CHAPTERS.get(n, n)}) not written yet" for n in missing)
+
+
+def evaluate(schema: Schema, config: Any = None, migrations_dir: str | None = None,
+             seeds_dir: str = "seeds", *, notebooks_dir: str | None = "notebooks",
+             replay: bool = True) -> GateResult:
+    """Compute every checklist item and gate criterion for this project.
+
+    An item is met when the design satisfies it *and* the chapter that shows it (for a gate
+    criterion: also the chapters of the items it rests on) exists in `notebooks_dir`.
+    `notebooks_dir=None` judges the design alone; `replay=False` skips the SQLite replay of
+    the migrations and seeds."""
     if config is None:
         from .config import load_config
         config = load_config()
-    p = _Project(schema, config, migrations_dir, seeds_dir)
+    p = _Project(schema, config, migrations_dir, seeds_dir, notebooks_dir, replay)
     items: list[GateItem] = []
-    by_id: dict[str, GateItem] = {}
+    design: dict[str, tuple[str, str, str]] = {}  # id -> (design status, evidence, chapter)
     for item_id, title, chapter, check in CHECKLIST:
         status, evidence = check(p)
-        item = GateItem(item_id, "checklist", title, status, evidence, chapter)
-        items.append(item)
-        by_id[item_id] = item
+        design[item_id] = (status, evidence, chapter)
+        missing = _missing_chapters(p, [chapter])
+        if missing:
+            status, evidence = NOT_MET, f"{_chapter_note(missing)}; {evidence}"
+        items.append(GateItem(item_id, "checklist", title, status, evidence, chapter, [],
+                              find_chapter(notebooks_dir, chapter[:2])))
+    titles = {i.id: i.title.split(":")[0] for i in items}
     for item_id, title, chapter, deps, extra in GATE:
-        unmet = [by_id[d] for d in deps if not by_id[d].met]
-        evidence_parts = [by_id[d].evidence for d in deps]
-        status = MET if not unmet else NOT_MET
-        if unmet:
-            evidence_parts = [f"not met: {u.title.split(':')[0]} ({u.evidence})" for u in unmet]
-        for check in (extra, _GATE_EXTRA.get(item_id)):
-            if check is None:
-                continue
-            outcome = check(p)
-            if outcome is None:
-                continue
-            st, ev = outcome
+        unmet = [d for d in deps if design[d][0] != MET]
+        status = NOT_MET if unmet else MET
+        parts = ([f"not met: {titles[d]} ({design[d][1]})" for d in unmet] if unmet
+                 else [design[d][1] for d in deps])
+        if extra is not None:
+            st, ev = extra(p)
             if st != MET:
                 status = NOT_MET
-            evidence_parts.append(ev)
-        item = GateItem(item_id, "gate", title, status, "; ".join(evidence_parts), chapter, deps)
-        items.append(item)
+            parts.append(ev)
+        missing = _missing_chapters(p, [chapter] + [design[d][2] for d in deps])
+        if missing:
+            status = NOT_MET
+            parts.insert(0, _chapter_note(missing))
+        items.append(GateItem(item_id, "gate", title, status, "; ".join(parts), chapter, deps,
+                              find_chapter(notebooks_dir, chapter[:2])))
     return GateResult(items)
+
+
