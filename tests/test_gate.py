@@ -1,0 +1,222 @@
+"""The design gate: each item flips to "not met" for a real reason, and says which.
+
+Each test copies the example project (migrations, seeds, dbdesign.toml) into a temporary folder,
+completes it so that the whole gate passes, then breaks exactly one thing."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dbdesign.cli import main
+from dbdesign.config import load_config
+from dbdesign.gate import CHAPTERS, CHECKLIST, GATE, NOT_MET, evaluate
+from dbdesign.source import load_source
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# What the example still lacks to pass (see the report to the lead): comments on two tables,
+# the query behind two audit_log indexes, and a [pool] section. Added to the creating migrations
+# of the copy, where they belong (their down files drop the tables, so they stay reversible).
+COMPLETION = {
+    "0005": "COMMENT ON TABLE tags IS 'Editor-curated labels for posts.';\n"
+            "COMMENT ON TABLE post_tags IS 'Which tags a post carries (many-to-many).';\n",
+    "0006": "COMMENT ON INDEX idx_audit_log_table_name_row_id IS 'History of one row: "
+            "WHERE table_name = ? AND row_id = ?';\n"
+            "COMMENT ON INDEX idx_audit_log_created_at IS 'Recent changes first: ORDER BY created_at DESC';\n",
+}
+POOL = """
+[pool]
+max_size = 10
+min_size = 2
+connect_timeout_s = 5
+acquire_timeout_s = 10
+idle_timeout_s = 300
+"""
+
+
+def _add_migration(folder: Path, name: str, up: str, down: str) -> None:
+    version = max(int(p.name.split("_")[0]) for p in folder.glob("*.up.sql")) + 1
+    (folder / f"{version:04d}_{name}.up.sql").write_text(up)
+    (folder / f"{version:04d}_{name}.down.sql").write_text(down)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch) -> Path:
+    """A complete copy of the example project, with the working directory inside it."""
+    shutil.copytree(ROOT / "migrations", tmp_path / "migrations")
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    toml = (ROOT / "dbdesign.toml").read_text()
+    if "[pool]" not in toml:
+        toml += POOL
+    (tmp_path / "dbdesign.toml").write_text(toml)
+    for version, statements in COMPLETION.items():
+        up = next((tmp_path / "migrations").glob(f"{version}_*.up.sql"))
+        if statements.split(" IS ")[0] not in up.read_text():  # the example may have them by now
+            up.write_text(up.read_text().rstrip() + "\n" + statements)
+    nb = tmp_path / "notebooks"
+    nb.mkdir()
+    for number, title in CHAPTERS.items():
+        (nb / f"{number}_{title.split()[0]}.ipynb").write_text("{}")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run_gate(**kwargs):
+    config = load_config()
+    schema = load_source(config.source)
+    return evaluate(schema, config, config.source if os.path.isdir(config.source) else None, "seeds", **kwargs)
+
+
+def not_met(result) -> dict[str, str]:
+    return {i.id: i.evidence for i in result.items if i.status == NOT_MET}
+
+
+def test_complete_project_passes(project):
+    result = run_gate()
+    assert not_met(result) == {}
+    assert result.passed
+    assert {i.id for i in result.items} == {c[0] for c in CHECKLIST} | {g[0] for g in GATE}
+    migrations = result.item("gate-migrations").evidence
+    n = len(list((project / "migrations").glob("*.up.sql")))
+    assert f"up -> down -> up of all {n} replayed on SQLite" in migrations
+    assert "loaded on SQLite" in result.item("seed-data").evidence
+    assert "max_size 10" in result.item("gate-pool").evidence
+    assert result.item("foreign-keys").chapter_path.endswith("04_constraints.ipynb")
+
+
+def test_json_shape(project):
+    data = run_gate(replay=False).to_dict()
+    assert set(data) == {"items", "summary"}
+    assert data["summary"] == {"checklist_met": 9, "checklist_total": 9, "gate_met": 6, "gate_total": 6,
+                               "passed": True}
+    item = data["items"][0]
+    assert set(item) == {"id", "kind", "title", "status", "evidence", "chapter", "depends_on", "chapter_path"}
+    assert [i["kind"] for i in data["items"]].count("gate") == 6
+    json.dumps(data)  # serialisable as is
+
+
+def test_missing_comment_fails_schema_items(project):
+    up = next((project / "migrations").glob("0003_*.up.sql"))
+    up.write_text("\n".join(ln for ln in up.read_text().splitlines() if "COMMENT ON TABLE posts" not in ln))
+    result = run_gate(replay=False)
+    failed = not_met(result)
+    assert set(failed) == {"schema-documented", "gate-schema"}, failed
+    assert "add COMMENT ON TABLE to posts" in failed["schema-documented"]
+    assert not result.passed
+
+
+def test_missing_timestamp_fails_timestamps_and_audit(project):
+    _add_migration(project / "migrations", "drop_tags_updated_at",
+                   "ALTER TABLE tags DROP COLUMN updated_at;",
+                   "ALTER TABLE tags ADD COLUMN updated_at TIMESTAMPTZ NOT NULL DEFAULT now();")
+    failed = not_met(run_gate(replay=False))
+    assert {"timestamps", "gate-audit"} <= set(failed)
+    assert "timestamps-missing on tags" in failed["timestamps"]
+
+
+def test_no_migrations_folder(project):
+    (project / "schema.sql").write_text("".join(
+        p.read_text() + "\n" for p in sorted((project / "migrations").glob("*.up.sql"))
+        if "data" not in p.name))
+    config = load_config()
+    result = evaluate(load_source("schema.sql"), config, None, "seeds")
+    failed = not_met(result)
+    assert {"migration-files", "gate-migrations"} <= set(failed)
+    assert "no migrations folder" in failed["migration-files"]
+
+
+def test_failing_down_migration_fails_verification(project):
+    _add_migration(project / "migrations", "add_posts_views",
+                   "ALTER TABLE posts ADD COLUMN views INTEGER NOT NULL DEFAULT 0;",
+                   "ALTER TABLE posts DROP COLUMN views;\nUPDATE no_such_table SET x = 1;")
+    failed = not_met(run_gate())
+    assert "gate-migrations" in failed
+    assert "replay on SQLite failed at down" in failed["gate-migrations"], failed
+    assert "migration-files" not in failed
+
+
+def test_bad_seed_fails_seed_item_with_location(project):
+    (project / "seeds" / "dev" / "03_bad.sql").write_text(
+        "INSERT INTO tags (id, slug, no_such_column) VALUES (1, 'x', 2);\n")
+    failed = not_met(run_gate())
+    assert set(failed) == {"seed-data"}
+    assert "03_bad.sql:1" in failed["seed-data"] and "no_such_column" in failed["seed-data"]
+
+
+def test_missing_chapter_is_not_met_honestly(project):
+    (project / "notebooks" / "04_constraints.ipynb").unlink()
+    result = run_gate(replay=False)
+    failed = not_met(result)
+    assert set(failed) == {"foreign-keys", "constraints-added", "gate-validation"}
+    assert failed["gate-validation"].startswith("chapter 04 (constraints and integrity) not written yet")
+    assert result.item("foreign-keys").chapter_path is None
+    assert "not written yet" in result.to_html()
+    # judged on the design alone, the same project passes
+    assert run_gate(notebooks_dir=None).passed
+
+
+@pytest.mark.parametrize("pool, reason", [
+    ("", "no [pool] section"),
+    ("[pool]\nmax_size = 10\n", "lacks connect_timeout_s, acquire_timeout_s"),
+    ("[pool]\nmax_size = 0\nconnect_timeout_s = 5\nacquire_timeout_s = 10\n", "max_size must be positive"),
+    ("[pool]\nmax_size = 5\nmin_size = 9\nconnect_timeout_s = 5\nacquire_timeout_s = 10\n", "min_size 9 is above"),
+    ("[pool]\nmax_sise = 5\nmax_size = 5\nconnect_timeout_s = 5\nacquire_timeout_s = 10\n", "unknown key(s) max_sise"),
+])
+def test_pool_settings_checked(project, pool, reason):
+    toml = (project / "dbdesign.toml").read_text().split("[pool]")[0]
+    (project / "dbdesign.toml").write_text(toml + "\n" + pool)
+    failed = not_met(run_gate(replay=False))
+    assert set(failed) == {"gate-pool"}
+    assert reason in failed["gate-pool"]
+
+
+def test_undocumented_query_index_fails_indexing(project):
+    _add_migration(project / "migrations", "index_posts_title", "CREATE INDEX idx_posts_title ON posts (title);",
+                   "DROP INDEX idx_posts_title;")
+    failed = not_met(run_gate(replay=False))
+    assert set(failed) == {"gate-indexing"}
+    assert "idx_posts_title" in failed["gate-indexing"]
+
+
+def test_html_table_links_chapters(project):
+    html = run_gate(replay=False).to_html()
+    assert html.count('data-status="met"') == 15
+    assert '<a href="04_constraints.ipynb">04_constraints_integrity</a>' in html
+
+
+# -- CLI ----------------------------------------------------------------------------------------
+def test_cli_exit_codes_and_json(project):
+    runner = CliRunner()
+    ok = runner.invoke(main, ["gate"])
+    assert ok.exit_code == 0, ok.output
+    assert "gate PASSED: 6/6 criteria, 9/9 checklist items met" in ok.output
+
+    data = json.loads(runner.invoke(main, ["gate", "--format", "json"]).output)
+    assert data["summary"]["passed"] is True
+
+    (project / "notebooks" / "03_migrations.ipynb").unlink()
+    failed = runner.invoke(main, ["gate", "--format", "json"])
+    assert failed.exit_code == 1
+    data = json.loads(failed.output)
+    assert data["summary"]["passed"] is False
+    assert {i["id"] for i in data["items"] if i["status"] == NOT_MET} == {"migration-files", "gate-migrations"}
+
+    bad = runner.invoke(main, ["gate", "no/such/folder"])
+    assert bad.exit_code == 2
+    assert "Traceback" not in bad.output
+
+
+def test_checklist_failure_alone_does_not_fail_the_gate(project):
+    """Seed data is a checklist item with no gate criterion resting on it: the gate passes,
+    the checklist shows the gap."""
+    shutil.rmtree(project / "seeds" / "dev")
+    (project / "seeds" / "dev").mkdir()
+    result = run_gate()
+    assert set(not_met(result)) == {"seed-data"}
+    assert result.passed
+    assert CliRunner().invoke(main, ["gate"]).exit_code == 0
