@@ -27,3 +27,6 @@ CREATE TABLE post_tags (
 CREATE INDEX idx_post_tags_tag_id ON post_tags (tag_id);
 CREATE INDEX idx_post_tags_created_by ON post_tags (created_by);
 CREATE INDEX idx_post_tags_updated_by ON post_tags (updated_by);
+
+COMMENT ON TABLE tags IS 'Editorial topics; slug is the URL key. Shared by all posts, never soft-deleted.';
+COMMENT ON TABLE post_tags IS 'Which tags a post carries (many-to-many); rows go with either side.';

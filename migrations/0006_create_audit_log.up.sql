@@ -12,7 +12,9 @@ CREATE TABLE audit_log (
     created_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 
+-- History of one row: WHERE table_name = ? AND row_id = ?.
 CREATE INDEX idx_audit_log_table_name_row_id ON audit_log (table_name, row_id);
+-- Retention and compliance exports: WHERE created_at < ? (range scans by time).
 CREATE INDEX idx_audit_log_created_at ON audit_log (created_at);
 
 COMMENT ON TABLE audit_log IS 'Who changed what and when, for compliance (GDPR, HIPAA). Never updated.';

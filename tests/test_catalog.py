@@ -123,8 +123,10 @@ def test_index_purposes(cat):
     assert ix["idx_comments_parent_id"].purpose.startswith("the foreign key parent_id -> comments")
     assert ix["idx_users_username"].unique and ix["idx_users_username"].where == "deleted_at IS NULL"
     assert any("must repeat that predicate" in s for s in ix["idx_users_username"].serves)
-    assert ix["idx_audit_log_table_name_row_id"].purpose.startswith(
-        "lookups WHERE table_name = ? AND row_id = ?")
+    # A written rationale (the `--` comment above CREATE INDEX) wins over the generated one.
+    assert ix["idx_audit_log_table_name_row_id"].purpose == "History of one row: WHERE table_name = ? AND row_id = ?."
+    assert "lookups WHERE table_name = ? AND row_id = ? (and by the leading column alone)" in \
+        ix["idx_audit_log_table_name_row_id"].serves
     implied = [i for i in cat.indexes if i.origin != "CREATE INDEX"]
     assert {(i.table, i.origin) for i in implied} >= {("profiles", "UNIQUE constraint"), ("tags", "UNIQUE constraint")}
 

@@ -206,3 +206,8 @@ def test_other_postgres_statements_warn_instead_of_failing():
 def test_create_schema_is_kept_by_name():
     schema = parse_sql("CREATE SCHEMA app;\nCREATE TABLE app.t (id INT);")
     assert [(o.kind, o.name) for o in schema.others] == [("schema", "app")]
+
+
+def test_column_level_primary_key_has_the_column_line():
+    schema = parse_sql("CREATE TABLE t (\n  a INT,\n  id INT PRIMARY KEY\n);", "f.sql")
+    assert schema.tables["t"].primary_key.source.line == 3

@@ -117,6 +117,21 @@ def erd(source, output, around, depth, compact, cluster, max_cluster, audit_edge
 
 
 @main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "md", "json"]), default="text", show_default=True)
+def rules(fmt: str) -> None:
+    """Every lint rule: id, severity, what it checks, why, and where the advice comes from."""
+    from .lint import RULES, rules_markdown
+    if fmt == "md":
+        click.echo(rules_markdown())
+    elif fmt == "json":
+        emit_json([{"id": r.id, "severity": r.severity, "summary": r.summary,
+                    "rationale": r.rationale, "source": r.source} for r in RULES.values()])
+    else:
+        for r in RULES.values():
+            click.echo(f"{r.id:34} {r.severity:8} {r.summary}")
+
+
+@main.command()
 @click.argument("source", required=False)
 @click.option("--env", "env", default="dev", show_default=True, help="Seed folder under seeds/.")
 @click.option("--db", "url", help="Apply to this database (its schema must exist); omit to only check.")

@@ -331,7 +331,9 @@ class _Applier:
     def apply_column_constraint(self, table: Table, col: Column, cc: exp.ColumnConstraint) -> None:
         name = cc.name or None
         kind = cc.args.get("kind")
-        ref = self.ref(cc)
+        # A bare constraint (PRIMARY KEY, NOT NULL) has no identifier with a position: use the
+        # column's own line rather than the statement's.
+        ref = self.ref(cc) if _node_line(cc) else SourceRef(col.source.file, col.source.line)
         if isinstance(kind, exp.NotNullColumnConstraint):
             col.nullable = bool(kind.args.get("allow_null"))
         elif isinstance(kind, exp.PrimaryKeyColumnConstraint):

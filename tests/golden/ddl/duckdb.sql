@@ -260,6 +260,10 @@ COMMENT ON COLUMN posts.published_at IS 'When the post went public; NULL while d
 
 COMMENT ON TABLE comments IS 'Threaded comments on posts (parent_id is the reply-to comment).';
 
+COMMENT ON TABLE tags IS 'Editorial topics; slug is the URL key. Shared by all posts, never soft-deleted.';
+
+COMMENT ON TABLE post_tags IS 'Which tags a post carries (many-to-many); rows go with either side.';
+
 COMMENT ON TABLE audit_log IS 'Who changed what and when, for compliance (GDPR, HIPAA). Never updated.';
 
 COMMENT ON COLUMN audit_log.actor_id IS 'User id from the session setting; no FK so erasing a user keeps the trail.';

@@ -155,7 +155,8 @@ CREATE TABLE tags (
   FOREIGN KEY (updated_by) REFERENCES users (
     id
   ) ON DELETE SET NULL
-);
+)
+COMMENT='Editorial topics; slug is the URL key. Shared by all posts, never soft-deleted.';
 
 CREATE TABLE post_tags (
   post_id UUID NOT NULL,
@@ -177,7 +178,8 @@ CREATE TABLE post_tags (
   FOREIGN KEY (updated_by) REFERENCES users (
     id
   ) ON DELETE SET NULL
-);
+)
+COMMENT='Which tags a post carries (many-to-many); rows go with either side.';
 
 CREATE TABLE audit_log (
   id BIGINT AUTO_INCREMENT NOT NULL,

@@ -30,7 +30,7 @@
 -- sqlite: timestamptz audit_log.created_at: changed (no date/time types: TEXT 'YYYY-MM-DD HH:MM:SS' in UTC, no time zone; DEFAULT now() -> CURRENT_TIMESTAMP (whole seconds))
 -- sqlite: identity audit_log.id: emulated (INTEGER PRIMARY KEY (the rowid alias) assigns ids; GENERATED ALWAYS is not enforced (explicit ids accepted))
 -- sqlite: varchar length audit_log: emulated (VARCHAR(n) length is not enforced here; TEXT + CHECK (length(col) <= n) for table_name(63), row_id(100), operation(10))
--- sqlite: comment 9 objects: dropped (no COMMENT ON here; the comments stay in the migrations and the catalogue)
+-- sqlite: comment 11 objects: dropped (no COMMENT ON here; the comments stay in the migrations and the catalogue)
 
 CREATE TABLE users (
   id TEXT NOT NULL DEFAULT (
