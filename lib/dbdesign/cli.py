@@ -77,6 +77,13 @@ def inspect(url: str, fmt: str, with_lint: bool) -> None:
     from .lint import lint as run_lint
     with connect(url) as engine:
         schema = engine.introspect()
+    # Introspected objects have no file: findings point at the database and the table instead.
+    origin = schema.sources[0] if schema.sources else url
+    for table in schema.tables.values():
+        for obj in (table, *table.columns.values(), table.primary_key, *table.foreign_keys,
+                    *table.uniques, *table.checks, *table.indexes):
+            if obj is not None and obj.source.file is None:
+                obj.source.file = f"{origin}#{table.qualname}"
     config = load_config()
     if with_lint:
         result = run_lint(schema, config)
