@@ -41,7 +41,7 @@ def lint(source: str | None, fmt: str) -> None:
 @handle_errors
 def ddl(source: str | None, dialect: str) -> None:
     """DDL for one engine on stdout; one portability note per line on stderr."""
-    from .ddl import render
+    from .dialects import render
     schema, _ = load(source)
     rendered = render(schema, dialect)
     click.echo(rendered.sql)

@@ -1,0 +1,110 @@
+"""The `dbdesign` command end to end: exit codes 0 / 1 / 2, one-line errors, stdout vs stderr."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from dbdesign.cli import main
+
+from conftest import EXAMPLE_MIGRATIONS, REPO
+
+
+def run(*args: str, cwd=REPO):
+    runner = CliRunner()
+    import os
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return runner.invoke(main, list(args), catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+def test_lint_example_is_clean_and_json_has_the_documented_shape():
+    res = run("lint", "--format", "json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert set(data) == {"findings", "summary"}
+    assert data["summary"]["error"] == 0
+    for f in data["findings"]:
+        assert {"rule", "severity", "message", "file", "line"} <= set(f)
+
+
+def test_lint_exit_1_on_error_findings(tmp_path):
+    (tmp_path / "s.sql").write_text("CREATE TABLE things (name TEXT);\n")
+    res = run("lint", str(tmp_path / "s.sql"), cwd=tmp_path)
+    assert res.exit_code == 1
+    assert f"{tmp_path / 's.sql'}:1: error primary-key-missing" in res.stdout
+
+
+def test_malformed_sql_is_one_line_exit_2_without_traceback(tmp_path):
+    bad = tmp_path / "bad.sql"
+    bad.write_text("CREATE TABLE users (\n  id UUID PRIMARY KEY,\n  email VARCHAR(255 NOT NULL\n);\n")
+    proc = subprocess.run([sys.executable, "-m", "dbdesign.cli", "lint", str(bad)], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    assert lines[0].startswith(f"dbdesign: {bad}:3:")
+
+
+def test_ddl_sql_on_stdout_notes_on_stderr():
+    res = run("ddl", "--dialect", "duckdb")
+    assert res.exit_code == 0
+    assert "CREATE TABLE users" in res.stdout and "duckdb:" not in res.stdout
+    notes = res.stderr.strip().splitlines()
+    assert notes and all(n.startswith("duckdb: ") for n in notes)
+    assert any("ON DELETE" in n or "CASCADE" in n for n in notes)
+
+
+def test_ddl_unknown_dialect_is_a_usage_error():
+    res = run("ddl", "--dialect", "oracle")
+    assert res.exit_code == 2 and "oracle" in res.output
+
+
+def test_catalog_json():
+    res = run("catalog", "--format", "json")
+    assert res.exit_code == 0
+    data = json.loads(res.stdout)
+    kinds = {c["kind"] for c in data["constraints"]}
+    assert {"PRIMARY KEY", "FOREIGN KEY", "UNIQUE", "CHECK", "NOT NULL"} <= kinds
+
+
+def test_inspect_a_live_sqlite_database(tmp_path):
+    db = tmp_path / "blog.db"
+    up = run("migrate", "up", "--dir", str(EXAMPLE_MIGRATIONS), "--db", f"sqlite:///{db}")
+    assert up.exit_code == 0, up.output
+    res = run("inspect", "--db", f"sqlite:///{db}", "--format", "json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    files = {f["file"] for f in data["findings"] if f["file"] and "#" in f["file"]}
+    assert files and all(f.startswith(f"sqlite:///{db}#") for f in files)
+
+
+@pytest.mark.parametrize("url, message", [
+    ("oracle://x/y", "unknown database URL scheme 'oracle'"),
+    ("postgresql://nobody@127.0.0.1:1/none", "postgres: cannot connect"),
+    ("sqlite:///no/such/folder/x.db", "does not exist"),
+])
+def test_inspect_bad_urls_exit_2(url, message):
+    res = run("inspect", "--db", url)
+    assert res.exit_code == 2
+    assert message in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_missing_source_exit_2(tmp_path):
+    res = run("lint", str(tmp_path / "nope"), cwd=tmp_path)
+    assert res.exit_code == 2
+    assert "no such file or folder" in res.stderr
+
+
+def test_rules_lists_every_rule_with_rationale():
+    res = run("rules", "--format", "json")
+    rules = json.loads(res.stdout)
+    ids = {r["id"] for r in rules}
+    assert {"fk-missing-index", "unique-ignores-soft-delete", "serial-type"} <= ids
+    assert all(r["rationale"] and r["source"] for r in rules)
