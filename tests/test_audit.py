@@ -156,3 +156,25 @@ def test_four_concurrent_writers_lose_no_change_postgres(example_schema):
         counts = eng.query("SELECT count(*), count(DISTINCT new_values->>'view_count') FROM audit_log "
                            "WHERE table_name = 'posts' AND operation = 'UPDATE'")[0]
         assert counts == (100, 100)  # every increment is one audit row, each a distinct value
+
+
+def test_trail_demo_facts(engine_name, example_schema):
+    demo = audit.trail_demo(engine_name, example_schema)
+    facts = demo.facts()
+    assert facts["1 UPDATE -> audit rows"] == 1
+    assert set(demo.changed) == {"title", "updated_at"}
+    assert demo.changed["title"][1] == "Edited title"
+    assert facts["actor recorded"] and facts["soft delete recorded"] and facts["DELETE recorded"]
+    assert demo.n_updated == demo.n_audit_rows == 4
+    assert facts["rollback leaves"] == 0
+    assert [r["operation"] for r in demo.log][:1] == ["UPDATE"]
+
+
+def test_changed_fields():
+    assert audit.changed_fields('{"a": 1, "b": 2}', {"a": 1, "b": 3, "c": None}) == {"b": (2, 3)}
+    assert audit.changed_fields(None, '{"a": 1}') == {"a": (None, 1)}
+
+
+def test_measure_overhead_shape(example_schema):
+    m = audit.measure_overhead("sqlite", example_schema, n=20)
+    assert m["rows"] == 20 and m["insert rows/s with"] > 0 and m["update slowdown"] > 0

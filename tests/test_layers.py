@@ -64,4 +64,19 @@ def test_layer_comparison_names_the_only_guard(example_schema):
     ts = frame.loc["posts.created_at TIMESTAMPTZ type"]
     assert ts["sqlite"] == "passes" and ts["api"] == "caught"
     slug = frame.loc["posts UNIQUE INDEX idx_posts_slug (slug) duplicate"]
-    assert slug["only guard"] == "database (sqlite only)"
+    assert slug["only guard"] == "database (not on duckdb)"
+    # SQLite stores text in a TIMESTAMPTZ column: there, the API layer is the only guard
+    assert ts["guarded by"] == "api + database (not on sqlite)" and ts["only guard"] == "api on sqlite"
+    assert fk["only guard"] == "database (not on sqlite-nopragma)"
+    # a probe that could not run (identity key) is not counted as "passes"
+    ident = frame.loc["audit_log PRIMARY KEY (id) duplicate"]
+    assert ident["sqlite"] == "not probed" and ident["only guard"] != "none"
+    assert frame.loc["posts CHECK ck_posts_status", "guarded by"] == "api + orm + database"
+
+
+def test_orm_models_describe_the_same_tables(example_schema, orm):
+    assert layers.orm_differences(example_schema, orm) == []
+    # and the check can fail: a model with a column the ORM does not know
+    from dbdesign.parse import parse_sql
+    other = parse_sql("CREATE TABLE users (id UUID PRIMARY KEY, email VARCHAR(255) NOT NULL, extra INT);")
+    assert "users.extra: missing in the ORM model" in layers.orm_differences(other, orm)

@@ -121,3 +121,28 @@ def test_cli_probe_and_audit(tmp_path):
     assert res.exit_code == 0 and "CREATE TRIGGER trg_posts_audit" in res.output
     res = runner.invoke(audit_cmd, ["migrations", "--dialect", "postgres", "--table", "nope"])
     assert res.exit_code == 2 and "unknown table 'nope'" in res.output
+
+
+def test_summary_and_grouped_findings(example_schema):
+    result = probe.run_probe(example_schema, "sqlite")
+    summary = result.summary()
+    assert summary.loc["accepted !", "sqlite-nopragma"] == summary.loc["orphaned !", "sqlite-nopragma"]
+    assert summary["sqlite"].sum() == sum(1 for o in result.outcomes if o.engine == "sqlite")
+    grouped = result.findings_summary()
+    assert grouped["probes"].sum() == len(result.findings)
+    row = grouped[(grouped["engine"] == "sqlite-nopragma") & (grouped["kind"] == "fk-orphan")].iloc[0]
+    assert "PRAGMA foreign_keys=ON" in row["fix"]
+    assert result.outcome("sqlite", "posts CHECK ck_posts_status").outcome == "rejected"
+    with pytest.raises(KeyError, match="nope"):
+        result.outcome("sqlite", "nope")
+
+
+def test_available_engines_reports_unreachable_servers(monkeypatch):
+    monkeypatch.setenv("DBDESIGN_POSTGRES_URL", "postgresql://postgres@127.0.0.1:1/test")
+    got = probe.available_engines(("sqlite", "duckdb", "postgres"))
+    assert got.available == ["sqlite", "duckdb"]
+    assert "postgres" in got.unavailable and "cannot connect" in got.unavailable["postgres"]
+    assert "postgres: NOT reachable" in got.note()
+    from dbdesign.errors import InputError
+    with pytest.raises(InputError, match="unknown engine"):
+        probe.available_engines(("oracle",))

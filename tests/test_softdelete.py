@@ -93,3 +93,45 @@ def test_postgres_column_unique_defeats_the_partial_index():
             eng.execute("INSERT INTO users VALUES (2, 'a@x.org', NULL)")
         eng.execute("ALTER TABLE users DROP CONSTRAINT users_email_key")
         eng.execute("INSERT INTO users VALUES (2, 'a@x.org', NULL)")  # now it works
+
+
+# -- the pitfalls the chapter shows: each must hold on the real engine ---------------------------
+
+@pytest.mark.parametrize("name", ["sqlite", "postgres"])
+def test_pitfall_column_unique(name):
+    from conftest import require_engine
+    require_engine(name)
+    with engines.throwaway(name) as eng:
+        p = softdelete.pitfall_column_unique(eng)
+    assert p.holds and p.observed == "rejected"
+    assert p.fixed == "reuse accepted, live duplicate rejected"
+    assert any(s.result.startswith("error:") for s in p.steps)
+
+
+def test_pitfall_sqlite_foreign_keys():
+    p = softdelete.pitfall_sqlite_foreign_keys()
+    assert p.holds, p.observed
+    assert p.fixed == "rejected"
+    assert p.steps[-1].result == "error: FOREIGN KEY constraint failed"
+
+
+def test_pitfall_duckdb_cascade():
+    p = softdelete.pitfall_duckdb_cascade()
+    assert p.holds, p.observed
+    assert p.fixed == "accepted"  # children first, each DELETE committed on its own
+
+
+def test_pitfall_mariadb_partial_index():
+    from conftest import require_engine
+    require_engine("mysql")
+    with engines.throwaway("mysql") as eng:
+        p = softdelete.pitfall_mariadb_partial_index(eng)
+    assert p.holds and p.fixed == "reuse accepted, live duplicate rejected"
+
+
+def test_pitfall_hard_cascade(example_schema):
+    p = softdelete.pitfall_hard_cascade("sqlite", example_schema)
+    assert p.holds, p.observed
+    assert p.fixed == "0 live comments after the soft delete"
+    with pytest.raises(InputError, match="no ON DELETE CASCADE"):
+        softdelete.pitfall_hard_cascade("sqlite", example_schema, parent="users", child="posts")

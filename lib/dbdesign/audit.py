@@ -374,3 +374,158 @@ def _str(d: dict[str, Any]) -> dict[str, Any]:
 def _to_json(rec: dict[str, Any]) -> str:
     import json
     return json.dumps(rec, default=str, sort_keys=True)
+
+
+# -- the trail in action, and what it costs ------------------------------------------------------
+
+OLD_STAMP = "2024-01-01 00:00:00"  # demo rows start old, so a moved updated_at is visible
+
+
+def changed_fields(old: Any, new: Any) -> dict[str, tuple[Any, Any]]:
+    """{column: (before, after)} for the columns that differ between two audit JSON values
+    (dicts, or JSON text as SQLite/MariaDB/DuckDB return it)."""
+    import json
+    old = old if isinstance(old, dict) or old is None else json.loads(old)
+    new = new if isinstance(new, dict) or new is None else json.loads(new)
+    old, new = old or {}, new or {}
+    return {k: (old.get(k), new.get(k)) for k in sorted(set(old) | set(new))
+            if str(old.get(k)) != str(new.get(k))}
+
+
+@dataclass
+class TrailDemo:
+    """What the audit trail recorded for a short scripted session on one engine."""
+    engine: str
+    update_audit_rows: int  # audit rows written by one single-row UPDATE (1 expected)
+    changed: dict[str, tuple[Any, Any]]  # from that audit row: column -> (before, after)
+    actor_recorded: bool  # the audit row names the session's actor
+    n_updated: int  # an UPDATE of N rows ...
+    n_audit_rows: int  # ... writes N audit rows
+    soft_delete_recorded: bool  # deleted_at NULL -> set, in an UPDATE audit row
+    delete_recorded: bool  # a DELETE row with the old values
+    rolled_back_audit_rows: int  # audit rows left by a rolled-back transaction (0 expected)
+    update_path: str  # "trigger" or "application (app_update)"
+    log: list[dict[str, Any]] = field(default_factory=list)  # the audit rows of the session
+
+    def facts(self) -> dict[str, Any]:
+        """Stable facts for a checked notebook table (no timestamps, no ids)."""
+        return {"engine": self.engine, "UPDATE path": self.update_path,
+                "1 UPDATE -> audit rows": self.update_audit_rows,
+                "changed columns": ", ".join(self.changed),
+                "actor recorded": self.actor_recorded,
+                "UPDATE of N rows -> N": f"{self.n_updated} -> {self.n_audit_rows}",
+                "soft delete recorded": self.soft_delete_recorded,
+                "DELETE recorded": self.delete_recorded,
+                "rollback leaves": self.rolled_back_audit_rows}
+
+
+def trail_demo(engine_name: str, schema: Schema) -> TrailDemo:
+    """Install the schema and the audit triggers in a throw-away database and run the session
+    the chapter describes: edit a post, rename every tag, soft-delete the post, delete a tag,
+    and a transaction that is rolled back. Returns what `audit_log` holds afterwards."""
+    from . import engines
+    from .probe import ValueFactory, insert_sql, install_schema, load_baseline
+    for name in ("posts", "tags", "users"):
+        if schema.table(name) is None:
+            raise InputError(f"the audit demo needs a {name!r} table (the example schema's); "
+                             "run audit_statements() on your own schema instead")
+    with engines.throwaway(engine_name) as eng:
+        install_schema(eng, schema)
+        install_audit(eng, schema)
+        values = ValueFactory(schema)
+        base = load_baseline(eng, schema, values)
+        actor = base["users"]["id"]
+        set_actor(eng, actor)
+        posts, tags = schema.tables["posts"], schema.tables["tags"]
+        post = values.row(posts, base, {"created_at": OLD_STAMP, "updated_at": OLD_STAMP})
+        eng.execute(insert_sql(posts, post))
+        count = lambda where="1=1": eng.query(f"SELECT count(*) FROM {AUDIT_TABLE} WHERE {where}")[0][0]  # noqa: E731
+        key = f"id = {sql_literal(post['id'])}"
+        # 1. one UPDATE of one row
+        before = count()
+        audited_update(eng, schema, "posts", {"title": "Edited title"}, key, actor)
+        update_rows = count() - before
+        old, new, who = eng.query(f"SELECT old_values, new_values, actor_id FROM {AUDIT_TABLE} WHERE "
+                                  f"operation = 'UPDATE' AND row_id = {sql_literal(post['id'])}")[0]
+        changed = changed_fields(old, new)
+        # 2. an UPDATE of N rows
+        for _ in range(3):
+            eng.execute(insert_sql(tags, values.row(tags, base)))
+        n = eng.query("SELECT count(*) FROM tags")[0][0]
+        before = count("operation = 'UPDATE'")
+        audited_update(eng, schema, "tags", {"name": "renamed"}, "1=1", actor)
+        n_audit = count("operation = 'UPDATE'") - before
+        # 3. a soft delete is an UPDATE of deleted_at: recorded with before/after
+        audited_update(eng, schema, "posts", {"deleted_at": _Raw("CURRENT_TIMESTAMP")}, key, actor)
+        last = eng.query(f"SELECT old_values, new_values FROM {AUDIT_TABLE} WHERE operation = 'UPDATE' "
+                         f"AND row_id = {sql_literal(post['id'])} ORDER BY id DESC")[0]
+        soft = changed_fields(*last).get("deleted_at", (0, 0))
+        soft_recorded = soft[0] is None and soft[1] is not None
+        # 4. a DELETE (a tag nobody uses)
+        spare = values.row(tags, base)
+        eng.execute(insert_sql(tags, spare))
+        eng.execute(f"DELETE FROM tags WHERE id = {sql_literal(spare['id'])}")
+        deleted = eng.query(f"SELECT old_values FROM {AUDIT_TABLE} WHERE operation = 'DELETE' "
+                            f"AND row_id = {sql_literal(spare['id'])}")
+        # 5. a transaction that is rolled back
+        before = count()
+        eng.begin()
+        eng.execute(insert_sql(tags, values.row(tags, base)))
+        if engine_name != "duckdb":  # DuckDB: UPDATE is audited by app_update, its own transaction
+            eng.execute(f"UPDATE posts SET title = 'never happened' WHERE {key}")
+        eng.rollback()
+        rolled_back = count() - before
+        cols = ["id", "table_name", "row_id", "operation", "actor_id", "old_values", "new_values"]
+        log = [dict(zip(cols, r)) for r in eng.query(
+            f"SELECT {', '.join(cols)} FROM {AUDIT_TABLE} WHERE id > (SELECT min(id) FROM {AUDIT_TABLE} "
+            f"WHERE operation = 'UPDATE') - 1 ORDER BY id")]
+    return TrailDemo(engine_name, update_rows, changed, str(who) == actor, n, n_audit, soft_recorded,
+                     bool(deleted), rolled_back,
+                     "application (app_update)" if engine_name == "duckdb" else "trigger", log)
+
+
+def measure_overhead(engine_name: str, schema: Schema, n: int = 300) -> dict[str, Any]:
+    """Write throughput without and with the audit triggers, same run, same database and
+    connection: a warm-up batch, then n tag INSERTs in one transaction and one UPDATE of those
+    rows - first plain, then again after `install_audit`. Returns rows/s and the slowdown
+    ratios. For notebooks and benchmarks - never for assertions (timings)."""
+    import time
+
+    from . import engines
+    from .probe import ValueFactory, insert_sql, install_schema, load_baseline
+
+    with engines.throwaway(engine_name) as eng:
+        install_schema(eng, schema)
+        values = ValueFactory(schema)
+        base = load_baseline(eng, schema, values)
+        tags = schema.tables["tags"]
+        keep = f"id <> {sql_literal(base['tags']['id'])}"
+
+        def batch(count: int, audited: bool) -> tuple[float, float]:
+            rows = [values.row(tags, base) for _ in range(count)]
+            eng.begin()
+            t = time.perf_counter()
+            for r in rows:
+                eng.execute(insert_sql(tags, r))
+            eng.commit()
+            ins = time.perf_counter() - t
+            t = time.perf_counter()
+            if engine_name == "duckdb" and audited:  # UPDATE is audited in the application
+                app_update(eng, schema, "tags", {"name": "renamed"}, keep, base["users"]["id"])
+            else:
+                eng.execute(f"UPDATE tags SET name = 'renamed' WHERE {keep}")
+            upd = time.perf_counter() - t
+            eng.execute(f"DELETE FROM tags WHERE {keep}")
+            return count / ins, count / upd
+
+        batch(max(10, n // 5), False)  # warm-up: caches, plans, connection
+        plain = batch(n, False)
+        install_audit(eng, schema)
+        set_actor(eng, base["users"]["id"])
+        logged = batch(n, True)
+    return {"engine": engine_name, "rows": n,
+            "insert rows/s without": round(plain[0]), "insert rows/s with": round(logged[0]),
+            "insert slowdown": round(plain[0] / logged[0], 2),
+            "update rows/s without": round(plain[1]), "update rows/s with": round(logged[1]),
+            "update slowdown": round(plain[1] / logged[1], 2),
+            "update path": "application (app_update)" if engine_name == "duckdb" else "trigger"}

@@ -208,6 +208,41 @@ def _validators(schema: Schema, t: Table) -> list[str]:
     return out
 
 
+def orm_differences(schema: Schema, orm: types.ModuleType | None = None) -> list[str]:
+    """What the generated SQLAlchemy models would create that differs from the model: each
+    table and column, nullability and primary key, compared after `create_all` on an in-memory
+    SQLite database. An empty list means the ORM layer describes the same tables."""
+    from sqlalchemy import create_engine, inspect
+    orm = orm or load_module(sqlalchemy_source(schema), "dbdesign_orm_check")
+    eng = create_engine("sqlite://")
+    orm.Base.metadata.create_all(eng)
+    insp = inspect(eng)
+    out = []
+    made = set(insp.get_table_names())
+    for t in schema.tables.values():
+        if t.name not in made:
+            out.append(f"{t.name}: no ORM table")
+            continue
+        cols = {c["name"]: c for c in insp.get_columns(t.name)}
+        pk = set(insp.get_pk_constraint(t.name)["constrained_columns"])
+        for col in t.columns.values():
+            c = cols.pop(col.name, None)
+            if c is None:
+                out.append(f"{t.name}.{col.name}: missing in the ORM model")
+                continue
+            in_pk = bool(t.primary_key and col.name in t.primary_key.columns)
+            if not in_pk and c["nullable"] != col.nullable:
+                out.append(f"{t.name}.{col.name}: nullable {c['nullable']} in the ORM, {col.nullable} in the model")
+        out += [f"{t.name}.{name}: only in the ORM model" for name in cols]
+        if t.primary_key and pk != set(t.primary_key.columns):
+            out.append(f"{t.name}: primary key {sorted(pk)} in the ORM, {t.primary_key.columns} in the model")
+        fks = {tuple(f["constrained_columns"]) for f in insp.get_foreign_keys(t.name)}
+        out += [f"{t.name}.{','.join(fk.columns)}: foreign key missing in the ORM"
+                for fk in t.foreign_keys if tuple(fk.columns) not in fks]
+    out += [f"{name}: only in the ORM" for name in sorted(made - set(schema.tables))]
+    return out
+
+
 def load_module(source: str, name: str) -> types.ModuleType:
     """Exec generated source as a module (tests and notebooks import what we generate)."""
     import sys
@@ -282,21 +317,39 @@ def compare_layers(schema: Schema, probe_result: ProbeResult | None = None):
         cells = {"bad input": bad["constraint"], "api": caught_api, "orm": caught_orm}
         for eng in engines_seen:
             outcome = db.get(bad["constraint"], {}).get(eng, "")
-            cells[eng] = "caught" if outcome == "rejected" else ("passes" if outcome else "")
-        app = [k for k in ("api", "orm") if cells[k] == "caught"]
-        ran = [e for e in engines_seen if cells[e]]
-        dbs = [e for e in ran if cells[e] == "caught"]
-        if not app and not dbs:
-            only = "none"
-        elif not app:
-            only = "database" + ("" if len(dbs) == len(ran) else f" ({', '.join(dbs)} only)")
-        elif not dbs and ran:
-            only = "+".join(app)
-        else:
-            only = ""
-        cells["only guard"] = only
+            cells[eng] = _db_cell(outcome)
+        cells["guarded by"], cells["only guard"] = _guards(cells, engines_seen)
         rows.append(cells)
     return pd.DataFrame(rows).set_index("bad input")
+
+
+def _db_cell(outcome: str) -> str:
+    """caught | passes | not probed | '' (no probe ran on that engine)."""
+    if outcome == "rejected":
+        return "caught"
+    if outcome == "not probed":
+        return "not probed"
+    return "passes" if outcome else ""
+
+
+def _guards(cells: dict[str, str], engines_seen: list[str]) -> tuple[str, str]:
+    """("guarded by", "only guard") for one bad input. The database counts as a guard when an
+    engine caught it, qualified with the engines where it did not; the only guard is the one
+    layer that stops the input - on every engine, or on the engines the database misses."""
+    app = [k for k in ("api", "orm") if cells[k] == "caught"]
+    ran = [e for e in engines_seen if cells[e] in ("caught", "passes")]
+    if not ran:  # no database evidence (no probe result, or the probe could not run)
+        return " + ".join(app) or "not probed", ""
+    dbs = [e for e in ran if cells[e] == "caught"]
+    missed = [e for e in ran if cells[e] == "passes"]
+    guards = app + (["database" + (f" (not on {', '.join(missed)})" if missed else "")] if dbs else [])
+    if not guards:
+        return "nothing", "none"
+    if not app:
+        return guards[0], guards[0]
+    if missed:  # where the database lets it through, the application is all there is
+        return " + ".join(guards), f"{'+'.join(app)} on {', '.join(missed)}"
+    return " + ".join(guards), ""
 
 
 def _valid_row(values: ValueFactory, t: Table) -> dict[str, Any]:
@@ -313,4 +366,4 @@ def _raises(fn) -> str:
 
 
 __all__ = ["class_name", "pydantic_source", "sqlalchemy_source", "load_module", "json_schema",
-           "bad_inputs", "compare_layers"]
+           "bad_inputs", "compare_layers", "orm_differences"]

@@ -57,7 +57,8 @@ def recommend(db_cores: int | None = None, spindles: int = 1, app_instances: int
 
 
 def render(settings: PoolSettings, target: str, url: str = "postgresql://app@db:5432/app") -> str:
-    """The settings as code for `target`: psycopg_pool | sqlalchemy | node-pg."""
+    """The settings as code for `target`: psycopg_pool | sqlalchemy | node-pg, or as the
+    `[pool]` section of dbdesign.toml (`toml`)."""
     s = settings
     if target == "psycopg_pool":
         return (f"from psycopg_pool import ConnectionPool\n\n"
@@ -69,7 +70,9 @@ def render(settings: PoolSettings, target: str, url: str = "postgresql://app@db:
     if target == "sqlalchemy":
         return (f"from sqlalchemy import create_engine\n\n"
                 f"engine = create_engine(\n    {url.replace('postgresql://', 'postgresql+psycopg://', 1)!r},\n"
-                f"    pool_size={s.min_size}, max_overflow={s.max_size - s.min_size},  # max {s.max_size}\n"
+                f"    # fixed size (HikariCP's advice): SQLAlchemy closes 'overflow' connections on\n"
+                f"    # return, so overflow would mean a new connection per request under load\n"
+                f"    pool_size={s.max_size}, max_overflow=0,\n"
                 f"    pool_timeout={s.acquire_timeout_s}, pool_recycle={int(s.max_lifetime_s)},\n"
                 f"    pool_pre_ping=True,  # drop dead connections before use\n"
                 f"    connect_args={{'connect_timeout': {int(s.connect_timeout_s)}, "
@@ -81,7 +84,62 @@ def render(settings: PoolSettings, target: str, url: str = "postgresql://app@db:
                 f"  connectionTimeoutMillis: {int(s.connect_timeout_s * 1000)},\n"
                 f"  statement_timeout: {s.statement_timeout_ms},\n"
                 f"  maxLifetimeSeconds: {int(s.max_lifetime_s)},\n}});\n")
-    raise InputError(f"unknown pool target {target!r}; choose psycopg_pool, sqlalchemy or node-pg")
+    if target == "toml":
+        why = "".join(f"# {line}\n" for line in s.rationale)
+        return (f"[pool]\n{why}max_size = {s.max_size}\nmin_size = {s.min_size}\n"
+                f"connect_timeout = {_num(s.connect_timeout_s)}  # seconds\n"
+                f"acquire_timeout = {_num(s.acquire_timeout_s)}  # seconds\n"
+                f"idle_timeout = {_num(s.idle_timeout_s)}  # seconds\n"
+                f"max_lifetime = {_num(s.max_lifetime_s)}  # seconds\n"
+                f"statement_timeout_ms = {s.statement_timeout_ms}\n")
+    raise InputError(f"unknown pool target {target!r}; choose psycopg_pool, sqlalchemy, node-pg or toml")
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+# `[pool]` keys in dbdesign.toml -> PoolSettings fields (timeouts in seconds, as people write them)
+CONFIG_KEYS = {"max_size": "max_size", "min_size": "min_size", "connect_timeout": "connect_timeout_s",
+               "acquire_timeout": "acquire_timeout_s", "idle_timeout": "idle_timeout_s",
+               "max_lifetime": "max_lifetime_s", "statement_timeout_ms": "statement_timeout_ms"}
+REQUIRED_CONFIG_KEYS = ("max_size", "connect_timeout", "idle_timeout")  # what the gate asks for
+
+
+def from_config(section: dict[str, Any], file: str | None = None) -> PoolSettings:
+    """PoolSettings from a `[pool]` table of dbdesign.toml. Unknown keys, missing required
+    keys and non-positive numbers are InputErrors naming the key and the fix."""
+    if not isinstance(section, dict):
+        raise InputError("`pool` must be a table ([pool]) with max_size, connect_timeout and idle_timeout", file)
+    unknown = sorted(set(section) - set(CONFIG_KEYS))
+    if unknown:
+        raise InputError(f"unknown key {unknown[0]!r} in [pool]; known: {', '.join(CONFIG_KEYS)}", file)
+    missing = [k for k in REQUIRED_CONFIG_KEYS if k not in section]
+    if missing:
+        raise InputError(f"[pool] lacks {', '.join(missing)}; `python -m dbdesign.pool` prints a "
+                         "recommended section", file)
+    for k, v in section.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
+            raise InputError(f"[pool] {k} must be a positive number, not {v!r}", file)
+    max_size = int(section["max_size"])
+    min_size = int(section.get("min_size", max(1, max_size // 4)))
+    if min_size > max_size:
+        raise InputError(f"[pool] min_size {min_size} is larger than max_size {max_size}", file)
+    kwargs = {CONFIG_KEYS[k]: v for k, v in section.items() if k not in ("max_size", "min_size")}
+    return PoolSettings(max_size=max_size, min_size=min_size, rationale=["from dbdesign.toml [pool]"], **kwargs)
+
+
+def configured(config: Any) -> PoolSettings | None:
+    """The `[pool]` settings of a loaded dbdesign.toml (`Config.pool`, or the raw section kept
+    in `Config.extra` by a config reader that does not know it), None when there is none."""
+    section = getattr(config, "pool", None)
+    if section is None:
+        section = (getattr(config, "extra", None) or {}).get("pool")
+    if section is None:
+        return None
+    if isinstance(section, PoolSettings):
+        return section
+    return from_config(section, getattr(config, "path", None))
 
 
 def server_max_connections(engine) -> int:
@@ -118,3 +176,16 @@ def measure_connect_vs_pool(url: str, n: int = 30) -> dict[str, float]:
             pooled.append(time.perf_counter() - t)
     return {"new_connection_ms": med(fresh), "pooled_ms": med(pooled),
             "ratio": round(med(fresh) / max(med(pooled), 1e-6), 1), "n": n}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m dbdesign.pool [DB_CORES] [APP_INSTANCES] [MAX_CONNECTIONS]`: print a
+    recommended [pool] section for dbdesign.toml."""
+    import sys
+    args = [int(a) for a in (sys.argv[1:] if argv is None else argv)]
+    cores, instances, limit = (args + [None, 1, 100][len(args):])[:3]
+    print(render(recommend(db_cores=cores, app_instances=instances, server_max_connections=limit), "toml"), end="")
+
+
+if __name__ == "__main__":
+    main()

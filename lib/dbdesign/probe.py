@@ -310,6 +310,38 @@ class ProbeResult:
                 file=src.file if src else None, line=src.line if src else None))
         return out
 
+    def summary(self):
+        """DataFrame engine x outcome -> number of probes; a trailing ' !' marks outcomes that
+        are not what a working guard does (the findings). Stable: a checked notebook cell."""
+        import pandas as pd
+        counts: dict[str, dict[str, int]] = {}
+        for o in self.outcomes:
+            label = o.outcome if o.ok else o.outcome + " !"
+            counts.setdefault(o.engine, {}).setdefault(label, 0)
+            counts[o.engine][label] += 1
+        frame = pd.DataFrame(counts).fillna(0).astype(int)
+        return frame.loc[sorted(frame.index, key=lambda k: (k.endswith("!"), k))]
+
+    def findings_summary(self):
+        """DataFrame of the findings grouped by engine, kind and outcome: how many, one
+        example constraint and the fix. The per-constraint list is `findings`."""
+        import pandas as pd
+        groups: dict[tuple[str, str, str], list[ProbeOutcome]] = {}
+        for o in self.outcomes:
+            if not o.ok:
+                groups.setdefault((o.engine, o.kind, o.outcome), []).append(o)
+        rows = [{"engine": e, "kind": k, "outcome": out, "probes": len(os_),
+                 "example": os_[0].constraint, "fix": fix_for(os_[0])}
+                for (e, k, out), os_ in groups.items()]
+        return pd.DataFrame(rows, columns=["engine", "kind", "outcome", "probes", "example", "fix"])
+
+    def outcome(self, engine: str, constraint: str) -> ProbeOutcome:
+        """The one outcome of `constraint` on `engine` (KeyError naming both when absent)."""
+        for o in self.outcomes:
+            if o.engine == engine and o.constraint == constraint:
+                return o
+        raise KeyError(f"no probe {constraint!r} on {engine!r}")
+
     def to_dict(self) -> dict[str, Any]:
         return {"outcomes": [dict(asdict(o), ok=o.ok) for o in self.outcomes], "notes": self.notes,
                 "engines": self.engine_info, "seconds": self.seconds}
@@ -326,10 +358,13 @@ def fix_for(o: ProbeOutcome) -> str:
         ("sqlite", "length"): "declare TEXT CHECK (length(col) <= n) or use a STRICT table with the check",
         ("duckdb", "length"): "add CHECK (length(col) <= n); DuckDB ignores VARCHAR(n)",
         ("sqlite", "type"): "use a STRICT table (typed columns) or a CHECK (typeof(col) = ...)",
-        ("duckdb", "on-delete"): "DuckDB has no ON DELETE actions: delete children in the application first",
+        ("duckdb", "on-delete"): "DuckDB has no ON DELETE actions: delete (or soft-delete) children in the "
+                                 "application first, each DELETE committed before the parent's",
         ("mysql", "unique-reuse"): "MariaDB has no partial index: UNIQUE on a generated column that is NULL for deleted rows",
         ("mysql", "unique-case"): "a case-insensitive collation or UNIQUE on a generated lower(col) column",
         ("mysql", "unique"): "UNIQUE on a generated column (no expression/partial indexes in MariaDB)",
+        ("duckdb", "unique"): "DuckDB has no partial index (a plain UNIQUE would block reusing soft-deleted "
+                              "values): check uniqueness of live rows in the application",
         ("duckdb", "unique-reuse"): "DuckDB has no partial index: enforce uniqueness of live rows in the application",
         ("duckdb", "unique-case"): "store the email lower-cased (CHECK (email = lower(email))) and index it",
     }
@@ -640,6 +675,39 @@ def _dropped_note(case: ProbeCase, notes: list[str]) -> str | None:
         if any(k and k in note for k in keys):
             return note.splitlines()[0]
     return None
+
+
+@dataclass
+class Availability:
+    """Which engines this machine can reach right now, and why the others cannot be."""
+    available: list[str]
+    unavailable: dict[str, str]  # engine -> the connection error, first line
+
+    def note(self) -> str:
+        """One line per engine for a notebook or report: 'postgres: reachable' ..."""
+        lines = [f"{n}: reachable" for n in self.available]
+        lines += [f"{n}: NOT reachable - {why}" for n, why in self.unavailable.items()]
+        return "\n".join(lines)
+
+
+def available_engines(names: tuple[str, ...] | list[str] = ALL_ENGINES) -> Availability:
+    """Check each engine (embedded ones are always there; servers get one `SELECT 1` through
+    their configured URL, `DBDESIGN_POSTGRES_URL` / `DBDESIGN_MYSQL_URL`). Notebooks use it
+    to show a clear note instead of failing when a server is not running."""
+    ok: list[str] = []
+    missing: dict[str, str] = {}
+    for name in names:
+        engines.engine_class(name)  # unknown name -> InputError
+        if name not in engines.SERVERS:
+            ok.append(name)
+            continue
+        try:
+            with engines.connect(engines.server_url(name)) as eng:
+                eng.query("SELECT 1")
+            ok.append(name)
+        except EngineError as err:
+            missing[name] = str(err).splitlines()[0]
+    return Availability(ok, missing)
 
 
 def run_probe(schema: Schema, targets: str | list[str] = ALL_ENGINES,

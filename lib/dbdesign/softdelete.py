@@ -236,3 +236,269 @@ def _table(schema: Schema, name: str) -> Table:
     if t is None:
         raise InputError(f"unknown table {name!r}; known tables: {', '.join(sorted(schema.tables))}")
     return t
+
+
+# -- pitfalls, demonstrated on the real engines -------------------------------------------------
+#
+# Each function below runs a short script on a throw-away database and records every statement
+# with what the engine answered. `observed` is the fact the chapter states; a notebook cell
+# asserts it, so the cell fails the day an engine behaves otherwise. `fixed` is what the usual
+# fix gives on the same engine.
+
+@dataclass
+class Step:
+    sql: str
+    result: str  # "ok", "error: <engine's first line>", or the rows a query returned
+
+
+@dataclass
+class Pitfall:
+    key: str
+    engine: str
+    claim: str  # the behaviour in one sentence
+    expected: str  # the observation that proves the claim
+    observed: str
+    fix: str
+    fixed: str | None = None  # what the fix gives, observed the same way
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def holds(self) -> bool:
+        return self.observed == self.expected
+
+    def frame(self):
+        """The script as a DataFrame (statement, what the engine said), for display."""
+        import pandas as pd
+        return pd.DataFrame([{"statement": s.sql, "engine says": s.result} for s in self.steps])
+
+
+class _Script:
+    """Runs statements on an Engine (or a raw DB-API connection) and records each answer."""
+
+    def __init__(self, target: Any, errors: tuple[type[BaseException], ...] = ()):
+        from .errors import EngineError
+        self.target = target
+        self.errors = (EngineError, *errors)
+        self.steps: list[Step] = []
+
+    def _run(self, sql: str) -> list[tuple]:
+        if isinstance(self.target, Engine):
+            return self.target.query(sql)
+        cur = self.target.execute(sql)
+        return cur.fetchall() if cur.description else []
+
+    def run(self, sql: str) -> str:
+        """'ok' or 'error: ...' (never raises for an engine error: that is the finding)."""
+        try:
+            rows = self._run(sql)
+        except self.errors as err:
+            msg = str(err).splitlines()[0]
+            msg = re.sub(r"^(sqlite|duckdb|postgres|mysql): ", "", msg)
+            self.steps.append(Step(sql, "error: " + msg))
+            return "error"
+        shows_rows = re.match(r"(?i)\s*(SELECT|PRAGMA|SHOW|WITH)\b", sql)
+        self.steps.append(Step(sql, ", ".join(map(str, rows)) if rows and shows_rows else "ok"))
+        return "ok"
+
+    def value(self, sql: str) -> Any:
+        """First column of the first row (recorded as well)."""
+        rows = self._run(sql)
+        self.steps.append(Step(sql, str(rows[0][0]) if rows else "(no rows)"))
+        return rows[0][0] if rows else None
+
+
+def pitfall_column_unique(engine: Engine) -> Pitfall:
+    """A column-level UNIQUE (email) next to the partial unique index WHERE deleted_at IS NULL:
+    the table-wide constraint still counts the soft-deleted row, so the address can never be
+    reused. Runs on any engine with partial indexes (PostgreSQL, SQLite)."""
+    s = _Script(engine)
+    ts = "TIMESTAMPTZ" if engine.name == "postgres" else "TIMESTAMP"
+    s.run(f"CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(255) NOT NULL UNIQUE, "
+          f"deleted_at {ts} NULL)")
+    s.run("CREATE UNIQUE INDEX idx_users_email ON users (lower(email)) WHERE deleted_at IS NULL")
+    s.run("INSERT INTO users VALUES (1, 'ada@example.com', CURRENT_TIMESTAMP)")  # soft-deleted
+    reuse = s.run("INSERT INTO users VALUES (2, 'ada@example.com', NULL)")
+    s.run(f"CREATE TABLE users_fixed (id INTEGER PRIMARY KEY, email VARCHAR(255) NOT NULL, "
+          f"deleted_at {ts} NULL)")
+    s.run("CREATE UNIQUE INDEX idx_users_fixed_email ON users_fixed (lower(email)) WHERE deleted_at IS NULL")
+    s.run("INSERT INTO users_fixed VALUES (1, 'ada@example.com', CURRENT_TIMESTAMP)")
+    fixed_reuse = s.run("INSERT INTO users_fixed VALUES (2, 'ada@example.com', NULL)")
+    second_live = s.run("INSERT INTO users_fixed VALUES (3, 'ADA@example.com', NULL)")
+    return Pitfall(
+        "column-unique", engine.name,
+        "a column-level UNIQUE (email) defeats the partial unique index: a soft-deleted "
+        "user's address can never be used again",
+        "rejected", "rejected" if reuse == "error" else "accepted",
+        "drop the column/table UNIQUE; keep only the unique index on lower(email) WHERE deleted_at IS NULL",
+        ("reuse accepted, live duplicate rejected" if (fixed_reuse, second_live) == ("ok", "error")
+         else f"reuse {fixed_reuse}, live duplicate {second_live}"),
+        s.steps)
+
+
+def pitfall_sqlite_foreign_keys() -> Pitfall:
+    """SQLite enforces foreign keys only on connections that ran PRAGMA foreign_keys=ON - and
+    the pragma is a silent no-op inside a transaction, which Python's sqlite3 opens by itself
+    before the first INSERT."""
+    import sqlite3
+
+    from . import engines
+    with engines.throwaway("sqlite") as eng:
+        setup = _Script(eng)
+        setup.run("CREATE TABLE users (id INTEGER PRIMARY KEY)")
+        setup.run("CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id))")
+        steps = [Step("-- schema, on dbdesign's connection (pragma ON)", "")] + setup.steps
+        plain = sqlite3.connect(eng.path, isolation_level=None)  # what most code does
+        s = _Script(plain, (sqlite3.Error,))
+        s.steps.append(Step("-- a plain sqlite3.connect(): no pragma", ""))
+        orphan = s.run("INSERT INTO posts VALUES (1, 42)")
+        plain.close()
+        late = sqlite3.connect(eng.path)  # default: implicit BEGIN before DML
+        s.target = late
+        s.steps.append(Step("-- the pragma after the first INSERT (Python opened a transaction)", ""))
+        s.run("INSERT INTO users VALUES (1)")
+        s.run("PRAGMA foreign_keys=ON")
+        late_state = s.value("PRAGMA foreign_keys")
+        late_orphan = s.run("INSERT INTO posts VALUES (2, 43)")
+        late.rollback()
+        late.close()
+        good = sqlite3.connect(eng.path, isolation_level=None)
+        s.target = good
+        s.steps.append(Step("-- the fix: the pragma first thing on every connection", ""))
+        s.run("PRAGMA foreign_keys=ON")
+        fixed = s.run("INSERT INTO posts VALUES (3, 44)")
+        good.close()
+    observed = "accepted" if orphan == "ok" else "rejected"
+    if late_state == 0 and late_orphan == "ok":
+        observed += "; pragma inside a transaction ignored"
+    return Pitfall(
+        "sqlite-foreign-keys", "sqlite",
+        "SQLite ignores FOREIGN KEY clauses unless the connection ran PRAGMA foreign_keys=ON "
+        "before any transaction",
+        "accepted; pragma inside a transaction ignored", observed,
+        "PRAGMA foreign_keys=ON right after connect (dbdesign's SQLite engine does), e.g. in the "
+        "ORM's connect event", "rejected" if fixed == "error" else "accepted", steps + s.steps)
+
+
+def pitfall_duckdb_cascade() -> Pitfall:
+    """DuckDB refuses ON DELETE CASCADE / SET NULL at CREATE TABLE, and a plain FK refuses the
+    parent delete: children must be removed (or soft-deleted) by the application first."""
+    from . import engines
+    with engines.throwaway("duckdb") as eng:
+        s = _Script(eng)
+        s.run("CREATE TABLE posts (id INTEGER PRIMARY KEY, deleted_at TIMESTAMPTZ)")
+        create = s.run("CREATE TABLE comments (id INTEGER PRIMARY KEY, "
+                       "post_id INTEGER REFERENCES posts (id) ON DELETE CASCADE, deleted_at TIMESTAMPTZ)")
+        s.run("CREATE TABLE comments (id INTEGER PRIMARY KEY, post_id INTEGER REFERENCES posts (id), "
+              "deleted_at TIMESTAMPTZ)")
+        s.run("INSERT INTO posts VALUES (1, NULL)")
+        s.run("INSERT INTO comments VALUES (10, 1, NULL)")
+        delete = s.run("DELETE FROM posts WHERE id = 1")
+        s.steps.append(Step("-- children first, parent second, in one transaction", ""))
+        s.run("BEGIN")
+        s.run("DELETE FROM comments WHERE post_id = 1")
+        in_tx = s.run("DELETE FROM posts WHERE id = 1")
+        s.run("ROLLBACK")
+        s.steps.append(Step("-- what works: children first, each DELETE committed on its own", ""))
+        s.run("DELETE FROM comments WHERE post_id = 1")
+        fixed = s.run("DELETE FROM posts WHERE id = 1")
+    observed = "; ".join([f"CASCADE {'rejected' if create == 'error' else 'accepted'}",
+                          f"parent delete {'rejected' if delete == 'error' else 'accepted'}",
+                          f"children first in one transaction {'rejected' if in_tx == 'error' else 'accepted'}"])
+    return Pitfall(
+        "duckdb-cascade", "duckdb",
+        "DuckDB has no ON DELETE actions: a cascade cannot even be declared, deleting a parent "
+        "with children fails, and (2.0) so does deleting the children and then the parent in the "
+        "same transaction - the FK check still sees the deleted children",
+        "CASCADE rejected; parent delete rejected; children first in one transaction rejected", observed,
+        "soft delete instead of hard delete (dbdesign.softdelete.soft_delete() cascades in the "
+        "application); a hard delete commits the children's DELETE before the parent's - not atomic, "
+        "so make it idempotent and re-runnable",
+        "accepted" if fixed == "ok" else "rejected", s.steps)
+
+
+def pitfall_mariadb_partial_index(engine: Engine) -> Pitfall:
+    """MariaDB has no partial index (`CREATE UNIQUE INDEX ... WHERE` is a syntax error). The
+    emulation `soft_delete_statements` generates - a generated column that is NULL for deleted
+    rows, with a UNIQUE index - keeps uniqueness among live rows only."""
+    from .dialects import render
+    from .parse import parse_sql
+    schema = parse_sql("CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(255) NOT NULL, "
+                       "deleted_at TIMESTAMPTZ NULL);\n"
+                       "CREATE UNIQUE INDEX idx_users_email ON users (lower(email)) WHERE deleted_at IS NULL;")
+    s = _Script(engine)
+    s.run("CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(255) NOT NULL, deleted_at DATETIME(6) NULL)")
+    partial = s.run("CREATE UNIQUE INDEX idx_users_email ON users (email) WHERE deleted_at IS NULL")
+    s.run("DROP TABLE users")
+    s.steps.append(Step("-- the fix: dbdesign's rendering + soft_delete_statements(schema, 'mysql')", ""))
+    for stmt in render(schema, "mysql").statements + soft_delete_statements(schema, "mysql").statements:
+        s.run(stmt)
+    s.run("INSERT INTO users (id, email, deleted_at) VALUES (1, 'ada@example.com', CURRENT_TIMESTAMP)")
+    reuse = s.run("INSERT INTO users (id, email, deleted_at) VALUES (2, 'ada@example.com', NULL)")
+    dup = s.run("INSERT INTO users (id, email, deleted_at) VALUES (3, 'ADA@example.com', NULL)")
+    return Pitfall(
+        "mariadb-partial-index", engine.name,
+        "MariaDB has no partial (and no expression) index: the live-only unique email cannot be declared",
+        "rejected", "rejected" if partial == "error" else "accepted",
+        "a PERSISTENT generated column CASE WHEN deleted_at IS NULL THEN LOWER(email) END with a "
+        "UNIQUE index (NULLs never collide)",
+        ("reuse accepted, live duplicate rejected" if (reuse, dup) == ("ok", "error")
+         else f"reuse {reuse}, live duplicate {dup}"), s.steps)
+
+
+def pitfall_hard_cascade(engine_name: str, schema: Schema, parent: str = "posts",
+                         child: str = "comments", users_table: str = "users") -> Pitfall:
+    """With `child.fk ... ON DELETE CASCADE -> parent` and soft delete: the soft delete (an
+    UPDATE) does not cascade - the children stay live - while the one hard delete that happens
+    (erasure, a cleanup job) destroys children written by other people. Then the fix on the same
+    database: the generated soft-delete cascade (trigger, or soft_delete() on DuckDB)."""
+    from . import engines
+    from .probe import ValueFactory, insert_sql, install_schema, load_baseline
+    p_t, c_t, u_t = _table(schema, parent), _table(schema, child), _table(schema, users_table)
+    fk = next((f for f in c_t.foreign_keys if f.ref_table == parent
+               and (f.on_delete or "").upper() == "CASCADE"), None)
+    if fk is None or DELETED_AT not in p_t.columns or DELETED_AT not in c_t.columns:
+        raise InputError(f"{child} has no ON DELETE CASCADE foreign key to {parent}, or one of "
+                         f"them has no {DELETED_AT}: nothing to demonstrate")
+    author = next((f.columns[0] for f in c_t.foreign_keys if f.ref_table == users_table
+                   and f.columns[0] not in ("created_by", "updated_by")), None)
+    pk = p_t.primary_key.columns[0]
+    with engines.throwaway(engine_name) as eng:
+        install_schema(eng, schema)
+        values = ValueFactory(schema)
+        base = load_baseline(eng, schema, values)
+        other = values.row(u_t, base)
+        eng.execute(insert_sql(u_t, other))
+        post = base[parent][pk]
+        s = _Script(eng)
+        s.run(insert_sql(c_t, values.row(c_t, base, {author: other[u_t.primary_key.columns[0]]}
+                                         if author else {})))
+        key = f"{fk.columns[0]} = {sql_literal(post)}"
+        live = f"SELECT count(*) FROM {child} WHERE {key} AND {DELETED_AT} IS NULL"
+        before = s.value(live)
+        s.run(f"UPDATE {parent} SET {DELETED_AT} = CURRENT_TIMESTAMP WHERE {pk} = {sql_literal(post)}")
+        after_soft = s.value(live)
+        others = f"SELECT count(*) FROM {child} WHERE {key}" + (
+            f" AND {author} = {sql_literal(other[u_t.primary_key.columns[0]])}" if author else "")
+        s.value(others)
+        hard = s.run(f"DELETE FROM {parent} WHERE {pk} = {sql_literal(post)}")
+        others_after = s.value(others)
+        s.steps.append(Step(f"-- the fix: the generated soft-delete cascade, on a new {parent} row", ""))
+        plan = install_soft_delete(eng, schema)
+        new_parent = values.row(p_t, base)
+        eng.execute(insert_sql(p_t, new_parent))
+        s.run(insert_sql(c_t, values.row(c_t, base, {fk.columns[0]: new_parent[pk]})))
+        soft_delete(eng, schema, parent, {pk: new_parent[pk]})
+        s.steps.append(Step(f"soft_delete(engine, schema, {parent!r}, ...)"
+                            + (" -- application cascade" if parent in plan.app_cascade else " -- trigger cascades"), "ok"))
+        fixed_live = s.value(f"SELECT count(*) FROM {child} WHERE {fk.columns[0]} = "
+                             f"{sql_literal(new_parent[pk])} AND {DELETED_AT} IS NULL")
+    hard_text = (f"other users' {child} left {others_after}" if hard == "ok" else "hard delete rejected")
+    return Pitfall(
+        "hard-cascade", engine_name,
+        "ON DELETE CASCADE never fires on a soft delete, and on the one hard delete it removes "
+        "other people's rows",
+        f"soft delete: {before} of {before} {child} still live; hard delete: other users' {child} left 0",
+        f"soft delete: {after_soft} of {before} {child} still live; hard delete: {hard_text}",
+        f"soft-delete children explicitly (trigger or soft_delete()) and make hard deletes of "
+        f"soft-deletable parents RESTRICT, so an accidental one fails loudly",
+        f"{fixed_live} live {child} after the soft delete", s.steps)
