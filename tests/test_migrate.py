@@ -270,8 +270,40 @@ def test_example_migrations_up_and_down_on_every_engine(throwaway_engine):
     no-op, all the way down."""
     eng = throwaway_engine
     m = Migrator(str(REPO / "migrations"), eng)
-    assert m.up().versions == [1, 2, 3, 4, 5, 6, 7]
+    assert m.up().versions == [1, 2, 3, 4, 5, 6, 7, 8]
     assert set(user_tables(eng)) == {"users", "profiles", "posts", "comments", "tags", "post_tags", "audit_log"}
     assert m.up().versions == []
-    assert m.down(to=0).versions == [7, 6, 5, 4, 3, 2, 1]
+    assert m.down(to=0).versions == [8, 7, 6, 5, 4, 3, 2, 1]
     assert user_tables(eng) == [] and history_versions(eng) == []
+
+
+def test_data_migration_backfills_and_is_safe_to_run_twice(throwaway_engine):
+    """0008 (a `data` migration) through the runner on every engine, on the dev seed where
+    the published post predates 0007: backfilled once; a second run of its SQL and the
+    (deliberately empty) down leave every value alone, including one the application wrote."""
+    from dbdesign.seeds import apply_seeds
+    eng = throwaway_engine
+    m = Migrator(str(REPO / "migrations"), eng)
+    m.up(target=7)
+    apply_seeds(eng, m.schema_before(8), str(REPO / "seeds"), "dev")
+    eng.execute("UPDATE posts SET published_at = NULL WHERE status = 'published'")
+
+    def state():
+        backfilled = [r[0] for r in eng.query("SELECT slug FROM posts WHERE published_at = created_at ORDER BY slug")]
+        missing = [r[0] for r in eng.query("SELECT slug FROM posts WHERE published_at IS NULL ORDER BY slug")]
+        return backfilled, missing
+
+    assert state() == (["old-news"], ["indexing-foreign-keys", "soft-delete-pitfalls"])
+    data = m.by_version[8]
+    assert data.is_data and m.up().versions == [8]
+    after = state()
+    assert after == (["indexing-foreign-keys", "old-news"], ["soft-delete-pitfalls"])  # drafts stay NULL
+    for step in m.steps(data, "up").steps:  # the file itself, run again (a retry, a staging re-run)
+        eng.execute(step.sql)
+    assert state() == after
+    eng.execute("UPDATE posts SET published_at = '2024-03-01 09:00:00' WHERE slug = 'indexing-foreign-keys'")
+    for step in m.steps(data, "up").steps:
+        eng.execute(step.sql)
+    assert state() == (["old-news"], ["soft-delete-pitfalls"])  # the application's value survives
+    assert m.steps(data, "down").steps == [] and m.down().versions == [8]
+    assert state() == (["old-news"], ["soft-delete-pitfalls"]) and history_versions(eng)[-1] == 7

@@ -54,7 +54,7 @@ def _emit(data) -> None:
 
 @click.group()
 def migrate() -> None:
-    """Versioned up/down SQL migrations: run, roll back, plan, lint (verify: not yet)."""
+    """Versioned up/down SQL migrations: run, roll back, plan, verify on real engines, lint."""
 
 
 @migrate.command()
@@ -160,6 +160,34 @@ def lint(directory: str, fmt: str) -> None:
     else:
         click.echo(format_text(findings))
     sys.exit(1 if any(f.severity == "error" for f in findings) else 0)
+
+
+@migrate.command()
+@DIR_OPTION
+@click.option("--engine", "engine_names", multiple=True,
+              type=click.Choice(["sqlite", "duckdb", "postgres", "mysql"]),
+              help="Engine to verify on, repeatable (default: sqlite and duckdb). Servers use "
+                   "throw-away databases on $DBDESIGN_POSTGRES_URL / $DBDESIGN_MYSQL_URL.")
+@click.option("--db", "against", multiple=True,
+              help="A database where the folder is applied already (read only): report files "
+                   "edited after they were applied. Repeatable.")
+@FORMAT_OPTION
+@handle_errors
+@migration_errors
+def verify(directory: str, engine_names: tuple[str, ...], against: tuple[str, ...], fmt: str) -> None:
+    """Up / idempotent / down restores / re-up for every migration on throw-away databases.
+    Exit 1 on findings."""
+    from .verify import verify as run_verify
+    result = run_verify(directory, engine_names or ("sqlite", "duckdb"), against,
+                        on_engine=lambda name: click.echo(f"verifying on {name}", err=True))
+    if fmt == "json":
+        _emit(result.to_dict())
+    else:
+        matrix = result.matrix()
+        if not matrix.empty:
+            click.echo(matrix.to_string())
+        click.echo(result.format_text())
+    sys.exit(0 if result.ok else 1)
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m dbdesign.migrate_cli` for subprocess tests

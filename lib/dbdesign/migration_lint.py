@@ -27,6 +27,10 @@ migration-irreversible                 error     up then down does not give back
                                                  the real engines)
 migration-checksum-mismatch            error     an applied file changed (needs a database:
                                                  `lint_migrations(..., url=...)` or `verify`)
+migration-model-mismatch               error     `verify`: after up the engine holds something
+                                                 other than the declared model
+migration-not-idempotent               error     `verify`: a second up was not a no-op
+migration-up-failed                    error     `verify`: an up file fails on an engine
 =====================================  ========  ===============================================
 
 Compared with squawk 2.x on the same files (tests/test_migration_lint.py runs both):
@@ -86,6 +90,10 @@ SEVERITY = {
     "migration-unique-on-existing": "warning",
     "migration-irreversible": "error",
     "migration-checksum-mismatch": "error",
+    # found by `verify` on real engines only
+    "migration-model-mismatch": "error",
+    "migration-not-idempotent": "error",
+    "migration-up-failed": "error",
 }
 _DML = (exp.Insert, exp.Update, exp.Delete, exp.Merge)
 _DDL = (exp.Create, exp.Alter, exp.Drop, exp.TruncateTable)

@@ -1,0 +1,363 @@
+"""Verify a migrations folder on real engines: what nobody else checks (PRIOR_ART.md, runners).
+
+On a throw-away database of each engine, migration by migration, through the real runner:
+
+==============  =============================================================================
+check           passes when
+==============  =============================================================================
+up              after `up` to this version the engine holds the declared model: the schema the
+                up files describe, rendered for the engine (`dialects.render(...).model`), read
+                back with `introspect()` and compared with `diff(..., engine=...)`
+idempotent      a second `up` applies nothing: history rows and schema unchanged
+down restores   `down` gives back exactly the schema from before this migration (introspected
+                and diffed, no engine allowances: both sides come from the same engine)
+re-up           `up` after `down` gives the same schema as the first `up`
+==============  =============================================================================
+
+A last row, ``all``, runs the folder the way a deploy does on a fresh database: `up` all ==
+the declared model, `up` again is a no-op, `down --to 0` leaves an empty database, and `up`
+all again gives the same schema.
+
+Findings use the design lint's `Finding` (rule, severity, file, line, message):
+``migration-irreversible`` (the diff in the message), ``migration-model-mismatch``,
+``migration-not-idempotent``, ``migration-up-failed`` and, for databases where the folder
+is already applied (``against``: staging, production; read only), ``migration-checksum-mismatch``.
+After a failure the engine's run continues on a fresh database brought up to the next
+version, so one broken down file does not hide the problems of later ones.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Iterable
+
+from . import engines as _engines
+from .diff import SchemaDiff, diff
+from .engines import Engine
+from .lint import Finding
+from .errors import InputError
+from .migrate import HistoryRow, Migration, MigrationError, Migrator, load_folder
+from .migration_lint import SEVERITY, checksum_findings
+from .model import Schema
+
+CHECKS = ("up", "idempotent", "down restores", "re-up")
+ALL = "all"  # the label of the whole-folder row
+PASS, FAIL, SKIP = "pass", "FAIL", "skip"
+MAX_DIFF_LINES = 12
+# What a run can raise for one migration: the runner's failure, or a file the dialect layer
+# cannot render for this engine (InputError with file:line). Both become findings here.
+FAILURES = (MigrationError, InputError)
+
+
+@dataclass
+class CheckResult:
+    """One cell of the matrix: `result` is pass, FAIL or skip (with why in `detail`)."""
+    engine: str
+    version: int | None  # None for the ``all`` row
+    migration: str  # file label, e.g. 0003_create_posts, or "all"
+    check: str  # one of CHECKS
+    result: str
+    detail: str = ""
+
+
+@dataclass
+class VerifyResult:
+    directory: str
+    engines: list[str]
+    checks: list[CheckResult] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # per engine; not for checked output
+
+    @property
+    def ok(self) -> bool:
+        return (not any(f.severity == "error" for f in self.findings)
+                and all(c.result != FAIL for c in self.checks))
+
+    def frame(self):
+        """One row per (engine, migration, check): the long form of `matrix`."""
+        import pandas as pd
+        return pd.DataFrame([asdict(c) for c in self.checks],
+                            columns=["engine", "version", "migration", "check", "result", "detail"])
+
+    def matrix(self):
+        """Migrations as rows, (engine, check) as columns, pass / FAIL / skip in the cells."""
+        import pandas as pd
+        df = self.frame()
+        if df.empty:
+            return pd.DataFrame()
+        order = list(dict.fromkeys(df["migration"]))
+        wide = df.pivot(index="migration", columns=["engine", "check"], values="result")
+        cols = pd.MultiIndex.from_tuples([(e, c) for e in self.engines for c in CHECKS
+                                          if (e, c) in wide.columns], names=["engine", "check"])
+        return wide.reindex(index=order, columns=cols).fillna("")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "directory": self.directory, "engines": self.engines,
+                "checks": [asdict(c) for c in self.checks],
+                "findings": [f.to_dict() for f in self.findings]}
+
+    def format_text(self) -> str:
+        lines = [f.format() for f in self.findings]
+        passed = sum(c.result == PASS for c in self.checks)
+        failed = sum(c.result == FAIL for c in self.checks)
+        lines.append(f"{'ok' if self.ok else 'FAILED'}: {passed} checks passed, {failed} failed, "
+                     f"{len(self.checks) - passed - failed} skipped on {', '.join(self.engines)}")
+        return "\n".join(lines)
+
+
+def _finding(rule: str, message: str, file: str | None, line: int | None = 1,
+             d: SchemaDiff | None = None) -> Finding:
+    """A finding in the lint's format; a single-object diff also fills table/column/index."""
+    table = column = index = None
+    if d is not None and d.changes:
+        first = d.changes[0]
+        table = first.table
+        if first.object_type == "column":
+            column = first.name
+        elif first.object_type == "index":
+            index = first.name
+    return Finding(rule, SEVERITY[rule], message, table=table, column=column, index=index,
+                   file=file, line=line)
+
+
+def _diff_text(d: SchemaDiff) -> str:
+    lines = [str(c) for c in d.changes]
+    more = len(lines) - MAX_DIFF_LINES
+    return "; ".join(lines[:MAX_DIFF_LINES]) + (f"; ... {more} more" if more > 0 else "")
+
+
+class _EngineRun:
+    """The checks for one engine. Keeps at most one throw-away database open at a time."""
+
+    def __init__(self, directory: str, name: str, result: VerifyResult):
+        self.directory, self.name, self.result = directory, name, result
+        self.stack = contextlib.ExitStack()
+        self.engine: Engine | None = None
+        self.m: Migrator | None = None
+        self.declared: dict[int, Schema] = {}
+
+    # -- plumbing -------------------------------------------------------------------------
+    def fresh(self, upto: int | None = None) -> None:
+        """A new empty database (the old one is dropped), migrated up to `upto`."""
+        self.stack.close()
+        self.stack = contextlib.ExitStack()
+        self.engine = self.stack.enter_context(_engines.throwaway(self.name))
+        old, self.m = self.m, Migrator(self.directory, self.engine)
+        if old is not None:  # same folder, same dialect: reuse the rendered files and models
+            self.m._rendered, self.m._models = old._rendered, old._models
+        if upto is not None:
+            self.m.up(target=upto)
+
+    def schema(self) -> Schema:
+        return self.engine.introspect()
+
+    def history(self) -> dict[int, HistoryRow]:
+        return self.m.history.rows()
+
+    def model(self, version: int | None) -> Schema:
+        """The declared model after `version` (None: after all), as this engine holds it."""
+        key = -1 if version is None else version
+        if key not in self.declared:
+            from .dialects import render
+            nxt = [mg.version for mg in self.m.migrations if version is not None and mg.version > version]
+            before_next = self.m.schema_before(min(nxt)) if nxt else self.m.schema_before(10 ** 30)
+            self.declared[key] = render(before_next, self.name).model
+        return self.declared[key]
+
+    def cell(self, mg: Migration | None, check: str, ok: bool | None, detail: str = "") -> None:
+        result = SKIP if ok is None else PASS if ok else FAIL
+        self.result.checks.append(CheckResult(self.name, mg.version if mg else None,
+                                              mg.label if mg else ALL, check, result, detail))
+
+    def find(self, rule: str, message: str, file: str | None, line: int | None = 1,
+             d: SchemaDiff | None = None, unless_found: bool = False) -> None:
+        """Record a finding; `unless_found`: only when this engine has none yet (the whole-folder
+        row repeats what the per-migration rows already said)."""
+        prefix = f"{self.name}: "
+        if unless_found and any(f.message.startswith(prefix) for f in self.result.findings):
+            return
+        self.result.findings.append(_finding(rule, prefix + message, file, line, d))
+
+    @staticmethod
+    def failed(err: Exception, default_file: str | None) -> tuple[str | None, int | None]:
+        return getattr(err, "file", None) or default_file, getattr(err, "line", None) or 1
+
+    @staticmethod
+    def why(err: Exception) -> str:
+        return getattr(err, "detail", None) or getattr(err, "message", None) or str(err)
+
+    # -- checks ---------------------------------------------------------------------------
+    def run(self) -> None:
+        try:
+            self.fresh()
+            previous = self.schema()
+            broken: str | None = None
+            for mg in self.m.migrations:
+                if broken:
+                    for check in CHECKS:
+                        self.cell(mg, check, None, f"not reached: {broken} fails on {self.name}")
+                    continue
+                after = self.one(mg, previous)
+                if after is None:  # this database is unusable now: start over on a fresh one
+                    try:
+                        self.fresh(upto=mg.version)
+                        after = self.schema()
+                    except FAILURES:
+                        broken = mg.label
+                previous = after
+            self.whole()
+        finally:
+            self.stack.close()
+
+    def up_to(self, mg: Migration, what: str, report: bool = True) -> bool:
+        try:
+            self.m.up(target=mg.version)
+            return True
+        except FAILURES as err:
+            if report:
+                file, line = self.failed(err, mg.up)
+                self.find("migration-up-failed" if what == "up" else "migration-irreversible",
+                          f"{what} of {mg.label} failed: {self.why(err)}", file, line)
+            return False
+
+    def one(self, mg: Migration, previous: Schema) -> Schema | None:
+        """The four checks for one migration; returns the schema after its up (None: broken)."""
+        if not self.up_to(mg, "up"):
+            for check in CHECKS:
+                self.cell(mg, check, False if check == "up" else None, "up failed")
+            return None
+        after = self.schema()
+        d = diff(self.model(mg.version), after, engine=self.name)
+        self.cell(mg, "up", d.is_empty, _diff_text(d))
+        if d:
+            self.find("migration-model-mismatch", f"after {mg.label} the engine holds something other "
+                      f"than the declared model (- declared only, + engine only): {_diff_text(d)}",
+                      mg.up, 1, d)
+        self.idempotent(mg, after, lambda: self.m.up(target=mg.version).versions, mg.up)
+        if mg.down is None:
+            self.cell(mg, "down restores", None, "no down file (see migration-down-missing)")
+            self.cell(mg, "re-up", None, "no down file")
+            return after
+        try:
+            self.m.down(steps=1)
+        except FAILURES as err:
+            file, line = self.failed(err, mg.down)
+            self.find("migration-irreversible", f"down of {mg.label} failed: "
+                      f"{self.why(err)}", file, line)
+            self.cell(mg, "down restores", False, "down failed")
+            self.cell(mg, "re-up", None, "down failed")
+            return None
+        back = self.schema()
+        d = diff(previous, back)
+        self.cell(mg, "down restores", d.is_empty, _diff_text(d))
+        if d:
+            self.find("migration-irreversible", f"up then down of {mg.label} does not restore the "
+                      f"schema before it (- lost, + left behind): {_diff_text(d)}", mg.down, 1, d)
+        # After a dirty down the re-up usually trips over the leftovers: one finding is enough.
+        if not self.up_to(mg, "up after down", report=not d):
+            self.cell(mg, "re-up", False, "up after down failed")
+            return None
+        again = self.schema()
+        d2 = diff(after, again)
+        self.cell(mg, "re-up", d2.is_empty, _diff_text(d2))
+        if d2:
+            self.find("migration-irreversible", f"up -> down -> up of {mg.label} gives a different "
+                      f"schema than the first up (- first, + second): {_diff_text(d2)}", mg.down, 1, d2)
+        return None if d else after  # a dirty down leaves this database unusable for the rest
+
+    def idempotent(self, mg: Migration | None, schema: Schema, again: Callable[[], list[int]],
+                   file: str | None) -> None:
+        rows = self.history()
+        applied = again()
+        same_rows = rows == self.history()
+        d = diff(schema, self.schema())
+        ok = not applied and same_rows and d.is_empty
+        detail = "" if ok else (f"applied {applied} again" if applied else
+                                "history changed" if not same_rows else _diff_text(d))
+        self.cell(mg, "idempotent", ok, detail)
+        if not ok:
+            self.find("migration-not-idempotent", f"a second up after {mg.label if mg else 'all'} "
+                      f"was not a no-op: {detail}", file)
+
+    def whole(self) -> None:
+        """The deploy path on a fresh database: up all, again, down to 0, up all again."""
+        self.fresh()
+        last = self.m.migrations[-1] if self.m.migrations else None
+        try:
+            self.m.up()
+        except FAILURES as err:
+            file, line = self.failed(err, None)
+            self.find("migration-up-failed", f"up of the whole folder failed: "
+                      f"{self.why(err)}", file, line, unless_found=True)
+            for check in CHECKS:
+                self.cell(None, check, False if check == "up" else None, "up failed")
+            return
+        after = self.schema()
+        d = diff(self.model(None), after, engine=self.name)
+        self.cell(None, "up", d.is_empty, _diff_text(d))
+        if d:
+            self.find("migration-model-mismatch", "after up of the whole folder the engine holds "
+                      f"something other than the declared model: {_diff_text(d)}",
+                      last.up if last else None, 1, d, unless_found=True)
+        self.idempotent(None, after, lambda: self.m.up().versions, last.up if last else None)
+        if any(mg.down is None for mg in self.m.migrations):
+            self.cell(None, "down restores", None, "a migration has no down file")
+            self.cell(None, "re-up", None, "a migration has no down file")
+            return
+        try:
+            self.m.down(to=0)
+        except FAILURES as err:
+            file, line = self.failed(err, None)
+            self.find("migration-irreversible", f"down --to 0 failed: {self.why(err)}", file, line,
+                      unless_found=True)
+            self.cell(None, "down restores", False, f"down to 0 failed: {self.why(err)}")
+            self.cell(None, "re-up", None, "down failed")
+            return
+        left = diff(Schema(), self.schema())
+        self.cell(None, "down restores", left.is_empty, _diff_text(left))
+        if left:
+            first = self.m.migrations[0]
+            self.find("migration-irreversible", "down --to 0 does not leave an empty database "
+                      f"(+ left behind): {_diff_text(left)}", first.down, 1, left, unless_found=True)
+        try:
+            self.m.up()
+        except FAILURES as err:
+            file, line = self.failed(err, None)
+            self.find("migration-irreversible", f"up after down --to 0 failed: {self.why(err)}",
+                      file, line, unless_found=True)
+            self.cell(None, "re-up", False, f"up after down to 0 failed: {self.why(err)}")
+            return
+        d2 = diff(after, self.schema())
+        self.cell(None, "re-up", d2.is_empty, _diff_text(d2))
+        if d2:
+            self.find("migration-irreversible", "up -> down --to 0 -> up gives a different schema: "
+                      f"{_diff_text(d2)}", last.down, 1, d2, unless_found=True)
+
+
+def verify(directory: str, engines: Iterable[str] = ("sqlite", "duckdb"),
+           against: Iterable[str] = (),
+           on_engine: Callable[[str], None] | None = None) -> VerifyResult:
+    """Run every check on a throw-away database of each engine (servers: `postgres`, `mysql`
+    via `engines.server_url`). `against`: URLs of databases where the folder is applied
+    already (read only) whose history checksums are compared with the files.
+
+    Bad input (missing folder, unparsable file, unknown engine) raises InputError before any
+    database is created; an unreachable server raises EngineUnavailable."""
+    names = list(dict.fromkeys(engines))
+    for name in names:
+        _engines.engine_class(name)  # unknown engine -> InputError now
+    load_folder(directory)  # bad input -> InputError before any database exists
+    result = VerifyResult(os.path.normpath(directory), names)
+    for name in names:
+        if on_engine:
+            on_engine(name)
+        start = time.perf_counter()
+        _EngineRun(directory, name, result).run()
+        result.seconds[name] = round(time.perf_counter() - start, 3)
+    for url in against:
+        from .migrate import open_migrator
+        with open_migrator(directory, url) as m:
+            result.findings.extend(checksum_findings(m.status(), m))
+    return result
