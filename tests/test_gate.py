@@ -33,9 +33,9 @@ POOL = """
 [pool]
 max_size = 10
 min_size = 2
-connect_timeout_s = 5
-acquire_timeout_s = 10
-idle_timeout_s = 300
+connect_timeout = 5
+acquire_timeout = 10
+idle_timeout = 300
 """
 
 
@@ -162,10 +162,10 @@ def test_missing_chapter_is_not_met_honestly(project):
 
 @pytest.mark.parametrize("pool, reason", [
     ("", "no [pool] section"),
-    ("[pool]\nmax_size = 10\n", "lacks connect_timeout_s, acquire_timeout_s"),
-    ("[pool]\nmax_size = 0\nconnect_timeout_s = 5\nacquire_timeout_s = 10\n", "max_size must be positive"),
-    ("[pool]\nmax_size = 5\nmin_size = 9\nconnect_timeout_s = 5\nacquire_timeout_s = 10\n", "min_size 9 is above"),
-    ("[pool]\nmax_sise = 5\nmax_size = 5\nconnect_timeout_s = 5\nacquire_timeout_s = 10\n", "unknown key(s) max_sise"),
+    ("[pool]\nmax_size = 10\n", "lacks connect_timeout, idle_timeout"),
+    ("[pool]\nmax_size = 0\nconnect_timeout = 5\nidle_timeout = 10\n", "max_size must be a positive number"),
+    ("[pool]\nmax_size = 5\nmin_size = 9\nconnect_timeout = 5\nidle_timeout = 10\n", "min_size 9 is larger"),
+    ("[pool]\nmax_sise = 5\nmax_size = 5\nconnect_timeout = 5\nidle_timeout = 10\n", "unknown key 'max_sise'"),
 ])
 def test_pool_settings_checked(project, pool, reason):
     toml = (project / "dbdesign.toml").read_text().split("[pool]")[0]

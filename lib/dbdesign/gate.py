@@ -37,10 +37,6 @@ CHAPTERS: dict[str, str] = {
     "04": "constraints and integrity",
     "05": "soft delete and auditing",
 }
-# Keys of [pool] in dbdesign.toml, as dbdesign.pool.PoolSettings names them.
-POOL_REQUIRED = ("max_size", "connect_timeout_s", "acquire_timeout_s")
-POOL_KNOWN = ("max_size", "min_size", "connect_timeout_s", "acquire_timeout_s", "idle_timeout_s",
-              "max_lifetime_s", "statement_timeout_ms")
 
 
 @dataclass
@@ -466,29 +462,22 @@ def _validation(p: _Project):
 
 
 def _pool_configured(p: _Project):
+    """`[pool]` in dbdesign.toml, read by the same reader the layers use (`pool.from_config`)."""
+    from .errors import InputError
+    from .pool import REQUIRED_CONFIG_KEYS, from_config
     extra = getattr(p.config, "extra", None) or {}
-    pool = extra.get("pool") if isinstance(extra, dict) else None
-    if pool is None:
-        pool = getattr(p.config, "pool", None)
+    section = extra.get("pool") if isinstance(extra, dict) else None
     where = os.path.basename(getattr(p.config, "path", None) or "dbdesign.toml")
-    if not pool:
-        return NOT_MET, (f"no [pool] section in {where}: set {', '.join(POOL_REQUIRED)} "
-                         "(`dbdesign.pool.recommend()` derives them)")
-    if not isinstance(pool, dict):
-        return NOT_MET, f"[pool] in {where} must be a table of settings"
-    unknown = [k for k in pool if k not in POOL_KNOWN]
-    if unknown:
-        return NOT_MET, f"[pool] has unknown key(s) {', '.join(unknown)}; known: {', '.join(POOL_KNOWN)}"
-    missing = [k for k in POOL_REQUIRED if k not in pool]
-    if missing:
-        return NOT_MET, f"[pool] lacks {', '.join(missing)}"
-    bad = [k for k, v in pool.items() if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0]
-    if bad:
-        return NOT_MET, f"[pool] {', '.join(bad)} must be positive numbers"
-    if pool.get("min_size", 0) > pool["max_size"]:
-        return NOT_MET, f"[pool] min_size {pool['min_size']} is above max_size {pool['max_size']}"
-    shown = ", ".join(f"{k} {pool[k]}" for k in POOL_KNOWN if k in pool)
-    return MET, f"[pool] in {where}: {shown}"
+    if section is None:
+        return NOT_MET, (f"no [pool] section in {where}: set {', '.join(REQUIRED_CONFIG_KEYS)} "
+                         "(`python -m dbdesign.pool` prints a recommended section)")
+    try:
+        s = from_config(section, where)
+    except InputError as err:
+        return NOT_MET, f"{where}: {err.message}"
+    return MET, (f"[pool] in {where}: max_size {s.max_size}, min_size {s.min_size}, connect_timeout "
+                 f"{s.connect_timeout_s:g} s, acquire_timeout {s.acquire_timeout_s:g} s, idle_timeout "
+                 f"{s.idle_timeout_s:g} s")
 
 
 def _audit_plan(p: _Project):
