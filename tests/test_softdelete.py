@@ -135,3 +135,19 @@ def test_pitfall_hard_cascade(example_schema):
     assert p.fixed == "0 live comments after the soft delete"
     with pytest.raises(InputError, match="no ON DELETE CASCADE"):
         softdelete.pitfall_hard_cascade("sqlite", example_schema, parent="users", child="posts")
+
+
+def test_erase_user_leaves_no_personal_data_in_the_audit_trail(engine_name, example_schema):
+    facts = softdelete.erasure_demo(engine_name, example_schema)
+    # the plain statement list misses the deleted profile's own audit rows (INSERT + DELETE)
+    assert facts["audit rows with personal data after erasure_statements"] == 2
+    assert facts["audit rows with personal data after erase_user"] == 0
+    assert facts["user row kept"] and facts["personal values left in the user row"] == 0
+
+
+def test_strategy_frame(example_schema):
+    frame = softdelete.strategy_frame(example_schema).set_index(["dialect", "table"])
+    assert frame.loc[("mysql", "users"), "live-only unique"].startswith("generated column + UNIQUE")
+    assert frame.loc[("duckdb", "posts"), "live-only unique"].startswith("NOT enforced")
+    assert frame.loc[("mysql", "comments"), "soft delete cascades to"] == "comments by soft_delete() in the application"
+    assert frame.loc[("postgres", "posts"), "soft delete cascades to"] == "comments by trigger"

@@ -204,7 +204,9 @@ def erasure_statements(schema: Schema, user_id: str, users_table: str = "users",
                        audit_table: str = "audit_log") -> list[str]:
     """GDPR erasure of one user: anonymise the personal columns (keeping the row, so RESTRICT
     children such as posts stay valid), delete personal 1:1 rows (ON DELETE CASCADE children of
-    the user, e.g. profiles), and blank the audit JSON that copied the personal data."""
+    the user, e.g. profiles), and blank the audit JSON of the user's row. The deleted child
+    rows' own audit rows (keyed by the child's id) are not covered: `erase_user` runs these
+    statements and blanks those too."""
     users = _table(schema, users_table)
     key = {users.primary_key.columns[0]: user_id}
     sets = []
@@ -229,6 +231,108 @@ def erasure_statements(schema: Schema, user_id: str, users_table: str = "users",
         out.append(f"UPDATE {audit_table} SET old_values = NULL, new_values = NULL WHERE table_name = "
                    f"{sql_literal(users.name)} AND row_id = {sql_literal(user_id)}")
     return out
+
+
+def erase_user(engine: Engine, schema: Schema, user_id: str, users_table: str = "users",
+               audit_table: str = "audit_log") -> dict[str, int]:
+    """Run the erasure path on `engine` in one transaction: `erasure_statements`, then blank
+    the audit JSON of every row it touched - the user's, and the deleted personal child rows'
+    (their INSERT/UPDATE/DELETE audit rows carry the same personal data under the child's own
+    key, which a pure-SQL statement list cannot know in advance). Returns counts."""
+    users = _table(schema, users_table)
+    touched: list[tuple[str, str]] = [(users.name, user_id)]
+    for child, fk in schema.referencing(users.name):
+        if (fk.on_delete or "").upper() == "CASCADE" and child.primary_key:
+            pk = child.primary_key.columns
+            for row in engine.query(f"SELECT {', '.join(pk)} FROM {child.name} WHERE "
+                                    f"{where_sql({fk.columns[0]: user_id})}"):
+                touched.append((child.name, ",".join(str(v) for v in row)))
+    statements = erasure_statements(schema, user_id, users_table, audit_table)
+    if schema.table(audit_table):
+        statements += [f"UPDATE {audit_table} SET old_values = NULL, new_values = NULL WHERE "
+                       f"table_name = {sql_literal(t)} AND row_id = {sql_literal(k)}" for t, k in touched[1:]]
+        statements.append(statements.pop(len(statements) - len(touched)))  # the user's blanking last
+    engine.begin()
+    try:
+        for sql in statements:
+            engine.execute(sql)
+        engine.commit()
+    except Exception:
+        engine.rollback()
+        raise
+    return {"statements": len(statements), "child_rows_deleted": len(touched) - 1}
+
+
+def erasure_demo(engine_name: str, schema: Schema, users_table: str = "users") -> dict[str, Any]:
+    """Erase one user twice, in two throw-away databases holding the schema, soft delete and
+    the audit trail: with the plain `erasure_statements` and with `erase_user`. Counts what is
+    left of the personal data (values of the user's personal columns and of their deleted
+    child rows found anywhere in `audit_log`)."""
+    from . import engines
+    from .audit import install_audit, set_actor
+    from .probe import ValueFactory, install_schema, load_baseline
+    users = _table(schema, users_table)
+    out: dict[str, Any] = {"engine": engine_name}
+    for how in ("erasure_statements", "erase_user"):
+        with engines.throwaway(engine_name) as eng:
+            install_schema(eng, schema)
+            install_soft_delete(eng, schema)
+            install_audit(eng, schema)
+            base = load_baseline(eng, schema, ValueFactory(schema))
+            uid = base[users.name][users.primary_key.columns[0]]
+            set_actor(eng, uid)
+            personal = [str(v) for c, v in base[users.name].items() if PERSONAL_RE.search(c) and v]
+            for child, fk in schema.referencing(users.name):
+                if (fk.on_delete or "").upper() == "CASCADE" and child.name in base:
+                    personal += [str(v) for c, v in base[child.name].items()
+                                 if PERSONAL_RE.search(c) and isinstance(v, str)]
+            if how == "erase_user":
+                erase_user(eng, schema, uid, users.name)
+            else:
+                for sql in erasure_statements(schema, uid, users.name):
+                    eng.execute(sql)
+            trail = eng.query("SELECT old_values, new_values FROM audit_log")
+            leaks = sum(1 for row in trail if any(p in str(row) for p in personal))
+            row = eng.query(f"SELECT * FROM {users.name} WHERE {where_sql({users.primary_key.columns[0]: uid})}")
+            out[f"audit rows with personal data after {how}"] = leaks
+        if how == "erase_user":
+            out["user row kept"] = len(row) == 1
+            out["personal values left in the user row"] = sum(1 for p in personal if p in map(str, row[0]))
+    return out
+
+
+def strategy_frame(schema: Schema, dialects: Sequence[str] = ("postgres", "mysql", "sqlite", "duckdb"),
+                   tables: Sequence[str] | None = None):
+    """DataFrame dialect x soft-deletable table: how live-only uniqueness, the active view and
+    the cascade to children are done there. Stable text: a checked notebook cell."""
+    import pandas as pd
+    rows = []
+    for dialect in dialects:
+        plan = soft_delete_statements(schema, dialect, tables)
+        for name in plan.tables:
+            t = schema.tables[name]
+            live = live_unique_indexes(t)
+            if not live:
+                unique = "-"
+            elif dialect in ("postgres", "sqlite"):
+                unique = "partial unique index"
+            elif dialect == "mysql":
+                unique = "generated column + UNIQUE"
+            else:
+                unique = "NOT enforced (application)"
+            children = soft_delete_children(schema, t)
+            if not children:
+                cascade = "-"
+            else:
+                by: dict[str, list[str]] = {}
+                for child, _, _ in children:
+                    app = name in plan.app_cascade or (dialect == "mysql" and child.name == name)
+                    by.setdefault("soft_delete() in the application" if app else "trigger", []).append(child.name)
+                cascade = "; ".join(f"{', '.join(dict.fromkeys(c))} by {how}" for how, c in by.items())
+            rows.append({"dialect": dialect, "table": name,
+                         "live-only unique": f"{unique} ({', '.join(ix.name for ix in live)})" if live else unique,
+                         "view": f"active_{name}", "soft delete cascades to": cascade})
+    return pd.DataFrame(rows)
 
 
 def _table(schema: Schema, name: str) -> Table:
