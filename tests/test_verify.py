@@ -132,3 +132,21 @@ def test_cli_bad_input_one_line_exit_2(args, expected):
 def test_unknown_engine_is_input_error():
     with pytest.raises(InputError, match="unknown engine 'oracle'"):
         verify(str(EXAMPLE), engines=("oracle",))
+
+
+def test_failure_drill_nothing_half_applied_or_failed_plus_repair(engine_name):
+    """The rollback drill on each engine: transactional DDL leaves nothing behind; MariaDB keeps
+    the first statement, records `failed`, refuses `up` until the hand fix and `repair`."""
+    from dbdesign.verify import failure_drill
+    d = failure_drill(engine_name, str(EXAMPLE), str(REPO / "seeds"))
+    assert (d.failed_file, d.failed_line) == ("migrations/0009_add_posts_reading_minutes.up.sql", 3)
+    assert d.final_state == "applied [9], state applied" and d.final_matches_model
+    if d.transactional:
+        assert (d.left_behind, d.state_after_failure, d.manual_fix, d.repair) == (
+            "no differences", "pending", "none", "nothing to repair")
+        assert d.second_up.startswith("runs it again and fails the same way")
+    else:
+        assert d.left_behind.startswith("+ column posts.reading_minutes")
+        assert d.state_after_failure == "failed" and d.second_up.startswith("refused: ")
+        assert "repair" in d.second_up and "/tmp" not in d.second_up
+        assert d.repair == "9 add_posts_reading_minutes: failed row removed; `up` will run it again"

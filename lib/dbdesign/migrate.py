@@ -806,3 +806,81 @@ def new_migration(directory: str, name: str, now: _dt.datetime | None = None) ->
     with open(down, "w", encoding="utf-8") as fh:
         fh.write(f"-- Reverses {os.path.basename(up)} exactly; `dbdesign migrate verify` checks it.\n")
     return up, down
+
+
+# -- the folder as a story: for notebooks and reviews ----------------------------------------
+
+@dataclass
+class ModelStep:
+    """One migration and the declared model (PostgreSQL dialect) before and after its up."""
+    migration: Migration
+    before: Schema
+    after: Schema
+
+    def diff(self):
+        from .diff import diff
+        return diff(self.before, self.after)
+
+
+def model_steps(directory: str) -> list[ModelStep]:
+    """The declared model migration by migration (no database): what each up file changes."""
+    schema = Schema()
+    out = []
+    for m in load_folder(directory):
+        before = copy.deepcopy(schema)
+        parse_sql(_read(m.up), m.up, schema)
+        out.append(ModelStep(m, before, copy.deepcopy(schema)))
+    return out
+
+
+def _statement_kinds(path: str | None) -> list[str]:
+    """`UPDATE posts`, `CREATE TABLE`, ... for each statement of a file (display only)."""
+    if path is None:
+        return []
+    kinds = []
+    for st in split_statements(_read(path), path):
+        if st.expression is None:
+            continue
+        words = st.sql.split()
+        kind = " ".join(words[:2]).upper() if words[0].upper() in ("CREATE", "ALTER", "DROP", "COMMENT") \
+            else words[0].upper()
+        table = st.expression.find(_exp_table()) if kind in ("UPDATE", "INSERT", "DELETE") else None
+        kinds.append(f"{kind} {table.name}" if table is not None else kind)
+    return kinds
+
+
+def _exp_table():
+    from sqlglot import exp
+    return exp.Table
+
+
+def timeline(directory: str):
+    """One row per migration, in order: version, name, kind (schema | data), what the up file
+    changes in the declared model (from `dbdesign.diff`; data migrations: their statements),
+    statement counts, whether it runs in a transaction, and the checksum the history records."""
+    import pandas as pd
+    rows = []
+    for step in model_steps(directory):
+        m = step.migration
+        d = step.diff()
+        up_kinds = _statement_kinds(m.up)
+        changes = "; ".join(str(c) for c in d.changes) if d.changes else \
+            ("data: " + ", ".join(dict.fromkeys(up_kinds)) if up_kinds else "(nothing)")
+        rows.append({"version": m.version_text, "name": m.name, "kind": "data" if m.is_data else "schema",
+                     "changes": changes, "up_statements": len(up_kinds),
+                     "down_statements": len(_statement_kinds(m.down)) if m.down else None,
+                     "transaction": "no" if m.no_transaction else "yes", "checksum": m.checksum[:12]})
+    return pd.DataFrame(rows, columns=["version", "name", "kind", "changes", "up_statements",
+                                       "down_statements", "transaction", "checksum"])
+
+
+def erd_diff_svg(directory: str, version: int, **opts) -> str:
+    """Inline SVG of the ERD after migration `version`, with what it changed coloured (added
+    green, removed red, changed amber); options as `erd.to_dot`."""
+    from . import erd
+    steps = {s.migration.version: s for s in model_steps(directory)}
+    if version not in steps:
+        raise InputError(f"no migration {version} in {directory}; have {', '.join(map(str, steps))}")
+    step = steps[version]
+    # erd has to_svg for one model but no public SVG for a diff yet: same two steps it uses.
+    return erd._clean_svg(erd._run_dot(erd.diff_dot(step.before, step.after, **opts), "svg").decode("utf-8"))

@@ -361,3 +361,115 @@ def verify(directory: str, engines: Iterable[str] = ("sqlite", "duckdb"),
         with open_migrator(directory, url) as m:
             result.findings.extend(checksum_findings(m.status(), m))
     return result
+
+
+# -- the rollback drill: what a failing migration leaves behind -----------------------------
+
+DRILL_UP = """-- Drill: statement 1 works, statement 2 fails on the dev seed (an author has two posts).
+ALTER TABLE posts ADD COLUMN reading_minutes INTEGER;
+CREATE UNIQUE INDEX idx_posts_one_per_author ON posts (user_id);
+"""
+DRILL_DOWN = """DROP INDEX idx_posts_one_per_author;
+ALTER TABLE posts DROP COLUMN reading_minutes;
+"""
+
+
+@dataclass
+class Drill:
+    """What happened, step by step, when a migration failed half-way on one engine, and what
+    it took to get back to a good state. Paths are shown relative (``migrations/...``)."""
+    engine: str
+    transactional: bool
+    failed_file: str
+    failed_line: int | None
+    error: str
+    left_behind: str  # diff of the schema before -> after the failed up
+    state_after_failure: str  # the failed migration's state in the history
+    second_up: str  # what running `up` again says before anyone fixed anything
+    manual_fix: str  # what a human had to do to the database
+    repair: str  # what `repair` reported
+    final_state: str
+    final_matches_model: bool
+
+    def steps(self) -> list[tuple[str, str]]:
+        return [("failed at", f"{self.failed_file}:{self.failed_line}"),
+                ("left behind", self.left_behind),
+                ("history", self.state_after_failure),
+                ("up again", self.second_up),
+                ("manual fix in the database", self.manual_fix),
+                ("repair", self.repair),
+                ("after fixing the file: up", self.final_state)]
+
+
+def drill_frame(drills: Iterable[Drill]):
+    """The drills side by side: one row per step, one column per engine."""
+    import pandas as pd
+    drills = list(drills)
+    frame = pd.DataFrame({d.engine: dict(d.steps()) for d in drills})
+    frame.index.name = "step"
+    return frame.reset_index()
+
+
+def failure_drill(engine_name: str, directory: str = "migrations", seeds_dir: str = "seeds",
+                  env: str = "dev") -> Drill:
+    """Rollback drill on a throw-away database: apply `directory` and the `env` seed, add a
+    migration whose second statement fails on that data (a UNIQUE index the data violates),
+    run `up`, and record what is left, what the history says, what a second `up` does, the
+    fix (file corrected; on engines without transactional DDL also the half-applied change
+    undone by hand and `repair`), and that the end state equals the declared model."""
+    import shutil
+    import tempfile
+
+    from .migrate import MigrationBlocked, MigrationFailed
+    from .seeds import apply_seeds
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = os.path.join(tmp, "migrations")
+        shutil.copytree(directory, folder)
+        rel = lambda text: str(text).replace(tmp + os.sep, "")  # noqa: E731 - paths as a reader sees them
+        existing = load_folder(folder)
+        last = existing[-1]
+        width = len(last.version_text)
+        base = os.path.join(folder, f"{last.version + 1:0{width}d}_add_posts_reading_minutes")
+        with open(base + ".up.sql", "w", encoding="utf-8") as fh:
+            fh.write(DRILL_UP)
+        with open(base + ".down.sql", "w", encoding="utf-8") as fh:
+            fh.write(DRILL_DOWN)
+        with _engines.throwaway(engine_name) as eng:
+            m = Migrator(folder, eng)
+            m.up(target=last.version)
+            apply_seeds(eng, m.schema_before(last.version + 1), seeds_dir, env)
+            before = eng.introspect()
+            try:
+                m.up()
+                raise InputError(f"the drill's migration did not fail on the {env} seed: it needs "
+                                 "two posts by one author", seeds_dir)
+            except MigrationFailed as err:
+                failed = err
+            left = diff(before, eng.introspect())
+            drill_row = m.status().migrations[-1]
+            try:
+                m.up()
+                second = "runs it again (fails the same way until the file or the data is fixed)"
+            except MigrationBlocked as err:
+                second = "refused: " + rel(err)
+            except MigrationFailed:
+                second = "runs it again and fails the same way: nothing to clean up first"
+            with open(base + ".up.sql", "w", encoding="utf-8") as fh:  # the fix: not UNIQUE
+                fh.write(DRILL_UP.replace("CREATE UNIQUE INDEX", "CREATE INDEX"))
+            manual = "none"
+            if left:
+                eng.execute("ALTER TABLE posts DROP COLUMN reading_minutes")
+                manual = "ALTER TABLE posts DROP COLUMN reading_minutes"
+            m = Migrator(folder, eng)
+            repaired = m.repair()
+            applied = m.up().versions
+            end = eng.introspect()
+            from .dialects import render
+            matches = diff(render(m.schema_before(10 ** 30), engine_name).model, end,
+                           engine=engine_name).is_empty
+            return Drill(engine_name, bool(eng.capabilities.transactional_ddl),
+                         rel(failed.file), failed.line, rel(failed.detail),
+                         left.format_text(), drill_row.state, second, manual,
+                         "; ".join(rel(r) for r in repaired) or "nothing to repair",
+                         f"applied {applied}, state {m.status().migrations[-1].state}", matches)
