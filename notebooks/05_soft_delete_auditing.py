@@ -324,12 +324,8 @@ for d in demos.values():
 # (timestamps and ids differ per run):
 
 # %%
-shown = demos[server]
-log = pd.DataFrame(shown.log)
-log["changes"] = [", ".join(f"{k}: {v[0]!s} -> {v[1]!s}" for k, v in audit.changed_fields(o, n).items())
-                  if o and n else "" for o, n in zip(log["old_values"], log["new_values"])]
 nbk.md(f"On **{server}**:")
-nbk.table(log[["id", "table_name", "row_id", "operation", "actor_id", "changes"]])
+nbk.table(demos[server].log_frame())
 
 # %% [markdown]
 # The quality bar also asks that the trail loses no change under concurrency: a test runs four

@@ -168,6 +168,10 @@ def test_trail_demo_facts(engine_name, example_schema):
     assert demo.n_updated == demo.n_audit_rows == 4
     assert facts["rollback leaves"] == 0
     assert [r["operation"] for r in demo.log][:1] == ["UPDATE"]
+    frame = demo.log_frame()
+    assert frame.iloc[0]["changes"].startswith("title: ") and "updated_at: " in frame.iloc[0]["changes"]
+    deleted = frame[frame["operation"] == "DELETE"].iloc[0]
+    assert "name=" in deleted["changes"] and "->" not in deleted["changes"]
 
 
 def test_changed_fields():

@@ -407,6 +407,22 @@ class TrailDemo:
     update_path: str  # "trigger" or "application (app_update)"
     log: list[dict[str, Any]] = field(default_factory=list)  # the audit rows of the session
 
+    def log_frame(self):
+        """The session's audit rows for display: key, operation, actor and the changed columns
+        as 'col: before -> after' (the whole row for an INSERT or DELETE)."""
+        import pandas as pd
+        rows = []
+        for r in self.log:
+            old, new = r["old_values"], r["new_values"]
+            if old is not None and new is not None:
+                changes = ", ".join(f"{k}: {a} -> {b}" for k, (a, b) in changed_fields(old, new).items())
+            else:
+                changes = ", ".join(f"{k}={v}" for k, v in changed_fields(None, old if new is None else new).items()
+                                    for v in [v[1]])
+            rows.append({"id": r["id"], "table": r["table_name"], "row": r["row_id"],
+                         "operation": r["operation"], "actor": r["actor_id"], "changes": changes})
+        return pd.DataFrame(rows, columns=["id", "table", "row", "operation", "actor", "changes"])
+
     def facts(self) -> dict[str, Any]:
         """Stable facts for a checked notebook table (no timestamps, no ids)."""
         return {"engine": self.engine, "UPDATE path": self.update_path,
