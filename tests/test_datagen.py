@@ -1,0 +1,94 @@
+"""datagen: deterministic, referentially valid, constraint-respecting data; loads on 4 engines."""
+from __future__ import annotations
+
+import pytest
+
+from dbdesign import datagen, engines
+from dbdesign.errors import InputError
+
+ROWS = 3000
+NO_AUDIT = ["users", "profiles", "posts", "comments", "tags", "post_tags"]
+
+
+@pytest.fixture(scope="module")
+def data(example_schema):
+    return datagen.generate(example_schema, ROWS, seed=7, progress=False)
+
+
+def q(data, sql):
+    return data.sample(sql)
+
+
+def test_plan_follows_fk_fanout(example_schema):
+    plan = {p.name: p.rows for p in datagen.plan_rows(example_schema, 15_000)}
+    assert plan["comments"] == 15_000  # the largest table gets `rows`
+    assert plan["users"] * 5 == plan["posts"] and plan["posts"] * 3 == plan["comments"]
+    assert plan["profiles"] == plan["users"]  # 1:1 through a unique FK
+    assert plan["tags"] < plan["users"]  # lookup table referenced only by a junction table
+
+
+def test_same_seed_same_data_other_seed_differs(example_schema, data):
+    again = datagen.generate(example_schema, ROWS, seed=7, progress=False)
+    other = datagen.generate(example_schema, ROWS, seed=8, progress=False)
+    for t in data.tables:
+        assert data.checksum(t) == again.checksum(t), t
+    assert data.checksum("posts") != other.checksum("posts")
+
+
+def test_foreign_keys_point_at_existing_rows(example_schema, data):
+    for t in data.tables:
+        for fk in example_schema.tables[t].foreign_keys:
+            c, p, pc = fk.columns[0], fk.ref_table, fk.ref_columns[0]
+            orphans = q(data, f'SELECT count(*) FROM "{t}" x WHERE x."{c}" IS NOT NULL AND NOT EXISTS '
+                              f'(SELECT 1 FROM "{p}" y WHERE y."{pc}" = x."{c}")')[0][0]
+            assert orphans == 0, f"{t}.{c} -> {p}"
+
+
+def test_unique_not_null_and_checks(example_schema, data):
+    assert q(data, "SELECT count(*) - count(DISTINCT lower(email)) FROM users")[0][0] == 0
+    assert q(data, "SELECT count(*) - count(DISTINCT slug) FROM posts")[0][0] == 0
+    assert q(data, "SELECT count(*) - count(DISTINCT (post_id, tag_id)) FROM post_tags")[0][0] == 0
+    assert q(data, "SELECT count(*) - count(DISTINCT user_id) FROM profiles")[0][0] == 0
+    assert q(data, "SELECT count(*) FROM posts WHERE title IS NULL OR status NOT IN "
+                   "('draft','published','archived') OR view_count < 0")[0][0] == 0
+    assert q(data, "SELECT count(*) FROM comments WHERE length(body) NOT BETWEEN 1 AND 10000")[0][0] == 0
+    assert q(data, "SELECT count(*) FROM users WHERE email <> lower(email)")[0][0] > 0  # mixed case exists
+
+
+def test_realistic_skew(data):
+    status = dict(q(data, "SELECT status, count(*) FROM posts GROUP BY 1"))
+    assert status["published"] > sum(status.values()) / 2  # most posts published
+    top, median = q(data, "SELECT max(c), median(c) FROM (SELECT count(*) c FROM posts GROUP BY user_id)")[0]
+    assert top > 10 * median  # a few users write many posts
+    years = q(data, "SELECT count(DISTINCT year(created_at)) FROM posts")[0][0]
+    assert years >= 5
+    nulls, total = q(data, "SELECT count(*) - count(created_by), count(*) FROM posts")[0]
+    assert 0 < nulls < total  # nullable audit FK partly NULL
+    # replies point at an earlier comment of the same post
+    bad = q(data, "SELECT count(*) FROM comments c JOIN comments p ON p.id = c.parent_id "
+                  "WHERE p.post_id <> c.post_id OR p.created_at > c.created_at")[0][0]
+    assert bad == 0 and q(data, "SELECT count(parent_id) FROM comments")[0][0] > 0
+    pub = q(data, "SELECT count(*) FROM posts WHERE (status = 'published') <> (published_at IS NOT NULL)")[0][0]
+    assert pub == 0
+
+
+def test_subset_needs_required_parents(example_schema):
+    with pytest.raises(InputError, match="add users"):
+        datagen.generate(example_schema, 100, tables=["posts"], progress=False)
+    d = datagen.generate(example_schema, 500, tables=["users", "posts"], progress=False)
+    assert d.counts == {"users": 100, "posts": 500}
+
+
+def test_load_on_every_engine(example_schema, engine_name):
+    data = datagen.generate(example_schema, 600, tables=NO_AUDIT, progress=False)
+    with engines.throwaway(engine_name) as eng:
+        report = datagen.load(data, eng)
+        for t in data.tables:
+            assert eng.query(f"SELECT count(*) FROM {t}")[0][0] == data.counts[t]
+        # NULLs arrive as NULL (not '' or '?'), values unchanged
+        assert eng.query("SELECT count(*) FROM posts WHERE deleted_at IS NULL")[0][0] == \
+            data.sample("SELECT count(*) FROM posts WHERE deleted_at IS NULL")[0][0]
+        email = data.sample("SELECT email FROM users ORDER BY email LIMIT 1")[0][0]
+        mark = "?" if engine_name in ("sqlite", "duckdb") else "%s"
+        assert eng.query(f"SELECT count(*) FROM users WHERE email = {mark}", (email,))[0][0] == 1
+        assert "idx_posts_status_created_at" in report.indexes_created

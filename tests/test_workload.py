@@ -1,0 +1,69 @@
+"""workload: named queries, parameters from generated data, user query files."""
+from __future__ import annotations
+
+import pytest
+
+from dbdesign import datagen, workload
+from dbdesign.errors import InputError
+
+REQUIRED = {"user-by-email", "posts-by-user", "posts-by-status-recent", "posts-created-range",
+            "posts-search-text", "active-users", "comments-join", "posts-status-counts-covering"}
+
+
+def test_standard_workload_names_and_candidates():
+    qs = workload.blog_workload()
+    assert REQUIRED <= {q.name for q in qs}
+    assert all(q.candidates for q in qs)
+
+
+def test_params_come_from_generated_data(example_schema):
+    data = datagen.generate(example_schema, 2000, tables=["users", "posts"], progress=False)
+    p = workload.get_query("user-by-email").resolve_params(data)
+    assert data.sample("SELECT count(*) FROM users WHERE email = ?", [p["email"]])[0][0] == 1
+
+
+def test_bind_per_driver():
+    sql, values = workload.bind("SELECT 1 FROM t WHERE a = :a AND b LIKE '%:x' || :b AND c::text = :a",
+                                {"a": 1, "b": "z"}, "postgres")
+    assert sql == "SELECT 1 FROM t WHERE a = %s AND b LIKE '%%:x' || %s AND c::text = %s"
+    assert values == (1, "z", 1)
+    assert workload.bind("SELECT :a", {"a": 2}, "sqlite") == ("SELECT ?", (2,))
+    with pytest.raises(InputError, match=":b"):
+        workload.bind("SELECT :b", {}, "sqlite")
+
+
+def test_candidate_ddl_per_engine(example_schema):
+    q = workload.get_query("user-by-email-ci")
+    partial = q.candidate("ix_users_email_lower")
+    assert "WHERE" in partial.ddl("sqlite", example_schema)[0]
+    assert partial.ddl("duckdb", example_schema) == []  # no partial indexes
+    assert "partial" in partial.reason("mysql", example_schema)
+    fts = workload.get_query("posts-search-text").candidate("ix_posts_fts")
+    assert "FULLTEXT" in fts.ddl("mysql")[0] and "fts5" in fts.ddl("sqlite")[0]
+    assert "offline" in fts.reason("duckdb")
+
+
+def test_blog_sql_file_matches_workload():
+    qs = workload.load_queries("data/workloads/blog.sql")
+    assert [q.name for q in qs] == [q.name for q in workload.blog_workload()]
+    assert qs[0].tables == ["users"] and qs[0].source.line > 1
+
+
+def test_query_file_errors_have_file_and_line(tmp_path):
+    f = tmp_path / "q.sql"
+    f.write_text("-- name: ok\nSELECT 1;\n\n-- name: broken\n-- param: x = 1\nSELECT FROM WHERE (;\n")
+    with pytest.raises(InputError) as err:
+        workload.load_queries(str(f))
+    assert str(err.value).startswith(f"{f}:6:")
+    f.write_text("SELECT 1;\n")
+    with pytest.raises(InputError, match=r":1: SQL before the first"):
+        workload.load_queries(str(f))
+
+
+def test_candidate_spec_parsing():
+    c = workload.parse_candidate("ix: posts (user_id, created_at DESC) INCLUDE (status) WHERE deleted_at IS NULL")
+    assert (c.name, c.table, c.columns, c.include, c.where) == (
+        "ix", "posts", ["user_id", "created_at DESC"], ["status"], "deleted_at IS NULL")
+    assert c.index().columns[1].desc
+    with pytest.raises(InputError):
+        workload.parse_candidate("posts user_id")
