@@ -1,4 +1,4 @@
 -- Deliberately empty: a backfill is forward-only. After it runs, a backfilled value cannot be
--- told apart from one the application wrote, so clearing published_at here would destroy real
+-- told apart from one the application wrote, so clearing the column here would destroy real
 -- data. The schema is unchanged by 0008, so rolling back past it is safe; rolling back 0007
 -- drops the column and its values with it.
