@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def test_complete_project_passes(project):
     n = len(list((project / "migrations").glob("*.up.sql")))
     assert f"up -> down -> up of all {n} replayed on SQLite" in migrations
     assert "loaded on SQLite" in result.item("seed-data").evidence
-    assert "max_size 10" in result.item("gate-pool").evidence
+    assert re.search(r"max_size \d+, min_size \d+, connect_timeout", result.item("gate-pool").evidence)
     assert result.item("foreign-keys").chapter_path.endswith("04_constraints.ipynb")
 
 
