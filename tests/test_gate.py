@@ -169,7 +169,8 @@ def test_missing_chapter_is_not_met_honestly(project):
     ("[pool]\nmax_sise = 5\nmax_size = 5\nconnect_timeout = 5\nidle_timeout = 10\n", "unknown key 'max_sise'"),
 ])
 def test_pool_settings_checked(project, pool, reason):
-    toml = (project / "dbdesign.toml").read_text().split("[pool]")[0]
+    toml = re.sub(r"(?ms)^\[pool\]\n.*?(?=^\[|\Z)", "", (project / "dbdesign.toml").read_text())
+    assert "[lint]" in toml and "max_size" not in toml
     (project / "dbdesign.toml").write_text(toml + "\n" + pool)
     failed = not_met(run_gate(replay=False))
     assert set(failed) == {"gate-pool"}
