@@ -31,3 +31,17 @@ def test_round_trip_catches_a_real_difference(example_schema):
     text = diff(rendered.model, actual, engine="sqlite").format_text().splitlines()
     assert "- index posts.idx_posts_slug: UNIQUE (slug) WHERE deleted_at IS NULL" in text
     assert "+ column tags.color: TEXT" in text
+
+
+def test_integer_keys_round_trip_on_every_engine(engine_name, throwaway_engine):
+    """Plain integer keys (no identity): SQLite makes them the rowid alias, and says so."""
+    from dbdesign.parse import parse_sql
+    schema = parse_sql("CREATE TABLE things (id BIGINT PRIMARY KEY, n INT NOT NULL);\n"
+                       "CREATE TABLE parts (id INT PRIMARY KEY, thing_id BIGINT NOT NULL REFERENCES things (id));")
+    rendered = dialects.render(schema, engine_name)
+    throwaway_engine.run_script(rendered.statements,
+                                transaction=throwaway_engine.capabilities.transactional_ddl)
+    result = diff(rendered.model, throwaway_engine.introspect(), engine=engine_name)
+    assert result.is_empty, "\n" + result.format_text()
+    if engine_name == "sqlite":
+        assert any(n.feature == "integer primary key" for n in rendered.notes)

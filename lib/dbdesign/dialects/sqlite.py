@@ -81,6 +81,14 @@ class SQLiteDialect(Dialect):
     def adapt_identity(self, model: Schema, table: Table) -> None:
         for col in table.columns.values():
             if not col.identity:
+                pk = table.primary_key
+                if (pk and pk.columns == [col.name] and col.type.upper() == "INTEGER"
+                        and col.generated is None):
+                    # An integer single-column key becomes the rowid alias: SQLite numbers the
+                    # rows when no id is given, whether the design asked for it or not.
+                    col.identity = "by default"
+                    self.note("integer primary key", col_obj(table, col), "changed",
+                              "INTEGER PRIMARY KEY is the rowid alias: a missing id is generated")
                 continue
             obj = col_obj(table, col)
             if table.primary_key and table.primary_key.columns == [col.name]:
