@@ -825,6 +825,11 @@ def diff_dot(before: Schema, after: Schema, **opts) -> str:
     return _build_graph(merged, o, d.tables, d.columns, d.relationships, removed_rels).source
 
 
+def diff_svg(before: Schema, after: Schema, **opts) -> str:
+    """Inline SVG of the diff view (see `diff_dot`)."""
+    return _clean_svg(_run_dot(diff_dot(before, after, **opts), "svg").decode("utf-8"))
+
+
 def render_diff(before: Schema, after: Schema, path: str, **opts) -> str:
     """Write the diff diagram to `path` (.svg, .png or .dot); returns the path."""
     ext = Path(path).suffix.lower()

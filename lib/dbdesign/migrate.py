@@ -883,4 +883,4 @@ def erd_diff_svg(directory: str, version: int, **opts) -> str:
         raise InputError(f"no migration {version} in {directory}; have {', '.join(map(str, steps))}")
     step = steps[version]
     # erd has to_svg for one model but no public SVG for a diff yet: same two steps it uses.
-    return erd._clean_svg(erd._run_dot(erd.diff_dot(step.before, step.after, **opts), "svg").decode("utf-8"))
+    return erd.diff_svg(step.before, step.after, **opts)
