@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from .cli import handle_errors
+from .clitools import handle_errors
 
 ENGINES = click.Choice(["sqlite", "duckdb", "postgres", "mysql"])
 
@@ -27,7 +27,7 @@ ENGINES = click.Choice(["sqlite", "duckdb", "postgres", "mysql"])
 def datagen(source, rows, seed, tables, engine, url, out, indexes) -> None:
     """Generate seeded, referentially valid data for SOURCE and load it into a database."""
     from . import datagen as dg
-    from .cli import load
+    from .clitools import load
     from .engines import connect
     from .errors import InputError
     schema, _ = load(source)
@@ -66,7 +66,7 @@ def bench(source, engine_names, url, rows, queries_file, query_names, repeat, se
     from . import bench as b
     from . import datagen as dg
     from . import workload as wl
-    from .cli import load
+    from .clitools import load
     from .engines import connect, engine_class
     schema, _ = load(source)
     queries = wl.load_queries(queries_file) if queries_file else wl.blog_workload()

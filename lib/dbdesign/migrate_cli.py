@@ -13,6 +13,7 @@ import sys
 
 import click
 
+from .clitools import handle_errors
 from .migrate import MigrationError
 
 DIR_OPTION = click.option("--dir", "directory", default="migrations", show_default=True,
@@ -23,17 +24,6 @@ LOCK_OPTION = click.option("--lock-timeout", type=float, default=60.0, show_defa
                            help="Seconds to wait for another run's lock.")
 FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                              show_default=True)
-
-
-def handle_errors(fn):
-    """`cli.handle_errors` (bad input: one line, exit 2), looked up when the command runs:
-    `cli` imports this module to register the group, so importing `cli` here at import time
-    would be circular when this module is imported first (tests, `python -m`)."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        from .cli import handle_errors as outer
-        return outer(fn)(*args, **kwargs)
-    return wrapper
 
 
 def migration_errors(fn):
