@@ -5,9 +5,9 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SCALE ?= small
 
-.PHONY: setup system-deps report test bench notebooks clean
+.PHONY: setup system-deps widget-assets report test bench notebooks clean
 
-setup: $(STAMP) system-deps
+setup: $(STAMP) system-deps widget-assets
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -15,17 +15,35 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
-# Graphviz's `dot` renders the ERDs. Installed from Debian when we are root, else one instruction.
+# System programs, from Debian when we are root, else one instruction:
+#   dot (graphviz)     renders the ERDs - required
+#   chromium           the real-browser tests of the report - required under CI, else they skip
+#   npm                fetches the widget manager once, so the report's widgets work offline
+#   sqlite3            the SQLite CLI whose .expert the index advisor is compared with
+APT_NEEDED = $(strip \
+  $(if $(shell command -v dot),,graphviz) \
+  $(if $(shell command -v chromium),,chromium) \
+  $(if $(shell command -v npm),,npm) \
+  $(if $(shell command -v sqlite3),,sqlite3))
+
 system-deps:
-	@if ! command -v dot >/dev/null 2>&1; then \
+	@if [ -n "$(APT_NEEDED)" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing Graphviz (apt-get install graphviz)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
-	  else \
-	    echo "Graphviz is missing: run 'sudo apt-get install graphviz' (or 'brew install graphviz'), then make again" >&2; \
+	    echo "installing from Debian: $(APT_NEEDED)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_NEEDED) >/dev/null; \
+	  elif ! command -v dot >/dev/null 2>&1; then \
+	    echo "Graphviz is missing: run 'sudo apt-get install graphviz $(APT_NEEDED)' (or 'brew install graphviz'), then make again" >&2; \
 	    exit 1; \
+	  else \
+	    echo "optional: 'sudo apt-get install $(APT_NEEDED)' adds browser tests / offline widgets / .expert" >&2; \
 	  fi; \
 	fi
+
+# The widget manager and require.js (pinned npm packages, packed once into build/vendor) so the
+# report's widgets render offline. Without npm the report keeps each widget's static rendering.
+widget-assets: $(STAMP)
+	@$(PY) -m dbdesign.report_assets fetch >/dev/null || \
+	  echo "widget assets not fetched: the report will show static widget renderings" >&2
 
 report: setup
 	$(VENV)/bin/dbdesign report --scale $(SCALE)

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from . import report_assets
 from .errors import DbDesignError, InputError
 from .notebook import SCALES, repo_root
 
@@ -226,8 +227,12 @@ def export_html(chapters: list[tuple[str, Any]], versions: dict[str, Any], run: 
     merged = nbformat.v4.new_notebook()
     merged.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
                        "language_info": {"name": "python"}}
+    # Live widgets when the widget manager was vendored at setup (`make setup` runs
+    # `python -m dbdesign.report_assets fetch`): they are inlined, so the page still needs no
+    # network. Without the assets every widget shows its static fallback instead.
+    assets = report_assets.find_assets(repo_root() / report_assets.DEFAULT_VENDOR_DIR)
     for name, nb in chapters:
-        anchor = "chapter-" + re.sub(r"[^a-z0-9]+", "-", name.rsplit(".", 1)[0].lower()).strip("-")
+        anchor = report_assets.chapter_anchor(name)
         merged.cells.append(nbformat.v4.new_raw_cell(
             f'<div class="dbdesign-chapter" id="{anchor}" data-notebook="{html.escape(name)}"></div>',
             metadata={"format": "text/html"}))
@@ -237,13 +242,24 @@ def export_html(chapters: list[tuple[str, Any]], versions: dict[str, Any], run: 
                 tags = cell.get("metadata", {}).get("tags", [])
                 if SHOW_INPUT_TAG not in tags:
                     cell.metadata.setdefault("transient", {})["remove_source"] = True
-                cell.outputs = [_static_output(o) for o in cell.get("outputs", [])]
+                if assets is None:
+                    cell.outputs = [_static_output(o) for o in cell.get("outputs", [])]
             merged.cells.append(cell)
+    state = report_assets.merge_widget_state(nb for _, nb in chapters) if assets else {}
+    if state:
+        merged.metadata["widgets"] = {report_assets.WIDGET_STATE_MIME: state}
 
+    options = report_assets.offline_widget_options() if assets else {}
     exporter = HTMLExporter(template_name="lab", exclude_input_prompt=True,
-                            exclude_output_prompt=True, embed_images=True)
+                            exclude_output_prompt=True, embed_images=True, **options)
     body, _ = exporter.from_notebook_node(merged, resources={"metadata": {"name": "Database design review"}})
-    return _finish_html(body, chapters, versions, run)
+    page = _finish_html(body, chapters, versions, run, keep_widgets=bool(state))
+    page = report_assets.rewrite_notebook_links(page, [name for name, _ in chapters])
+    if state:
+        # After the clean-up: the widget manager's own code holds import( and https strings
+        # that the network rule above would otherwise strip.
+        page = report_assets.inline_widget_assets(page, state, assets)
+    return page
 
 
 def _static_output(out: dict) -> dict:
@@ -265,7 +281,8 @@ def _static_output(out: dict) -> dict:
 _NETWORK = re.compile(r"https?://", re.I)
 
 
-def _finish_html(body: str, chapters, versions: dict[str, Any], run: ReportRun | None) -> str:
+def _finish_html(body: str, chapters, versions: dict[str, Any], run: ReportRun | None,
+                 keep_widgets: bool = False) -> str:
     """Offline clean-up, table of contents and footer (BeautifulSoup, installed with nbconvert)."""
     from bs4 import BeautifulSoup
 
@@ -278,7 +295,9 @@ def _finish_html(body: str, chapters, versions: dict[str, Any], run: ReportRun |
             tag.decompose()
         elif tag.get("src") is None and _NETWORK.search(tag.string or "") and "MathJax" in (tag.string or ""):
             tag.decompose()
-        elif (tag.get("type") or "").startswith(("application/vnd.jupyter.widget", "text/x-mathjax-config")):
+        elif (tag.get("type") or "").startswith("text/x-mathjax-config"):
+            tag.decompose()
+        elif (tag.get("type") or "").startswith("application/vnd.jupyter.widget") and not keep_widgets:
             tag.decompose()
     for tag in soup.find_all("link"):
         if _NETWORK.search(tag.get("href") or ""):
