@@ -585,6 +585,7 @@ class Advice:
     baseline_plans: dict[str, dict[str, Any]] = field(default_factory=dict)  # query -> plan, timing
     unused: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    design_benefit: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # index -> per query
     version: str = ""
     overhead_ms: float | None = None
 
@@ -650,7 +651,10 @@ class Advice:
                 for ix in t.indexes:
                     why = (ix.comment or purposes.get((t.qualname, ix.name)) or "").replace("|", "/")
                     if ix.name in used_by:
-                        ev = "used by " + ", ".join(used_by[ix.name])
+                        ev = "used by " + ", ".join(
+                            q + next((_benefit_text(b["gain"]) for b in self.design_benefit.get(ix.name, [])
+                                      if b["query"] == q and b.get("gain")), "")
+                            for q in used_by[ix.name])
                     elif ix.name in unused:
                         ev = "**no workload query uses it**" + next(
                             (f" ({u['note']})" for u in self.unused if u["index"] == ix.name and u["note"]), "")
@@ -714,7 +718,46 @@ def advise(schema: Schema, queries: Sequence[Query] | None = None, engine_name: 
                 continue
             _verify(eng, data, schema, p, {q.name: q for q in queries}, params, advice, rates,
                     warmup, repeat, write_rows, min_gain)
+        if baseline == "schema":
+            _design_benefit(eng, schema, tables, {q.name: q for q in queries}, params, advice, warmup, repeat)
     return advice
+
+
+def _design_benefit(eng, schema: Schema, tables, qmap, params, advice: Advice, warmup, repeat) -> None:
+    """The measured benefit of each design index a query uses: drop it, time the query, build
+    it again. An index the engine will not drop (MariaDB: a foreign key needs it) is skipped."""
+    _, index_sql, _ = datagen.load_statements(schema, eng.name, tables)
+    ddl = {}
+    for st in index_sql:
+        m = re.search(r"INDEX\s+(?:IF NOT EXISTS\s+)?[`\"]?(\w+)", st, re.I)
+        if m:
+            ddl[m.group(1)] = st
+    users: dict[str, list[str]] = {}
+    for q, b in advice.baseline_plans.items():
+        for ix in b["index_names"]:
+            if ix in ddl:
+                users.setdefault(ix, []).append(q)
+    for ix, qnames in users.items():
+        table = next(t.name for t in schema.tables.values() if any(i.name == ix for i in t.indexes))
+        try:
+            eng.execute(f"DROP INDEX `{ix}` ON `{table}`" if eng.name == "mysql" else f'DROP INDEX "{ix}"')
+        except EngineError as err:
+            advice.notes.append(f"{ix}: not dropped to measure it ({str(err).splitlines()[0]})")
+            continue
+        try:
+            datagen.analyze_tables(eng, [table])
+            for qn in qnames:
+                sql, values = workload.bind(qmap[qn].sql_for(eng.name), params[qn], eng.name)
+                plan = plans.explain(eng, sql, values)
+                timing = bench.time_query(eng, sql, values, warmup, repeat)
+                with_ms = advice.baseline_plans[qn]["median_ms"]
+                advice.design_benefit.setdefault(ix, []).append(
+                    {"query": qn, "plan_without": plan.summary(), "median_ms_without": round(timing.median_ms, 4),
+                     "median_ms_with": round(with_ms, 4),
+                     "gain": round(timing.median_ms / with_ms, 2) if with_ms else None})
+        finally:
+            eng.execute(ddl[ix])
+            datagen.analyze_tables(eng, [table])
 
 
 def _with_parents(schema: Schema, tables: Sequence[str]) -> list[str]:
@@ -788,6 +831,12 @@ def _verify(eng, data, schema, p: Proposal, qmap, params, advice: Advice, rates,
                       f"(< {min_gain}x) - not worth its write cost{cost}{size}")
 
 
+def _benefit_text(gain: float) -> str:
+    if gain >= 1.1:
+        return f" ({gain:.1f}x faster than without it)"
+    return f" (measured no faster than without it: {gain:.2f}x)"
+
+
 def _cost_text(cost: float) -> str:
     """Insert cost as words: below 1.05x the difference is within run-to-run noise."""
     if cost < 1.05:
@@ -822,11 +871,13 @@ def _unused(eng, schema: Schema, tables, baseline_plans, existing: Sequence[Exis
                 continue
             cols = tuple(c.column for c in ix.columns)
             notes = []
+            if ix.unique:
+                notes.append("enforces a uniqueness rule: needed whether or not a query reads it")
             if any(cols[:len(f)] == f for f in fk_cols):
                 notes.append("backs a foreign key: used by the engine's FK checks on parent "
                              "DELETE/UPDATE, which no SELECT plan shows")
-            if eng.name == "postgres":
-                notes.append("PostgreSQL idx_scan also counts FK checks")
+            if eng.name == "postgres" and any("foreign key" in n for n in notes):
+                notes.append("PostgreSQL idx_scan counts those checks too")
             out.append({"index": ix.name, "table": t.name,
                         "definition": f"({', '.join(_col_text(c) for c in ix.columns)})" +
                                       (f" WHERE {ix.where}" if ix.where else ""),
