@@ -180,6 +180,37 @@ def gate(source: str | None, fmt: str, seeds_dir: str) -> None:
 
 
 @main.command()
+@click.argument("source", required=False)
+@click.option("--engine", "engine_name", type=click.Choice(["sqlite", "duckdb", "postgres", "mysql"]),
+              default="sqlite", show_default=True)
+@click.option("--queries", "queries_file", type=click.Path(dir_okay=False),
+              help="SQL file of named queries (-- name: ...); default: the blog workload.")
+@click.option("--rows", type=click.IntRange(100, 10_000_000), default=20_000, show_default=True)
+@click.option("--baseline", type=click.Choice(["schema", "keys"]), default="schema", show_default=True,
+              help="Start from the design's indexes, or from keys only.")
+@click.option("--no-verify", is_flag=True, help="Only propose; do not build and measure.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "md"]), default="text", show_default=True)
+@handle_errors
+def advise(source, engine_name, queries_file, rows, baseline, no_verify, fmt) -> None:
+    """Propose indexes for a workload and verify each on generated data (plan, read gain,
+    write cost, size); `--format md` prints the index documentation."""
+    from .advisor import advise as run_advise
+    from .workload import load_queries
+    schema, _ = load(source)
+    queries = load_queries(queries_file) if queries_file else None
+    advice = run_advise(schema, queries, engine_name, rows=rows, baseline=baseline, verify=not no_verify)
+    if fmt == "md":
+        click.echo(advice.index_documentation(schema))
+    elif fmt == "json":
+        emit_json({"engine": advice.engine, "rows": advice.rows,
+                   "proposals": advice.to_frame().to_dict(orient="records")})
+    else:
+        frame = advice.to_frame()[["index", "definition", "queries", "verdict", "used_by_plan",
+                                   "read_gain_x", "insert_cost_x", "index_kib"]]
+        click.echo(frame.to_string(index=False))
+
+
+@main.command()
 @click.option("--scale", type=click.Choice(["small", "large"]), default="small", show_default=True,
               help="Data scale for the notebooks (small runs in about a minute).")
 @click.option("--out", "out_dir", default="build/report", show_default=True, type=click.Path(file_okay=False))
