@@ -415,3 +415,43 @@ def test_render_statements_refuses_what_it_cannot_express(example_schema):
         .startswith("CREATE FUNCTION")
     with pytest.raises(InputError, match="unknown dialect"):
         dialects.render_statements("SELECT 1", "oracle")
+
+
+PG_ONLY = """
+CREATE TABLE things (
+  id SERIAL PRIMARY KEY,
+  counter BIGSERIAL,
+  tags TEXT[],
+  price MONEY,
+  ip INET,
+  mac MACADDR,
+  dur INTERVAL,
+  doc TSVECTOR,
+  x XML,
+  at TIMETZ,
+  flags BIT(8),
+  raw BYTEA
+);
+CREATE TABLE parts (id INT PRIMARY KEY, thing_id INT NOT NULL REFERENCES things (id));
+"""
+
+
+def test_postgres_only_types_and_serials_run_everywhere_with_notes(engine_name, throwaway_engine):
+    """SERIAL becomes an identity and every PostgreSQL-only type gets a stand-in and a note:
+    the DDL executes, and a row without an id gets one."""
+    schema = parse_sql(PG_ONLY, "types.sql")
+    rendered = dialects.render(schema, engine_name)
+    throwaway_engine.run_script(rendered.statements,
+                                transaction=throwaway_engine.capabilities.transactional_ddl)
+    throwaway_engine.execute("INSERT INTO things (counter) VALUES (5)")
+    assert throwaway_engine.query("SELECT id FROM things") == [(1,)]
+    features = {n.feature for n in rendered.notes}
+    if engine_name == "postgres":
+        assert rendered.notes == []
+    else:
+        assert "serial" in features
+        assert {"money type", "inet type", "macaddr type", "tsvector type", "xml type"} <= features
+    if engine_name in ("sqlite", "mysql"):
+        assert "array type" in features
+    if engine_name == "duckdb":
+        assert "array type" not in features and "interval type" not in features  # native there

@@ -122,6 +122,33 @@ class _Ctx:
         return out
 
 
+# PostgreSQL types other engines may lack: name -> (portable stand-in, what is lost).
+PG_ONLY_TYPES: dict[str, tuple[str, str]] = {
+    "ARRAY": ("JSON", "no array type: a JSON array"),
+    "MONEY": ("DECIMAL(19, 4)", "no MONEY type: DECIMAL(19, 4), currency formatting is the application's"),
+    "INET": ("VARCHAR(43)", "no network address type: text, no containment operators"),
+    "CIDR": ("VARCHAR(43)", "no network address type: text, no containment operators"),
+    "MACADDR": ("VARCHAR(17)", "no MAC address type: text"),
+    "INTERVAL": ("VARCHAR(64)", "no INTERVAL type: ISO 8601 duration text, no date arithmetic"),
+    "TSVECTOR": ("TEXT", "no tsvector: text; use the engine's own full-text index (FTS5, FULLTEXT)"),
+    "CITEXT": ("VARCHAR(255)", "no citext: case-insensitivity comes from the collation or lower()"),
+    "XML": ("TEXT", "no XML type: text, not validated"),
+    "TIMETZ": ("TIME", "no TIME WITH TIME ZONE: TIME, the offset is lost"),
+    "BIT": ("VARCHAR(64)", "no BIT(n) type: a text of 0/1 digits"),
+}
+_SERIAL_BASE = {exp.DataType.Type.SERIAL: "INT", exp.DataType.Type.BIGSERIAL: "BIGINT",
+                exp.DataType.Type.SMALLSERIAL: "SMALLINT"}
+
+
+def _pg_only_key(dt: exp.DataType) -> str | None:
+    if dt.this == exp.DataType.Type.ARRAY:
+        return "ARRAY"
+    if dt.this == exp.DataType.Type.USERDEFINED:
+        return (dt.args.get("kind") or "").upper() or None
+    name = dt.this.name
+    return name if name in PG_ONLY_TYPES else None
+
+
 class Dialect:
     """Base dialect: PostgreSQL-like behaviour; subclasses switch flags and override hooks."""
 
@@ -140,6 +167,9 @@ class Dialect:
     INDEX_METHODS: ClassVar[tuple[str, ...]] = ("btree", "hash", "gin", "gist", "brin", "spgist")
     CHECK_UNSUPPORTED: ClassVar[tuple[type, ...]] = ()  # expression nodes a CHECK may not use
     LENGTH_CHECK_TYPE: ClassVar[str] = "TEXT"  # type that replaces VARCHAR(n) when emulated
+    # PostgreSQL-only types this engine has natively; every other one in PG_ONLY_TYPES is
+    # replaced by its portable stand-in, with a note (never passed through to fail later).
+    NATIVE_PG_TYPES: ClassVar[frozenset[str]] = frozenset(PG_ONLY_TYPES)
 
     def __init__(self) -> None:
         self.ctx = _Ctx()
@@ -273,7 +303,8 @@ class Dialect:
         if enum is not None:
             col.type = self.enum_column_type(table, col, enum)
         else:
-            dt = exp.DataType.build(col.type, dialect=PG, udt=True)
+            dt = self.adapt_serial(table, col, exp.DataType.build(col.type, dialect=PG, udt=True))
+            dt = self.portable_type(table, col, dt)
             col.type = self.sql(self.map_type(table, col, dt))
         if col.default is not None:
             node = self.map_expression(pg_expr(col.default), obj, "default")
@@ -284,6 +315,33 @@ class Dialect:
             if not self.GENERATED_STORED:
                 self.note("generated column", obj, "changed",
                           "STORED is not supported: VIRTUAL (computed on read)")
+
+    def adapt_serial(self, table: Table, col: Column, dt: exp.DataType) -> exp.DataType:
+        """SERIAL types and `DEFAULT nextval('seq')` are PostgreSQL sequences: elsewhere they
+        become an integer identity column (each dialect's identity handling takes over)."""
+        if self.name == PG:
+            return dt
+        sequence_default = col.default is not None and col.default.lower().startswith("nextval(")
+        if dt.this not in _SERIAL_BASE and not sequence_default:
+            return dt
+        what = dt.this.name if dt.this in _SERIAL_BASE else f"DEFAULT {col.default}"
+        if dt.this in _SERIAL_BASE:
+            dt = exp.DataType.build(_SERIAL_BASE[dt.this])
+        col.default = None
+        col.identity = col.identity or "by default"
+        col.nullable = False
+        self.note("serial", col_obj(table, col), "changed",
+                  f"{what} is a PostgreSQL sequence: an identity column here")
+        return dt
+
+    def portable_type(self, table: Table, col: Column, dt: exp.DataType) -> exp.DataType:
+        """A PostgreSQL-only type this engine lacks -> its stand-in, with a note."""
+        key = _pg_only_key(dt)
+        if key is None or key not in PG_ONLY_TYPES or key in self.NATIVE_PG_TYPES:
+            return dt
+        stand_in, lost = PG_ONLY_TYPES[key]
+        self.note(key.lower() + " type", col_obj(table, col), "changed", lost)
+        return exp.DataType.build(stand_in, dialect=PG)
 
     def enum_column_type(self, table: Table, col: Column, enum) -> str:
         """Enum types: kept where the engine has CREATE TYPE ... AS ENUM, else an inline

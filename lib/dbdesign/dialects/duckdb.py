@@ -21,6 +21,7 @@ class DuckDBDialect(Dialect):
     GENERATED_STORED = False
     DESC_NULLS_FIRST = False
     INDEX_METHODS = ("btree",)
+    NATIVE_PG_TYPES = frozenset({"ARRAY", "INTERVAL", "TIMETZ", "BIT"})
     LENGTH_CHECK_TYPE = "VARCHAR"
 
     def map_type(self, table: Table, col: Column, dt: exp.DataType) -> exp.DataType:

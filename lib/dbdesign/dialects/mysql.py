@@ -26,6 +26,7 @@ class MySQLDialect(Dialect):
     DESC_NULLS_FIRST = False
     DEFAULT_PARENS = True
     INDEX_METHODS = ("btree",)
+    NATIVE_PG_TYPES = frozenset({"BIT"})
 
     def map_type(self, table: Table, col: Column, dt: exp.DataType) -> exp.DataType:
         obj = col_obj(table, col)
@@ -36,6 +37,8 @@ class MySQLDialect(Dialect):
             return exp.DataType.build("DATETIME(6)", dialect="mysql")
         if dt.this == T.TIMESTAMP:
             return exp.DataType.build("DATETIME(6)", dialect="mysql")
+        if dt.this in (T.VARBINARY, T.BINARY) and not dt.expressions:
+            return exp.DataType.build("LONGBLOB", dialect="mysql")  # BYTEA: unbounded bytes
         if dt.this == T.JSONB:
             self.note("json", obj, "changed",
                       "JSONB -> JSON (LONGTEXT + JSON_VALID check): no binary form, no GIN")
@@ -57,6 +60,15 @@ class MySQLDialect(Dialect):
         return node.transform(fix)
 
     def adapt_identity(self, model: Schema, table: Table) -> None:
+        # MariaDB allows one AUTO_INCREMENT per table, and it must lead a key.
+        keyed = [c for c in table.columns.values() if c.identity and table.primary_key
+                 and table.primary_key.columns[:1] == [c.name]]
+        for col in table.columns.values():
+            if col.identity and col not in keyed:
+                self.note("identity", col_obj(table, col), "dropped",
+                          "only one AUTO_INCREMENT column per table, and it must lead the "
+                          "primary key; fill this one in the application")
+                col.identity = None
         for col in table.columns.values():
             if col.identity:
                 obj = col_obj(table, col)

@@ -30,6 +30,7 @@ class SQLiteDialect(Dialect):
     DESC_NULLS_FIRST = False
     DEFAULT_PARENS = True
     INDEX_METHODS = ("btree",)
+    NATIVE_PG_TYPES = frozenset()
     # REGEXP is not defined in SQLite unless the application registers a function for it.
     CHECK_UNSUPPORTED = (exp.RegexpLike, exp.RegexpILike)
     LENGTH_CHECK_TYPE = "TEXT"
