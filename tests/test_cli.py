@@ -108,3 +108,26 @@ def test_rules_lists_every_rule_with_rationale():
     ids = {r["id"] for r in rules}
     assert {"fk-missing-index", "unique-ignores-soft-delete", "serial-type"} <= ids
     assert all(r["rationale"] and r["source"] for r in rules)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["inspect", "--db", "mysql://root@h:99999/x"], "the port must be a number"),
+    (["inspect", "--db", "sqlite:///typo.db"], "no database file typo.db"),
+    (["erd", "-o", "/nonexistent-dir/x.svg"], "/nonexistent-dir/x.svg: No such file or directory"),
+])
+def test_more_bad_input_is_one_line_exit_2(tmp_path, args, message):
+    res = run(*args, cwd=tmp_path) if args[0] != "erd" else run(*args)
+    assert res.exit_code == 2, res.output
+    assert message in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "typo.db").exists()  # inspect never creates a database
+
+
+def test_a_bug_is_one_line_exit_3_not_a_traceback(monkeypatch):
+    import dbdesign.catalog
+    def boom(schema):
+        raise KeyError("oops")
+    monkeypatch.setattr(dbdesign.catalog, "build_catalog", boom)
+    res = run("catalog")
+    assert res.exit_code == 3
+    assert "internal error (KeyError: 'oops'); please report it" in res.stderr
+    assert "Traceback" not in res.output

@@ -211,3 +211,19 @@ def test_create_schema_is_kept_by_name():
 def test_column_level_primary_key_has_the_column_line():
     schema = parse_sql("CREATE TABLE t (\n  a INT,\n  id INT PRIMARY KEY\n);", "f.sql")
     assert schema.tables["t"].primary_key.source.line == 3
+
+
+def test_drop_constraint_by_postgres_implicit_name():
+    schema = parse_sql("""
+CREATE TABLE users (id INT PRIMARY KEY, email TEXT UNIQUE, age INT CHECK (age > 0));
+CREATE TABLE posts (id INT PRIMARY KEY, user_id INT REFERENCES users (id));
+ALTER TABLE users DROP CONSTRAINT users_email_key;
+ALTER TABLE users DROP CONSTRAINT users_age_check;
+ALTER TABLE posts DROP CONSTRAINT posts_user_id_fkey;
+ALTER TABLE posts DROP CONSTRAINT posts_pkey;
+""")
+    users, posts = schema.tables["users"], schema.tables["posts"]
+    assert users.uniques == [] and users.checks == []
+    assert posts.foreign_keys == [] and posts.primary_key is None
+    with pytest.raises(InputError, match="constraint 'users_nope_key' not found"):
+        parse_sql("CREATE TABLE users (id INT, email TEXT UNIQUE);\nALTER TABLE users DROP CONSTRAINT users_nope_key;")

@@ -75,7 +75,7 @@ def inspect(url: str, fmt: str, with_lint: bool) -> None:
     from .config import load_config
     from .engines import connect
     from .lint import lint as run_lint
-    with connect(url) as engine:
+    with connect(url, create=False) as engine:
         schema = engine.introspect()
     # Introspected objects have no file: findings point at the database and the table instead.
     origin = schema.sources[0] if schema.sources else url

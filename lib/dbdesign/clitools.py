@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 
 import click
@@ -18,7 +19,11 @@ DIALECTS = click.Choice(["postgres", "mysql", "sqlite", "duckdb"])
 
 
 def handle_errors(fn):
-    """Turn our errors into one line and an exit code; let click's own usage errors through."""
+    """Turn our errors into one line and an exit code; let click's own usage errors through.
+
+    Bad input (our InputError, an unreachable server, an engine refusing the input, a file that
+    cannot be read or written) -> exit 2. Anything else is a bug in dbdesign: one line asking
+    for a report, exit 3, and the traceback only with DBDESIGN_DEBUG=1."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
@@ -32,6 +37,19 @@ def handle_errors(fn):
         except DbDesignError as err:
             click.echo(f"dbdesign: {err}", err=True)
             sys.exit(2)
+        except OSError as err:
+            where = f"{err.filename}: " if err.filename else ""
+            click.echo(f"dbdesign: {where}{err.strerror or err}; check the path and permissions", err=True)
+            sys.exit(2)
+        except click.ClickException:
+            raise
+        except Exception as err:  # a bug: say so plainly instead of a traceback
+            if os.environ.get("DBDESIGN_DEBUG"):
+                raise
+            first = (str(err).splitlines() or [""])[0]
+            click.echo(f"dbdesign: internal error ({type(err).__name__}: {first}); please report it "
+                       "with the command you ran (DBDESIGN_DEBUG=1 shows the traceback)", err=True)
+            sys.exit(3)
     return wrapper
 
 

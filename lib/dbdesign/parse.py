@@ -581,12 +581,15 @@ class _Applier:
                                      for p in ix.columns)]
 
     def drop_constraint(self, table: Table, name: str) -> bool:
-        if table.primary_key and table.primary_key.name == name:
+        """Drop by declared name, or by the name PostgreSQL gives an unnamed constraint
+        (`users_pkey`, `users_email_key`, `posts_user_id_fkey`, `posts_status_check`)."""
+        if table.primary_key and name in (table.primary_key.name, _implicit_name(table, [], "pkey")):
             table.primary_key = None
             return True
-        for attr in ("foreign_keys", "uniques", "checks"):
+        for attr, suffix in (("foreign_keys", "fkey"), ("uniques", "key"), ("checks", "check")):
             items = getattr(table, attr)
-            kept = [c for c in items if c.name != name]
+            kept = [c for c in items
+                    if name not in (c.name, None if c.name else _implicit_name(table, c.columns, suffix))]
             if len(kept) != len(items):
                 setattr(table, attr, kept)
                 return True
@@ -655,6 +658,13 @@ class _Applier:
             self.warn("COMMENT ON CONSTRAINT is not modelled; put the reason in the migration", "info")
         else:
             self.warn(f"COMMENT ON {kind or '?'} not understood; it is not in the model")
+
+
+def _implicit_name(table: Table, columns: list[str], suffix: str) -> str:
+    """PostgreSQL's name for an unnamed constraint: table_col1_col2_suffix, cut to 63 bytes.
+    (A CHECK is named after its first column.)"""
+    cols = columns[:1] if suffix == "check" else columns
+    return "_".join([table.name, *cols, suffix])[:63]
 
 
 def _node_line(node: exp.Expression) -> int | None:

@@ -37,6 +37,11 @@ class MySQLEngine(Engine):
     def __init__(self, url: str):
         super().__init__(url)
         parts = urlsplit(url)
+        try:
+            parts.port
+        except ValueError:
+            raise InputError("the port must be a number from 1 to 65535, e.g. "
+                             "mysql://user@host:3306/database", url) from None
         if not parts.hostname:
             raise InputError("MySQL/MariaDB URLs look like mysql://user:password@host:3306/database", url)
         self._params = dict(
