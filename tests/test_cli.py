@@ -88,7 +88,7 @@ def test_inspect_a_live_sqlite_database(tmp_path):
 @pytest.mark.parametrize("url, message", [
     ("oracle://x/y", "unknown database URL scheme 'oracle'"),
     ("postgresql://nobody@127.0.0.1:1/none", "postgres: cannot connect"),
-    ("sqlite:///no/such/folder/x.db", "does not exist"),
+    ("sqlite:///no/such/folder/x.db", "no database file no/such/folder/x.db"),
 ])
 def test_inspect_bad_urls_exit_2(url, message):
     res = run("inspect", "--db", url)
