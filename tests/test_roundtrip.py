@@ -45,3 +45,32 @@ def test_integer_keys_round_trip_on_every_engine(engine_name, throwaway_engine):
     assert result.is_empty, "\n" + result.format_text()
     if engine_name == "sqlite":
         assert any(n.feature == "integer primary key" for n in rendered.notes)
+
+
+QUALIFIED = """
+CREATE SCHEMA app;
+CREATE TYPE app.mood AS ENUM ('calm', 'busy');
+CREATE TABLE users (id INT PRIMARY KEY, email TEXT NOT NULL);
+CREATE TABLE app.orders (id INT PRIMARY KEY, mood app.mood, note TEXT);
+CREATE INDEX idx_orders_note ON app.orders (note);
+CREATE TABLE app.order_lines (id INT PRIMARY KEY, order_id INT NOT NULL REFERENCES app.orders (id));
+"""
+
+
+@pytest.mark.parametrize("engine_name", ["duckdb", "postgres"])
+def test_tables_outside_the_current_schema_are_introspected(engine_name):
+    """Engines with schemas: every user schema is read, tables named as `app.orders`."""
+    from conftest import require_engine
+    from dbdesign import engines
+    from dbdesign.parse import parse_sql
+    require_engine(engine_name)
+    schema = parse_sql(QUALIFIED)
+    rendered = dialects.render(schema, engine_name)
+    with engines.throwaway(engine_name) as eng:
+        eng.run_script(rendered.statements)
+        actual = eng.introspect()
+    assert sorted(actual.tables) == ["app.order_lines", "app.orders", "users"]
+    assert "app.mood" in actual.enums
+    assert actual.tables["app.order_lines"].foreign_keys[0].ref_table == "app.orders"
+    result = diff(rendered.model, actual, engine=engine_name)
+    assert result.is_empty, "\n" + result.format_text()

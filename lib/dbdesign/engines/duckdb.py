@@ -84,23 +84,32 @@ class DuckDBEngine(Engine):
 
 def _introspect_duckdb(engine: DuckDBEngine) -> Schema:
     schema = Schema(sources=[engine.url])
-    where = "schema_name = current_schema() AND database_name = current_database()"
-    for name, comment in engine.query(f"SELECT table_name, comment FROM duckdb_tables() WHERE "
-                                      f"NOT internal AND NOT temporary AND {where} "
-                                      "ORDER BY table_name"):
+    current = engine.query("SELECT current_schema()")[0][0]
+    # Every user schema of this database; the current one keeps plain names.
+    where = ("database_name = current_database() "
+             "AND schema_name NOT IN ('information_schema', 'pg_catalog')")
+
+    def qn(nsp: str, name: str) -> str:
+        return name if nsp == current else f"{nsp}.{name}"
+
+    for nsp, name, comment in engine.query(
+            f"SELECT schema_name, table_name, comment FROM duckdb_tables() WHERE "
+            f"NOT internal AND NOT temporary AND {where} ORDER BY schema_name, table_name"):
         if not is_internal(name):
-            schema.tables[name] = Table(name=name, comment=comment)
-    for (name,) in engine.query(f"SELECT type_name FROM duckdb_types() WHERE logical_type = 'ENUM' "
-                                f"AND NOT internal AND {where} ORDER BY type_name"):
-        values = engine.query(f"SELECT enum_range(NULL::{_quote(name)})")[0][0]
-        schema.enums[name] = EnumType(name, list(values))
+            table = Table(name=name, schema=None if nsp == current else nsp, comment=comment)
+            schema.tables[table.qualname] = table
+    for nsp, name in engine.query(f"SELECT schema_name, type_name FROM duckdb_types() WHERE "
+                                  f"logical_type = 'ENUM' AND NOT internal AND {where} "
+                                  "ORDER BY schema_name, type_name"):
+        values = engine.query(f"SELECT enum_range(NULL::{_quote(nsp)}.{_quote(name)})")[0][0]
+        schema.enums[qn(nsp, name)] = EnumType(qn(nsp, name), list(values))
     enum_by_values = {tuple(e.values): e.name for e in schema.enums.values()}
 
-    for tname, cname, dtype, nullable, default, comment in engine.query(
-            f"SELECT table_name, column_name, data_type, is_nullable, column_default, comment "
-            f"FROM duckdb_columns() WHERE NOT internal AND {where} "
-            "ORDER BY table_name, column_index"):
-        table = schema.tables.get(tname)
+    for nsp, tname, cname, dtype, nullable, default, comment in engine.query(
+            f"SELECT schema_name, table_name, column_name, data_type, is_nullable, column_default, "
+            f"comment FROM duckdb_columns() WHERE NOT internal AND {where} "
+            "ORDER BY schema_name, table_name, column_index"):
+        table = schema.tables.get(qn(nsp, tname))
         if table is None:
             continue
         ctype = norm_type(dtype, "duckdb")
@@ -110,11 +119,11 @@ def _introspect_duckdb(engine: DuckDBEngine) -> Schema:
         table.columns[cname] = Column(name=cname, type=ctype, nullable=bool(nullable),
                                       default=clean_default(default, "postgres"), comment=comment)
 
-    for tname, ctype, cols, expression, ref_table, ref_cols in engine.query(
-            f"SELECT table_name, constraint_type, constraint_column_names, expression, "
+    for nsp, tname, ctype, cols, expression, ref_table, ref_cols in engine.query(
+            f"SELECT schema_name, table_name, constraint_type, constraint_column_names, expression, "
             f"referenced_table, referenced_column_names FROM duckdb_constraints() WHERE {where} "
-            "ORDER BY table_name, constraint_index"):
-        table = schema.tables.get(tname)
+            "ORDER BY schema_name, table_name, constraint_index"):
+        table = schema.tables.get(qn(nsp, tname))
         if table is None:
             continue
         cols = list(cols)
@@ -123,15 +132,16 @@ def _introspect_duckdb(engine: DuckDBEngine) -> Schema:
         elif ctype == "UNIQUE":
             table.uniques.append(UniqueConstraint(cols))
         elif ctype == "FOREIGN KEY":
-            # No referential actions exist in DuckDB: every FK behaves as NO ACTION.
-            table.foreign_keys.append(ForeignKey(cols, ref_table, list(ref_cols)))
+            # No referential actions exist in DuckDB: every FK behaves as NO ACTION. Foreign
+            # keys cannot cross schemas there, so the parent is in the child's schema.
+            table.foreign_keys.append(ForeignKey(cols, qn(nsp, ref_table), list(ref_cols)))
         elif ctype == "CHECK":
             table.checks.append(CheckConstraint(clean_expr(expression, "postgres"), None, cols))
 
-    for tname, sql, comment in engine.query(
-            f"SELECT table_name, sql, comment FROM duckdb_indexes() WHERE {where} "
-            "ORDER BY table_name, index_name"):
-        if tname in schema.tables and sql:
+    for nsp, tname, sql, comment in engine.query(
+            f"SELECT schema_name, table_name, sql, comment FROM duckdb_indexes() WHERE {where} "
+            "ORDER BY schema_name, table_name, index_name"):
+        if qn(nsp, tname) in schema.tables and sql:
             ix = add_index_sql(schema, sql)
             if ix is not None:
                 ix.comment = comment

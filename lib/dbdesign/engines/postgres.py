@@ -70,16 +70,19 @@ def _safe(url: str) -> str:
 
 
 # -- introspection -------------------------------------------------------------------------
-# One query per catalogue, for the current schema only (`current_schema()`), so a database with
-# thousands of tables is still a handful of round trips.
+# One query per catalogue over every user schema (tables of the current schema and `public`
+# keep plain names, others are qualified as `app.orders`), so a database with thousands of
+# tables is still a handful of round trips.
+_USER_SCHEMAS = ("n.nspname NOT IN ('pg_catalog', 'information_schema') "
+                 "AND n.nspname NOT LIKE 'pg\\_%'")
 
 _PG_FK_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL",
                   "d": "SET DEFAULT"}
 
 _PG_TABLES = """
-SELECT c.oid, c.relname, obj_description(c.oid, 'pg_class')
+SELECT c.oid, c.relname, obj_description(c.oid, 'pg_class'), n.nspname
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+WHERE {user_schemas} AND c.relkind IN ('r', 'p') AND NOT c.relispartition
 ORDER BY c.relname"""
 
 _PG_COLUMNS = """
@@ -89,7 +92,7 @@ SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0
+WHERE {user_schemas} AND c.relkind IN ('r', 'p') AND a.attnum > 0
   AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum"""
 
@@ -107,7 +110,7 @@ FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
-WHERE n.nspname = current_schema() AND con.contype IN ('p', 'u', 'f', 'c')
+WHERE {user_schemas} AND con.contype IN ('p', 'u', 'f', 'c')
 ORDER BY con.conrelid, con.oid"""
 
 # Indexes that only back a PRIMARY KEY / UNIQUE / EXCLUDE constraint are the constraint itself.
@@ -116,27 +119,34 @@ SELECT i.indrelid, pg_get_indexdef(i.indexrelid), obj_description(i.indexrelid, 
 FROM pg_index i
 JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_class ic ON ic.oid = i.indexrelid
-WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+WHERE {user_schemas} AND c.relkind IN ('r', 'p')
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid
                   AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x'))
 ORDER BY i.indrelid, ic.relname"""
 
 _PG_ENUMS = """
-SELECT t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)
+SELECT t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder), n.nspname
 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid
-WHERE n.nspname = current_schema()
-GROUP BY t.typname ORDER BY t.typname"""
+WHERE {user_schemas}
+GROUP BY t.typname, n.nspname ORDER BY n.nspname, t.typname"""
 
 
 def _introspect_postgres(engine: PostgresEngine) -> Schema:
     schema = Schema(sources=[_safe(engine.url)])
     current = engine.query("SELECT current_schema()")[0][0]
     by_oid: dict[int, Table] = {}
-    for oid, name, comment in engine.query(_PG_TABLES):
+    def q(sql: str) -> list[tuple]:
+        return engine.query(sql.replace("{user_schemas}", _USER_SCHEMAS))
+
+    def local(nsp: str | None) -> str | None:
+        return None if nsp in (current, "public", None) else nsp
+
+    for oid, name, comment, nsp in q(_PG_TABLES):
         if is_internal(name):
             continue
-        by_oid[oid] = schema.tables[name] = Table(name=name, comment=comment)
-    for relid, name, typ, notnull, default, identity, generated, comment in engine.query(_PG_COLUMNS):
+        table = Table(name=name, schema=local(nsp), comment=comment)
+        by_oid[oid] = schema.tables[table.qualname] = table
+    for relid, name, typ, notnull, default, identity, generated, comment in q(_PG_COLUMNS):
         table = by_oid.get(relid)
         if table is None:
             continue
@@ -150,7 +160,7 @@ def _introspect_postgres(engine: PostgresEngine) -> Schema:
             col.identity = "always" if identity == "a" else "by default"
         table.columns[name] = col
     for (relid, name, kind, cols, ref_name, ref_schema, ref_cols, on_delete, on_update,
-         check) in engine.query(_PG_CONSTRAINTS):
+         check) in q(_PG_CONSTRAINTS):
         table = by_oid.get(relid)
         if table is None:
             continue
@@ -160,19 +170,20 @@ def _introspect_postgres(engine: PostgresEngine) -> Schema:
         elif kind == "u":
             table.uniques.append(UniqueConstraint(cols, name))
         elif kind == "f":
-            ref_table = ref_name if ref_schema in (current, "public") else f"{ref_schema}.{ref_name}"
+            ref_table = f"{local(ref_schema)}.{ref_name}" if local(ref_schema) else ref_name
             table.foreign_keys.append(ForeignKey(
                 cols, ref_table, list(ref_cols), _PG_FK_ACTIONS.get(on_delete),
                 _PG_FK_ACTIONS.get(on_update), name))
         elif kind == "c":
             table.checks.append(CheckConstraint(clean_expr(check, "postgres"), name, cols))
-    for relid, indexdef, comment in engine.query(_PG_INDEXES):
+    for relid, indexdef, comment in q(_PG_INDEXES):
         if relid not in by_oid:
             continue
         ix = add_index_sql(schema, indexdef)
         if ix is not None:
             ix.comment = comment
-    for name, values in engine.query(_PG_ENUMS):
-        schema.enums[name] = EnumType(name, list(values))
+    for name, values, nsp in q(_PG_ENUMS):
+        qn = f"{local(nsp)}.{name}" if local(nsp) else name
+        schema.enums[qn] = EnumType(qn, list(values))
     return schema
 
