@@ -2,6 +2,8 @@
 verified on real engines (uses_index from the captured plan), peers (.expert, HypoPG)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from dbdesign import advisor, datagen, engines, workload
@@ -109,7 +111,8 @@ def test_unused_design_indexes_and_documentation(example_schema, data):
     # measured benefit of a design index: the query re-planned and timed with it dropped
     without = adv.design_benefit["idx_posts_status_created_at"][0]
     assert without["query"] == "posts-by-status-recent" and "idx_posts_status_created_at" not in without["plan_without"]
-    assert "faster than without it" in doc or "no faster than without it" in doc
+    # the documentation carries the measured ratio (its direction is timing, not a fact to pin)
+    assert re.search(r"\(\d+\.\dx faster than without it\)|\(measured no faster than without it", doc)
 
 
 def test_insert_rate_leaves_the_table_unchanged(example_schema, data):
