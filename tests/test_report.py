@@ -71,8 +71,8 @@ def test_one_offline_file_with_chapters_in_order(built):
 
 def test_code_hidden_unless_tagged(built):
     _, text = built
-    assert "secret_marker_in_code" not in text
-    assert "&#39;visible code&#39;" in text  # the tagged cell's source (quoted literal) is shown
+    assert "secret_marker_in_code" not in text  # untagged source is hidden
+    assert "<span class=\"s1\">'visible code'</span>" in text  # the tagged cell's highlighted source
     assert "second ran" in text
 
 
