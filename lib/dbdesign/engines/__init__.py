@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from typing import Iterable
 from urllib.parse import urlsplit
 
 from ..errors import InputError
@@ -61,10 +62,44 @@ def throwaway(name: str):
     return cls.throwaway(server_url(name) if name in SERVERS else None)
 
 
+_AVAILABILITY: dict[tuple[str, str], str | None] = {}
+
+
+def availability(names: Iterable[str] | None = None, refresh: bool = False) -> dict[str, str | None]:
+    """{engine: None if it can run here, else the reason (one line)} for `names` (default all).
+
+    SQLite and DuckDB are embedded: always available. A server gets one `SELECT 1` through
+    `server_url(name)` ($DBDESIGN_POSTGRES_URL / $DBDESIGN_MYSQL_URL); the answer is cached per
+    process and URL (a down server costs its connect timeout once, not once per caller);
+    `refresh=True` asks again. An unknown name raises InputError."""
+    from ..errors import DbDesignError
+    out: dict[str, str | None] = {}
+    for name in (ENGINES if names is None else names):
+        engine_class(name)
+        if name not in SERVERS:
+            out[name] = None
+            continue
+        key = (name, server_url(name))
+        if refresh or key not in _AVAILABILITY:
+            try:
+                with connect(key[1]) as eng:
+                    eng.query("SELECT 1")
+                _AVAILABILITY[key] = None
+            except DbDesignError as err:
+                _AVAILABILITY[key] = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        out[name] = _AVAILABILITY[key]
+    return out
+
+
+def available(names: Iterable[str] | None = None) -> list[str]:
+    """The engines of `names` (default all) that can run here, in the order given."""
+    return [n for n, why in availability(names).items() if why is None]
+
+
 def capability_table() -> list[dict]:
     """One row per engine and capability, for notebooks and the portability report."""
     return [{"engine": name, **cls.capabilities.as_dict()} for name, cls in ENGINES.items()]
 
 
 __all__ = ["Capabilities", "Engine", "ENGINES", "EMBEDDED", "SERVERS", "engine_class", "connect",
-           "server_url", "throwaway", "capability_table"]
+           "server_url", "throwaway", "capability_table", "availability", "available"]
