@@ -8,8 +8,7 @@ import json
 import pytest
 
 from dbdesign.config import Config, RuleConfig, Waiver, parse_config
-from dbdesign.lint import (RULES, is_plural, lint, pluralize, rules_table, singular_table,
-                           singularize)
+from dbdesign.lint import RULES, lint, rules_table
 from dbdesign.parse import parse_sql
 
 USERS = "CREATE TABLE users (id UUID PRIMARY KEY, name TEXT);\n"
@@ -137,28 +136,6 @@ def test_registry_documents_every_rule():
 
 
 # -- rule details -----------------------------------------------------------------------------
-
-@pytest.mark.parametrize("word,singular", [
-    ("users", "user"), ("people", "person"), ("categories", "category"), ("addresses", "address"),
-    ("statuses", "status"), ("boxes", "box"), ("matches", "match"), ("houses", "house"),
-    ("responses", "response"), ("movies", "movie"), ("status", "status"), ("data", "data"),
-    ("analyses", "analysis"), ("children", "child"), ("caches", "cache")])
-def test_singularize(word, singular):
-    assert singularize(word) == singular
-
-
-@pytest.mark.parametrize("word,plural", [
-    ("user", False), ("users", True), ("person", False), ("people", True), ("status", False),
-    ("address", False), ("log", True), ("history", True), ("category", False), ("news", True)])
-def test_is_plural(word, plural):
-    assert is_plural(word) is plural
-
-
-def test_plural_helpers():
-    assert pluralize("category") == "categories" and pluralize("box") == "boxes"
-    assert pluralize("person") == "people" and pluralize("key") == "keys"
-    assert singular_table("post_tags") == "post_tag"
-
 
 def test_join_and_log_tables_are_plural_enough():
     r = run("CREATE TABLE post_tags (a INT PRIMARY KEY);\nCREATE TABLE audit_log (id INT PRIMARY KEY);\n"
@@ -403,3 +380,42 @@ def test_lint_of_the_schema_replayed_on_postgres_matches_the_ddl(example_schema)
         live = eng.introspect()
     key = lambda r: sorted((f.rule, f.object) for f in r.findings)  # noqa: E731
     assert key(lint(live, cfg)) == key(lint(example_schema, cfg))
+
+
+# -- fix-it SQL in messages: valid identifiers, schema qualifier kept ---------------------------
+
+def _msg(findings, rule):
+    return next(f.message for f in findings if f.rule == rule)
+
+
+def test_fixit_keeps_schema_qualifier():
+    r = run("CREATE SCHEMA app;\nCREATE TABLE app.customers (id BIGINT PRIMARY KEY);\n"
+            "CREATE TABLE app.orders (id BIGINT PRIMARY KEY, customer_id BIGINT NOT NULL "
+            "REFERENCES app.customers (id) ON DELETE RESTRICT, email TEXT,\n"
+            "status TEXT);\nCREATE INDEX orders_by_status ON app.orders (status);")
+    assert "CREATE INDEX idx_orders_customer_id ON app.orders (customer_id)" in \
+        _msg(r.findings, "fk-missing-index")
+    assert "CREATE UNIQUE INDEX idx_orders_email ON app.orders (email)" in \
+        _msg(r.findings, "unique-missing")
+    assert "ALTER INDEX app.orders_by_status RENAME TO idx_orders_status" in \
+        _msg(r.findings, "index-name")
+
+
+def test_fixit_quotes_existing_names_and_proposes_snake_case_ones():
+    r = run('CREATE TABLE "User Accounts" (id BIGINT PRIMARY KEY, email TEXT, "E-mail" TEXT);\n'
+            'CREATE TABLE posts (id BIGINT PRIMARY KEY, owner BIGINT NOT NULL REFERENCES '
+            '"User Accounts" (id) ON DELETE CASCADE);\n'
+            'CREATE INDEX "Posts By Owner" ON posts (owner);\n'
+            'CREATE UNIQUE INDEX idx_x ON "User Accounts" ("E-mail");')
+    assert 'CREATE UNIQUE INDEX idx_user_accounts_email ON "User Accounts" (email)' in \
+        _msg(r.findings, "unique-missing")
+    names = [f.message for f in r.findings if f.rule == "index-name"]
+    assert any('ALTER INDEX "Posts By Owner" RENAME TO idx_posts_owner' in m for m in names)
+    assert any("RENAME TO idx_user_accounts_e_mail" in m for m in names)
+    fk = _msg(r.findings, "fk-column-name")
+    assert "rename it to user_account_id" in fk and "user account" not in fk
+    # a column already named in the snake_case form is accepted
+    ok = run('CREATE TABLE "User Accounts" (id BIGINT PRIMARY KEY);\n'
+             'CREATE TABLE posts (id BIGINT PRIMARY KEY, user_account_id BIGINT NOT NULL '
+             'REFERENCES "User Accounts" (id) ON DELETE CASCADE);')
+    assert not [f for f in ok.findings if f.rule == "fk-column-name"]

@@ -22,6 +22,28 @@ def test_singular_and_plural_agree(plural, singular):
     assert naming.is_plural(naming.last_word(plural))
 
 
+@pytest.mark.parametrize("word,singular", [
+    ("users", "user"), ("people", "person"), ("categories", "category"), ("addresses", "address"),
+    ("statuses", "status"), ("boxes", "box"), ("matches", "match"), ("houses", "house"),
+    ("responses", "response"), ("movies", "movie"), ("status", "status"), ("data", "data"),
+    ("analyses", "analysis"), ("children", "child"), ("caches", "cache")])
+def test_singularize(word, singular):
+    assert naming.singularize(word) == singular
+
+
+@pytest.mark.parametrize("word,plural", [
+    ("user", False), ("users", True), ("person", False), ("people", True), ("status", False),
+    ("address", False), ("log", True), ("history", True), ("category", False), ("news", True)])
+def test_is_plural(word, plural):
+    assert naming.is_plural(word) is plural
+
+
+def test_plural_helpers():
+    assert naming.pluralize("category") == "categories" and naming.pluralize("box") == "boxes"
+    assert naming.pluralize("person") == "people" and naming.pluralize("key") == "keys"
+    assert naming.singular_table("post_tags") == "post_tag"
+
+
 def test_collective_nouns_stay_and_irregulars_pluralize():
     assert naming.pluralize("ledger") == "ledger"
     assert naming.pluralize("person") == "people"

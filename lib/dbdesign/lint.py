@@ -41,7 +41,10 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
 from .config import SEVERITIES, Config
+from .dialects.base import _needs_quote
 from .model import ForeignKey, Index, Schema, SourceRef, Table
+from .naming import (conventions, expression_names, is_plural, last_word, plural_table,  # noqa: F401
+                     pluralize, singular_table, singularize, user_facing_tables)
 
 _SEV_ORDER = {s: i for i, s in enumerate(SEVERITIES)}
 
@@ -199,97 +202,6 @@ def rules_markdown() -> str:
     return "\n".join(out) + "\n"
 
 
-# -- words: singular and plural -------------------------------------------------------------
-# A small, explicit helper instead of a dependency: table names are a narrow vocabulary and we
-# want to be able to say exactly what is accepted.
-
-_IRREGULAR = {  # plural -> singular
-    "people": "person", "men": "man", "women": "woman", "children": "child", "mice": "mouse",
-    "geese": "goose", "feet": "foot", "teeth": "tooth", "oxen": "ox", "indices": "index",
-    "vertices": "vertex", "matrices": "matrix", "criteria": "criterion",
-    "phenomena": "phenomenon", "analyses": "analysis", "theses": "thesis", "crises": "crisis",
-    "diagnoses": "diagnosis", "axes": "axis", "bases": "base", "quizzes": "quiz",
-    "leaves": "leaf", "lives": "life", "knives": "knife", "wives": "wife", "wolves": "wolf",
-    "halves": "half", "shelves": "shelf", "thieves": "thief", "selves": "self",
-    "calves": "calf", "loaves": "loaf", "heroes": "hero", "potatoes": "potato",
-    "tomatoes": "tomato", "echoes": "echo", "vetoes": "veto", "movies": "movie",
-    "cookies": "cookie", "ties": "tie", "pies": "pie", "lies": "lie", "caches": "cache",
-    "niches": "niche", "causes": "cause", "clauses": "clause", "pauses": "pause",
-    "uses": "use", "abuses": "abuse", "excuses": "excuse", "houses": "house",
-    "warehouses": "warehouse", "statuses": "status", "buses": "bus", "aliases": "alias",
-    "canvases": "canvas", "atlases": "atlas", "biases": "bias", "lenses": "lens",
-    "campuses": "campus", "bonuses": "bonus", "viruses": "virus", "censuses": "census",
-    "syllabi": "syllabus", "cacti": "cactus", "radii": "radius", "appendices": "appendix",
-}
-_SINGULAR_TO_PLURAL = {v: k for k, v in _IRREGULAR.items()}
-# Mass and collective nouns: accepted as table names as they are.
-_UNCOUNTABLE = {"data", "metadata", "media", "news", "series", "species", "information", "info",
-                "equipment", "feedback", "staff", "inventory", "software", "hardware",
-                "history", "log", "audit", "journal", "ledger", "trail", "config",
-                "configuration", "settings", "sheep", "fish", "deer", "analytics", "stats",
-                "statistics", "access", "progress", "research", "evidence", "personnel"}
-# Singular words that end in -s but are not plurals.
-_SINGULAR_S = {"status", "address", "class", "process", "access", "bus", "alias", "canvas",
-               "atlas", "bias", "lens", "gas", "campus", "bonus", "virus", "census", "analysis",
-               "axis", "basis", "thesis", "crisis", "diagnosis", "corpus", "focus", "radius",
-               "series", "species", "news", "chaos", "cactus", "syllabus", "plus", "minus"}
-
-
-def singularize(word: str) -> str:
-    """Singular of an English noun (lower case), for `{singular_parent}_id`."""
-    w = word.lower()
-    if w in _IRREGULAR:
-        return _IRREGULAR[w]
-    if w in _UNCOUNTABLE or w in _SINGULAR_S or w.endswith(("ss", "us", "is")):
-        return w
-    if w.endswith("ies") and len(w) > 4:
-        return w[:-3] + "y"
-    if w.endswith(("sses", "shes", "ches", "xes", "zzes")):
-        return w[:-2]
-    if w.endswith("s") and len(w) > 1:
-        return w[:-1]
-    return w
-
-
-def pluralize(word: str) -> str:
-    """Plural of an English noun (lower case), for fix-it messages."""
-    w = word.lower()
-    if w in _SINGULAR_TO_PLURAL:
-        return _SINGULAR_TO_PLURAL[w]
-    if w in _UNCOUNTABLE or is_plural(w):
-        return w
-    if w.endswith("y") and len(w) > 1 and w[-2] not in "aeiou":
-        return w[:-1] + "ies"
-    if w.endswith(("s", "sh", "ch", "x", "z")):
-        return w + "es"
-    return w + "s"
-
-
-def is_plural(word: str) -> bool:
-    """True for a plural (or a collective noun accepted as a table name)."""
-    w = word.lower()
-    if w in _IRREGULAR or w in _UNCOUNTABLE:
-        return True
-    if w in _SINGULAR_TO_PLURAL or w in _SINGULAR_S or w.endswith(("ss", "us", "is")):
-        return False
-    return w.endswith("s") or w.endswith("i")
-
-
-def _last_word(name: str) -> str:
-    return name.rsplit("_", 1)[-1]
-
-
-def singular_table(name: str) -> str:
-    """`post_tags` -> `post_tag`, `categories` -> `category` (last word only)."""
-    head, _, last = name.rpartition("_")
-    return f"{head}_{singularize(last)}" if head else singularize(last)
-
-
-def plural_table(name: str) -> str:
-    head, _, last = name.rpartition("_")
-    return f"{head}_{pluralize(last)}" if head else pluralize(last)
-
-
 # -- types ----------------------------------------------------------------------------------
 
 _TYPE_ALIASES = {
@@ -333,42 +245,37 @@ def _base(type_text: str) -> str:
     return _type_parts(type_text)[1]
 
 
-# -- expressions ----------------------------------------------------------------------------
-
-_IDENT_RE = re.compile(r'"([^"]+)"|\b([A-Za-z_][A-Za-z0-9_]*)\b(\s*\()?')
-_SQL_WORDS = {"and", "or", "not", "is", "null", "in", "true", "false", "case", "when", "then",
-              "else", "end", "between", "like", "ilike", "as", "any", "all", "array", "coalesce",
-              "distinct", "from", "cast", "collate", "asc", "desc", "interval", "text",
-              "varchar", "char", "int", "integer", "bigint", "smallint", "numeric", "date",
-              "timestamp", "timestamptz", "boolean", "uuid", "json", "jsonb", "current_date",
-              "current_timestamp"}
-
-
-@lru_cache(maxsize=8192)
-def _expr_names(expression: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(functions, columns) mentioned by an index expression like `LOWER(email)`, in order.
-    A token scan, not a parse: expressions here are short and already normalised by sqlglot."""
-    text = re.sub(r"'(?:[^']|'')*'", " ", expression)  # drop string literals
-    text = re.sub(r"::\s*[A-Za-z_][A-Za-z0-9_ ]*", " ", text)  # and ::type casts
-    funcs: list[str] = []
-    cols: list[str] = []
-    for m in _IDENT_RE.finditer(text):
-        if m.group(1):
-            if m.group(1) not in cols:
-                cols.append(m.group(1))
-            continue
-        word = m.group(2)
-        if m.group(3):
-            funcs.append(word.lower())
-        elif word.lower() not in _SQL_WORDS and not word[0].isdigit() and word not in cols:
-            cols.append(word)
-    return tuple(funcs), tuple(cols)
-
-
 # -- the lint context -----------------------------------------------------------------------
 
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 _MAX_IDENT = 63  # PostgreSQL NAMEDATALEN - 1: longer names are silently truncated
+
+
+# -- fix-it SQL: names in suggestions must be valid SQL -------------------------------------
+
+def _snake(name: str) -> str:
+    """A lower snake_case form of any name (`User Accounts` -> `user_accounts`, `E-mail` ->
+    `e_mail`), for the *new* names a suggestion proposes."""
+    return re.sub(r"[^a-z0-9]+", "_", re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()).strip("_")
+
+
+def _q(name: str) -> str:
+    """An existing identifier as SQL: quoted when PostgreSQL would fold or reject it bare."""
+    return '"' + name.replace('"', '""') + '"' if _needs_quote(name) else name
+
+
+def _qt(t: Table) -> str:
+    """The table's name as SQL, schema qualifier kept (`app.orders`, `"User Accounts"`)."""
+    return ".".join(_q(p) for p in ([t.schema] if t.schema else []) + [t.name])
+
+
+def _qcols(cols: Iterable[str]) -> str:
+    return ", ".join(_q(c) for c in cols)
+
+
+def _new_name(*parts: str) -> str:
+    """A suggested object name from parts (`idx`, table, columns), snake_case."""
+    return "_".join(p for p in (_snake(x) for x in parts) if p)
 
 
 @dataclass
@@ -401,6 +308,7 @@ class _Context:
     def __init__(self, schema: Schema, config: Config):
         self.schema = schema
         self.config = config
+        self.conv = conventions(config)
         self._keys: dict[str, list[_Key]] = {}
         self.enum_names = {n.lower() for n in schema.enums} | {
             n.lower().rsplit(".", 1)[-1] for n in schema.enums}
@@ -467,7 +375,7 @@ def _table_name_plural(ctx: _Context) -> Iterator[Finding]:
     for t in ctx.tables():
         if t.name in allow or not _SNAKE.match(t.name):  # non-snake names: identifier rule
             continue
-        if not is_plural(_last_word(t.name)):
+        if not is_plural(last_word(t.name)):
             yield ctx.finding("table-name-plural",
                               f"table {t.name} is singular; rename it to {plural_table(t.name)} "
                               "(or add it to [rules.table-name-plural] allow)", t)
@@ -486,7 +394,7 @@ def _identifier_snake_case(ctx: _Context) -> Iterator[Finding]:
         if len(name.encode()) > _MAX_IDENT:
             return f"is {len(name.encode())} bytes long; PostgreSQL truncates names to 63, shorten it"
         if not _SNAKE.match(name):
-            fixed = re.sub(r"[^a-z0-9]+", "_", re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()).strip("_")
+            fixed = _snake(name)
             return f"is not lower snake_case; rename it to {fixed or 'a snake_case name'}"
         return None
 
@@ -528,9 +436,9 @@ def _identifier_snake_case(ctx: _Context) -> Iterator[Finding]:
        "own id. Composite keys: each column may also repeat the referenced column's name "
        "(`tenant_id`).", SEED)
 def _fk_column_name(ctx: _Context) -> Iterator[Finding]:
-    audit = set(ctx.config.audit_columns) | {"deleted_by"}
+    audit = ctx.conv.audit_fk_columns
     users = ctx.schema.table(ctx.config.users_table)
-    users_word = _last_word(ctx.config.users_table)
+    users_word = last_word(ctx.config.users_table)
     plain_names = {t.name for t in ctx.tables()}
     for t in ctx.tables():
         for fk in t.foreign_keys:
@@ -543,10 +451,13 @@ def _fk_column_name(ctx: _Context) -> Iterator[Finding]:
             short = [singular_table("_".join(words[i:])) for i in range(1, len(words))
                      if "_".join(words[i:]) not in plain_names]
             audit_target = (parent is users if users is not None
-                            else _last_word(parent_name) == users_word)
+                            else last_word(parent_name) == users_word)
             for col, ref_col in zip(fk.columns, fk.ref_columns):
                 expected = f"{singular}_{ref_col}"
                 if col == expected or col.endswith("_" + expected):
+                    continue
+                snake = _new_name(singular, ref_col)  # what to suggest when names are not snake_case
+                if col == snake or col.endswith("_" + snake):
                     continue
                 if any(col == f"{s}_{ref_col}" or col.endswith(f"_{s}_{ref_col}") for s in short):
                     continue
@@ -556,12 +467,12 @@ def _fk_column_name(ctx: _Context) -> Iterator[Finding]:
                     continue
                 if self_ref and col.endswith("_" + ref_col) and _SNAKE.match(col):
                     continue
-                hint = (f"name the role instead, e.g. parent_{ref_col}" if self_ref else
-                        f"rename it to {expected} (or {'{role}_'}{expected} for a second "
+                hint = (f"name the role instead, e.g. {_new_name('parent', ref_col)}" if self_ref
+                        else f"rename it to {snake} (or {'{role}_'}{snake} for a second "
                         f"reference to {parent_name})")
                 yield ctx.finding("fk-column-name",
                                   f"{t.name}.{col} references {parent_name}({ref_col}) but is not "
-                                  f"named {expected}; {hint}", t, column=col,
+                                  f"named {snake}; {hint}", t, column=col,
                                   source=ctx.column_source(t, col))
 
 
@@ -581,19 +492,21 @@ def _index_name(ctx: _Context) -> Iterator[Finding]:
                     plain.append(part.column)
                     with_fn.append(part.column)
                 else:
-                    funcs, cols = _expr_names(part.expression or "")
+                    funcs, cols = expression_names(part.expression or "")
                     plain.extend(cols)
                     with_fn.extend([*funcs[:1], *cols])
-            candidates = {f"idx_{t.name}_{'_'.join(p)}" for p in (plain, with_fn) if p}
+            candidates = {f"idx_{t.name}_{'_'.join(p)}" for p in (plain, with_fn) if p} | \
+                {_new_name("idx", t.name, *p) for p in (plain, with_fn) if p}
             name = ix.name
             ok = any(name == c or (ix.where and name.startswith(c + "_"))
                      or (len(c.encode()) > _MAX_IDENT and name == c[:_MAX_IDENT])
                      for c in candidates)
             if not ok:
-                want = f"idx_{t.name}_{'_'.join(plain) or 'columns'}"
+                want = _new_name("idx", t.name, *(plain or ["columns"]))[:_MAX_IDENT]
+                old = ".".join(_q(p) for p in ([t.schema] if t.schema else []) + [name])
                 yield ctx.finding("index-name", f"index {name} on {t.name} should be named {want}"
                                   f"{' (plus a suffix for its WHERE)' if ix.where else ''}; "
-                                  f"ALTER INDEX {name} RENAME TO {want}", t, index=name,
+                                  f"ALTER INDEX {old} RENAME TO {want}", t, index=name,
                                   source=ix.source)
 
 
@@ -684,7 +597,8 @@ def _fk_missing_index(ctx: _Context) -> Iterator[Finding]:
             cols = ", ".join(fk.columns)
             yield ctx.finding("fk-missing-index",
                               f"no index starts with {t.name}({cols}) for FK {_fk_label(t, fk)}; "
-                              f"CREATE INDEX idx_{t.name}_{'_'.join(fk.columns)} ON {t.name} ({cols})",
+                              f"CREATE INDEX {_new_name('idx', t.name, *fk.columns)} ON {_qt(t)} "
+                              f"({_qcols(fk.columns)})",
                               t, column=fk.columns[0] if n == 1 else None, source=fk.source)
 
 
@@ -882,7 +796,7 @@ def _unique_mentions(table: Table, ctx: _Context, column: str) -> list[_Key]:
             continue
         for p in k.parts:
             if p == "c:" + column or (p.startswith("e:") and column.lower() in
-                                      {c.lower() for c in _expr_names(p[2:])[1]}):
+                                      {c.lower() for c in expression_names(p[2:])[1]}):
                 out.append(k)
                 break
     return out
@@ -904,11 +818,11 @@ def _unique_missing(ctx: _Context) -> Iterator[Finding]:
         for c in t.columns.values():
             if c.name in names and not _unique_mentions(t, ctx, c.name):
                 sd = ctx.config.soft_delete_column
-                where = f" WHERE {sd} IS NULL" if sd in t.columns else ""
+                where = f" WHERE {_q(sd)} IS NULL" if sd in t.columns else ""
                 yield ctx.finding("unique-missing",
                                   f"{t.name}.{c.name} looks like an identifier but nothing makes it "
-                                  f"unique; CREATE UNIQUE INDEX idx_{t.name}_{c.name} ON {t.name} "
-                                  f"({c.name}){where}", t, column=c.name,
+                                  f"unique; CREATE UNIQUE INDEX {_new_name('idx', t.name, c.name)} "
+                                  f"ON {_qt(t)} ({_q(c.name)}){where}", t, column=c.name,
                                   source=ctx.column_source(t, c.name))
 
 
@@ -937,7 +851,7 @@ def _enum_check_missing(ctx: _Context) -> Iterator[Finding]:
                 continue
             yield ctx.finding("enum-check-missing",
                               f"{t.name}.{c.name} takes a fixed set of values but nothing limits "
-                              f"them; add CONSTRAINT ck_{t.name}_{c.name} CHECK ({c.name} IN (...)) "
+                              f"them; add CONSTRAINT {_new_name('ck', t.name, c.name)} CHECK ({_q(c.name)} IN (...)) "
                               "or use an enum type", t, column=c.name,
                               source=ctx.column_source(t, c.name))
 
@@ -959,13 +873,13 @@ def _unique_ignores_soft_delete(ctx: _Context) -> Iterator[Finding]:
                 continue
             if any(p == "c:" + sd for p in k.parts) or (k.where and sd in k.where):
                 continue
-            cols = ", ".join(p[2:] if p.startswith("c:") else f"({p[2:]})" for p in k.parts)
+            cols = ", ".join(_q(p[2:]) if p.startswith("c:") else f"({p[2:]})" for p in k.parts)
             label = f"index {k.name}" if k.index else f"UNIQUE ({cols})"
             src = k.source if k.source.line else t.source
             yield ctx.finding("unique-ignores-soft-delete",
                               f"{label} on {t.name} also counts soft-deleted rows, so their values "
-                              f"stay taken; replace it with CREATE UNIQUE INDEX ... ON {t.name} "
-                              f"({cols}) WHERE {sd} IS NULL", t,
+                              f"stay taken; replace it with CREATE UNIQUE INDEX ... ON {_qt(t)} "
+                              f"({cols}) WHERE {_q(sd)} IS NULL", t,
                               column=k.parts[0][2:] if len(k.parts) == 1 and k.parts[0].startswith("c:") else None,
                               index=k.name if k.index else None, source=src)
 
@@ -987,7 +901,7 @@ def _unique_email_case_sensitive(ctx: _Context) -> Iterator[Finding]:
                     yield ctx.finding("unique-email-case-sensitive",
                                       f"{'index ' + k.name if k.index else 'UNIQUE'} on "
                                       f"{t.name}.{c.name} is case-sensitive; use CREATE UNIQUE INDEX "
-                                      f"... ON {t.name} (lower({c.name})) or the citext type", t,
+                                      f"... ON {_qt(t)} (lower({_q(c.name)})) or the citext type", t,
                                       column=c.name, index=k.name if k.index else None, source=src)
 
 
@@ -1003,24 +917,8 @@ def _timestamps_missing(ctx: _Context) -> Iterator[Finding]:
         for name in wanted:
             if name not in t.columns:
                 yield ctx.finding("timestamps-missing",
-                                  f"table {t.name} has no {name}; add {name} TIMESTAMPTZ NOT NULL "
+                                  f"table {t.name} has no {name}; add {_q(name)} TIMESTAMPTZ NOT NULL "
                                   "DEFAULT now()", t, column=name)
-
-
-def _user_facing(ctx: _Context) -> tuple[list[Table], bool]:
-    """(tables, configured?) for soft-delete-missing."""
-    if ctx.config.user_facing_tables is not None:
-        return [t for n in ctx.config.user_facing_tables if (t := ctx.schema.table(n))], True
-    users = ctx.schema.table(ctx.config.users_table)
-    audit = set(ctx.config.audit_columns) | {"deleted_by"}
-    out = []
-    for t in ctx.tables():
-        if users is None:
-            break
-        if t is users or any(fk.ref_table == users.qualname and not set(fk.columns) <= audit
-                             for fk in t.foreign_keys):
-            out.append(t)
-    return out, False
 
 
 @_rule("soft-delete-missing", "warning",
@@ -1032,14 +930,14 @@ def _user_facing(ctx: _Context) -> tuple[list[Table], bool]:
        f"{SEED} (Soft Delete Pattern, checklist)")
 def _soft_delete_missing(ctx: _Context) -> Iterator[Finding]:
     sd = ctx.config.soft_delete_column
-    tables, configured = _user_facing(ctx)
-    why = "" if configured else (" (guessed user-facing: it is or references "
+    tables, guessed = user_facing_tables(ctx.schema, ctx.conv)
+    why = "" if not guessed else (" (guessed user-facing: it is or references "
                                  f"{ctx.config.users_table}; list [lint] user_facing_tables in "
                                  "dbdesign.toml to decide)")
     for t in tables:
         if sd not in t.columns:
             yield ctx.finding("soft-delete-missing",
-                              f"user-facing table {t.name} has no {sd}{why}; add {sd} TIMESTAMPTZ "
+                              f"user-facing table {t.name} has no {sd}{why}; add {_q(sd)} TIMESTAMPTZ "
                               "NULL and filter on it", t, column=sd)
 
 
@@ -1054,8 +952,9 @@ def _audit_columns_missing(ctx: _Context) -> Iterator[Finding]:
         for name in ctx.config.audit_columns:
             if name not in t.columns:
                 yield ctx.finding("audit-columns-missing",
-                                  f"table {t.name} has no {name}; add {name} UUID REFERENCES "
-                                  f"{users} (id) ON DELETE SET NULL", t, column=name)
+                                  f"table {t.name} has no {name}; add {_q(name)} UUID REFERENCES "
+                                  f"{'.'.join(_q(p) for p in users.split('.'))} (id) ON DELETE SET NULL", t,
+                                  column=name)
 
 
 # -- types ----------------------------------------------------------------------------------
