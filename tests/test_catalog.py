@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from dbdesign.catalog import KINDS, build_catalog
+from dbdesign.catalog import KINDS, build_catalog, tables_frame
 from dbdesign.parse import parse_sql
 
 
@@ -150,3 +150,31 @@ def test_outputs_are_consistent(cat):
     assert md.startswith("# Constraint catalogue")
     assert "## post_tags" in md and "| posts | idx_posts_slug | slug | yes | deleted_at IS NULL |" in md
     assert "\n| UNIQUE | slug | `UNIQUE (slug)` |" in md
+
+
+def test_sentences_use_the_shared_singular():
+    # catalog used to say "each people row"; naming's singular is the one lint uses
+    schema = parse_sql("CREATE TABLE people (id BIGINT PRIMARY KEY);\n"
+                       "CREATE TABLE statuses (id BIGINT PRIMARY KEY);")
+    pk = {c.table: c.description for c in build_catalog(schema).constraints
+          if c.kind == "PRIMARY KEY"}
+    assert "identifies each person:" in pk["people"]
+    assert "identifies each status:" in pk["statuses"]
+
+
+def test_configured_conventions_drive_soft_delete_and_audit_wording():
+    from dbdesign.config import parse_config
+    schema = parse_sql(
+        "CREATE TABLE users (id BIGINT PRIMARY KEY, email TEXT, removed_at TIMESTAMPTZ,\n"
+        "  made_by BIGINT REFERENCES users (id));\n"
+        "CREATE UNIQUE INDEX idx_users_email ON users (email) WHERE removed_at IS NULL;")
+    cfg = parse_config('[lint]\nsoft_delete_column = "removed_at"\naudit_columns = ["made_by"]\n')
+    cat = build_catalog(schema, cfg)
+    uq = next(c for c in cat.constraints if c.name == "idx_users_email")
+    assert "soft-deleted row frees its value" in uq.description
+    fk = next(c for c in cat.constraints if c.kind == "FOREIGN KEY")
+    assert "Audit column" in fk.description
+    assert "Audit column" not in next(c for c in build_catalog(schema).constraints
+                                      if c.kind == "FOREIGN KEY").description
+    frame = tables_frame(schema, cfg)
+    assert bool(frame.loc[0, "soft delete"]) and frame.loc[0, "references"] == ""
