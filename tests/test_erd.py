@@ -263,3 +263,36 @@ def test_dbml_parses_with_pydbml(example_schema):
         assert len(parsed.refs) == sum(len(t.foreign_keys) for t in schema.tables.values())
     users = next(t for t in pydbml.PyDBML(erd.to_dbml(example_schema)).tables if t.name == "users")
     assert "CHECK (role IN" in users.note.text
+
+
+def test_unknown_table_without_close_match_lists_the_tables(example_schema):
+    with pytest.raises(InputError) as err:
+        erd.neighbourhood(example_schema, "zzzz_nothing_like_it")
+    msg = str(err.value)
+    assert "dbdesign show" not in msg and "users" in msg and "table(s)" in msg
+
+
+@pytest.mark.parametrize("ext", [".svg", ".dot", ".mmd", ".dbml"])
+def test_unwritable_output_is_input_error(example_schema, tmp_path, ext):
+    path = str(tmp_path / "missing-folder" / f"x{ext}")
+    with pytest.raises(InputError, match="missing-folder.*choose another -o path"):
+        erd.render(example_schema, path)
+
+
+def test_configured_conventions_decide_faint_and_audit():
+    from dbdesign.config import parse_config
+    schema = parse_sql("CREATE TABLE users (id BIGINT PRIMARY KEY, made_by BIGINT REFERENCES "
+                       "users (id), removed_at TIMESTAMPTZ, created_by BIGINT);")
+    cfg = parse_config('[lint]\naudit_columns = ["made_by"]\nsoft_delete_column = "removed_at"\n')
+    assert [r.audit for r in erd.relationships(schema, conv=erd.conventions(cfg))] == [True]
+    assert [r.audit for r in erd.relationships(schema)] == [False]
+    mm = erd.to_mermaid(schema, config=cfg)
+    assert re.search(r'removed_at "soft delete', mm) and re.search(r'made_by FK "audit', mm)
+    assert "removed_at" in erd.to_mermaid(schema) and 'removed_at "' not in erd.to_mermaid(schema)
+
+
+def test_implied_relationship_uses_the_shared_plural():
+    schema = parse_sql("CREATE TABLE people (id BIGINT PRIMARY KEY);\n"
+                       "CREATE TABLE notes (id BIGINT PRIMARY KEY, person_id BIGINT);")
+    implied = [(r.child, r.parent) for r in erd.relationships(schema) if r.kind == "implied"]
+    assert implied == [("notes", "people")]

@@ -15,20 +15,20 @@ from __future__ import annotations
 
 import difflib
 import html
+import os
 import re
 import subprocess
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import graphviz
 
 from .errors import InputError
 from .model import Column, Schema, Table
+from .naming import DEFAULT, Conventions, conventions, plural_candidates
 
-AUDIT_COLUMNS = ("created_at", "updated_at", "created_by", "updated_by")
-SOFT_DELETE_COLUMNS = ("deleted_at", "deleted_by")
-AUDIT_FK_COLUMNS = ("created_by", "updated_by", "deleted_by")
 SUPPORTED_EXTENSIONS = (".svg", ".png", ".dot", ".mmd", ".dbml")
 DEFAULT_MAX_CLUSTER = 40
 
@@ -62,13 +62,6 @@ class Relationship:
         return f"{self.child}({','.join(self.columns)})->{self.parent}"
 
 
-def _plural_candidates(singular: str) -> list[str]:
-    out = [singular + "s", singular + "es", singular]
-    if singular.endswith("y"):
-        out.insert(0, singular[:-1] + "ies")
-    return out
-
-
 def _prefix_of(name: str) -> str:
     base = name.rsplit(".", 1)[-1]
     schema = name.rsplit(".", 1)[0] + "." if "." in name else ""
@@ -81,22 +74,23 @@ def _find_implied_target(schema: Schema, table: Table, column: str) -> str | Non
     if not singular or singular in ("parent", "external", "row", "session"):
         return None
     names = list(schema.tables)
-    for cand in _plural_candidates(singular):
+    for cand in plural_candidates(singular):
         if cand in schema.tables:
             return cand
     prefix = _prefix_of(table.qualname)
-    for cand in _plural_candidates(singular):
+    for cand in plural_candidates(singular):
         if prefix and f"{prefix}_{cand}" in schema.tables:
             return f"{prefix}_{cand}"
-    for cand in _plural_candidates(singular):
+    for cand in plural_candidates(singular):
         hits = [n for n in names if n.endswith("_" + cand) or n.endswith("." + cand)]
         if len(hits) == 1:
             return hits[0]
     return None
 
 
-def relationships(schema: Schema, implied: bool = True) -> list[Relationship]:
-    """Every FK of the schema, plus implied relationships (FK-like names with no constraint)."""
+def relationships(schema: Schema, implied: bool = True, conv: Conventions = DEFAULT) -> list[Relationship]:
+    """Every FK of the schema, plus implied relationships (FK-like names with no constraint).
+    `conv` names the audit columns (created_by -> users is marked `audit`)."""
     rels: list[Relationship] = []
     for t in schema.tables.values():
         uniques = [set(u) for u in t.unique_column_sets()]
@@ -111,7 +105,7 @@ def relationships(schema: Schema, implied: bool = True) -> list[Relationship]:
                 ref_columns=list(fk.ref_columns),
                 nullable=any(c is None or c.nullable for c in cols),
                 unique=any(set(fk.columns) >= u for u in uniques if u),
-                audit=len(fk.columns) == 1 and fk.columns[0] in AUDIT_FK_COLUMNS,
+                audit=conv.is_audit_fk(fk),
                 name=fk.name, on_delete=fk.on_delete, on_update=fk.on_update))
         if not implied:
             continue
@@ -149,7 +143,12 @@ def resolve_table(schema: Schema, name: str) -> str:
     if t is not None:
         return t.qualname
     close = difflib.get_close_matches(name, list(schema.tables), n=3, cutoff=0.6)
-    hint = f"did you mean {', '.join(close)}?" if close else "list the tables with `dbdesign show`"
+    if close:
+        hint = f"did you mean {', '.join(close)}?"
+    else:
+        names = sorted(schema.tables)
+        hint = (f"the schema has {len(names)} table(s): {', '.join(names[:12])}"
+                f"{', ...' if len(names) > 12 else ''}" if names else "the schema has no tables")
     raise InputError(f"no table {name!r} in the schema; {hint}")
 
 
@@ -287,6 +286,11 @@ class ErdOptions:
     legend: bool = True
     rankdir: str = "LR"
     title: str | None = None
+    config: Any = None  # a dbdesign Config: its [lint] audit / soft-delete / timestamp columns
+
+    @property
+    def conv(self) -> Conventions:
+        return conventions(self.config)
 
 
 def _options(opts: dict) -> ErdOptions:
@@ -322,8 +326,9 @@ def _visible_columns(t: Table, compact: bool, implied_cols: set[str]) -> list[Co
     return cols
 
 
-def _is_faint(name: str) -> bool:
-    return name in AUDIT_COLUMNS or name in SOFT_DELETE_COLUMNS
+def _is_faint(name: str, conv: Conventions = DEFAULT) -> bool:
+    """Bookkeeping columns (timestamps, audit, soft delete) are drawn faint."""
+    return name in conv.bookkeeping_columns
 
 
 def _port(t: Table, col: str) -> str:
@@ -339,13 +344,13 @@ def _table_label(t: Table, o: ErdOptions, implied_cols: set[str], status: str | 
     pk, fk, uq = _key_sets(t)
     col_status = col_status or {}
     audit_targets = {f.columns[0]: f.ref_table for f in t.foreign_keys
-                     if len(f.columns) == 1 and f.columns[0] in AUDIT_FK_COLUMNS}
+                     if len(f.columns) == 1 and f.columns[0] in o.conv.audit_fk_columns}
     header_bg = HEADER_BG
     header_fg = "black"
     if status in DIFF_COLOURS:
         header_fg, header_bg = DIFF_COLOURS[status][0], DIFF_COLOURS[status][1]
     flags = []
-    if any(c in t.columns for c in SOFT_DELETE_COLUMNS):
+    if any(c in t.columns for c in o.conv.soft_delete_columns):
         flags.append("soft-delete")
     flag_txt = f' <FONT POINT-SIZE="9" COLOR="{FAINT}"><I>{" ".join(flags)}</I></FONT>' if flags else ""
     status_txt = f' <FONT POINT-SIZE="9">[{status}]</FONT>' if status in DIFF_COLOURS else ""
@@ -366,7 +371,7 @@ def _table_label(t: Table, o: ErdOptions, implied_cols: set[str], status: str | 
             fg, fill = DIFF_COLOURS[cs]
             name = f'<FONT COLOR="{fg}"><B>{name}</B></FONT>'
             bg = f' BGCOLOR="{fill}"'
-        elif _is_faint(c.name):
+        elif _is_faint(c.name, o.conv):
             name = f'<FONT COLOR="{FAINT}"><I>{name}</I></FONT>'
             ctype = f'<FONT COLOR="{FAINT}"><I>{_esc(c.type)}{" NULL" if c.nullable else ""}</I></FONT>'
         elif not c.nullable:
@@ -427,7 +432,7 @@ def _build_graph(schema: Schema, o: ErdOptions, status: dict[str, str] | None = 
     rel_status = rel_status or {}
     names = _selected(schema, o)
     selected = set(names)
-    rels = relationships(schema, implied=o.implied) + list(extra_rels or [])
+    rels = relationships(schema, implied=o.implied, conv=o.conv) + list(extra_rels or [])
     rels = [r for r in rels if r.child in selected and r.parent in selected]
     implied_cols: dict[str, set[str]] = defaultdict(set)
     for r in rels:
@@ -556,7 +561,7 @@ def to_mermaid(schema: Schema, **opts) -> str:
     o = _options(opts)
     names = _selected(schema, o)
     selected = set(names)
-    rels = [r for r in relationships(schema, o.implied) if r.child in selected and r.parent in selected]
+    rels = [r for r in relationships(schema, o.implied, o.conv) if r.child in selected and r.parent in selected]
     draw_audit = o.audit_edges
     implied_cols: dict[str, set[str]] = defaultdict(set)
     for r in rels:
@@ -576,8 +581,8 @@ def to_mermaid(schema: Schema, **opts) -> str:
                 notes.append("NOT NULL")
             if c.name in implied_cols[name]:
                 notes.append("implied FK")
-            if _is_faint(c.name):
-                notes.append("soft delete" if c.name in SOFT_DELETE_COLUMNS else "audit")
+            if _is_faint(c.name, o.conv):
+                notes.append("soft delete" if c.name in o.conv.soft_delete_columns else "audit")
             line = f"        {_mm_type(c.type)} {_mm_ident(c.name)}"
             if keys:
                 line += " " + ", ".join(keys)
@@ -701,7 +706,7 @@ def to_dbml(schema: Schema, **opts) -> str:
             out.append("")
             out.append(f"  Note: {_dbml_str(chr(10).join(note)) if len(note) > 1 else _dbml_str(note[0])}")
         out.append("}\n")
-    for r in sorted(relationships(schema, o.implied), key=lambda r: (r.child, r.columns, r.parent)):
+    for r in sorted(relationships(schema, o.implied, o.conv), key=lambda r: (r.child, r.columns, r.parent)):
         if r.child not in selected or r.parent not in selected:
             continue
         cols = r.columns[0] if len(r.columns) == 1 else f"({', '.join(r.columns)})"
@@ -840,15 +845,28 @@ def render_diff(before: Schema, after: Schema, path: str, **opts) -> str:
 
 # -- files ---------------------------------------------------------------------------------
 
+def _save(path: str, data: str | bytes) -> str:
+    """Write `data` to `path`; a folder that is missing or not writable is bad input (one line,
+    exit 2), not a traceback."""
+    try:
+        if isinstance(data, bytes):
+            Path(path).write_bytes(data)
+        else:
+            Path(path).write_text(data, encoding="utf-8")
+    except OSError as err:
+        folder = os.path.dirname(os.path.abspath(path))
+        why = err.strerror or type(err).__name__
+        raise InputError(f"cannot write the ERD ({why}); check that {folder} exists and is "
+                         "writable, or choose another -o path", path) from None
+    return str(path)
+
+
 def _write(dot_source: str, path: str, ext: str) -> str:
-    p = Path(path)
     if ext == ".dot":
-        p.write_text(dot_source, encoding="utf-8")
-    elif ext == ".svg":
-        p.write_text(_clean_svg(_run_dot(dot_source, "svg").decode("utf-8")), encoding="utf-8")
-    else:
-        p.write_bytes(_run_dot(dot_source, ext[1:]))
-    return str(p)
+        return _save(path, dot_source)
+    if ext == ".svg":
+        return _save(path, _clean_svg(_run_dot(dot_source, "svg").decode("utf-8")))
+    return _save(path, _run_dot(dot_source, ext[1:]))
 
 
 def render(schema: Schema, path: str, **opts) -> str:
@@ -858,11 +876,9 @@ def render(schema: Schema, path: str, **opts) -> str:
         raise InputError(f"unsupported ERD output {ext or '(no extension)'!r}; use one of "
                          f"{', '.join(SUPPORTED_EXTENSIONS)}", path)
     if ext == ".mmd":
-        Path(path).write_text(to_mermaid(schema, **opts), encoding="utf-8")
-        return path
+        return _save(path, to_mermaid(schema, **opts))
     if ext == ".dbml":
-        Path(path).write_text(to_dbml(schema, **opts), encoding="utf-8")
-        return path
+        return _save(path, to_dbml(schema, **opts))
     return _write(to_dot(schema, **opts), path, ext)
 
 
