@@ -49,3 +49,22 @@ def test_key_value_items(example_schema):
 def test_unknown_root(example_schema):
     with pytest.raises(InputError, match="no table 'people'"):
         document_design(example_schema, "people")
+
+
+def test_root_and_audit_columns_from_config_and_shared_singular():
+    from dbdesign.config import parse_config
+    from dbdesign.parse import parse_sql
+    schema = parse_sql(
+        "CREATE TABLE people (id BIGINT PRIMARY KEY, email TEXT UNIQUE);\n"
+        "CREATE TABLE notes (id BIGINT PRIMARY KEY, person_id BIGINT NOT NULL REFERENCES people (id),"
+        " made_at TIMESTAMPTZ);\n"
+        "CREATE TABLE tags (id BIGINT PRIMARY KEY, made_by BIGINT REFERENCES people (id));")
+    cfg = parse_config('[lint]\nusers_table = "people"\naudit_columns = ["made_by"]\n'
+                       'timestamp_columns = ["made_at"]\n')
+    doc = document_design(schema, config=cfg)
+    assert doc.root == "people"
+    assert [e.table for e in doc.embeddings] == ["notes"]  # made_by is not ownership
+    assert "a person page lists its notes" in doc.embeddings[0].reason
+    kv = key_value_design(schema, config=cfg)
+    assert any(i.sk == "NOTE#{made_at}#{id}" for i in kv.items)
+    assert kv.items[0].pk == "PERSON#{id}"

@@ -51,6 +51,14 @@ def test_shape_of_a_large_schema():
 def test_plural():
     assert [plural(w) for w in ("invoice", "entry", "address", "day", "tax")] == \
         ["invoices", "entries", "addresses", "days", "taxes"]
+    # the same plural lint checks: generated schemas never trip table-name-plural
+    assert plural("ledger") == "ledger" and plural("order_history") == "order_history"
+
+
+def test_generated_table_names_pass_the_plural_rule():
+    from dbdesign.lint import lint
+    r = lint(parse_sql(synthetic_ddl(300, seed=5)))
+    assert not [f for f in r.findings if f.rule == "table-name-plural"]
 
 
 def test_runs_on_postgresql():

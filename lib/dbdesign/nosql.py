@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .model import ForeignKey, Schema, Table
+from .naming import DEFAULT, Conventions, conventions, singular_table
 
 if TYPE_CHECKING:
     import pandas as pd
 
-AUDIT_FK_COLUMNS = {"created_by", "updated_by", "deleted_by"}
+    from .config import Config
+
 LABEL_COLUMNS = ("slug", "name", "title", "username", "email")
 SUMMARY_COLUMNS = ("id", "title", "name", "slug", "status", "created_at")
 
@@ -110,14 +112,18 @@ class KeyValueDesign:
 
 
 # ------------------------------------------------------------------------------------------
-def document_design(schema: Schema, root: str = "users") -> DocumentDesign:
-    """How `root`'s rows and their children become one document each."""
+def document_design(schema: Schema, root: str | None = None,
+                    config: "Config | None" = None) -> DocumentDesign:
+    """How `root`'s rows (default: the configured users table) and their children become one
+    document each. Audit references (created_by -> users) are not ownership."""
+    conv = conventions(config)
+    root = root or conv.users_table
     table = _need(schema, root)
     design = DocumentDesign(root, [c for c in table.columns])
-    for child, fk in _owning_children(schema, table):
-        owners = _owner_fks(child)
+    for child, fk in _owning_children(schema, table, conv):
+        owners = _owner_fks(child, conv)
         unique = any(sorted(s) == sorted(fk.columns) for s in child.unique_column_sets())
-        name = _singular(child.name) if unique else child.name
+        name = singular_table(child.name) if unique else child.name
         if len(owners) > 1:
             others = ", ".join(o.ref_table for o in owners if o is not fk)
             design.embeddings.append(Embedding(
@@ -126,17 +132,17 @@ def document_design(schema: Schema, root: str = "users") -> DocumentDesign:
                 "it there; keep its own collection and query it by key", fk.columns[0]))
             continue
         if unique:
-            fields = [c for c in child.columns if c not in fk.columns and c not in AUDIT_FK_COLUMNS
+            fields = [c for c in child.columns if c not in fk.columns and c not in conv.audit_fk_columns
                       and c != "id"]
             design.embeddings.append(Embedding(
                 name, child.qualname, "1:1", "embed", fields,
-                f"one {name} per {_singular(root)}, always read with it: embedding saves a join "
+                f"one {name} per {singular_table(root)}, always read with it: embedding saves a join "
                 "and nothing else points at it", fk.columns[0]))
             continue
         summary = [c for c in SUMMARY_COLUMNS if c in child.columns]
         design.embeddings.append(Embedding(
             name, child.qualname, "1:N", "embed summary", summary,
-            f"a {_singular(root)} page lists its {name}; only a summary is embedded because the "
+            f"a {singular_table(root)} page lists its {name}; only a summary is embedded because the "
             "list grows without bound (16 MB document limit, whole-document rewrites) - full "
             f"{name} stay in their own collection", fk.columns[0]))
         for join, other_fk, here_fk in _join_tables(schema, child):
@@ -145,33 +151,38 @@ def document_design(schema: Schema, root: str = "users") -> DocumentDesign:
             design.embeddings.append(Embedding(
                 f"{name}[].{other.name}", join.qualname, "M:N", "label array", [label],
                 f"{join.name} is a many-to-many join: copy the {other.name}' {label} into each "
-                f"{_singular(name)} (denormalised: renaming a {_singular(other.name)} must "
+                f"{singular_table(name)} (denormalised: renaming a {singular_table(other.name)} must "
                 "update every copy)", here_fk.columns[0], other_fk.columns[0], other.qualname))
     return design
 
 
-def key_value_design(schema: Schema, root: str = "users") -> KeyValueDesign:
-    """A DynamoDB-style single-table layout: `root` as partition, children as sort-key ranges,
-    and one guard item per unique column (the key is the only uniqueness DynamoDB enforces)."""
+def key_value_design(schema: Schema, root: str | None = None,
+                     config: "Config | None" = None) -> KeyValueDesign:
+    """A DynamoDB-style single-table layout: `root` (default: the configured users table) as
+    partition, children as sort-key ranges, and one guard item per unique column (the key is
+    the only uniqueness DynamoDB enforces)."""
+    conv = conventions(config)
+    root = root or conv.users_table
     table = _need(schema, root)
-    ent = _singular(root).upper()
+    ent = singular_table(root).upper()
     items = [KeyItem(root, f"{ent}#{{id}}", "META", [c for c in table.columns if c != "id"],
-                     f"get a {_singular(root)} by id")]
-    for child, fk in _owning_children(schema, table):
-        if len(_owner_fks(child)) > 1:
+                     f"get a {singular_table(root)} by id")]
+    for child, fk in _owning_children(schema, table, conv):
+        if len(_owner_fks(child, conv)) > 1:
             continue
-        cent = _singular(child.name).upper()
+        cent = singular_table(child.name).upper()
         unique = any(sorted(s) == sorted(fk.columns) for s in child.unique_column_sets())
         attrs = [c for c in child.columns if c not in fk.columns and c != "id"]
         if unique:
             items.append(KeyItem(child.qualname, f"{ent}#{{{fk.columns[0]}}}", cent, attrs,
-                                 f"the {_singular(child.name)} comes back in the same Query as "
-                                 f"its {_singular(root)}"))
+                                 f"the {singular_table(child.name)} comes back in the same Query as "
+                                 f"its {singular_table(root)}"))
         else:
-            order = "created_at" if "created_at" in child.columns else "id"
+            created = conv.timestamp_columns[0] if conv.timestamp_columns else "created_at"
+            order = created if created in child.columns else "id"
             items.append(KeyItem(child.qualname, f"{ent}#{{{fk.columns[0]}}}",
                                  f"{cent}#{{{order}}}#{{id}}", attrs,
-                                 f"{child.name} of a {_singular(root)} by {order}: Query PK, SK "
+                                 f"{child.name} of a {singular_table(root)} by {order}: Query PK, SK "
                                  f"begins_with {cent}#, ScanIndexForward=false for newest first"))
     for cols in _unique_columns(table):
         col = cols[0]
@@ -190,15 +201,16 @@ def _need(schema: Schema, name: str) -> Table:
     return table
 
 
-def _owner_fks(t: Table) -> list[ForeignKey]:
-    return [fk for fk in t.foreign_keys if not set(fk.columns) & AUDIT_FK_COLUMNS
+def _owner_fks(t: Table, conv: Conventions = DEFAULT) -> list[ForeignKey]:
+    return [fk for fk in t.foreign_keys if not set(fk.columns) & conv.audit_fk_columns
             and fk.ref_table != t.qualname]
 
 
-def _owning_children(schema: Schema, parent: Table) -> list[tuple[Table, ForeignKey]]:
+def _owning_children(schema: Schema, parent: Table, conv: Conventions = DEFAULT
+                     ) -> list[tuple[Table, ForeignKey]]:
     out = []
     for child, fk in schema.referencing(parent.qualname):
-        if child is parent or set(fk.columns) & AUDIT_FK_COLUMNS:
+        if child is parent or set(fk.columns) & conv.audit_fk_columns:
             continue
         out.append((child, fk))
     return out
@@ -251,8 +263,3 @@ def _fill(template: str, row: dict[str, Any]) -> str:
 class _Missing(dict):
     def __missing__(self, key: str) -> str:
         return "?"
-
-
-def _singular(name: str) -> str:
-    from .catalog import _singular as singular
-    return singular(name)

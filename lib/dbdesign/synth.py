@@ -15,6 +15,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from .naming import plural_table
+
 # Module prefixes, in the order they are used. Past the end, prefixes repeat with a number.
 MODULES = ["core", "billing", "crm", "inventory", "shipping", "hr", "catalog", "support",
            "marketing", "payments", "orders", "content", "messaging", "scheduling", "finance",
@@ -51,12 +53,9 @@ _PLAIN_COLUMNS = [
 
 
 def plural(noun: str) -> str:
-    """English plural good enough for table names: entry -> entries, address -> addresses."""
-    if noun.endswith(("s", "x", "z", "ch", "sh")):
-        return noun + "es"
-    if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u"):
-        return noun[:-1] + "ies"
-    return noun + "s"
+    """The table-name plural lint expects (naming.plural_table): entry -> entries, address ->
+    addresses, ledger -> ledger (a collective noun stays as it is)."""
+    return plural_table(noun)
 
 
 @dataclass
