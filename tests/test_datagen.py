@@ -92,3 +92,25 @@ def test_load_on_every_engine(example_schema, engine_name):
         mark = "?" if engine_name in ("sqlite", "duckdb") else "%s"
         assert eng.query(f"SELECT count(*) FROM users WHERE email = {mark}", (email,))[0][0] == 1
         assert "idx_posts_status_created_at" in report.indexes_created
+
+
+def test_sqlite_bulk_load_verifies_checks_and_rolls_back(example_schema):
+    """CHECKs are switched off per row for speed, so the bulk verification must catch a bad
+    value, roll the whole load back, and leave the connection's pragmas as they were."""
+    from dbdesign.errors import EngineError
+    bad = datagen.generate(example_schema, 200, tables=["users"], progress=False,
+                           overrides={"users.role": "CASE WHEN i = 150 THEN 'superuser' ELSE 'member' END"})
+    for checks in ("deferred", "row"):
+        with engines.throwaway("sqlite") as eng:
+            with pytest.raises(EngineError, match="CHECK constraint failed"):
+                datagen.load(bad, eng, indexes="none", checks=checks)
+            assert eng.query("SELECT count(*) FROM users")[0][0] == 0
+            assert eng.query("PRAGMA ignore_check_constraints")[0][0] == 0
+            assert eng.query("PRAGMA foreign_keys")[0][0] == 1
+            assert eng.query("PRAGMA journal_mode")[0][0] == "delete"
+    good = datagen.generate(example_schema, 200, tables=["users"], progress=False)
+    with engines.throwaway("sqlite") as eng:
+        rep = datagen.load(good, eng, indexes="none")
+        assert rep.rows == {"users": 200} and "verified in bulk" in rep.method
+        with pytest.raises(Exception, match="CHECK"):  # still enforced for later writes
+            eng.execute("UPDATE users SET role = 'superuser'")

@@ -222,7 +222,9 @@ class _Generator:
             # A version-4-shaped UUID from two hashes (0.6 s for 5 M rows; md5 is 2.5x slower).
             "dd_uuid(i, k) AS ((((dd_h(i, k) & 18446744073709490175) | 16384)::UHUGEINT << 64) "
             "| ((dd_h(i, k || '/lo') & 4611686018427387903) | 9223372036854775808)::UHUGEINT)::UUID",
-            f"dd_pick(i, k, n) AS ((floor(n * pow(dd_u(i, k), {SKEW}))::HUGEINT * {PERMUTE}) % n)::BIGINT",
+            # BIGINT arithmetic while n * PERMUTE fits (n < 3.4e9); HUGEINT was 3x slower.
+            f"dd_pick(i, k, n) AS ((floor(n * pow(dd_u(i, k), {SKEW}))::BIGINT * {PERMUTE}) % n)",
+            f"dd_pick_big(i, k, n) AS ((floor(n * pow(dd_u(i, k), {SKEW}))::HUGEINT * {PERMUTE}) % n)::BIGINT",
             f"dd_first(h) AS {_sql_list(FIRST_NAMES)}[1 + (h % {len(FIRST_NAMES)})::INT]",
             f"dd_last(h) AS {_sql_list(LAST_NAMES)}[1 + (h % {len(LAST_NAMES)})::INT]",
             f"dd_domain(h) AS {_sql_list(DOMAINS)}[1 + (h % {len(DOMAINS)})::INT]",
@@ -250,7 +252,7 @@ class _Generator:
             special = {
                 a_fk.columns[0]: self.pk_value(a_fk.ref_table, "ja"),
                 b_fk.columns[0]: self.pk_value(
-                    b_fk.ref_table, f"((dd_pick(ja, '{name}/b', {nb}) + slot) % {nb})"),
+                    b_fk.ref_table, f"(({_pick(nb)}(ja, '{name}/b', {nb}) + slot) % {nb})"),
             }
         else:
             source, span, special = f"range({n}) r(i)", n, {}
@@ -265,8 +267,8 @@ class _Generator:
                 e = special[c.name]
             else:
                 e = self.column(ctx, c)
-            exprs.append(f"{e} AS {_q(c.name)}")
-        body = f"SELECT i, {', '.join(exprs)} FROM {source}"
+            exprs.append((c.name, e))
+        body = _layered_select(exprs, source)
         partition_fk = next((fk for fk in _required_fks(t) if fk.ref_table != name), None)
         col_list = ", ".join(_q(c.name) for c in cols)
         if self_fks and partition_fk is not None:
@@ -382,7 +384,7 @@ class _Generator:
                 raise InputError(f"{name}: unique FK {c.name} allows at most {n} rows (one per "
                                  f"{parent} row); lower counts['{name}']")
             return self.pk_value(parent, "i")
-        e = self.pk_value(parent, f"dd_pick(i, {key}, {n})")
+        e = self.pk_value(parent, f"{_pick(n)}(i, {key}, {n})")
         if c.nullable:
             e = f"CASE WHEN dd_u(i, {key} || '/null') >= 0.3 THEN {e} END"
         return e
@@ -520,6 +522,40 @@ class _Ctx:
         info = self.checks.get(col, {})
         lo, hi = info.get("len_lo"), info.get("len_hi")
         return (int(lo) if lo is not None else None), (int(hi) if hi is not None else None)
+
+
+def _pick(n: int) -> str:
+    """The parent-index macro for n parents: BIGINT unless i * PERMUTE could overflow."""
+    return "dd_pick" if n * PERMUTE < 2 ** 62 else "dd_pick_big"
+
+
+def _layered_select(exprs: list[tuple[str, str]], source: str) -> str:
+    """SELECT i, <columns> FROM source, with a column that refers to another column by name
+    ("title" in slug, "created_at" in updated_at) computed one subquery level further out.
+    Why: DuckDB expands a lateral alias inline, so the referenced expression was computed
+    again for every column using it (posts.slug alone re-ran the title lookup: ~0.5 s/5 M)."""
+    names = {name for name, _ in exprs}
+    refs = {name: {m for m in re.findall(r'"((?:[^"]|"")+)"', e) if m in names and m != name}
+            for name, e in exprs}
+    level: dict[str, int] = {}
+
+    def depth(name: str, seen: tuple[str, ...] = ()) -> int:
+        if name not in level:
+            if name in seen:
+                raise InputError("generated columns refer to each other in a cycle: "
+                                 + " -> ".join(seen + (name,)))
+            level[name] = 1 + max((depth(r, seen + (name,)) for r in refs[name]), default=-1)
+        return level[name]
+
+    top = max((depth(n) for n in names), default=0)
+    body = source
+    for k in range(top + 1):
+        done = [name for name, _ in exprs if level[name] < k]
+        now = [f"{e} AS {_q(name)}" for name, e in exprs if level[name] == k]
+        body = f"SELECT {', '.join(['i'] + [_q(n) for n in done] + now)} FROM {body}"
+        if k < top:
+            body = f"({body}) l{k}"
+    return body
 
 
 # -- schema analysis ---------------------------------------------------------------------------
@@ -780,6 +816,7 @@ class LoadReport:
     rows: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     index_seconds: float = 0.0
+    verify_seconds: float = 0.0
     indexes_created: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -789,12 +826,14 @@ class LoadReport:
 
     @property
     def rows_per_s(self) -> float:
-        secs = sum(self.seconds.values())
+        """Rows per second including the constraint verification before COMMIT."""
+        secs = sum(self.seconds.values()) + self.verify_seconds
         return self.total_rows / secs if secs else float("nan")
 
     def to_dict(self) -> dict[str, Any]:
         return {"engine": self.engine, "method": self.method, "rows": self.rows,
                 "seconds": self.seconds, "index_seconds": self.index_seconds,
+                "verify_seconds": self.verify_seconds,
                 "rows_per_s": self.rows_per_s, "indexes_created": self.indexes_created,
                 "notes": self.notes}
 
@@ -839,16 +878,20 @@ def subschema(schema: Schema, tables: Sequence[str] | None) -> Schema:
 
 def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | None = None, *,
          indexes: str = "schema", analyze: bool = True, create: bool = True,
-         chunk_rows: int = 50_000) -> LoadReport:
+         chunk_rows: int = 50_000, checks: str = "deferred") -> LoadReport:
     """Copy generated data into `engine` (an `engines.Engine`) with its fast bulk path.
 
     SQLite: one transaction + executemany over DuckDB fetch batches. PostgreSQL: COPY FROM
     STDIN (CSV written by DuckDB). MariaDB: LOAD DATA LOCAL INFILE when the server allows
     local_infile, else multi-row INSERT. DuckDB: INSERT ... SELECT from a Parquet file.
     `indexes`: 'schema' builds the schema's secondary indexes after the data, 'none' keeps
-    only primary keys and UNIQUE constraints (the baseline for index experiments)."""
+    only primary keys and UNIQUE constraints (the baseline for index experiments).
+    `checks` (SQLite): 'deferred' verifies CHECK constraints once over the loaded rows before
+    COMMIT (PRAGMA quick_check), 'row' lets SQLite check each row as it is inserted."""
     if indexes not in ("schema", "none"):
         raise InputError(f"indexes must be 'schema' or 'none' (got {indexes!r})")
+    if checks not in ("deferred", "row"):
+        raise InputError(f"checks must be 'deferred' or 'row' (got {checks!r})")
     if isinstance(data, duckdb.DuckDBPyConnection):
         if schema is None:
             raise InputError("load(conn, engine, schema): the schema is needed with a bare connection")
@@ -863,7 +906,10 @@ def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | N
     if create:
         engine.run_script(create_sql)
     with tempfile.TemporaryDirectory(prefix="dbdesign-load-") as tmp:
-        loader(data, engine, tables, report, tmp, chunk_rows)
+        if engine.name == "sqlite":
+            loader(data, engine, tables, report, tmp, chunk_rows, checks)
+        else:
+            loader(data, engine, tables, report, tmp, chunk_rows)
     t0 = time.perf_counter()
     if indexes == "schema":
         for st in index_sql:
@@ -923,71 +969,99 @@ def _export_select(data: Dataset, table: str, engine_name: str, rowid: bool = Fa
     return f"SELECT {', '.join(parts)} FROM {_q(_staging(table))}"
 
 
-def _load_sqlite(data, engine, tables, report, tmp, chunk_rows) -> None:
-    """executemany: one transaction, rows in primary-key order, fetched as NumPy column batches"""
+# Load-time settings, restored afterwards. journal_mode=MEMORY (not OFF): ROLLBACK still works
+# if a row is rejected; only a crash mid-load can leave the file damaged.
+SQLITE_LOAD_PRAGMAS = {"journal_mode": "MEMORY", "synchronous": "OFF", "cache_size": "-262144",
+                       "temp_store": "MEMORY"}
+SQLITE_ROWS_PER_INSERT = 200  # multi-row VALUES; 50..1000 measured within 5% of each other
+
+
+def _load_sqlite(data, engine, tables, report, tmp, chunk_rows, checks: str = "deferred") -> None:
+    """multi-row INSERT: one transaction, rows in primary-key order, constraints verified in bulk"""
     conn = engine.conn
     # Per-row FK checks plus a self-reference (which forces generation order instead of key
     # order) cost 3-5x; the data is valid by construction, so load with foreign_keys=OFF
-    # (only effective outside a transaction) and verify with foreign_key_check afterwards.
+    # (only effective outside a transaction) and verify with foreign_key_check before COMMIT.
+    # CHECKs likewise (checks='deferred'): `CHECK (role IN ('a','b','c'))` with 3+ values makes
+    # SQLite rebuild an ephemeral lookup table on every statement run (~1.2 us/row here, a
+    # third of the load), so they are switched off for the load and verified before COMMIT
+    # with `PRAGMA quick_check(table)`, which re-evaluates every CHECK and NOT NULL. A bad row
+    # rolls the whole load back; the constraints stay in the table for every later write.
+    old = {k: conn.execute(f"PRAGMA {k}").fetchone()[0] for k in SQLITE_LOAD_PRAGMAS}
+    for k, v in SQLITE_LOAD_PRAGMAS.items():
+        conn.execute(f"PRAGMA {k}={v}")
     conn.execute("PRAGMA foreign_keys=OFF")
+    if checks == "deferred":
+        conn.execute("PRAGMA ignore_check_constraints=ON")
     engine.begin()
     table = ""
     try:
         for table in tables:
-            cols = data.columns(table)
             t0 = time.perf_counter()
-            ins = (f"INSERT INTO {_q(table)} ({', '.join(_q(c) for c in cols)}) "
-                   f"VALUES ({', '.join('?' * len(cols))})")
-            n = 0
-            for batch in _numpy_batches(data, table, "sqlite", max(chunk_rows, 100_000)):
-                conn.executemany(ins, batch)
-                n += len(batch)
-            report.rows[table], report.seconds[table] = n, time.perf_counter() - t0
+            report.rows[table] = _sqlite_insert_rows(data, conn, table, max(chunk_rows, 10_000))
+            report.seconds[table] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        if checks == "deferred":
+            conn.execute("PRAGMA ignore_check_constraints=OFF")
+            for table in tables:
+                bad_rows = [r[0] for r in conn.execute(f"PRAGMA quick_check({_q(table)})").fetchall()
+                            if r[0] != "ok"]
+                if bad_rows:
+                    raise EngineError(f"sqlite: loaded rows of {table} violate constraints: {bad_rows[0]}")
+        bad = conn.execute("PRAGMA foreign_key_check").fetchmany(5)
+        if bad:
+            raise EngineError(f"sqlite: loaded data violates foreign keys, e.g. {bad[0]}")
+        report.verify_seconds = time.perf_counter() - t0
         engine.commit()
     except Exception as err:
         engine.rollback()
-        conn.execute("PRAGMA foreign_keys=ON")
+        if isinstance(err, EngineError):
+            raise
         raise EngineError(f"sqlite: loading {table}: {str(err).splitlines()[0]}") from err
-    t0 = time.perf_counter()
-    bad = conn.execute("PRAGMA foreign_key_check").fetchmany(5)
-    conn.execute("PRAGMA foreign_keys=ON")
-    report.notes.append(f"foreign_key_check after the load: {len(bad)} violations "
-                        f"({time.perf_counter() - t0:.2f} s)")
-    if bad:
-        raise EngineError(f"sqlite: loaded data violates foreign keys, e.g. {bad[0]}")
+    finally:
+        conn.execute("PRAGMA ignore_check_constraints=OFF")
+        conn.execute("PRAGMA foreign_keys=ON")
+        for k, v in old.items():
+            conn.execute(f"PRAGMA {k}={v}")
+    report.method += f" ({SQLITE_ROWS_PER_INSERT} rows per INSERT; " + (
+        "CHECK + FK verified in bulk before COMMIT)" if checks == "deferred"
+        else "CHECK per row, FK verified before COMMIT)")
+    what = "quick_check per table + foreign_key_check" if checks == "deferred" else "foreign_key_check"
+    report.notes.append(f"verified before COMMIT in {report.verify_seconds:.2f} s: {what}")
 
 
-def _numpy_batches(data: Dataset, table: str, engine_name: str, size: int):
-    """Row tuples in primary-key order, in batches. Why: DuckDB's fetchmany builds Python
-    tuples value by value (~125k rows/s here); fetchnumpy + tolist is ~2x faster, and inserting
-    in key order turns random B-tree inserts into appends (SQLite: 54k -> 176k rows/s for
-    posts with a UUID primary key, measured)."""
+def _sqlite_insert_rows(data: Dataset, conn, table: str, fetch_rows: int) -> int:
+    """Stream the export in primary-key order and insert it with multi-row VALUES.
+
+    Why this shape (measured side by side in benchmarks/bench_datagen.py): DuckDB's
+    `fetchmany` tuples are the cheapest way out (~0.8 M rows/s; fetchnumpy + tolist and Arrow
+    record batches + to_pylist were not faster); key order turns random B-tree inserts into
+    appends (54k -> 176k rows/s for a UUID key); a 200-row INSERT runs the statement 200x
+    less often than executemany, which amortises its per-run setup."""
+    from itertools import chain
     t = data.schema.table(table)
-    order = ", ".join(_q(c) for c in t.primary_key.columns) if t.primary_key else "_dd_rowid"
-    data.conn.execute(f"CREATE OR REPLACE TEMP TABLE _dd_export AS SELECT row_number() OVER "
-                      f"(ORDER BY {order}) - 1 AS _rn, * FROM ({_export_select(data, table, engine_name, rowid=True)}) "
-                      f"ORDER BY {order}")
-    total = data.conn.execute("SELECT count(*) FROM _dd_export").fetchone()[0]
-    cols = ", ".join(_q(c) for c in data.columns(table))
-    for start in range(0, total, size):
-        arrays = data.conn.execute(f"SELECT {cols} FROM _dd_export WHERE _rn >= {start} "
-                                   f"AND _rn < {start + size}").fetchnumpy()
-        yield list(zip(*[_tolist(a) for a in arrays.values()]))
-    data.conn.execute("DROP TABLE _dd_export")
-
-
-def _tolist(a) -> list:
-    """NumPy (masked) array -> Python values with None for NULL. (Not `filled(None)`: for
-    object arrays that fills with the default fill value '?'.)"""
-    import numpy as np
-    if isinstance(a, np.ma.MaskedArray):
-        mask = np.ma.getmaskarray(a)
-        values = a.data.tolist()
-        if mask.any():
-            for k in np.flatnonzero(mask).tolist():
-                values[k] = None
-        return values
-    return a.tolist()
+    cols = data.columns(table)
+    key = t.primary_key.columns if t.primary_key else None
+    src = _export_select(data, table, "sqlite", rowid=key is None)
+    order = ", ".join(_q(c) for c in key) if key else "_dd_rowid"
+    cur = data.conn.cursor()
+    cur.execute(f"SELECT {', '.join(_q(c) for c in cols)} FROM ({src}) ORDER BY {order}")
+    head = f"INSERT INTO {_q(table)} ({', '.join(_q(c) for c in cols)}) VALUES "
+    one = "(" + ", ".join("?" * len(cols)) + ")"
+    k = max(1, min(SQLITE_ROWS_PER_INSERT, 30_000 // len(cols)))  # <= 32766 variables
+    many = head + ", ".join([one] * k)
+    n = 0
+    try:
+        while batch := cur.fetchmany(fetch_rows):
+            full = 0 if k == 1 else len(batch) - len(batch) % k  # k=1: plain executemany
+            for o in range(0, full, k):
+                conn.execute(many, list(chain.from_iterable(batch[o:o + k])))
+            if full < len(batch):
+                conn.executemany(head + one, batch[full:])
+            n += len(batch)
+    finally:
+        cur.close()
+    return n
 
 
 def _load_postgres(data, engine, tables, report, tmp, chunk_rows) -> None:
