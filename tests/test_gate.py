@@ -40,6 +40,15 @@ idle_timeout = 300
 """
 
 
+def _notebook(executed: bool = True) -> str:
+    """A minimal real notebook: one code cell, executed with output (or never run)."""
+    cell = {"cell_type": "code", "metadata": {}, "source": ["print('chapter')"],
+            "execution_count": 1 if executed else None,
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": ["chapter\n"]}]
+            if executed else []}
+    return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
 def _add_migration(folder: Path, name: str, up: str, down: str) -> None:
     version = max(int(p.name.split("_")[0]) for p in folder.glob("*.up.sql")) + 1
     (folder / f"{version:04d}_{name}.up.sql").write_text(up)
@@ -62,7 +71,7 @@ def project(tmp_path: Path, monkeypatch) -> Path:
     nb = tmp_path / "notebooks"
     nb.mkdir()
     for number, title in CHAPTERS.items():
-        (nb / f"{number}_{title.split()[0]}.ipynb").write_text("{}")
+        (nb / f"{number}_{title.split()[0]}.ipynb").write_text(_notebook())
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -222,3 +231,35 @@ def test_checklist_failure_alone_does_not_fail_the_gate(project):
     assert set(not_met(result)) == {"seed-data"}
     assert result.passed
     assert CliRunner().invoke(main, ["gate"]).exit_code == 0
+
+
+@pytest.mark.parametrize("content, why", [
+    ("{}", "is not a notebook (no cells)"),
+    (_notebook(executed=False), "has no executed code cell with output"),
+    ("not json", "is not a notebook (JSONDecodeError)"),
+])
+def test_unexecuted_or_empty_chapter_does_not_count(project, content, why):
+    (project / "notebooks" / "04_constraints.ipynb").write_text(content)
+    result = run_gate(replay=False)
+    failed = not_met(result)
+    assert set(failed) == {"foreign-keys", "constraints-added", "gate-validation"}
+    assert failed["gate-validation"].startswith(
+        f"chapter 04 (constraints and integrity) not written yet: 04_constraints.ipynb {why}")
+    assert result.item("foreign-keys").chapter_path is None
+
+
+def test_erd_item_renders_the_erd_and_probe_item_does_not_claim_a_run(project):
+    result = run_gate(replay=False)
+    schema_ev = result.item("gate-schema").evidence
+    assert "ERD rendered:" in schema_ev and f"{len(load_source('migrations').tables)} tables" in schema_ev
+    ev = result.item("gate-validation").evidence
+    assert "probe cases generated" in ev and "not run by the gate" in ev and "prove" not in ev
+
+
+def test_soft_delete_item_uses_the_user_facing_tables(project):
+    toml = Path("dbdesign.toml").read_text()
+    assert re.search(r"(?m)^user_facing_tables = ", toml)
+    Path("dbdesign.toml").write_text(re.sub(r"(?m)^user_facing_tables = .*$",
+                                            'user_facing_tables = ["tags"]', toml))
+    failed = not_met(run_gate(replay=False))
+    assert "no user-facing table has deleted_at ([lint] user_facing_tables)" in failed["soft-delete"]

@@ -3,9 +3,10 @@
 Every item is *measured* from the project's actual state - the schema model, lint findings,
 the migrations (statically linted and replayed up/down on a throw-away SQLite database), the
 seeds (checked and loaded), `[pool]` in dbdesign.toml, the index documentation - with its
-evidence and the chapter notebook that shows it. An item whose chapter notebook does not exist
-yet is "not met", honestly, with that as the first part of its evidence: a gate is passed by a
-reviewed design, not by a schema alone. `dbdesign gate` exits 1 when a gate criterion is not
+evidence and the chapter notebook that shows it. An item whose chapter notebook is not written
+yet - no `NN_*.ipynb`, or one without a single executed code cell with output - is "not met",
+honestly, with that as the first part of its evidence: a gate is passed by a reviewed design,
+not by a schema alone (nor by an empty notebook file). `dbdesign gate` exits 1 when a gate criterion is not
 met, so CI can enforce it.
 
     evaluate(schema, config, migrations_dir, seeds_dir) -> GateResult
@@ -17,8 +18,8 @@ from __future__ import annotations
 
 import html as _html
 import importlib.util
+import json
 import os
-import shutil
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any, Callable
@@ -155,14 +156,60 @@ def _module_exists(name: str) -> bool:
     return importlib.util.find_spec(f"dbdesign.{name}") is not None
 
 
-def find_chapter(notebooks_dir: str | None, number: str) -> str | None:
-    """`notebooks/NN_*.ipynb` for chapter `number`, or None when it is not written yet."""
+def _chapter_file(notebooks_dir: str | None, number: str) -> str | None:
     if not notebooks_dir or not os.path.isdir(notebooks_dir):
         return None
     for name in sorted(os.listdir(notebooks_dir)):
         if name.startswith(f"{number}_") and name.endswith(".ipynb"):
             return os.path.join(notebooks_dir, name)
     return None
+
+
+_EXECUTED: dict[tuple[str, float, int], str | None] = {}
+
+
+def notebook_problem(path: str) -> str | None:
+    """None when the notebook shows something: at least one code cell that was executed and
+    has output. Else why not ("has no executed code cell with output", "is not a notebook").
+    Cached per file version (path, mtime, size): the gate asks once per item."""
+    try:
+        st = os.stat(path)
+    except OSError as err:
+        return f"cannot be read ({err.strerror})"
+    key = (path, st.st_mtime, st.st_size)
+    if key not in _EXECUTED:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                nb = json.load(fh)
+            cells = nb.get("cells") if isinstance(nb, dict) else None
+            if not isinstance(cells, list):
+                _EXECUTED[key] = "is not a notebook (no cells)"
+            elif any(isinstance(c, dict) and c.get("cell_type") == "code"
+                     and c.get("execution_count") is not None and c.get("outputs")
+                     for c in cells):
+                _EXECUTED[key] = None
+            else:
+                _EXECUTED[key] = "has no executed code cell with output"
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            _EXECUTED[key] = f"is not a notebook ({type(err).__name__})"
+    return _EXECUTED[key]
+
+
+def chapter_problem(notebooks_dir: str | None, number: str) -> str | None:
+    """Why chapter `number` does not count as written (None when it does)."""
+    path = _chapter_file(notebooks_dir, number)
+    if path is None:
+        return "not written yet"
+    problem = notebook_problem(path)
+    return f"not written yet: {os.path.basename(path)} {problem}" if problem else None
+
+
+def find_chapter(notebooks_dir: str | None, number: str) -> str | None:
+    """`notebooks/NN_*.ipynb` for chapter `number` when it is written - it has executed code
+    cells with outputs - else None."""
+    if chapter_problem(notebooks_dir, number) is not None:
+        return None
+    return _chapter_file(notebooks_dir, number)
 
 
 @dataclass
@@ -332,18 +379,28 @@ def _constraints_added(p: _Project):
 
 
 def _soft_delete(p: _Project):
-    col = getattr(p.config, "soft_delete_column", "deleted_at")
-    with_deleted = [t.qualname for t in p.schema.tables.values() if col in t.columns]
-    if not with_deleted:
-        return NOT_MET, f"no table has {col}"
+    """The user-facing tables (lint's answer: configured, or guessed and said so) have the
+    soft-delete column, and their unique keys count live rows only."""
+    from .naming import conventions, user_facing_tables
+    conv = conventions(p.config)
+    col = conv.soft_delete_column
+    tables, guessed = user_facing_tables(p.schema, conv)
+    how = (f"user-facing guessed: {conv.users_table} and the tables that reference it; list "
+           "[lint] user_facing_tables to decide" if guessed else "[lint] user_facing_tables")
+    if not tables:
+        return NOT_MET, f"no user-facing tables ({how})"
+    with_col = [t.qualname for t in tables if col in t.columns]
+    if not with_col:
+        return NOT_MET, f"no user-facing table has {col} ({how})"
     return _rule_item(p, ("soft-delete-missing", "unique-ignores-soft-delete"),
-                      f"{col} on {', '.join(with_deleted)}; their unique keys cover live rows only")
+                      f"{col} on {', '.join(with_col)} ({how}); their unique keys cover live rows only")
 
 
 def _timestamps(p: _Project):
+    from .naming import conventions
     if not p.schema.tables:
         return NOT_MET, "no tables in the schema"
-    cols = "/".join(getattr(p.config, "timestamp_columns", ["created_at", "updated_at"]))
+    cols = "/".join(conventions(p.config).timestamp_columns)
     return _rule_item(p, ("timestamps-missing",), f"{cols} on all {len(p.schema.tables)} tables")
 
 
@@ -398,12 +455,20 @@ CHECKLIST: list[tuple[str, str, str, Callable]] = [
 def _erd_renders(p: _Project):
     if not _module_exists("erd"):
         return NOT_MET, "no ERD module (dbdesign.erd)"
-    from .erd import relationships
+    from .erd import relationships, to_svg
+    if not p.schema.tables:
+        return NOT_MET, "no tables to draw"
     rels = relationships(p.schema)
     implied = sum(r.kind != "fk" for r in rels)
-    if shutil.which("dot") is None:
-        return NOT_MET, "Graphviz `dot` is not installed, so the ERD cannot be drawn (apt-get install graphviz)"
-    return MET, (f"ERD of {len(p.schema.tables)} tables and {len(rels)} relationships"
+    try:  # actually draw it: `dot` present is not the same as an ERD that renders
+        svg = to_svg(p.schema, config=p.config)
+    except (DbDesignError, OSError, RuntimeError, ValueError) as err:
+        return NOT_MET, f"the ERD does not render: {_first_line(str(err)) or type(err).__name__}"
+    drawn = [t for t in p.schema.tables.values() if f"<title>{_html.escape(t.qualname)}</title>" in svg]
+    if len(drawn) != len(p.schema.tables):
+        missing = [t.qualname for t in p.schema.tables.values() if t not in drawn]
+        return NOT_MET, f"the ERD renders but lacks {len(missing)} table(s): {', '.join(missing[:4])}"
+    return MET, (f"ERD rendered: {len(p.schema.tables)} tables and {len(rels)} relationships"
                  + (f" ({implied} implied by column names)" if implied else ""))
 
 
@@ -455,10 +520,14 @@ def _migrations_verified(p: _Project):
 
 def _validation(p: _Project):
     if not _module_exists("probe"):
-        return NOT_MET, "no constraint probe (dbdesign.probe) to prove the rules on the engines"
+        return NOT_MET, "no constraint probe (dbdesign.probe) to test the rules on the engines"
     from .probe import build_cases
     cases = build_cases(p.schema)
-    return MET, f"{len(cases)} probe cases prove the rules on the engines (`dbdesign probe`)"
+    if not cases:
+        return NOT_MET, "the constraint probe finds no rule to test (no keys, checks or NOT NULL)"
+    # generated, not run: running them needs the engines (seconds to minutes); say so
+    return MET, (f"{len(cases)} probe cases generated from the rules (not run by the gate: "
+                 "`dbdesign probe` runs them on the engines)")
 
 
 def _pool_configured(p: _Project):
@@ -510,18 +579,22 @@ GATE: list[tuple[str, str, str, list[str], Callable | None]] = [
 ]
 
 
-def _missing_chapters(p: _Project, chapters: list[str]) -> list[str]:
+def _missing_chapters(p: _Project, chapters: list[str]) -> list[tuple[str, str]]:
+    """(number, why) for each chapter that does not count as written."""
     if p.notebooks_dir is None:
         return []
-    out = []
+    out: list[tuple[str, str]] = []
     for chapter in chapters:
-        if chapter[:2] not in out and find_chapter(p.notebooks_dir, chapter[:2]) is None:
-            out.append(chapter[:2])
+        if chapter[:2] in (n for n, _ in out):
+            continue
+        why = chapter_problem(p.notebooks_dir, chapter[:2])
+        if why is not None:
+            out.append((chapter[:2], why))
     return out
 
 
-def _chapter_note(missing: list[str]) -> str:
-    return "; ".join(f"chapter {n} ({CHAPTERS.get(n, n)}) not written yet" for n in missing)
+def _chapter_note(missing: list[tuple[str, str]]) -> str:
+    return "; ".join(f"chapter {n} ({CHAPTERS.get(n, n)}) {why}" for n, why in missing)
 
 
 def evaluate(schema: Schema, config: Any = None, migrations_dir: str | None = None,
