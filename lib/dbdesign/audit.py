@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
+from . import naming
 from .engines.base import Engine
 from .errors import InputError
 from .model import Schema, Table
-from .probe import sql_literal, where_sql
+from .probe import Names, names_for, sql_literal, where_sql
 
 SECRET_RE = re.compile(r"password|secret|token", re.I)
 AUDIT_TABLE = "audit_log"
@@ -55,7 +56,8 @@ def audited_tables(schema: Schema, tables: Sequence[str] | None = None,
     """The tables to audit: `tables` if given (each must exist), else every table with a
     primary key except the audit table. A table without a primary key cannot be audited (no
     row key): named explicitly, that is an error."""
-    if schema.table(audit_table) is None:
+    log = schema.table(audit_table)
+    if log is None:
         raise InputError(f"no {audit_table!r} table in the schema; create it first (see "
                          "migrations/0006_create_audit_log.up.sql) or name another with --audit-table")
     if tables:
@@ -70,29 +72,81 @@ def audited_tables(schema: Schema, tables: Sequence[str] | None = None,
                                  "changed row; add one or leave the table out")
             out.append(t)
         return out
-    return [t for t in schema.tables.values() if t.primary_key and t.name != audit_table]
+    return [t for t in schema.tables.values() if t.primary_key and t.qualname != log.qualname]
 
 
 def logged_columns(table: Table) -> list[str]:
     return [c for c in table.columns if not SECRET_RE.search(c)]
 
 
-def audit_statements(schema: Schema, dialect: str, tables: Sequence[str] | None = None) -> AuditPlan:
-    """Trigger DDL for `dialect` (postgres | mysql | sqlite | duckdb), to run after the schema."""
-    chosen = audited_tables(schema, tables)
-    gen = {"postgres": _postgres, "mysql": _mysql, "sqlite": _sqlite, "duckdb": _duckdb}.get(dialect)
-    if gen is None:
-        raise InputError(f"unknown dialect {dialect!r}; choose postgres, mysql, sqlite or duckdb")
-    plan = AuditPlan(dialect, [t.name for t in chosen])
+@dataclass(frozen=True)
+class Stamps:
+    """The bookkeeping columns the triggers maintain, from `naming.conventions(config)`
+    (`[lint] timestamp_columns` / `audit_columns`): the one whose name says "update" (or the
+    last) is maintained on UPDATE, the one that says "create" (or the first) set on INSERT."""
+    updated_at: str
+    created_by: str
+    updated_by: str
+
+    @classmethod
+    def of(cls, config: Any = None) -> "Stamps":
+        conv = config if isinstance(config, naming.Conventions) else naming.conventions(config)
+
+        def pick(cols: tuple[str, ...], word: str, default: int) -> str:
+            return next((c for c in cols if word in c.lower()), cols[default] if cols else "")
+        return cls(pick(conv.timestamp_columns, "updat", -1), pick(conv.audit_columns, "creat", 0),
+                   pick(conv.audit_columns, "updat", -1))
+
+
+@dataclass
+class _Gen:
+    """What one table's trigger template needs: its names on the engine, the stamp columns
+    it has, the audit table, and the plan to add statements and notes to."""
+    schema: Schema
+    t: Table
+    n: Names
+    plan: AuditPlan
+    stamps: Stamps
+    audit_table: str
+
+    @property
+    def log(self) -> str:
+        """INSERT INTO target: `audit_log (table_name, row_id, ...)`."""
+        return f"{self.n.table(self.audit_table)} ({', '.join(AUDIT_COLUMNS)})"
+
+    @property
+    def label(self) -> str:
+        """The table as the trail records it: the name the engine holds (a SQL literal)."""
+        return sql_literal(self.n.held_name(self.t))
+
+    def has(self, role: str) -> str | None:
+        """The column of `role` (updated_at | created_by | updated_by) if this table has it."""
+        col = getattr(self.stamps, role)
+        return col if col and col in self.t.columns else None
+
+    def trigger(self, suffix: str) -> str:
+        return self.n.derived(self.t, "trg_{}_" + suffix)
+
+
+def audit_statements(schema: Schema, dialect: str, tables: Sequence[str] | None = None,
+                     config: Any = None, audit_table: str = AUDIT_TABLE) -> AuditPlan:
+    """Trigger DDL for `dialect` (postgres | mysql | sqlite | duckdb), to run after the schema.
+    Every name is quoted and qualified as `dialects.render` created it (`app.orders`,
+    `"User Accounts"`); the trail records a table by the name the engine holds."""
+    spec = _spec(dialect)
+    chosen = audited_tables(schema, tables, audit_table)
+    stamps = Stamps.of(config)
+    n = names_for(schema, dialect)
+    plan = AuditPlan(dialect, [t.qualname for t in chosen])
     for t in chosen:
-        missing = [c for c in ("updated_at", "created_by", "updated_by") if c not in t.columns]
+        missing = [c for c in (stamps.updated_at, stamps.created_by, stamps.updated_by) if c not in t.columns]
         if missing:
-            plan.notes.append(f"{t.name}: no {', '.join(missing)} column; only the audit trail "
+            plan.notes.append(f"{t.qualname}: no {', '.join(missing)} column; only the audit trail "
                               "is installed for it")
         secret = [c for c in t.columns if SECRET_RE.search(c)]
         if secret:
-            plan.notes.append(f"{t.name}: {', '.join(secret)} left out of the audit JSON (secret)")
-        gen(schema, t, plan)
+            plan.notes.append(f"{t.qualname}: {', '.join(secret)} left out of the audit JSON (secret)")
+        spec.generate(_Gen(schema, t, n, plan, stamps, schema.table(audit_table).qualname))
     return plan
 
 
@@ -101,27 +155,26 @@ def audit_statements(schema: Schema, dialect: str, tables: Sequence[str] | None 
 PG_ACTOR = "NULLIF(current_setting('app.user_id', true), '')"
 
 
-def _pg_key(t: Table, rec: str) -> str:
-    return " || ',' || ".join(f"{rec}.{c}::text" for c in t.primary_key.columns)
+def _pg_key(g: _Gen, rec: str) -> str:
+    return " || ',' || ".join(f"{rec}.{g.n.col(c)}::text" for c in g.t.primary_key.columns)
 
 
-def _postgres(schema: Schema, t: Table, plan: AuditPlan) -> None:
-    actor_type = _actor_type(schema)
-    actor = f"{PG_ACTOR}::{actor_type}"
-    drop = "".join(f" - '{c}'" for c in t.columns if SECRET_RE.search(c))
-    touch = []
-    if "created_by" in t.columns:
-        touch.append(f"NEW.created_by := COALESCE(NEW.created_by, {actor});")
-    if "updated_by" in t.columns:
-        touch.append(f"NEW.updated_by := COALESCE(NEW.updated_by, {actor});")
+def _postgres(g: _Gen) -> None:
+    t, n = g.t, g.n
+    actor = f"{PG_ACTOR}::{_actor_type(g.schema, g.audit_table)}"
+    drop = "".join(f" - {sql_literal(c)}" for c in t.columns if SECRET_RE.search(c))
+    touch = [f"NEW.{n.col(c)} := COALESCE(NEW.{n.col(c)}, {actor});"
+             for c in (g.has("created_by"), g.has("updated_by")) if c]
     on_update = []
-    if "updated_at" in t.columns:
+    if g.has("updated_at"):
         # Always the database clock: a client cannot backdate a change.
-        on_update.append("NEW.updated_at := now();")
-    if "updated_by" in t.columns:
-        on_update.append(f"NEW.updated_by := COALESCE({actor}, NEW.updated_by);")
+        on_update.append(f"NEW.{n.col(g.has('updated_at'))} := now();")
+    if g.has("updated_by"):
+        c = n.col(g.has("updated_by"))
+        on_update.append(f"NEW.{c} := COALESCE({actor}, NEW.{c});")
     if touch or on_update:
-        plan.statements.append(f"""CREATE OR REPLACE FUNCTION {t.name}_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+        fn = n.derived(t, "{}_touch", qualify=True)
+        g.plan.statements.append(f"""CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         {' '.join(touch) or 'NULL;'}
@@ -130,41 +183,43 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$""")
-        plan.statements.append(f"CREATE TRIGGER trg_{t.name}_touch BEFORE INSERT OR UPDATE ON {t.name} "
-                               f"FOR EACH ROW EXECUTE FUNCTION {t.name}_touch()")
-    cols = ", ".join(AUDIT_COLUMNS)
-    plan.statements.append(f"""CREATE OR REPLACE FUNCTION {t.name}_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+        g.plan.statements.append(f"CREATE TRIGGER {g.trigger('touch')} BEFORE INSERT OR UPDATE ON {n.table(t)} "
+                                 f"FOR EACH ROW EXECUTE FUNCTION {fn}()")
+    fn = n.derived(t, "{}_audit", qualify=True)
+    g.plan.statements.append(f"""CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO {AUDIT_TABLE} ({cols})
-        VALUES ('{t.name}', {_pg_key(t, 'NEW')}, 'INSERT', NULL, to_jsonb(NEW){drop}, {actor});
+        INSERT INTO {g.log}
+        VALUES ({g.label}, {_pg_key(g, 'NEW')}, 'INSERT', NULL, to_jsonb(NEW){drop}, {actor});
         RETURN NEW;
     ELSIF TG_OP = 'UPDATE' THEN
-        INSERT INTO {AUDIT_TABLE} ({cols})
-        VALUES ('{t.name}', {_pg_key(t, 'NEW')}, 'UPDATE', to_jsonb(OLD){drop}, to_jsonb(NEW){drop}, {actor});
+        INSERT INTO {g.log}
+        VALUES ({g.label}, {_pg_key(g, 'NEW')}, 'UPDATE', to_jsonb(OLD){drop}, to_jsonb(NEW){drop}, {actor});
         RETURN NEW;
     END IF;
-    INSERT INTO {AUDIT_TABLE} ({cols})
-    VALUES ('{t.name}', {_pg_key(t, 'OLD')}, 'DELETE', to_jsonb(OLD){drop}, NULL, {actor});
+    INSERT INTO {g.log}
+    VALUES ({g.label}, {_pg_key(g, 'OLD')}, 'DELETE', to_jsonb(OLD){drop}, NULL, {actor});
     RETURN OLD;
 END $$""")
-    plan.statements.append(f"CREATE TRIGGER trg_{t.name}_audit AFTER INSERT OR UPDATE OR DELETE ON {t.name} "
-                           f"FOR EACH ROW EXECUTE FUNCTION {t.name}_audit()")
+    g.plan.statements.append(f"CREATE TRIGGER {g.trigger('audit')} AFTER INSERT OR UPDATE OR DELETE ON "
+                             f"{n.table(t)} FOR EACH ROW EXECUTE FUNCTION {fn}()")
 
 
-def _actor_type(schema: Schema) -> str:
-    col = schema.tables[AUDIT_TABLE].columns.get("actor_id")
+def _actor_type(schema: Schema, audit_table: str = AUDIT_TABLE) -> str:
+    col = schema.table(audit_table).columns.get("actor_id")
     return col.type if col else "text"
 
 
 # -- MariaDB ---------------------------------------------------------------------------------
 
-def _json_object(t: Table, rec: str, fn: str = "JSON_OBJECT") -> str:
-    return f"{fn}(" + ", ".join(f"'{c}', {rec}.{c}" for c in logged_columns(t)) + ")"
+def _json_object(g: _Gen, rec: str, fn: str = "JSON_OBJECT") -> str:
+    """JSON of a row: keys are the column names as written, values `rec.col` quoted."""
+    return f"{fn}(" + ", ".join(f"{sql_literal(c)}, {rec}.{g.n.col(c)}" for c in logged_columns(g.t)) + ")"
 
 
-def _concat_key(t: Table, rec: str, cast: str) -> str:
-    parts = [cast.format(f"{rec}.{c}") for c in t.primary_key.columns]
+def _concat_key(g: _Gen, rec: str, cast: str) -> str:
+    """The row key as text: one column cast, or a composite key joined with ','."""
+    parts = [cast.format(f"{rec}.{g.n.col(c)}") for c in g.t.primary_key.columns]
     if len(parts) == 1:
         return parts[0]
     if cast.endswith("AS TEXT)"):  # SQLite: no CONCAT_WS before 3.44
@@ -172,36 +227,37 @@ def _concat_key(t: Table, rec: str, cast: str) -> str:
     return "CONCAT_WS(',', " + ", ".join(parts) + ")"
 
 
-def _mysql(schema: Schema, t: Table, plan: AuditPlan) -> None:
-    key_new, key_old = _concat_key(t, "NEW", "CAST({} AS CHAR)"), _concat_key(t, "OLD", "CAST({} AS CHAR)")
-    cols = ", ".join(AUDIT_COLUMNS)
-    before_ins = [f"SET NEW.{c} = COALESCE(NEW.{c}, @app_user_id);" for c in ("created_by", "updated_by")
-                  if c in t.columns]
+def _mysql(g: _Gen) -> None:
+    t, n = g.t, g.n
+    key_new, key_old = _concat_key(g, "NEW", "CAST({} AS CHAR)"), _concat_key(g, "OLD", "CAST({} AS CHAR)")
+    before_ins = [f"SET NEW.{n.col(c)} = COALESCE(NEW.{n.col(c)}, @app_user_id);"
+                  for c in (g.has("created_by"), g.has("updated_by")) if c]
     before_upd = []
-    if "updated_at" in t.columns:
+    if g.has("updated_at"):
         # ON UPDATE CURRENT_TIMESTAMP on the column does the same, but only while the
         # statement does not set updated_at itself; the trigger always wins.
-        before_upd.append("SET NEW.updated_at = CURRENT_TIMESTAMP(6);")
-    if "updated_by" in t.columns:
-        before_upd.append("SET NEW.updated_by = COALESCE(@app_user_id, NEW.updated_by);")
+        before_upd.append(f"SET NEW.{n.col(g.has('updated_at'))} = CURRENT_TIMESTAMP(6);")
+    if g.has("updated_by"):
+        c = n.col(g.has("updated_by"))
+        before_upd.append(f"SET NEW.{c} = COALESCE(@app_user_id, NEW.{c});")
     if before_ins:
-        plan.statements.append(f"CREATE TRIGGER trg_{t.name}_touch_ins BEFORE INSERT ON {t.name} FOR EACH ROW "
-                               f"BEGIN {' '.join(before_ins)} END")
+        g.plan.statements.append(f"CREATE TRIGGER {g.trigger('touch_ins')} BEFORE INSERT ON {n.table(t)} "
+                                 f"FOR EACH ROW BEGIN {' '.join(before_ins)} END")
     if before_upd:
-        plan.statements.append(f"CREATE TRIGGER trg_{t.name}_touch_upd BEFORE UPDATE ON {t.name} FOR EACH ROW "
-                               f"BEGIN {' '.join(before_upd)} END")
-    for op, key, old, new in (("INSERT", key_new, "NULL", _json_object(t, "NEW")),
-                              ("UPDATE", key_new, _json_object(t, "OLD"), _json_object(t, "NEW")),
-                              ("DELETE", key_old, _json_object(t, "OLD"), "NULL")):
-        plan.statements.append(
-            f"CREATE TRIGGER trg_{t.name}_audit_{op.lower()[:3]} AFTER {op} ON {t.name} FOR EACH ROW "
-            f"INSERT INTO {AUDIT_TABLE} ({cols}) VALUES ('{t.name}', {key}, '{op}', {old}, {new}, @app_user_id)")
-    acting = [f"{t.name}.{','.join(fk.columns)}" for fk in t.foreign_keys
+        g.plan.statements.append(f"CREATE TRIGGER {g.trigger('touch_upd')} BEFORE UPDATE ON {n.table(t)} "
+                                 f"FOR EACH ROW BEGIN {' '.join(before_upd)} END")
+    for op, key, old, new in (("INSERT", key_new, "NULL", _json_object(g, "NEW")),
+                              ("UPDATE", key_new, _json_object(g, "OLD"), _json_object(g, "NEW")),
+                              ("DELETE", key_old, _json_object(g, "OLD"), "NULL")):
+        g.plan.statements.append(
+            f"CREATE TRIGGER {g.trigger('audit_' + op.lower()[:3])} AFTER {op} ON {n.table(t)} FOR EACH ROW "
+            f"INSERT INTO {g.log} VALUES ({g.label}, {key}, '{op}', {old}, {new}, @app_user_id)")
+    acting = [f"{t.qualname}.{','.join(fk.columns)}" for fk in t.foreign_keys
               if (fk.on_delete or "").upper() in ("CASCADE", "SET NULL")]
     if acting:
-        plan.notes.append(f"mysql: changes made by ON DELETE CASCADE / SET NULL on {', '.join(acting)} "
-                          "are NOT audited: InnoDB foreign-key actions do not fire triggers; delete or "
-                          "update those children explicitly when the trail must be complete")
+        g.plan.notes.append(f"mysql: changes made by ON DELETE CASCADE / SET NULL on {', '.join(acting)} "
+                            "are NOT audited: InnoDB foreign-key actions do not fire triggers; delete or "
+                            "update those children explicitly when the trail must be complete")
 
 
 # -- SQLite ----------------------------------------------------------------------------------
@@ -209,139 +265,183 @@ def _mysql(schema: Schema, t: Table, plan: AuditPlan) -> None:
 SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 
 
-def _sqlite(schema: Schema, t: Table, plan: AuditPlan) -> None:
-    pk_new = " AND ".join(f"{c} = NEW.{c}" for c in t.primary_key.columns)
-    key_new = _concat_key(t, "NEW", "CAST({} AS TEXT)")
-    key_old = _concat_key(t, "OLD", "CAST({} AS TEXT)")
-    cols = ", ".join(AUDIT_COLUMNS)
-    stamp_cols = [c for c in ("created_by", "updated_by") if c in t.columns]
-    row_json = "json_object(" + ", ".join(f"'{c}', r.{c}" for c in logged_columns(t)) + ")"
+def _sqlite(g: _Gen) -> None:
+    t, n = g.t, g.n
+    table = n.table(t)
+    pk_new = " AND ".join(f"{n.col(c)} = NEW.{n.col(c)}" for c in t.primary_key.columns)
+    key_new = _concat_key(g, "NEW", "CAST({} AS TEXT)")
+    key_old = _concat_key(g, "OLD", "CAST({} AS TEXT)")
+    stamp_cols = [c for c in (g.has("created_by"), g.has("updated_by")) if c]
+    row_json = _json_object(g, "r", "json_object")
     ins_body = []
     if stamp_cols:
-        sets = ", ".join(f"{c} = COALESCE(NEW.{c}, app_user_id())" for c in stamp_cols)
-        ins_body.append(f"UPDATE {t.name} SET {sets} WHERE {pk_new};")
+        sets = ", ".join(f"{n.col(c)} = COALESCE(NEW.{n.col(c)}, app_user_id())" for c in stamp_cols)
+        ins_body.append(f"UPDATE {table} SET {sets} WHERE {pk_new};")
     # Read the row back: it holds what the stamping UPDATE wrote.
-    ins_body.append(f"INSERT INTO {AUDIT_TABLE} ({cols}) SELECT '{t.name}', {key_new}, 'INSERT', NULL, "
-                    f"{row_json}, app_user_id() FROM {t.name} AS r WHERE {pk_new};")
-    plan.statements.append(f"CREATE TRIGGER trg_{t.name}_audit_ins AFTER INSERT ON {t.name} FOR EACH ROW BEGIN "
-                           + " ".join(ins_body) + " END")
+    ins_body.append(f"INSERT INTO {g.log} SELECT {g.label}, {key_new}, 'INSERT', NULL, "
+                    f"{row_json}, app_user_id() FROM {table} AS r WHERE {pk_new};")
+    g.plan.statements.append(f"CREATE TRIGGER {g.trigger('audit_ins')} AFTER INSERT ON {table} FOR EACH ROW "
+                             "BEGIN " + " ".join(ins_body) + " END")
     # SQLite fires this UPDATE trigger also for the stamping UPDATE inside the INSERT trigger
     # (only the *same* trigger is kept from recursing): skip an update that only filled NULL
     # actor columns and changed nothing else.
     guard = ""
     if stamp_cols:
-        same = " AND ".join(f"OLD.{c} IS NEW.{c}" for c in t.columns if c not in stamp_cols)
-        filled = " AND ".join(f"OLD.{c} IS NULL" for c in stamp_cols)
+        same = " AND ".join(f"OLD.{n.col(c)} IS NEW.{n.col(c)}" for c in t.columns if c not in stamp_cols)
+        filled = " AND ".join(f"OLD.{n.col(c)} IS NULL" for c in stamp_cols)
         guard = f" WHEN NOT ({same} AND {filled})"
     upd_sets = []
-    if "updated_at" in t.columns:
-        upd_sets.append(f"updated_at = {SQLITE_NOW}")
-    if "updated_by" in t.columns:
-        upd_sets.append("updated_by = COALESCE(app_user_id(), NEW.updated_by)")
+    if g.has("updated_at"):
+        upd_sets.append(f"{n.col(g.has('updated_at'))} = {SQLITE_NOW}")
+    if g.has("updated_by"):
+        c = n.col(g.has("updated_by"))
+        upd_sets.append(f"{c} = COALESCE(app_user_id(), NEW.{c})")
     upd_body = []
     if upd_sets:
         # The same trigger does not fire again for its own UPDATE (recursive_triggers is off).
-        upd_body.append(f"UPDATE {t.name} SET {', '.join(upd_sets)} WHERE {pk_new};")
-    old_json = "json_object(" + ", ".join(f"'{c}', OLD.{c}" for c in logged_columns(t)) + ")"
-    upd_body.append(f"INSERT INTO {AUDIT_TABLE} ({cols}) SELECT '{t.name}', {key_new}, 'UPDATE', {old_json}, "
-                    f"{row_json}, app_user_id() FROM {t.name} AS r WHERE {pk_new};")
-    plan.statements.append(f"CREATE TRIGGER trg_{t.name}_audit_upd AFTER UPDATE ON {t.name} FOR EACH ROW{guard} BEGIN "
-                           + " ".join(upd_body) + " END")
-    plan.statements.append(f"CREATE TRIGGER trg_{t.name}_audit_del AFTER DELETE ON {t.name} FOR EACH ROW BEGIN "
-                           f"INSERT INTO {AUDIT_TABLE} ({cols}) VALUES ('{t.name}', {key_old}, 'DELETE', "
-                           f"{old_json}, NULL, app_user_id()); END")
+        upd_body.append(f"UPDATE {table} SET {', '.join(upd_sets)} WHERE {pk_new};")
+    old_json = _json_object(g, "OLD", "json_object")
+    upd_body.append(f"INSERT INTO {g.log} SELECT {g.label}, {key_new}, 'UPDATE', {old_json}, "
+                    f"{row_json}, app_user_id() FROM {table} AS r WHERE {pk_new};")
+    g.plan.statements.append(f"CREATE TRIGGER {g.trigger('audit_upd')} AFTER UPDATE ON {table} FOR EACH ROW"
+                             f"{guard} BEGIN " + " ".join(upd_body) + " END")
+    g.plan.statements.append(f"CREATE TRIGGER {g.trigger('audit_del')} AFTER DELETE ON {table} FOR EACH ROW "
+                             f"BEGIN INSERT INTO {g.log} VALUES ({g.label}, {key_old}, 'DELETE', "
+                             f"{old_json}, NULL, app_user_id()); END")
     if stamp_cols:
-        plan.notes.append(f"sqlite: {t.name}: an UPDATE that only fills NULL {'/'.join(stamp_cols)} "
-                          "and changes nothing else is not audited (indistinguishable from the INSERT "
-                          "trigger's own stamping)")
+        g.plan.notes.append(f"sqlite: {t.qualname}: an UPDATE that only fills NULL {'/'.join(stamp_cols)} "
+                            "and changes nothing else is not audited (indistinguishable from the INSERT "
+                            "trigger's own stamping)")
 
 
 # -- DuckDB ----------------------------------------------------------------------------------
 
-def _duckdb(schema: Schema, t: Table, plan: AuditPlan) -> None:
-    cols = ", ".join(AUDIT_COLUMNS)
-    key_new = _concat_key(t, "NEW", "CAST({} AS VARCHAR)")
-    key_old = _concat_key(t, "OLD", "CAST({} AS VARCHAR)")
+def _duckdb(g: _Gen) -> None:
+    t, n = g.t, g.n
+    key_new = _concat_key(g, "NEW", "CAST({} AS VARCHAR)")
+    key_old = _concat_key(g, "OLD", "CAST({} AS VARCHAR)")
     actor = "getvariable('app_user_id')"
-    plan.statements.append(
-        f"CREATE TRIGGER trg_{t.name}_audit_ins AFTER INSERT ON {t.name} FOR EACH ROW "
-        f"INSERT INTO {AUDIT_TABLE} ({cols}) VALUES ('{t.name}', {key_new}, 'INSERT', NULL, "
-        f"{_json_object(t, 'NEW', 'json_object')}, {actor})")
-    plan.statements.append(
-        f"CREATE TRIGGER trg_{t.name}_audit_del AFTER DELETE ON {t.name} FOR EACH ROW "
-        f"INSERT INTO {AUDIT_TABLE} ({cols}) VALUES ('{t.name}', {key_old}, 'DELETE', "
-        f"{_json_object(t, 'OLD', 'json_object')}, NULL, {actor})")
-    plan.app_update_tables.append(t.name)
-    if len(plan.app_update_tables) == 1:
-        plan.notes.append("duckdb: UPDATE FOR EACH ROW triggers are not supported in DuckDB 2.0: "
-                          "UPDATE (updated_at, updated_by, soft delete) must go through "
-                          "dbdesign.audit.app_update(); created_by/updated_by on INSERT are set by "
-                          "the application (the actor for the trail comes from "
-                          "SET VARIABLE app_user_id); updated_by is not stamped (an update of an "
-                          "indexed FK column of a referenced row fails in DuckDB)")
+    g.plan.statements.append(
+        f"CREATE TRIGGER {g.trigger('audit_ins')} AFTER INSERT ON {n.table(t)} FOR EACH ROW "
+        f"INSERT INTO {g.log} VALUES ({g.label}, {key_new}, 'INSERT', NULL, "
+        f"{_json_object(g, 'NEW', 'json_object')}, {actor})")
+    g.plan.statements.append(
+        f"CREATE TRIGGER {g.trigger('audit_del')} AFTER DELETE ON {n.table(t)} FOR EACH ROW "
+        f"INSERT INTO {g.log} VALUES ({g.label}, {key_old}, 'DELETE', "
+        f"{_json_object(g, 'OLD', 'json_object')}, NULL, {actor})")
+    g.plan.app_update_tables.append(t.qualname)
+    if len(g.plan.app_update_tables) == 1:
+        g.plan.notes.append("duckdb: UPDATE FOR EACH ROW triggers are not supported in DuckDB 2.0: "
+                            "UPDATE (updated_at, updated_by, soft delete) must go through "
+                            "dbdesign.audit.app_update(); created_by/updated_by on INSERT are set by "
+                            "the application (the actor for the trail comes from "
+                            "SET VARIABLE app_user_id); updated_by is not stamped (an update of an "
+                            "indexed FK column of a referenced row fails in DuckDB)")
+
+
+# -- the actor setting, per engine ---------------------------------------------------------------
+
+def _pg_actor(engine: Engine, user_id: str | None) -> None:
+    engine.query("SELECT set_config('app.user_id', %s, false)", (user_id or "",))
+
+
+def _mysql_actor(engine: Engine, user_id: str | None) -> None:
+    engine.execute("SET @app_user_id = %s", (user_id,))
+
+
+def _sqlite_actor(engine: Engine, user_id: str | None) -> None:
+    engine.conn.create_function("app_user_id", 0, lambda: user_id)
+
+
+def _duckdb_actor(engine: Engine, user_id: str | None) -> None:
+    if user_id is None:
+        engine.execute("RESET VARIABLE app_user_id")
+    else:
+        engine.execute(f"SET VARIABLE app_user_id = {sql_literal(user_id)}")
+
+
+@dataclass(frozen=True)
+class _EngineAudit:
+    """How one engine audits: the trigger template, the actor setting, and its limits. Engine
+    differences live here, in one table, not in `if engine.name == ...` branches."""
+    generate: Callable[[_Gen], None]
+    set_actor: Callable[[Engine, str | None], None]
+    update_triggers: bool = True  # UPDATE row triggers (DuckDB 2.0: no -> app_update())
+    actor_is_function: bool = False  # triggers call a function each connection registers (SQLite)
+    # DuckDB runs an update of an indexed column (every FK column is indexed there) as delete +
+    # insert, which fails while other tables reference the row: updated_by is not stamped.
+    stamp_updated_by: bool = True
+
+
+_ENGINES: dict[str, _EngineAudit] = {
+    "postgres": _EngineAudit(_postgres, _pg_actor),
+    "mysql": _EngineAudit(_mysql, _mysql_actor),
+    "sqlite": _EngineAudit(_sqlite, _sqlite_actor, actor_is_function=True),
+    "duckdb": _EngineAudit(_duckdb, _duckdb_actor, update_triggers=False, stamp_updated_by=False),
+}
+
+
+def _spec(name: str) -> _EngineAudit:
+    try:
+        return _ENGINES[name]
+    except KeyError:
+        raise InputError(f"unknown dialect {name!r}; choose postgres, mysql, sqlite or duckdb") from None
+
+
+def update_path(engine_name: str) -> str:
+    """'trigger' where UPDATE row triggers audit an UPDATE, else 'application (app_update)'."""
+    return "trigger" if _spec(engine_name).update_triggers else "application (app_update)"
 
 
 # -- installing and using ----------------------------------------------------------------------
 
 def set_actor(engine: Engine, user_id: str | None) -> None:
     """Make `user_id` the actor of this connection's following writes (None = nobody)."""
-    if engine.name == "postgres":
-        engine.query("SELECT set_config('app.user_id', %s, false)", (user_id or "",))
-    elif engine.name == "mysql":
-        engine.execute("SET @app_user_id = %s", (user_id,))
-    elif engine.name == "sqlite":
-        engine.conn.create_function("app_user_id", 0, lambda: user_id)
-    elif engine.name == "duckdb":
-        if user_id is None:
-            engine.execute("RESET VARIABLE app_user_id")
-        else:
-            engine.execute(f"SET VARIABLE app_user_id = {sql_literal(user_id)}")
-    else:  # pragma: no cover
-        raise InputError(f"no actor setting for engine {engine.name!r}")
+    _spec(engine.name).set_actor(engine, user_id)
 
 
-def install_audit(engine: Engine, schema: Schema, tables: Sequence[str] | None = None) -> AuditPlan:
+def install_audit(engine: Engine, schema: Schema, tables: Sequence[str] | None = None,
+                  config: Any = None) -> AuditPlan:
     """Install the triggers on `engine` (which holds the schema); return the plan."""
-    plan = audit_statements(schema, engine.name, tables)
-    if engine.name == "sqlite":
+    plan = audit_statements(schema, engine.name, tables, config)
+    if _spec(engine.name).actor_is_function:
         set_actor(engine, None)  # the triggers call app_user_id(): register it first
     engine.run_script(plan.statements)
     return plan
 
 
 def app_update(engine: Engine, schema: Schema, table: str, values: dict[str, Any], where: str,
-               actor: str | None = None) -> int:
+               actor: str | None = None, config: Any = None) -> int:
     """UPDATE with the audit trail in application code (DuckDB, where UPDATE row triggers do not
     exist): in one transaction, read the old rows, update (stamping updated_at/updated_by),
-    read the new rows, write one audit row per changed row. Returns the number of rows."""
+    read the new rows, write one audit row per changed row. Returns the number of rows.
+    `values` and `where` name columns as in the model; `where` is SQL in the engine's dialect."""
     t = schema.table(table)
     if t is None:
         raise InputError(f"unknown table {table!r}")
     if not t.primary_key:
         raise InputError(f"table {table!r} has no primary key; cannot audit its rows")
+    n = names_for(schema, engine.name)
+    stamps = Stamps.of(config)
     values = dict(values)
-    if "updated_at" in t.columns and "updated_at" not in values:
-        values["updated_at"] = _Raw("CURRENT_TIMESTAMP")
-    if "updated_by" in t.columns and actor is not None and engine.name != "duckdb":
-        # DuckDB runs an update of an indexed column (every FK column is indexed there) as
-        # delete + insert, which fails while other tables reference the row: updated_by is not
-        # stamped on DuckDB; the actor is in the audit row.
-        values["updated_by"] = actor
+    if stamps.updated_at in t.columns and stamps.updated_at not in values:
+        values[stamps.updated_at] = _Raw("CURRENT_TIMESTAMP")
+    if stamps.updated_by in t.columns and actor is not None and _spec(engine.name).stamp_updated_by:
+        values[stamps.updated_by] = actor
     pk = t.primary_key.columns
     logged = logged_columns(t)
     engine.begin()
     try:
-        old = engine.query(f"SELECT {', '.join(logged)} FROM {t.name} WHERE {where}")
-        sets = ", ".join(f"{c} = {v.sql if isinstance(v, _Raw) else sql_literal(v)}" for c, v in values.items())
-        engine.execute(f"UPDATE {t.name} SET {sets} WHERE {where}")
+        old = engine.query(f"SELECT {n.cols(logged)} FROM {n.table(t)} WHERE {where}")
+        engine.execute(f"UPDATE {n.table(t)} SET {_sets(values, n)} WHERE {where}")
         for row in old:
             rec = dict(zip(logged, row))
             key = {c: rec[c] for c in pk}
-            new = engine.query(f"SELECT {', '.join(logged)} FROM {t.name} WHERE {where_sql(_str(key))}")
+            new = engine.query(f"SELECT {n.cols(logged)} FROM {n.table(t)} WHERE {where_sql(_str(key), n)}")
             new_rec = dict(zip(logged, new[0])) if new else None
             engine.execute(
-                f"INSERT INTO {AUDIT_TABLE} ({', '.join(AUDIT_COLUMNS)}) VALUES ("
-                f"{sql_literal(table)}, {sql_literal(','.join(str(rec[c]) for c in pk))}, 'UPDATE', "
+                f"INSERT INTO {n.table(schema.table(AUDIT_TABLE))} ({', '.join(AUDIT_COLUMNS)}) VALUES ("
+                f"{sql_literal(n.held_name(t))}, {sql_literal(','.join(str(rec[c]) for c in pk))}, 'UPDATE', "
                 f"{sql_literal(_to_json(rec))}, {sql_literal(_to_json(new_rec)) if new_rec else 'NULL'}, "
                 f"{sql_literal(actor)})")
         engine.commit()
@@ -351,14 +451,23 @@ def app_update(engine: Engine, schema: Schema, table: str, values: dict[str, Any
     return len(old)
 
 
+def _sets(values: dict[str, Any], n: Names) -> str:
+    return ", ".join(f"{n.col(c)} = {v.sql if isinstance(v, _Raw) else sql_literal(v)}"
+                     for c, v in values.items())
+
+
 def audited_update(engine: Engine, schema: Schema, table: str, values: dict[str, Any], where: str,
                    actor: str | None = None) -> int | None:
     """UPDATE that is audited on every engine: a plain UPDATE where triggers do the work, the
-    application path (`app_update`) on DuckDB. Returns the row count where it is known."""
-    if engine.name == "duckdb":
+    application path (`app_update`) where UPDATE triggers do not exist. Returns the row count
+    where it is known."""
+    if not _spec(engine.name).update_triggers:
         return app_update(engine, schema, table, values, where, actor)
-    sets = ", ".join(f"{c} = {v.sql if isinstance(v, _Raw) else sql_literal(v)}" for c, v in values.items())
-    engine.execute(f"UPDATE {table} SET {sets} WHERE {where}")
+    t = schema.table(table)
+    if t is None:
+        raise InputError(f"unknown table {table!r}")
+    n = names_for(schema, engine.name)
+    engine.execute(f"UPDATE {n.table(t)} SET {_sets(values, n)} WHERE {where}")
     return None
 
 
@@ -487,7 +596,7 @@ def trail_demo(engine_name: str, schema: Schema) -> TrailDemo:
         before = count()
         eng.begin()
         eng.execute(insert_sql(tags, values.row(tags, base)))
-        if engine_name != "duckdb":  # DuckDB: UPDATE is audited by app_update, its own transaction
+        if _spec(engine_name).update_triggers:  # else app_update audits in its own transaction
             eng.execute(f"UPDATE posts SET title = 'never happened' WHERE {key}")
         eng.rollback()
         rolled_back = count() - before
@@ -497,7 +606,7 @@ def trail_demo(engine_name: str, schema: Schema) -> TrailDemo:
             f"WHERE operation = 'UPDATE') - 1 ORDER BY id")]
     return TrailDemo(engine_name, update_rows, changed, str(who) == actor, n, n_audit, soft_recorded,
                      bool(deleted), rolled_back,
-                     "application (app_update)" if engine_name == "duckdb" else "trigger", log)
+                     update_path(engine_name), log)
 
 
 def measure_overhead(engine_name: str, schema: Schema, n: int = 300) -> dict[str, Any]:
@@ -526,7 +635,7 @@ def measure_overhead(engine_name: str, schema: Schema, n: int = 300) -> dict[str
             eng.commit()
             ins = time.perf_counter() - t
             t = time.perf_counter()
-            if engine_name == "duckdb" and audited:  # UPDATE is audited in the application
+            if audited and not _spec(engine_name).update_triggers:  # audited in the application
                 app_update(eng, schema, "tags", {"name": "renamed"}, keep, base["users"]["id"])
             else:
                 eng.execute(f"UPDATE tags SET name = 'renamed' WHERE {keep}")
@@ -544,4 +653,4 @@ def measure_overhead(engine_name: str, schema: Schema, n: int = 300) -> dict[str
             "insert slowdown": round(plain[0] / logged[0], 2),
             "update rows/s without": round(plain[1]), "update rows/s with": round(logged[1]),
             "update slowdown": round(plain[1] / logged[1], 2),
-            "update path": "application (app_update)" if engine_name == "duckdb" else "trigger"}
+            "update path": update_path(engine_name)}

@@ -17,37 +17,23 @@ Outcomes:
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import sqlglot
 from sqlglot import exp
 
-from . import engines
+from . import dialects, engines
 from .engines.base import Engine
 from .errors import EngineError, InputError
-from .model import Column, ForeignKey, Index, Schema, Table
+from .model import Column, ForeignKey, Index, IndexColumn, Schema, Table
 
-try:  # the lint module's Finding, when it exists; a compatible one otherwise
-    from .lint import Finding  # type: ignore
-except ImportError:  # pragma: no cover - depends on another module landing
-    @dataclass
-    class Finding:  # type: ignore[no-redef]
-        rule: str
-        severity: str
-        message: str
-        table: str | None = None
-        column: str | None = None
-        index: str | None = None
-        file: str | None = None
-        line: int | None = None
-
-        def to_dict(self) -> dict[str, Any]:
-            return asdict(self)
+from .lint import Finding
 
 ALL_ENGINES = ("sqlite", "duckdb", "postgres", "mysql")
 
@@ -55,26 +41,10 @@ ALL_ENGINES = ("sqlite", "duckdb", "postgres", "mysql")
 # -- creating the schema on an engine ----------------------------------------------------------
 
 def schema_statements(schema: Schema, dialect: str) -> tuple[list[str], list[str]]:
-    """(statements, notes) that create `schema` on `dialect`.
-
-    Uses `dialects.render` (engine-specific DDL plus a note for everything it dropped). Without
-    it only PostgreSQL works, by replaying the source files, which are PostgreSQL dialect."""
-    try:
-        from . import dialects  # type: ignore
-    except ImportError:
-        dialects = None
-    if dialects is not None and hasattr(dialects, "render"):
-        rendered = dialects.render(schema, dialect)
-        return list(rendered.statements), [str(n) for n in getattr(rendered, "notes", [])]
-    if dialect != "postgres":
-        raise EngineError(f"{dialect}: no DDL renderer available (dbdesign.dialects missing); "
-                          "only postgres can be probed")
-    from .parse import split_statements
-    stmts: list[str] = []
-    for path in schema.sources:
-        with open(path, encoding="utf-8") as fh:
-            stmts += [s.sql for s in split_statements(fh.read(), path)]
-    return stmts, []
+    """(statements, notes) that create `schema` on `dialect`: `dialects.render`'s DDL and a
+    note for everything the engine could not hold."""
+    rendered = dialects.render(schema, dialect)
+    return list(rendered.statements), [str(n) for n in rendered.notes]
 
 
 def install_schema(engine: Engine, schema: Schema) -> list[str]:
@@ -82,6 +52,77 @@ def install_schema(engine: Engine, schema: Schema) -> list[str]:
     statements, notes = schema_statements(schema, engine.name)
     engine.run_script(statements)
     return notes
+
+
+# -- names: how one engine spells the model's tables and columns ------------------------------
+
+@functools.lru_cache(maxsize=None)
+def _dialect(name: str) -> dialects.Dialect:
+    return dialects.get_dialect(name)
+
+
+@functools.lru_cache(maxsize=4096)
+def quote(name: str, dialect: str = "postgres") -> str:
+    """One identifier as `dialect` writes it: quoted exactly when the DDL renderer quotes it
+    (anything but plain lower-case snake case: `"User Accounts"`, `` `E-mail` ``), so generated
+    DML always names what `dialects.render` created."""
+    d = _dialect(dialect)
+    return d.ident(name).sql(dialect=d.sqlglot_dialect)
+
+
+@dataclass(frozen=True)
+class Names:
+    """SQL spelling of the model's names on one engine. `held` maps a model qualname to the
+    name the engine holds where they differ: engines without schemas (SQLite, MariaDB) get
+    `app.orders` as `orders` (or `app_orders` on a clash), as `dialects.render` creates it.
+    Build one with `names_for(schema, dialect)`; `Names()` is PostgreSQL with no renames."""
+    dialect: str = "postgres"
+    held: tuple[tuple[str, str], ...] = ()
+
+    def held_name(self, table: Table | str) -> str:
+        """The table's qualified name as the engine holds it (unquoted): `app.orders` on
+        PostgreSQL and DuckDB, `orders` on SQLite and MariaDB."""
+        qualname = table.qualname if isinstance(table, Table) else table
+        return dict(self.held).get(qualname, qualname)
+
+    def table(self, table: Table | str) -> str:
+        """The table, quoted and qualified for a FROM / INSERT INTO / ON clause."""
+        d = _dialect(self.dialect)
+        return d.table_node(self.held_name(table)).sql(dialect=d.sqlglot_dialect)
+
+    def col(self, name: str) -> str:
+        return quote(name, self.dialect)
+
+    def cols(self, names: Iterable[str], prefix: str = "") -> str:
+        """`a, "B c"` - or `NEW.a, NEW."B c"` with prefix 'NEW.'."""
+        return ", ".join(prefix + self.col(n) for n in names)
+
+    def derived(self, table: Table | str, pattern: str, qualify: bool = False) -> str:
+        """A quoted name for an object made for `table` (trigger, function, view, index):
+        `pattern` formatted with the held name (schema part joined by '_'), cut to 63
+        characters (PostgreSQL's limit; MariaDB's is 64). With `qualify` it goes in the
+        table's schema (PostgreSQL functions)."""
+        held = self.held_name(table)
+        schema, _, base = held.rpartition(".")
+        name = pattern.format(base if qualify else held.replace(".", "_"))
+        if len(name) > 63:
+            import hashlib
+            digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+            name = name[:54] + "_" + digest
+        return (quote(schema, self.dialect) + "." if qualify and schema else "") + quote(name, self.dialect)
+
+
+def names_for(schema: Schema, dialect: str) -> Names:
+    """The `Names` of `schema` on `dialect`: the table names of `dialects.render`'s adapted
+    model, so DML names exactly what the DDL created."""
+    if not any(t.schema for t in schema.tables.values()) or _dialect(dialect).SCHEMAS:
+        return Names(dialect)
+    model = dialects.render(schema, dialect).model
+    if len(model.tables) != len(schema.tables):  # pragma: no cover - a renderer bug
+        raise EngineError(f"{dialect}: rendered model has {len(model.tables)} tables, "
+                          f"the schema {len(schema.tables)}")
+    held = tuple((qn, held) for qn, held in zip(schema.tables, model.tables) if qn != held)
+    return Names(dialect, held)
 
 
 # -- values ------------------------------------------------------------------------------------
@@ -117,6 +158,11 @@ def type_family(col_type: str) -> str:
     if t.startswith("JSON"):
         return "json"
     return "other"
+
+
+def is_email(column: str) -> bool:
+    """email, user_email, "E-mail", "eMail Address": probes use e-mail-like values there."""
+    return "email" in re.sub(r"[^a-z]", "", column.lower())
 
 
 def max_length(col_type: str) -> int | None:
@@ -163,7 +209,7 @@ class ValueFactory:
         if fam == "uuid":
             return f"00000000-0000-4000-8000-{n:012d}"
         if fam == "text":
-            text = f"u{n}@example.com" if "email" in col.name else f"{col.name[:6]}-{n}"
+            text = f"u{n}@example.com" if is_email(col.name) else f"{col.name[:6]}-{n}"
             limit = max_length(col.type)
             return text[-limit:] if limit else text
         if fam in ("int", "numeric"):
@@ -195,7 +241,8 @@ class ValueFactory:
             if fk is not None:
                 parent = parents.get(fk.ref_table)
                 if parent is None:
-                    raise EngineError(f"no baseline row in {fk.ref_table} for {table.name}.{col.name}")
+                    raise EngineError(f"no baseline row in {fk.ref_table} for "
+                                      f"{table.qualname}.{col.name}")
                 row[col.name] = parent[fk.ref_columns[fk.columns.index(col.name)]]
             else:
                 row[col.name] = self.value(table, col)
@@ -210,25 +257,29 @@ class ValueFactory:
         return row
 
 
-def insert_sql(table: Table, row: dict[str, Any]) -> str:
-    cols = ", ".join(row)
+def insert_sql(table: Table, row: dict[str, Any], names: Names = Names()) -> str:
+    """INSERT of one row, every name quoted and qualified as `names`' engine holds it."""
     vals = ", ".join(sql_literal(v) for v in row.values())
-    return f"INSERT INTO {table.name} ({cols}) VALUES ({vals})"
+    return f"INSERT INTO {names.table(table)} ({names.cols(row)}) VALUES ({vals})"
 
 
-def where_sql(row: dict[str, Any]) -> str:
-    parts = [f"{c} IS NULL" if v is None else f"{c} = {sql_literal(v)}" for c, v in row.items()]
+def where_sql(row: dict[str, Any], names: Names = Names()) -> str:
+    """`col = value AND ...` (IS NULL for None); '1=1' for an empty row."""
+    parts = [f"{names.col(c)} IS NULL" if v is None else f"{names.col(c)} = {sql_literal(v)}"
+             for c, v in row.items()]
     return " AND ".join(parts) or "1=1"
 
 
 def table_order(schema: Schema) -> list[Table]:
-    """Tables parents-first along NOT NULL foreign keys (self-references ignored)."""
+    """Tables parents-first along NOT NULL foreign keys (self-references ignored), keyed by
+    qualified name like the foreign keys."""
     done: list[str] = []
     pending = dict(schema.tables)
     while pending:
         progressed = False
         for name, t in list(pending.items()):
             deps = {fk.ref_table for fk in t.foreign_keys if fk.ref_table != name
+                    and fk.ref_table in schema.tables
                     and any(not t.columns[c].nullable for c in fk.columns)}
             if deps <= set(done):
                 done.append(name)
@@ -246,13 +297,14 @@ def table_order(schema: Schema) -> list[Table]:
 class ProbeCase:
     """One adversarial write: `steps(ctx)` runs it, the expectation says what a guard does."""
     constraint: str  # readable label: "users.email NOT NULL"
-    kind: str  # not-null | unique | unique-case | unique-reuse | check | fk-orphan | length | type | on-delete
-    table: str
+    kind: str  # not-null | unique | unique-case | unique-reuse | check | enum | fk-orphan | length | type | on-delete
+    table: str  # qualified name: "app.orders"
     expect: str  # rejected | accepted | cascaded | set null
     column: str | None = None
     index: str | None = None
     value: Any = None
     detail: str = ""
+    objects: tuple[str, ...] = ()  # renderer note objects that explain a different outcome
 
 
 @dataclass
@@ -381,8 +433,13 @@ class _Ctx:
     """What a probe sees: the engine, the baseline rows, the value factory."""
 
     def __init__(self, engine: Engine, schema: Schema, baseline: dict[str, dict[str, Any]],
-                 values: ValueFactory):
+                 values: ValueFactory, names: Names | None = None):
         self.engine, self.schema, self.baseline, self.values = engine, schema, baseline, values
+        self.names = names or names_for(schema, engine.name)
+
+    def insert(self, table: Table, row: dict[str, Any]) -> str | None:
+        """Insert `row`; None on success, the engine's first error line on failure."""
+        return _try(self, insert_sql(table, row, self.names))
 
     def fresh(self, table: Table, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         """A new valid row. A NOT NULL foreign key that is part of a unique key (1:1 tables,
@@ -394,88 +451,122 @@ class _Ctx:
         for fk in table.foreign_keys:
             if set(fk.columns) & set(overrides) or not set(fk.columns) <= unique_cols:
                 continue
-            if fk.ref_table == table.name or any(table.columns[c].nullable for c in fk.columns):
+            if fk.ref_table == table.qualname or any(table.columns[c].nullable for c in fk.columns):
                 continue
             parent_t = self.schema.tables[fk.ref_table]
             parent = self.fresh(parent_t)
-            self.engine.execute(insert_sql(parent_t, parent))
+            self.engine.execute(insert_sql(parent_t, parent, self.names))
             overrides.update({c: parent[rc] for c, rc in zip(fk.columns, fk.ref_columns)})
         return self.values.row(table, parents, overrides)
 
 
 def build_cases(schema: Schema) -> list[tuple[ProbeCase, Callable[[_Ctx], tuple[str, str]]]]:
     """Every probe the model implies, each with the function that runs it and returns
-    (outcome, message)."""
+    (outcome, message). Labels and `table` use qualified names (`app.orders.total`)."""
     cases: list[tuple[ProbeCase, Callable[[_Ctx], tuple[str, str]]]] = []
 
     def add(case: ProbeCase, fn: Callable[[_Ctx], tuple[str, str]]) -> None:
         cases.append((case, fn))
 
     for table in schema.tables.values():
+        qn = table.qualname
         fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
-        pk_cols = set(table.primary_key.columns) if table.primary_key else set()
         for col in table.columns.values():
             if col.identity or col.generated:
                 continue
-            label = f"{table.name}.{col.name}"
+            label = f"{qn}.{col.name}"
             if not col.nullable:
-                add(ProbeCase(f"{label} NOT NULL", "not-null", table.name, "rejected", col.name, value=None),
+                # SQLite's INTEGER PRIMARY KEY is the rowid alias: a NULL id is generated, and
+                # the renderer says so in a note on this column
+                pk_note = (label,) if table.primary_key and col.name in table.primary_key.columns else ()
+                add(ProbeCase(f"{label} NOT NULL", "not-null", qn, "rejected", col.name, value=None,
+                              objects=pk_note),
                     _write_probe(table, col.name, None))
             limit = max_length(col.type)
             if limit:
-                add(ProbeCase(f"{label} {col.type} length", "length", table.name, "rejected", col.name,
+                add(ProbeCase(f"{label} {col.type} length", "length", qn, "rejected", col.name,
                               value="x" * (limit + 1)),
                     _write_probe(table, col.name, "x" * (limit + 1), compare="length"))
             fam = type_family(col.type)
             if fam in ("int", "numeric", "uuid", "timestamp", "date", "bool") and col.name not in fk_cols:
                 bad = "not-a-" + fam
-                add(ProbeCase(f"{label} {col.type} type", "type", table.name, "rejected", col.name, value=bad),
+                add(ProbeCase(f"{label} {col.type} type", "type", qn, "rejected", col.name, value=bad),
+                    _write_probe(table, col.name, bad))
+            enum = schema.enums.get(col.type)
+            if enum is not None:
+                bad = "zz_not_allowed"
+                while bad in enum.values:
+                    bad += "_"
+                add(ProbeCase(f"{label} ENUM {col.type}", "enum", qn, "rejected", col.name, value=bad),
                     _write_probe(table, col.name, bad))
         for ck in table.checks:
             bad = _violating_value(table, ck.expression)
             name = ck.name or ck.expression
             if bad is None:
-                add(ProbeCase(f"{table.name} CHECK {name}", "check", table.name, "rejected",
+                add(ProbeCase(f"{qn} CHECK {name}", "check", qn, "rejected",
                               ck.columns[0] if ck.columns else None, detail="no generator"),
                     lambda ctx: ("not probed", "no violating value generated for this expression"))
                 continue
             colname, val = bad
-            add(ProbeCase(f"{table.name} CHECK {name}", "check", table.name, "rejected", colname, value=val),
+            add(ProbeCase(f"{qn} CHECK {name}", "check", qn, "rejected", colname, value=val),
                 _write_probe(table, colname, val))
         for fk in table.foreign_keys:
-            label = f"{table.name}.{','.join(fk.columns)} -> {fk.ref_table}"
-            add(ProbeCase(f"{label} orphan", "fk-orphan", table.name, "rejected", fk.columns[0]),
+            label = f"{qn}.{','.join(fk.columns)} -> {fk.ref_table}"
+            # the renderer names a dropped FK (or FK action) like this in its notes
+            objects = (fk.name or f"{qn}({', '.join(fk.columns)})",)
+            add(ProbeCase(f"{label} orphan", "fk-orphan", qn, "rejected", fk.columns[0],
+                          objects=objects),
                 _orphan_probe(table, fk))
             action = (fk.on_delete or "NO ACTION").upper()
             expect = {"CASCADE": "cascaded", "SET NULL": "set null"}.get(action, "rejected")
-            add(ProbeCase(f"{label} ON DELETE {action}", "on-delete", table.name, expect, fk.columns[0]),
+            add(ProbeCase(f"{label} ON DELETE {action}", "on-delete", qn, expect, fk.columns[0],
+                          objects=objects),
                 _delete_probe(table, fk))
-        unique_sets: list[tuple[str, list[str], Index | None]] = []
+        unique_sets: list[tuple[str, list[IndexColumn], Index | None]] = []
         if table.primary_key:
-            unique_sets.append(("PRIMARY KEY", table.primary_key.columns, None))
+            unique_sets.append(("PRIMARY KEY", [IndexColumn(c) for c in table.primary_key.columns], None))
         for uq in table.uniques:
-            unique_sets.append((f"UNIQUE {uq.name or ''}".strip(), uq.columns, None))
+            unique_sets.append((f"UNIQUE {uq.name or ''}".strip(), [IndexColumn(c) for c in uq.columns], None))
         for ix in table.indexes:
             if ix.unique:
-                unique_sets.append((f"UNIQUE INDEX {ix.name}", [c.label for c in ix.columns], ix))
-        for title, cols, ix in unique_sets:
-            label = f"{table.name} {title} ({', '.join(cols)})"
-            add(ProbeCase(f"{label} duplicate", "unique", table.name, "rejected", index=ix.name if ix else None),
-                _unique_probe(table, ix, cols, variant="same"))
-            lower_cols = [c.expression for c in (ix.columns if ix else []) if c.expression
-                          and re.fullmatch(r"(?i)lower\(\s*\w+\s*\)", c.expression)]
-            emailish = [c for c in cols if "email" in c]
-            if lower_cols or emailish:
+                unique_sets.append((f"UNIQUE INDEX {ix.name}", list(ix.columns), ix))
+        for title, parts, ix in unique_sets:
+            label = f"{qn} {title} ({', '.join(p.label for p in parts)})"
+            objects = (ix.name,) if ix else ()
+            index = ix.name if ix else None
+            add(ProbeCase(f"{label} duplicate", "unique", qn, "rejected", index=index, objects=objects),
+                _unique_probe(table, parts, variant="same"))
+            plain, lowered = key_columns(table, parts)
+            if lowered or any(is_email(c) for c in plain):
                 # A case-insensitive unique index must catch 'User@X' against 'user@x'; a plain
                 # one lets it through, which for emails is the bug.
-                add(ProbeCase(f"{label} case variant", "unique-case", table.name, "rejected",
-                              index=ix.name if ix else None),
-                    _unique_probe(table, ix, cols, variant="case"))
+                add(ProbeCase(f"{label} case variant", "unique-case", qn, "rejected", index=index,
+                              objects=objects),
+                    _unique_probe(table, parts, variant="case"))
             if ix is not None and ix.where and re.search(r"(?i)deleted_at\s+IS\s+NULL", ix.where):
-                add(ProbeCase(f"{label} reuse after soft delete", "unique-reuse", table.name, "accepted",
-                              index=ix.name),
-                    _unique_probe(table, ix, cols, variant="reuse"))
+                add(ProbeCase(f"{label} reuse after soft delete", "unique-reuse", qn, "accepted",
+                              index=ix.name, objects=objects),
+                    _unique_probe(table, parts, variant="reuse"))
     return cases
+
+
+def key_columns(table: Table, parts: list[IndexColumn]) -> tuple[list[str], set[str]]:
+    """(columns a key is made of, those it compares lower-cased): `(lower("E-mail"), org_id)`
+    -> (['E-mail', 'org_id'], {'E-mail'}). Expressions are read with sqlglot, so quoted names
+    work; a column the table does not have is left out."""
+    plain: list[str] = []
+    lowered: set[str] = set()
+    for part in parts:
+        if part.column is not None:
+            found = [part.column]
+        else:
+            node = _parse_expr(part.expression or "")
+            found = [c.name for c in node.find_all(exp.Column)] if node is not None else []
+            if node is not None:
+                lowered |= {c.name for low in node.find_all(exp.Lower)
+                            for c in low.find_all(exp.Column)}
+        plain += [c for c in found if c in table.columns and c not in plain]
+    return plain, lowered & set(plain)
 
 
 def _violating_value(table: Table, expression: str) -> tuple[str, Any] | None:
@@ -521,6 +612,8 @@ def _violating_value(table: Table, expression: str) -> tuple[str, Any] | None:
     return None
 
 
+
+
 def _try(ctx: _Ctx, sql: str) -> str | None:
     """Run `sql`; return None on success, the engine's first error line on failure."""
     try:
@@ -533,12 +626,13 @@ def _try(ctx: _Ctx, sql: str) -> str | None:
 def _write_probe(table: Table, column: str, value: Any, compare: str = "equal"):
     """Insert an otherwise valid row with `column = value`; read it back if it went in."""
     def run(ctx: _Ctx) -> tuple[str, str]:
+        n = ctx.names
         row = ctx.fresh(table, {column: value})
-        err = _try(ctx, insert_sql(table, row))
+        err = ctx.insert(table, row)
         if err:
             return "rejected", err
         locate = {c: v for c, v in row.items() if c != column}
-        stored = ctx.engine.query(f"SELECT {column} FROM {table.name} WHERE {where_sql(locate)}")
+        stored = ctx.engine.query(f"SELECT {n.col(column)} FROM {n.table(table)} WHERE {where_sql(locate, n)}")
         if not stored:
             return "accepted", "row not found after insert"
         got = stored[0][0]
@@ -555,11 +649,14 @@ def _write_probe(table: Table, column: str, value: Any, compare: str = "equal"):
 
 
 def _orphan_probe(table: Table, fk: ForeignKey):
+    """A child row whose key (every column of a composite FK) matches no parent row."""
     def run(ctx: _Ctx) -> tuple[str, str]:
-        missing = {c: ctx.values.uuid() if type_family(table.columns[c].type) == "uuid" else 987654321
-                   for c in fk.columns}
-        row = ctx.fresh(table, missing)
-        err = _try(ctx, insert_sql(table, row))
+        missing = {}
+        for c in fk.columns:
+            fam = type_family(table.columns[c].type)
+            missing[c] = (ctx.values.uuid() if fam == "uuid" else 987654321 if fam in ("int", "numeric")
+                          else ctx.values.value(table, table.columns[c]))
+        err = ctx.insert(table, ctx.fresh(table, missing))
         return ("rejected", err) if err else ("accepted", f"child row points at a missing {fk.ref_table}")
     return run
 
@@ -567,22 +664,23 @@ def _orphan_probe(table: Table, fk: ForeignKey):
 def _delete_probe(table: Table, fk: ForeignKey):
     """A fresh parent with one fresh child under test; delete the parent; look at the child."""
     def run(ctx: _Ctx) -> tuple[str, str]:
+        n = ctx.names
         parent_t = ctx.schema.tables[fk.ref_table]
         parent = ctx.fresh(parent_t)
-        err = _try(ctx, insert_sql(parent_t, parent))
+        err = ctx.insert(parent_t, parent)
         if err:
             return "error", f"could not insert the parent: {err}"
         link = {c: parent[rc] for c, rc in zip(fk.columns, fk.ref_columns)}
         child = ctx.fresh(table, link)
-        err = _try(ctx, insert_sql(table, child))
+        err = ctx.insert(table, child)
         if err:
             return "error", f"could not insert the child: {err}"
         pkey = {c: parent[c] for c in (parent_t.primary_key.columns if parent_t.primary_key else parent)}
-        err = _try(ctx, f"DELETE FROM {parent_t.name} WHERE {where_sql(pkey)}")
+        err = _try(ctx, f"DELETE FROM {n.table(parent_t)} WHERE {where_sql(pkey, n)}")
         if err:
             return "rejected", err
         ckey = {c: child[c] for c in (table.primary_key.columns if table.primary_key else child)}
-        rows = ctx.engine.query(f"SELECT {', '.join(fk.columns)} FROM {table.name} WHERE {where_sql(ckey)}")
+        rows = ctx.engine.query(f"SELECT {n.cols(fk.columns)} FROM {n.table(table)} WHERE {where_sql(ckey, n)}")
         if not rows:
             return "cascaded", "child row deleted with the parent"
         if all(v is None for v in rows[0]):
@@ -591,64 +689,75 @@ def _delete_probe(table: Table, fk: ForeignKey):
     return run
 
 
-def _unique_probe(table: Table, ix: Index | None, cols: list[str], variant: str):
+def _unique_probe(table: Table, parts: list[IndexColumn], variant: str):
     """Insert a second row with the baseline row's values in the unique columns: the same
     values, a case variant (for lower(...) indexes and email columns), or the same values after
     the baseline row was soft-deleted (which a partial unique index must accept)."""
-    exprs = [c for c in cols if c.startswith("(")]
-    lowered = {m for e in exprs for m in re.findall(r"(?i)lower\(\s*(\w+)\s*\)", e)}
-    plain = [c for c in cols if not c.startswith("(")]
-    plain += [m for e in exprs for m in re.findall(r"(\w+)\s*\)", e) if m in table.columns and m not in plain]
+    plain, lowered = key_columns(table, parts)
 
     def run(ctx: _Ctx) -> tuple[str, str]:
-        base = ctx.baseline[table.name]
+        n = ctx.names
+        base = ctx.baseline[table.qualname]
         if any(c not in base for c in plain):
             return "not probed", "key generated by the database (identity); nothing to duplicate"
         dup = {c: base[c] for c in plain}
         if variant == "case":
-            dup = {c: v.swapcase() if isinstance(v, str) and (c in lowered or "email" in c) else v
+            dup = {c: v.swapcase() if isinstance(v, str) and (c in lowered or is_email(c)) else v
                    for c, v in dup.items()}
         if variant == "reuse":
             pkey = {c: base[c] for c in table.primary_key.columns}
-            err = _try(ctx, f"UPDATE {table.name} SET deleted_at = CURRENT_TIMESTAMP WHERE {where_sql(pkey)}")
+            err = _try(ctx, f"UPDATE {n.table(table)} SET {n.col('deleted_at')} = CURRENT_TIMESTAMP "
+                            f"WHERE {where_sql(pkey, n)}")
             if err:
                 return "error", f"could not soft-delete the baseline row: {err}"
-        err = _try(ctx, insert_sql(table, ctx.fresh(table, dup)))
+        err = ctx.insert(table, ctx.fresh(table, dup))
         return ("rejected", err) if err else ("accepted", "second row stored")
     return run
 
 
 # -- running -----------------------------------------------------------------------------------
 
-def load_baseline(engine: Engine, schema: Schema, values: ValueFactory) -> dict[str, dict[str, Any]]:
-    """One valid row per table, parents first, committed: the state every probe starts from."""
+def load_baseline(engine: Engine, schema: Schema, values: ValueFactory,
+                  names: Names | None = None) -> dict[str, dict[str, Any]]:
+    """One valid row per table, parents first, committed: the state every probe starts from.
+    Keyed by qualified name (`app.orders`), as foreign keys name their parents."""
+    names = names or names_for(schema, engine.name)
     baseline: dict[str, dict[str, Any]] = {}
     for table in table_order(schema):
         row = values.row(table, baseline)
-        engine.execute(insert_sql(table, row))
-        baseline[table.name] = row
+        engine.execute(insert_sql(table, row, names))
+        baseline[table.qualname] = row
     return baseline
 
 
+# The setting that decides coercion or enforcement, per engine: shown next to the version.
+MODE_QUERIES: dict[str, tuple[str, str]] = {
+    "mysql": ("sql_mode", "SELECT @@SESSION.sql_mode"),
+    "sqlite": ("foreign_keys", "PRAGMA foreign_keys"),
+}
+
+
 def engine_mode(engine: Engine) -> str:
-    """Version, plus the setting that decides coercion where there is one (MariaDB sql_mode)."""
+    """Version, plus the setting that decides coercion where there is one (MariaDB sql_mode,
+    SQLite's foreign_keys pragma)."""
     version = engine.version()
-    if engine.name == "mysql":
-        mode = engine.query("SELECT @@SESSION.sql_mode")[0][0]
-        return f"{version}; sql_mode={mode}"
-    if engine.name == "sqlite":
-        fk = engine.query("PRAGMA foreign_keys")[0][0]
-        return f"{version}; foreign_keys={'ON' if fk else 'OFF'}"
-    return version
+    if engine.name not in MODE_QUERIES:
+        return version
+    label, sql = MODE_QUERIES[engine.name]
+    value = engine.query(sql)[0][0]
+    if isinstance(value, int):
+        value = "ON" if value else "OFF"
+    return f"{version}; {label}={value}"
 
 
 def probe_engine(engine: Engine, schema: Schema, notes: list[str] | None = None,
                  kinds: set[str] | None = None, label: str | None = None) -> list[ProbeOutcome]:
     """Run every probe (or those of `kinds`) on `engine`, which already holds the schema; each
     probe in its own transaction, rolled back."""
+    names = names_for(schema, engine.name)
     values = ValueFactory(schema)
-    baseline = load_baseline(engine, schema, values)
-    ctx = _Ctx(engine, schema, baseline, values)
+    baseline = load_baseline(engine, schema, values, names)
+    ctx = _Ctx(engine, schema, baseline, values, names)
     out = []
     for case, fn in build_cases(schema):
         if kinds and case.kind not in kinds:
@@ -658,7 +767,7 @@ def probe_engine(engine: Engine, schema: Schema, notes: list[str] | None = None,
             outcome, message = fn(ctx)
         finally:
             engine.rollback()
-        dropped = _dropped_note(case, notes or [])
+        dropped = _dropped_note(case, notes or [], names)
         if dropped and outcome != case.expect:
             outcome, message = "not expressible", dropped
         out.append(ProbeOutcome(case.constraint, case.kind, case.table, label or engine.name, outcome,
@@ -666,13 +775,14 @@ def probe_engine(engine: Engine, schema: Schema, notes: list[str] | None = None,
     return out
 
 
-def _dropped_note(case: ProbeCase, notes: list[str]) -> str | None:
-    """A renderer note that says this constraint was dropped or changed on this dialect."""
-    keys = [k for k in (case.index, ) if k]
-    if case.kind == "on-delete":
-        keys += [f"{case.table}.{case.column}", f"{case.table}({case.column})"]
+def _dropped_note(case: ProbeCase, notes: list[str], names: Names = Names()) -> str | None:
+    """A renderer note that says this constraint was dropped or changed on this dialect. Notes
+    name objects as the engine holds them (`orders(account_id)` where `app.` was flattened)."""
+    held = names.held_name(case.table)
+    keys = {k for o in case.objects for k in (o, o.replace(case.table, held, 1) if
+                                              o.startswith(case.table) else o)}
     for note in notes:
-        if any(k and k in note for k in keys):
+        if any(f" {k}: " in note for k in keys):
             return note.splitlines()[0]
     return None
 
@@ -691,23 +801,12 @@ class Availability:
 
 
 def available_engines(names: tuple[str, ...] | list[str] = ALL_ENGINES) -> Availability:
-    """Check each engine (embedded ones are always there; servers get one `SELECT 1` through
-    their configured URL, `DBDESIGN_POSTGRES_URL` / `DBDESIGN_MYSQL_URL`). Notebooks use it
-    to show a clear note instead of failing when a server is not running."""
-    ok: list[str] = []
-    missing: dict[str, str] = {}
-    for name in names:
-        engines.engine_class(name)  # unknown name -> InputError
-        if name not in engines.SERVERS:
-            ok.append(name)
-            continue
-        try:
-            with engines.connect(engines.server_url(name)) as eng:
-                eng.query("SELECT 1")
-            ok.append(name)
-        except EngineError as err:
-            missing[name] = str(err).splitlines()[0]
-    return Availability(ok, missing)
+    """Which engines can run here (`engines.availability`: embedded ones always; a server after
+    one `SELECT 1` through its configured URL, cached per process). Notebooks use it to show a
+    clear note instead of failing when a server is not running."""
+    found = engines.availability(names)
+    return Availability([n for n, why in found.items() if why is None],
+                        {n: why for n, why in found.items() if why is not None})
 
 
 def run_probe(schema: Schema, targets: str | list[str] = ALL_ENGINES,

@@ -23,21 +23,48 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
+import sqlglot
+
+from . import naming
 from .engines.base import Engine
 from .errors import InputError
 from .model import Index, Schema, Table
-from .probe import sql_literal, where_sql
+from .probe import Names, is_email, names_for, sql_literal, where_sql
 
-DELETED_AT = "deleted_at"
-PERSONAL_RE = re.compile(r"email|username|name|phone|address|bio|avatar|birth|password", re.I)
+DELETED_AT = naming.DEFAULT.soft_delete_column  # the default; configurable in [lint]
+PERSONAL_RE = re.compile(r"e-?mail|username|name|phone|address|bio|avatar|birth|password", re.I)
+Config = Any  # dbdesign.config.Config | naming.Conventions | None
+
+
+# How each engine does what soft delete needs. Capability flags decide where one exists
+# (`partial_index`, `transactional_ddl`); what is really a per-engine SQL template (the cascade
+# trigger) or an engine limit without a flag sits in this one table.
+@dataclass(frozen=True)
+class _Strategy:
+    timestamp_type: str  # type of an added soft-delete column
+    cascade_trigger: Callable[..., list[str]] | None  # None: no UPDATE row triggers -> soft_delete()
+    indexed_generated_column: bool  # a generated column can carry a UNIQUE index (live-only emulation)
+    trigger_updates_own_table: bool = True  # MariaDB error 1442: a trigger cannot update its table
+
+
+def _strategy(dialect: str) -> _Strategy:
+    try:
+        return _STRATEGIES[dialect]
+    except KeyError:
+        raise InputError(f"unknown dialect {dialect!r}; choose postgres, mysql, sqlite or duckdb") from None
+
+
+def _caps(dialect: str):
+    from .engines import engine_class
+    return engine_class(dialect).capabilities
 
 
 @dataclass
 class SoftDeletePlan:
     dialect: str
-    tables: list[str]
+    tables: list[str]  # qualified names (`app.orders`)
     statements: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     app_cascade: list[str] = field(default_factory=list)  # parents whose cascade is app-level
@@ -47,211 +74,281 @@ class SoftDeletePlan:
         return "".join(s.rstrip() + ";\n" for s in self.statements)
 
 
-def soft_delete_tables(schema: Schema, tables: Sequence[str] | None = None) -> list[Table]:
-    """Tables named in configuration (each must exist), else those with `deleted_at`."""
+def soft_delete_tables(schema: Schema, tables: Sequence[str] | None = None,
+                       config: Config = None) -> list[Table]:
+    """The soft-deletable tables: `tables` if given; else the configured user-facing tables
+    (`[lint] user_facing_tables`, via `naming.user_facing_tables`) plus every table that already
+    has the soft-delete column; without that configuration the tables with the column, or - when
+    none has it - naming's guess (the users table and its owners' tables). A name the schema
+    lacks is an InputError, never a silent skip."""
+    conv = _conventions(config)
+    for name in tables or conv.user_facing_tables or ():
+        if schema.table(name) is None:
+            raise InputError(f"unknown table {name!r} in the soft-delete configuration; known "
+                             f"tables: {', '.join(sorted(schema.tables))}")
     if tables:
-        out = []
-        for name in tables:
-            t = schema.table(name)
-            if t is None:
-                raise InputError(f"unknown table {name!r} in the soft-delete configuration; known "
-                                 f"tables: {', '.join(sorted(schema.tables))}")
-            out.append(t)
-        return out
-    return [t for t in schema.tables.values() if DELETED_AT in t.columns]
+        return [schema.table(name) for name in tables]
+    having = [t for t in schema.tables.values() if conv.soft_delete_column in t.columns]
+    user_facing, guessed = naming.user_facing_tables(schema, conv)
+    if guessed and having:  # the design already chose: its soft-delete columns say which
+        return having
+    return user_facing + [t for t in having if t not in user_facing]
 
 
-def live_unique_indexes(table: Table) -> list[Index]:
+def _conventions(config: Config) -> naming.Conventions:
+    return config if isinstance(config, naming.Conventions) else naming.conventions(config)
+
+
+def live_unique_indexes(table: Table, config: Config = None) -> list[Index]:
     """Unique indexes that should hold among live rows only (partial on deleted_at IS NULL)."""
-    return [ix for ix in table.indexes if ix.unique and ix.where
-            and re.fullmatch(r"(?i)\s*\(?\s*deleted_at\s+IS\s+NULL\s*\)?\s*", ix.where)]
+    conv = _conventions(config)
+    return [ix for ix in table.indexes if ix.unique and conv.is_soft_delete_predicate(ix.where)]
 
 
-def soft_delete_children(schema: Schema, table: Table) -> list[tuple[Table, list[str], list[str]]]:
+def soft_delete_children(schema: Schema, table: Table,
+                         config: Config = None) -> list[tuple[Table, list[str], list[str]]]:
     """(child, fk columns, parent columns) for soft-deletable children of `table`, self
-    references included (a deleted comment hides its replies)."""
-    out = []
-    for child, fk in schema.referencing(table.name):
-        if DELETED_AT in child.columns and fk.columns[0] not in ("created_by", "updated_by"):
-            out.append((child, fk.columns, fk.ref_columns))
-    return out
+    references included (a deleted comment hides its replies); audit references
+    (created_by -> users) are not ownership and do not cascade."""
+    conv = _conventions(config)
+    return [(child, fk.columns, fk.ref_columns) for child, fk in schema.referencing(table.qualname)
+            if conv.soft_delete_column in child.columns and not conv.is_audit_fk(fk)]
 
 
-def soft_delete_statements(schema: Schema, dialect: str, tables: Sequence[str] | None = None) -> SoftDeletePlan:
-    """The soft-delete objects for `dialect`, to run after the schema's own DDL."""
-    if dialect not in ("postgres", "mysql", "sqlite", "duckdb"):
-        raise InputError(f"unknown dialect {dialect!r}; choose postgres, mysql, sqlite or duckdb")
-    chosen = soft_delete_tables(schema, tables)
-    plan = SoftDeletePlan(dialect, [t.name for t in chosen])
-    ts_type = {"postgres": "TIMESTAMPTZ", "mysql": "DATETIME(6)", "sqlite": "TEXT", "duckdb": "TIMESTAMPTZ"}[dialect]
+def soft_delete_statements(schema: Schema, dialect: str, tables: Sequence[str] | None = None,
+                           config: Config = None) -> SoftDeletePlan:
+    """The soft-delete objects for `dialect`, to run after the schema's own DDL. Names are
+    quoted and qualified as `dialects.render` created them (`app.orders`, `"User Accounts"`)."""
+    strategy = _strategy(dialect)
+    conv = _conventions(config)
+    dcol = conv.soft_delete_column
+    n = names_for(schema, dialect)
+    chosen = soft_delete_tables(schema, tables, conv)
+    plan = SoftDeletePlan(dialect, [t.qualname for t in chosen])
+    if not tables and conv.user_facing_tables is None and not any(dcol in t.columns for t in chosen):
+        plan.notes.append(f"guessed soft-deletable tables ({', '.join(plan.tables)}): no table has "
+                          f"{dcol} and [lint] user_facing_tables is not configured")
     for t in chosen:
-        if DELETED_AT not in t.columns:
-            plan.statements.append(f"ALTER TABLE {t.name} ADD COLUMN {DELETED_AT} {ts_type} NULL")
-            plan.notes.append(f"{t.name}: deleted_at added")
+        qn = t.qualname
+        if dcol not in t.columns:
+            plan.statements.append(f"ALTER TABLE {n.table(t)} ADD COLUMN {n.col(dcol)} "
+                                   f"{strategy.timestamp_type} NULL")
+            plan.notes.append(f"{qn}: {dcol} added")
         for u in t.uniques:
-            plan.notes.append(f"{t.name}: UNIQUE ({', '.join(u.columns)}) is table-wide: a soft-deleted "
-                              "row keeps its value forever; replace it by a unique index WHERE deleted_at IS NULL")
-        _live_unique(t, dialect, plan)
-        plan.statements.append(f"CREATE VIEW active_{t.name} AS SELECT * FROM {t.name} WHERE {DELETED_AT} IS NULL")
-        _cascade(schema, t, dialect, plan)
-        for child, fk in schema.referencing(t.name):
-            if (fk.on_delete or "").upper() == "CASCADE" and fk.columns[0] not in ("created_by", "updated_by"):
+            plan.notes.append(f"{qn}: UNIQUE ({', '.join(u.columns)}) is table-wide: a soft-deleted "
+                              f"row keeps its value forever; replace it by a unique index WHERE {dcol} IS NULL")
+        _live_unique(t, dialect, plan, n, conv)
+        plan.statements.append(f"CREATE VIEW {n.derived(t, 'active_{}', qualify=True)} AS SELECT * "
+                               f"FROM {n.table(t)} WHERE {n.col(dcol)} IS NULL")
+        _cascade(schema, t, dialect, plan, n, conv)
+        for child, fk in schema.referencing(qn):
+            if (fk.on_delete or "").upper() == "CASCADE" and not conv.is_audit_fk(fk):
                 plan.notes.append(
-                    f"{child.name}.{','.join(fk.columns)} ON DELETE CASCADE -> {t.name}: never fires on a "
-                    f"soft delete; on a hard delete (erasure) it removes {child.name} rows for good")
+                    f"{child.qualname}.{','.join(fk.columns)} ON DELETE CASCADE -> {qn}: never fires on a "
+                    f"soft delete; on a hard delete (erasure) it removes {child.qualname} rows for good")
     return plan
 
 
-def _live_unique(t: Table, dialect: str, plan: SoftDeletePlan) -> None:
-    for ix in live_unique_indexes(t):
-        if dialect in ("postgres", "sqlite"):
+def live_unique_method(dialect: str) -> str:
+    """How `dialect` keeps a value unique among live rows only: 'partial unique index',
+    'generated column + UNIQUE' or 'NOT enforced (application)'."""
+    if _caps(dialect).partial_index:
+        return "partial unique index"
+    if _strategy(dialect).indexed_generated_column:
+        return "generated column + UNIQUE"
+    return "NOT enforced (application)"
+
+
+def _live_unique(t: Table, dialect: str, plan: SoftDeletePlan, n: Names, conv: naming.Conventions) -> None:
+    method = live_unique_method(dialect)
+    dcol = conv.soft_delete_column
+    for ix in live_unique_indexes(t, conv):
+        if method == "partial unique index":
             continue  # the schema's own partial index renders as is
-        if dialect == "duckdb":
-            plan.notes.append(f"duckdb: {ix.name}: no partial indexes and generated columns cannot be "
+        if method.startswith("NOT"):
+            plan.notes.append(f"{dialect}: {ix.name}: no partial indexes and generated columns cannot be "
                               "indexed - uniqueness among live rows is not enforced; check it in the "
                               "application before insert/restore")
             continue
-        parts = []
-        for part in ix.columns:
-            expr = part.expression or part.column
-            expr = re.sub(r"(?i)^LOWER\((.*)\)$", r"LOWER(\1)", expr)
-            parts.append(expr)
         gen_cols = []
-        for i, expr in enumerate(parts):
-            name = f"{ix.name}_live{i if len(parts) > 1 else ''}"[:64]
+        for i, part in enumerate(ix.columns):
+            # the model's expressions are PostgreSQL SQL: rewritten for the target, so a
+            # quoted "E-mail" becomes `E-mail` on MariaDB instead of a string literal
+            expr = (n.col(part.column) if part.column else
+                    sqlglot.parse_one(part.expression, read="postgres").sql(dialect=n.dialect))
+            name = f"{ix.name}_live{i if len(ix.columns) > 1 else ''}"[:64]
             gen_cols.append(name)
             # PERSISTENT: InnoDB can index VIRTUAL columns too, but a stored one keeps the index
             # build simple; NULL for deleted rows, so they never collide.
-            plan.statements.append(f"ALTER TABLE {t.name} ADD COLUMN {name} VARCHAR(255) AS "
-                                   f"(CASE WHEN {DELETED_AT} IS NULL THEN {expr} END) PERSISTENT")
-        plan.statements.append(f"CREATE UNIQUE INDEX {ix.name} ON {t.name} ({', '.join(gen_cols)})")
-        plan.notes.append(f"mysql: {ix.name}: partial unique index emulated by generated column(s) "
+            plan.statements.append(f"ALTER TABLE {n.table(t)} ADD COLUMN {n.col(name)} VARCHAR(255) AS "
+                                   f"(CASE WHEN {n.col(dcol)} IS NULL THEN {expr} END) PERSISTENT")
+        plan.statements.append(f"CREATE UNIQUE INDEX {n.col(ix.name)} ON {n.table(t)} ({n.cols(gen_cols)})")
+        plan.notes.append(f"{dialect}: {ix.name}: partial unique index emulated by generated column(s) "
                           f"{', '.join(gen_cols)} (NULL when deleted) with a UNIQUE index")
 
 
-def _cascade(schema: Schema, t: Table, dialect: str, plan: SoftDeletePlan) -> None:
-    children = soft_delete_children(schema, t)
+def _cascade(schema: Schema, t: Table, dialect: str, plan: SoftDeletePlan, n: Names,
+             conv: naming.Conventions) -> None:
+    children = soft_delete_children(schema, t, conv)
     if not children:
         return
-    pk = t.primary_key.columns if t.primary_key else []
-    if dialect == "duckdb":
-        plan.app_cascade.append(t.name)
-        plan.notes.append(f"duckdb: soft delete of {t.name} cascades to "
-                          f"{', '.join(c.name for c, _, _ in children)} through dbdesign.softdelete."
-                          "soft_delete() (no UPDATE row triggers in DuckDB 2.0)")
+    strategy = _strategy(dialect)
+    if strategy.cascade_trigger is None:
+        plan.app_cascade.append(t.qualname)
+        plan.notes.append(f"{dialect}: soft delete of {t.qualname} cascades to "
+                          f"{', '.join(c.qualname for c, _, _ in children)} through dbdesign.softdelete."
+                          "soft_delete() (no UPDATE row triggers here)")
         return
+    dcol = n.col(conv.soft_delete_column)
+    if not strategy.trigger_updates_own_table:
+        own = [c for c, _, _ in children if c.qualname == t.qualname]
+        if own:
+            plan.notes.append(f"{dialect}: {t.qualname}: a trigger cannot update the table it fires on, "
+                              "so self-referencing children are soft-deleted by soft_delete() only")
+        children = [c for c in children if c[0].qualname != t.qualname]
+        if not children:
+            return
     updates = []
     for child, cols, ref in children:
-        cond = " AND ".join(f"{c} = NEW.{r}" for c, r in zip(cols, ref))
-        updates.append(f"UPDATE {child.name} SET {DELETED_AT} = NEW.{DELETED_AT} "
-                       f"WHERE {cond} AND {DELETED_AT} IS NULL;")
-    when = f"OLD.{DELETED_AT} IS NULL AND NEW.{DELETED_AT} IS NOT NULL"
-    if dialect == "postgres":
-        plan.statements.append(f"""CREATE OR REPLACE FUNCTION {t.name}_soft_delete_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
+        cond = " AND ".join(f"{n.col(c)} = NEW.{n.col(r)}" for c, r in zip(cols, ref))
+        updates.append(f"UPDATE {n.table(child)} SET {dcol} = NEW.{dcol} WHERE {cond} AND {dcol} IS NULL;")
+    when = f"OLD.{dcol} IS NULL AND NEW.{dcol} IS NOT NULL"
+    plan.statements += strategy.cascade_trigger(t, n, dcol, when, " ".join(updates))
+
+
+def _pg_cascade(t: Table, n: Names, dcol: str, when: str, updates: str) -> list[str]:
+    fn = n.derived(t, "{}_soft_delete_cascade", qualify=True)
+    return [f"""CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    {' '.join(updates)}
+    {updates}
     RETURN NULL;
-END $$""")
-        plan.statements.append(f"CREATE TRIGGER trg_{t.name}_soft_delete AFTER UPDATE OF {DELETED_AT} ON {t.name} "
-                               f"FOR EACH ROW WHEN ({when}) EXECUTE FUNCTION {t.name}_soft_delete_cascade()")
-    elif dialect == "sqlite":
-        # Self-referencing children (comment replies) need recursive triggers to go deeper
-        # than one level: SQLite does not re-fire a running trigger unless
-        # PRAGMA recursive_triggers=ON.
-        plan.statements.append(f"CREATE TRIGGER trg_{t.name}_soft_delete AFTER UPDATE OF {DELETED_AT} ON {t.name} "
-                               f"FOR EACH ROW WHEN {when} BEGIN {' '.join(updates)} END")
-    else:  # mysql: a trigger cannot update its own table (error 1442)
-        other = [u for u, (c, _, _) in zip(updates, children) if c.name != t.name]
-        if len(other) < len(updates):
-            plan.notes.append(f"mysql: {t.name}: a trigger cannot update the table it fires on, so "
-                              "self-referencing children are soft-deleted by soft_delete() only")
-        if other:
-            plan.statements.append(f"CREATE TRIGGER trg_{t.name}_soft_delete AFTER UPDATE ON {t.name} "
-                                   f"FOR EACH ROW BEGIN IF {when} THEN {' '.join(other)} END IF; END")
+END $$""", f"CREATE TRIGGER {n.derived(t, 'trg_{}_soft_delete')} AFTER UPDATE OF {dcol} ON {n.table(t)} "
+           f"FOR EACH ROW WHEN ({when}) EXECUTE FUNCTION {fn}()"]
 
 
-def install_soft_delete(engine: Engine, schema: Schema, tables: Sequence[str] | None = None) -> SoftDeletePlan:
-    plan = soft_delete_statements(schema, engine.name, tables)
-    engine.run_script(plan.statements, transaction=engine.name != "mysql")
+def _sqlite_cascade(t: Table, n: Names, dcol: str, when: str, updates: str) -> list[str]:
+    # Self-referencing children (comment replies) need recursive triggers to go deeper than
+    # one level: SQLite does not re-fire a running trigger unless PRAGMA recursive_triggers=ON.
+    return [f"CREATE TRIGGER {n.derived(t, 'trg_{}_soft_delete')} AFTER UPDATE OF {dcol} ON {n.table(t)} "
+            f"FOR EACH ROW WHEN {when} BEGIN {updates} END"]
+
+
+def _mysql_cascade(t: Table, n: Names, dcol: str, when: str, updates: str) -> list[str]:
+    return [f"CREATE TRIGGER {n.derived(t, 'trg_{}_soft_delete')} AFTER UPDATE ON {n.table(t)} "
+            f"FOR EACH ROW BEGIN IF {when} THEN {updates} END IF; END"]
+
+
+_STRATEGIES: dict[str, _Strategy] = {
+    "postgres": _Strategy("TIMESTAMPTZ", _pg_cascade, indexed_generated_column=True),
+    "sqlite": _Strategy("TEXT", _sqlite_cascade, indexed_generated_column=True),
+    "mysql": _Strategy("DATETIME(6)", _mysql_cascade, indexed_generated_column=True,
+                       trigger_updates_own_table=False),
+    # DuckDB 2.0: no UPDATE row triggers; generated columns cannot be indexed
+    "duckdb": _Strategy("TIMESTAMPTZ", None, indexed_generated_column=False),
+}
+
+
+def install_soft_delete(engine: Engine, schema: Schema, tables: Sequence[str] | None = None,
+                        config: Config = None) -> SoftDeletePlan:
+    """Run `soft_delete_statements` on `engine` (which holds the schema): all or nothing where
+    DDL is transactional."""
+    plan = soft_delete_statements(schema, engine.name, tables, config)
+    engine.run_script(plan.statements)
     return plan
 
 
 def soft_delete(engine: Engine, schema: Schema, table: str, key: dict[str, Any],
-                cascade_in_app: bool | None = None) -> None:
+                cascade_in_app: bool | None = None, config: Config = None) -> None:
     """Soft-delete one row; cascade to soft-deletable children in the application where the
-    engine has no trigger for it (DuckDB) or when asked."""
+    engine has no trigger for it (DuckDB; MariaDB's self-references) or when asked."""
+    conv = _conventions(config)
+    strategy = _strategy(engine.name)
+    n = names_for(schema, engine.name)
     t = _table(schema, table)
-    if cascade_in_app is None:
-        cascade_in_app = engine.name == "duckdb"
-    engine.execute(f"UPDATE {t.name} SET {DELETED_AT} = CURRENT_TIMESTAMP WHERE {where_sql(key)} "
-                   f"AND {DELETED_AT} IS NULL")
-    if not cascade_in_app:
-        return
-    for child, cols, ref in soft_delete_children(schema, t):
-        rows = engine.query(f"SELECT {', '.join(child.primary_key.columns)} FROM {child.name} WHERE "
-                            + where_sql({c: key[r] for c, r in zip(cols, ref) if r in key})
-                            + f" AND {DELETED_AT} IS NULL")
+    dcol = n.col(conv.soft_delete_column)
+    engine.execute(f"UPDATE {n.table(t)} SET {dcol} = CURRENT_TIMESTAMP WHERE {where_sql(key, n)} "
+                   f"AND {dcol} IS NULL")
+    for child, cols, ref in soft_delete_children(schema, t, conv):
+        in_app = (strategy.cascade_trigger is None if cascade_in_app is None else cascade_in_app) \
+            or (child.qualname == t.qualname and not strategy.trigger_updates_own_table)
+        if not in_app:
+            continue
+        rows = engine.query(f"SELECT {n.cols(child.primary_key.columns)} FROM {n.table(child)} WHERE "
+                            + where_sql({c: key[r] for c, r in zip(cols, ref) if r in key}, n)
+                            + f" AND {dcol} IS NULL")
         for row in rows:
-            soft_delete(engine, schema, child.name, dict(zip(child.primary_key.columns, map(str, row))), True)
+            soft_delete(engine, schema, child.qualname, dict(zip(child.primary_key.columns, map(str, row))),
+                        True, conv)
 
 
-def restore_sql(table: str, key: dict[str, Any]) -> str:
+def restore_sql(table: str, key: dict[str, Any], names: Names = Names(), config: Config = None) -> str:
     """Undo a soft delete. Fails (unique violation) if a live row took the value meanwhile."""
-    return f"UPDATE {table} SET {DELETED_AT} = NULL WHERE {where_sql(key)}"
+    dcol = names.col(_conventions(config).soft_delete_column)
+    return f"UPDATE {names.table(table)} SET {dcol} = NULL WHERE {where_sql(key, names)}"
 
 
 def erasure_statements(schema: Schema, user_id: str, users_table: str = "users",
-                       audit_table: str = "audit_log") -> list[str]:
+                       audit_table: str = "audit_log", dialect: str = "postgres",
+                       config: Config = None) -> list[str]:
     """GDPR erasure of one user: anonymise the personal columns (keeping the row, so RESTRICT
     children such as posts stay valid), delete personal 1:1 rows (ON DELETE CASCADE children of
     the user, e.g. profiles), and blank the audit JSON of the user's row. The deleted child
     rows' own audit rows (keyed by the child's id) are not covered: `erase_user` runs these
     statements and blanks those too."""
+    conv = _conventions(config)
+    n = names_for(schema, dialect)
     users = _table(schema, users_table)
     key = {users.primary_key.columns[0]: user_id}
     sets = []
     for col in users.columns.values():
         if not PERSONAL_RE.search(col.name):
             continue
-        if "email" in col.name:
-            sets.append(f"{col.name} = {sql_literal(f'erased-{user_id}@invalid')}")
+        c = n.col(col.name)
+        if is_email(col.name):
+            sets.append(f"{c} = {sql_literal(f'erased-{user_id}@invalid')}")
         elif col.nullable:
-            sets.append(f"{col.name} = NULL")
+            sets.append(f"{c} = NULL")
         else:
-            sets.append(f"{col.name} = {sql_literal(f'erased-{user_id}'[:20])}"
-                        if "name" in col.name else f"{col.name} = ''")
-    if DELETED_AT in users.columns:
-        sets.append(f"{DELETED_AT} = COALESCE({DELETED_AT}, CURRENT_TIMESTAMP)")
+            sets.append(f"{c} = {sql_literal(f'erased-{user_id}'[:20])}"
+                        if "name" in col.name.lower() else f"{c} = ''")
+    if conv.soft_delete_column in users.columns:
+        dcol = n.col(conv.soft_delete_column)
+        sets.append(f"{dcol} = COALESCE({dcol}, CURRENT_TIMESTAMP)")
     out = []
-    for child, fk in schema.referencing(users.name):
+    for child, fk in schema.referencing(users.qualname):
         if (fk.on_delete or "").upper() == "CASCADE":
-            out.append(f"DELETE FROM {child.name} WHERE {where_sql({fk.columns[0]: user_id})}")
-    out.append(f"UPDATE {users.name} SET {', '.join(sets)} WHERE {where_sql(key)}")
+            out.append(f"DELETE FROM {n.table(child)} WHERE {where_sql({fk.columns[0]: user_id}, n)}")
+    out.append(f"UPDATE {n.table(users)} SET {', '.join(sets)} WHERE {where_sql(key, n)}")
     if schema.table(audit_table):
-        out.append(f"UPDATE {audit_table} SET old_values = NULL, new_values = NULL WHERE table_name = "
-                   f"{sql_literal(users.name)} AND row_id = {sql_literal(user_id)}")
+        out.append(_blank_audit_sql(n, audit_table, n.held_name(users), user_id))
     return out
 
 
+def _blank_audit_sql(n: Names, audit_table: str, table: str, row_id: str) -> str:
+    """Blank the audit JSON of one row (`table`: the name the trail records, as held)."""
+    return (f"UPDATE {n.table(audit_table)} SET old_values = NULL, new_values = NULL WHERE "
+            f"table_name = {sql_literal(table)} AND row_id = {sql_literal(row_id)}")
+
+
 def erase_user(engine: Engine, schema: Schema, user_id: str, users_table: str = "users",
-               audit_table: str = "audit_log") -> dict[str, int]:
+               audit_table: str = "audit_log", config: Config = None) -> dict[str, int]:
     """Run the erasure path on `engine` in one transaction: `erasure_statements`, then blank
     the audit JSON of every row it touched - the user's, and the deleted personal child rows'
     (their INSERT/UPDATE/DELETE audit rows carry the same personal data under the child's own
     key, which a pure-SQL statement list cannot know in advance). Returns counts."""
+    n = names_for(schema, engine.name)
     users = _table(schema, users_table)
-    touched: list[tuple[str, str]] = [(users.name, user_id)]
-    for child, fk in schema.referencing(users.name):
+    touched: list[tuple[str, str]] = []
+    for child, fk in schema.referencing(users.qualname):
         if (fk.on_delete or "").upper() == "CASCADE" and child.primary_key:
             pk = child.primary_key.columns
-            for row in engine.query(f"SELECT {', '.join(pk)} FROM {child.name} WHERE "
-                                    f"{where_sql({fk.columns[0]: user_id})}"):
-                touched.append((child.name, ",".join(str(v) for v in row)))
-    statements = erasure_statements(schema, user_id, users_table, audit_table)
+            for row in engine.query(f"SELECT {n.cols(pk)} FROM {n.table(child)} WHERE "
+                                    f"{where_sql({fk.columns[0]: user_id}, n)}"):
+                touched.append((n.held_name(child), ",".join(str(v) for v in row)))
+    statements = erasure_statements(schema, user_id, users_table, audit_table, engine.name, config)
     if schema.table(audit_table):
-        statements += [f"UPDATE {audit_table} SET old_values = NULL, new_values = NULL WHERE "
-                       f"table_name = {sql_literal(t)} AND row_id = {sql_literal(k)}" for t, k in touched[1:]]
-        statements.append(statements.pop(len(statements) - len(touched)))  # the user's blanking last
+        user_blank = statements.pop()  # the user's blanking last
+        statements += [_blank_audit_sql(n, audit_table, t, k) for t, k in touched] + [user_blank]
     engine.begin()
     try:
         for sql in statements:
@@ -260,7 +357,7 @@ def erase_user(engine: Engine, schema: Schema, user_id: str, users_table: str = 
     except Exception:
         engine.rollback()
         raise
-    return {"statements": len(statements), "child_rows_deleted": len(touched) - 1}
+    return {"statements": len(statements), "child_rows_deleted": len(touched)}
 
 
 def erasure_demo(engine_name: str, schema: Schema, users_table: str = "users") -> dict[str, Any]:
@@ -269,31 +366,33 @@ def erasure_demo(engine_name: str, schema: Schema, users_table: str = "users") -
     left of the personal data (values of the user's personal columns and of their deleted
     child rows found anywhere in `audit_log`)."""
     from . import engines
-    from .audit import install_audit, set_actor
+    from .audit import AUDIT_TABLE, install_audit, set_actor
     from .probe import ValueFactory, install_schema, load_baseline
     users = _table(schema, users_table)
+    n = names_for(schema, engine_name)
     out: dict[str, Any] = {"engine": engine_name}
     for how in ("erasure_statements", "erase_user"):
         with engines.throwaway(engine_name) as eng:
             install_schema(eng, schema)
             install_soft_delete(eng, schema)
             install_audit(eng, schema)
-            base = load_baseline(eng, schema, ValueFactory(schema))
-            uid = base[users.name][users.primary_key.columns[0]]
+            base = load_baseline(eng, schema, ValueFactory(schema), n)
+            uid = base[users.qualname][users.primary_key.columns[0]]
             set_actor(eng, uid)
-            personal = [str(v) for c, v in base[users.name].items() if PERSONAL_RE.search(c) and v]
-            for child, fk in schema.referencing(users.name):
-                if (fk.on_delete or "").upper() == "CASCADE" and child.name in base:
-                    personal += [str(v) for c, v in base[child.name].items()
+            personal = [str(v) for c, v in base[users.qualname].items() if PERSONAL_RE.search(c) and v]
+            for child, fk in schema.referencing(users.qualname):
+                if (fk.on_delete or "").upper() == "CASCADE" and child.qualname in base:
+                    personal += [str(v) for c, v in base[child.qualname].items()
                                  if PERSONAL_RE.search(c) and isinstance(v, str)]
             if how == "erase_user":
-                erase_user(eng, schema, uid, users.name)
+                erase_user(eng, schema, uid, users.qualname)
             else:
-                for sql in erasure_statements(schema, uid, users.name):
+                for sql in erasure_statements(schema, uid, users.qualname, dialect=engine_name):
                     eng.execute(sql)
-            trail = eng.query("SELECT old_values, new_values FROM audit_log")
+            trail = eng.query(f"SELECT old_values, new_values FROM {n.table(AUDIT_TABLE)}")
             leaks = sum(1 for row in trail if any(p in str(row) for p in personal))
-            row = eng.query(f"SELECT * FROM {users.name} WHERE {where_sql({users.primary_key.columns[0]: uid})}")
+            row = eng.query(f"SELECT * FROM {n.table(users)} WHERE "
+                            f"{where_sql({users.primary_key.columns[0]: uid}, n)}")
             out[f"audit rows with personal data after {how}"] = leaks
         if how == "erase_user":
             out["user row kept"] = len(row) == 1
@@ -302,36 +401,33 @@ def erasure_demo(engine_name: str, schema: Schema, users_table: str = "users") -
 
 
 def strategy_frame(schema: Schema, dialects: Sequence[str] = ("postgres", "mysql", "sqlite", "duckdb"),
-                   tables: Sequence[str] | None = None):
+                   tables: Sequence[str] | None = None, config: Config = None):
     """DataFrame dialect x soft-deletable table: how live-only uniqueness, the active view and
     the cascade to children are done there. Stable text: a checked notebook cell."""
     import pandas as pd
+    conv = _conventions(config)
     rows = []
     for dialect in dialects:
-        plan = soft_delete_statements(schema, dialect, tables)
+        plan = soft_delete_statements(schema, dialect, tables, conv)
+        own_table_ok = _strategy(dialect).trigger_updates_own_table
+        n = names_for(schema, dialect)
         for name in plan.tables:
             t = schema.tables[name]
-            live = live_unique_indexes(t)
-            if not live:
-                unique = "-"
-            elif dialect in ("postgres", "sqlite"):
-                unique = "partial unique index"
-            elif dialect == "mysql":
-                unique = "generated column + UNIQUE"
-            else:
-                unique = "NOT enforced (application)"
-            children = soft_delete_children(schema, t)
+            live = live_unique_indexes(t, conv)
+            unique = live_unique_method(dialect) if live else "-"
+            children = soft_delete_children(schema, t, conv)
             if not children:
                 cascade = "-"
             else:
                 by: dict[str, list[str]] = {}
                 for child, _, _ in children:
-                    app = name in plan.app_cascade or (dialect == "mysql" and child.name == name)
-                    by.setdefault("soft_delete() in the application" if app else "trigger", []).append(child.name)
+                    app = name in plan.app_cascade or (not own_table_ok and child.qualname == name)
+                    by.setdefault("soft_delete() in the application" if app else "trigger",
+                                  []).append(child.qualname)
                 cascade = "; ".join(f"{', '.join(dict.fromkeys(c))} by {how}" for how, c in by.items())
             rows.append({"dialect": dialect, "table": name,
                          "live-only unique": f"{unique} ({', '.join(ix.name for ix in live)})" if live else unique,
-                         "view": f"active_{name}", "soft delete cascades to": cascade})
+                         "view": n.derived(t, "active_{}", qualify=True), "soft delete cascades to": cascade})
     return pd.DataFrame(rows)
 
 
@@ -416,7 +512,7 @@ def pitfall_column_unique(engine: Engine) -> Pitfall:
     the table-wide constraint still counts the soft-deleted row, so the address can never be
     reused. Runs on any engine with partial indexes (PostgreSQL, SQLite)."""
     s = _Script(engine)
-    ts = "TIMESTAMPTZ" if engine.name == "postgres" else "TIMESTAMP"
+    ts = "TIMESTAMPTZ" if engine.capabilities.timestamptz else "TIMESTAMP"
     s.run(f"CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(255) NOT NULL UNIQUE, "
           f"deleted_at {ts} NULL)")
     s.run("CREATE UNIQUE INDEX idx_users_email ON users (lower(email)) WHERE deleted_at IS NULL")
@@ -557,45 +653,50 @@ def pitfall_hard_cascade(engine_name: str, schema: Schema, parent: str = "posts"
     database: the generated soft-delete cascade (trigger, or soft_delete() on DuckDB)."""
     from . import engines
     from .probe import ValueFactory, insert_sql, install_schema, load_baseline
+    conv = naming.DEFAULT
     p_t, c_t, u_t = _table(schema, parent), _table(schema, child), _table(schema, users_table)
-    fk = next((f for f in c_t.foreign_keys if f.ref_table == parent
+    fk = next((f for f in c_t.foreign_keys if f.ref_table == p_t.qualname
                and (f.on_delete or "").upper() == "CASCADE"), None)
-    if fk is None or DELETED_AT not in p_t.columns or DELETED_AT not in c_t.columns:
+    dname = conv.soft_delete_column
+    if fk is None or dname not in p_t.columns or dname not in c_t.columns:
         raise InputError(f"{child} has no ON DELETE CASCADE foreign key to {parent}, or one of "
-                         f"them has no {DELETED_AT}: nothing to demonstrate")
-    author = next((f.columns[0] for f in c_t.foreign_keys if f.ref_table == users_table
-                   and f.columns[0] not in ("created_by", "updated_by")), None)
+                         f"them has no {dname}: nothing to demonstrate")
+    author = next((f.columns[0] for f in c_t.foreign_keys if f.ref_table == u_t.qualname
+                   and not conv.is_audit_fk(f)), None)
     pk = p_t.primary_key.columns[0]
+    n = names_for(schema, engine_name)
+    dcol, parent_sql, child_sql = n.col(dname), n.table(p_t), n.table(c_t)
     with engines.throwaway(engine_name) as eng:
         install_schema(eng, schema)
         values = ValueFactory(schema)
-        base = load_baseline(eng, schema, values)
+        base = load_baseline(eng, schema, values, n)
         other = values.row(u_t, base)
-        eng.execute(insert_sql(u_t, other))
-        post = base[parent][pk]
+        eng.execute(insert_sql(u_t, other, n))
+        post = base[p_t.qualname][pk]
         s = _Script(eng)
         s.run(insert_sql(c_t, values.row(c_t, base, {author: other[u_t.primary_key.columns[0]]}
-                                         if author else {})))
-        key = f"{fk.columns[0]} = {sql_literal(post)}"
-        live = f"SELECT count(*) FROM {child} WHERE {key} AND {DELETED_AT} IS NULL"
+                                         if author else {}), n))
+        key = f"{n.col(fk.columns[0])} = {sql_literal(post)}"
+        live = f"SELECT count(*) FROM {child_sql} WHERE {key} AND {dcol} IS NULL"
         before = s.value(live)
-        s.run(f"UPDATE {parent} SET {DELETED_AT} = CURRENT_TIMESTAMP WHERE {pk} = {sql_literal(post)}")
+        s.run(f"UPDATE {parent_sql} SET {dcol} = CURRENT_TIMESTAMP WHERE {n.col(pk)} = {sql_literal(post)}")
         after_soft = s.value(live)
-        others = f"SELECT count(*) FROM {child} WHERE {key}" + (
-            f" AND {author} = {sql_literal(other[u_t.primary_key.columns[0]])}" if author else "")
+        others = f"SELECT count(*) FROM {child_sql} WHERE {key}" + (
+            f" AND {n.col(author)} = {sql_literal(other[u_t.primary_key.columns[0]])}" if author else "")
         s.value(others)
-        hard = s.run(f"DELETE FROM {parent} WHERE {pk} = {sql_literal(post)}")
+        hard = s.run(f"DELETE FROM {parent_sql} WHERE {n.col(pk)} = {sql_literal(post)}")
         others_after = s.value(others)
         s.steps.append(Step(f"-- the fix: the generated soft-delete cascade, on a new {parent} row", ""))
         plan = install_soft_delete(eng, schema)
         new_parent = values.row(p_t, base)
-        eng.execute(insert_sql(p_t, new_parent))
-        s.run(insert_sql(c_t, values.row(c_t, base, {fk.columns[0]: new_parent[pk]})))
+        eng.execute(insert_sql(p_t, new_parent, n))
+        s.run(insert_sql(c_t, values.row(c_t, base, {fk.columns[0]: new_parent[pk]}), n))
         soft_delete(eng, schema, parent, {pk: new_parent[pk]})
         s.steps.append(Step(f"soft_delete(engine, schema, {parent!r}, ...)"
-                            + (" -- application cascade" if parent in plan.app_cascade else " -- trigger cascades"), "ok"))
-        fixed_live = s.value(f"SELECT count(*) FROM {child} WHERE {fk.columns[0]} = "
-                             f"{sql_literal(new_parent[pk])} AND {DELETED_AT} IS NULL")
+                            + (" -- application cascade" if p_t.qualname in plan.app_cascade
+                               else " -- trigger cascades"), "ok"))
+        fixed_live = s.value(f"SELECT count(*) FROM {child_sql} WHERE {n.col(fk.columns[0])} = "
+                             f"{sql_literal(new_parent[pk])} AND {dcol} IS NULL")
     hard_text = (f"other users' {child} left {others_after}" if hard == "ok" else "hard delete rejected")
     return Pitfall(
         "hard-cascade", engine_name,
