@@ -133,3 +133,11 @@ def test_availability_reachable_server_is_none_and_cached():
     require_engine("postgres")
     assert engines.availability(["postgres"]) == {"postgres": None}
     assert ("postgres", engines.server_url("postgres")) in engines._AVAILABILITY
+
+
+def test_report_engine_versions_use_the_shared_check(monkeypatch):
+    from dbdesign.report import engine_versions
+    monkeypatch.setenv("DBDESIGN_MYSQL_URL", "mysql://root@127.0.0.1:1/test")
+    v = engine_versions()
+    assert v["MariaDB/MySQL"].startswith("not reachable (mysql: cannot connect")
+    assert v["SQLite"][0].isdigit() and v["DuckDB"].lstrip("v")[0].isdigit()

@@ -1156,10 +1156,14 @@ def compare_with_peers(schema: Schema, queries: Sequence[Query] | None = None, d
     available, note = False, "PostgreSQL not compared"
     if postgres:
         adv["postgres"] = propose(schema, queries, "postgres", existing_indexes(schema, "postgres", tables, design))
-        try:
-            with engines.throwaway("postgres") as eng:
-                datagen.load(data, eng, indexes="none" if baseline == "keys" else "schema")
-                available, note, hy, sizes = hypopg(eng, schema, queries, params, adv["postgres"])
-        except DbDesignError as err:
-            available, note = False, f"PostgreSQL unreachable: {str(err).splitlines()[0]}"
+        unreachable = engines.availability(["postgres"])["postgres"]  # cached per process
+        if unreachable:
+            available, note = False, f"PostgreSQL unreachable: {unreachable}"
+        else:
+            try:
+                with engines.throwaway("postgres") as eng:
+                    datagen.load(data, eng, indexes="none" if baseline == "keys" else "schema")
+                    available, note, hy, sizes = hypopg(eng, schema, queries, params, adv["postgres"])
+            except DbDesignError as err:
+                available, note = False, f"PostgreSQL failed: {str(err).splitlines()[0]}"
     return PeerComparison(adv, expert, hy, available, note, sizes)

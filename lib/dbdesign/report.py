@@ -384,7 +384,11 @@ def engine_versions() -> dict[str, str]:
     from . import engines
     out: dict[str, str] = {}
     labels = {"sqlite": "SQLite", "duckdb": "DuckDB", "postgres": "PostgreSQL", "mysql": "MariaDB/MySQL"}
+    unreachable = engines.availability()  # one cached check per server, shared with the others
     for name in engines.ENGINES:
+        if unreachable[name]:
+            out[labels[name]] = f"not reachable ({unreachable[name][:80]})"
+            continue
         try:
             with engines.throwaway(name) if name in engines.EMBEDDED else \
                     engines.connect(engines.server_url(name)) as eng:
