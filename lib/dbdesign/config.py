@@ -26,6 +26,9 @@ A project config looks like this (every key is optional)::
 Why waivers and not excludes: a waiver names the object and carries a reason (and an expiry),
 so the review report can show *why* a finding is accepted - the gap PRIOR_ART.md point 9 names.
 
+The `[lint]` column keys are not lint's alone: `naming.conventions(config)` hands them to the
+catalogue, the ERD, the document design and the gate, so one setting changes every view.
+
 Bad TOML, an unknown rule id or option, a waiver without a reason and a bad date raise
 `InputError` with the config file and line. Unknown *tables* named here are not errors: the
 schema may not be known yet, so the lint reports them as findings instead (never a silent skip).
