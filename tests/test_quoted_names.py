@@ -141,3 +141,22 @@ def test_audit_trail_names_the_table_the_engine_holds(loaded, schema):
     eng.execute(f"DELETE FROM {n.table(LINES)} WHERE {probe.where_sql({'id': base[LINES]['id']}, n)}")
     assert eng.query(f"SELECT count(*) FROM {log} WHERE operation = 'DELETE' AND "
                      f"table_name = {probe.sql_literal(n.held_name(LINES))}")[0][0] == 1
+
+
+def test_api_and_orm_layers_for_quoted_and_qualified_names(schema):
+    from dbdesign import layers
+    assert layers.class_name(USERS) == "UserAccount" and layers.class_name(ORDERS) == "Order"
+    assert layers.py_name("E-mail") == "E_mail" and layers.py_name("class") == "class_"
+    api = layers.load_module(layers.pydantic_source(schema), "quoted_api")
+    ok = api.UserAccountIn.model_validate({"id": 1, "E-mail": "a@example.com"})
+    assert ok.E_mail == "a@example.com"
+    with pytest.raises(Exception, match="100"):
+        api.UserAccountIn.model_validate({"id": 1, "E-mail": "x" * 101})
+    with pytest.raises(Exception):
+        api.OrderIn.model_validate({"region": "eu", "order_no": 1, "account_id": 1, "total": 1,
+                                    "status": "zz_not_allowed"})
+    orm = layers.load_module(layers.sqlalchemy_source(schema), "quoted_orm")
+    assert orm.Order.__table__.schema == "app" and orm.UserAccount.__table__.c["E-mail"] is not None
+    assert layers.orm_differences(schema, orm) == []
+    frame = layers.compare_layers(schema)
+    assert frame.loc[f"{ORDERS}.status ENUM app.order_status", "api"] == "caught"

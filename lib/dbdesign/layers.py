@@ -12,7 +12,7 @@ they need the other rows).
 from __future__ import annotations
 
 import keyword
-
+import re
 import types
 from typing import Any
 
@@ -27,8 +27,9 @@ PY_TYPES = {"uuid": "uuid.UUID", "text": "str", "int": "int", "numeric": "decima
 
 
 def class_name(table: str) -> str:
-    """users -> User, post_tags -> PostTag, audit_log -> AuditLog (singular, PascalCase)."""
-    parts = table.split(".")[-1].split("_")
+    """users -> User, post_tags -> PostTag, audit_log -> AuditLog, app.orders -> Order,
+    "User Accounts" -> UserAccount (singular, PascalCase, a valid Python name)."""
+    parts = [p for p in re.split(r"[^0-9A-Za-z]+", table.split(".")[-1]) if p] or ["table"]
     last = parts[-1]
     if last.endswith("ies"):
         last = last[:-3] + "y"
@@ -36,7 +37,18 @@ def class_name(table: str) -> str:
         last = last[:-2]
     elif last.endswith("s") and not last.endswith("ss"):
         last = last[:-1]
-    return "".join(p.capitalize() for p in parts[:-1] + [last])
+    name = "".join(p.capitalize() for p in parts[:-1] + [last])
+    return name if name[0].isalpha() else "T" + name
+
+
+def py_name(column: str) -> str:
+    """The Python attribute for a column: itself when it is a valid name, else `E-mail` ->
+    `E_mail`, `Display Name` -> `Display_Name`, `class` -> `class_` (the generated models map
+    it back with an alias / the column's own name)."""
+    name = re.sub(r"\W+", "_", column).strip("_") or "column"
+    if name[0].isdigit():
+        name = "c_" + name
+    return name + "_" if keyword.iskeyword(name) else name
 
 
 def _bounds(table: Table, column: str) -> dict[str, Any]:
@@ -103,12 +115,14 @@ def pydantic_source(schema: Schema, tables: list[str] | None = None) -> str:
     for t in _tables(schema, tables):
         lines += ["", f"class {class_name(t.name)}In(BaseModel):",
                   f'    """{(t.comment or t.name).splitlines()[0]}"""',
-                  "    model_config = ConfigDict(extra='forbid', strict=False)"]
+                  "    model_config = ConfigDict(extra='forbid', strict=False, populate_by_name=True)"]
         for col in t.columns.values():
             if col.identity or col.generated:
                 continue
             py, kw = _field_spec(schema, t, col)
-            name = col.name + ("_" if keyword.iskeyword(col.name) else "")
+            name = py_name(col.name)
+            if name != col.name:  # the API speaks the column's name: "E-mail"
+                kw = {"alias": col.name, **kw}
             args = ", ".join(f"{k}={v!r}" for k, v in kw.items())
             if _required(col):
                 lines.append(f"    {name}: {py}" + (f" = Field(..., {args})" if args else ""))
@@ -130,7 +144,8 @@ def sqlalchemy_source(schema: Schema, tables: list[str] | None = None,
              "from __future__ import annotations", "",
              "import datetime", "import decimal", "import uuid", "from typing import Any, Optional", "",
              "from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey,",
-             "                        Index, Integer, Numeric, String, Text, UniqueConstraint, Uuid, text)",
+             "                        ForeignKeyConstraint, Index, Integer, Numeric, String, Text,",
+             "                        UniqueConstraint, Uuid, text)",
              "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates", "", "",
              "class Base(DeclarativeBase):", "    pass", ""]
     for t in _tables(schema, tables):
@@ -139,12 +154,19 @@ def sqlalchemy_source(schema: Schema, tables: list[str] | None = None,
         lines += ["", f"class {class_name(t.name)}(Base):", f"    __tablename__ = {t.name!r}"]
         args = [f"CheckConstraint({ck.expression!r}, name={ck.name!r})" for ck in t.checks]
         args += [f"UniqueConstraint({', '.join(repr(c) for c in u.columns)}, name={u.name!r})" for u in t.uniques]
+        for fk in t.foreign_keys:
+            if len(fk.columns) > 1:
+                ondelete = f", ondelete={fk.on_delete!r}" if fk.on_delete else ""
+                args.append(f"ForeignKeyConstraint({fk.columns!r}, "
+                            f"{[f'{fk.ref_table}.{c}' for c in fk.ref_columns]!r}{ondelete})")
         for ix in t.indexes:
             parts = ", ".join(repr(c.column) if c.column else f"text({c.expression!r})" for c in ix.columns)
             extra = ""
             if ix.where:
                 extra = f", postgresql_where=text({ix.where!r}), sqlite_where=text({ix.where!r})"
             args.append(f"Index({ix.name!r}, {parts}, unique={ix.unique}{extra})")
+        if t.schema:
+            args.append(repr({"schema": t.schema}))
         if args:
             lines.append("    __table_args__ = (\n        " + ",\n        ".join(args) + ",\n    )")
         for col in t.columns.values():
@@ -154,11 +176,12 @@ def sqlalchemy_source(schema: Schema, tables: list[str] | None = None,
                                            else SA_TYPES.get(fam, "Text"))
             py = PY_TYPES[fam]
             opt = col.nullable and col.name not in pk
-            kw = [sa]
+            name = py_name(col.name)
+            kw = [sa] if name == col.name else [repr(col.name), sa]
             if col.name in fk_of:
                 fk = fk_of[col.name]
                 ondelete = f", ondelete={fk.on_delete!r}" if fk.on_delete else ""
-                kw.insert(1, f"ForeignKey('{fk.ref_table}.{fk.ref_columns[0]}'{ondelete})")
+                kw.insert(kw.index(sa) + 1, f"ForeignKey('{fk.ref_table}.{fk.ref_columns[0]}'{ondelete})")
             if col.name in pk:
                 kw.append("primary_key=True")
             if col.identity:
@@ -167,7 +190,7 @@ def sqlalchemy_source(schema: Schema, tables: list[str] | None = None,
             if col.default is not None:
                 kw.append(f"server_default=text({col.default!r})")
             py_t = f"Optional[{py}]" if opt else py
-            lines.append(f"    {col.name}: Mapped[{py_t}] = mapped_column({', '.join(kw)})")
+            lines.append(f"    {name}: Mapped[{py_t}] = mapped_column({', '.join(kw)})")
         lines += _validators(schema, t)
     pool_settings = settings or recommend()
     lines += ["", "", "# -- connection settings (dbdesign.pool: " + "; ".join(pool_settings.rationale) + ")"]
@@ -200,10 +223,11 @@ def _validators(schema: Schema, t: Table) -> list[str]:
             conds.append((f"len(value) > {b['max_length']}", f"longer than {b['max_length']}"))
         if not conds:
             continue
-        out += ["", f"    @validates({col.name!r})", f"    def _check_{col.name}(self, key, value):",
+        out += ["", f"    @validates({py_name(col.name)!r})", f"    def _check_{py_name(col.name)}(self, key, value):",
                 "        if value is None:", "            return value"]
         for cond, msg in conds:
-            out += [f"        if {cond}:", f"            raise ValueError(f'{t.name}.{col.name}: {{value!r}} {msg}')"]
+            label = f"{t.qualname}.{col.name}".replace("'", "").replace("{", "").replace("}", "")
+            out += [f"        if {cond}:", f"            raise ValueError(f'{label}: {{value!r}} {msg}')"]
         out.append("        return value")
     return out
 
@@ -214,7 +238,9 @@ def orm_differences(schema: Schema, orm: types.ModuleType | None = None) -> list
     SQLite database. An empty list means the ORM layer describes the same tables."""
     from sqlalchemy import create_engine, inspect
     orm = orm or load_module(sqlalchemy_source(schema), "dbdesign_orm_check")
-    eng = create_engine("sqlite://")
+    # SQLite has no schemas: app.orders is checked as orders (as dialects.render creates it)
+    schemas = {t.schema for t in schema.tables.values() if t.schema}
+    eng = create_engine("sqlite://", execution_options={"schema_translate_map": dict.fromkeys(schemas)})
     orm.Base.metadata.create_all(eng)
     insp = inspect(eng)
     out = []
@@ -237,9 +263,11 @@ def orm_differences(schema: Schema, orm: types.ModuleType | None = None) -> list
         if t.primary_key and pk != set(t.primary_key.columns):
             out.append(f"{t.name}: primary key {sorted(pk)} in the ORM, {t.primary_key.columns} in the model")
         fks = {tuple(f["constrained_columns"]) for f in insp.get_foreign_keys(t.name)}
+        # SQLAlchemy's SQLite DDL leaves out a FK to another schema: not comparable here
         out += [f"{t.name}.{','.join(fk.columns)}: foreign key missing in the ORM"
-                for fk in t.foreign_keys if tuple(fk.columns) not in fks]
-    out += [f"{name}: only in the ORM" for name in sorted(made - set(schema.tables))]
+                for fk in t.foreign_keys if tuple(fk.columns) not in fks
+                and (schema.tables[fk.ref_table].schema if fk.ref_table in schema.tables else t.schema) == t.schema]
+    out += [f"{name}: only in the ORM" for name in sorted(made - {t.name for t in schema.tables.values()})]
     return out
 
 
@@ -278,7 +306,7 @@ def bad_inputs(schema: Schema) -> list[dict[str, Any]]:
     from .probe import build_cases
     out = []
     for case, _ in build_cases(schema):
-        if case.kind in ("not-null", "length", "check", "type") and case.column:
+        if case.kind in ("not-null", "length", "check", "type", "enum") and case.column:
             col = schema.tables[case.table].columns[case.column]
             if case.kind == "not-null" and not _required(col):
                 continue  # has a default: the API/ORM may omit it, a NULL is an explicit write
@@ -307,11 +335,11 @@ def compare_layers(schema: Schema, probe_result: ProbeResult | None = None):
         t = schema.tables[bad["table"]]
         row = _valid_row(values, t)
         caught_api = caught_orm = "n/a"
-        if bad["kind"] in ("not-null", "length", "check", "type"):
+        if bad["kind"] in ("not-null", "length", "check", "type", "enum"):
             data = dict(row, **{bad["column"]: bad["value"]})
             caught_api = _raises(lambda: getattr(api, class_name(t.name) + "In").model_validate(data))
             cls = getattr(orm, class_name(t.name))
-            caught_orm = _raises(lambda: cls(**{k: v for k, v in data.items()}))
+            caught_orm = _raises(lambda: cls(**{py_name(k): v for k, v in data.items()}))
         else:
             caught_api = caught_orm = "passes"  # needs the other rows: a query, i.e. the database
         cells = {"bad input": bad["constraint"], "api": caught_api, "orm": caught_orm}
@@ -365,5 +393,5 @@ def _raises(fn) -> str:
     return "passes"
 
 
-__all__ = ["class_name", "pydantic_source", "sqlalchemy_source", "load_module", "json_schema",
+__all__ = ["class_name", "py_name", "pydantic_source", "sqlalchemy_source", "load_module", "json_schema",
            "bad_inputs", "compare_layers", "orm_differences"]

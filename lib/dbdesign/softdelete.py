@@ -47,6 +47,7 @@ class _Strategy:
     cascade_trigger: Callable[..., list[str]] | None  # None: no UPDATE row triggers -> soft_delete()
     indexed_generated_column: bool  # a generated column can carry a UNIQUE index (live-only emulation)
     trigger_updates_own_table: bool = True  # MariaDB error 1442: a trigger cannot update its table
+    no_trigger_reason: str = ""  # why cascade_trigger is None, for the note
 
 
 def _strategy(dialect: str) -> _Strategy:
@@ -197,7 +198,7 @@ def _cascade(schema: Schema, t: Table, dialect: str, plan: SoftDeletePlan, n: Na
         plan.app_cascade.append(t.qualname)
         plan.notes.append(f"{dialect}: soft delete of {t.qualname} cascades to "
                           f"{', '.join(c.qualname for c, _, _ in children)} through dbdesign.softdelete."
-                          "soft_delete() (no UPDATE row triggers here)")
+                          f"soft_delete() ({strategy.no_trigger_reason})")
         return
     dcol = n.col(conv.soft_delete_column)
     if not strategy.trigger_updates_own_table:
@@ -244,7 +245,8 @@ _STRATEGIES: dict[str, _Strategy] = {
     "mysql": _Strategy("DATETIME(6)", _mysql_cascade, indexed_generated_column=True,
                        trigger_updates_own_table=False),
     # DuckDB 2.0: no UPDATE row triggers; generated columns cannot be indexed
-    "duckdb": _Strategy("TIMESTAMPTZ", None, indexed_generated_column=False),
+    "duckdb": _Strategy("TIMESTAMPTZ", None, indexed_generated_column=False,
+                        no_trigger_reason="no UPDATE row triggers in DuckDB 2.0"),
 }
 
 
