@@ -856,7 +856,7 @@ def _save(path: str, data: str | bytes) -> str:
     except OSError as err:
         folder = os.path.dirname(os.path.abspath(path))
         why = err.strerror or type(err).__name__
-        raise InputError(f"cannot write the ERD ({why}); check that {folder} exists and is "
+        raise InputError(f"{why}: cannot write the ERD; check that {folder} exists and is "
                          "writable, or choose another -o path", path) from None
     return str(path)
 
