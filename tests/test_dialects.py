@@ -455,3 +455,13 @@ def test_postgres_only_types_and_serials_run_everywhere_with_notes(engine_name, 
         assert "array type" in features
     if engine_name == "duckdb":
         assert "array type" not in features and "interval type" not in features  # native there
+
+
+def test_reserved_words_are_quoted_on_every_engine(engine_name, throwaway_engine):
+    schema = parse_sql('CREATE TABLE "order" (id INT PRIMARY KEY, "user" TEXT, "select" INT);\n'
+                       'CREATE INDEX idx_order_user ON "order" ("user");')
+    rendered = dialects.render(schema, engine_name)
+    throwaway_engine.run_script(rendered.statements,
+                                transaction=throwaway_engine.capabilities.transactional_ddl)
+    table = throwaway_engine.introspect().tables["order"]
+    assert list(table.columns) == ["id", "user", "select"]

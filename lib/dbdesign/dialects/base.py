@@ -721,9 +721,36 @@ def _paren(node: exp.Expression) -> exp.Expression:
     return node if isinstance(node, exp.Paren) else exp.Paren(this=node)
 
 
-def _needs_quote(name: str) -> bool:
-    """Quote identifiers that are not plain lower-case snake case (as PostgreSQL would fold)."""
-    return not (name.replace("_", "a").isalnum() and name == name.lower() and not name[0].isdigit())
+# PostgreSQL's reserved key words (its docs, appendix C), plus those sqlglot lists for MySQL and
+# DuckDB: an identifier spelled like one must be quoted on some engine (`order`, `user`).
+_PG_RESERVED = frozenset("""all analyse analyze and any array as asc asymmetric both case cast check
+collate column constraint create current_catalog current_date current_role current_time
+current_timestamp current_user default deferrable desc distinct do else end except false fetch
+for foreign from grant group having in initially intersect into lateral leading limit localtime
+localtimestamp not null offset on only or order placing primary references returning select
+session_user some symmetric table then to trailing true union unique user using variadic when
+where window with""".split())
+
+
+def _reserved_words() -> frozenset[str]:
+    from sqlglot.dialects.dialect import Dialect as SqlglotDialect
+    words = set(_PG_RESERVED)
+    for name in ("mysql", "duckdb"):
+        words |= {w.lower() for w in SqlglotDialect.get_or_raise(name).generator_class.RESERVED_KEYWORDS}
+    return frozenset(words)
+
+
+RESERVED_WORDS = _reserved_words()
+
+
+def needs_quote(name: str) -> bool:
+    """Quote identifiers that are not plain lower-case snake case (as PostgreSQL would fold) or
+    that are a reserved word on one of the engines."""
+    return (not (name.replace("_", "a").isalnum() and name == name.lower() and not name[0].isdigit())
+            or name in RESERVED_WORDS)
+
+
+_needs_quote = needs_quote  # the name other modules imported first
 
 
 def table_order(model: Schema, forward_ok: bool = False) -> tuple[list[Table], set[int]]:
