@@ -17,16 +17,9 @@ import pytest
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-@functools.lru_cache(maxsize=None)
 def _problem(name: str) -> str | None:
     from dbdesign import engines
-    from dbdesign.errors import DbDesignError
-    try:
-        with engines.connect(engines.server_url(name)) as eng:
-            eng.query("SELECT 1")
-    except DbDesignError as err:
-        return str(err)
-    return None
+    return engines.availability([name])[name]
 
 
 @functools.lru_cache(maxsize=None)
