@@ -33,3 +33,19 @@ def test_write_cost_counts_indexes(example_schema):
 def test_timing_statistics():
     t = bench.time_call(lambda: None, warmup=1, repeat=11)
     assert t.runs == 11 and t.min_ms <= t.median_ms <= t.p90_ms <= t.max_ms
+
+
+def test_compare_runs_flags_pairs_over_ten_percent():
+    a = [{"engine": "sqlite", "query": q, "index": None, "available": True, "median_ms": 1.0}
+         for q in ("x", "y")]
+    b = [{**a[0], "median_ms": 1.05}, {**a[1], "median_ms": 0.8}]
+    res = {r["query"]: r for r in bench.compare_runs(a, b)}
+    assert res["x"]["stable"] and res["x"]["ratio"] == 1.05
+    assert not res["y"]["stable"] and res["y"]["ratio"] == 1.25
+    bar = bench.stability_bars(list(res.values()), "back-to-back")[0]
+    assert bar.met is False and "y[-] 1.25x" in bar.measured
+
+
+def test_short_calls_are_batched_per_sample():
+    t = bench.time_call(lambda: None, warmup=2, repeat=5, min_sample_ms=1.0)
+    assert t.calls_per_run > 1  # a no-op is far below 1 ms: several calls per sample

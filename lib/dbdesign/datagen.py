@@ -578,6 +578,21 @@ def _select_tables(schema: Schema, tables: Sequence[str] | None) -> set[str]:
     return chosen
 
 
+def with_parents(schema: Schema, tables: Sequence[str]) -> list[str]:
+    """`tables` plus the tables their NOT NULL foreign keys need (generation needs them)."""
+    out: set[str] = set()
+    todo = [schema.table(t).qualname if schema.table(t) else t for t in tables]
+    while todo:
+        t = todo.pop()
+        if t in out:
+            continue
+        if t not in schema.tables:
+            raise InputError(f"unknown table {t!r}; the schema has {', '.join(schema.tables)}")
+        out.add(t)
+        todo.extend(fk.ref_table for fk in _required_fks(schema.tables[t]))
+    return sorted(out)
+
+
 def _required_fks(t: Table) -> list[ForeignKey]:
     return [fk for fk in t.foreign_keys
             if all(not t.columns[c].nullable for c in fk.columns if c in t.columns)]
