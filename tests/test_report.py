@@ -113,6 +113,10 @@ def test_seed_outputs_written(built):
     assert catalog["summary"]["by_kind"]["FOREIGN KEY"] == 19
     assert (out / "catalog.md").read_text().startswith("# Constraint catalogue")
     assert "| 0007 | add_posts_published_at | yes | schema |" in (out / "migrations.md").read_text()
+    evidence = (out / "index-documentation.md").read_text()
+    assert "| idx_posts_status_created_at |" in evidence and "used by posts-by-status-recent" in evidence
+    assert "class Post(Base):" in (out / "orm_models.py").read_text()
+    assert "| dev | `seeds/dev/01_users.sql` | users 5, profiles 3 |" in (out / "seeds.md").read_text()
     for rel in ("lint.json", "ddl/postgres.sql", "ddl/sqlite.sql", "portability.md", "erd.svg", "erd.mmd", "erd.dbml"):
         if rel in manifest["artifacts"]:
             assert (out / rel).stat().st_size > 0, rel
