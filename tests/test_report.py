@@ -38,7 +38,10 @@ def _build(tmp_path_factory):
              new_code_cell("secret_marker_in_code = 42\nprint('second ran')"))
     write_nb(nbs / "README.ipynb", new_code_cell("raise SystemExit('not a chapter: must not run')"))
     out = tmp_path_factory.mktemp("report")
-    index = build_report(out, scale="large", notebooks_dir=nbs, source=str(REPO / "migrations"))
+    from dbdesign import report
+    with pytest.MonkeyPatch.context() as mp:  # the measured index documentation, kept small here
+        mp.setattr(report, "_ADVISOR_ROWS", {"small": 2_000, "large": 2_000})
+        index = build_report(out, scale="large", notebooks_dir=nbs, source=str(REPO / "migrations"))
     return index, index.read_text(encoding="utf-8")
 
 

@@ -422,7 +422,7 @@ def _write_artifacts(run: ReportRun, root: Path, source: str | None) -> None:
         _write(run, "indexes.md", _indexes_md(cat), "index documentation with rationale")
         _write_index_evidence(run, schema)
         _write_orm(run, schema, config)
-        _write_seeds(run, schema, root)
+        _write_seeds(run, schema, src)
 
         try:
             from .lint import lint
@@ -474,12 +474,13 @@ def _write_orm(run: ReportRun, schema, config) -> None:
            "ORM configuration: SQLAlchemy models and connection-pool settings")
 
 
-def _write_seeds(run: ReportRun, schema, root: Path) -> None:
+def _write_seeds(run: ReportRun, schema, src: str) -> None:
     """The seed scripts per environment, checked against the schema."""
     from .seeds import check_seeds
-    folder = root / "seeds"
+    # seeds/ sits beside the migrations folder (or the .sql file) in a project
+    folder = Path(src).resolve().parent / "seeds"
     if not folder.is_dir():
-        run.skipped["seeds.md"] = "no seeds/ folder"
+        run.skipped["seeds.md"] = f"no seeds/ folder beside {src}"
         return
     lines = ["# Seed scripts", "", "| environment | file | rows per table |", "|---|---|---|"]
     for env in sorted(p.name for p in folder.iterdir() if p.is_dir()):
