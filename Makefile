@@ -20,11 +20,14 @@ $(STAMP): requirements.txt pyproject.toml
 #   chromium           the real-browser tests of the report - required under CI, else they skip
 #   npm                fetches the widget manager once, so the report's widgets work offline
 #   sqlite3            the SQLite CLI whose .expert the index advisor is compared with
+#   postgresql-15-hypopg  hypothetical indexes, when a local PostgreSQL 15 server is installed
+PG_EXT := /usr/share/postgresql/15/extension
 APT_NEEDED = $(strip \
   $(if $(shell command -v dot),,graphviz) \
   $(if $(shell command -v chromium),,chromium) \
   $(if $(shell command -v npm),,npm) \
-  $(if $(shell command -v sqlite3),,sqlite3))
+  $(if $(shell command -v sqlite3),,sqlite3) \
+  $(if $(wildcard $(PG_EXT)),$(if $(wildcard $(PG_EXT)/hypopg.control),,postgresql-15-hypopg)))
 
 system-deps:
 	@if [ -n "$(APT_NEEDED)" ]; then \
