@@ -50,7 +50,7 @@ def _raise_parse_error(err: Exception, file: str | None, base_line: int, base_co
     detail = err.errors[0] if isinstance(err, ParseError) and err.errors else {}
     line = detail.get("line") or 1
     col = detail.get("col") or 1
-    desc = _clean_message(detail.get("description") or str(err).splitlines()[0])
+    desc = clean_message(detail.get("description") or str(err).splitlines()[0])
     abs_line = base_line + line - 1
     abs_col = col + base_col - 1 if line == 1 else col
     raise InputError(f"syntax error: {desc}; fix the statement (PostgreSQL dialect expected)",
@@ -679,7 +679,7 @@ def _node_line(node: exp.Expression) -> int | None:
 _TOKEN_REPR = re.compile(r"<Token token_type: TokenType\.(\w+), text: (.*?), line: \d+.*?>")
 
 
-def _clean_message(desc: str) -> str:
+def clean_message(desc: str) -> str:
     """sqlglot messages embed token reprs; show the token text (or 'end of statement')."""
     def token(m: re.Match) -> str:
         return "end of statement" if m.group(1) == "SENTINEL" else repr(m.group(2))

@@ -19,6 +19,7 @@ from typing import Any, Sequence
 
 import sqlglot
 
+from .parse import clean_message
 from .errors import InputError
 from .model import Index, IndexColumn, SourceRef
 
@@ -438,7 +439,8 @@ def parse_candidate(spec: str, file: str | None = None, line: int | None = None,
         sqlglot.parse_one(f"CREATE INDEX x ON {table} ({inner})" + (f" WHERE {where}" if where else ""),
                           read="postgres")
     except sqlglot.errors.ParseError as err:
-        raise InputError(f"candidate {spec!r} does not parse: {str(err).splitlines()[0]}", file, line) from None
+        raise InputError(f"candidate {spec!r} does not parse: {clean_message(str(err).splitlines()[0])}",
+                         file, line) from None
     return Candidate(name, table, cols, where=where, include=include, method=method)
 
 
@@ -450,8 +452,9 @@ def _check_sql(sql: str, file: str, line: int) -> list[str]:
     except sqlglot.errors.ParseError as err:
         errs = getattr(err, "errors", None) or [{}]
         off = (errs[0].get("line") or 1) - 1
-        msg = (errs[0].get("description") or str(err).splitlines()[0])
-        raise InputError(f"query does not parse: {msg}", file, line + off) from None
+        msg = clean_message(errs[0].get("description") or str(err).splitlines()[0])
+        raise InputError(f"query does not parse: {msg}; fix the SQL (PostgreSQL dialect)",
+                         file, line + off) from None
     if tree is None:
         raise InputError("query is empty", file, line)
     return sorted({t.name for t in tree.find_all(sqlglot.exp.Table) if t.name})
