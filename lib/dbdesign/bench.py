@@ -409,7 +409,7 @@ def script_bars(scripts: dict[str, dict[str, Any]]) -> list[Bar]:
                                 f"{v['total_s']} s", v["within_target"], name))
         elif name == "audit":
             for eng, r in d.get("engines", {}).items():
-                bars.append(Bar(f"audit trigger insert slowdown, {eng}", "reported (no target)",
+                bars.append(Bar(f"audit trigger overhead, {eng}", "reported (no target)",
                                 f"{r['insert_slowdown']}x insert, {r['update_slowdown']}x update", None, name))
         elif "meets_target" in d:
             bars.append(Bar(name, str(d.get("target_s", d.get("target_seconds", "?"))),
