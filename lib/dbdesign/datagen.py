@@ -1035,6 +1035,8 @@ def _load_sqlite(data, engine, tables, report, tmp, chunk_rows, checks: str = "d
         conn.execute("PRAGMA foreign_keys=ON")
         for k, v in old.items():
             conn.execute(f"PRAGMA {k}={v}")
+    if SQLITE_ROWS_PER_INSERT == 1:
+        report.method = "executemany"
     report.method += f" ({SQLITE_ROWS_PER_INSERT} rows per INSERT; " + (
         "CHECK + FK verified in bulk before COMMIT)" if checks == "deferred"
         else "CHECK per row, FK verified before COMMIT)")
