@@ -1,4 +1,8 @@
-"""nbval and the database servers.
+"""pytest plugin (registered in pyproject.toml with `-p dbdesign.pytest_plugin`): nbval and
+the database servers.
+
+A plugin module rather than notebooks/conftest.py: a second `conftest` module would shadow
+tests/conftest.py, which the tests import helpers from.
 
 Chapters whose checked outputs include PostgreSQL or MariaDB results declare it in their
 metadata (`"dbdesign": {"servers": ["postgres", "mysql"]}`). On a machine without those
