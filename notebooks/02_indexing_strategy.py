@@ -93,7 +93,9 @@ from dbdesign.playground import Playground
 
 names = bench.available_engines(["sqlite", "duckdb", "postgres", "mysql"])
 small = datagen.generate(wb.schema, max(2_000, ROWS // 10), seed=42, tables=data.tables, progress=False)
-grid = Playground(wb.schema, {max(small.counts.values()): small, ROWS: data}, engines=names)
+# 3 timed runs per cell of the grid: an overview; `make bench` measures with 21.
+grid = Playground(wb.schema, {max(small.counts.values()): small, ROWS: data}, engines=names,
+                  repeat=3, warmup=1)
 reads = grid.frame()
 top = reads[(reads["rows"] == ROWS) & reads["available"].fillna(True).astype(bool)]
 pivot = top.pivot_table(index="query", columns=["engine", "index_set"], values="median_ms")

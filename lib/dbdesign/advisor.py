@@ -677,7 +677,7 @@ class Advice:
 def advise(schema: Schema, queries: Sequence[Query] | None = None, engine_name: str = "sqlite", *,
            data: datagen.Dataset | None = None, rows: int = 20_000, seed: int = 42,
            baseline: str = "schema", verify: bool = True, warmup: int = 2, repeat: int = 7,
-           write_rows: int = 200, min_gain: float = MIN_GAIN) -> Advice:
+           write_rows: int = 200, min_gain: float = MIN_GAIN, min_sample_ms: float = 1.0) -> Advice:
     """Propose indexes for `queries` on `engine_name` and verify each on generated data.
 
     `baseline`: 'schema' = the design's indexes exist (proposals add to it; unused design
@@ -705,7 +705,7 @@ def advise(schema: Schema, queries: Sequence[Query] | None = None, engine_name: 
         for q in queries:
             sql, values = workload.bind(q.sql_for(eng.name), params[q.name], eng.name)
             plan = plans.explain(eng, sql, values)
-            timing = bench.time_query(eng, sql, values, warmup, repeat)
+            timing = bench.time_query(eng, sql, values, warmup, repeat, min_sample_ms)
             advice.baseline_plans[q.name] = {"plan": plan.summary(), "uses_index": plan.uses_index,
                                              "index_names": plan.index_names, "median_ms": timing.median_ms,
                                              "rows_examined": plan.rows_examined, "sort": plan.sort,
@@ -717,13 +717,15 @@ def advise(schema: Schema, queries: Sequence[Query] | None = None, engine_name: 
             if p.verdict != "proposed":
                 continue
             _verify(eng, data, schema, p, {q.name: q for q in queries}, params, advice, rates,
-                    warmup, repeat, write_rows, min_gain)
+                    warmup, repeat, write_rows, min_gain, min_sample_ms)
         if baseline == "schema":
-            _design_benefit(eng, schema, tables, {q.name: q for q in queries}, params, advice, warmup, repeat)
+            _design_benefit(eng, schema, tables, {q.name: q for q in queries}, params, advice, warmup,
+                            repeat, min_sample_ms)
     return advice
 
 
-def _design_benefit(eng, schema: Schema, tables, qmap, params, advice: Advice, warmup, repeat) -> None:
+def _design_benefit(eng, schema: Schema, tables, qmap, params, advice: Advice, warmup, repeat,
+                    min_sample_ms: float = 1.0) -> None:
     """The measured benefit of each design index a query uses: drop it, time the query, build
     it again. An index the engine will not drop (MariaDB: a foreign key needs it) is skipped."""
     _, index_sql, _ = datagen.load_statements(schema, eng.name, tables)
@@ -749,7 +751,7 @@ def _design_benefit(eng, schema: Schema, tables, qmap, params, advice: Advice, w
             for qn in qnames:
                 sql, values = workload.bind(qmap[qn].sql_for(eng.name), params[qn], eng.name)
                 plan = plans.explain(eng, sql, values)
-                timing = bench.time_query(eng, sql, values, warmup, repeat)
+                timing = bench.time_query(eng, sql, values, warmup, repeat, min_sample_ms)
                 with_ms = advice.baseline_plans[qn]["median_ms"]
                 advice.design_benefit.setdefault(ix, []).append(
                     {"query": qn, "plan_without": plan.summary(), "median_ms_without": round(timing.median_ms, 4),
@@ -774,7 +776,7 @@ def _with_parents(schema: Schema, tables: Sequence[str]) -> list[str]:
 
 
 def _verify(eng, data, schema, p: Proposal, qmap, params, advice: Advice, rates, warmup, repeat,
-            write_rows, min_gain) -> None:
+            write_rows, min_gain, min_sample_ms: float = 1.0) -> None:
     cand = p.candidate
     table = p.table
     if table not in rates:
@@ -797,7 +799,7 @@ def _verify(eng, data, schema, p: Proposal, qmap, params, advice: Advice, rates,
             q = qmap[qname]
             sql, values = workload.bind(q.sql_for(eng.name, cand.name), params[qname], eng.name)
             plan = plans.explain(eng, sql, values)
-            timing = bench.time_query(eng, sql, values, warmup, repeat)
+            timing = bench.time_query(eng, sql, values, warmup, repeat, min_sample_ms)
             before = advice.baseline_plans[qname]
             used = cand.name in plan.index_names or (p.kind == "full-text" and
                                                      any(a.method == "fts" for a in plan.access))

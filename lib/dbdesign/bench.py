@@ -54,7 +54,9 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0)
     rounding. Times are per call, in ms."""
     import gc
     was_enabled = gc.isenabled()
-    gc.collect()
+    # The young generations only: a full collection costs ~0.1 s in a notebook kernel holding
+    # DataFrames, and hundreds of timings would spend a minute on it (measured).
+    gc.collect(1)
     gc.disable()
     try:
         t_warm = time.perf_counter_ns()
@@ -76,9 +78,10 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0)
     return Timing(statistics.median(samples), p90, samples[0], samples[-1], len(samples), inner)
 
 
-def time_query(engine, sql: str, params: Sequence[Any] = (), warmup: int = 5, repeat: int = 21) -> Timing:
+def time_query(engine, sql: str, params: Sequence[Any] = (), warmup: int = 5, repeat: int = 21,
+               min_sample_ms: float = 5.0) -> Timing:
     """Time `engine.query` (execute + fetch all rows) - the path an application pays."""
-    return time_call(lambda: engine.query(sql, params), warmup, repeat)
+    return time_call(lambda: engine.query(sql, params), warmup, repeat, min_sample_ms)
 
 
 def harness_overhead(engine, repeat: int = 30) -> Timing:
@@ -135,7 +138,8 @@ def table_bytes(engine, table: str) -> int | None:
 
 # -- read experiments --------------------------------------------------------------------------
 def run_query(engine, data, query: workload.Query, schema, rows: int, *, candidates=None,
-              warmup: int = 5, repeat: int = 21, rerun: bool = False) -> list[dict[str, Any]]:
+              warmup: int = 5, repeat: int = 21, rerun: bool = False,
+              min_sample_ms: float = 5.0) -> list[dict[str, Any]]:
     """One query on one engine: without any candidate (baseline), then with each candidate
     built, analysed, planned, timed and dropped again. One result dict per index set.
     `rerun` times the query a second time right after the first (`median_ms_rerun`,
@@ -167,8 +171,8 @@ def run_query(engine, data, query: workload.Query, schema, rows: int, *, candida
             sql, values = workload.bind(query.sql_for(engine.name, cand.name if cand else None),
                                         params, engine.name)
             plan = plans.explain(engine, sql, values)
-            timing = time_query(engine, sql, values, warmup, repeat)
-            again = time_query(engine, sql, values, warmup, repeat) if rerun else None
+            timing = time_query(engine, sql, values, warmup, repeat, min_sample_ms)
+            again = time_query(engine, sql, values, warmup, repeat, min_sample_ms) if rerun else None
             nrows = len(engine.query(sql, values))
         finally:
             if cand is not None:

@@ -39,6 +39,9 @@ class Playground:
     queries: Sequence[workload.Query] | None = None
     repeat: int = 5
     warmup: int = 2
+    # An exploration grid, not the benchmark: shorter samples keep a 4-engine grid fast
+    # (`make bench` measures with the stable defaults).
+    min_sample_ms: float = 1.0
     seed: int = 42
     results: list[dict[str, Any]] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # engine -> why it is not in the grid
@@ -81,13 +84,15 @@ class Playground:
             for q in self.query_list:
                 for k, r in enumerate(bench.run_query(eng, data, q, self.schema, rows,
                                                       candidates=[c.name for c in q.candidates[:2]],
-                                                      warmup=self.warmup, repeat=self.repeat)):
+                                                      warmup=self.warmup, repeat=self.repeat,
+                                                      min_sample_ms=self.min_sample_ms)):
                     out.append({**r, "index_set": INDEX_SETS[k]})
         with _engines.throwaway(engine_name) as eng:
             datagen.load(data, eng, indexes="schema")
             for q in self.query_list:
                 r = bench.run_query(eng, data, q, self.schema, rows, candidates=[],
-                                    warmup=self.warmup, repeat=self.repeat)[0]
+                                    warmup=self.warmup, repeat=self.repeat,
+                                    min_sample_ms=self.min_sample_ms)[0]
                 out.append({**r, "index_set": "design", "index": "(the schema's indexes)",
                             "index_def": "the design's own indexes"})
         return out
