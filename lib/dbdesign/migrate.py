@@ -21,7 +21,7 @@ Engine differences live in two small strategy tables (sqlglot's style, not scatt
 (keyed by the ``transactional_ddl`` capability: all-or-nothing vs. a pessimistic ``failed``
 row that only success turns into ``applied``, Flyway's approach on MySQL).
 
-Prior art (``/work/shared/PRIOR_ART.md``): Flyway's history + repair, golang-migrate's dirty flag,
+Prior art (the project brief's survey of migration runners): Flyway's history + repair, golang-migrate's dirty flag,
 Liquibase's lock row that goes stale after a crash (ours cannot: every lock here is released by
 the operating system or the server when its holder dies).
 """
