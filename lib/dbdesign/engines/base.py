@@ -138,3 +138,28 @@ class Engine:
 def _first_line(err: BaseException) -> str:
     text = str(err).strip() or type(err).__name__
     return text.splitlines()[0]
+
+
+class ServerEngine(Engine):
+    """An engine reached over the network (PostgreSQL, MariaDB): throw-away databases are
+    created on the server and dropped afterwards; subclasses give the two statements."""
+
+    DEFAULT_URL: str = ""
+    CREATE_DATABASE: str = ""  # format string with {name}
+    DROP_DATABASE: str = ""
+
+    @classmethod
+    @contextlib.contextmanager
+    def throwaway(cls, server_url: str | None = None) -> Iterator["Engine"]:
+        from urllib.parse import urlsplit, urlunsplit
+        import uuid
+        admin = cls(server_url or cls.DEFAULT_URL)
+        name = "dbdesign_tmp_" + uuid.uuid4().hex[:12]
+        admin.execute(cls.CREATE_DATABASE.format(name=name))
+        engine = cls(urlunsplit(urlsplit(admin.url)._replace(path="/" + name)))
+        try:
+            yield engine
+        finally:
+            engine.close()
+            admin.execute(cls.DROP_DATABASE.format(name=name))
+            admin.close()

@@ -4,10 +4,7 @@ MariaDB has no transactional DDL: a failing multi-statement script stays half-ap
 is why `capabilities.transactional_ddl` is False and callers must plan for it."""
 from __future__ import annotations
 
-import contextlib
-import uuid
-from typing import Iterator
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 import pymysql
 import sqlglot
@@ -16,14 +13,17 @@ from sqlglot import exp
 from ..errors import EngineUnavailable, InputError
 from ..model import (CheckConstraint, Column, ForeignKey, Index, IndexColumn, PrimaryKey, Schema,
                      Table, UniqueConstraint)
-from .base import Capabilities, Engine
+from .base import Capabilities, ServerEngine
 from .introspection import clean_default, clean_expr, fk_action, is_internal, norm_type
 from .postgres import _safe
 
 DEFAULT_URL = "mysql://root@127.0.0.1:3306/test"
 
 
-class MySQLEngine(Engine):
+class MySQLEngine(ServerEngine):
+    DEFAULT_URL = DEFAULT_URL
+    CREATE_DATABASE = "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+    DROP_DATABASE = "DROP DATABASE IF EXISTS `{name}`"
     name = "mysql"
     dialect = "mysql"
     url_schemes = ("mysql", "mariadb")
@@ -70,21 +70,6 @@ class MySQLEngine(Engine):
         """This database as a `Schema` (information_schema; see the notes below and
         `engines.introspection` for how engine spellings are normalised)."""
         return _introspect_mysql(self)
-
-    @classmethod
-    @contextlib.contextmanager
-    def throwaway(cls, server_url: str | None = None) -> Iterator["MySQLEngine"]:
-        admin = cls(server_url or DEFAULT_URL)
-        name = "dbdesign_tmp_" + uuid.uuid4().hex[:12]
-        admin.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-        parts = urlsplit(admin.url)
-        engine = cls(urlunsplit(parts._replace(path="/" + name)))
-        try:
-            yield engine
-        finally:
-            engine.close()
-            admin.execute(f"DROP DATABASE IF EXISTS `{name}`")
-            admin.close()
 
 
 # -- introspection -------------------------------------------------------------------------

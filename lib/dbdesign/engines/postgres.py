@@ -1,9 +1,6 @@
 """PostgreSQL through psycopg 3 (a server; URL postgresql://user@host:port/db)."""
 from __future__ import annotations
 
-import contextlib
-import uuid
-from typing import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -11,13 +8,16 @@ import psycopg
 from ..errors import EngineUnavailable
 from ..model import (CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, Table,
                      UniqueConstraint)
-from .base import Capabilities, Engine
+from .base import Capabilities, ServerEngine
 from .introspection import add_index_sql, clean_default, clean_expr, is_internal, norm_type
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
-class PostgresEngine(Engine):
+class PostgresEngine(ServerEngine):
+    DEFAULT_URL = DEFAULT_URL
+    CREATE_DATABASE = 'CREATE DATABASE "{name}"'
+    DROP_DATABASE = 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
     name = "postgres"
     dialect = "postgres"
     url_schemes = ("postgresql", "postgres")
@@ -40,24 +40,9 @@ class PostgresEngine(Engine):
         return [r[0] for r in rows]
 
     def introspect(self) -> Schema:
-        """The current schema of this database as a `Schema` (pg_catalog; see
+        """Every user schema of this database as a `Schema` (pg_catalog; see
         `engines.introspection` for how engine spellings are normalised)."""
         return _introspect_postgres(self)
-
-    @classmethod
-    @contextlib.contextmanager
-    def throwaway(cls, server_url: str | None = None) -> Iterator["PostgresEngine"]:
-        admin = cls(server_url or DEFAULT_URL)
-        name = "dbdesign_tmp_" + uuid.uuid4().hex[:12]
-        admin.execute(f'CREATE DATABASE "{name}"')
-        parts = urlsplit(admin.url)
-        engine = cls(urlunsplit(parts._replace(path="/" + name)))
-        try:
-            yield engine
-        finally:
-            engine.close()
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.close()
 
 
 def _safe(url: str) -> str:
