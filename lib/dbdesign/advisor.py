@@ -689,7 +689,7 @@ def advise(schema: Schema, queries: Sequence[Query] | None = None, engine_name: 
     queries = list(queries) if queries is not None else workload.blog_workload()
     tables = list(dict.fromkeys(t for q in queries for t in q.tables))
     if data is None:
-        data = datagen.generate(schema, rows, seed=seed, tables=_with_parents(schema, tables), progress=False)
+        data = datagen.generate(schema, rows, seed=seed, tables=datagen.with_parents(schema, tables), progress=False)
     queries = [q for q in queries if all(t in data.counts for t in q.tables)]
     tables = [t for t in tables if t in data.counts]
     existing = existing_indexes(schema, engine_name, tables, design=baseline == "schema")
@@ -760,19 +760,6 @@ def _design_benefit(eng, schema: Schema, tables, qmap, params, advice: Advice, w
         finally:
             eng.execute(ddl[ix])
             datagen.analyze_tables(eng, [table])
-
-
-def _with_parents(schema: Schema, tables: Sequence[str]) -> list[str]:
-    out = list(tables)
-    k = 0
-    while k < len(out):
-        t = schema.table(out[k])
-        for fk in (t.foreign_keys if t else []):
-            ref = schema.table(fk.ref_table)
-            if ref is not None and ref.name not in out and all(not t.column(c).nullable for c in fk.columns):
-                out.append(ref.name)
-        k += 1
-    return out
 
 
 def _verify(eng, data, schema, p: Proposal, qmap, params, advice: Advice, rates, warmup, repeat,
@@ -1143,7 +1130,7 @@ def compare_with_peers(schema: Schema, queries: Sequence[Query] | None = None, d
     queries = list(queries) if queries is not None else workload.blog_workload()
     tables = list(dict.fromkeys(t for q in queries for t in q.tables))
     if data is None:
-        data = datagen.generate(schema, rows, seed=seed, tables=_with_parents(schema, tables), progress=False)
+        data = datagen.generate(schema, rows, seed=seed, tables=datagen.with_parents(schema, tables), progress=False)
     queries = [q for q in queries if all(t in data.counts for t in q.tables)]
     tables = [t for t in tables if t in data.counts]
     params = {q.name: q.resolve_params(data) for q in queries}

@@ -328,18 +328,13 @@ def compare_runs(first: Sequence[dict[str, Any]], second: Sequence[dict[str, Any
 
 
 def available_engines(names: Sequence[str]) -> list[str]:
-    """The engines of `names` that can run here (servers reachable)."""
-    ok = []
-    for n in names:
-        if n in engines.SERVERS:
-            try:
-                with engines.connect(engines.server_url(n)) as e:
-                    e.query("SELECT 1")
-            except DbDesignError:
-                print(f"bench: {n} server unreachable; skipped", file=sys.stderr)
-                continue
-        ok.append(n)
-    return ok
+    """The engines of `names` that can run here; a skipped server is named on stderr
+    (`engines.availability` does the one cached check)."""
+    found = engines.availability(names)
+    for n, why in found.items():
+        if why is not None:
+            print(f"bench: {n} skipped: {why}", file=sys.stderr)
+    return [n for n, why in found.items() if why is None]
 
 
 BENCH_DIR = "benchmarks"

@@ -18,7 +18,8 @@ ENGINES = click.Choice(["sqlite", "duckdb", "postgres", "mysql"])
 @click.option("--rows", type=click.IntRange(1), default=10_000, show_default=True,
               help="Rows of the largest table; the others follow the FK fan-out.")
 @click.option("--seed", type=int, default=42, show_default=True)
-@click.option("--table", "tables", multiple=True, help="Only these tables (repeatable).")
+@click.option("--table", "tables", multiple=True,
+              help="Only these tables and their required parents (repeatable).")
 @click.option("--engine", type=ENGINES, help="Load into a fresh file: sqlite or duckdb (needs --out).")
 @click.option("--db", "url", help="Load into this database URL (tables are created there).")
 @click.option("--out", type=click.Path(dir_okay=False), help="File for --engine sqlite|duckdb.")
@@ -39,7 +40,8 @@ def datagen(source, rows, seed, tables, engine, url, out, indexes) -> None:
         raise InputError(f"--engine {engine} writes a file: add --out FILE")
     if engine:
         url = f"{engine}:///{out}"
-    data = dg.generate(schema, rows, seed=seed, tables=list(tables) or None)
+    # the tables asked for, plus the parents their NOT NULL foreign keys need
+    data = dg.generate(schema, rows, seed=seed, tables=dg.with_parents(schema, tables) if tables else None)
     report = None
     if url:
         with connect(url) as eng:
@@ -73,7 +75,7 @@ def bench(source, engine_names, url, rows, queries_file, query_names, repeat, se
     if query_names:
         queries = [wl.get_query(n, queries) for n in query_names]
     tables = sorted({t for q in queries for t in q.tables} & set(schema.tables)) or None
-    data = dg.generate(schema, rows, seed=seed, tables=_with_parents(schema, tables))
+    data = dg.generate(schema, rows, seed=seed, tables=dg.with_parents(schema, tables) if tables else None)
     results = []
     if url:
         with connect(url) as eng:
@@ -91,18 +93,3 @@ def bench(source, engine_names, url, rows, queries_file, query_names, repeat, se
     cols = [c for c in ("engine", "query", "index", "uses_index", "median_ms", "p90_ms",
                         "index_bytes", "plan") if c in df.columns]
     click.echo(df[cols].to_string(index=False))
-
-
-def _with_parents(schema, tables):
-    """Add the NOT NULL FK parents of `tables` (generation needs them)."""
-    if tables is None:
-        return None
-    from .datagen import _required_fks
-    out, todo = set(), list(tables)
-    while todo:
-        t = todo.pop()
-        if t in out:
-            continue
-        out.add(t)
-        todo.extend(fk.ref_table for fk in _required_fks(schema.tables[t]))
-    return sorted(out)
