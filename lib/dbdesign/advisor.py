@@ -674,6 +674,19 @@ class Advice:
         return "\n".join(lines)
 
 
+def _workload_data(schema: Schema, queries, data, rows: int, seed: int):
+    """The workload (default: the blog's), the tables it reads, and generated data for them
+    (with their required parents); queries over tables the data lacks are left out."""
+    queries = list(queries) if queries is not None else workload.blog_workload()
+    tables = list(dict.fromkeys(t for q in queries for t in q.tables))
+    if data is None:
+        data = datagen.generate(schema, rows, seed=seed, tables=datagen.with_parents(schema, tables),
+                                progress=False)
+    queries = [q for q in queries if all(t in data.counts for t in q.tables)]
+    tables = [t for t in tables if t in data.counts]
+    return queries, tables, data
+
+
 def advise(schema: Schema, queries: Sequence[Query] | None = None, engine_name: str = "sqlite", *,
            data: datagen.Dataset | None = None, rows: int = 20_000, seed: int = 42,
            baseline: str = "schema", verify: bool = True, warmup: int = 2, repeat: int = 7,
@@ -686,12 +699,7 @@ def advise(schema: Schema, queries: Sequence[Query] | None = None, engine_name: 
     if baseline not in ("schema", "keys"):
         raise InputError(f"baseline must be 'schema' or 'keys' (got {baseline!r})")
     engines.engine_class(engine_name)
-    queries = list(queries) if queries is not None else workload.blog_workload()
-    tables = list(dict.fromkeys(t for q in queries for t in q.tables))
-    if data is None:
-        data = datagen.generate(schema, rows, seed=seed, tables=datagen.with_parents(schema, tables), progress=False)
-    queries = [q for q in queries if all(t in data.counts for t in q.tables)]
-    tables = [t for t in tables if t in data.counts]
+    queries, tables, data = _workload_data(schema, queries, data, rows, seed)
     existing = existing_indexes(schema, engine_name, tables, design=baseline == "schema")
     advice = Advice(engine_name, max(data.counts.values()), baseline,
                     propose(schema, queries, engine_name, existing))
@@ -1127,12 +1135,7 @@ def compare_with_peers(schema: Schema, queries: Sequence[Query] | None = None, d
                        postgres: bool = True) -> PeerComparison:
     """The advisor's proposals (SQLite and PostgreSQL rules) beside `.expert` (on a SQLite copy
     of the data) and HypoPG (on a PostgreSQL copy, when the server and extension are there)."""
-    queries = list(queries) if queries is not None else workload.blog_workload()
-    tables = list(dict.fromkeys(t for q in queries for t in q.tables))
-    if data is None:
-        data = datagen.generate(schema, rows, seed=seed, tables=datagen.with_parents(schema, tables), progress=False)
-    queries = [q for q in queries if all(t in data.counts for t in q.tables)]
-    tables = [t for t in tables if t in data.counts]
+    queries, tables, data = _workload_data(schema, queries, data, rows, seed)
     params = {q.name: q.resolve_params(data) for q in queries}
     design = baseline == "schema"
     adv = {"sqlite": propose(schema, queries, "sqlite", existing_indexes(schema, "sqlite", tables, design))}

@@ -32,6 +32,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
+from .engines.introspection import strip_implicit
 from .model import (CheckConstraint, Column, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table,
                     UniqueConstraint)
 
@@ -117,8 +118,6 @@ class SchemaDiff:
 
 # -- canonical forms -----------------------------------------------------------------------
 
-_STRING_CAST_TYPES = {exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR, exp.DataType.Type.CHAR,
-                      exp.DataType.Type.DECIMAL, exp.DataType.Type.BPCHAR}
 _WRAP = (exp.Binary, exp.Not, exp.Between, exp.In, exp.Is, exp.Neg)
 
 
@@ -131,25 +130,12 @@ def canonical_expr(sql: str | None) -> str | None:
     except (ParseError, TokenError):
         return " ".join(sql.split()).lower()
 
+    # Engine-added casts and `= ANY (ARRAY[...])` go the way introspection removes them.
+    tree = strip_implicit(tree)
+
     def fix(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Paren):
             return node.this
-        if isinstance(node, exp.Cast):
-            inner = node.this
-            while isinstance(inner, exp.Paren):
-                inner = inner.this
-            to = node.args.get("to")
-            ttype = to.this if isinstance(to, exp.DataType) else None
-            if isinstance(inner, (exp.Literal, exp.Array, exp.Null, exp.Boolean)):
-                return inner
-            if isinstance(inner, exp.Column) and ttype in _STRING_CAST_TYPES:
-                return inner
-        if isinstance(node, exp.EQ) and isinstance(node.expression, exp.Any):
-            arr = node.expression.this
-            while isinstance(arr, (exp.Paren, exp.Cast)):
-                arr = arr.this
-            if isinstance(arr, exp.Array):
-                return exp.In(this=node.this, expressions=list(arr.expressions))
         if isinstance(node, exp.Between):
             return exp.and_(exp.GTE(this=node.this.copy(), expression=node.args["low"]),
                             exp.LTE(this=node.this.copy(), expression=node.args["high"]))
@@ -158,7 +144,7 @@ def canonical_expr(sql: str | None) -> str | None:
                                   quoted=False)
         return node
 
-    for _ in range(3):  # rewrites expose further rewrites (casts inside ARRAY, nested parens)
+    for _ in range(2):  # removing parentheses can expose another rewrite
         tree = tree.transform(fix)
     # Re-add parentheses around every compound operand: one tree, one text, no ambiguity.
     def wrap(node: exp.Expression) -> exp.Expression:

@@ -62,7 +62,7 @@ def norm_type(text: str, dialect: str) -> str:
     return dt.sql(dialect=PG)
 
 
-def _strip_implicit(tree: exp.Expression) -> exp.Expression:
+def strip_implicit(tree: exp.Expression) -> exp.Expression:
     """Remove engine-added casts and read `= ANY (ARRAY[...])` back as IN."""
     def fix(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Cast):
@@ -101,7 +101,7 @@ def clean_expr(text: str, dialect: str) -> str:
         tree = sqlglot.parse_one(text, read=dialect)
     except (ParseError, TokenError):
         return text.strip()
-    return _strip_implicit(tree).sql(dialect=PG)
+    return strip_implicit(tree).sql(dialect=PG)
 
 
 def clean_default(text: str | None, dialect: str) -> str | None:
