@@ -100,10 +100,10 @@ def test_sqlite_bulk_load_verifies_checks_and_rolls_back(example_schema):
     from dbdesign.errors import EngineError
     bad = datagen.generate(example_schema, 200, tables=["users"], progress=False,
                            overrides={"users.role": "CASE WHEN i = 150 THEN 'superuser' ELSE 'member' END"})
-    for checks in ("deferred", "row"):
+    for checks, writer in [(c, w) for c in ("deferred", "engine", "row") for w in ("adbc", "python")]:
         with engines.throwaway("sqlite") as eng:
             with pytest.raises(EngineError, match="CHECK constraint failed"):
-                datagen.load(bad, eng, indexes="none", checks=checks)
+                datagen.load(bad, eng, indexes="none", checks=checks, writer=writer)
             assert eng.query("SELECT count(*) FROM users")[0][0] == 0
             assert eng.query("PRAGMA ignore_check_constraints")[0][0] == 0
             assert eng.query("PRAGMA foreign_keys")[0][0] == 1
@@ -114,3 +114,44 @@ def test_sqlite_bulk_load_verifies_checks_and_rolls_back(example_schema):
         assert rep.rows == {"users": 200} and "verified in bulk" in rep.method
         with pytest.raises(Exception, match="CHECK"):  # still enforced for later writes
             eng.execute("UPDATE users SET role = 'superuser'")
+
+
+@pytest.mark.parametrize("writer", ["adbc", "python"])
+@pytest.mark.parametrize("checks", ["deferred", "engine", "row"])
+def test_sqlite_bulk_load_verifies_foreign_keys(example_schema, checks, writer):
+    """Foreign keys are off during the load; every verification mode must still catch a
+    child row whose parent is missing and roll everything back."""
+    from dbdesign.errors import EngineError
+    bad = datagen.generate(example_schema, 300, tables=["users", "posts"], progress=False,
+                           overrides={"posts.user_id": "CASE WHEN i = 7 THEN uuid() ELSE "
+                                      "dd_uuid(i % 60, 'users/pk') END"})
+    with engines.throwaway("sqlite") as eng:
+        with pytest.raises(EngineError, match=r"missing users|foreign key to users") as err:
+            datagen.load(bad, eng, indexes="none", checks=checks, writer=writer)
+        assert "nothing was loaded" in str(err.value)
+        assert eng.query("SELECT count(*) FROM users")[0][0] == 0
+        assert eng.query("SELECT count(*) FROM posts")[0][0] == 0
+        assert eng.query("PRAGMA foreign_keys")[0][0] == 1
+
+
+def test_sqlite_writers_load_identical_rows(example_schema):
+    """The ADBC writer (Arrow, the driver's own SQLite) and the sqlite3 writer must store the
+    same values with the same storage classes - and the ADBC one must be the one 'auto' picks."""
+    data = datagen.generate(example_schema, 400, tables=NO_AUDIT, progress=False)
+    dumps = {}
+    for writer in ("adbc", "python"):
+        with engines.throwaway("sqlite") as eng:
+            rep = datagen.load(data, eng, writer=writer)
+            assert ("ADBC" in rep.method) == (writer == "adbc"), rep.method
+            dumps[writer] = {t: eng.query(f"SELECT * FROM {t} ORDER BY 1, 2") for t in data.tables}
+            types = {t: eng.query(f"SELECT DISTINCT " + ", ".join(
+                f"typeof({c})" for c in data.columns(t)) + f" FROM {t}") for t in data.tables}
+            dumps[writer + "-types"] = types
+    assert dumps["adbc"] == dumps["python"]
+    assert dumps["adbc-types"] == dumps["python-types"]
+    with engines.throwaway("sqlite") as eng:
+        assert "ADBC" in datagen.load(data, eng, indexes="none").method
+    mem = engines.connect("sqlite:///:memory:")
+    with pytest.raises(InputError, match="in-memory"):
+        datagen.load(data, mem, writer="adbc")
+    assert "ADBC" not in datagen.load(data, mem).method  # auto: the private connection's path
