@@ -49,3 +49,33 @@ def test_compare_runs_flags_pairs_over_ten_percent():
 def test_short_calls_are_batched_per_sample():
     t = bench.time_call(lambda: None, warmup=2, repeat=5, min_sample_ms=1.0)
     assert t.calls_per_run > 1  # a no-op is far below 1 ms: several calls per sample
+
+
+def test_steady_timing_retakes_samples_taken_while_the_machine_is_slowed(monkeypatch):
+    """The retake decision reads only the probe around each sample, never the sample:
+    a probe reporting a slowed machine for the first samples makes them retaken; a machine
+    slowed for good ends in kept samples, marked `capped`, once STEADY_CAP_S is spent."""
+    calls = {"n": 0}
+    fast = bench._probe()
+
+    def probe():  # slowed (3x) for 20 probes after the 53 of calibration, then normal
+        calls["n"] += 1
+        return fast * 3 if 53 < calls["n"] <= 73 else fast
+
+    monkeypatch.setattr(bench, "_probe", probe)
+    monkeypatch.setattr(bench, "_PROBE_BEST", [])
+    t = bench.time_call(lambda: None, warmup=1, repeat=7, min_sample_ms=0.1, steady=True)
+    assert t.runs == 7 and t.dropped >= 4 and not t.capped
+    assert bench.time_call(lambda: None, warmup=1, repeat=7, min_sample_ms=0.1).dropped == 0
+
+    monkeypatch.setattr(bench, "_probe", lambda: fast * 3)
+    monkeypatch.setattr(bench, "_PROBE_BEST", [fast])
+    monkeypatch.setattr(bench, "STEADY_CAP_S", 0.05)
+    t = bench.time_call(lambda: None, warmup=1, repeat=5, min_sample_ms=0.1, steady=True)
+    assert t.runs == 5 and t.capped and t.dropped >= 1
+
+
+def test_machine_noise_reports_pairs():
+    n = bench.machine_noise(pairs=2)
+    assert n["pairs"] == 2 and len(n["ratios"]) == 2 and n["worst_ratio"] >= 1.0
+    assert 0 <= n["within_10pct"] <= 2

@@ -61,9 +61,11 @@ def datagen(source, rows, seed, tables, engine, url, out, indexes) -> None:
 @click.option("--query", "query_names", multiple=True, help="Only these queries (repeatable).")
 @click.option("--repeat", type=click.IntRange(1), default=15, show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--steady/--unsteady", default=True, show_default=True,
+              help="Retake samples taken while this machine was slowed (bench.time_call).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @handle_errors
-def bench(source, engine_names, url, rows, queries_file, query_names, repeat, seed, fmt) -> None:
+def bench(source, engine_names, url, rows, queries_file, query_names, repeat, seed, steady, fmt) -> None:
     """Run the workload with and without each candidate index; plans and timings."""
     from . import bench as b
     from . import datagen as dg
@@ -80,12 +82,12 @@ def bench(source, engine_names, url, rows, queries_file, query_names, repeat, se
     if url:
         with connect(url) as eng:
             name = eng.name
-        results = b.run_workload(name, data, schema, queries, url=url, repeat=repeat)
+        results = b.run_workload(name, data, schema, queries, url=url, repeat=repeat, steady=steady)
     else:
         names = list(engine_names) or b.available_engines(["sqlite", "duckdb", "postgres", "mysql"])
         for n in names:
             engine_class(n)
-            results.extend(b.run_workload(n, data, schema, queries, repeat=repeat))
+            results.extend(b.run_workload(n, data, schema, queries, repeat=repeat, steady=steady))
     if fmt == "json":
         click.echo(json.dumps({"results": results}, indent=2, default=str))
         return
