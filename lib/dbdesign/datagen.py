@@ -1,7 +1,7 @@
 """Seeded, realistic, referentially valid test data from the schema model, generated in DuckDB.
 
 Why DuckDB SQL and not Faker: every value is a pure function of (seed, table, column, row
-index) computed by vectorised SQL (`range()` + `hash()`), so 5 M rows take seconds, not
+index) computed by vectorised SQL (a row-index table + `hash()`), so 5 M rows take seconds, not
 minutes, and the same seed gives byte-identical data on every run and every thread count.
 
 The trick that keeps foreign keys cheap: a primary key value is a function of its row index
