@@ -54,7 +54,7 @@ def test_short_calls_are_batched_per_sample():
 def test_steady_timing_retakes_samples_taken_while_the_machine_is_slowed(monkeypatch):
     """The retake decision reads only the probe around each sample, never the sample:
     a probe reporting a slowed machine for the first samples makes them retaken; a machine
-    slowed for good ends in kept samples, marked `capped`, once STEADY_CAP_S is spent."""
+    slowed for good ends in kept samples, marked `slowed_kept`, once STEADY_CAP_S is spent."""
     calls = {"n": 0}
     fast = bench._probe()
 
@@ -65,14 +65,14 @@ def test_steady_timing_retakes_samples_taken_while_the_machine_is_slowed(monkeyp
     monkeypatch.setattr(bench, "_probe", probe)
     monkeypatch.setattr(bench, "_PROBE_BEST", [])
     t = bench.time_call(lambda: None, warmup=1, repeat=7, min_sample_ms=0.1, steady=True)
-    assert t.runs == 7 and t.dropped >= 4 and not t.capped
-    assert bench.time_call(lambda: None, warmup=1, repeat=7, min_sample_ms=0.1).dropped == 0
+    assert t.runs == 7 and t.retaken >= 4 and not t.slowed_kept
+    assert bench.time_call(lambda: None, warmup=1, repeat=7, min_sample_ms=0.1).retaken == 0
 
     monkeypatch.setattr(bench, "_probe", lambda: fast * 3)
     monkeypatch.setattr(bench, "_PROBE_BEST", [fast])
     monkeypatch.setattr(bench, "STEADY_CAP_S", 0.05)
     t = bench.time_call(lambda: None, warmup=1, repeat=5, min_sample_ms=0.1, steady=True)
-    assert t.runs == 5 and t.capped and t.dropped >= 1
+    assert t.runs == 5 and t.slowed_kept and t.retaken >= 1
 
 
 def test_machine_noise_reports_pairs():

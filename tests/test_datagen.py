@@ -111,7 +111,7 @@ def test_sqlite_bulk_load_verifies_checks_and_rolls_back(example_schema):
     good = datagen.generate(example_schema, 200, tables=["users"], progress=False)
     with engines.throwaway("sqlite") as eng:
         rep = datagen.load(good, eng, indexes="none")
-        assert rep.rows == {"users": 200} and "verified in bulk" in rep.method
+        assert rep.rows == {"users": 200} and "CHECKs in one SQLite scan" in rep.method
         with pytest.raises(Exception, match="CHECK"):  # still enforced for later writes
             eng.execute("UPDATE users SET role = 'superuser'")
 
@@ -155,3 +155,19 @@ def test_sqlite_writers_load_identical_rows(example_schema):
     with pytest.raises(InputError, match="in-memory"):
         datagen.load(data, mem, writer="adbc")
     assert "ADBC" not in datagen.load(data, mem).method  # auto: the private connection's path
+
+
+def test_adbc_writer_refused_while_the_connection_has_a_transaction(example_schema):
+    """The driver's own SQLite does not see this process's sqlite3 locks (two libraries, one
+    process): with a transaction open on the engine's connection the ADBC writer is refused
+    before anything is written, and 'auto' does not pick it."""
+    data = datagen.generate(example_schema, 100, tables=["users"], progress=False)
+    with engines.throwaway("sqlite") as eng:
+        create, _, _ = datagen.load_statements(example_schema, "sqlite", ["users"])
+        eng.run_script(create)
+        eng.execute("BEGIN IMMEDIATE")
+        with pytest.raises(InputError, match="transaction open"):
+            datagen.load(data, eng, indexes="none", create=False, writer="adbc")
+        eng.rollback()
+        assert eng.query("SELECT count(*) FROM users")[0][0] == 0
+        assert datagen.load(data, eng, indexes="none", create=False).rows == {"users": 100}

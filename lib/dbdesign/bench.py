@@ -36,8 +36,8 @@ class Timing:
     max_ms: float
     runs: int
     calls_per_run: int = 1
-    dropped: int = 0  # samples retaken because the machine was slowed (steady timing)
-    capped: bool = False  # steady timing ran out of time and kept slowed samples
+    retaken: int = 0  # samples retaken because the machine was slowed (steady timing)
+    slowed_kept: bool = False  # steady timing ran out of time and kept slowed samples
 
     @property
     def spread(self) -> float:
@@ -52,7 +52,7 @@ class Timing:
 # sample is retaken when both probes were more than STEADY_SLOW x the fastest probe seen in
 # this process - the machine was slowed, whatever the query did. The decision never looks at
 # the query's own time. After `STEADY_CAP_S` the remaining samples are kept as they are and
-# the timing is marked `capped`.
+# the timing is marked `slowed_kept`.
 STEADY_SLOW = 1.2
 STEADY_CAP_S = 3.0
 _PROBE_BEST: list[int] = []
@@ -66,14 +66,10 @@ def _probe() -> int:
     return time.perf_counter_ns() - t0
 
 
-def machine_slowdown() -> float:
-    """The machine's current speed against the fastest probe seen in this process (1.0 =
-    as fast as seen; 1.6 = slowed by 60%)."""
+def _calibrate_probe() -> None:
+    """The fastest of 50 probes, once per process; every later probe can only lower it."""
     if not _PROBE_BEST:
         _PROBE_BEST.append(min(_probe() for _ in range(50)))
-    p = min(_probe() for _ in range(3))
-    _PROBE_BEST[0] = min(_PROBE_BEST[0], p)
-    return p / _PROBE_BEST[0]
 
 
 def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
@@ -93,10 +89,10 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
     # DataFrames, and hundreds of timings would spend a minute on it (measured).
     gc.collect(1)
     gc.disable()
-    dropped, capped = 0, False
+    retaken, slowed_kept = 0, False
     try:
         if steady:
-            machine_slowdown()  # calibrates the probe once per process
+            _calibrate_probe()
         t_warm = time.perf_counter_ns()
         for _ in range(max(1, warmup)):
             fn()
@@ -115,9 +111,9 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
                 _PROBE_BEST[0] = min(_PROBE_BEST[0], before, after)
                 if min(before, after) > STEADY_SLOW * _PROBE_BEST[0]:
                     if time.perf_counter() < deadline:
-                        dropped += 1
+                        retaken += 1
                         continue
-                    capped = True
+                    slowed_kept = True
             samples.append(sample)
     finally:
         if was_enabled:
@@ -125,7 +121,7 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
     samples.sort()
     p90 = samples[min(len(samples) - 1, int(round(0.9 * (len(samples) - 1))))]
     return Timing(statistics.median(samples), p90, samples[0], samples[-1], len(samples), inner,
-                  dropped, capped)
+                  retaken, slowed_kept)
 
 
 def machine_noise(pairs: int = 12, steady: bool = False) -> dict[str, Any]:
@@ -254,8 +250,8 @@ def run_query(engine, data, query: workload.Query, schema, rows: int, *, candida
                     "median_ms": round(timing.median_ms, 4), "p90_ms": round(timing.p90_ms, 4),
                     "min_ms": round(timing.min_ms, 4), "spread": round(timing.spread, 3),
                     "runs": timing.runs, "calls_per_run": timing.calls_per_run, "index_bytes": size,
-                    **({"retaken_samples": timing.dropped + (again.dropped if again else 0),
-                        "slowed_kept": timing.capped or bool(again and again.capped)}
+                    **({"retaken_samples": timing.retaken + (again.retaken if again else 0),
+                        "slowed_kept": timing.slowed_kept or bool(again and again.slowed_kept)}
                        if steady else {}),
                     **({"median_ms_rerun": round(again.median_ms, 4),
                         "rerun_ratio": round(max(timing.median_ms, again.median_ms)

@@ -908,7 +908,8 @@ def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | N
          chunk_rows: int = 50_000, checks: str = "deferred", writer: str = "auto") -> LoadReport:
     """Copy generated data into `engine` (an `engines.Engine`) with its fast bulk path.
 
-    SQLite: one transaction + executemany over DuckDB fetch batches. PostgreSQL: COPY FROM
+    SQLite: one transaction, an Arrow stream into the ADBC driver (or multi-row INSERTs
+    through sqlite3, see `writer`), constraints verified before COMMIT. PostgreSQL: COPY FROM
     STDIN (CSV written by DuckDB). MariaDB: LOAD DATA LOCAL INFILE when the server allows
     local_infile, else multi-row INSERT. DuckDB: INSERT ... SELECT from a Parquet file.
     `indexes`: 'schema' builds the schema's secondary indexes after the data, 'none' keeps
@@ -928,6 +929,10 @@ def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | N
     if writer not in SQLITE_WRITERS:
         raise InputError(f"writer must be one of {', '.join(SQLITE_WRITERS)} (got {writer!r})")
     if writer == "adbc" and engine.name == "sqlite":
+        if engine.conn.in_transaction:
+            raise InputError("writer='adbc' cannot load while this connection has a transaction "
+                             "open (the driver's own SQLite would not see its locks); COMMIT or "
+                             "ROLLBACK first, or use writer='python'")
         if engine.path == ":memory:":
             raise InputError("writer='adbc' needs a database file: an in-memory SQLite database "
                              "is private to its connection; use writer='python'")
@@ -1030,7 +1035,7 @@ def _adbc_sqlite():
 
 def _load_sqlite(data, engine, tables, report, tmp, chunk_rows, checks: str = "deferred",
                  writer: str = "auto") -> None:
-    """multi-row INSERT: one transaction, rows in primary-key order, constraints verified in bulk"""
+    """ADBC ingest or multi-row INSERT: one transaction, key order, verified before COMMIT"""
     # Per-row FK checks plus a self-reference (which forces generation order instead of key
     # order) cost 3-5x; the data is valid by construction, so load with foreign_keys=OFF
     # (only effective outside a transaction) and verify before COMMIT.
@@ -1040,13 +1045,14 @@ def _load_sqlite(data, engine, tables, report, tmp, chunk_rows, checks: str = "d
     # COMMIT by one scan per table that evaluates every CHECK (`_sqlite_verify_checks`). A bad
     # row rolls the whole load back; the constraints stay in the table for every later write.
     if writer == "auto":
-        writer = "adbc" if _adbc_sqlite() is not None and engine.path != ":memory:" else "python"
+        writer = ("adbc" if _adbc_sqlite() is not None and engine.path != ":memory:"
+                  and not engine.conn.in_transaction else "python")
     session = _AdbcSqlite(engine, data.conn) if writer == "adbc" else _PySqlite(engine)
-    session.start(checks)
     table = ""
     pool = ThreadPoolExecutor(1)
     fk_check = pool.submit(_duckdb_fk_violation, data, tables) if checks == "deferred" else None
     try:
+        session.start(checks)
         for table in tables:
             t0 = time.perf_counter()
             report.rows[table] = session.insert(data, table, max(chunk_rows, 10_000))
@@ -1069,18 +1075,17 @@ def _load_sqlite(data, engine, tables, report, tmp, chunk_rows, checks: str = "d
     finally:
         pool.shutdown(wait=True)
         session.close()
-    report.method = session.method
-    report.method += " (" + {
-        "deferred": "CHECKs verified in bulk by SQLite, FKs by a DuckDB anti-join, before COMMIT)",
-        "engine": "CHECKs verified in bulk, FKs by foreign_key_check, before COMMIT)",
-        "row": "CHECK per row, FKs by foreign_key_check before COMMIT)"}[checks]
-    what = {"deferred": "CHECKs in one SQLite scan per table; foreign keys between loaded tables "
-                        "by a hash anti-join in DuckDB (run while the rows were written; others "
-                        "by foreign_key_check)",
-            "engine": "CHECKs in one scan per table + foreign_key_check",
-            "row": "foreign_key_check"}[checks]
-    report.notes.append(f"verified before COMMIT in {report.verify_seconds:.2f} s: {what}")
+    report.method = f"{session.method} ({SQLITE_CHECKS[checks]})"
+    report.notes.append(f"verified before COMMIT in {report.verify_seconds:.2f} s")
     report.notes.append(session.note)
+
+
+# What each `checks` mode verifies, and where (LoadReport.method says it).
+SQLITE_CHECKS = {
+    "deferred": "CHECKs in one SQLite scan per table, foreign keys between loaded tables by a "
+                "DuckDB anti-join run while the rows are written, others by foreign_key_check",
+    "engine": "CHECKs in one SQLite scan per table, foreign keys by foreign_key_check",
+    "row": "CHECKs per row as inserted, foreign keys by foreign_key_check"}
 
 
 class _PySqlite:
@@ -1133,7 +1138,13 @@ class _AdbcSqlite:
     table over as an Arrow stream and the driver binds the columns into a prepared INSERT in
     C - no Python object per value (1 M users here: ~2.4 s against ~4.1 s through sqlite3).
     It is a second connection to the same file, with the SQLite library inside the wheel;
-    the whole load is still one transaction (BEGIN IMMEDIATE ... COMMIT/ROLLBACK)."""
+    the whole load is still one transaction (BEGIN IMMEDIATE ... COMMIT/ROLLBACK).
+
+    Two SQLite libraries in one process do not see each other's POSIX locks (measured: the
+    driver wrote while this process's sqlite3 connection held BEGIN IMMEDIATE; sqlite.org
+    "How To Corrupt", 2.2.1). So ADBC is used only when the engine's own connection has no
+    transaction open, and nothing else in this process should write the file during a load;
+    other processes are locked out as usual."""
 
     def __init__(self, engine, duck):
         adbc = _adbc_sqlite()
@@ -1164,14 +1175,9 @@ class _AdbcSqlite:
             duck.close()
 
     def insert(self, data: Dataset, table: str, fetch_rows: int) -> int:
-        t = data.schema.table(table)
-        cols = data.columns(table)
-        key = t.primary_key.columns if t.primary_key else None
-        src = _export_select(data, table, "sqlite", rowid=key is None)
-        order = ", ".join(_q(c) for c in key) if key else "_dd_rowid"
         duck = data.conn.cursor()  # its own DuckDB connection: the stream stays open meanwhile
         try:
-            rel = duck.sql(f"SELECT {', '.join(_q(c) for c in cols)} FROM ({src}) ORDER BY {order}")
+            rel = duck.sql(sqlite_export_sql(data, table))
             n = self.cur.adbc_ingest(table, rel, mode="append")
         finally:
             duck.close()
@@ -1181,10 +1187,8 @@ class _AdbcSqlite:
         self.cur.execute("COMMIT")
 
     def rollback(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # nothing was begun: the error came before BEGIN
             self.cur.execute("ROLLBACK")
-        except Exception:  # nothing was begun: the error came before BEGIN
-            pass
 
     def close(self) -> None:
         self.cur.close()
@@ -1268,22 +1272,27 @@ def _sqlite_verify_checks(query, table: str) -> None:
                                   f"{n} loaded rows")
 
 
+def sqlite_export_sql(data: Dataset, table: str) -> str:
+    """The rows of `table` as SQLite receives them (`_export_select`), in primary-key order:
+    key order turns random B-tree inserts into appends (54k -> 176k rows/s for a UUID key)."""
+    t = data.schema.table(table)
+    key = t.primary_key.columns if t.primary_key else None
+    src = _export_select(data, table, "sqlite", rowid=key is None)
+    order = ", ".join(_q(c) for c in key) if key else "_dd_rowid"
+    return f"SELECT {', '.join(_q(c) for c in data.columns(table))} FROM ({src}) ORDER BY {order}"
+
+
 def _sqlite_insert_rows(data: Dataset, conn, table: str, fetch_rows: int) -> int:
     """Stream the export in primary-key order and insert it with multi-row VALUES.
 
     Why this shape (measured side by side in benchmarks/bench_datagen.py): DuckDB's
     `fetchmany` tuples are the cheapest way out (~0.8 M rows/s; fetchnumpy + tolist and Arrow
-    record batches + to_pylist were not faster); key order turns random B-tree inserts into
-    appends (54k -> 176k rows/s for a UUID key); a 200-row INSERT runs the statement 200x
+    record batches + to_pylist were not faster); a 200-row INSERT runs the statement 200x
     less often than executemany, which amortises its per-run setup."""
     from itertools import chain
-    t = data.schema.table(table)
     cols = data.columns(table)
-    key = t.primary_key.columns if t.primary_key else None
-    src = _export_select(data, table, "sqlite", rowid=key is None)
-    order = ", ".join(_q(c) for c in key) if key else "_dd_rowid"
     cur = data.conn.cursor()
-    cur.execute(f"SELECT {', '.join(_q(c) for c in cols)} FROM ({src}) ORDER BY {order}")
+    cur.execute(sqlite_export_sql(data, table))
     head = f"INSERT INTO {_q(table)} ({', '.join(_q(c) for c in cols)}) VALUES "
     one = "(" + ", ".join("?" * len(cols)) + ")"
     k = max(1, min(SQLITE_ROWS_PER_INSERT, 30_000 // len(cols)))  # <= 32766 variables
