@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from dbdesign import bench, datagen, workload
 
@@ -33,6 +34,36 @@ def test_write_cost_counts_indexes(example_schema):
 def test_timing_statistics():
     t = bench.time_call(lambda: None, warmup=1, repeat=11)
     assert t.runs == 11 and t.min_ms <= t.median_ms <= t.p90_ms <= t.max_ms
+    assert t.min_ms <= t.ci_low_ms <= t.median_ms <= t.ci_high_ms <= t.max_ms
+
+
+def test_median_ci_uses_the_binomial_order_statistics():
+    xs = [float(i) for i in range(1, 22)]  # n = 21: ranks 6 and 16 (1-based)
+    assert bench.median_ci(xs) == (6.0, 16.0)
+    assert bench.median_ci([1.0]) == (1.0, 1.0)
+    big = [float(i) for i in range(1, 101)]  # n = 100: ranks 40 and 61
+    assert bench.median_ci(big) == (40.0, 61.0)
+
+
+def test_precision_takes_more_samples_only_while_the_median_is_uncertain(monkeypatch):
+    """A steady 2 ms call stops at `repeat`; a call alternating 1 ms / 3 ms leaves the median
+    uncertain, so sampling goes on until the cap (samples, then PRECISION_CAP_S)."""
+    calm = bench.time_call(lambda: time.sleep(0.002), warmup=1, repeat=21, min_sample_ms=0.1,
+                           precision=0.25)
+    assert calm.runs == 21
+    flip = {"n": 0}
+
+    def noisy():
+        flip["n"] += 1
+        time.sleep(0.001 if flip["n"] % 2 else 0.003)
+
+    t = bench.time_call(noisy, warmup=1, repeat=9, min_sample_ms=0.1, precision=0.01,
+                        max_repeat=30)
+    assert t.runs == 30 and t.ci_high_ms > 1.02 * t.ci_low_ms
+    monkeypatch.setattr(bench, "PRECISION_CAP_S", 0.0)
+    t = bench.time_call(noisy, warmup=1, repeat=9, min_sample_ms=0.1, precision=0.01,
+                        max_repeat=30)
+    assert t.runs == 9  # the time cap is spent: `repeat` samples and no more
 
 
 def test_compare_runs_flags_pairs_over_ten_percent():
@@ -52,27 +83,42 @@ def test_short_calls_are_batched_per_sample():
 
 
 def test_steady_timing_retakes_samples_taken_while_the_machine_is_slowed(monkeypatch):
-    """The retake decision reads only the probe around each sample, never the sample:
-    a probe reporting a slowed machine for the first samples makes them retaken; a machine
-    slowed for good ends in kept samples, marked `slowed_kept`, once STEADY_CAP_S is spent."""
+    """The retake decision reads only the probes around each sample, never the sample: a
+    probe reporting a slowed machine for a few samples makes them retaken; a machine slowed
+    for good ends in kept samples, marked `slowed_kept`, once STEADY_CAP_S is spent."""
     calls = {"n": 0}
     fast = bench._probe()
 
-    def probe():  # slowed (3x) for 20 probes after the 53 of calibration, then normal
+    def probe():  # slowed (3x) for 20 probes after the first 60, then normal again
         calls["n"] += 1
-        return fast * 3 if 53 < calls["n"] <= 73 else fast
+        return fast * 3 if 60 < calls["n"] <= 80 else fast
 
     monkeypatch.setattr(bench, "_probe", probe)
-    monkeypatch.setattr(bench, "_PROBE_BEST", [])
-    t = bench.time_call(lambda: None, warmup=1, repeat=7, min_sample_ms=0.1, steady=True)
+    monkeypatch.setattr(bench, "_PROBES", {})
+    t = bench.time_call(lambda: None, warmup=1, repeat=7, min_sample_ms=0.1, steady=True,
+                        precision=0)
     assert t.runs == 7 and t.retaken >= 4 and not t.slowed_kept
     assert bench.time_call(lambda: None, warmup=1, repeat=7, min_sample_ms=0.1).retaken == 0
 
+    monkeypatch.setattr(bench, "_PROBES", {})
+    bench._record({c: fast for c in bench._probe_cpus(bench._cpus())})
     monkeypatch.setattr(bench, "_probe", lambda: fast * 3)
-    monkeypatch.setattr(bench, "_PROBE_BEST", [fast])
     monkeypatch.setattr(bench, "STEADY_CAP_S", 0.05)
-    t = bench.time_call(lambda: None, warmup=1, repeat=5, min_sample_ms=0.1, steady=True)
+    t = bench.time_call(lambda: None, warmup=1, repeat=5, min_sample_ms=0.1, steady=True,
+                        precision=0)
     assert t.runs == 5 and t.slowed_kept and t.retaken >= 1
+
+
+def test_a_slow_phase_longer_than_the_probe_window_becomes_the_norm(monkeypatch):
+    """Probes 1.5x slower than the window's fastest mean slowed; once the fast probes have
+    left the window (PROBE_WINDOW_S), the same probes are the new normal."""
+    monkeypatch.setattr(bench, "_PROBES", {})
+    monkeypatch.setattr(bench, "PROBE_WINDOW_S", 0.05)
+    bench._record({0: 100, 1: 100})
+    assert bench._slowed({0: 150, 1: 100}, {0: 150, 1: 100})  # CPU 0 slowed before and after
+    assert not bench._slowed({0: 150, 1: 100}, {0: 100, 1: 100})  # not after: kept
+    time.sleep(0.06)
+    assert not bench._slowed({0: 150, 1: 100}, {0: 150, 1: 100})
 
 
 def test_machine_noise_reports_pairs():

@@ -13,7 +13,9 @@ cost and scaling, then one line per quality bar.
 from __future__ import annotations
 
 import argparse
+import collections
 import json
+import math
 import os
 import statistics
 import sys
@@ -38,6 +40,8 @@ class Timing:
     calls_per_run: int = 1
     retaken: int = 0  # samples retaken because the machine was slowed (steady timing)
     slowed_kept: bool = False  # steady timing ran out of time and kept slowed samples
+    ci_low_ms: float = 0.0  # 95% confidence interval of the median (median_ci)
+    ci_high_ms: float = 0.0
 
     @property
     def spread(self) -> float:
@@ -45,35 +49,114 @@ class Timing:
         return (self.p90_ms - self.min_ms) / self.median_ms if self.median_ms else 0.0
 
 
-# Steady timing. This 2-core VM's host slows it by ~1.5-1.7x in phases lasting seconds
-# (a fixed pure-Python loop, timed every 0.3 s: medians 0.82 ms vs 1.37 ms, 2026-11-26), which
-# no number of samples averages away when a whole timing falls in one phase. With
-# steady=True a probe (a fixed Python loop, ~0.1 ms) runs before and after every sample; a
-# sample is retaken when both probes were more than STEADY_SLOW x the fastest probe seen in
-# this process - the machine was slowed, whatever the query did. The decision never looks at
-# the query's own time. After `STEADY_CAP_S` the remaining samples are kept as they are and
-# the timing is marked `slowed_kept`.
+# Steady timing. This 2-core VM's host slows each virtual CPU by ~1.5-2x in phases from
+# a fraction of a second to minutes, and the two CPUs' phases barely follow each other (a fixed
+# pure-Python loop pinned to each CPU, timed every 20 ms for 40 s: medians per 0.5 s from 1.02x
+# to 2.2x of the fastest, correlation between the CPUs 0.3; 2026-11-26). A timing that falls
+# in a short slow phase differs from the next one by that much, and a query is slowed whichever
+# CPU its work lands on: the client, a server backend, a DuckDB worker thread. With
+# steady=True a probe (a fixed Python loop, ~0.1 ms) runs on each CPU in turn before and after
+# every sample; the sample is retaken when some CPU was more than STEADY_SLOW x its fastest
+# probe of the last PROBE_WINDOW_S seconds both before and after it - the machine was slowed,
+# whatever the query did. The decision never looks at the query's own time. A phase longer
+# than the window becomes the new normal (both timings of a back-to-back pair see it), so
+# the retakes stop. After STEADY_CAP_S the remaining samples are kept as they are and the
+# timing is marked `slowed_kept`. Only the first PROBE_MAX_CPUS CPUs are probed.
 STEADY_SLOW = 1.2
 STEADY_CAP_S = 3.0
-_PROBE_BEST: list[int] = []
+PROBE_WINDOW_S = 2.0
+PROBE_MAX_CPUS = 8
+# Precision (time_call(precision=...), STEADY_PRECISION when steady): sampling goes on past
+# `repeat` until the 95% confidence interval of the median is within +-precision of it, or
+# PRECISION_CAP_S is spent - a noisy query gets more samples over a longer stretch of time.
+STEADY_PRECISION = 0.03
+PRECISION_CAP_S = 2.0
+_PROBES: dict[int, collections.deque] = {}  # CPU (-1: unknown) -> recent (time, probe ns)
 
 
 def _probe() -> int:
-    t0 = time.perf_counter_ns()
-    s = 0
-    for i in range(2000):
-        s += i * i
-    return time.perf_counter_ns() - t0
+    """A fixed Python loop (~0.1 ms), the faster of two runs: a task that was still finishing
+    on this CPU (a server thread after sending its reply) delays one run, not both."""
+    best = 0
+    for _ in range(2):
+        t0 = time.perf_counter_ns()
+        s = 0
+        for i in range(1000):
+            s += i * i
+        t = time.perf_counter_ns() - t0
+        best = t if not best else min(best, t)
+    return best
+
+
+def _cpus() -> list[int]:
+    """The CPUs this process may run on (none known: [])."""
+    try:
+        return sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return []
+
+
+def _probe_cpus(cpus: Sequence[int]) -> dict[int, int]:
+    """The probe on each CPU of `cpus` in turn (the first PROBE_MAX_CPUS), this thread moved
+    there and back; other threads, DuckDB's workers among them, are not touched. With fewer
+    than two CPUs known, or where this thread may not move: one probe where it runs, keyed -1."""
+    if len(cpus) >= 2:
+        out = {}
+        try:
+            try:
+                for c in cpus[:PROBE_MAX_CPUS]:
+                    os.sched_setaffinity(0, {c})
+                    out[c] = _probe()
+                return out
+            finally:
+                os.sched_setaffinity(0, cpus)
+        except OSError:
+            pass
+    return {-1: _probe()}
 
 
 def _calibrate_probe() -> None:
-    """The fastest of 50 probes, once per process; every later probe can only lower it."""
-    if not _PROBE_BEST:
-        _PROBE_BEST.append(min(_probe() for _ in range(50)))
+    """20 probes per CPU when this process has none from the last PROBE_WINDOW_S."""
+    now = time.perf_counter()
+    if not any(q and q[-1][0] > now - PROBE_WINDOW_S for q in _PROBES.values()):
+        cpus = _cpus()
+        for _ in range(20):
+            _record(_probe_cpus(cpus))
+
+
+def _record(probes: dict[int, int]) -> dict[int, int]:
+    """Adds `probes` to the window; returns each CPU's fastest probe in the window."""
+    now = time.perf_counter()
+    best = {}
+    for c, ns in probes.items():
+        q = _PROBES.setdefault(c, collections.deque())
+        q.append((now, ns))
+        while q[0][0] < now - PROBE_WINDOW_S:
+            q.popleft()
+        best[c] = min(v for _, v in q)
+    return best
+
+
+def _slowed(before: dict[int, int], after: dict[int, int]) -> bool:
+    """Some CPU was slowed both before and after the sample."""
+    _record(before)
+    best = _record(after)
+    return any(min(b, after[c]) > STEADY_SLOW * best[c] for c, b in before.items() if c in after)
+
+
+def median_ci(samples: Sequence[float]) -> tuple[float, float]:
+    """The distribution-free 95% confidence interval of the median of sorted `samples`: the
+    order statistics n/2 -+ 0.98 sqrt(n) (binomial, normal approximation)."""
+    n = len(samples)
+    h = 0.98 * math.sqrt(n)
+    lo = max(1, math.floor(n / 2 - h))
+    hi = min(n, math.ceil(1 + n / 2 + h))
+    return samples[lo - 1], samples[hi - 1]
 
 
 def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
-              steady: bool = False) -> Timing:
+              steady: bool = False, precision: float | None = None,
+              max_repeat: int | None = None) -> Timing:
     """Median-based timing that repeats within ~10% run to run (issue 3's stability bar).
 
     Why each piece: warm-up runs fill caches and let the engine settle (first runs of a
@@ -81,8 +164,10 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
     collection triggered by our own allocations does not land in one sample; a sample of a
     sub-millisecond query is the mean of enough back-to-back calls to last `min_sample_ms`
     (a single 20 us call is at the mercy of the scheduler); perf_counter_ns avoids float
-    rounding; `steady` retakes samples taken while the machine was slowed (see STEADY_SLOW).
-    Times are per call, in ms."""
+    rounding; `steady` retakes samples taken while the machine was slowed (see STEADY_SLOW);
+    `precision` takes more than `repeat` samples (up to `max_repeat`, default 10 x repeat)
+    until the median is known to +-precision (see PRECISION_CAP_S; default STEADY_PRECISION
+    when steady, 0 turns it off). Times are per call, in ms."""
     import gc
     was_enabled = gc.isenabled()
     # The young generations only: a full collection costs ~0.1 s in a notebook kernel holding
@@ -90,6 +175,9 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
     gc.collect(1)
     gc.disable()
     retaken, slowed_kept = 0, False
+    cpus = _cpus()
+    if precision is None and steady:
+        precision = STEADY_PRECISION
     try:
         if steady:
             _calibrate_probe()
@@ -100,16 +188,22 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
         inner = max(1, min(200, int(min_sample_ms * 1e6 / max(per_call_ns, 1.0)) + 1))
         samples = []
         deadline = time.perf_counter() + STEADY_CAP_S
-        while len(samples) < repeat:
-            before = _probe() if steady else 0
+        limit = max(repeat, max_repeat or 10 * repeat) if precision else repeat
+        t_sampling = time.perf_counter()
+        while len(samples) < limit:
+            if len(samples) >= repeat:
+                ordered = sorted(samples)
+                lo, hi = median_ci(ordered)
+                if (hi - lo) <= 2 * precision * statistics.median(ordered) \
+                        or time.perf_counter() - t_sampling > PRECISION_CAP_S:
+                    break
+            before = _probe_cpus(cpus) if steady else {}
             t0 = time.perf_counter_ns()
             for _ in range(inner):
                 fn()
             sample = (time.perf_counter_ns() - t0) / inner / 1e6
             if steady:
-                after = _probe()
-                _PROBE_BEST[0] = min(_PROBE_BEST[0], before, after)
-                if min(before, after) > STEADY_SLOW * _PROBE_BEST[0]:
+                if _slowed(before, _probe_cpus(cpus)):
                     if time.perf_counter() < deadline:
                         retaken += 1
                         continue
@@ -121,7 +215,7 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
     samples.sort()
     p90 = samples[min(len(samples) - 1, int(round(0.9 * (len(samples) - 1))))]
     return Timing(statistics.median(samples), p90, samples[0], samples[-1], len(samples), inner,
-                  retaken, slowed_kept)
+                  retaken, slowed_kept, *median_ci(samples))
 
 
 def machine_noise(pairs: int = 12, steady: bool = False) -> dict[str, Any]:
@@ -145,9 +239,11 @@ def machine_noise(pairs: int = 12, steady: bool = False) -> dict[str, Any]:
 
 
 def time_query(engine, sql: str, params: Sequence[Any] = (), warmup: int = 5, repeat: int = 21,
-               min_sample_ms: float = 5.0, steady: bool = False) -> Timing:
+               min_sample_ms: float = 5.0, steady: bool = False,
+               precision: float | None = None) -> Timing:
     """Time `engine.query` (execute + fetch all rows) - the path an application pays."""
-    return time_call(lambda: engine.query(sql, params), warmup, repeat, min_sample_ms, steady)
+    return time_call(lambda: engine.query(sql, params), warmup, repeat, min_sample_ms, steady,
+                     precision)
 
 
 def harness_overhead(engine, repeat: int = 30) -> Timing:
@@ -249,6 +345,7 @@ def run_query(engine, data, query: workload.Query, schema, rows: int, *, candida
                     "rows_examined": plan.rows_examined, "sort": plan.sort, "result_rows": nrows,
                     "median_ms": round(timing.median_ms, 4), "p90_ms": round(timing.p90_ms, 4),
                     "min_ms": round(timing.min_ms, 4), "spread": round(timing.spread, 3),
+                    "ci95_ms": [round(timing.ci_low_ms, 4), round(timing.ci_high_ms, 4)],
                     "runs": timing.runs, "calls_per_run": timing.calls_per_run, "index_bytes": size,
                     **({"retaken_samples": timing.retaken + (again.retaken if again else 0),
                         "slowed_kept": timing.slowed_kept or bool(again and again.slowed_kept)}
