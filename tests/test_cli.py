@@ -131,3 +131,24 @@ def test_a_bug_is_one_line_exit_3_not_a_traceback(monkeypatch):
     assert res.exit_code == 3
     assert "internal error (KeyError: 'oops'); please report it" in res.stderr
     assert "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--query", "nosuch"], "unknown query 'nosuch'; choose one of user-by-email"),
+    (["--db", "postgresql://nobody@127.0.0.1:1/none"], "postgres: cannot connect"),
+    (["--queries", "{tmp}/bad.sql"], "bad.sql:2: query does not parse"),
+    (["--queries", "{tmp}/missing.sql"], "missing.sql: cannot read queries file"),
+])
+def test_bench_bad_input_is_one_line_exit_2(tmp_path, args, message):
+    (tmp_path / "bad.sql").write_text("-- name: broken\nSELECT FROM WHERE posts (;\n")
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    res = run("bench", str(EXAMPLE_MIGRATIONS), "--engine", "sqlite", "--rows", "300", "--repeat", "1",
+              *args)
+    assert res.exit_code == 2, res.output
+    assert message in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert res.stdout == ""
+
+
+def test_bench_unknown_engine_is_a_usage_error():
+    res = run("bench", str(EXAMPLE_MIGRATIONS), "--engine", "nosuch")
+    assert res.exit_code == 2 and "'nosuch' is not one of 'sqlite', 'duckdb'" in res.stderr

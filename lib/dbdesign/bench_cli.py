@@ -92,6 +92,6 @@ def bench(source, engine_names, url, rows, queries_file, query_names, repeat, se
         click.echo(json.dumps({"results": results}, indent=2, default=str))
         return
     df = b.frame(results)
-    cols = [c for c in ("engine", "query", "index", "uses_index", "median_ms", "p90_ms",
+    cols = [c for c in ("engine", "query", "index", "uses_index", "median_ms", "ci95_ms", "p90_ms",
                         "index_bytes", "plan") if c in df.columns]
     click.echo(df[cols].to_string(index=False))
