@@ -441,8 +441,7 @@ def test_postgres_only_types_and_serials_run_everywhere_with_notes(engine_name, 
     the DDL executes, and a row without an id gets one."""
     schema = parse_sql(PG_ONLY, "types.sql")
     rendered = dialects.render(schema, engine_name)
-    throwaway_engine.run_script(rendered.statements,
-                                transaction=throwaway_engine.capabilities.transactional_ddl)
+    throwaway_engine.run_script(rendered.statements)
     throwaway_engine.execute("INSERT INTO things (counter) VALUES (5)")
     assert throwaway_engine.query("SELECT id FROM things") == [(1,)]
     features = {n.feature for n in rendered.notes}
@@ -461,7 +460,6 @@ def test_reserved_words_are_quoted_on_every_engine(engine_name, throwaway_engine
     schema = parse_sql('CREATE TABLE "order" (id INT PRIMARY KEY, "user" TEXT, "select" INT);\n'
                        'CREATE INDEX idx_order_user ON "order" ("user");')
     rendered = dialects.render(schema, engine_name)
-    throwaway_engine.run_script(rendered.statements,
-                                transaction=throwaway_engine.capabilities.transactional_ddl)
+    throwaway_engine.run_script(rendered.statements)
     table = throwaway_engine.introspect().tables["order"]
     assert list(table.columns) == ["id", "user", "select"]

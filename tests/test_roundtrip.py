@@ -11,8 +11,7 @@ from dbdesign.diff import diff
 
 def test_example_schema_round_trips(engine_name, throwaway_engine, example_schema):
     rendered = dialects.render(example_schema, engine_name)
-    throwaway_engine.run_script(rendered.statements,
-                                transaction=throwaway_engine.capabilities.transactional_ddl)
+    throwaway_engine.run_script(rendered.statements)
     actual = throwaway_engine.introspect()
     assert actual.diagnostics == []
     result = diff(rendered.model, actual, engine=engine_name)
@@ -39,8 +38,7 @@ def test_integer_keys_round_trip_on_every_engine(engine_name, throwaway_engine):
     schema = parse_sql("CREATE TABLE things (id BIGINT PRIMARY KEY, n INT NOT NULL);\n"
                        "CREATE TABLE parts (id INT PRIMARY KEY, thing_id BIGINT NOT NULL REFERENCES things (id));")
     rendered = dialects.render(schema, engine_name)
-    throwaway_engine.run_script(rendered.statements,
-                                transaction=throwaway_engine.capabilities.transactional_ddl)
+    throwaway_engine.run_script(rendered.statements)
     result = diff(rendered.model, throwaway_engine.introspect(), engine=engine_name)
     assert result.is_empty, "\n" + result.format_text()
     if engine_name == "sqlite":

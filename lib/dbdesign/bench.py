@@ -175,7 +175,7 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
     gc.collect(1)
     gc.disable()
     retaken, slowed_kept = 0, False
-    cpus = _cpus()
+    cpus = _cpus() if steady else []
     if precision is None and steady:
         precision = STEADY_PRECISION
     try:
@@ -239,11 +239,9 @@ def machine_noise(pairs: int = 12, steady: bool = False) -> dict[str, Any]:
 
 
 def time_query(engine, sql: str, params: Sequence[Any] = (), warmup: int = 5, repeat: int = 21,
-               min_sample_ms: float = 5.0, steady: bool = False,
-               precision: float | None = None) -> Timing:
+               min_sample_ms: float = 5.0, steady: bool = False) -> Timing:
     """Time `engine.query` (execute + fetch all rows) - the path an application pays."""
-    return time_call(lambda: engine.query(sql, params), warmup, repeat, min_sample_ms, steady,
-                     precision)
+    return time_call(lambda: engine.query(sql, params), warmup, repeat, min_sample_ms, steady)
 
 
 def harness_overhead(engine, repeat: int = 30) -> Timing:
@@ -309,10 +307,11 @@ def run_query(engine, data, query: workload.Query, schema, rows: int, *, candida
     `time_call` (make bench and `dbdesign bench` time steadily, the notebooks do not)."""
     params = query.resolve_params(data)
     overhead = harness_overhead(engine)
+    version = engine.version()
     out = []
     cands = [None] + [c for c in query.candidates if candidates is None or c.name in candidates]
     for cand in cands:
-        base = {"query": query.name, "engine": engine.name, "version": engine.version(),
+        base = {"query": query.name, "engine": engine.name, "version": version,
                 "rows": rows, "index": cand.name if cand else None,
                 "index_def": cand.label() if cand else None,
                 "overhead_ms": round(overhead.median_ms, 4)}
@@ -599,7 +598,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--skip-scripts", action="store_true", help="skip benchmarks/bench_*.py")
     ap.add_argument("--skip-write", action="store_true")
     ap.add_argument("--unsteady", action="store_true", help="keep samples taken while the "
-                    "machine was slowed (see bench.time_call)")
+                    "machine was slowed and stop at --repeat samples (see bench.time_call)")
     ap.add_argument("--skip-scaling", action="store_true")
     args = ap.parse_args(argv)
     rows = args.rows or (300_000 if args.large else 30_000)

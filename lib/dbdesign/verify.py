@@ -188,6 +188,15 @@ class _EngineRun:
             return
         self.result.findings.append(_finding(rule, prefix + message, file, line, d))
 
+    def compare(self, mg: Migration | None, check: str, d: SchemaDiff, rule: str, message: str,
+                file: str | None, unless_found: bool = False) -> SchemaDiff:
+        """One check that two schemas match: its cell, and a finding `message: <the diff>`
+        when they differ. Returns the diff."""
+        self.cell(mg, check, d.is_empty, _diff_text(d))
+        if d:
+            self.find(rule, f"{message}: {_diff_text(d)}", file, 1, d, unless_found)
+        return d
+
     @staticmethod
     def failed(err: Exception, default_file: str | None) -> tuple[str | None, int | None]:
         return getattr(err, "file", None) or default_file, getattr(err, "line", None) or 1
@@ -237,12 +246,9 @@ class _EngineRun:
                 self.cell(mg, check, False if check == "up" else None, "up failed")
             return None
         after = self.schema()
-        d = diff(self.model(mg.version), after, engine=self.name)
-        self.cell(mg, "up", d.is_empty, _diff_text(d))
-        if d:
-            self.find("migration-model-mismatch", f"after {mg.label} the engine holds something other "
-                      f"than the declared model (- declared only, + engine only): {_diff_text(d)}",
-                      mg.up, 1, d)
+        self.compare(mg, "up", diff(self.model(mg.version), after, engine=self.name),
+                     "migration-model-mismatch", f"after {mg.label} the engine holds something "
+                     "other than the declared model (- declared only, + engine only)", mg.up)
         self.idempotent(mg, after, lambda: self.m.up(target=mg.version).versions, mg.up)
         if mg.down is None:
             self.cell(mg, "down restores", None, "no down file (see migration-down-missing)")
@@ -257,22 +263,16 @@ class _EngineRun:
             self.cell(mg, "down restores", False, "down failed")
             self.cell(mg, "re-up", None, "down failed")
             return None
-        back = self.schema()
-        d = _same_engine_diff(previous, back)
-        self.cell(mg, "down restores", d.is_empty, _diff_text(d))
-        if d:
-            self.find("migration-irreversible", f"up then down of {mg.label} does not restore the "
-                      f"schema before it (- lost, + left behind): {_diff_text(d)}", mg.down, 1, d)
+        d = self.compare(mg, "down restores", _same_engine_diff(previous, self.schema()),
+                         "migration-irreversible", f"up then down of {mg.label} does not restore "
+                         "the schema before it (- lost, + left behind)", mg.down)
         # After a dirty down the re-up usually trips over the leftovers: one finding is enough.
         if not self.up_to(mg, "up after down", report=not d):
             self.cell(mg, "re-up", False, "up after down failed")
             return None
-        again = self.schema()
-        d2 = _same_engine_diff(after, again)
-        self.cell(mg, "re-up", d2.is_empty, _diff_text(d2))
-        if d2:
-            self.find("migration-irreversible", f"up -> down -> up of {mg.label} gives a different "
-                      f"schema than the first up (- first, + second): {_diff_text(d2)}", mg.down, 1, d2)
+        self.compare(mg, "re-up", _same_engine_diff(after, self.schema()), "migration-irreversible",
+                     f"up -> down -> up of {mg.label} gives a different schema than the first up "
+                     "(- first, + second)", mg.down)
         return None if d else after  # a dirty down leaves this database unusable for the rest
 
     def idempotent(self, mg: Migration | None, schema: Schema, again: Callable[[], list[int]],
@@ -303,12 +303,10 @@ class _EngineRun:
                 self.cell(None, check, False if check == "up" else None, "up failed")
             return
         after = self.schema()
-        d = diff(self.model(None), after, engine=self.name)
-        self.cell(None, "up", d.is_empty, _diff_text(d))
-        if d:
-            self.find("migration-model-mismatch", "after up of the whole folder the engine holds "
-                      f"something other than the declared model: {_diff_text(d)}",
-                      last.up if last else None, 1, d, unless_found=True)
+        self.compare(None, "up", diff(self.model(None), after, engine=self.name),
+                     "migration-model-mismatch", "after up of the whole folder the engine holds "
+                     "something other than the declared model", last.up if last else None,
+                     unless_found=True)
         self.idempotent(None, after, lambda: self.m.up().versions, last.up if last else None)
         if any(mg.down is None for mg in self.m.migrations):
             self.cell(None, "down restores", None, "a migration has no down file")
@@ -323,12 +321,9 @@ class _EngineRun:
             self.cell(None, "down restores", False, f"down to 0 failed: {self.why(err)}")
             self.cell(None, "re-up", None, "down failed")
             return
-        left = _same_engine_diff(Schema(), self.schema())
-        self.cell(None, "down restores", left.is_empty, _diff_text(left))
-        if left:
-            first = self.m.migrations[0]
-            self.find("migration-irreversible", "down --to 0 does not leave an empty database "
-                      f"(+ left behind): {_diff_text(left)}", first.down, 1, left, unless_found=True)
+        self.compare(None, "down restores", _same_engine_diff(Schema(), self.schema()),
+                     "migration-irreversible", "down --to 0 does not leave an empty database "
+                     "(+ left behind)", self.m.migrations[0].down, unless_found=True)
         try:
             self.m.up()
         except FAILURES as err:
@@ -337,11 +332,8 @@ class _EngineRun:
                       file, line, unless_found=True)
             self.cell(None, "re-up", False, f"up after down to 0 failed: {self.why(err)}")
             return
-        d2 = _same_engine_diff(after, self.schema())
-        self.cell(None, "re-up", d2.is_empty, _diff_text(d2))
-        if d2:
-            self.find("migration-irreversible", "up -> down --to 0 -> up gives a different schema: "
-                      f"{_diff_text(d2)}", last.down, 1, d2, unless_found=True)
+        self.compare(None, "re-up", _same_engine_diff(after, self.schema()), "migration-irreversible",
+                     "up -> down --to 0 -> up gives a different schema", last.down, unless_found=True)
 
 
 def verify(directory: str, engines: Iterable[str] = ("sqlite", "duckdb"),
