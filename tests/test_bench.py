@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
 import time
+
+import pytest
 
 from dbdesign import bench, datagen, workload
 
@@ -82,31 +85,104 @@ def test_short_calls_are_batched_per_sample():
     assert t.calls_per_run > 1  # a no-op is far below 1 ms: several calls per sample
 
 
-def test_steady_timing_retakes_samples_taken_while_the_machine_is_slowed(monkeypatch):
-    """The retake decision reads only the probes around each sample, never the sample: a
-    probe reporting a slowed machine for a few samples makes them retaken; a machine slowed
-    for good ends in kept samples, marked `slowed_kept`, once STEADY_CAP_S is spent."""
-    calls = {"n": 0}
-    fast = bench._probe()
+def _two_cpus() -> list[int]:
+    cpus = bench._cpus()
+    if len(cpus) < 2:
+        pytest.skip("one CPU: steady timing has nothing to choose between")
+    return cpus
 
-    def probe():  # slowed (3x) for 20 probes after the first 60, then normal again
-        calls["n"] += 1
-        return fast * 3 if 60 < calls["n"] <= 80 else fast
+
+def test_steady_timing_retakes_samples_the_probe_after_them_found_slowed(monkeypatch):
+    """The retake decision reads only the probes around each sample, never the sample: the
+    probe right after samples 8-10 reports the work's CPU slowed (3x), so exactly those three
+    are retaken; unsteady timing never retakes."""
+    _two_cpus()
+    fast = bench._probe()
+    state = {"calls": 0, "fresh": False}
+
+    def fn():
+        state["calls"] += 1
+        state["fresh"] = True
+        time.sleep(0.0002)  # above min_sample_ms: one call per sample
+
+    def probe():
+        slow = state["fresh"] and state["calls"] in (8, 9, 10)
+        state["fresh"] = False
+        return fast * 3 if slow else fast
 
     monkeypatch.setattr(bench, "_probe", probe)
     monkeypatch.setattr(bench, "_PROBES", {})
-    t = bench.time_call(lambda: None, warmup=1, repeat=7, min_sample_ms=0.1, steady=True,
-                        precision=0)
-    assert t.runs == 7 and t.retaken >= 4 and not t.slowed_kept
+    t = bench.time_call(fn, warmup=1, repeat=7, min_sample_ms=0.1, steady=True, precision=0)
+    assert (t.runs, t.retaken, t.slowed_kept) == (7, 3, False)
+    assert state["calls"] == 1 + 7 + 3
     assert bench.time_call(lambda: None, warmup=1, repeat=7, min_sample_ms=0.1).retaken == 0
 
+
+def test_steady_timing_keeps_the_work_off_a_slowed_cpu(monkeypatch):
+    """With the first CPU's probe 3x its norm, every call runs pinned to another CPU (the
+    probe is told where it runs by this thread's affinity); afterwards every thread has its
+    own affinity back."""
+    cpus = _two_cpus()
+    fast = bench._probe()
     monkeypatch.setattr(bench, "_PROBES", {})
-    bench._record({c: fast for c in bench._probe_cpus(bench._cpus())})
+    bench._record({c: fast for c in cpus})
+    monkeypatch.setattr(bench, "_probe", lambda: fast * 3 if os.sched_getaffinity(0) == {cpus[0]}
+                        else fast)
+    seen = []
+    t = bench.time_call(lambda: seen.append(os.sched_getaffinity(0)), warmup=1, repeat=5,
+                        min_sample_ms=0.01, steady=True, precision=0)
+    assert t.pinned == "client" and t.runs == 5 and not t.slowed_kept
+    assert seen and all(len(a) == 1 and cpus[0] not in a for a in seen)
+    assert os.sched_getaffinity(0) == set(cpus)
+    # a CPU chosen by the caller (a query's rerun on its first timing's CPU) is kept, and
+    # the timing waits for it rather than moving
+    seen.clear()
+    monkeypatch.setattr(bench, "STEADY_CAP_S", 0.05)
+    t = bench.time_call(lambda: seen.append(os.sched_getaffinity(0)), warmup=1, repeat=5,
+                        min_sample_ms=0.01, steady=True, precision=0, cpu=cpus[0])
+    assert t.cpu == cpus[0] and t.waited_s > 0 and t.slowed_kept
+    assert seen and all(a == {cpus[0]} for a in seen)
+
+
+def test_steady_timing_waits_while_every_cpu_is_slowed_then_keeps_the_samples(monkeypatch):
+    cpus = _two_cpus()
+    fast = bench._probe()
+    monkeypatch.setattr(bench, "_PROBES", {})
+    bench._record({c: fast for c in cpus})
     monkeypatch.setattr(bench, "_probe", lambda: fast * 3)
     monkeypatch.setattr(bench, "STEADY_CAP_S", 0.05)
     t = bench.time_call(lambda: None, warmup=1, repeat=5, min_sample_ms=0.1, steady=True,
                         precision=0)
-    assert t.runs == 5 and t.slowed_kept and t.retaken >= 1
+    assert t.runs == 5 and t.slowed_kept and t.waited_s >= 0.04
+
+
+def test_steady_timing_pins_the_server_threads_with_the_client(throwaway_engine):
+    """The threads serving the connection run on the client's CPU while it is timed (when
+    this user may move them: root, or the server's own user) and are given back their own
+    affinity afterwards. In-process engines have no server threads."""
+    cpus = _two_cpus()
+    eng = throwaway_engine
+    tasks = eng.server_tasks()
+    if eng.name in ("sqlite", "duckdb"):
+        assert tasks == []
+    else:
+        assert tasks, f"{eng.name} runs on this machine: its threads are known"
+    movable = bool(tasks) and os.geteuid() == 0
+    before = {t: os.sched_getaffinity(t) for t in tasks}
+    seen = []
+
+    def call():
+        eng.query("SELECT 1")
+        seen.append((os.sched_getaffinity(0), {t: os.sched_getaffinity(t) for t in tasks}))
+
+    t = bench.time_call(call, warmup=1, repeat=5, min_sample_ms=0.01, steady=True, server=tasks)
+    assert t.pinned == ("client+server" if movable else "client")
+    for mine, theirs in seen:
+        assert len(mine) == 1
+        if movable:
+            assert all(a == mine for a in theirs.values())
+    assert {t: os.sched_getaffinity(t) for t in tasks} == before
+    assert os.sched_getaffinity(0) == set(cpus)
 
 
 def test_a_slow_phase_longer_than_the_probe_window_becomes_the_norm(monkeypatch):

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import json
 import math
 import os
 import statistics
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass
 from typing import Any, Sequence
@@ -42,6 +44,9 @@ class Timing:
     slowed_kept: bool = False  # steady timing ran out of time and kept slowed samples
     ci_low_ms: float = 0.0  # 95% confidence interval of the median (median_ci)
     ci_high_ms: float = 0.0
+    waited_s: float = 0.0  # steady timing waited this long for a CPU that was not slowed
+    pinned: str = ""  # steady timing pinned "client" or "client+server" threads to one CPU
+    cpu: int | None = None  # ... this one
 
     @property
     def spread(self) -> float:
@@ -49,22 +54,31 @@ class Timing:
         return (self.p90_ms - self.min_ms) / self.median_ms if self.median_ms else 0.0
 
 
-# Steady timing. This 2-core VM's host slows each virtual CPU by ~1.5-2x in phases from
+# Steady timing. This 2-core VM's host slows each virtual CPU by ~1.5-2.5x in phases from
 # a fraction of a second to minutes, and the two CPUs' phases barely follow each other (a fixed
 # pure-Python loop pinned to each CPU, timed every 20 ms for 40 s: medians per 0.5 s from 1.02x
-# to 2.2x of the fastest, correlation between the CPUs 0.3; 2026-11-26). A timing that falls
-# in a short slow phase differs from the next one by that much, and a query is slowed whichever
-# CPU its work lands on: the client, a server backend, a DuckDB worker thread. With
-# steady=True a probe (a fixed Python loop, ~0.1 ms) runs on each CPU in turn before and after
-# every sample; the sample is retaken when some CPU was more than STEADY_SLOW x its fastest
-# probe of the last PROBE_WINDOW_S seconds both before and after it - the machine was slowed,
-# whatever the query did. The decision never looks at the query's own time. A phase longer
-# than the window becomes the new normal (both timings of a back-to-back pair see it), so
-# the retakes stop. After STEADY_CAP_S the remaining samples are kept as they are and the
-# timing is marked `slowed_kept`. Only the first PROBE_MAX_CPUS CPUs are probed.
+# to 2.2x of the fastest, correlation between the CPUs 0.3; 2026-11-26). A query is slowed
+# whichever CPU its work lands on - the client, a server backend, a DuckDB worker thread - and
+# it may move between them mid-sample. With steady=True the timing therefore
+#   * pins the work to one CPU: every thread of this process and, when the server runs on
+#     this machine and may be moved (root, or the same user), the server threads serving the
+#     connection (`Engine.server_tasks`), each given back its own affinity afterwards. The CPU
+#     is the caller's (`cpu`: run_query keeps a query's index sets and its rerun on one) or the
+#     least slowed one when the timing starts; the two CPUs' fast phases differ by ~5%;
+#   * probes that CPU (a fixed Python loop, ~0.1 ms) before every sample and waits while it is
+#     slowed - more than STEADY_SLOW x its fastest probe of the last PROBE_WINDOW_S seconds;
+#   * probes it again after the sample and retakes the sample when it was slowed.
+# Measured on PostgreSQL (60 s, 2026-11-26): pinned, a scan took 1.10x its best while its CPU
+# was fast whatever the other did, and 2.2-2.5x while it was slowed; unpinned it took 1.15-2.5x
+# depending on both CPUs. The decision never looks at the query's own time. A phase longer
+# than the window becomes the new normal, so the waits stop. After STEADY_CAP_S the remaining
+# samples are kept as they are and the timing is marked `slowed_kept`. Where threads may not
+# be moved, nothing is pinned: every CPU is probed (the first PROBE_MAX_CPUS) and a sample is
+# retaken when some CPU was slowed both before and after it.
 STEADY_SLOW = 1.2
-STEADY_CAP_S = 3.0
-PROBE_WINDOW_S = 2.0
+STEADY_CAP_S = 6.0
+CALIBRATE_S = 1.0
+PROBE_WINDOW_S = 30.0
 PROBE_MAX_CPUS = 8
 # Precision (time_call(precision=...), STEADY_PRECISION when steady): sampling goes on past
 # `repeat` until the 95% confidence interval of the median is within +-precision of it, or
@@ -103,25 +117,79 @@ def _probe_cpus(cpus: Sequence[int]) -> dict[int, int]:
     if len(cpus) >= 2:
         out = {}
         try:
+            home = os.sched_getaffinity(0)
             try:
                 for c in cpus[:PROBE_MAX_CPUS]:
                     os.sched_setaffinity(0, {c})
                     out[c] = _probe()
                 return out
             finally:
-                os.sched_setaffinity(0, cpus)
+                os.sched_setaffinity(0, home)
         except OSError:
             pass
     return {-1: _probe()}
 
 
+class _Pin:
+    """Every thread of this process and the `server` threads, pinned to one CPU at a time
+    (`to`) and given back their own affinity (`release`). A thread that may not be moved
+    (another user's server without CAP_SYS_NICE, one that has exited) is left where it is;
+    `what` says what was pinned: "client+server", "client" or "" (nothing could move)."""
+
+    def __init__(self, server: Sequence[int] | None):
+        try:
+            own = [int(t) for t in os.listdir("/proc/self/task")]
+        except OSError:
+            own = [0]
+        self.server = [t for t in (server or ()) if t not in own]
+        self.saved: dict[int, set[int]] = {}
+        for t in own + self.server:
+            try:
+                self.saved[t] = os.sched_getaffinity(t)
+            except OSError:
+                pass
+        self.cpu: int | None = None
+
+    def to(self, cpu: int) -> bool:
+        for t in list(self.saved):
+            try:
+                os.sched_setaffinity(t, {cpu})
+            except OSError:
+                if t == 0 or t == threading.get_native_id():
+                    return False
+                del self.saved[t]
+        self.cpu = cpu
+        return True
+
+    @property
+    def what(self) -> str:
+        if self.cpu is None:
+            return ""
+        return "client+server" if any(t in self.saved for t in self.server) else "client"
+
+    def release(self) -> None:
+        """Every thread back to its own affinity; threads this process started while pinned
+        (they inherit it) get the affinity this thread had."""
+        mine = self.saved.get(threading.get_native_id()) or self.saved.get(0)
+        try:
+            born = [int(t) for t in os.listdir("/proc/self/task") if int(t) not in self.saved]
+        except OSError:
+            born = []
+        for t, cpus in [*self.saved.items(), *((t, mine) for t in born if mine)]:
+            with contextlib.suppress(OSError):
+                os.sched_setaffinity(t, cpus)
+
+
 def _calibrate_probe() -> None:
-    """20 probes per CPU when this process has none from the last PROBE_WINDOW_S."""
+    """When this process has no probes from the last PROBE_WINDOW_S: probes every CPU every
+    5 ms for CALIBRATE_S, so the window holds a fast phase to judge the next ones against
+    (the phases last from under a second to many; 20 probes in a row could all be slowed)."""
     now = time.perf_counter()
     if not any(q and q[-1][0] > now - PROBE_WINDOW_S for q in _PROBES.values()):
         cpus = _cpus()
-        for _ in range(20):
+        while time.perf_counter() - now < CALIBRATE_S:
             _record(_probe_cpus(cpus))
+            time.sleep(0.005)
 
 
 def _record(probes: dict[int, int]) -> dict[int, int]:
@@ -156,7 +224,8 @@ def median_ci(samples: Sequence[float]) -> tuple[float, float]:
 
 def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
               steady: bool = False, precision: float | None = None,
-              max_repeat: int | None = None) -> Timing:
+              max_repeat: int | None = None, server: Sequence[int] | None = (),
+              cpu: int | None = None) -> Timing:
     """Median-based timing that repeats within ~10% run to run (issue 3's stability bar).
 
     Why each piece: warm-up runs fill caches and let the engine settle (first runs of a
@@ -164,30 +233,66 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
     collection triggered by our own allocations does not land in one sample; a sample of a
     sub-millisecond query is the mean of enough back-to-back calls to last `min_sample_ms`
     (a single 20 us call is at the mercy of the scheduler); perf_counter_ns avoids float
-    rounding; `steady` retakes samples taken while the machine was slowed (see STEADY_SLOW);
-    `precision` takes more than `repeat` samples (up to `max_repeat`, default 10 x repeat)
-    until the median is known to +-precision (see PRECISION_CAP_S; default STEADY_PRECISION
-    when steady, 0 turns it off). Times are per call, in ms."""
+    rounding; `steady` pins the work (this process and the `server` threads) to one CPU -
+    `cpu`, or the least slowed one - waits while it is slowed and retakes samples taken while
+    it was (see STEADY_SLOW); `precision` takes
+    more than `repeat` samples (up to `max_repeat`, default 10 x repeat) until the median is
+    known to +-precision (see PRECISION_CAP_S; default STEADY_PRECISION when steady, 0 turns
+    it off). Times are per call, in ms."""
     import gc
     was_enabled = gc.isenabled()
     # The young generations only: a full collection costs ~0.1 s in a notebook kernel holding
     # DataFrames, and hundreds of timings would spend a minute on it (measured).
     gc.collect(1)
     gc.disable()
-    retaken, slowed_kept = 0, False
+    retaken, slowed_kept, waited = 0, False, 0.0
     cpus = _cpus() if steady else []
+    pin = _Pin(server) if steady and len(cpus) >= 2 else None
     if precision is None and steady:
         precision = STEADY_PRECISION
     try:
         if steady:
             _calibrate_probe()
+        deadline = time.perf_counter() + STEADY_CAP_S
+
+        def place() -> dict[int, int] | None:
+            """Probes the work's CPU (every CPU the first time, to choose one) and keeps the
+            work there; None: that CPU is slowed and there is time left to wait for it."""
+            nonlocal slowed_kept, waited, pin
+            if pin is None:
+                return _probe_cpus(cpus)
+            if pin.cpu is None:
+                before = _probe_cpus(cpus)
+                if -1 in before:  # this thread may not move after all
+                    pin.release()
+                    pin = None
+                    return before
+                best = _record(before)
+                home = cpu if cpu in before else min(before, key=lambda c: before[c] / best[c])
+                if not pin.to(home):
+                    pin.release()
+                    pin = None
+                    return before
+            else:
+                before = {pin.cpu: _probe()}
+                best = _record(before)
+            if before[pin.cpu] > STEADY_SLOW * best[pin.cpu]:
+                if time.perf_counter() < deadline:
+                    t = time.perf_counter()
+                    time.sleep(0.001)
+                    waited += time.perf_counter() - t
+                    return None
+                slowed_kept = True
+            return before
+
+        while steady and place() is None:
+            pass
         t_warm = time.perf_counter_ns()
         for _ in range(max(1, warmup)):
             fn()
         per_call_ns = (time.perf_counter_ns() - t_warm) / max(1, warmup)
         inner = max(1, min(200, int(min_sample_ms * 1e6 / max(per_call_ns, 1.0)) + 1))
         samples = []
-        deadline = time.perf_counter() + STEADY_CAP_S
         limit = max(repeat, max_repeat or 10 * repeat) if precision else repeat
         t_sampling = time.perf_counter()
         while len(samples) < limit:
@@ -197,25 +302,37 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
                 if (hi - lo) <= 2 * precision * statistics.median(ordered) \
                         or time.perf_counter() - t_sampling > PRECISION_CAP_S:
                     break
-            before = _probe_cpus(cpus) if steady else {}
+            before = place() if steady else {}
+            if before is None:
+                continue
             t0 = time.perf_counter_ns()
             for _ in range(inner):
                 fn()
             sample = (time.perf_counter_ns() - t0) / inner / 1e6
             if steady:
-                if _slowed(before, _probe_cpus(cpus)):
+                if pin is not None:
+                    time.sleep(0.0002)  # the server (or a DuckDB worker) finishes its reply
+                    after = {pin.cpu: _probe()}
+                    slowed = after[pin.cpu] > STEADY_SLOW * _record(after)[pin.cpu]
+                else:
+                    slowed = _slowed(before, _probe_cpus(cpus))
+                if slowed:
                     if time.perf_counter() < deadline:
                         retaken += 1
                         continue
                     slowed_kept = True
             samples.append(sample)
     finally:
+        if pin is not None:
+            pin.release()
         if was_enabled:
             gc.enable()
     samples.sort()
     p90 = samples[min(len(samples) - 1, int(round(0.9 * (len(samples) - 1))))]
     return Timing(statistics.median(samples), p90, samples[0], samples[-1], len(samples), inner,
-                  retaken, slowed_kept, *median_ci(samples))
+                  retaken, slowed_kept, *median_ci(samples), waited_s=waited,
+                  pinned=pin.what if pin is not None else "",
+                  cpu=pin.cpu if pin is not None else None)
 
 
 def machine_noise(pairs: int = 12, steady: bool = False) -> dict[str, Any]:
@@ -239,9 +356,15 @@ def machine_noise(pairs: int = 12, steady: bool = False) -> dict[str, Any]:
 
 
 def time_query(engine, sql: str, params: Sequence[Any] = (), warmup: int = 5, repeat: int = 21,
-               min_sample_ms: float = 5.0, steady: bool = False) -> Timing:
-    """Time `engine.query` (execute + fetch all rows) - the path an application pays."""
-    return time_call(lambda: engine.query(sql, params), warmup, repeat, min_sample_ms, steady)
+               min_sample_ms: float = 5.0, steady: bool = False,
+               server: Sequence[int] | None = None, cpu: int | None = None) -> Timing:
+    """Time `engine.query` (execute + fetch all rows) - the path an application pays.
+    `server`: the engine's server threads to pin when steady (default: asked of the engine);
+    `cpu`: the CPU to pin them to (default: the least slowed)."""
+    if steady and server is None:
+        server = engine.server_tasks()
+    return time_call(lambda: engine.query(sql, params), warmup, repeat, min_sample_ms, steady,
+                     server=server, cpu=cpu)
 
 
 def harness_overhead(engine, repeat: int = 30) -> Timing:
@@ -308,6 +431,8 @@ def run_query(engine, data, query: workload.Query, schema, rows: int, *, candida
     params = query.resolve_params(data)
     overhead = harness_overhead(engine)
     version = engine.version()
+    server = engine.server_tasks() if steady else ()
+    home = None
     out = []
     cands = [None] + [c for c in query.candidates if candidates is None or c.name in candidates]
     for cand in cands:
@@ -333,8 +458,11 @@ def run_query(engine, data, query: workload.Query, schema, rows: int, *, candida
             sql, values = workload.bind(query.sql_for(engine.name, cand.name if cand else None),
                                         params, engine.name)
             plan = plans.explain(engine, sql, values)
-            timing = time_query(engine, sql, values, warmup, repeat, min_sample_ms, steady)
-            again = time_query(engine, sql, values, warmup, repeat, min_sample_ms, steady) if rerun else None
+            timing = time_query(engine, sql, values, warmup, repeat, min_sample_ms, steady, server,
+                                home)
+            home = timing.cpu  # every index set of the query, and the rerun, on one CPU
+            again = (time_query(engine, sql, values, warmup, repeat, min_sample_ms, steady, server,
+                                home) if rerun else None)
             nrows = len(engine.query(sql, values))
         finally:
             if cand is not None:
@@ -347,7 +475,9 @@ def run_query(engine, data, query: workload.Query, schema, rows: int, *, candida
                     "ci95_ms": [round(timing.ci_low_ms, 4), round(timing.ci_high_ms, 4)],
                     "runs": timing.runs, "calls_per_run": timing.calls_per_run, "index_bytes": size,
                     **({"retaken_samples": timing.retaken + (again.retaken if again else 0),
-                        "slowed_kept": timing.slowed_kept or bool(again and again.slowed_kept)}
+                        "waited_s": round(timing.waited_s + (again.waited_s if again else 0), 3),
+                        "slowed_kept": timing.slowed_kept or bool(again and again.slowed_kept),
+                        "pinned": timing.pinned}
                        if steady else {}),
                     **({"median_ms_rerun": round(again.median_ms, 4),
                         "rerun_ratio": round(max(timing.median_ms, again.median_ms)
@@ -670,9 +800,11 @@ def stability_bars(stab: Sequence[dict[str, Any]], what: str, info: bool = False
         miss = ", ".join(f"{r['query']}[{r['index'] or '-'}] {r['ratio']:.2f}x"
                          for r in sorted(rows, key=lambda r: -r["ratio"]) if not r["stable"])
         mine = [r for r in retakes if r["engine"] == eng and "retaken_samples" in r]
-        slowed = (f"; {sum(r['retaken_samples'] for r in mine)} samples retaken while the machine "
-                  f"was slowed, {sum(r['slowed_kept'] for r in mine)} timings kept slowed samples"
-                  if mine else "")
+        pinned = sorted({r.get("pinned") or "nothing" for r in mine})
+        slowed = (f"; {sum(r['retaken_samples'] for r in mine)} samples retaken and "
+                  f"{sum(r.get('waited_s', 0) for r in mine):.1f} s waited while the machine "
+                  f"was slowed, {sum(r['slowed_kept'] for r in mine)} timings kept slowed samples; "
+                  f"pinned {'/'.join(pinned)}" if mine else "")
         out.append(Bar(f"{what} within 10%, {eng}", "<= 1.10x for every query",
                        f"{len(ok)}/{len(rows)} within; worst {worst['ratio']:.2f}x"
                        + (f" (over: {miss})" if miss else "") + slowed,

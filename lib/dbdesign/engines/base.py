@@ -6,6 +6,7 @@ needs an engine difference asks a capability flag instead of comparing names (sq
 from __future__ import annotations
 
 import contextlib
+import os
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
@@ -117,6 +118,12 @@ class Engine:
     def version(self) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def server_tasks(self) -> list[int] | None:
+        """The OS threads, other than this process's, that run this connection's queries:
+        [] for an engine inside this process, None where they cannot be known (a server on
+        another host). Steady benchmark timing pins them to one CPU (`bench.time_call`)."""
+        return []
+
     def table_names(self) -> list[str]:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -147,6 +154,26 @@ class ServerEngine(Engine):
     DEFAULT_URL: str = ""
     CREATE_DATABASE: str = ""  # format string with {name}
     DROP_DATABASE: str = ""
+    PROCESS_NAMES: tuple[str, ...] = ()  # /proc/<pid>/comm of the server's processes
+
+    def server_tasks(self) -> list[int] | None:
+        """The threads of the server process serving this connection, when the server runs
+        on this machine (a loopback host or a socket) and /proc shows a process of the
+        expected name under that pid; None otherwise (another host, a container's pid)."""
+        from urllib.parse import urlsplit
+        if urlsplit(self.url).hostname not in (None, "", "localhost", "127.0.0.1", "::1"):
+            return None
+        try:
+            pid = self._server_pid()
+            with open(f"/proc/{pid}/comm", encoding="utf-8") as fh:
+                if fh.read().strip() not in self.PROCESS_NAMES:
+                    return None
+            return sorted(int(t) for t in os.listdir(f"/proc/{pid}/task"))
+        except (OSError, ValueError, TypeError, EngineError):
+            return None
+
+    def _server_pid(self) -> int:  # pragma: no cover - abstract
+        raise NotImplementedError
 
     @classmethod
     @contextlib.contextmanager

@@ -58,8 +58,16 @@ class MySQLEngine(ServerEngine):
     def begin(self) -> None:
         self.execute("START TRANSACTION")
 
+    PROCESS_NAMES = ("mariadbd", "mysqld")
+
     def version(self) -> str:
         return self.query("SELECT VERSION()")[0][0]
+
+    def _server_pid(self) -> int:
+        """The server's pid from its pid file. Connection threads cannot be told apart without
+        performance_schema (off by default in MariaDB), so all its threads are returned."""
+        with open(self.query("SELECT @@pid_file")[0][0], encoding="utf-8") as fh:
+            return int(fh.read().strip())
 
     def table_names(self) -> list[str]:
         rows = self.query("SELECT table_name FROM information_schema.tables WHERE "

@@ -31,8 +31,13 @@ class PostgresEngine(ServerEngine):
             raise EngineUnavailable(f"postgres: cannot connect to {_safe(self.url)}: "
                                     f"{str(err).strip().splitlines()[0]}") from err
 
+    PROCESS_NAMES = ("postgres",)
+
     def version(self) -> str:
         return self.query("SHOW server_version")[0][0]
+
+    def _server_pid(self) -> int:
+        return int(self.query("SELECT pg_backend_pid()")[0][0])  # one process per connection
 
     def table_names(self) -> list[str]:
         rows = self.query("SELECT table_name FROM information_schema.tables WHERE "
