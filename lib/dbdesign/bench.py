@@ -130,34 +130,62 @@ def _probe_cpus(cpus: Sequence[int]) -> dict[int, int]:
     return {-1: _probe()}
 
 
+def _threads(proc: str | int) -> list[int]:
+    """The thread ids of process `proc` ("self": this one); [] when /proc cannot tell."""
+    try:
+        return [int(t) for t in os.listdir(f"/proc/{proc}/task")]
+    except OSError:
+        return []
+
+
+def _tgid(tid: int) -> int | None:
+    """The process a thread belongs to."""
+    try:
+        with open(f"/proc/{tid}/status", encoding="utf-8") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("Tgid:"))
+    except (OSError, StopIteration, ValueError):
+        return None
+
+
 class _Pin:
-    """Every thread of this process and the `server` threads, pinned to one CPU at a time
-    (`to`) and given back their own affinity (`release`). A thread that may not be moved
-    (another user's server without CAP_SYS_NICE, one that has exited) is left where it is;
-    `what` says what was pinned: "client+server", "client" or "" (nothing could move)."""
+    """Every thread of this process and the `server` threads, pinned to one CPU (`to`) and
+    given back their own affinity (`release`); threads started meanwhile in this process or
+    the server's (they inherit the one CPU) get their process's affinity back. A thread that
+    may not be moved (another user's server without CAP_SYS_NICE, a cpuset, one that has
+    exited) is left where it is; `what` says what was pinned: "client+server", "client" or ""
+    (nothing). Not pinned: PostgreSQL parallel workers (the postmaster forks them)."""
 
     def __init__(self, server: Sequence[int] | None):
-        try:
-            own = [int(t) for t in os.listdir("/proc/self/task")]
-        except OSError:
-            own = [0]
-        self.server = [t for t in (server or ()) if t not in own]
+        self.server = list(server or ())
         self.saved: dict[int, set[int]] = {}
-        for t in own + self.server:
-            try:
-                self.saved[t] = os.sched_getaffinity(t)
-            except OSError:
-                pass
+        self.skipped: set[int] = set()
+        self.procs: dict[str | int, set[int]] = {}  # process -> affinity for threads born pinned
         self.cpu: int | None = None
 
     def to(self, cpu: int) -> bool:
+        """Pins every thread (listed now: threads started before this call count too); False
+        when this thread may not move."""
+        me = threading.get_native_id()
+        own = _threads("self") or [me]
+        for t in own + [t for t in self.server if t not in own]:
+            if t not in self.saved and t not in self.skipped:
+                try:
+                    self.saved[t] = os.sched_getaffinity(t)
+                except OSError:
+                    self.skipped.add(t)
+        if me in self.saved:
+            self.procs.setdefault("self", self.saved[me])
+        for g in {_tgid(t) for t in self.server} - {None, os.getpid()}:
+            if g in self.saved:
+                self.procs.setdefault(g, self.saved[g])
         for t in list(self.saved):
             try:
                 os.sched_setaffinity(t, {cpu})
             except OSError:
-                if t == 0 or t == threading.get_native_id():
+                if t == me:
                     return False
                 del self.saved[t]
+                self.skipped.add(t)
         self.cpu = cpu
         return True
 
@@ -168,28 +196,27 @@ class _Pin:
         return "client+server" if any(t in self.saved for t in self.server) else "client"
 
     def release(self) -> None:
-        """Every thread back to its own affinity; threads this process started while pinned
-        (they inherit it) get the affinity this thread had."""
-        mine = self.saved.get(threading.get_native_id()) or self.saved.get(0)
-        try:
-            born = [int(t) for t in os.listdir("/proc/self/task") if int(t) not in self.saved]
-        except OSError:
-            born = []
-        for t, cpus in [*self.saved.items(), *((t, mine) for t in born if mine)]:
+        for t, cpus in self.saved.items():
             with contextlib.suppress(OSError):
                 os.sched_setaffinity(t, cpus)
+        for proc, cpus in self.procs.items():
+            for t in _threads(proc):
+                if t not in self.saved and t not in self.skipped:
+                    with contextlib.suppress(OSError):
+                        os.sched_setaffinity(t, cpus)
 
 
-def _calibrate_probe() -> None:
-    """When this process has no probes from the last PROBE_WINDOW_S: probes every CPU every
-    5 ms for CALIBRATE_S, so the window holds a fast phase to judge the next ones against
-    (the phases last from under a second to many; 20 probes in a row could all be slowed)."""
+def _calibrate_probe(cpus: Sequence[int]) -> None:
+    """When some CPU has no probe from the last PROBE_WINDOW_S: probes every CPU every 5 ms
+    for CALIBRATE_S, so each window holds a fast phase to judge the next ones against (the
+    phases last from under a second to many; 20 probes in a row could all be slowed)."""
     now = time.perf_counter()
-    if not any(q and q[-1][0] > now - PROBE_WINDOW_S for q in _PROBES.values()):
-        cpus = _cpus()
-        while time.perf_counter() - now < CALIBRATE_S:
-            _record(_probe_cpus(cpus))
-            time.sleep(0.005)
+    first = _probe_cpus(cpus)
+    stale = [c for c in first if not _PROBES.get(c) or _PROBES[c][-1][0] < now - PROBE_WINDOW_S]
+    _record(first)
+    while stale and time.perf_counter() - now < CALIBRATE_S:
+        time.sleep(0.005)
+        _record(_probe_cpus(cpus))
 
 
 def _record(probes: dict[int, int]) -> dict[int, int]:
@@ -252,7 +279,7 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
         precision = STEADY_PRECISION
     try:
         if steady:
-            _calibrate_probe()
+            _calibrate_probe(cpus)
         deadline = time.perf_counter() + STEADY_CAP_S
 
         def place() -> dict[int, int] | None:
@@ -347,8 +374,8 @@ def machine_noise(pairs: int = 12, steady: bool = False) -> dict[str, Any]:
         return s
     ratios = []
     for _ in range(pairs):
-        a = time_call(work, steady=steady).median_ms
-        b = time_call(work, steady=steady).median_ms
+        first = time_call(work, steady=steady)  # the pair on one CPU, as a query and its rerun
+        a, b = first.median_ms, time_call(work, steady=steady, cpu=first.cpu).median_ms
         ratios.append(max(a, b) / min(a, b))
     return {"pairs": pairs, "steady": steady, "worst_ratio": round(max(ratios), 3),
             "within_10pct": sum(r <= 1.10 for r in ratios),

@@ -157,22 +157,32 @@ class ServerEngine(Engine):
     PROCESS_NAMES: tuple[str, ...] = ()  # /proc/<pid>/comm of the server's processes
 
     def server_tasks(self) -> list[int] | None:
-        """The threads of the server process serving this connection, when the server runs
-        on this machine (a loopback host or a socket) and /proc shows a process of the
-        expected name under that pid; None otherwise (another host, a container's pid)."""
-        from urllib.parse import urlsplit
-        if urlsplit(self.url).hostname not in (None, "", "localhost", "127.0.0.1", "::1"):
-            return None
+        """The threads of the server process serving this connection, when it runs on this
+        machine: connected over loopback or a socket, and /proc shows a process of the
+        expected name under the pid the server reports, started when the server says it
+        started (another host's or a container's pid is some other process here, or none).
+        None otherwise, or when the server cannot say."""
         try:
-            pid = self._server_pid()
+            host = self._connected_host()
+            if host not in ("localhost", "127.0.0.1", "::1") and not host.startswith("/"):
+                return None
+            pid, started = self._server_process()
             with open(f"/proc/{pid}/comm", encoding="utf-8") as fh:
                 if fh.read().strip() not in self.PROCESS_NAMES:
                     return None
+            if abs(_process_start(pid) - started) > 2.0:
+                return None
             return sorted(int(t) for t in os.listdir(f"/proc/{pid}/task"))
-        except (OSError, ValueError, TypeError, EngineError):
+        except (OSError, ValueError, TypeError, AttributeError, EngineError):
             return None
 
-    def _server_pid(self) -> int:  # pragma: no cover - abstract
+    def _connected_host(self) -> str:  # pragma: no cover - abstract
+        """The host (or socket path) this connection reached."""
+        raise NotImplementedError
+
+    def _server_process(self) -> tuple[int, float]:  # pragma: no cover - abstract
+        """The pid of the server process serving this connection and when it started (Unix
+        time), both as the server reports them."""
         raise NotImplementedError
 
     @classmethod
@@ -190,3 +200,12 @@ class ServerEngine(Engine):
             engine.close()
             admin.execute(cls.DROP_DATABASE.format(name=name))
             admin.close()
+
+
+def _process_start(pid: int) -> float:
+    """When process `pid` of this machine started (Unix time, /proc)."""
+    with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
+        ticks = int(fh.read().rsplit(")", 1)[1].split()[19])
+    with open("/proc/stat", encoding="utf-8") as fh:
+        boot = next(int(line.split()[1]) for line in fh if line.startswith("btime "))
+    return boot + ticks / os.sysconf("SC_CLK_TCK")

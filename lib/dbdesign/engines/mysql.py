@@ -63,11 +63,18 @@ class MySQLEngine(ServerEngine):
     def version(self) -> str:
         return self.query("SELECT VERSION()")[0][0]
 
-    def _server_pid(self) -> int:
-        """The server's pid from its pid file. Connection threads cannot be told apart without
-        performance_schema (off by default in MariaDB), so all its threads are returned."""
-        with open(self.query("SELECT @@pid_file")[0][0], encoding="utf-8") as fh:
-            return int(fh.read().strip())
+    def _connected_host(self) -> str:
+        return self.conn.unix_socket or self.conn.host
+
+    def _server_process(self) -> tuple[int, float]:
+        """The server's pid (its pid file) and start (now - Uptime). Connection threads cannot
+        be told apart without performance_schema (off by default in MariaDB), so all the
+        server's threads are pinned."""
+        path, started = self.query(
+            "SELECT @@pid_file, UNIX_TIMESTAMP() - VARIABLE_VALUE FROM "
+            "information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'UPTIME'")[0]
+        with open(path, encoding="utf-8") as fh:
+            return int(fh.read().strip()), float(started)
 
     def table_names(self) -> list[str]:
         rows = self.query("SELECT table_name FROM information_schema.tables WHERE "

@@ -36,8 +36,14 @@ class PostgresEngine(ServerEngine):
     def version(self) -> str:
         return self.query("SHOW server_version")[0][0]
 
-    def _server_pid(self) -> int:
-        return int(self.query("SELECT pg_backend_pid()")[0][0])  # one process per connection
+    def _connected_host(self) -> str:
+        return self.conn.info.host  # a socket's directory starts with "/"
+
+    def _server_process(self) -> tuple[int, float]:
+        """This connection's backend (one process per connection) and its start."""
+        pid, started = self.query("SELECT pid, extract(epoch FROM backend_start) FROM "
+                                  "pg_stat_activity WHERE pid = pg_backend_pid()")[0]
+        return int(pid), float(started)
 
     def table_names(self) -> list[str]:
         rows = self.query("SELECT table_name FROM information_schema.tables WHERE "
