@@ -824,7 +824,7 @@ def stability_bars(stab: Sequence[dict[str, Any]], what: str, info: bool = False
         rows = [r for r in stab if r["engine"] == eng]
         ok = [r for r in rows if r["stable"]]
         worst = max(rows, key=lambda r: r["ratio"])
-        miss = ", ".join(f"{r['query']}[{r['index'] or '-'}] {r['ratio']:.2f}x"
+        miss = ", ".join(f"{r['query']}[{r['index'] or '-'}] {r['ratio']:.3f}x"
                          for r in sorted(rows, key=lambda r: -r["ratio"]) if not r["stable"])
         mine = [r for r in retakes if r["engine"] == eng and "retaken_samples" in r]
         pinned = sorted({r.get("pinned") or "nothing" for r in mine})
@@ -833,7 +833,7 @@ def stability_bars(stab: Sequence[dict[str, Any]], what: str, info: bool = False
                   f"was slowed, {sum(r['slowed_kept'] for r in mine)} timings kept slowed samples; "
                   f"pinned {'/'.join(pinned)}" if mine else "")
         out.append(Bar(f"{what} within 10%, {eng}", "<= 1.10x for every query",
-                       f"{len(ok)}/{len(rows)} within; worst {worst['ratio']:.2f}x"
+                       f"{len(ok)}/{len(rows)} within; worst {worst['ratio']:.3f}x"
                        + (f" (over: {miss})" if miss else "") + slowed,
                        None if info else len(ok) == len(rows), "stability"))
     return out
