@@ -46,7 +46,7 @@ class Timing:
     ci_high_ms: float = 0.0
     waited_s: float = 0.0  # steady timing waited this long for a CPU that was not slowed
     pinned: str = ""  # steady timing pinned "client" or "client+server" threads to one CPU
-    cpu: int | None = None  # ... this one
+    cpu: int | None = None  # the CPU steady timing pinned to (pass it on to time on the same)
 
     @property
     def spread(self) -> float:
@@ -262,10 +262,10 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
     (a single 20 us call is at the mercy of the scheduler); perf_counter_ns avoids float
     rounding; `steady` pins the work (this process and the `server` threads) to one CPU -
     `cpu`, or the least slowed one - waits while it is slowed and retakes samples taken while
-    it was (see STEADY_SLOW); `precision` takes
-    more than `repeat` samples (up to `max_repeat`, default 10 x repeat) until the median is
-    known to +-precision (see PRECISION_CAP_S; default STEADY_PRECISION when steady, 0 turns
-    it off). Times are per call, in ms."""
+    it was (see STEADY_SLOW); `precision` takes more than `repeat` samples (up to
+    `max_repeat`, default 10 x repeat) until the median is known to +-precision (see
+    PRECISION_CAP_S; default STEADY_PRECISION when steady, 0 turns it off). Times are per
+    call, in ms."""
     import gc
     was_enabled = gc.isenabled()
     # The young generations only: a full collection costs ~0.1 s in a notebook kernel holding

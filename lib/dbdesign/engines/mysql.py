@@ -27,6 +27,7 @@ class MySQLEngine(ServerEngine):
     name = "mysql"
     dialect = "mysql"
     url_schemes = ("mysql", "mariadb")
+    PROCESS_NAMES = ("mariadbd", "mysqld")  # /proc/<pid>/comm of its server processes
     capabilities = Capabilities(
         transactional_ddl=False, partial_index=False, expression_index=False,
         alter_add_foreign_key=True, inline_enum=True, timestamptz=False,
@@ -57,8 +58,6 @@ class MySQLEngine(ServerEngine):
 
     def begin(self) -> None:
         self.execute("START TRANSACTION")
-
-    PROCESS_NAMES = ("mariadbd", "mysqld")
 
     def version(self) -> str:
         return self.query("SELECT VERSION()")[0][0]

@@ -21,6 +21,7 @@ class PostgresEngine(ServerEngine):
     name = "postgres"
     dialect = "postgres"
     url_schemes = ("postgresql", "postgres")
+    PROCESS_NAMES = ("postgres",)  # /proc/<pid>/comm of its server processes
     capabilities = Capabilities(enum_type=True, include_columns=True,
                                 full_text="tsvector + GIN indexes")
 
@@ -30,8 +31,6 @@ class PostgresEngine(ServerEngine):
         except psycopg.OperationalError as err:
             raise EngineUnavailable(f"postgres: cannot connect to {_safe(self.url)}: "
                                     f"{str(err).strip().splitlines()[0]}") from err
-
-    PROCESS_NAMES = ("postgres",)
 
     def version(self) -> str:
         return self.query("SHOW server_version")[0][0]
