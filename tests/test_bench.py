@@ -146,6 +146,39 @@ def test_steady_timing_keeps_the_work_off_a_slowed_cpu(monkeypatch):
     assert seen and all(a == {cpus[0]} for a in seen)
 
 
+def test_steady_timing_moves_off_a_cpu_that_stays_slowed_and_starts_over(monkeypatch):
+    """The caller's CPU turns slowed after three samples while the other stays fast: after
+    MOVE_AFTER_S of waiting the work moves, warms up again and takes all of its samples
+    there (none from the first CPU are kept); with every CPU slowed it never moves."""
+    cpus = _two_cpus()
+    fast = bench._probe()
+    monkeypatch.setattr(bench, "_PROBES", {})
+    bench._record({c: fast for c in cpus})
+    calls = []
+
+    def probe():
+        on_first = os.sched_getaffinity(0) == {cpus[0]}
+        return fast * 3 if on_first and len(calls) >= 5 else fast
+    monkeypatch.setattr(bench, "_probe", probe)
+    monkeypatch.setattr(bench, "MOVE_AFTER_S", 0.02)
+    monkeypatch.setattr(bench, "STEADY_CAP_S", 5.0)
+    t = bench.time_call(lambda: calls.append(os.sched_getaffinity(0)), warmup=2, repeat=12,
+                        min_sample_ms=0.001, steady=True, precision=0, cpu=cpus[0])
+    assert (t.moved, t.cpu, t.runs, t.slowed_kept) == (1, cpus[1], 12, False)
+    assert t.waited_s >= 0.02
+    first = calls.index({cpus[1]})
+    assert first >= 5 and all(a == {cpus[0]} for a in calls[:first])
+    assert len(calls[first:]) == 2 + 12 * t.calls_per_run  # warm-up and samples, all there
+    assert all(a == {cpus[1]} for a in calls[first:])
+    assert os.sched_getaffinity(0) == set(cpus)
+    # every CPU slowed: nothing to move to, so it waits out the cap on the caller's CPU
+    monkeypatch.setattr(bench, "_probe", lambda: fast * 3)
+    monkeypatch.setattr(bench, "STEADY_CAP_S", 0.1)
+    t = bench.time_call(lambda: None, warmup=1, repeat=3, min_sample_ms=0.01, steady=True,
+                        precision=0, cpu=cpus[0])
+    assert (t.moved, t.cpu, t.slowed_kept) == (0, cpus[0], True)
+
+
 def test_steady_timing_waits_while_every_cpu_is_slowed_then_keeps_the_samples(monkeypatch):
     cpus = _two_cpus()
     fast = bench._probe()
@@ -260,3 +293,4 @@ def test_machine_noise_reports_pairs():
     n = bench.machine_noise(pairs=2)
     assert n["pairs"] == 2 and len(n["ratios"]) == 2 and n["worst_ratio"] >= 1.0
     assert 0 <= n["within_10pct"] <= 2
+

@@ -47,6 +47,7 @@ class Timing:
     waited_s: float = 0.0  # steady timing waited this long for a CPU that was not slowed
     pinned: str = ""  # steady timing pinned "client" or "client+server" threads to one CPU
     cpu: int | None = None  # the CPU steady timing pinned to (pass it on to time on the same)
+    moved: int = 0  # steady timing lost MOVE_AFTER_S on a slowed CPU and started over on another
 
     @property
     def spread(self) -> float:
@@ -71,12 +72,17 @@ class Timing:
 # Measured on PostgreSQL (60 s, 2026-11-26): pinned, a scan took 1.10x its best while its CPU
 # was fast whatever the other did, and 2.2-2.5x while it was slowed; unpinned it took 1.15-2.5x
 # depending on both CPUs. The decision never looks at the query's own time. A phase longer
-# than the window becomes the new normal, so the waits stop. After STEADY_CAP_S the remaining
-# samples are kept as they are and the timing is marked `slowed_kept`. Where threads may not
-# be moved, nothing is pinned: every CPU is probed (the first PROBE_MAX_CPUS) and a sample is
-# retaken when some CPU was slowed both before and after it.
+# than the window becomes the new normal, so the waits stop. A slowed phase flickers (a fast
+# probe now and then), so once a timing has lost MOVE_AFTER_S in all on its CPU (waiting,
+# retaken samples) while another CPU is not slowed, the work moves there and its samples
+# start over, warm-up included: a timing's samples come from one CPU, and a pair split over
+# two CPUs differs by their ~5% rather than by a slowed phase. After STEADY_CAP_S the
+# remaining samples are kept as they are and the timing is marked `slowed_kept`. Where
+# threads may not be moved, nothing is pinned: every CPU is probed (the first PROBE_MAX_CPUS)
+# and a sample is retaken when some CPU was slowed both before and after it.
 STEADY_SLOW = 1.2
 STEADY_CAP_S = 6.0
+MOVE_AFTER_S = 1.0
 CALIBRATE_S = 1.0
 PROBE_WINDOW_S = 30.0
 PROBE_MAX_CPUS = 8
@@ -261,18 +267,20 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
     sub-millisecond query is the mean of enough back-to-back calls to last `min_sample_ms`
     (a single 20 us call is at the mercy of the scheduler); perf_counter_ns avoids float
     rounding; `steady` pins the work (this process and the `server` threads) to one CPU -
-    `cpu`, or the least slowed one - waits while it is slowed and retakes samples taken while
-    it was (see STEADY_SLOW); `precision` takes more than `repeat` samples (up to
-    `max_repeat`, default 10 x repeat) until the median is known to +-precision (see
-    PRECISION_CAP_S; default STEADY_PRECISION when steady, 0 turns it off). Times are per
-    call, in ms."""
+    `cpu`, or the least slowed one - waits while it is slowed (moves to another CPU and starts
+    over when it stays slowed) and retakes samples taken while it was (see STEADY_SLOW);
+    `precision` takes more than `repeat` samples (up to `max_repeat`, default 10 x repeat)
+    until the median is known to +-precision (see PRECISION_CAP_S; default STEADY_PRECISION
+    when steady, 0 turns it off). Times are per call, in ms."""
     import gc
     was_enabled = gc.isenabled()
     # The young generations only: a full collection costs ~0.1 s in a notebook kernel holding
     # DataFrames, and hundreds of timings would spend a minute on it (measured).
     gc.collect(1)
     gc.disable()
-    retaken, slowed_kept, waited = 0, False, 0.0
+    retaken, slowed_kept, waited, moved = 0, False, 0.0, 0
+    lost_here = 0.0  # s waited or retaken on the work's CPU since the timing began or moved
+    restart = False
     cpus = _cpus() if steady else []
     pin = _Pin(server) if steady and len(cpus) >= 2 else None
     if precision is None and steady:
@@ -284,8 +292,10 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
 
         def place() -> dict[int, int] | None:
             """Probes the work's CPU (every CPU the first time, to choose one) and keeps the
-            work there; None: that CPU is slowed and there is time left to wait for it."""
-            nonlocal slowed_kept, waited, pin
+            work there, or moves it when the timing has lost MOVE_AFTER_S on that CPU and
+            another is not slowed (`restart`); None: the CPU is slowed and there is time left
+            to wait."""
+            nonlocal slowed_kept, waited, lost_here, pin, moved, restart
             if pin is None:
                 return _probe_cpus(cpus)
             if pin.cpu is None:
@@ -303,22 +313,38 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
             else:
                 before = {pin.cpu: _probe()}
                 best = _record(before)
-            if before[pin.cpu] > STEADY_SLOW * best[pin.cpu]:
-                if time.perf_counter() < deadline:
-                    t = time.perf_counter()
-                    time.sleep(0.001)
-                    waited += time.perf_counter() - t
-                    return None
+            if before[pin.cpu] <= STEADY_SLOW * best[pin.cpu]:
+                return before
+            now = time.perf_counter()
+            if now >= deadline:
                 slowed_kept = True
-            return before
+                return before
+            if lost_here >= MOVE_AFTER_S:
+                lost_here = 0.0  # moved or not, look again after another MOVE_AFTER_S
+                probes = _probe_cpus(cpus)
+                best = _record(probes)
+                fast = [c for c in probes if c != pin.cpu and probes[c] <= STEADY_SLOW * best[c]]
+                if fast and pin.to(min(fast, key=lambda c: probes[c] / best[c])):
+                    moved += 1
+                    restart = True
+                    return {pin.cpu: probes[pin.cpu]}
+            time.sleep(0.001)
+            lost_here += time.perf_counter() - now
+            waited += time.perf_counter() - now
+            return None
+
+        def warm() -> int:
+            """Warm-up calls; the calls per sample that make it last min_sample_ms."""
+            t_warm = time.perf_counter_ns()
+            for _ in range(max(1, warmup)):
+                fn()
+            per_call_ns = (time.perf_counter_ns() - t_warm) / max(1, warmup)
+            return max(1, min(200, int(min_sample_ms * 1e6 / max(per_call_ns, 1.0)) + 1))
 
         while steady and place() is None:
             pass
-        t_warm = time.perf_counter_ns()
-        for _ in range(max(1, warmup)):
-            fn()
-        per_call_ns = (time.perf_counter_ns() - t_warm) / max(1, warmup)
-        inner = max(1, min(200, int(min_sample_ms * 1e6 / max(per_call_ns, 1.0)) + 1))
+        inner = warm()
+        restart = False
         samples = []
         limit = max(repeat, max_repeat or 10 * repeat) if precision else repeat
         t_sampling = time.perf_counter()
@@ -331,6 +357,12 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
                     break
             before = place() if steady else {}
             if before is None:
+                continue
+            if restart:  # moved to another CPU: warm up there and start over
+                restart = False
+                samples.clear()
+                inner = warm()
+                t_sampling = time.perf_counter()
                 continue
             t0 = time.perf_counter_ns()
             for _ in range(inner):
@@ -346,6 +378,7 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
                 if slowed:
                     if time.perf_counter() < deadline:
                         retaken += 1
+                        lost_here += (time.perf_counter_ns() - t0) / 1e9
                         continue
                     slowed_kept = True
             samples.append(sample)
@@ -359,7 +392,7 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
     return Timing(statistics.median(samples), p90, samples[0], samples[-1], len(samples), inner,
                   retaken, slowed_kept, *median_ci(samples), waited_s=waited,
                   pinned=pin.what if pin is not None else "",
-                  cpu=pin.cpu if pin is not None else None)
+                  cpu=pin.cpu if pin is not None else None, moved=moved)
 
 
 def machine_noise(pairs: int = 12, steady: bool = False) -> dict[str, Any]:
@@ -504,6 +537,7 @@ def run_query(engine, data, query: workload.Query, schema, rows: int, *, candida
                     **({"retaken_samples": timing.retaken + (again.retaken if again else 0),
                         "waited_s": round(timing.waited_s + (again.waited_s if again else 0), 3),
                         "slowed_kept": timing.slowed_kept or bool(again and again.slowed_kept),
+                        "moved": timing.moved + (again.moved if again else 0),
                         "pinned": timing.pinned}
                        if steady else {}),
                     **({"median_ms_rerun": round(again.median_ms, 4),
@@ -830,7 +864,8 @@ def stability_bars(stab: Sequence[dict[str, Any]], what: str, info: bool = False
         pinned = sorted({r.get("pinned") or "nothing" for r in mine})
         slowed = (f"; {sum(r['retaken_samples'] for r in mine)} samples retaken and "
                   f"{sum(r.get('waited_s', 0) for r in mine):.1f} s waited while the machine "
-                  f"was slowed, {sum(r['slowed_kept'] for r in mine)} timings kept slowed samples; "
+                  f"was slowed, {sum(r.get('moved', 0) for r in mine)} moves to another "
+                  f"CPU, {sum(r['slowed_kept'] for r in mine)} kept slowed samples; "
                   f"pinned {'/'.join(pinned)}" if mine else "")
         out.append(Bar(f"{what} within 10%, {eng}", "<= 1.10x for every query",
                        f"{len(ok)}/{len(rows)} within; worst {worst['ratio']:.3f}x"

@@ -63,8 +63,9 @@ def datagen(source, rows, seed, tables, engine, url, out, indexes) -> None:
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--steady/--unsteady", default=True, show_default=True,
               help="Pin the client (and a local server's threads, where allowed) to one CPU, "
-              "wait while that CPU is slowed, retake samples taken while it was, and sample until "
-              "the median is known to +-3% (bench.time_call).")
+              "wait while that CPU is slowed (move to another after losing 1 s to it), retake "
+              "samples taken while it was, and sample until the median is known to +-3% "
+              "(bench.time_call).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @handle_errors
 def bench(source, engine_names, url, rows, queries_file, query_names, repeat, seed, steady, fmt) -> None:
