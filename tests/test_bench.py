@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from dbdesign import bench, datagen, workload
+from conftest import require_engine
+from dbdesign import bench, datagen, engines, workload
 
 
 def test_run_query_records(example_schema, engine_name, tmp_path):
@@ -294,3 +295,29 @@ def test_machine_noise_reports_pairs():
     assert n["pairs"] == 2 and len(n["ratios"]) == 2 and n["worst_ratio"] >= 1.0
     assert 0 <= n["within_10pct"] <= 2
 
+
+def test_postgres_warm_up_reaches_the_generic_plan_before_timing(example_schema):
+    """psycopg prepares after 5 runs and PostgreSQL switches a prepared statement to a
+    generic plan after 5 custom ones: time_query's warm-up must cover both, or the first
+    samples time other plans than the rest (pg_prepared_statements counts them)."""
+    require_engine("postgres")
+    with engines.throwaway("postgres") as eng:
+        eng.execute("CREATE TABLE t (id int PRIMARY KEY, k int)")
+        eng.execute("INSERT INTO t SELECT g, g % 100 FROM generate_series(1, 5000) g")
+        eng.execute("CREATE INDEX t_k ON t (k)")
+        eng.execute("ANALYZE t")
+        sql = "SELECT id FROM t WHERE k = %s ORDER BY id"
+
+        def plans_so_far():
+            rows = eng.query("SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                             "WHERE statement LIKE 'SELECT id FROM t %'")
+            return rows[0] if rows else (0, 0)
+        warm = eng.warmup_calls()
+        for _ in range(warm - 1):
+            eng.query(sql, (7,))
+        assert plans_so_far()[0] == 0  # one run short: no generic plan yet
+        eng.query(sql, (7,))
+        assert plans_so_far() == (1, 5)
+        t = bench.time_query(eng, sql, (7,), warmup=1, repeat=3, min_sample_ms=0.01)
+        generic, custom = plans_so_far()
+        assert custom == 5 and generic == 1 + warm + 3 * t.calls_per_run

@@ -420,9 +420,11 @@ def time_query(engine, sql: str, params: Sequence[Any] = (), warmup: int = 5, re
                server: Sequence[int] | None = None, cpu: int | None = None) -> Timing:
     """Time `engine.query` (execute + fetch all rows) - the path an application pays.
     `server`: the engine's server threads to pin when steady (default: asked of the engine);
-    `cpu`: the CPU to pin them to (default: the least slowed)."""
+    `cpu`: the CPU to pin them to (default: the least slowed). Warm-up runs at least
+    `engine.warmup_calls()` times (PostgreSQL: until the statement has its generic plan)."""
     if steady and server is None:
         server = engine.server_tasks()
+    warmup = max(warmup, engine.warmup_calls())
     return time_call(lambda: engine.query(sql, params), warmup, repeat, min_sample_ms, steady,
                      server=server, cpu=cpu)
 

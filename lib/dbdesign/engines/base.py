@@ -118,6 +118,11 @@ class Engine:
     def version(self) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def warmup_calls(self) -> int:
+        """Runs of a statement before timing it measures the steady state: the driver or the
+        server may change how it runs a statement it has seen a few times."""
+        return 5
+
     def server_tasks(self) -> list[int] | None:
         """The OS threads, other than this process's, that run this connection's queries:
         [] for an engine inside this process, None where they cannot be known (a server on

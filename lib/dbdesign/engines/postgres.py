@@ -35,6 +35,15 @@ class PostgresEngine(ServerEngine):
     def version(self) -> str:
         return self.query("SHOW server_version")[0][0]
 
+    def warmup_calls(self) -> int:
+        """psycopg prepares a statement on the server after `prepare_threshold` (5) runs, and
+        PostgreSQL plans a prepared statement's first 5 executions for their parameters before
+        it may switch to a generic plan (plan_cache_mode = auto). pg_prepared_statements shows
+        it for posts-by-user: runs 1-5 unprepared, 6-10 custom plans, generic from run 11 on
+        (which builds it). Timing starts at run 12."""
+        threshold = self.conn.prepare_threshold
+        return 5 if threshold is None else threshold + 6
+
     def _connected_host(self) -> str:
         return self.conn.info.host  # a socket's directory starts with "/"
 
