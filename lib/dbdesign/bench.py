@@ -169,29 +169,36 @@ class _Pin:
         self.cpu: int | None = None
 
     def to(self, cpu: int) -> bool:
-        """Pins every thread (listed now: threads started before this call count too); False
-        when this thread may not move."""
+        """Pins every thread (listed now: threads started before this call count too) to
+        `cpu`, or moves them there from the CPU of an earlier call; False, with nothing
+        moved, when this thread may not move."""
         me = threading.get_native_id()
         own = _threads("self") or [me]
         for t in own + [t for t in self.server if t not in own]:
-            if t not in self.saved and t not in self.skipped:
-                try:
-                    self.saved[t] = os.sched_getaffinity(t)
-                except OSError:
-                    self.skipped.add(t)
+            if t in self.saved or t in self.skipped:
+                continue
+            if self.cpu is not None and t in own and "self" in self.procs:
+                self.saved[t] = self.procs["self"]  # born pinned: its own affinity is ours
+                continue
+            try:
+                self.saved[t] = os.sched_getaffinity(t)
+            except OSError:
+                self.skipped.add(t)
         if me in self.saved:
             self.procs.setdefault("self", self.saved[me])
         for g in {_tgid(t) for t in self.server} - {None, os.getpid()}:
             if g in self.saved:
                 self.procs.setdefault(g, self.saved[g])
-        for t in list(self.saved):
+        for t in sorted(self.saved, key=lambda t: t != me):  # this thread first
             try:
                 os.sched_setaffinity(t, {cpu})
             except OSError:
                 if t == me:
                     return False
-                del self.saved[t]
-                self.skipped.add(t)
+                if self.cpu is None:
+                    del self.saved[t]
+                    self.skipped.add(t)
+                # else pinned by an earlier call: release() still gives its affinity back
         self.cpu = cpu
         return True
 
@@ -334,11 +341,14 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
             return None
 
         def warm() -> int:
-            """Warm-up calls; the calls per sample that make it last min_sample_ms."""
-            t_warm = time.perf_counter_ns()
+            """Warm-up calls; the calls per sample that make it last min_sample_ms, sized from
+            the later half of them (the first ones may still compile or plan)."""
+            took = []
             for _ in range(max(1, warmup)):
+                t = time.perf_counter_ns()
                 fn()
-            per_call_ns = (time.perf_counter_ns() - t_warm) / max(1, warmup)
+                took.append(time.perf_counter_ns() - t)
+            per_call_ns = statistics.median(took[len(took) // 2:])
             return max(1, min(200, int(min_sample_ms * 1e6 / max(per_call_ns, 1.0)) + 1))
 
         while steady and place() is None:
@@ -407,7 +417,7 @@ def machine_noise(pairs: int = 12, steady: bool = False) -> dict[str, Any]:
         return s
     ratios = []
     for _ in range(pairs):
-        first = time_call(work, steady=steady)  # the pair on one CPU, as a query and its rerun
+        first = time_call(work, steady=steady)  # the pair starts on one CPU, like a query's rerun
         a, b = first.median_ms, time_call(work, steady=steady, cpu=first.cpu).median_ms
         ratios.append(max(a, b) / min(a, b))
     return {"pairs": pairs, "steady": steady, "worst_ratio": round(max(ratios), 3),
@@ -867,7 +877,7 @@ def stability_bars(stab: Sequence[dict[str, Any]], what: str, info: bool = False
         slowed = (f"; {sum(r['retaken_samples'] for r in mine)} samples retaken and "
                   f"{sum(r.get('waited_s', 0) for r in mine):.1f} s waited while the machine "
                   f"was slowed, {sum(r.get('moved', 0) for r in mine)} moves to another "
-                  f"CPU, {sum(r['slowed_kept'] for r in mine)} kept slowed samples; "
+                  f"CPU, {sum(r['slowed_kept'] for r in mine)} timings kept slowed samples; "
                   f"pinned {'/'.join(pinned)}" if mine else "")
         out.append(Bar(f"{what} within 10%, {eng}", "<= 1.10x for every query",
                        f"{len(ok)}/{len(rows)} within; worst {worst['ratio']:.3f}x"

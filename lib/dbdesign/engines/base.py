@@ -120,8 +120,9 @@ class Engine:
 
     def warmup_calls(self) -> int:
         """Runs of a statement before timing it measures the steady state: the driver or the
-        server may change how it runs a statement it has seen a few times."""
-        return 5
+        server may change how it runs a statement it has seen a few times. By default one:
+        the first run parses and plans it."""
+        return 1
 
     def server_tasks(self) -> list[int] | None:
         """The OS threads, other than this process's, that run this connection's queries:
