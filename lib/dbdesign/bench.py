@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
 from . import datagen, engines, plans, workload
+from .engines.base import os_threads
 from .errors import DbDesignError, EngineError, InputError
 
 RESULTS_DIR = os.path.join("data", "results")
@@ -136,14 +137,6 @@ def _probe_cpus(cpus: Sequence[int]) -> dict[int, int]:
     return {-1: _probe()}
 
 
-def _threads(proc: str | int) -> list[int]:
-    """The thread ids of process `proc` ("self": this one); [] when /proc cannot tell."""
-    try:
-        return [int(t) for t in os.listdir(f"/proc/{proc}/task")]
-    except OSError:
-        return []
-
-
 def _tgid(tid: int) -> int | None:
     """The process a thread belongs to."""
     try:
@@ -173,7 +166,7 @@ class _Pin:
         `cpu`, or moves them there from the CPU of an earlier call; False, with nothing
         moved, when this thread may not move."""
         me = threading.get_native_id()
-        own = _threads("self") or [me]
+        own = os_threads("self") or [me]
         for t in own + [t for t in self.server if t not in own]:
             if t in self.saved or t in self.skipped:
                 continue
@@ -213,7 +206,7 @@ class _Pin:
             with contextlib.suppress(OSError):
                 os.sched_setaffinity(t, cpus)
         for proc, cpus in self.procs.items():
-            for t in _threads(proc):
+            for t in os_threads(proc):
                 if t not in self.saved and t not in self.skipped:
                     with contextlib.suppress(OSError):
                         os.sched_setaffinity(t, cpus)
@@ -287,7 +280,6 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
     gc.disable()
     retaken, slowed_kept, waited, moved = 0, False, 0.0, 0
     lost_here = 0.0  # s waited or retaken on the work's CPU since the timing began or moved
-    restart = False
     cpus = _cpus() if steady else []
     pin = _Pin(server) if steady and len(cpus) >= 2 else None
     if precision is None and steady:
@@ -299,10 +291,10 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
 
         def place() -> dict[int, int] | None:
             """Probes the work's CPU (every CPU the first time, to choose one) and keeps the
-            work there, or moves it when the timing has lost MOVE_AFTER_S on that CPU and
-            another is not slowed (`restart`); None: the CPU is slowed and there is time left
-            to wait."""
-            nonlocal slowed_kept, waited, lost_here, pin, moved, restart
+            work there, or moves it (`moved`) when the timing has lost MOVE_AFTER_S on that CPU
+            and another is not slowed; None: the CPU is slowed and there is time left to
+            wait."""
+            nonlocal slowed_kept, waited, lost_here, pin, moved
             if pin is None:
                 return _probe_cpus(cpus)
             if pin.cpu is None:
@@ -333,11 +325,11 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
                 fast = [c for c in probes if c != pin.cpu and probes[c] <= STEADY_SLOW * best[c]]
                 if fast and pin.to(min(fast, key=lambda c: probes[c] / best[c])):
                     moved += 1
-                    restart = True
                     return {pin.cpu: probes[pin.cpu]}
             time.sleep(0.001)
-            lost_here += time.perf_counter() - now
-            waited += time.perf_counter() - now
+            took = time.perf_counter() - now
+            lost_here += took
+            waited += took
             return None
 
         def warm() -> int:
@@ -354,7 +346,6 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
         while steady and place() is None:
             pass
         inner = warm()
-        restart = False
         samples = []
         limit = max(repeat, max_repeat or 10 * repeat) if precision else repeat
         t_sampling = time.perf_counter()
@@ -365,11 +356,11 @@ def time_call(fn, warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
                 if (hi - lo) <= 2 * precision * statistics.median(ordered) \
                         or time.perf_counter() - t_sampling > PRECISION_CAP_S:
                     break
+            moves = moved
             before = place() if steady else {}
             if before is None:
                 continue
-            if restart:  # moved to another CPU: warm up there and start over
-                restart = False
+            if moved != moves:  # moved to another CPU: warm up there and start over
                 samples.clear()
                 inner = warm()
                 t_sampling = time.perf_counter()

@@ -178,7 +178,8 @@ class ServerEngine(Engine):
                     return None
             if abs(_process_start(pid) - started) > 2.0:
                 return None
-            return sorted(int(t) for t in os.listdir(f"/proc/{pid}/task"))
+            tasks = sorted(os_threads(pid))
+            return tasks or None
         except (OSError, ValueError, TypeError, AttributeError, EngineError):
             return None
 
@@ -206,6 +207,15 @@ class ServerEngine(Engine):
             engine.close()
             admin.execute(cls.DROP_DATABASE.format(name=name))
             admin.close()
+
+
+def os_threads(proc: str | int) -> list[int]:
+    """The thread ids of process `proc` of this machine ("self": this one); [] when /proc
+    cannot tell."""
+    try:
+        return [int(t) for t in os.listdir(f"/proc/{proc}/task")]
+    except OSError:
+        return []
 
 
 def _process_start(pid: int) -> float:
