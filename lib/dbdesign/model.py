@@ -41,6 +41,7 @@ class PrimaryKey:
     columns: list[str]
     name: str | None = None
     source: SourceRef = field(default_factory=SourceRef)
+    deferrable: str | None = None  # None | "immediate" | "deferred" (DEFERRABLE INITIALLY ...)
 
 
 @dataclass
@@ -52,6 +53,8 @@ class ForeignKey:
     on_update: str | None = None  # "CASCADE", "RESTRICT", "SET NULL", "SET DEFAULT", "NO ACTION"
     name: str | None = None
     source: SourceRef = field(default_factory=SourceRef)
+    deferrable: str | None = None  # None | "immediate" | "deferred" (DEFERRABLE INITIALLY ...)
+    validated: bool = True  # False: added NOT VALID and not (yet) validated
 
 
 @dataclass
@@ -59,6 +62,8 @@ class UniqueConstraint:
     columns: list[str]
     name: str | None = None
     source: SourceRef = field(default_factory=SourceRef)
+    nulls_not_distinct: bool = False  # PostgreSQL 15: UNIQUE NULLS NOT DISTINCT
+    deferrable: str | None = None  # None | "immediate" | "deferred"
 
 
 @dataclass
@@ -67,6 +72,7 @@ class CheckConstraint:
     name: str | None = None
     columns: list[str] = field(default_factory=list)  # columns the expression mentions
     source: SourceRef = field(default_factory=SourceRef)
+    validated: bool = True  # False: added NOT VALID and not (yet) validated
 
 
 @dataclass
@@ -75,6 +81,7 @@ class IndexColumn:
     column: str | None = None
     expression: str | None = None
     desc: bool = False
+    opclass: str | None = None  # operator class as written, e.g. "public.gin_trgm_ops"
 
     @property
     def label(self) -> str:
@@ -92,6 +99,7 @@ class Index:
     include: list[str] = field(default_factory=list)
     comment: str | None = None
     source: SourceRef = field(default_factory=SourceRef)
+    nulls_not_distinct: bool = False
 
     @property
     def column_names(self) -> list[str | None]:
@@ -107,13 +115,37 @@ class EnumType:
 
 
 @dataclass
+class Domain:
+    """CREATE DOMAIN: a named base type with its own NOT NULL, DEFAULT and CHECKs (VALUE)."""
+    name: str
+    type: str  # base type, PostgreSQL-dialect text
+    nullable: bool = True
+    default: str | None = None
+    checks: list[CheckConstraint] = field(default_factory=list)
+    source: SourceRef = field(default_factory=SourceRef)
+
+
+@dataclass
 class OtherObject:
-    """A statement we understand but do not model in detail: view, function, trigger,
-    extension, sequence. Kept verbatim so that nothing is silently dropped."""
-    kind: str  # "view", "function", "trigger", "extension", "sequence", ...
+    """A statement we understand but do not model in detail: view, materialized view,
+    function, trigger, extension, sequence. Kept verbatim so that nothing is silently
+    dropped; `depends_on` names the tables, types and sequences it uses (rendering order)."""
+    kind: str  # "view", "materialized view", "function", "trigger", "extension", "sequence", ...
     name: str
     sql: str
     source: SourceRef = field(default_factory=SourceRef)
+    depends_on: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Skipped:
+    """A statement that is not in the model, and why: `category` is "no design effect"
+    (ownership, grants, SET, psql meta-commands, function bodies) or "not understood"."""
+    kind: str  # short label for counting: "OWNER TO", "GRANT", "\\connect", "CREATE FUNCTION"
+    category: str
+    reason: str
+    file: str | None = None
+    line: int | None = None
 
 
 @dataclass
@@ -128,6 +160,9 @@ class Table:
     indexes: list[Index] = field(default_factory=list)
     comment: str | None = None
     source: SourceRef = field(default_factory=SourceRef)
+    partition_by: str | None = None  # "RANGE (payment_date)" on a partitioned parent
+    partition_of: str | None = None  # parent's qualname, on a partition
+    partition_bound: str | None = None  # "FOR VALUES FROM (...) TO (...)" / "DEFAULT"
 
     @property
     def qualname(self) -> str:
@@ -166,8 +201,10 @@ class Diagnostic:
 class Schema:
     tables: dict[str, Table] = field(default_factory=dict)
     enums: dict[str, EnumType] = field(default_factory=dict)
+    domains: dict[str, Domain] = field(default_factory=dict)
     others: list[OtherObject] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)  # files read, in order
 
     # -- lookups ---------------------------------------------------------------------------
@@ -205,10 +242,16 @@ class Schema:
         schema = cls(sources=list(data.get("sources", [])))
         for name, e in data.get("enums", {}).items():
             schema.enums[name] = EnumType(e["name"], list(e["values"]), ref(e.get("source")))
+        for name, d in data.get("domains", {}).items():
+            schema.domains[name] = Domain(**{**d, "source": ref(d.get("source")), "checks": [
+                CheckConstraint(**{**c, "source": ref(c.get("source"))}) for c in d.get("checks", [])]})
         for o in data.get("others", []):
-            schema.others.append(OtherObject(o["kind"], o["name"], o["sql"], ref(o.get("source"))))
+            schema.others.append(OtherObject(o["kind"], o["name"], o["sql"], ref(o.get("source")),
+                                             list(o.get("depends_on", []))))
         for d in data.get("diagnostics", []):
             schema.diagnostics.append(Diagnostic(**d))
+        for s in data.get("skipped", []):
+            schema.skipped.append(Skipped(**s))
         for qn, t in data.get("tables", {}).items():
             table = Table(name=t["name"], schema=t.get("schema"), comment=t.get("comment"),
                           source=ref(t.get("source")))
