@@ -140,15 +140,31 @@ def new(name: str, directory: str) -> None:
 @migrate.command()
 @DIR_OPTION
 @FORMAT_OPTION
+@click.option("--db", "url", default=None,
+              help="A database the folder is applied to: its pending migrations are one batch, and "
+                   "edited applied files are reported.")
+@click.option("--batch-from", type=int, default=None,
+              help="Migrations from VERSION on deploy together (tables they create hold no rows yet).")
+@click.option("--copy-check", "copy_check_url", default=None,
+              help="A MariaDB/MySQL server URL: replay on a throw-away database there and ask the "
+                   "server which ALTERs copy the table.")
+@click.option("--squawk/--no-squawk", "with_squawk", default=True, show_default=True,
+              help="Also run squawk (PyPI squawk-cli) on the same files when it is installed.")
 @handle_errors
-def lint(directory: str, fmt: str) -> None:
-    """Migration-safety lint (destructive, locking, irreversible ...). Exit 1 on error findings."""
-    from .migration_lint import format_text, lint_migrations
-    findings = lint_migrations(directory)
+def lint(directory: str, fmt: str, url: str | None, batch_from: int | None, copy_check_url: str | None,
+         with_squawk: bool) -> None:
+    """Migration-safety lint (destructive, locking, irreversible ...). Exit 1 on error findings;
+    squawk's findings are listed after ours and do not change the exit code."""
+    from .migration_lint import format_text, lint_migrations, migration_paths, run_squawk
+    findings = lint_migrations(directory, url=url, batch_from=batch_from, copy_check_url=copy_check_url)
+    squawk = run_squawk(migration_paths(directory)) if with_squawk else []
     if fmt == "json":
-        _emit({"findings": [f.to_dict() for f in findings]})
+        _emit({"findings": [f.to_dict() for f in findings], "squawk": [vars(s) for s in squawk]})
     else:
         click.echo(format_text(findings))
+        if squawk:
+            click.echo(f"squawk: {len(squawk)} finding(s)")
+            click.echo("\n".join(f"{s.file}:{s.line}: squawk {s.rule}: {s.message}" for s in squawk))
     sys.exit(1 if any(f.severity == "error" for f in findings) else 0)
 
 

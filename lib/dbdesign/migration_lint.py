@@ -5,69 +5,28 @@ existed *before* the migration being checked. That is what separates a dangerous
 a harmless one: `CREATE INDEX` without CONCURRENTLY locks writes on a live table, but not on a
 table created a few lines earlier in the same file (squawk's most common false positive).
 
-Rules (findings use the design lint's `Finding`: rule, severity, file, line, message):
+Rules: `RULES` (id -> severity, why, fix); findings use the design lint's `Finding` and carry
+a probe query where the risk depends on the data (duplicates, NULLs, rows a new constraint
+rejects, the table's size). The lock rules are PostgreSQL's (they read PostgreSQL-dialect
+files); `migration-table-copy` asks a real MariaDB/MySQL server (`table_copy`). A migration of
+the same unapplied batch (`batch_from`, or what `url` has not applied) that created a table
+makes it "new" for the later files too. A file whose first line is `-- dbdesign:no-transaction`
+runs outside the runner's transaction: CONCURRENTLY and transaction control are allowed there.
 
-=====================================  ========  ===============================================
-rule                                   severity  what
-=====================================  ========  ===============================================
-migration-down-missing                 error     an up file without a down file: no rollback
-migration-destructive                  warning   DROP TABLE, DROP COLUMN, TRUNCATE in an up file
-migration-not-null-without-default     error     ADD COLUMN ... NOT NULL, no DEFAULT, on a table
-                                                 that exists already (fails on any row)
-migration-index-not-concurrent         warning   PostgreSQL: CREATE INDEX without CONCURRENTLY on
-                                                 a table created in an *earlier* migration
-migration-mixes-data-and-schema        warning   DML and DDL in one file (or DDL in a data file)
-migration-rename                       warning   RENAME of a table or column (breaks deployed code)
-migration-type-change                  warning   ALTER COLUMN ... TYPE (rewrite, exclusive lock)
-migration-version-conflict             error     two files claim one version
-migration-unique-on-existing           warning   UNIQUE / PRIMARY KEY / SET NOT NULL on existing
-                                                 data; the message carries the probe query
-migration-irreversible                 error     up then down does not give back the model from
-                                                 before (static, on the model; `verify` checks
-                                                 the real engines)
-migration-checksum-mismatch            error     an applied file changed (needs a database:
-                                                 `lint_migrations(..., url=...)` or `verify`)
-migration-model-mismatch               error     `verify`: after up the engine holds something
-                                                 other than the declared model
-migration-not-idempotent               error     `verify`: a second up was not a no-op
-migration-up-failed                    error     `verify`: an up file fails on an engine
-=====================================  ========  ===============================================
-
-Compared with squawk 2.x on the same files (tests/test_migration_lint.py runs both):
-
-=================================  ======================================  =====================
-squawk rule                        ours                                    difference
-=================================  ======================================  =====================
-require-concurrent-index-creation  migration-index-not-concurrent          squawk also flags
-                                                                           tables created in the
-                                                                           same file; we do not
-adding-required-field              migration-not-null-without-default      same idea; we skip
-                                                                           tables new in the file
-adding-not-nullable-field          migration-unique-on-existing            same; ours adds the
-(SET NOT NULL)                                                             probe query
-ban-drop-column / ban-drop-table   migration-destructive                   same; squawk does not
-                                                                           flag TRUNCATE
-renaming-column / renaming-table   migration-rename                        same
-changing-column-type               migration-type-change                   same
-disallowed-unique-constraint       migration-unique-on-existing            ours gives the probe
-                                                                           query and also checks
-                                                                           CREATE UNIQUE INDEX;
-                                                                           squawk wants USING
-                                                                           INDEX
-prefer-robust-stmts, require-*-    (none)                                  operational advice,
-timeout, prefer-text-field,                                                left to squawk / the
-prefer-bigint-over-int                                                     design lint
-(none)                             down-missing, irreversible, mixes-      squawk reads single
-                                   data-and-schema, version-conflict,      files; it knows no
-                                   checksum-mismatch                       pairs or history
-=================================  ======================================  =====================
+squawk (PyPI `squawk-cli`) runs on the same files when installed (`run_squawk`);
+`compare_with_squawk` lines both up rule by rule (`SQUAWK_PAIRS`), chapter 03 shows the table.
+In short: squawk also flags tables created in the same file and down files, and adds
+operational advice (statement_timeout, IF NOT EXISTS, text over varchar); we add pairs and
+history (down missing, irreversible, version conflicts, checksums), data probes, batch
+awareness, NOT VALID constraints never validated, and the server's own COPY answer on MariaDB.
 """
 from __future__ import annotations
 
 import contextlib
 import copy
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from sqlglot import exp
@@ -78,23 +37,54 @@ from .model import Schema
 from .parse import Statement, parse_sql, split_statements
 from .source import MIGRATION_RE, MigrationFile
 
-SEVERITY = {
-    "migration-down-missing": "error",
-    "migration-destructive": "warning",
-    "migration-not-null-without-default": "error",
-    "migration-index-not-concurrent": "warning",
-    "migration-mixes-data-and-schema": "warning",
-    "migration-rename": "warning",
-    "migration-type-change": "warning",
-    "migration-version-conflict": "error",
-    "migration-unique-on-existing": "warning",
-    "migration-irreversible": "error",
-    "migration-checksum-mismatch": "error",
+RULES: dict[str, tuple[str, str, str]] = {
+    # rule: (severity, why it matters, what to do)
+    "migration-down-missing": ("error", "no rollback path", "write the down file"),
+    "migration-destructive": ("warning", "data is gone and deployed code still reads it",
+                              "stop using it in one release, drop it in the next, back up first"),
+    "migration-not-null-without-default": ("error", "fails on the first existing row",
+                                           "add nullable, backfill, then SET NOT NULL"),
+    "migration-index-not-concurrent": ("warning", "CREATE INDEX holds a SHARE lock: writes wait for "
+                                       "the whole build", "CREATE INDEX CONCURRENTLY, no-transaction file"),
+    "migration-mixes-data-and-schema": ("warning", "cannot be retried or reverted separately",
+                                        "one data migration, one schema migration"),
+    "migration-rename": ("warning", "deployed code uses the old name", "expand/contract"),
+    "migration-type-change": ("warning", "rewrite under ACCESS EXCLUSIVE, may fail on values",
+                              "new column + backfill"),
+    "migration-version-conflict": ("error", "two branches claim one version", "renumber"),
+    "migration-unique-on-existing": ("warning", "fails if existing rows collide",
+                                     "run the probe query first"),
+    "migration-constraint-not-valid": ("warning", "PostgreSQL: ADD FOREIGN KEY / CHECK scans the table "
+                                       "while writes wait", "ADD ... NOT VALID, then VALIDATE CONSTRAINT"),
+    "migration-lock-timeout-missing": ("warning", "PostgreSQL: a statement queued for a strong lock "
+                                       "blocks every query behind it while it waits",
+                                       "SET lock_timeout first, retry on timeout"),
+    "migration-volatile-default": ("warning", "PostgreSQL: a volatile default rewrites every row "
+                                   "under ACCESS EXCLUSIVE", "add without default, backfill in batches"),
+    "migration-set-not-null": ("warning", "PostgreSQL: SET NOT NULL scans the table under ACCESS "
+                               "EXCLUSIVE and fails on a NULL",
+                               "validated CHECK (col IS NOT NULL) NOT VALID first (PG 12+)"),
+    "migration-drop-index-not-concurrent": ("warning", "PostgreSQL: DROP INDEX takes ACCESS EXCLUSIVE "
+                                            "on the table", "DROP INDEX CONCURRENTLY, no-transaction file"),
+    "migration-transaction-control": ("error", "BEGIN/COMMIT inside a file breaks the runner's one "
+                                      "transaction: half stays, no history row",
+                                      "remove it, or mark the file -- dbdesign:no-transaction"),
+    "migration-concurrently-in-transaction": ("error", "PostgreSQL: CONCURRENTLY cannot run in a "
+                                              "transaction block", "own file, marked -- dbdesign:no-transaction"),
+    "migration-add-primary-key": ("warning", "PostgreSQL: ADD PRIMARY KEY / UNIQUE builds the index "
+                                  "under ACCESS EXCLUSIVE", "CREATE UNIQUE INDEX CONCURRENTLY, then "
+                                  "ADD CONSTRAINT ... USING INDEX"),
+    "migration-table-copy": ("warning", "MariaDB/MySQL: the server answers that the ALTER can run "
+                             "neither INSTANT nor INPLACE, so it copies the table and blocks writes",
+                             "expand/contract, or an online schema change tool"),
+    "migration-irreversible": ("error", "up then down does not restore the schema", "fix the down file"),
+    "migration-checksum-mismatch": ("error", "an applied file changed", "restore it or `repair`"),
     # found by `verify` on real engines only
-    "migration-model-mismatch": "error",
-    "migration-not-idempotent": "error",
-    "migration-up-failed": "error",
+    "migration-model-mismatch": ("error", "the engine holds something else than the model", "see the diff"),
+    "migration-not-idempotent": ("error", "a second up was not a no-op", "see the history"),
+    "migration-up-failed": ("error", "an up file fails on an engine", "see the message"),
 }
+SEVERITY = {rule: spec[0] for rule, spec in RULES.items()}
 _DML = (exp.Insert, exp.Update, exp.Delete, exp.Merge)
 _DDL = (exp.Create, exp.Alter, exp.Drop, exp.TruncateTable)
 
@@ -164,17 +154,92 @@ def _ident_names(node: exp.Expression) -> list[str]:
     return [i.name for i in node.find_all(exp.Identifier)]
 
 
-class _FileLint:
-    """Rules over one up file, with `before` = the model after every earlier migration."""
+@dataclass
+class _Folder:
+    """What the lint remembers across the files of one run: tables created by the files of the
+    unapplied batch so far, indexes built CONCURRENTLY, CHECK (col IS NOT NULL) constraints
+    and which constraints were validated, NOT VALID constraints still waiting for VALIDATE."""
+    batch_tables: set[str] = field(default_factory=set)
+    concurrent_indexes: set[str] = field(default_factory=set)
+    not_null_checks: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (table, col)
+    validated: set[str] = field(default_factory=set)
+    waiting: dict[str, tuple[str, int, str]] = field(default_factory=dict)  # name -> (file, line, table)
 
-    def __init__(self, f: _File, before: Schema):
+
+_TX_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|START\s+TRANSACTION|END|ABORT)\b",
+                         re.I)
+_NOT_VALID = re.compile(r"\bNOT\s+VALID\s*$", re.I)
+_VALIDATE = re.compile(r"^\s*ALTER\s+TABLE\s+(?:ONLY\s+)?(?:IF\s+EXISTS\s+)?(?P<table>[\w.\"]+)\s+"
+                       r"VALIDATE\s+CONSTRAINT\s+(?P<name>[\w\"]+)", re.I)
+_USING_INDEX = re.compile(r"^\s*ALTER\s+TABLE\s+(?:ONLY\s+)?(?:IF\s+EXISTS\s+)?(?P<table>[\w.\"]+)\s+ADD\s+"
+                          r"(?:CONSTRAINT\s+[\w\"]+\s+)?(?P<kind>PRIMARY\s+KEY|UNIQUE)\s+USING\s+INDEX\s+"
+                          r"(?P<index>[\w\"]+)", re.I)
+_LOCK_TIMEOUT = re.compile(r"\block_timeout\b", re.I)
+_CONCURRENTLY = re.compile(r"\b(CREATE|DROP)\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY\b|\bREINDEX\b.*\bCONCURRENTLY\b"
+                           r"|\bREFRESH\s+MATERIALIZED\s+VIEW\s+CONCURRENTLY\b|\bDETACH\s+PARTITION\b.*\bCONCURRENTLY\b",
+                           re.I | re.S)
+# Functions PostgreSQL marks VOLATILE that appear as column defaults: the value differs per row,
+# so ADD COLUMN ... DEFAULT f() must rewrite every row (a constant default is stored once, PG 11+).
+VOLATILE_FUNCTIONS = {"gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4",
+                      "random", "clock_timestamp", "timeofday", "nextval", "txid_current",
+                      "gen_random_bytes", "uuidv7", "uuidv4"}
+_SERIAL_TYPES = {"SERIAL", "BIGSERIAL", "SMALLSERIAL"}
+
+
+def no_transaction_marked(text: str) -> bool:
+    """True when the file's first line is a comment carrying the runner's no-transaction marker
+    (`-- dbdesign:no-transaction`): the runner runs it statement by statement, outside a
+    transaction, so CONCURRENTLY and explicit transaction control are allowed in it."""
+    from .migrate import NO_TRANSACTION_MARKER
+    first = text.lstrip("\ufeff").split("\n", 1)[0].strip()
+    return first.startswith("--") and NO_TRANSACTION_MARKER in first
+
+
+def _size_probe(table: str) -> str:
+    return (f"SELECT reltuples::bigint AS rows, pg_size_pretty(pg_total_relation_size('{table}')) "
+            f"FROM pg_class WHERE oid = '{table}'::regclass")
+
+
+class _FileLint:
+    """Rules over one migration file, with `before` = the model after every earlier migration
+    and `folder` = what the earlier files of this run did."""
+
+    def __init__(self, f: _File, before: Schema, folder: _Folder | None = None, path: str | None = None):
         self.f = f
         self.before = before
-        self.path = f.up
+        self.folder = folder if folder is not None else _Folder()
+        self.path = path or f.up
         self.created_here: set[str] = set()
+        self.indexes_here: dict[str, str] = {}  # index -> table, for CREATE INDEX in this file
+        self.lock_timeout_set = False
+        self.marked = no_transaction_marked(_read(self.path))
 
     def existed(self, table: str) -> bool:
-        return table not in self.created_here and self.before.table(table) is not None
+        """The table holds rows and readers: it existed before this file and was not created by
+        an earlier file of the same unapplied batch."""
+        return (table not in self.created_here and table not in self.folder.batch_tables
+                and self.before.table(table) is not None)
+
+    def transaction_rules(self, statements: list[Statement]) -> Iterator[Finding]:
+        """`migration-transaction-control` and `migration-concurrently-in-transaction`, for up
+        and down files alike: both run inside the runner's transaction unless marked."""
+        if self.marked:
+            return
+        for stmt in statements:
+            m = _TX_CONTROL.match(stmt.sql)
+            if m:
+                yield _finding("migration-transaction-control",
+                               f"{m.group(1).upper()} inside a migration ends or splits the transaction "
+                               "the runner wraps around the file: what ran before it stays even if a "
+                               "later statement fails, and the history row is not written with it. "
+                               "Remove it (the runner commits), or mark the file with "
+                               "`-- dbdesign:no-transaction` on its first line to run it without one",
+                               self.path, stmt.line)
+            if _CONCURRENTLY.search(stmt.sql):
+                yield _finding("migration-concurrently-in-transaction",
+                               "CONCURRENTLY cannot run inside a transaction block, and this file runs "
+                               "in one; put the statement in its own migration whose first line is "
+                               "`-- dbdesign:no-transaction`", self.path, stmt.line)
 
     def run(self, statements: list[Statement]) -> Iterator[Finding]:
         dml = [s for s in statements if isinstance(s.expression, _DML)]
@@ -189,26 +254,41 @@ class _FileLint:
             yield _finding("migration-mixes-data-and-schema",
                            "a data migration (name contains `data`) changes the schema; move the DDL "
                            "to a schema migration", self.path, ddl[0].line)
+        yield from self.transaction_rules(statements)
         for stmt in statements:
             e = stmt.expression
+            if isinstance(e, exp.Set) and _LOCK_TIMEOUT.search(stmt.sql) or \
+                    isinstance(e, exp.Select) and _LOCK_TIMEOUT.search(stmt.sql):
+                self.lock_timeout_set = True
             if isinstance(e, exp.Create):
                 yield from self.create(stmt, e)
             elif isinstance(e, exp.Alter):
                 yield from self.alter(stmt, e)
             elif isinstance(e, exp.Drop):
-                kind = str(e.args.get("kind") or "").upper()
-                if kind == "TABLE":
-                    for t in e.args.get("tables") or []:
-                        yield _finding("migration-destructive",
-                                       f"DROP TABLE {_table(t)} deletes the table and its data; keep "
-                                       "a backup, or rename it away first and drop it in a later release",
-                                       self.path, stmt.line, table=_table(t))
+                yield from self.drop(stmt, e)
             elif isinstance(e, exp.TruncateTable):
                 for t in e.expressions:
                     yield _finding("migration-destructive",
                                    f"TRUNCATE {_table(t)} deletes every row; data changes belong in a "
                                    "reviewed data migration, and TRUNCATE is rarely what one means",
                                    self.path, stmt.line, table=_table(t))
+                    yield from self.locks(stmt, _table(t), "ACCESS EXCLUSIVE")
+            elif isinstance(e, exp.Command):
+                yield from self.command(stmt)
+
+    def locks(self, stmt: Statement, table: str, mode: str) -> Iterator[Finding]:
+        """`migration-lock-timeout-missing`: a strong lock on a live table with no lock_timeout
+        set earlier in the file - behind one long-running query the ALTER waits, and every
+        query queued behind the ALTER waits too."""
+        if self.lock_timeout_set or not self.existed(table):
+            return
+        yield _finding("migration-lock-timeout-missing",
+                       f"this statement takes {'an' if mode[0] in 'AEIOU' else 'a'} {mode} lock on {table} "
+                       "with no lock_timeout set; "
+                       "while it waits for a running query, every read/write queues behind it. "
+                       "Start the file with SET lock_timeout = '2s' (retry on timeout); "
+                       f"see the table's size first: {_size_probe(table)}",
+                       self.path, stmt.line, table=table)
 
     def create(self, stmt: Statement, e: exp.Create) -> Iterator[Finding]:
         kind = str(e.args.get("kind") or "").upper()
@@ -220,14 +300,18 @@ class _FileLint:
         index = e.this
         table = _table(index.args.get("table"))
         name = index.name
+        self.indexes_here[name] = table
+        if e.args.get("concurrently"):
+            self.folder.concurrent_indexes.add(name)
         if not self.existed(table):
             return  # new table in this file: no rows, no readers, nothing to lock
         if not e.args.get("concurrently"):
             yield _finding("migration-index-not-concurrent",
                            f"CREATE INDEX {name} on {table} (created in an earlier migration) blocks "
-                           "writes while it builds; on PostgreSQL use CREATE INDEX CONCURRENTLY (the "
-                           "runner then runs this migration outside a transaction)",
+                           "writes while it builds; on PostgreSQL use CREATE INDEX CONCURRENTLY in a "
+                           "migration of its own marked `-- dbdesign:no-transaction`",
                            self.path, stmt.line, table=table, index=name)
+            yield from self.locks(stmt, table, "SHARE")
         if e.args.get("unique"):
             params = index.args.get("params")
             keys = [c.this.sql(dialect="postgres") if isinstance(c, exp.Ordered) else c.sql(dialect="postgres")
@@ -238,25 +322,63 @@ class _FileLint:
                            f"unique index {name} on existing table {table} fails if rows already "
                            f"collide; check first: {probe}", self.path, stmt.line, table=table, index=name)
 
+    def drop(self, stmt: Statement, e: exp.Drop) -> Iterator[Finding]:
+        kind = str(e.args.get("kind") or "").upper()
+        if kind == "TABLE":
+            for t in e.args.get("tables") or []:
+                yield _finding("migration-destructive",
+                               f"DROP TABLE {_table(t)} deletes the table and its data; keep "
+                               "a backup, or rename it away first and drop it in a later release",
+                               self.path, stmt.line, table=_table(t))
+                yield from self.locks(stmt, _table(t), "ACCESS EXCLUSIVE")
+        elif kind == "INDEX":
+            for t in e.args.get("tables") or []:
+                name = t.name
+                owner = self.indexes_here.get(name) or next(
+                    (tb.qualname for tb in self.before.tables.values() if any(i.name == name for i in tb.indexes)),
+                    None)
+                if owner is not None and not self.existed(owner):
+                    continue
+                if not e.args.get("concurrently"):
+                    yield _finding("migration-drop-index-not-concurrent",
+                                   f"DROP INDEX {name} takes an ACCESS EXCLUSIVE lock on "
+                                   f"{owner or 'its table'}: reads and writes wait, and wait behind any "
+                                   "running query; use DROP INDEX CONCURRENTLY in a migration marked "
+                                   "`-- dbdesign:no-transaction`", self.path, stmt.line, table=owner, index=name)
+                    if owner is not None:
+                        yield from self.locks(stmt, owner, "ACCESS EXCLUSIVE")
+
+    def command(self, stmt: Statement) -> Iterator[Finding]:
+        """Statements sqlglot keeps as text: VALIDATE CONSTRAINT, ADD ... USING INDEX."""
+        m = _VALIDATE.match(stmt.sql)
+        if m:
+            name = m.group("name").strip('"')
+            self.folder.validated.add(name)
+            self.folder.waiting.pop(name, None)
+            return
+        m = _USING_INDEX.match(stmt.sql)
+        if m:
+            table, index = m.group("table").strip('"'), m.group("index").strip('"')
+            if self.existed(table) and index not in self.folder.concurrent_indexes:
+                yield _finding("migration-add-primary-key",
+                               f"ADD {m.group('kind').upper()} USING INDEX {index}: the index was not "
+                               "built CONCURRENTLY in these migrations, so building it blocked writes "
+                               "to " + table + "; build it with CREATE UNIQUE INDEX CONCURRENTLY first",
+                               self.path, stmt.line, table=table, index=index)
+            yield from self.locks(stmt, table, "ACCESS EXCLUSIVE")
+
     def alter(self, stmt: Statement, e: exp.Alter) -> Iterator[Finding]:
         table = _table(e.this)
         existed = self.existed(table)
+        if existed and (e.args.get("actions") or []):
+            yield from self.locks(stmt, table, "ACCESS EXCLUSIVE")
         for action in e.args.get("actions") or []:
             if isinstance(action, exp.ColumnDef):
-                cons = [c.args.get("kind") for c in action.args.get("constraints") or []]
-                not_null = any(isinstance(k, exp.NotNullColumnConstraint) and not k.args.get("allow_null")
-                               for k in cons)
-                has_default = any(isinstance(k, (exp.DefaultColumnConstraint,
-                                                 exp.GeneratedAsIdentityColumnConstraint,
-                                                 exp.ComputedColumnConstraint)) for k in cons)
-                if existed and not_null and not has_default:
-                    yield _finding("migration-not-null-without-default",
-                                   f"ADD COLUMN {action.name} NOT NULL without a DEFAULT fails as soon "
-                                   f"as {table} has a row; add it nullable, backfill in a data "
-                                   "migration, then SET NOT NULL (or give a DEFAULT)",
-                                   self.path, stmt.line, table=table, column=action.name)
+                yield from self.add_column(stmt, table, existed, action)
             elif isinstance(action, exp.Drop):
                 for col in action.args.get("tables") or []:
+                    if str(action.args.get("kind") or "").upper() == "CONSTRAINT":
+                        continue
                     yield _finding("migration-destructive",
                                    f"DROP COLUMN {table}.{col.name} deletes its data and breaks code that "
                                    "still reads it; stop using it in one release, drop it in the next",
@@ -280,27 +402,133 @@ class _FileLint:
                                    "may rewrite the table under an exclusive lock and can fail on "
                                    "existing values; prefer a new column + backfill", self.path,
                                    stmt.line, table=table, column=col)
-                if action.args.get("allow_null") is False and existed:
-                    yield _finding("migration-unique-on-existing",
-                                   f"SET NOT NULL on {table}.{col} fails if a NULL exists; check first: "
+                if action.args.get("allow_null") is False and existed and not self.has_not_null_check(table, col):
+                    yield _finding("migration-set-not-null",
+                                   f"SET NOT NULL on {table}.{col} scans the whole table under an ACCESS "
+                                   "EXCLUSIVE lock, and fails if a NULL exists; first ADD CONSTRAINT "
+                                   f"... CHECK ({col} IS NOT NULL) NOT VALID, VALIDATE it (no write lock), "
+                                   "then SET NOT NULL skips the scan (PostgreSQL 12+); check first: "
                                    f"SELECT count(*) FROM {table} WHERE {col} IS NULL",
                                    self.path, stmt.line, table=table, column=col)
-            elif isinstance(action, exp.AddConstraint) and existed:
-                for c in action.expressions:
-                    kind = c.expressions[0] if isinstance(c, exp.Constraint) and c.expressions else c
-                    cols = _ident_names(kind.this) if isinstance(kind, exp.UniqueColumnConstraint) and kind.this \
-                        else _ident_names(kind) if isinstance(kind, exp.PrimaryKey) else []
-                    if not cols:
-                        continue
-                    what = "PRIMARY KEY" if isinstance(kind, exp.PrimaryKey) else "UNIQUE"
-                    probe = _dup_probe(table, cols)
-                    if what == "PRIMARY KEY":
-                        probe += "; SELECT count(*) FROM {t} WHERE {w}".format(
-                            t=table, w=" OR ".join(f"{c} IS NULL" for c in cols))
-                    yield _finding("migration-unique-on-existing",
-                                   f"adding {what} ({', '.join(cols)}) to existing table {table} fails "
-                                   f"if rows already collide; check first: {probe}",
-                                   self.path, stmt.line, table=table, column=cols[0])
+            elif isinstance(action, exp.AddConstraint):
+                yield from self.add_constraint(stmt, table, existed, action)
+
+    def has_not_null_check(self, table: str, col: str) -> bool:
+        if any(t == table and c == col and name in self.folder.validated
+               for name, (t, c) in self.folder.not_null_checks.items()):
+            return True
+        t = self.before.table(table)
+        return t is not None and any(
+            ck.validated and re.fullmatch(rf'\(?\s*"?{re.escape(col)}"?\s+IS\s+NOT\s+NULL\s*\)?',
+                                          ck.expression, re.I) for ck in t.checks)
+
+    def add_column(self, stmt: Statement, table: str, existed: bool, action: exp.ColumnDef) -> Iterator[Finding]:
+        cons = [c.args.get("kind") for c in action.args.get("constraints") or []]
+        not_null = any(isinstance(k, exp.NotNullColumnConstraint) and not k.args.get("allow_null")
+                       for k in cons)
+        has_default = any(isinstance(k, (exp.DefaultColumnConstraint,
+                                         exp.GeneratedAsIdentityColumnConstraint,
+                                         exp.ComputedColumnConstraint)) for k in cons)
+        if existed and not_null and not has_default:
+            yield _finding("migration-not-null-without-default",
+                           f"ADD COLUMN {action.name} NOT NULL without a DEFAULT fails as soon "
+                           f"as {table} has a row; add it nullable, backfill in a data "
+                           "migration, then SET NOT NULL (or give a DEFAULT)",
+                           self.path, stmt.line, table=table, column=action.name)
+        if not existed:
+            return
+        volatile = None
+        for k in cons:
+            if isinstance(k, exp.DefaultColumnConstraint):
+                for fn in k.find_all(exp.Func):
+                    fname = fn.sql(dialect="postgres").split("(", 1)[0].strip().lower()
+                    if fname in VOLATILE_FUNCTIONS or isinstance(fn, exp.Rand):
+                        volatile = fn.sql(dialect="postgres")
+        kind = action.args.get("kind")
+        if volatile is None and kind is not None and kind.this.name in _SERIAL_TYPES:
+            volatile = f"nextval() of a new {kind.this.name.lower()} sequence"
+        if volatile:
+            yield _finding("migration-volatile-default",
+                           f"ADD COLUMN {table}.{action.name} with the volatile default {volatile} "
+                           "rewrites every row under an ACCESS EXCLUSIVE lock (a constant default "
+                           "does not); add the column without a default, set the default after, "
+                           f"backfill in batches; see the table's size: {_size_probe(table)}",
+                           self.path, stmt.line, table=table, column=action.name)
+        for k in cons:
+            if isinstance(k, exp.Reference):
+                ref = k.this
+                ref_table = _table(ref.this if isinstance(ref, exp.Schema) else ref)
+                yield _finding("migration-constraint-not-valid",
+                               f"ADD COLUMN {table}.{action.name} REFERENCES {ref_table} validates the "
+                               f"foreign key under a SHARE ROW EXCLUSIVE lock on {table} and {ref_table}; add the "
+                               "column first, then ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID and "
+                               "VALIDATE CONSTRAINT in a later statement",
+                               self.path, stmt.line, table=table, column=action.name)
+
+    def add_constraint(self, stmt: Statement, table: str, existed: bool,
+                       action: exp.AddConstraint) -> Iterator[Finding]:
+        not_valid = bool(_NOT_VALID.search(stmt.sql.strip().rstrip(";")))
+        for c in action.expressions:
+            name = c.name if isinstance(c, exp.Constraint) else None
+            kind = c.expressions[0] if isinstance(c, exp.Constraint) and c.expressions else c
+            if isinstance(kind, exp.CheckColumnConstraint):
+                cond = kind.this
+                if isinstance(cond, exp.Paren):
+                    cond = cond.this
+                if (name and isinstance(cond, exp.Is) and cond.args.get("negate")
+                        and isinstance(cond.this, exp.Column) and isinstance(cond.expression, exp.Null)):
+                    self.folder.not_null_checks[name] = (table, cond.this.name)
+                if name and not not_valid:
+                    self.folder.validated.add(name)
+            if isinstance(kind, (exp.CheckColumnConstraint, exp.ForeignKey)):
+                what = "CHECK" if isinstance(kind, exp.CheckColumnConstraint) else "FOREIGN KEY"
+                if not_valid:
+                    if name:
+                        self.folder.waiting[name] = (self.path, stmt.line, table)
+                elif existed:
+                    yield _finding("migration-constraint-not-valid",
+                                   f"ADD {what} {name or ''} on existing table {table} scans every row "
+                                   f"under a lock that blocks writes{' to both tables' if what == 'FOREIGN KEY' else ''}; "
+                                   "add it NOT VALID (instant), then ALTER TABLE ... VALIDATE CONSTRAINT "
+                                   f"in a later statement (no write lock); rows that would fail: "
+                                   f"{_constraint_probe(table, kind)}",
+                                   self.path, stmt.line, table=table)
+                continue
+            if not existed:
+                continue
+            cols = _ident_names(kind.this) if isinstance(kind, exp.UniqueColumnConstraint) and kind.this \
+                else _ident_names(kind) if isinstance(kind, exp.PrimaryKey) else []
+            if not cols:
+                continue
+            what = "PRIMARY KEY" if isinstance(kind, exp.PrimaryKey) else "UNIQUE"
+            probe = _dup_probe(table, cols)
+            if what == "PRIMARY KEY":
+                probe += "; SELECT count(*) FROM {t} WHERE {w}".format(
+                    t=table, w=" OR ".join(f"{c} IS NULL" for c in cols))
+            yield _finding("migration-unique-on-existing",
+                           f"adding {what} ({', '.join(cols)}) to existing table {table} fails "
+                           f"if rows already collide; check first: {probe}",
+                           self.path, stmt.line, table=table, column=cols[0])
+            yield _finding("migration-add-primary-key",
+                           f"adding {what} ({', '.join(cols)}) to existing table {table} builds its "
+                           "index under an ACCESS EXCLUSIVE lock (no reads, no writes); build it "
+                           "first with CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... "
+                           f"{what} USING INDEX (instant)", self.path, stmt.line, table=table, column=cols[0])
+
+
+def _constraint_probe(table: str, kind: exp.Expression) -> str:
+    """The rows a new CHECK or FOREIGN KEY would reject."""
+    if isinstance(kind, exp.CheckColumnConstraint):
+        return f"SELECT count(*) FROM {table} WHERE NOT ({kind.this.sql(dialect='postgres')})"
+    cols = _ident_names(kind)[:len(kind.expressions)]
+    ref = kind.args.get("reference")
+    target = ref.this if ref is not None else None
+    ref_table = _table(target.this if isinstance(target, exp.Schema) else target)
+    ref_cols = [i.name for i in target.expressions] if isinstance(target, exp.Schema) else ["id"]
+    on = " AND ".join(f"r.{rc} = t.{c}" for c, rc in zip(cols, ref_cols))
+    present = " AND ".join(f"t.{c} IS NOT NULL" for c in cols)
+    return (f"SELECT count(*) FROM {table} t WHERE {present} AND NOT EXISTS "
+            f"(SELECT 1 FROM {ref_table} r WHERE {on})")
 
 
 def _dup_probe(table: str, keys: list[str], where: str | None = None) -> str:
@@ -370,11 +598,29 @@ def _irreversible(f: _File, before: Schema) -> Finding | None:
 
 # -- entry points ----------------------------------------------------------------------------
 
-def lint_migrations(directory: str, config: Any = None, url: str | None = None) -> list[Finding]:
-    """Every migration-safety finding for `directory`, in file order. With `url`, also compare
-    the database's history checksums with the files (`migration-checksum-mismatch`)."""
+def lint_migrations(directory: str, config: Any = None, url: str | None = None,
+                    batch_from: int | None = None, copy_check_url: str | None = None) -> list[Finding]:
+    """Every migration-safety finding for `directory`, in file order.
+
+    `batch_from`: migrations from this version on are deployed together (one unapplied batch),
+    so a table one of them creates has no rows or readers yet for the later ones. Without it
+    each migration is its own deploy. With `url`, the batch is what that database has not
+    applied, and edited applied files are reported (`migration-checksum-mismatch`).
+    `copy_check_url`: a MariaDB/MySQL server where a throw-away database replays the folder and
+    asks the server, per ALTER TABLE, whether it can run INSTANT or INPLACE
+    (`migration-table-copy`)."""
     files, findings = _scan(directory)
+    status = None
+    if url is not None:
+        from .migrate import open_migrator
+        with open_migrator(directory, url) as m:
+            status = m.status()
+            findings.extend(checksum_findings(status, m))
+        if batch_from is None:
+            pending = [s.version for s in status.migrations if s.state == "pending"]
+            batch_from = min(pending) if pending else None
     schema = Schema()
+    folder = _Folder()
     for f in files:
         statements = [s for s in split_statements(_read(f.up), f.up) if s.expression is not None]
         if f.down is None:
@@ -383,18 +629,26 @@ def lint_migrations(directory: str, config: Any = None, url: str | None = None) 
                                      f"{f.version_text}_{f.name}.down.sql (or state in it why it cannot be undone)",
                                      f.up, 1))
         else:
-            split_statements(_read(f.down), f.down)  # syntax errors are bad input (exit 2)
-        findings.extend(_FileLint(f, schema).run(statements))
+            down = split_statements(_read(f.down), f.down)  # syntax errors are bad input (exit 2)
+            findings.extend(_FileLint(f, schema, folder, f.down).transaction_rules(down))
+        lint = _FileLint(f, schema, folder)
+        findings.extend(lint.run(statements))
+        if batch_from is not None and f.version >= batch_from:
+            folder.batch_tables |= lint.created_here
         if f.down is not None:
             found = _irreversible(f, schema)
             if found:
                 findings.append(found)
         with contextlib.suppress(InputError):
             parse_sql(_read(f.up), f.up, schema)
-    if url is not None:
-        from .migrate import open_migrator
-        with open_migrator(directory, url) as m:
-            findings.extend(checksum_findings(m.status(), m))
+    for name, (path, line, table) in folder.waiting.items():
+        findings.append(_finding("migration-constraint-not-valid",
+                                 f"constraint {name} on {table} is added NOT VALID but never validated: "
+                                 "existing rows stay unchecked; add ALTER TABLE ... VALIDATE CONSTRAINT "
+                                 f"{name} in a later migration", path, line, table=table))
+    if copy_check_url is not None:
+        from .table_copy import table_copy_findings
+        findings.extend(table_copy_findings(directory, copy_check_url, batch_from))
     return _configure(findings, config)
 
 
@@ -432,3 +686,124 @@ def format_text(findings: list[Finding]) -> str:
     errors = sum(f.severity == "error" for f in findings)
     lines.append(f"{errors} error(s), {len(findings) - errors} other finding(s)")
     return "\n".join(lines)
+
+
+# -- squawk, side by side ----------------------------------------------------------------------
+
+# squawk rule -> the rule of ours that looks for the same risk (matched on file and line).
+SQUAWK_PAIRS: dict[str, str] = {
+    "require-concurrent-index-creation": "migration-index-not-concurrent",
+    "require-concurrent-index-deletion": "migration-drop-index-not-concurrent",
+    "adding-required-field": "migration-not-null-without-default",
+    "adding-not-nullable-field": "migration-set-not-null",
+    "constraint-missing-not-valid": "migration-constraint-not-valid",
+    "adding-foreign-key-constraint": "migration-constraint-not-valid",
+    "adding-field-with-default": "migration-volatile-default",
+    "require-lock-timeout": "migration-lock-timeout-missing",
+    "disallowed-unique-constraint": "migration-add-primary-key",
+    "adding-primary-key-constraint": "migration-add-primary-key",
+    "transaction-nesting": "migration-transaction-control",
+    "ban-concurrent-index-creation-in-transaction": "migration-concurrently-in-transaction",
+    "renaming-column": "migration-rename",
+    "renaming-table": "migration-rename",
+    "changing-column-type": "migration-type-change",
+    "ban-drop-column": "migration-destructive",
+    "ban-drop-table": "migration-destructive",
+    "ban-truncate-cascade": "migration-destructive",
+}
+
+
+@dataclass
+class SquawkFinding:
+    file: str
+    line: int  # 1-based
+    rule: str
+    message: str
+
+
+def squawk_path() -> str | None:
+    """The squawk binary (PyPI `squawk-cli`, pinned in requirements.txt): beside this Python,
+    else on PATH; None when it is not installed."""
+    import shutil
+    import sys
+    here = os.path.join(os.path.dirname(sys.executable), "squawk")
+    return here if os.access(here, os.X_OK) else shutil.which("squawk")
+
+
+def squawk_version() -> str | None:
+    import subprocess
+    exe = squawk_path()
+    if exe is None:
+        return None
+    return subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+
+
+def run_squawk(paths: list[str]) -> list[SquawkFinding]:
+    """squawk's findings on `paths` (JSON reporter). Files run inside the runner's transaction
+    are checked with `--assume-in-transaction`, files marked `-- dbdesign:no-transaction` without
+    it, so squawk sees each file as the runner runs it. [] when squawk is not installed."""
+    import json
+    import subprocess
+    exe = squawk_path()
+    if exe is None or not paths:
+        return []
+    marked = [p for p in paths if no_transaction_marked(_read(p))]
+    plain = [p for p in paths if p not in marked]
+    out: list[SquawkFinding] = []
+    for group, flags in ((plain, ["--assume-in-transaction"]), (marked, [])):
+        if not group:
+            continue
+        proc = subprocess.run([exe, "--reporter", "json", *flags, *group], capture_output=True,
+                              text=True, timeout=120)
+        try:
+            rows = json.loads(proc.stdout or "[]")
+        except json.JSONDecodeError:
+            raise InputError(f"squawk gave no JSON (exit {proc.returncode}): "
+                             f"{(proc.stderr or proc.stdout).strip()[:200]}", group[0]) from None
+        out += [SquawkFinding(r["file"], r["line"] + 1, r["rule_name"], r["message"]) for r in rows]
+    return sorted(out, key=lambda f: (f.file, f.line, f.rule))
+
+
+def migration_paths(directory: str) -> list[str]:
+    """The up and down files of `directory` in version order (what both linters read)."""
+    files, _ = _scan(directory)
+    return [p for f in files for p in (f.up, f.down) if p is not None]
+
+
+def compare_with_squawk(directory: str, ours: list[Finding] | None = None):
+    """Rule by rule on `directory`: where our rule and its squawk counterpart flag the same
+    file:line, and where only one of them does. A DataFrame with columns ours, squawk, both,
+    only_ours, only_squawk, and `where_only_*` (file:line examples); None without squawk."""
+    import pandas as pd
+    if squawk_path() is None:
+        return None
+    ours = lint_migrations(directory) if ours is None else ours
+    theirs = run_squawk(migration_paths(directory))
+    def base(path: str) -> str:
+        m = MIGRATION_RE.match(os.path.basename(path))
+        return f"{m.group('version')}.{m.group('direction')}" if m else os.path.basename(path)
+    ours_at: dict[str, set] = {}
+    for f in ours:
+        ours_at.setdefault(f.rule, set()).add((base(f.file or ""), f.line))
+    theirs_at: dict[str, set] = {}
+    for s in theirs:
+        theirs_at.setdefault(s.rule, set()).add((base(s.file), s.line))
+    rows = []
+    paired_ours = set(SQUAWK_PAIRS.values())
+    for rule in sorted(set(SQUAWK_PAIRS.values()) | set(ours_at)):
+        mine = ours_at.get(rule, set())
+        names = [s for s, o in SQUAWK_PAIRS.items() if o == rule]
+        sq = set().union(*(theirs_at.get(n, set()) for n in names)) if names else set()
+        if not mine and not sq:
+            continue
+        rows.append({"ours": rule, "squawk": ", ".join(n for n in names if n in theirs_at) or
+                     ("-" if rule not in paired_ours else ", ".join(names[:1])),
+                     "both": len(mine & sq), "only_ours": len(mine - sq), "only_squawk": len(sq - mine),
+                     "where_only_ours": " ".join(f"{f}:{ln}" for f, ln in sorted(mine - sq)[:4]),
+                     "where_only_squawk": " ".join(f"{f}:{ln}" for f, ln in sorted(sq - mine)[:4])})
+    for name in sorted(set(theirs_at) - set(SQUAWK_PAIRS)):
+        sq = theirs_at[name]
+        rows.append({"ours": "-", "squawk": name, "both": 0, "only_ours": 0, "only_squawk": len(sq),
+                     "where_only_ours": "", "where_only_squawk": " ".join(f"{f}:{ln}" for f, ln in sorted(sq)[:4])})
+    return pd.DataFrame(rows, columns=["ours", "squawk", "both", "only_ours", "only_squawk",
+                                       "where_only_ours", "where_only_squawk"])
