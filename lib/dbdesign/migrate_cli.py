@@ -196,5 +196,26 @@ def verify(directory: str, engine_names: tuple[str, ...], against: tuple[str, ..
     sys.exit(0 if result.ok else 1)
 
 
+@migrate.command()
+@DIR_OPTION
+@click.option("--db", "url", required=True,
+              help="postgresql://... or mysql://...: a throw-away database is made on this server "
+                   "(the named database is not touched).")
+@click.option("--rows", type=int, default=100_000, show_default=True,
+              help="Generated rows in the largest table (datagen).")
+@click.option("--baseline", type=int, default=None,
+              help="Migrations up to VERSION are deployed already (default: the leading ones that "
+                   "only create tables); the rest are rehearsed one by one.")
+@FORMAT_OPTION
+@handle_errors
+@migration_errors
+def rehearse(directory: str, url: str, rows: int, baseline: int | None, fmt: str) -> None:
+    """Apply each pending migration to a populated copy while a writer writes: blocked-write ms,
+    duration, p99, locks, and the lint rule that predicted it (or "unpredicted")."""
+    from .rehearse import rehearse as run_rehearsal
+    result = run_rehearsal(directory, url, rows, baseline, on_step=lambda msg: click.echo(msg, err=True))
+    _emit(result.to_dict()) if fmt == "json" else click.echo(result.format_text())
+
+
 if __name__ == "__main__":  # pragma: no cover - `python -m dbdesign.migrate_cli` for subprocess tests
     migrate()

@@ -85,6 +85,7 @@ RULES: dict[str, tuple[str, str, str]] = {
     "migration-up-failed": ("error", "an up file fails on an engine", "see the message"),
 }
 SEVERITY = {rule: spec[0] for rule, spec in RULES.items()}
+POSTGRES_ONLY = frozenset(rule for rule, spec in RULES.items() if spec[1].startswith("PostgreSQL:"))
 _DML = (exp.Insert, exp.Update, exp.Delete, exp.Merge)
 _DDL = (exp.Create, exp.Alter, exp.Drop, exp.TruncateTable)
 
