@@ -8,8 +8,8 @@ thread inserts and updates rows of the tables that migration touches. Per migrat
 - the duration of the migration (runner time, history row included);
 - the locks the migration's session held, sampled while it ran (PostgreSQL `pg_locks`;
   MariaDB the processlist state of the migration and `INNODB_LOCK_WAITS`);
-- the writer's longest write and its p99 latency during the migration, and how often the
-  server refused a write for a lock.
+- the writer's longest blocked write, its longest and p99 write latency during the migration,
+  and how often the server refused a write for a lock.
 
 The writer waits for no lock: each write runs with a lock timeout of (nearly) zero and is
 retried at once when refused, so "blocked" is the server's answer (a refusal for a lock), not
@@ -75,7 +75,8 @@ class StepResult:
     version: int
     name: str
     duration_ms: float
-    blocked_write_ms: float  # longest write that overlapped the migration (from first try to success)
+    blocked_write_ms: float  # longest write the server refused at least once (first try to success)
+    max_write_ms: float  # longest write that overlapped the migration
     p99_write_ms: float
     writes: int  # writes that overlapped the migration
     refused: int  # tries the server refused for a lock while the migration ran
@@ -116,7 +117,8 @@ class Rehearsal:
         import pandas as pd
         return pd.DataFrame([{"engine": self.engine, "version": s.version, "name": s.name,
                               "blocked_write_ms": round(s.blocked_write_ms, 1),
-                              "duration_ms": round(s.duration_ms, 1), "p99_write_ms": round(s.p99_write_ms, 1),
+                              "duration_ms": round(s.duration_ms, 1), "max_write_ms": round(s.max_write_ms, 1),
+                              "p99_write_ms": round(s.p99_write_ms, 1),
                               "writes": s.writes, "refused": s.refused, "blocked": s.blocked,
                               "predicted_by": s.prediction, "locks": " ".join(s.locks)} for s in self.steps])
 
@@ -363,8 +365,10 @@ def rehearse(directory: str, server_url: str, rows: int, baseline: int | None = 
                 raise writer.error
             during = [(s, e, r) for s, e, r in writer.writes if s < t1 and e > t0]
             latencies = [(e - s) * 1000 for s, e, _r in during]
+            blocked = [(e - s) * 1000 for s, e, r in during if r]
             steps.append(StepResult(
-                m.version, m.name, (t1 - t0) * 1000, max(latencies, default=0.0), _p99(latencies),
+                m.version, m.name, (t1 - t0) * 1000, max(blocked, default=0.0), max(latencies, default=0.0),
+                _p99(latencies),
                 len(during), sum(1 for when in writer.refusals if t0 <= when <= t1),
                 list(sampler.seen), predicted.get(m.up, []), tables, writer.notes))
         return Rehearsal(name, eng.version(), rows, baseline, dict(report.rows), steps)
