@@ -5,9 +5,9 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SCALE ?= small
 
-.PHONY: setup system-deps widget-assets report test bench notebooks clean
+.PHONY: setup system-deps widget-assets interop-tools report test bench notebooks clean
 
-setup: $(STAMP) system-deps widget-assets
+setup: $(STAMP) system-deps widget-assets interop-tools
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -47,6 +47,19 @@ system-deps:
 widget-assets: $(STAMP)
 	@$(PY) -m dbdesign.report_assets fetch >/dev/null || \
 	  echo "widget assets not fetched: the report will show static widget renderings" >&2
+
+# The migration tools `dbdesign migrate export` is proven against (pinned npm packages, into
+# build/interop; dbmate's package carries its own binary). Without npm the interop tests say so.
+INTEROP_NPM := dbmate@2.36.0 knex@3.3.0 pg@8.23.1 mysql2@3.24.6
+INTEROP_DIR := build/interop
+interop-tools:
+	@if [ "$$(cat $(INTEROP_DIR)/.pins 2>/dev/null)" != "$(INTEROP_NPM)" ]; then \
+	  if command -v npm >/dev/null 2>&1; then \
+	    mkdir -p $(INTEROP_DIR) && echo '{"private": true}' > $(INTEROP_DIR)/package.json && \
+	    (cd $(INTEROP_DIR) && npm install --no-audit --no-fund --silent --save-exact $(INTEROP_NPM)) && \
+	    echo "$(INTEROP_NPM)" > $(INTEROP_DIR)/.pins || echo "interop tools not installed (npm failed)" >&2; \
+	  else echo "optional: npm installs dbmate and knex for the interop tests" >&2; fi; \
+	fi
 
 report: setup
 	$(VENV)/bin/dbdesign report --scale $(SCALE)

@@ -14,12 +14,14 @@ the versioned ones, with an empty down).
 """
 from __future__ import annotations
 
+import contextlib
+import copy
 import json
 import os
 import re
 from dataclasses import dataclass, field
 
-from .errors import InputError
+from .errors import EngineError, InputError
 
 FORMATS = ("flyway", "dbmate", "goose", "liquibase", "alembic", "knex", "prisma")
 MARKER_LINE = "-- dbdesign:no-transaction"
@@ -50,12 +52,13 @@ class ExportResult:
 def read_pairs(directory: str, dialect: str = "postgres") -> list[Pair]:
     """The folder's migrations; for another dialect each file is rendered by the runner's
     renderer (statements joined with `;` and a blank line)."""
-    from .migrate import Migrator, load_folder, render_file
+    from .migrate import load_folder, render_file
     from .migration_lint import no_transaction_marked
+    from .model import Schema
+    from .parse import parse_sql
     migrations = load_folder(directory)
     out = []
-    # the runner's model before each file (no database: only the folder is read)
-    runner = Migrator(directory, None) if dialect != "postgres" else None
+    schema = Schema()  # the declared model before each file, as the runner renders it
     for m in migrations:
         texts = {}
         for direction, path in (("up", m.up), ("down", m.down)):
@@ -64,12 +67,14 @@ def read_pairs(directory: str, dialect: str = "postgres") -> list[Pair]:
                 continue
             with open(path, encoding="utf-8") as fh:
                 raw = fh.read()
-            if runner is None:
+            if dialect == "postgres":
                 texts[direction] = _strip_marker(raw)
             else:
-                before = runner.schema_before(m.version if direction == "up" else m.version + 1)
-                steps = render_file(path, dialect, before).steps
+                steps = render_file(path, dialect, copy.deepcopy(schema)).steps
                 texts[direction] = "".join(s.sql.rstrip().rstrip(";") + ";\n" for s in steps)
+            if direction == "up":
+                with contextlib.suppress(InputError):
+                    parse_sql(raw, path, schema)
         with open(m.up, encoding="utf-8") as fh:
             marked = no_transaction_marked(fh.read()) or m.no_transaction
         out.append(Pair(m.version_text, m.name, texts["up"], texts["down"], marked))
@@ -157,6 +162,10 @@ def _dbmate(pairs: list[Pair], out: str, res: ExportResult) -> None:
 
 
 def _goose_body(sql: str) -> str:
+    """The SQL as written (comments kept); goose splits on `;` at line ends, so a file with a
+    `$$` body has each statement wrapped in StatementBegin/End instead."""
+    if "$" not in sql:
+        return sql.strip()
     parts = []
     for st in _statements(sql):
         st = st.rstrip(";") + ";"
@@ -183,7 +192,7 @@ def _liquibase(pairs: list[Pair], out: str, res: ExportResult) -> None:
             body = "\n".join(st.rstrip(";") + ";;" for st in _statements(body))
         lines += [f"--changeset dbdesign:{p.label}{attrs}{split}", body]
         down = [st.rstrip(";") + ";" for st in _statements(p.down or "")]
-        lines += [f"--rollback {line}" for st in down for line in st.split("\n")] or ["--rollback empty"]
+        lines += [f"--rollback {line}" for st in down for line in st.split("\n")] or ["--rollback not required"]
         lines.append("")
     path = os.path.join(out, "changelog.sql")
     _write(path, "\n".join(lines))
@@ -253,13 +262,20 @@ def downgrade():
 '''
 
 
+# sqlalchemy.text()'s bind parameter pattern: op.execute(str) goes through text(), so such a
+# colon is escaped with a backslash, which text() renders as a plain colon.
+_BIND = re.compile(r"(?<![:\w\\]):(?=\w+(?!:))")
+
+
+def _text_escape(sql: str) -> str:
+    return _BIND.sub(lambda _m: "\\:", sql)
+
+
 def _alembic_calls(sql: str | None, no_tx: bool) -> str:
     stmts = _statements(sql or "")
     if not stmts:
         return "    pass\n"
-    # op.execute(str) goes through sqlalchemy.text(): a colon starting a name would be a bind
-    # parameter, so colons are escaped (`\\:`), which text() turns back into `:`.
-    calls = [f"op.execute({json.dumps(re.sub(r'(?<![:]):(?=[A-Za-z_])', r'\\:', st))})" for st in stmts]
+    calls = [f"op.execute({json.dumps(_text_escape(st))})" for st in stmts]
     if no_tx:
         return "    with op.get_context().autocommit_block():\n" + "".join(f"        {c}\n" for c in calls)
     return "".join(f"    {c}\n" for c in calls)
@@ -288,7 +304,7 @@ _KNEXFILE = """// Knex configuration for migrations exported by dbdesign: $KNEX_
 module.exports = {
   client: process.env.KNEX_CLIENT || 'pg',
   connection: process.env.DATABASE_URL,
-  migrations: { directory: './migrations', loadExtensions: ['.js'] },
+  migrations: { directory: require('path').join(__dirname, 'migrations'), loadExtensions: ['.js'] },
 };
 """
 
@@ -447,8 +463,7 @@ def _import_liquibase(src: str) -> list[Pair]:
                 if current is None:
                     raise InputError("--rollback before any --changeset", path, n)
                 body = line[len("--rollback"):].lstrip()
-                if body != "empty":
-                    current.down = (current.down or "") + body + "\n"
+                current.down = (current.down or "") + ("" if body == "not required" else body + "\n")
             elif current is not None and not re.match(r"^--\s*(comment|preconditions|precondition-)", line):
                 current.up += line + "\n"
     for p in pairs:
@@ -485,7 +500,7 @@ def _import_alembic(src: str) -> list[Pair]:
         rev = str(consts["revision"])
         name = consts.get("dbdesign_name") or re.sub(r"^\w+?_", "", entry[:-3], count=1) or rev
         by_rev[rev] = Pair(rev, _check_name(str(name), path), sql.get("upgrade", ""),
-                           sql.get("downgrade") or None, no_tx)
+                           sql.get("downgrade"), no_tx)
         parent[rev] = consts.get("down_revision")
     pairs, rev, seen = [], None, set()
     children = {p: r for r, p in parent.items()}
@@ -525,7 +540,7 @@ def _op_execute_sql(fn, path: str) -> str:
                                  "imports SQL only", path, node.lineno) from None
             out.append(text.replace("\\:", ":").rstrip().rstrip(";") + ";")
         elif isinstance(node, ast.Call) and ast.unparse(node.func).startswith("op.") and \
-                ast.unparse(node.func) != "op.get_context":
+                ast.unparse(node.func) not in ("op.get_context", "op.get_context().autocommit_block"):
             raise InputError(f"{ast.unparse(node.func)}(...) is not SQL; dbdesign imports op.execute only "
                              "(`alembic upgrade --sql` writes the SQL of any revision)", path, node.lineno)
     return "\n".join(out) + ("\n" if out else "")
@@ -550,7 +565,7 @@ def _import_knex(src: str) -> list[Pair]:
         def sql_of(chunk: str) -> str:
             return "".join(json.loads(s).replace("\\?", "?").rstrip().rstrip(";") + ";\n" for s in call.findall(chunk))
         pairs.append(Pair(m.group("version"), _check_name(m.group("name"), path), sql_of(parts[0]),
-                          sql_of(parts[1]) if len(parts) > 1 and call.search(parts[1]) else None,
+                          sql_of(parts[1]) if len(parts) > 1 else None,
                           bool(re.search(r"transaction\s*:\s*false", text))))
     return sorted(pairs, key=lambda p: int(p.version))
 
@@ -603,3 +618,134 @@ def import_folder(src: str, out: str, fmt: str) -> ExportResult:
                 split_statements(body, os.path.join(src, f"{p.label} ({direction})"))
     res.written = write_pairs(pairs, out)
     return res
+
+
+# -- proof with the real tools ------------------------------------------------------------------
+
+# Tools that install from the package registries here, and the bookkeeping tables they keep.
+TOOL_TABLES = {"dbmate": {"schema_migrations"}, "knex": {"knex_migrations", "knex_migrations_lock"},
+               "alembic": {"alembic_version"}}
+INTEROP_DIR = os.path.join("build", "interop")
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def tool_command(fmt: str, root: str = REPO_ROOT) -> list[str] | None:
+    """The real tool's executable for `fmt` (None when it is not installed): dbmate and knex
+    from `make interop-tools` (build/interop), alembic beside this Python."""
+    import shutil
+    import sys
+    if fmt in ("dbmate", "knex"):
+        path = os.path.join(root, INTEROP_DIR, "node_modules", ".bin", fmt)
+        return [os.path.abspath(path)] if os.access(path, os.X_OK) else None
+    if fmt == "alembic":
+        path = os.path.join(os.path.dirname(sys.executable), "alembic")
+        return [path] if os.access(path, os.X_OK) else ([shutil.which("alembic")] if shutil.which("alembic") else None)
+    return None
+
+
+def _tool_urls(url: str) -> tuple[str, str, str]:
+    """(dbmate URL, knex client, SQLAlchemy URL) for one of our database URLs."""
+    from urllib.parse import urlsplit, urlunsplit
+    parts = urlsplit(url)
+    if parts.scheme.startswith("postgres"):
+        return (urlunsplit(parts._replace(scheme="postgres", query="sslmode=disable")), "pg",
+                urlunsplit(parts._replace(scheme="postgresql+psycopg")))
+    return urlunsplit(parts._replace(scheme="mysql")), "mysql2", urlunsplit(parts._replace(scheme="mysql+pymysql"))
+
+
+def run_tool(fmt: str, folder: str, url: str, direction: str, steps: int = 1, root: str = REPO_ROOT) -> str:
+    """Run the real tool of `fmt` on an exported `folder`: `up` applies everything, `down`
+    rolls everything back (`steps` = how many migrations there are, for dbmate's one-at-a-time
+    rollback). Returns the tool's output; a failure raises EngineError with it."""
+    import subprocess
+    cmd = tool_command(fmt, root)
+    if cmd is None:
+        raise InputError(f"{fmt} is not installed here (`make interop-tools`, requirements.txt)")
+    dbmate_url, knex_client, sa_url = _tool_urls(url)
+    env = {**os.environ}
+    cleanup: list[str] = []
+    runs: list[list[str]]
+    if fmt == "dbmate":
+        base = cmd + ["--url", dbmate_url, "--migrations-dir", folder, "--no-dump-schema"]
+        runs = [base + ["up"]] if direction == "up" else [base + ["rollback"]] * steps
+    elif fmt == "knex":
+        env.update(KNEX_CLIENT=knex_client, DATABASE_URL=url if knex_client == "mysql2" else dbmate_url)
+        # knex's CLI loads the knex package from beside the knexfile: a one-line knexfile in
+        # the install folder loads the exported one
+        shim = os.path.join(root, INTEROP_DIR, f"knexfile-{os.getpid()}-{id(folder):x}.js")
+        _write(shim, f"module.exports = require({json.dumps(os.path.abspath(os.path.join(folder, 'knexfile.js')))});\n")
+        cleanup.append(shim)
+        base = cmd + ["--knexfile", shim]
+        runs = [base + (["migrate:latest"] if direction == "up" else ["migrate:rollback", "--all"])]
+    elif fmt == "alembic":
+        env.update(DATABASE_URL=sa_url)
+        base = cmd + ["-c", os.path.join(folder, "alembic.ini")]
+        runs = [base + (["upgrade", "head"] if direction == "up" else ["downgrade", "base"])]
+    else:
+        raise InputError(f"no real tool to run for {fmt} here")
+    out = []
+    try:
+        for argv in runs:
+            proc = subprocess.run(argv, cwd=folder, env=env, capture_output=True, text=True, timeout=300)
+            out.append(proc.stdout + proc.stderr)
+            if proc.returncode != 0:
+                raise EngineError(f"{fmt} {direction} failed (exit {proc.returncode}): "
+                                  f"{(proc.stderr or proc.stdout).strip()[-400:]}")
+    finally:
+        for path in cleanup:
+            with contextlib.suppress(OSError):
+                os.remove(path)
+    return "".join(out)
+
+
+def tool_version(fmt: str, root: str = REPO_ROOT) -> str | None:
+    import subprocess
+    cmd = tool_command(fmt, root)
+    if cmd is None:
+        return None
+    flag = {"dbmate": ["--version"], "knex": ["--version"], "alembic": ["--version"]}[fmt]
+    proc = subprocess.run(cmd + flag, capture_output=True, text=True, timeout=60)
+    return (proc.stdout or proc.stderr).strip().splitlines()[0] if proc.returncode == 0 else None
+
+
+@dataclass
+class RoundTrip:
+    """Export, the real tool up, introspect and diff against our runner's result, the tool down."""
+    fmt: str
+    engine: str
+    tool_version: str
+    tables: int  # tables the tool's up created
+    up_differences: list[str]
+    left_after_down: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.up_differences and not self.left_after_down
+
+
+def round_trip(directory: str, fmt: str, engine_name: str, root: str = REPO_ROOT) -> RoundTrip:
+    """Prove an export with the real tool on a throw-away database of `engine_name`: the schema
+    after the tool's `up` equals the one our runner builds from `directory` (both introspected,
+    `dbdesign.diff`), and the tool's `down` leaves no table but its own bookkeeping."""
+    import tempfile
+
+    from . import engines
+    from .diff import diff
+    from .migrate import Migrator
+    dialect = engines.engine_class(engine_name).dialect
+    with tempfile.TemporaryDirectory(prefix="dbdesign-export-") as tmp:
+        folder = os.path.join(tmp, fmt)
+        export_folder(directory, folder, fmt, dialect)
+        with engines.throwaway(engine_name) as ours:
+            Migrator(directory, ours).up()
+            expected = ours.introspect()
+        with engines.throwaway(engine_name) as theirs:
+            count = len(read_pairs(directory))
+            run_tool(fmt, folder, theirs.url, "up", root=root)
+            actual = theirs.introspect()
+            for t in TOOL_TABLES[fmt]:
+                actual.tables.pop(t, None)
+            changes = [str(c) for c in diff(expected, actual, engine=engine_name).changes]
+            run_tool(fmt, folder, theirs.url, "down", steps=count, root=root)
+            left = sorted(set(theirs.introspect().tables) - TOOL_TABLES[fmt])
+    return RoundTrip(fmt, engine_name, tool_version(fmt, root) or "?", len(actual.tables), changes, left)

@@ -217,5 +217,41 @@ def rehearse(directory: str, url: str, rows: int, baseline: int | None, fmt: str
     _emit(result.to_dict()) if fmt == "json" else click.echo(result.format_text())
 
 
+INTEROP_FORMAT = click.option("--format", "fmt", required=True,
+                              type=click.Choice(["flyway", "dbmate", "goose", "liquibase", "alembic",
+                                                 "knex", "prisma"]))
+
+
+@migrate.command("export")
+@DIR_OPTION
+@INTEROP_FORMAT
+@click.option("--out", required=True, help="A new (or empty) folder to write.")
+@click.option("--dialect", type=click.Choice(["postgres", "mysql"]), default="postgres", show_default=True,
+              help="SQL of the written files: the folder as written, or rendered for MariaDB/MySQL.")
+@handle_errors
+def export_cmd(directory: str, fmt: str, out: str, dialect: str) -> None:
+    """Write the migrations in another tool's layout (Flyway, dbmate, goose, Liquibase, Alembic,
+    Knex, Prisma); what the layout cannot hold is printed as a note."""
+    from .interop import export_folder
+    res = export_folder(directory, out, fmt, dialect)
+    click.echo(f"wrote {len(res.written)} file(s) to {out}")
+    for note in res.notes:
+        click.echo(f"note: {note}", err=True)
+
+
+@migrate.command("import")
+@click.argument("source")
+@INTEROP_FORMAT
+@click.option("--out", required=True, help="A new (or empty) folder for the {version}_{name}.up/down.sql pairs.")
+@handle_errors
+def import_cmd(source: str, fmt: str, out: str) -> None:
+    """Read another tool's migrations folder (SOURCE) into up/down pairs."""
+    from .interop import import_folder
+    res = import_folder(source, out, fmt)
+    click.echo(f"wrote {len(res.written)} file(s) to {out}")
+    for note in res.notes:
+        click.echo(f"note: {note}", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover - `python -m dbdesign.migrate_cli` for subprocess tests
     migrate()
