@@ -152,13 +152,17 @@ def _flyway(pairs: list[Pair], out: str, res: ExportResult) -> None:
     res.notes.append("flyway: U (undo) files run only with Flyway Teams/Enterprise `flyway undo`")
 
 
-def _dbmate(pairs: list[Pair], out: str, res: ExportResult) -> None:
+def _one_file_per_migration(pairs: list[Pair], out: str, res: ExportResult, text_of) -> None:
+    """dbmate and goose: `{version}_{name}.sql` holding both directions."""
     for p in pairs:
-        opt = " transaction:false" if p.no_transaction else ""
-        text = f"-- migrate:up{opt}\n{p.up.strip()}\n\n-- migrate:down{opt}\n{(p.down or '').strip()}\n"
         path = os.path.join(out, f"{p.version}_{p.name}.sql")
-        _write(path, text)
+        _write(path, text_of(p))
         res.written.append(path)
+
+
+def _dbmate_text(p: Pair) -> str:
+    opt = " transaction:false" if p.no_transaction else ""
+    return f"-- migrate:up{opt}\n{p.up.strip()}\n\n-- migrate:down{opt}\n{(p.down or '').strip()}\n"
 
 
 def _goose_body(sql: str) -> str:
@@ -173,13 +177,9 @@ def _goose_body(sql: str) -> str:
     return "\n".join(parts)
 
 
-def _goose(pairs: list[Pair], out: str, res: ExportResult) -> None:
-    for p in pairs:
-        head = "-- +goose NO TRANSACTION\n" if p.no_transaction else ""
-        text = f"{head}-- +goose Up\n{_goose_body(p.up)}\n\n-- +goose Down\n{_goose_body(p.down or '')}\n"
-        path = os.path.join(out, f"{p.version}_{p.name}.sql")
-        _write(path, text)
-        res.written.append(path)
+def _goose_text(p: Pair) -> str:
+    head = "-- +goose NO TRANSACTION\n" if p.no_transaction else ""
+    return f"{head}-- +goose Up\n{_goose_body(p.up)}\n\n-- +goose Down\n{_goose_body(p.down or '')}\n"
 
 
 def _liquibase(pairs: list[Pair], out: str, res: ExportResult) -> None:
@@ -354,9 +354,10 @@ def export_folder(directory: str, out: str, fmt: str, dialect: str = "postgres")
     res = ExportResult()
     if fmt == "prisma":
         _prisma(pairs, out, res, dialect)
+    elif fmt in ("dbmate", "goose"):
+        _one_file_per_migration(pairs, out, res, _dbmate_text if fmt == "dbmate" else _goose_text)
     else:
-        {"flyway": _flyway, "dbmate": _dbmate, "goose": _goose, "liquibase": _liquibase,
-         "alembic": _alembic, "knex": _knex}[fmt](pairs, out, res)
+        {"flyway": _flyway, "liquibase": _liquibase, "alembic": _alembic, "knex": _knex}[fmt](pairs, out, res)
     return res
 
 
