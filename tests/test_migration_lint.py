@@ -235,3 +235,16 @@ def test_checksum_mismatch_needs_a_database(tmp_path):
     (folder / "0001_create_authors.up.sql").write_text("CREATE TABLE authors (id INTEGER PRIMARY KEY);\n")
     found = [f for f in lint_migrations(str(folder), url=url) if f.rule == "migration-checksum-mismatch"]
     assert [(Path(f.file).name, f.severity) for f in found] == [("0001_create_authors.up.sql", "error")]
+
+
+def test_cli_batch_and_squawk_options():
+    res = CliRunner().invoke(migrate, ["lint", "--dir", str(PG_LOCKS), "--batch-from", "1", "--no-squawk",
+                                       "--format", "json"])
+    rows = json.loads(res.output)
+    assert rows["squawk"] == []
+    # one batch: 0001 created both tables, so no lock rule fires anywhere
+    assert not {r["rule"] for r in rows["findings"]} & {"migration-set-not-null", "migration-volatile-default",
+                                                         "migration-lock-timeout-missing"}
+    if squawk_path() is not None:
+        text = CliRunner().invoke(migrate, ["lint", "--dir", str(PG_LOCKS)]).output
+        assert "squawk: " in text and "squawk require-concurrent-index-deletion" in text

@@ -57,7 +57,7 @@ DIALECTS: dict[str, _Dialect] = {
         no_wait=("SET lock_timeout = '1ms'",),
         session_id="SELECT pg_backend_pid()",
         locks="SELECT c.relname || ':' || l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-              "WHERE l.pid = %s AND l.granted AND c.relkind IN ('r', 'p') "
+              "WHERE l.pid = %s AND l.granted AND l.locktype = 'relation' AND c.relkind IN ('r', 'p') "
               "AND c.relnamespace = 'public'::regnamespace AND c.relname NOT LIKE 'dbdesign\\_%%'",
         waits="SELECT count(*) FROM pg_locks WHERE NOT granted AND database = "
               "(SELECT oid FROM pg_database WHERE datname = current_database())"),
