@@ -489,7 +489,7 @@ def _import_alembic(src: str) -> list[Pair]:
         consts, bodies = {}, {}
         for node in tree.body:
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                with _suppress_value_error():
+                with contextlib.suppress(ValueError):
                     consts[node.targets[0].id] = ast.literal_eval(node.value)
             if isinstance(node, ast.FunctionDef) and node.name in ("upgrade", "downgrade"):
                 bodies[node.name] = node
@@ -519,14 +519,6 @@ def _import_alembic(src: str) -> list[Pair]:
         if not p.version.isdigit():
             p.version = str(i).zfill(4)
     return pairs
-
-
-class _suppress_value_error:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, *_):
-        return kind is not None and issubclass(kind, ValueError)
 
 
 def _op_execute_sql(fn, path: str) -> str:

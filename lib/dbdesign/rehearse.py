@@ -336,7 +336,8 @@ def rehearse(directory: str, server_url: str, rows: int, baseline: int | None = 
     say = on_step or (lambda _msg: None)
     with engines.engine_class(name).throwaway(server_url) as eng:
         runner = Migrator(directory, eng)
-        runner.up(target=baseline) if baseline else None
+        if baseline:
+            runner.up(target=baseline)
         schema = copy.deepcopy(runner.schema_before(pending[0].version))
         say(f"generating {rows} rows for {len(schema.tables)} table(s)")
         data = datagen.generate(schema, rows, seed=seed, progress=False)

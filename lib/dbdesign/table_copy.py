@@ -90,6 +90,6 @@ def table_copy_findings(directory: str, server_url: str, batch_from: int | None 
                         "pt-online-schema-change)", table=table, file=step.file, line=step.line))
             if batch_from is not None and m.version >= batch_from:
                 batch_tables |= created
-            with contextlib.suppress(InputError):
-                parse_sql(open(m.up, encoding="utf-8").read(), m.up, schema)
+            with open(m.up, encoding="utf-8") as fh, contextlib.suppress(InputError):
+                parse_sql(fh.read(), m.up, schema)
     return findings
