@@ -31,3 +31,37 @@ def api(source: str | None, openapi_file: str | None, generate: bool, fmt: str) 
     result = check(schema, openapi_file)
     emit_json(result.to_dict()) if fmt == "json" else click.echo(result.format_text())
     sys.exit(1 if result.has_errors else 0)
+
+
+@click.command()
+@click.argument("source", required=False)
+@click.option("--patterns", "patterns_file", help="Access patterns (YAML); default: derived from the schema.")
+@click.option("--target", type=click.Choice(["mongodb", "dynamodb"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "script"]), default="text", show_default=True,
+              help="script: the mongosh script / the create-table JSON.")
+@handle_errors
+def nosql(source: str | None, patterns_file: str | None, target: str, fmt: str) -> None:
+    """A MongoDB or DynamoDB design of SOURCE for its access patterns."""
+    from .access_patterns import derive, load_patterns
+    schema, config = load(source)
+    patterns = load_patterns(patterns_file, schema) if patterns_file else derive(schema, config)
+    if target == "mongodb":
+        from .mongodb import design
+        doc = design(schema, patterns, config)
+        if fmt == "script":
+            click.echo(doc.mongosh(schema), nl=False)
+        elif fmt == "json":
+            emit_json({"collections": {c: {"validator": doc.validator(schema, c),
+                                           "indexes": doc.indexes().get(c, [])} for c in doc.collections},
+                       "patterns": doc.to_frame().to_dict("records")})
+        else:
+            click.echo(doc.to_frame().to_string(index=False))
+        return
+    from .dynamodb import design as kv_design
+    kv = kv_design(schema, patterns)
+    if fmt == "script":
+        emit_json(kv.create_table())
+    elif fmt == "json":
+        emit_json({"create_table": kv.create_table(), "patterns": kv.to_frame().to_dict("records")})
+    else:
+        click.echo(kv.to_frame().to_string(index=False))
