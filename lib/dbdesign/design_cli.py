@@ -65,3 +65,39 @@ def nosql(source: str | None, patterns_file: str | None, target: str, fmt: str) 
         emit_json({"create_table": kv.create_table(), "patterns": kv.to_frame().to_dict("records")})
     else:
         click.echo(kv.to_frame().to_string(index=False))
+
+
+@click.group()
+def pool() -> None:
+    """Connection pools measured on a real server."""
+
+
+@pool.command("bench")
+@click.argument("source", required=False)
+@click.option("--db", "url", required=True, help="postgresql://... (psycopg_pool) or mysql://... (SQLAlchemy QueuePool)")
+@click.option("--rows", type=click.IntRange(10, 10_000_000), default=3000, show_default=True,
+              help="Generated rows (largest table) loaded into a throw-away database on that server.")
+@click.option("--sizes", default="", help="Pool sizes, comma-separated (default: 1, cores .. 4 x cores, HikariCP's).")
+@click.option("--clients", default="1,4,16,64", show_default=True, help="Client concurrency levels.")
+@click.option("--seconds", type=click.FloatRange(0.1, 60), default=1.0, show_default=True, help="Per cell.")
+@click.option("--format", "fmt", type=FORMATS_TEXT_JSON, default="text", show_default=True)
+@handle_errors
+def pool_bench(source, url, rows, sizes, clients, seconds, fmt) -> None:
+    """Throughput, p50/p99 and acquire wait per pool size x client concurrency, with a query
+    mix from SOURCE's access patterns over generated data (in a throw-away database)."""
+    from .poolbench import bench
+    from .errors import InputError
+    try:
+        size_list = [int(x) for x in sizes.split(",") if x.strip()] or None
+        client_list = [int(x) for x in clients.split(",") if x.strip()]
+    except ValueError:
+        raise InputError("--sizes and --clients are comma-separated integers, e.g. --clients 1,4,16") from None
+    schema, _ = load(source)
+    result = bench(schema, url, rows=rows, sizes=size_list, clients=client_list, seconds=seconds)
+    if fmt == "json":
+        emit_json(result)
+    else:
+        from .poolbench import Cell, summary
+        click.echo(summary([Cell(**c) for c in result["cells"]]))
+        click.echo(f"recommended (HikariCP) {result['recommended']}; plateau at {result['plateau']['concurrency']} "
+                   f"clients: sizes {result['plateau']['sizes']}")
