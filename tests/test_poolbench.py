@@ -60,3 +60,10 @@ def test_pgbouncer_transaction_mode_breaks_session_state_and_the_fixes_hold(pg):
     assert by[("migration lock", "session")] and not by[("migration lock", "pg_advisory_xact_lock")]
     assert by[("audit actor", "session")] and not by[("audit actor", "SET")]
     assert by[("prepared statements", "server-side")] and not by[("prepared statements", "prepare_threshold=None")]
+
+
+def test_transaction_local_actor_is_postgres_only():
+    from dbdesign.audit import set_actor
+    from dbdesign.errors import InputError
+    with engines.throwaway("sqlite") as eng, pytest.raises(InputError, match="PostgreSQL setting"):
+        set_actor(eng, "alice", local=True)

@@ -49,8 +49,8 @@ def version() -> str | None:
 @contextlib.contextmanager
 def running(pg_url: str, pool_size: int = 1, timeout: float = 10.0) -> Iterator[str]:
     """pgbouncer in transaction mode on a free 127.0.0.1 port, config and socket in a temp
-    dir, `pool_size` server connections to `pg_url`'s database; yields the URL to connect
-    through and stops pgbouncer afterwards. Run as root, it drops to the postgres user (it
+    dir, `pool_size` server connections to `pg_url`'s database (and the alias `<db>_two` with
+    two); yields the URL to connect through and stops pgbouncer afterwards. Run as root, it drops to the postgres user (it
     refuses to run as root)."""
     exe = binary()
     if exe is None:
@@ -66,8 +66,9 @@ def running(pg_url: str, pool_size: int = 1, timeout: float = 10.0) -> Iterator[
     with open(os.path.join(tmp, "users.txt"), "w") as fh:
         fh.write(f'"{user}" ""\n')
     with open(ini, "w") as fh:
-        fh.write(f"[databases]\n{db} = host={u.hostname or '127.0.0.1'} port={u.port or 5432} dbname={db} "
-                 f"user={user} pool_size={int(pool_size)}\n\n[pgbouncer]\nlisten_addr = 127.0.0.1\n"
+        target = f"host={u.hostname or '127.0.0.1'} port={u.port or 5432} dbname={db} user={user}"
+        fh.write(f"[databases]\n{db} = {target} pool_size={int(pool_size)}\n"
+                 f"{db}_two = {target} pool_size=2\n\n[pgbouncer]\nlisten_addr = 127.0.0.1\n"
                  f"listen_port = {port}\nunix_socket_dir = {tmp}\nauth_type = any\n"
                  f"auth_file = {tmp}/users.txt\npool_mode = transaction\nmax_client_conn = 100\n"
                  f"logfile = {tmp}/pgbouncer.log\npidfile = {tmp}/pgbouncer.pid\n"
@@ -107,34 +108,52 @@ def features(bouncer_url: str) -> list[dict[str, Any]]:
     def conn(**kw):
         return psycopg.connect(bouncer_url, autocommit=True, connect_timeout=5, prepare_threshold=None, **kw)
 
-    with conn() as a, conn() as b:
-        # the migrator's session lock
-        a.execute("SELECT pg_advisory_lock(%s)", (key,))
-        got = b.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]
-        out.append({"feature": "migration lock", "variant": "session pg_advisory_lock (the migrator's)",
-                    "second client": f"pg_try_advisory_lock = {got}: it also 'holds' the lock", "broken": bool(got)})
-        b.execute("SELECT pg_advisory_unlock_all()")
+    from . import engines
+    from .audit import set_actor
+    from .migrate import PostgresAdvisoryLock
+    first, second = engines.connect(bouncer_url), engines.connect(bouncer_url)
+    try:
+        # our migrator's lock, taken by two runs
+        PostgresAdvisoryLock(first).acquire(timeout=1)
+        try:
+            PostgresAdvisoryLock(second).acquire(timeout=1)
+            got = True
+        except Exception:
+            got = False
+        out.append({"feature": "migration lock", "variant": "session pg_advisory_lock (dbdesign migrate's lock)",
+                    "second client": "a second migration run acquires it too" if got else "waits (correct)",
+                    "broken": got})
+        second.query("SELECT pg_advisory_unlock_all()")
+        # our audit actor
+        set_actor(first, "alice")
+        seen = second.query("SELECT current_setting('app.user_id', true)")[0][0]
+        out.append({"feature": "audit actor", "variant": "session SET app.user_id (dbdesign.audit.set_actor)",
+                    "second client": f"its writes are attributed to {seen!r}" if seen else "sees no actor",
+                    "broken": seen == "alice"})
+        second.query("RESET app.user_id")
+        first.begin()
+        set_actor(first, "alice", local=True)
+        inside = first.query("SELECT current_setting('app.user_id', true)")[0][0]
+        first.commit()
+        seen = second.query("SELECT current_setting('app.user_id', true)")[0][0]
+        out.append({"feature": "audit actor", "variant": "SET LOCAL (set_actor(..., local=True)) in the write's transaction",
+                    "second client": f"sees actor {seen!r}; the writer saw {inside!r}",
+                    "broken": seen == "alice" or inside != "alice"})
+    finally:
+        first.close()
+        second.close()
+    two = bouncer_url + "_two"  # two server connections: a waiting client gets the other one
+    with psycopg.connect(two, autocommit=True, prepare_threshold=None) as a, \
+            psycopg.connect(two, autocommit=True, prepare_threshold=None) as b:
         with a.transaction():
             a.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
-            # b cannot even run while a's transaction holds the only server connection; on a
-            # bigger pool it would run elsewhere and wait on the lock - either way it is excluded
+            with b.transaction():
+                during = b.execute("SELECT pg_try_advisory_xact_lock(%s)", (key,)).fetchone()[0]
         with b.transaction():
-            got = b.execute("SELECT pg_try_advisory_xact_lock(%s)", (key,)).fetchone()[0]
+            after = b.execute("SELECT pg_try_advisory_xact_lock(%s)", (key,)).fetchone()[0]
         out.append({"feature": "migration lock", "variant": "pg_advisory_xact_lock inside the transaction",
-                    "second client": "gets it only after the first transaction ended", "broken": not got})
-        # the audit actor
-        a.execute("SELECT set_config('app.user_id', 'alice', false)")
-        seen = b.execute("SELECT current_setting('app.user_id', true)").fetchone()[0]
-        out.append({"feature": "audit actor", "variant": "session SET app.user_id (set_config(..., false))",
-                    "second client": f"reads app.user_id = {seen!r}", "broken": seen == "alice"})
-        b.execute("RESET app.user_id")
-        with a.transaction():
-            a.execute("SELECT set_config('app.user_id', 'alice', true)")
-            inside = a.execute("SELECT current_setting('app.user_id', true)").fetchone()[0]
-        seen = b.execute("SELECT current_setting('app.user_id', true)").fetchone()[0]
-        out.append({"feature": "audit actor", "variant": "SET LOCAL (set_config(..., true)) in the write's transaction",
-                    "second client": f"reads app.user_id = {seen!r} (the writer saw {inside!r})",
-                    "broken": seen == "alice" or inside != "alice"})
+                    "second client": f"while held: {during}; after the first transaction ended: {after}",
+                    "broken": during or not after})
     # prepared statements: psycopg prepares server-side from the first run with threshold 0
     broken_msg = ""
     with psycopg.connect(bouncer_url, autocommit=True, prepare_threshold=0) as a, \
