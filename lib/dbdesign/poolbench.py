@@ -294,3 +294,29 @@ def bench(schema: Schema, url: str, rows: int = 3000, sizes: list[int] | None = 
             "seconds_per_cell": seconds, "rounds": rounds, "sizes": sizes, "clients": clients,
             "recommended": recommend().max_size, "plateau": plateau(cells, top),
             "cells": [c.to_dict() for c in cells]}
+
+
+def plot(cells: list[Cell], concurrency: int, recommended: int, tolerance: float = 0.10):
+    """Throughput and p99 latency against pool size at one client concurrency, the plateau
+    band (within `tolerance` of the best) shaded and the recommended size marked."""
+    import matplotlib.pyplot as plt
+    row = sorted((c for c in cells if c.concurrency == concurrency), key=lambda c: c.pool_size)
+    sizes = [c.pool_size for c in row]
+    best = max(c.throughput for c in row)
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    ax.plot(sizes, [c.throughput for c in row], "o-", color="tab:blue", label="throughput (queries/s)")
+    ax.axhspan(best * (1 - tolerance), best, color="tab:blue", alpha=0.12, label=f"plateau (within {tolerance:.0%} of best)")
+    ax.axvline(recommended, color="tab:green", ls="--", label=f"recommended: {recommended}")
+    ax.set_xlabel("pool size (connections)")
+    ax.set_ylabel("queries/s")
+    ax.set_ylim(bottom=0)
+    ax2 = ax.twinx()
+    ax2.plot(sizes, [c.p99_ms for c in row], "s:", color="tab:red", label="p99 latency (ms)")
+    ax2.set_ylabel("p99 ms")
+    ax2.set_ylim(bottom=0)
+    lines = ax.get_legend_handles_labels()
+    lines2 = ax2.get_legend_handles_labels()
+    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="lower right", fontsize=8)
+    ax.set_title(f"{row[0].engine}: {concurrency} clients")
+    fig.tight_layout()
+    return fig
