@@ -67,3 +67,14 @@ def test_transaction_local_actor_is_postgres_only():
     from dbdesign.errors import InputError
     with engines.throwaway("sqlite") as eng, pytest.raises(InputError, match="PostgreSQL setting"):
         set_actor(eng, "alice", local=True)
+
+
+def test_plateau_band_is_ten_percent_or_the_measured_noise():
+    def cell(size, rounds):
+        return poolbench.Cell("postgres", size, 16, 1.0, 1, 0, max(rounds), 1.0, 2.0, 0.1, 0.2, list(rounds))
+    steady = [cell(1, [50, 50]), cell(2, [95, 95]), cell(4, [100, 99]), cell(8, [88, 88])]
+    plat = poolbench.plateau(steady, 16)
+    assert plat["band"] == 0.10 and plat["sizes"] == [2, 4]
+    noisy = [cell(1, [50, 30]), cell(2, [95, 60]), cell(4, [100, 70]), cell(8, [88, 60])]
+    plat = poolbench.plateau(noisy, 16)
+    assert plat["noise"] > 0.3 and plat["sizes"] == [2, 4, 8]

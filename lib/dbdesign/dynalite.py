@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import socket
-import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 from .dynamodb import KeyValueDesign, from_attr, to_attr
 from .errors import EngineUnavailable
+from .localserver import free_port, process
 from .model import Schema
 
 VERSION = "4.0.0"
@@ -34,12 +32,6 @@ def binary() -> str | None:
     return str(path) if path.is_file() and shutil.which("node") else None
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def server(timeout: float = 15.0) -> Iterator[str]:
     """A dynalite server on a free 127.0.0.1 port with its data in a temporary directory;
@@ -48,28 +40,11 @@ def server(timeout: float = 15.0) -> Iterator[str]:
     if cli is None:
         raise EngineUnavailable(f"dynalite is not installed in {INSTALL_DIR} (run `make setup`; needs node and npm)")
     port = free_port()
-    with tempfile.TemporaryDirectory(prefix="dbdesign-dynalite-") as tmp:
-        proc = subprocess.Popen(["node", cli, "--host", "127.0.0.1", "--port", str(port), "--path", tmp,
-                                 "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                    break
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    out = proc.stdout.read() if proc.poll() is not None else ""
-                    raise EngineUnavailable(f"dynalite did not start on port {port}: {out.strip()[:200]}")
-                time.sleep(0.05)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
+    with tempfile.TemporaryDirectory(prefix="dbdesign-dynalite-") as tmp, \
+            process(["node", cli, "--host", "127.0.0.1", "--port", str(port), "--path", tmp,
+                     "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"],
+                    port, "dynalite", timeout):
+        yield f"http://127.0.0.1:{port}"
 
 
 def client(endpoint: str):

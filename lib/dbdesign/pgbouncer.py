@@ -22,14 +22,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
 from .errors import EngineUnavailable
+from .localserver import free_port, process
 
 BINARY = "/usr/sbin/pgbouncer"
 
@@ -57,9 +56,7 @@ def running(pg_url: str, pool_size: int = 1, timeout: float = 10.0) -> Iterator[
         raise EngineUnavailable("pgbouncer is not installed (Debian package pgbouncer; make setup installs it as root)")
     u = urlsplit(pg_url)
     db, user = u.path.lstrip("/"), u.username or "postgres"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     tmp = tempfile.mkdtemp(prefix="dbdesign-pgbouncer-")
     os.chmod(tmp, 0o777)
     ini = os.path.join(tmp, "pgbouncer.ini")
@@ -76,25 +73,10 @@ def running(pg_url: str, pool_size: int = 1, timeout: float = 10.0) -> Iterator[
     for f in os.listdir(tmp):
         os.chmod(os.path.join(tmp, f), 0o666)
     cmd = [exe, ini] + (["-u", "postgres"] if os.geteuid() == 0 else [])
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                out = proc.stdout.read() if proc.poll() is not None else ""
-                raise EngineUnavailable(f"pgbouncer did not start: {out.strip()[:300]}")
-            time.sleep(0.05)
-        yield f"postgresql://{user}@127.0.0.1:{port}/{db}"
+        with process(cmd, port, "pgbouncer", timeout):
+            yield f"postgresql://{user}@127.0.0.1:{port}/{db}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

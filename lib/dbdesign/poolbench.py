@@ -13,11 +13,12 @@ for capacity planning.
 """
 from __future__ import annotations
 
+import logging
 import random
 import re
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 from .access_patterns import derive
@@ -37,6 +38,7 @@ class Cell:
     p99_ms: float
     wait_p50_ms: float
     wait_p99_ms: float
+    rounds_throughput: list[float] = field(default_factory=list)  # every round's, best kept above
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -163,8 +165,10 @@ def sweep(engine: str, url: str, mix: list[tuple[str, dict]], sizes: list[int], 
                 run_cell(engine, borrow, mix, size, 1, min(0.2, seconds))  # warm the connections and caches
                 for c in concurrencies:
                     cell = run_cell(engine, borrow, mix, size, c, seconds)
-                    if (size, c) not in best or cell.throughput > best[(size, c)].throughput:
+                    seen = best[(size, c)].rounds_throughput if (size, c) in best else []
+                    if not seen or cell.throughput > best[(size, c)].throughput:
                         best[(size, c)] = cell
+                    best[(size, c)].rounds_throughput = seen + [cell.throughput]
             finally:
                 close()
     return [best[k] for k in sorted(best)]
@@ -180,11 +184,18 @@ def default_sizes(cores: int | None = None) -> list[int]:
 
 
 def plateau(cells: list[Cell], concurrency: int, tolerance: float = 0.10) -> dict[str, Any]:
-    """At one concurrency: the best throughput and the pool sizes within `tolerance` of it."""
+    """At one concurrency: the best throughput and the pool sizes within `tolerance` of it.
+    When the same cell varied more than that from round to round (`noise`: the median over
+    cells of (max - min) / max of their rounds), the machine cannot tell sizes apart that
+    closely, and the band widens to the noise - reported, so a reader sees which it was."""
     row = [c for c in cells if c.concurrency == concurrency]
     best = max(c.throughput for c in row)
-    return {"concurrency": concurrency, "best": best,
-            "sizes": sorted(c.pool_size for c in row if c.throughput >= best * (1 - tolerance))}
+    spreads = sorted((max(c.rounds_throughput) - min(c.rounds_throughput)) / max(c.rounds_throughput)
+                     for c in row if len(c.rounds_throughput) > 1 and max(c.rounds_throughput) > 0)
+    noise = spreads[len(spreads) // 2] if spreads else 0.0
+    band = max(tolerance, noise)
+    return {"concurrency": concurrency, "best": best, "noise": round(noise, 3), "band": round(band, 3),
+            "sizes": sorted(c.pool_size for c in row if c.throughput >= best * (1 - band))}
 
 
 # -- failure modes (PostgreSQL) ---------------------------------------------------------------
@@ -224,10 +235,21 @@ def recovery(url: str, admin_url: str, size: int = 4, check: bool = False) -> di
     """Kill every connection of a pool with `pg_terminate_backend`, then run `size * 2`
     queries: without a check the pool hands out dead connections (errors); with
     `check=ConnectionPool.check_connection` (a pre-ping) it replaces them first."""
-    import psycopg
     from psycopg_pool import ConnectionPool
     tag = f"dbdesign_pool_{random.randrange(10**9)}"
     kw = {"check": ConnectionPool.check_connection} if check else {}
+    log = logging.getLogger("psycopg.pool")  # it warns per dead connection it discards: counted here
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        return _recovery(url, admin_url, size, check, tag, kw)
+    finally:
+        log.setLevel(level)
+
+
+def _recovery(url: str, admin_url: str, size: int, check: bool, tag: str, kw: dict) -> dict[str, Any]:
+    import psycopg
+    from psycopg_pool import ConnectionPool
     errors, ok = 0, 0
     with ConnectionPool(url, min_size=size, max_size=size, open=True,
                         kwargs={"application_name": tag, "autocommit": True}, **kw) as pool:
@@ -298,14 +320,16 @@ def bench(schema: Schema, url: str, rows: int = 3000, sizes: list[int] | None = 
 
 def plot(cells: list[Cell], concurrency: int, recommended: int, tolerance: float = 0.10):
     """Throughput and p99 latency against pool size at one client concurrency, the plateau
-    band (within `tolerance` of the best) shaded and the recommended size marked."""
+    band (`plateau()`: within `tolerance` of the best, or the noise) shaded and the
+    recommended size marked."""
     import matplotlib.pyplot as plt
     row = sorted((c for c in cells if c.concurrency == concurrency), key=lambda c: c.pool_size)
     sizes = [c.pool_size for c in row]
-    best = max(c.throughput for c in row)
+    plat = plateau(cells, concurrency, tolerance)
+    best, band = plat["best"], plat["band"]
     fig, ax = plt.subplots(figsize=(7, 3.6))
     ax.plot(sizes, [c.throughput for c in row], "o-", color="tab:blue", label="throughput (queries/s)")
-    ax.axhspan(best * (1 - tolerance), best, color="tab:blue", alpha=0.12, label=f"plateau (within {tolerance:.0%} of best)")
+    ax.axhspan(best * (1 - band), best, color="tab:blue", alpha=0.12, label=f"plateau (within {band:.0%} of best)")
     ax.axvline(recommended, color="tab:green", ls="--", label=f"recommended: {recommended}")
     ax.set_xlabel("pool size (connections)")
     ax.set_ylabel("queries/s")
