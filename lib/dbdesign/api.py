@@ -94,13 +94,12 @@ class Contract:
         return node
 
 
-def load_contract(path: str) -> Contract:
+def load_contract(path: str, validate: bool = True) -> Contract:
     """Read and validate an OpenAPI file. Bad YAML/JSON or an invalid document is an
-    InputError at the offending line."""
+    InputError at the offending line. `validate=False` skips openapi-spec-validator (whose
+    import alone - jsonschema's format checkers - takes seconds) for callers that must stay
+    fast and say so."""
     import yaml
-    from openapi_spec_validator import validate
-    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
-    from referencing.exceptions import Unresolvable
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
@@ -121,6 +120,16 @@ def load_contract(path: str) -> Contract:
     lines: dict[tuple, int] = {}
     _walk_lines(root, (), lines)
     contract = Contract(path, data, lines)
+    if validate:
+        _validate(contract)
+    return contract
+
+
+def _validate(contract: Contract) -> None:
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+    from referencing.exceptions import Unresolvable
+    path, data, lines = contract.path, contract.data, contract.lines
     try:
         validate(data)
     except OpenAPIValidationError as err:
@@ -131,7 +140,6 @@ def load_contract(path: str) -> Contract:
         line = next((n for k, n in lines.items() if k[-1:] == ("$ref",)
                      and _get(data, k) == f"#{ref}"), 1) if isinstance(ref, str) else 1
         raise InputError(f"invalid OpenAPI: $ref {ref} points nowhere; fix the reference", path, line) from None
-    return contract
 
 
 def _get(data: Any, path: tuple) -> Any:
@@ -271,9 +279,10 @@ def map_schemas(schema: Schema, contract: Contract) -> tuple[list[Mapped], list[
 
 
 # -- the check ------------------------------------------------------------------------------
-def check(schema: Schema, path: str) -> LintResult:
-    """Every finding of the contract in `path` against `schema`."""
-    contract = load_contract(path)
+def check(schema: Schema, path: str, validate: bool = True) -> LintResult:
+    """Every finding of the contract in `path` against `schema` (`validate`: see
+    `load_contract`)."""
+    contract = load_contract(path, validate)
     mapped, _ = map_schemas(schema, contract)
     out: list[Finding] = []
 

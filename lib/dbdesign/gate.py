@@ -572,15 +572,16 @@ def _api_contract(p: _Project):
     path = os.path.join(base, name)
     if not os.path.isfile(path):
         return NOT_MET, f"no API contract ({name}): set [api] openapi in dbdesign.toml to the Phase 1 OpenAPI file"
-    try:
-        result = check(p.schema, path)
+    try:  # the OpenAPI structure itself is validated by `dbdesign api` (seconds), not here
+        result = check(p.schema, path, validate=False)
     except DbDesignError as err:
         return NOT_MET, f"{name}: {_first_line(str(err))}"
     s = result.summary
     if result.has_errors:
         first = next(f for f in result.active if f.severity == "error")
         return NOT_MET, f"{name}: {s['error']} error(s), e.g. {first.rule} at line {first.line}: {first.message}"
-    return MET, f"{name} matches the schema ({s['tables']} tables mapped, {s['warning']} warning(s))"
+    return MET, (f"{name} matches the schema ({s['tables']} tables mapped, {s['warning']} warning(s); "
+                 "the file's OpenAPI validity is checked by `dbdesign api`, not by the gate)")
 
 
 # Gate criteria: the checklist items they rest on, plus what they add themselves.
