@@ -5,9 +5,9 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SCALE ?= small
 
-.PHONY: setup system-deps widget-assets interop-tools report test bench notebooks clean
+.PHONY: setup system-deps widget-assets interop-tools dynalite report test bench notebooks clean
 
-setup: $(STAMP) system-deps widget-assets interop-tools
+setup: $(STAMP) system-deps widget-assets interop-tools dynalite
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -21,12 +21,14 @@ $(STAMP): requirements.txt pyproject.toml
 #   npm                fetches the widget manager once, so the report's widgets work offline
 #   sqlite3            the SQLite CLI whose .expert the index advisor is compared with
 #   postgresql-15-hypopg  hypothetical indexes, when a local PostgreSQL 15 server is installed
+#   pgbouncer          the transaction-pooling proxy the pooling tests run our features through
 PG_EXT := /usr/share/postgresql/15/extension
 APT_NEEDED = $(strip \
   $(if $(shell command -v dot),,graphviz) \
   $(if $(shell command -v chromium),,chromium) \
   $(if $(shell command -v npm),,npm) \
   $(if $(shell command -v sqlite3),,sqlite3) \
+  $(if $(wildcard /usr/sbin/pgbouncer),,pgbouncer) \
   $(if $(wildcard $(PG_EXT)),$(if $(wildcard $(PG_EXT)/hypopg.control),,postgresql-15-hypopg)))
 
 system-deps:
@@ -60,6 +62,13 @@ interop-tools:
 	    echo "$(INTEROP_NPM)" > $(INTEROP_DIR)/.pins || echo "interop tools not installed (npm failed)" >&2; \
 	  else echo "optional: npm installs dbmate and knex for the interop tests" >&2; fi; \
 	fi
+
+# dynalite (npm, pinned): the DynamoDB-compatible server the key-value design is proven on.
+DYNALITE_VERSION := 4.0.0
+dynalite: build/dynalite/node_modules/dynalite/package.json
+build/dynalite/node_modules/dynalite/package.json:
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: the DynamoDB proof will skip" >&2; exit 0; }; \
+	  npm install --prefix build/dynalite --no-audit --no-fund --loglevel=error dynalite@$(DYNALITE_VERSION) >/dev/null
 
 report: setup
 	$(VENV)/bin/dbdesign report --scale $(SCALE)

@@ -418,6 +418,87 @@ else:
     print("PostgreSQL not reachable: no connection measurement -", avail.unavailable["postgres"])
 
 # %% [markdown]
+# ### Pool size, measured
+#
+# The rule above is a starting point; this measures it on the real server. Client threads
+# share one `psycopg_pool` and run a query mix drawn from the schema's access patterns (gets by
+# key, lists of children, over generated data - not `SELECT 1`) for a fixed time per pool
+# size; each size is measured five times in turn and keeps its best round, so a busy second
+# on this shared machine does not pick the winner. The full sweep (sizes 1 to 4x cores against
+# 1 to 64 clients, PostgreSQL and MariaDB) is `benchmarks/bench_pool.py` /
+# `dbdesign pool bench --db URL`; this cell runs the small one. The recommended size must sit
+# on the measured plateau: within 10% of the best throughput - or, when the same cell varied
+# more than that between rounds (this machine is shared), within that measured noise, which
+# the cell prints.
+
+# %%
+from dbdesign import datagen, poolbench
+
+if "postgres" in avail.available:
+    pool_data = datagen.generate(wb.schema, 3000, progress=False)
+    with engines.throwaway("postgres") as eng:
+        datagen.load(pool_data, eng)
+        mix = poolbench.query_mix(wb.schema, pool_data, "postgres")
+        recommended = pool.recommend().max_size
+        pool_cells = poolbench.sweep("postgres", eng.url, mix, poolbench.default_sizes(), [16],
+                                     seconds=0.25, rounds=5)
+    poolbench.plot(pool_cells, 16, recommended)
+    nbk.table(pd.DataFrame([c.to_dict() for c in pool_cells]).drop(columns=["engine", "seconds", "errors",
+                                                                        "rounds_throughput"]))
+    plateau = poolbench.plateau(pool_cells, 16)
+    print(f"best {plateau['best']:.0f} queries/s; round-to-round noise {plateau['noise']:.0%}; plateau band "
+          f"{plateau['band']:.0%}: sizes {plateau['sizes']}; recommended {recommended}")
+    assert recommended in plateau["sizes"], (recommended, plateau)
+else:
+    print("PostgreSQL not reachable: no pool sweep -", avail.unavailable["postgres"])
+
+# %% [markdown]
+# **When the pool runs dry, when the server drops connections, when connections age.**
+# Six clients each hold a connection for 0.5 s from a pool of two with a 0.2 s acquire
+# timeout; `pg_terminate_backend` kills every connection of a pool of four, which then serves
+# eight queries with and without a check before handing a connection out
+# (`ConnectionPool.check_connection`, SQLAlchemy's `pool_pre_ping`).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+if "postgres" in avail.available:
+    with engines.throwaway("postgres") as eng:
+        ex = poolbench.exhaustion(eng.url)
+        print(f"exhaustion: {ex['ok']} of {ex['clients']} clients served, {ex['timeouts']} got "
+              f"{ex['error'].split(':')[0]} - the application must turn it into a 503, not a hang")
+        for check in (False, True):
+            r = poolbench.recovery(eng.url, eng.url, check=check)
+            print(f"after pg_terminate_backend of {r['killed']} connections, check={check}: "
+                  f"{r['errors']} of {r['queries']} queries failed")
+        rot = poolbench.rotation(eng.url, max_lifetime_s=1.0, run_s=3.0)
+    assert rot["distinct_backends"] > rot["pool_size"]  # max_lifetime replaced connections
+else:
+    print("PostgreSQL not reachable -", avail.unavailable["postgres"])
+
+# %% [markdown]
+# **pgbouncer in transaction mode.** A server connection belongs to a client for one
+# transaction only, so whatever a session keeps leaks to the next client. Run through a real
+# pgbouncer (Debian package, started here on a free port with one server connection), our own
+# migrator's lock and audit actor break, and so do server-side prepared statements; the fixed
+# variants hold. The rule that follows: **run migrations on a direct connection** (the
+# runner's lock spans many transactions), set the actor with `audit.set_actor(...,
+# local=True)` inside the write's transaction, and connect with `prepare_threshold=None`
+# through pgbouncer 1.18 (1.21+ can track prepared statements itself).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from dbdesign import pgbouncer
+
+if "postgres" in avail.available and pgbouncer.binary():
+    with engines.throwaway("postgres") as eng, pgbouncer.running(eng.url) as bouncer_url:
+        bouncer = pd.DataFrame(pgbouncer.features(bouncer_url))
+    print(nbk.text_table(bouncer))
+    assert bouncer.groupby("feature")["broken"].apply(list).to_dict() == {
+        "audit actor": [True, False], "migration lock": [True, False], "prepared statements": [True, False]}
+else:
+    print("PostgreSQL or pgbouncer not available: the pgbouncer check did not run")
+
+# %% [markdown]
 # ## Summary for the design review
 #
 # - Soft delete is generated for `users`, `posts` and `comments` on all four engines; the
@@ -432,4 +513,7 @@ else:
 #   for a rollback - by triggers on PostgreSQL, MariaDB and SQLite, by `app_update()` for
 #   UPDATEs on DuckDB.
 # - Pool: 4 connections per instance for the assumed set-up, fixed size, 5 s connect timeout,
-#   300 s idle timeout, 30 s statement timeout.
+#   300 s idle timeout, 30 s statement timeout; a check before handing out a connection (dead
+#   connections after a server restart otherwise reach the application).
+# - Through pgbouncer in transaction mode: migrations run on a direct connection, the audit
+#   actor is set with `SET LOCAL` in the write's transaction, no server-side prepared statements.

@@ -277,7 +277,7 @@ def test_report_renders_offline(browser, report_html):
     browser.pump(1.0)  # late scripts, lazy images
     facts = browser.js(PAGE_FACTS)
     browser.screenshot(SHOTS / "report.png")
-    assert facts["gateRows"] == 15, "the gate table (9 checklist items + 6 criteria) is missing"
+    assert facts["gateRows"] == 16, "the gate table (9 checklist items + 7 criteria) is missing"
     assert facts["erdSvgs"] >= 1 and facts["erdTables"] >= 1, "no rendered ERD"
     assert facts["toc"] > 3
     _assert_clean_page(browser, facts)

@@ -60,6 +60,7 @@ def project(tmp_path: Path, monkeypatch) -> Path:
     """A complete copy of the example project, with the working directory inside it."""
     shutil.copytree(ROOT / "migrations", tmp_path / "migrations")
     shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    shutil.copy(ROOT / "openapi.yaml", tmp_path / "openapi.yaml")
     toml = (ROOT / "dbdesign.toml").read_text()
     if "[pool]" not in toml:
         toml += POOL
@@ -102,11 +103,11 @@ def test_complete_project_passes(project):
 def test_json_shape(project):
     data = run_gate(replay=False).to_dict()
     assert set(data) == {"items", "summary"}
-    assert data["summary"] == {"checklist_met": 9, "checklist_total": 9, "gate_met": 6, "gate_total": 6,
+    assert data["summary"] == {"checklist_met": 9, "checklist_total": 9, "gate_met": 7, "gate_total": 7,
                                "passed": True}
     item = data["items"][0]
     assert set(item) == {"id", "kind", "title", "status", "evidence", "chapter", "depends_on", "chapter_path"}
-    assert [i["kind"] for i in data["items"]].count("gate") == 6
+    assert [i["kind"] for i in data["items"]].count("gate") == 7
     json.dumps(data)  # serialisable as is
 
 
@@ -186,6 +187,16 @@ def test_pool_settings_checked(project, pool, reason):
     assert reason in failed["gate-pool"]
 
 
+def test_api_contract_checked(project):
+    contract = project / "openapi.yaml"
+    contract.write_text(contract.read_text().replace("enum: [member, editor, admin]", "enum: [member, admin]"))
+    failed = not_met(run_gate(replay=False))
+    assert set(failed) == {"gate-api"}
+    assert "api-enum-mismatch" in failed["gate-api"] and "openapi.yaml" in failed["gate-api"]
+    contract.unlink()
+    assert "no API contract" in not_met(run_gate(replay=False))["gate-api"]
+
+
 def test_undocumented_query_index_fails_indexing(project):
     _add_migration(project / "migrations", "index_posts_title", "CREATE INDEX idx_posts_title ON posts (title);",
                    "DROP INDEX idx_posts_title;")
@@ -196,7 +207,7 @@ def test_undocumented_query_index_fails_indexing(project):
 
 def test_html_table_links_chapters(project):
     html = run_gate(replay=False).to_html()
-    assert html.count('data-status="met"') == 15
+    assert html.count('data-status="met"') == 16
     assert '<a href="04_constraints.ipynb">04_constraints_integrity</a>' in html
 
 
@@ -205,7 +216,7 @@ def test_cli_exit_codes_and_json(project):
     runner = CliRunner()
     ok = runner.invoke(main, ["gate"])
     assert ok.exit_code == 0, ok.output
-    assert "gate PASSED: 6/6 criteria, 9/9 checklist items met" in ok.output
+    assert "gate PASSED: 7/7 criteria, 9/9 checklist items met" in ok.output
 
     data = json.loads(runner.invoke(main, ["gate", "--format", "json"]).output)
     assert data["summary"]["passed"] is True

@@ -395,8 +395,17 @@ def update_path(engine_name: str) -> str:
 
 # -- installing and using ----------------------------------------------------------------------
 
-def set_actor(engine: Engine, user_id: str | None) -> None:
-    """Make `user_id` the actor of this connection's following writes (None = nobody)."""
+def set_actor(engine: Engine, user_id: str | None, local: bool = False) -> None:
+    """Make `user_id` the actor of this connection's following writes (None = nobody).
+    `local=True` (PostgreSQL) sets it for the current transaction only (`SET LOCAL`): the form
+    that stays correct through a transaction-pooling pgbouncer, where a session setting is
+    read by the next client of the server connection. Call it inside the write's transaction."""
+    if local:
+        if engine.name != "postgres":
+            raise InputError(f"a transaction-local actor is a PostgreSQL setting; {engine.name} keeps "
+                             "the actor per connection")
+        engine.query("SELECT set_config('app.user_id', %s, true)", (user_id or "",))
+        return
     _spec(engine.name).set_actor(engine, user_id)
 
 

@@ -562,6 +562,28 @@ def _audit_plan(p: _Project):
     return MET, evidence + f"; {len(tables)} tables write their changes to {AUDIT_TABLE} (triggers per engine)"
 
 
+def _api_contract(p: _Project):
+    """The Phase 1 contract (`[api] openapi` in dbdesign.toml, else openapi.yaml beside it)
+    checked against the schema by `dbdesign api`."""
+    from .api import check
+    extra = getattr(p.config, "extra", None) or {}
+    base = os.path.dirname(getattr(p.config, "path", None) or "dbdesign.toml")
+    name = ((extra.get("api") or {}) if isinstance(extra, dict) else {}).get("openapi", "openapi.yaml")
+    path = os.path.join(base, name)
+    if not os.path.isfile(path):
+        return NOT_MET, f"no API contract ({name}): set [api] openapi in dbdesign.toml to the Phase 1 OpenAPI file"
+    try:  # the OpenAPI structure itself is validated by `dbdesign api` (seconds), not here
+        result = check(p.schema, path, validate=False)
+    except DbDesignError as err:
+        return NOT_MET, f"{name}: {_first_line(str(err))}"
+    s = result.summary
+    if result.has_errors:
+        first = next(f for f in result.active if f.severity == "error")
+        return NOT_MET, f"{name}: {s['error']} error(s), e.g. {first.rule} at line {first.line}: {first.message}"
+    return MET, (f"{name} matches the schema ({s['tables']} tables mapped, {s['warning']} warning(s); "
+                 "the file's OpenAPI validity is checked by `dbdesign api`, not by the gate)")
+
+
 # Gate criteria: the checklist items they rest on, plus what they add themselves.
 GATE: list[tuple[str, str, str, list[str], Callable | None]] = [
     ("gate-schema", "Database schema documented: all tables with types", "00_design_review",
@@ -572,6 +594,7 @@ GATE: list[tuple[str, str, str, list[str], Callable | None]] = [
      "03_migrations", ["migration-files"], _migrations_verified),
     ("gate-validation", "Data validation rules specified: constraints, checks, foreign keys",
      "04_constraints_integrity", ["foreign-keys", "constraints-added"], _validation),
+    ("gate-api", "Schema matches the API contract", "01_schema_design", [], _api_contract),
     ("gate-pool", "Connection pooling configured: pool size, timeouts set", "05_soft_delete_auditing",
      [], _pool_configured),
     ("gate-audit", "Audit trail plan: timestamps, soft delete, created_by/updated_by",

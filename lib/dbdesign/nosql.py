@@ -263,3 +263,52 @@ def _fill(template: str, row: dict[str, Any]) -> str:
 class _Missing(dict):
     def __missing__(self, key: str) -> str:
         return "?"
+
+
+# -- the three designs side by side, per access pattern ----------------------------------------
+def compare(schema: Schema, patterns: list, rows: dict[str, list[dict[str, Any]]], sqlite_engine) -> list[dict[str, Any]]:
+    """Per access pattern, for its most common key: the relational query on SQLite (round
+    trips, rows, the plan's access path - measured), the MongoDB design (documents read,
+    computed over the documents built from the same rows: no MongoDB server here) and the
+    DynamoDB design on dynalite (requests, items, items scanned, capacity units - measured)."""
+    from . import dynalite, dynamodb, mongodb
+    kv = dynamodb.design(schema, patterns)
+    runs = {r.pattern: r for r in dynalite.verify(schema, kv, rows, sqlite_engine, samples=1)}
+    doc = mongodb.design(schema, patterns)
+    docs = doc.documents(schema, rows)
+    decisions = {d.pattern.name: d for d in doc.decisions}
+    out = []
+    for p in patterns:
+        table = schema.table(p.entity)
+        run = runs[p.name]
+        sql, _ = p.sql(table)
+        params = {**run.key}
+        cur = sqlite_engine.conn.cursor()
+        plan = " / ".join(r[3] for r in cur.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
+        sql_rows = len(cur.execute(sql, params).fetchall())
+        d = decisions[p.name]
+        if d.how in ("embedded object", "embedded id array"):
+            owner_key = run.key[p.key[0]]
+            owner = next((x for x in docs[d.collection] if x["_id"] == owner_key), None)
+            doc_reads, doc_items = 1, (0 if owner is None else
+                                       (1 if d.how == "embedded object" else len(owner.get(_embed_field(doc, d)) or [])))
+        else:
+            match = [x for x in docs[d.collection]
+                     if all(str(x.get(k) if k != table.primary_key.columns[0] else x["_id"]) == str(v)
+                            for k, v in {**{k: run.key[k] for k in p.key}, **p.filter}.items())]
+            doc_reads = doc_items = min(len(match), p.limit or (len(match) if p.many else 1))
+        out.append({"pattern": p.name, "relational round trips": 1, "relational rows": sql_rows,
+                    "relational access": plan,
+                    "document round trips": 1, "document how": d.how, "documents read": doc_reads,
+                    "document items": doc_items,
+                    "key-value round trips": run.requests, "key-value operation": f"{run.operation} ({run.index})",
+                    "key-value items": run.items, "key-value scanned": run.scanned,
+                    "key-value capacity units": run.capacity, "same rows": run.same_as_sql})
+    return out
+
+
+def _embed_field(doc, decision) -> str:
+    for e in doc.embeds:
+        if e.owner == decision.collection and e.child == decision.pattern.entity:
+            return e.field
+    return ""
