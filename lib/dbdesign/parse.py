@@ -17,6 +17,8 @@ input (`file:line:col`, exit 2).
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import re
 from collections.abc import Iterator
@@ -47,6 +49,21 @@ UNNAMED_CHECK = "dbdesign_unnamed_check"
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 READS = ("postgres", "mysql", "sqlite")
+# The input engine of this run (`--read`), for readers that are not given one: the migration
+# runner, lint and renderer read files through `split_statements` / `parse_sql` deep inside.
+_CURRENT_READ: contextvars.ContextVar[str] = contextvars.ContextVar("dbdesign_read", default="postgres")
+
+
+@contextlib.contextmanager
+def reading(read: str | None):
+    """Within the block, statements are read as `read` (postgres | mysql | sqlite) unless a
+    caller names another; None keeps the current one."""
+    token = _CURRENT_READ.set(read) if read else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _CURRENT_READ.reset(token)
 _SQLGLOT_READ = {"postgres": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
 _ENGINE_NAME = {"postgres": "PostgreSQL", "mysql": "MySQL/MariaDB", "sqlite": "SQLite"}
 
@@ -85,12 +102,13 @@ class RawStatement:
     meta: str | None = None
 
 
-def iter_raw(text: str, read: str = "postgres", file: str | None = None) -> Iterator[RawStatement]:
+def iter_raw(text: str, read: str | None = None, file: str | None = None) -> Iterator[RawStatement]:
     """Split `text` into statements lazily, one at a time, without tokenising the whole input
     (a 50 MB dump is never held as tokens). Knows psql meta-commands (a line starting with a
     backslash), `COPY ... FROM stdin` data, MySQL's `DELIMITER` and `/*!...*/` version comments,
     SQLite's bracketed names and `BEGIN ... END` trigger bodies, and PostgreSQL dollar quotes
     and `BEGIN ATOMIC` bodies."""
+    read = read or _CURRENT_READ.get()
     if read == "mysql":
         text = _MYSQL_VERSION_COMMENT.sub(lambda m: " " * 3 + m.group(1) + "  ", text)
     delimiter = ";"
@@ -283,7 +301,8 @@ def _skip_kind(kind: str, m: re.Match) -> str:
 class _Reader:
     """Per input: the dialect, identifier folding and the rewrites sqlglot needs."""
 
-    def __init__(self, read: str = "postgres", file: str | None = None, fold: bool = True):
+    def __init__(self, read: str | None = None, file: str | None = None, fold: bool = True):
+        read = read or _CURRENT_READ.get()
         if read not in READS:
             raise InputError(f"unknown --read {read!r}; use one of {', '.join(READS)}", file)
         self.read = read
@@ -406,12 +425,12 @@ def _raise_parse_error(err: Exception, file: str | None, base_line: int, base_co
     raise InputError(f"syntax error: {desc}; fix the statement ({hint})", file, abs_line, abs_col) from None
 
 
-def split_statements(text: str, file: str | None = None, read: str = "postgres") -> list[Statement]:
+def split_statements(text: str, file: str | None = None, read: str | None = None) -> list[Statement]:
     """Every statement of `text` with its 1-based line/col, each parsed by sqlglot (client
     meta-commands come back with `expression` None)."""
     reader = _Reader(read, file)
     out = []
-    for raw in iter_raw(text, read, file):
+    for raw in iter_raw(text, reader.read, file):
         if raw.meta:
             out.append(Statement(raw.sql, raw.line, raw.col, None, raw.meta))
         else:
@@ -420,7 +439,7 @@ def split_statements(text: str, file: str | None = None, read: str = "postgres")
 
 
 def parse_sql(text: str, file: str | None = None, schema: Schema | None = None,
-              read: str = "postgres", fold: bool = True) -> Schema:
+              read: str | None = None, fold: bool = True) -> Schema:
     """Apply every statement in `text` to `schema` (a new one by default) and return it.
     `fold=False` keeps names exactly as written (catalogue text an engine wrote itself)."""
     schema = schema if schema is not None else Schema()
@@ -428,13 +447,13 @@ def parse_sql(text: str, file: str | None = None, schema: Schema | None = None,
         schema.sources.append(file)
     reader = _Reader(read, file, fold)
     applier = _Applier(schema, file, reader)
-    for raw in iter_raw(text, read, file):
+    for raw in iter_raw(text, reader.read, file):
         applier.apply_raw(raw)
     return schema
 
 
 def parse_file(path: str, schema: Schema | None = None, display: str | None = None,
-               read: str = "postgres") -> Schema:
+               read: str | None = None) -> Schema:
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
@@ -521,9 +540,10 @@ class _Applier:
     def __init__(self, schema: Schema, file: str | None, reader: _Reader | None = None):
         self.schema = schema
         self.file = file
-        self.reader = reader or _Reader("postgres", file)
+        self.reader = reader or _Reader(None, file)
         self.stmt: Statement | None = None
         self._index_map: dict[str, Index] | None = None
+        self.implicit: set[int] = set()  # ids of indexes InnoDB made for foreign keys
 
     # -- plumbing --------------------------------------------------------------------------
     def ref(self, node: exp.Expression | None = None) -> SourceRef:
@@ -840,6 +860,35 @@ class _Applier:
         if comment is not None and isinstance(comment.this, exp.Literal):
             table.comment = comment.this.this
         self.schema.tables[table.qualname] = table
+        self.innodb_fk_indexes(table)
+
+    def innodb_fk_indexes(self, table: Table) -> None:
+        """MySQL/MariaDB (InnoDB) create an index for a foreign key whose columns do not lead
+        an existing index, named after the constraint (else its first column): the model holds
+        it too, as the engine does."""
+        if self.reader.read != "mysql":
+            return
+        leading = [list(table.primary_key.columns)] if table.primary_key else []
+        leading += [list(u.columns) for u in table.uniques]
+        leading += [[c.column for c in ix.columns] for ix in table.indexes]
+        for fk in table.foreign_keys:
+            n = len(fk.columns)
+            if any(cols[:n] == fk.columns for cols in leading):
+                continue
+            name = fk.name or fk.columns[0]
+            ix = Index(name, table.qualname, [IndexColumn(column=c) for c in fk.columns], source=fk.source)
+            table.indexes.append(ix)
+            self.index_map[name] = ix
+            self.implicit.add(id(ix))
+            leading.append(list(fk.columns))
+
+    def drop_covered_fk_indexes(self, table: Table, new: Index) -> None:
+        """InnoDB drops the index it made for a foreign key once another index can serve it."""
+        cols = [c.column for c in new.columns]
+        for ix in [i for i in table.indexes if id(i) in self.implicit and i is not new]:
+            if cols[:len(ix.columns)] == [c.column for c in ix.columns]:
+                table.indexes.remove(ix)
+                self.index_map.pop(ix.name, None)
 
     def partition_of(self, table: Table, prop: exp.Expression) -> None:
         """CREATE TABLE c PARTITION OF p: PostgreSQL gives the partition the parent's columns
@@ -932,8 +981,8 @@ class _Applier:
         elif isinstance(kind, exp.CollateColumnConstraint):
             if self.reader.read == "postgres":
                 self.warn(f"COLLATE on {table.qualname}.{col.name} is not modelled", "info")
-        elif isinstance(kind, (exp.CharacterSetColumnConstraint,)):
-            pass  # MySQL per-column character set: storage, not design
+        elif isinstance(kind, exp.CharacterSetColumnConstraint) or _sql(cc).upper() == "BINARY":
+            pass  # MySQL per-column character set / binary collation: storage, not design
         elif isinstance(kind, exp.OnUpdateColumnConstraint):
             self.skip("ON UPDATE (column)", f"{table.qualname}.{col.name} ON UPDATE {_sql(kind.this)}: "
                       "MySQL's automatic update of the column is not in the model", "not modelled")
@@ -1095,6 +1144,8 @@ class _Applier:
                    nulls_not_distinct=bool(params.args.get("nulls_not_distinct")))
         table.indexes.append(ix)
         self.index_map[name] = ix
+        if self.reader.read == "mysql":
+            self.drop_covered_fk_indexes(table, ix)
 
     # -- ALTER -----------------------------------------------------------------------------
     def alter(self, e: exp.Alter) -> None:
@@ -1120,6 +1171,7 @@ class _Applier:
         validated = not e.args.get("not_valid")
         for action in e.args.get("actions") or []:
             table = self.alter_action(table, action, validated)
+        self.innodb_fk_indexes(table)
 
     def alter_action(self, table: Table, action: exp.Expression, validated: bool = True) -> Table:
         if isinstance(action, exp.ColumnDef):
