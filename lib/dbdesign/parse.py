@@ -188,8 +188,10 @@ def iter_raw(text: str, read: str | None = None, file: str | None = None) -> Ite
                 pos = close + len(tag)
             elif kind == "bad":
                 ln, col = line_col(m.start())
-                raise InputError("unterminated string, quoted name or comment starts here; close it",
-                                 file, ln, col)
+                hint = ("; a `name` in backquotes is MySQL's: read it with --read mysql"
+                        if m.group(0) == "`" and read == "postgres" else "")
+                raise InputError("unterminated string, quoted name or comment starts here; close it"
+                                 + hint, file, ln, col)
             else:
                 pos = m.end()
         sql = text[start:body_end].rstrip()
@@ -289,7 +291,7 @@ _CREATE_OTHER = re.compile(
     r"(?:TRUSTED\s+)?(?:PROCEDURAL\s+)?LANGUAGE|COLLATION|CONVERSION|TEXT\s+SEARCH\s+\w+|RULE|"
     r"ACCESS\s+METHOD|TRANSFORM|(?:TEMP(?:ORARY)?\s+)?TRIGGER|EVENT)\s+(?:IF\s+NOT\s+EXISTS\s+)?"
     rf"({_QN}|\()", _F)
-_TRIGGER_PARTS = re.compile(rf"\bON\s+({_QN}).*?(?:EXECUTE\s+(?:FUNCTION|PROCEDURE)\s+({_QN}))?",
+_TRIGGER_PARTS = re.compile(rf"\bON\s+({_QN})(?:.*?\bEXECUTE\s+(?:FUNCTION|PROCEDURE)\s+({_QN}))?",
                             _F)
 
 
@@ -777,7 +779,9 @@ class _Applier:
             elif isinstance(kind, exp.DefaultColumnConstraint):
                 domain.default = _sql(kind.this)
             elif isinstance(kind, exp.CheckColumnConstraint):
-                domain.checks.append(CheckConstraint(_sql(kind.this), cc.name or None, [], self.ref()))
+                check = kind.this.transform(lambda n: exp.var("VALUE") if isinstance(n, exp.Column)
+                                            and not n.table and n.name.lower() == "value" else n)
+                domain.checks.append(CheckConstraint(_sql(check), cc.name or None, [], self.ref()))
         self.schema.domains[name] = domain
 
     def s_view(self, m: re.Match, sql: str) -> None:
@@ -848,6 +852,8 @@ class _Applier:
         if part_of is not None:
             self.partition_of(table, part_of)
         for item in target.expressions:
+            if isinstance(item, exp.Identifier) and self.reader.read == "sqlite":
+                item = exp.ColumnDef(this=item)  # SQLite: a column without a type
             if isinstance(item, exp.ColumnDef):
                 self.add_column(table, item)
             elif isinstance(item, exp.LikeProperty):
@@ -1065,9 +1071,8 @@ class _Applier:
     def key_part(self, table: Table, node: exp.Expression, part: exp.Expression, where: str,
                  opclass: str | None = None) -> IndexColumn:
         desc = bool(part.args.get("desc")) if isinstance(part, exp.Ordered) else False
-        if isinstance(node, exp.Anonymous) and self.reader.read == "mysql" \
-                and node.name in table.columns and len(node.expressions) == 1:
-            node = exp.column(node.name)  # MySQL prefix index: col(10)
+        if isinstance(node, exp.ColumnPrefix):
+            node = exp.column(node.this.name)  # MySQL prefix index: col(10)
         if isinstance(node, exp.Column) and not node.table:
             if node.name not in table.columns:
                 self.fail(f"{where} names unknown column {node.name!r}")
