@@ -623,6 +623,30 @@ def _pg_type(text: str) -> tuple[str, bool] | None:
     return _sql(kind), isinstance(kind, exp.DataType) and kind.this in _SERIALS
 
 
+_LITERAL = re.compile(r"(?<![\w$])'(?:[^']|'')*'")
+
+
+def _by_shape(read_one, text: str) -> str | None:
+    """`read_one(text)` computed once per shape: string literals become placeholders for the
+    (cached) parse and are put back after, so `nextval('t1_id_seq'::regclass)` and
+    `nextval('t2_id_seq'::regclass)` cost one parse. Falls back to the text itself when the
+    output does not hold each placeholder exactly once."""
+    literals = _LITERAL.findall(text)
+    if not literals:
+        return read_one(text)
+    it = iter(range(len(literals)))
+    shape = _LITERAL.sub(lambda m: f"'dbdesign_literal_{next(it)}'", text)
+    out = read_one(shape)
+    if out is None:
+        return None
+    for i, lit in enumerate(literals):
+        mark = f"'dbdesign_literal_{i}'"
+        if out.count(mark) != 1:
+            return read_one(text)
+        out = out.replace(mark, lit)
+    return out
+
+
 @lru_cache(maxsize=8192)
 def _pg_default(text: str) -> str | None:
     try:
@@ -718,7 +742,7 @@ class _FastPath:
     def fast_set_default(self, m: re.Match, sql: str) -> bool:
         table = self.fast_table_of(m.group(1))
         col = table.columns.get(self.reader.name(m.group(2)))
-        default = _pg_default(m.group(3).strip())
+        default = _by_shape(_pg_default, m.group(3).strip())
         if col is None or default is None:
             return False
         col.default = default
@@ -741,7 +765,7 @@ class _FastPath:
                 return False
             columns.append(IndexColumn(column=col, desc=desc))
         using = m.group(4)
-        where = _pg_expression(m.group(6).strip()) if m.group(6) else None
+        where = _by_shape(_pg_expression, m.group(6).strip()) if m.group(6) else None
         if m.group(6) and where is None:
             return False
         ix = Index(name=name, table=table.qualname, columns=columns, unique=bool(m.group(1)),
@@ -800,7 +824,7 @@ class _FastPath:
                 elif word == "NULL":
                     col.nullable = True
                 else:
-                    default = _pg_default(text[mark.end():stop].strip())
+                    default = _by_shape(_pg_default, text[mark.end():stop].strip())
                     if default is None:
                         return False
                     col.default = default
@@ -932,7 +956,10 @@ class _Applier(_FastPath):
     def special(self, sql: str) -> bool:
         """Statements read by their words (sqlglot does not parse them, or parses them
         wrongly): True when handled."""
-        for pattern, method in _SPECIAL:
+        head = sql[:300].upper()
+        for needles, pattern, method in _SPECIAL:
+            if not any(n in head for n in needles):
+                continue  # a cheap word test first: most statements match no pattern
             m = pattern.match(sql)
             if m:
                 return getattr(self, method)(m, sql) is not False
@@ -1779,23 +1806,26 @@ def _make_object_name(name1: str, name2: str, label: str) -> str:
     return "_".join([*parts, label])
 
 
-_SPECIAL = [(re.compile(p, _F), method) for p, method in [
-    (_CREATE_OTHER.pattern, "s_other"),
-    (rf"CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?({_N})", "s_extension"),
-    (rf"CREATE\s+SCHEMA\s+(?:IF\s+NOT\s+EXISTS\s+)?({_N})", "s_schema"),
-    (rf"CREATE\s+(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?SEQUENCE\s+(?:IF\s+NOT\s+EXISTS\s+)?({_QN})",
+_SPECIAL = [(needles, re.compile(p, _F), method) for needles, p, method in [
+    (("FUNCTION", "PROCEDURE", "AGGREGATE", "OPERATOR", "CAST", "LANGUAGE", "COLLATION",
+      "CONVERSION", "SEARCH", "RULE", "METHOD", "TRANSFORM", "TRIGGER", "EVENT"),
+     _CREATE_OTHER.pattern, "s_other"),
+    (("EXTENSION",), rf"CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?({_N})", "s_extension"),
+    (("SCHEMA",), rf"CREATE\s+SCHEMA\s+(?:IF\s+NOT\s+EXISTS\s+)?({_N})", "s_schema"),
+    (("SEQUENCE",), rf"CREATE\s+(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?SEQUENCE\s+(?:IF\s+NOT\s+EXISTS\s+)?({_QN})",
      "s_sequence"),
-    (rf"ALTER\s+SEQUENCE\s+(?:IF\s+EXISTS\s+)?({_QN})\s+OWNED\s+BY\s+({_QN})\s*$", "s_sequence_owned"),
-    (rf"ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?({_QN})\s+ALTER\s+(?:COLUMN\s+)?({_N})\s+ADD\s+"
+    (("OWNED",), rf"ALTER\s+SEQUENCE\s+(?:IF\s+EXISTS\s+)?({_QN})\s+OWNED\s+BY\s+({_QN})\s*$",
+     "s_sequence_owned"),
+    (("IDENTITY",), rf"ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?({_QN})\s+ALTER\s+(?:COLUMN\s+)?({_N})\s+ADD\s+"
      r"GENERATED\s+(ALWAYS|BY\s+DEFAULT)\s+AS\s+IDENTITY\b", "s_add_identity"),
-    (rf"ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?({_QN})\s+ATTACH\s+PARTITION\s+({_QN})\s+"
+    (("ATTACH",), rf"ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?({_QN})\s+ATTACH\s+PARTITION\s+({_QN})\s+"
      r"(FOR\s+VALUES\b.*|DEFAULT)$", "s_attach"),
-    (rf"ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?({_QN})\s+DETACH\s+PARTITION\s+({_QN})",
+    (("DETACH",), rf"ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?({_QN})\s+DETACH\s+PARTITION\s+({_QN})",
      "s_detach"),
-    (rf"ALTER\s+INDEX\s+(?:IF\s+EXISTS\s+)?({_QN})\s+ATTACH\s+PARTITION\s+({_QN})\s*$",
+    (("ATTACH",), rf"ALTER\s+INDEX\s+(?:IF\s+EXISTS\s+)?({_QN})\s+ATTACH\s+PARTITION\s+({_QN})\s*$",
      "s_index_attach"),
-    (rf"CREATE\s+DOMAIN\s+({_QN})\s+(?:AS\s+)?", "s_domain"),
-    (r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:ALGORITHM\s*=\s*\w+\s+)?(?:DEFINER\s*=\s*\S+\s+)?"
+    (("DOMAIN",), rf"CREATE\s+DOMAIN\s+({_QN})\s+(?:AS\s+)?", "s_domain"),
+    (("VIEW",), r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:ALGORITHM\s*=\s*\w+\s+)?(?:DEFINER\s*=\s*\S+\s+)?"
      r"(?:SQL\s+SECURITY\s+\w+\s+)?(?:(?:TEMP|TEMPORARY)\s+)?(?:RECURSIVE\s+)?(MATERIALIZED\s+)?"
      rf"VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?({_QN})(?:\s*\([^)]*\))?(?:\s+WITH\s*\([^)]*\))?\s+AS\s+",
      "s_view"),
