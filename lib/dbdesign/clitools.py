@@ -54,7 +54,11 @@ def handle_errors(fn):
 
 
 def emit_json(data) -> None:
-    click.echo(json.dumps(data, indent=2, default=str))
+    """JSON on stdout, written as it is encoded (a 50 MB schema's lint is ~100 MB of JSON:
+    never held as one string)."""
+    out = click.get_text_stream("stdout")
+    json.dump(data, out, indent=2, default=str)
+    out.write("\n")
 
 
 READS = click.Choice(["postgres", "mysql", "sqlite"])
