@@ -214,29 +214,32 @@ def wants_no_transaction(path: str) -> bool:
     return bool(NO_TRANSACTION_MARKERS.search(first_comment_line(text)) or CONCURRENTLY.search(text))
 
 
-def statements_of(path: str, engine: str | None) -> list:
-    """The statements of one migration file with their lines: PostgreSQL-dialect files parsed
-    (syntax errors raise InputError file:line:col), files for `engine` split as written."""
-    text = _read(path)
-    if engine is None or engine == "postgres":
-        from .source import RawStatement
-        return [RawStatement(st.sql.strip(), st.line) for st in split_statements(text, path)
-                if st.expression is not None or st.sql.strip()]
-    return split_verbatim(text, path, engine)
+def transaction_control(path: str, engine: str | None) -> tuple[bool, list]:
+    """(wrapped, statements): the transaction-control statements of a file, and whether they
+    only wrap the whole file in one BEGIN ... COMMIT (golang-migrate users' way to get one
+    transaction: the runner drops the pair and runs the body in its own transaction)."""
+    statements = split_verbatim(_read(path), path, engine or "postgres")
+    found = [i for i, st in enumerate(statements) if TRANSACTION_CONTROL.match(st.sql)]
+    wrapped = (len(found) == 2 and found == [0, len(statements) - 1]
+               and re.match(r"(BEGIN|START)\b", statements[0].sql, re.I) is not None
+               and re.match(r"(COMMIT|END)\b", statements[-1].sql, re.I) is not None)
+    return wrapped, [statements[i] for i in found]
 
 
 def check_transaction_control(path: str, engine: str | None) -> None:
-    """Refuse BEGIN/COMMIT/ROLLBACK/SAVEPOINT/... in a file the runner wraps in a transaction:
-    they would commit part of it and leave no history row. Raises InputError file:line."""
+    """Refuse BEGIN/COMMIT/ROLLBACK/SAVEPOINT/... in a file the runner runs in a transaction
+    (it would commit part of it and leave no history row), unless the file is marked to run
+    outside one or the pair only wraps the whole file. Raises InputError file:line."""
     if wants_no_transaction(path):
         return
-    for st in statements_of(path, engine):
-        m = TRANSACTION_CONTROL.match(st.sql.lstrip())
-        if m:
-            raise InputError(f"{m.group(1).upper()} in a migration the runner runs in one transaction "
-                             "(it would commit part of it and leave no history row); remove it, or "
-                             "mark the file with a first line `-- dbdesign:no-transaction`",
-                             path, st.line)
+    wrapped, found = transaction_control(path, engine)
+    if found and not wrapped:
+        st = found[0]
+        verb = TRANSACTION_CONTROL.match(st.sql).group(1).upper()
+        raise InputError(f"{verb} in a migration the runner runs in one transaction (it would "
+                         "commit part of it and leave no history row); remove it, or mark the "
+                         "file with a first line `-- dbdesign:no-transaction` to run it as written",
+                         path, st.line)
 
 
 def read_folder(directory: str, read: str = "postgres") -> Folder:
@@ -247,6 +250,8 @@ def read_folder(directory: str, read: str = "postgres") -> Folder:
     for m in folder.migrations + folder.repeatables:
         for path in (m.up, m.down):
             if path is not None:
+                if read == "postgres":
+                    split_statements(_read(path), path)  # syntax errors -> InputError now
                 check_transaction_control(path, None if read == "postgres" else read)
         for engine, files in m.overrides.items():
             for path in files:
@@ -836,12 +841,15 @@ class Migrator:
         key = (migration.label, direction + ("!" if exact_lines else ""))
         if key not in self._rendered:
             if verbatim:
-                self._rendered[key] = verbatim_file(path, self.engine.name)
+                rendered = verbatim_file(path, self.engine.name)
             else:
                 before = self.schema_before(migration.version if direction == "up" else migration.version + 1)
                 if migration.repeatable:
                     before = self.folder.schema_at(None, self.engine.name)
-                self._rendered[key] = render_file(path, self.engine.dialect, before, exact_lines)
+                rendered = render_file(path, self.engine.dialect, before, exact_lines)
+            if not wants_no_transaction(path) and transaction_control(path, self.engine.name if verbatim else None)[0]:
+                rendered.steps = [st for st in rendered.steps if not TRANSACTION_CONTROL.match(st.sql.lstrip())]
+            self._rendered[key] = rendered
         return self._rendered[key]
 
     def pending(self, status: Status, target: int | None = None) -> list[Migration]:

@@ -380,8 +380,16 @@ def verify(directory: str, engines: Iterable[str] = ("sqlite", "duckdb"),
     for url in against:
         from .migrate import open_migrator
         with open_migrator(directory, url) as m:
-            result.findings.extend(checksum_findings(m.status(), m))
+            status = m.status()
+            result.findings.extend(checksum_findings(status, m))
+            result.findings.extend(history_findings(status))
     return result
+
+
+def history_findings(status) -> list[Finding]:
+    """Applied migrations whose files are gone, and failed ones: errors, like edited files."""
+    rules = {"missing-file": "migration-file-missing", "failed": "migration-failed"}
+    return [Finding(rules[p.kind], "error", p.message) for p in status.problems if p.kind in rules]
 
 
 # -- the rollback drill: what a failing migration leaves behind -----------------------------
