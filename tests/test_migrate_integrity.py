@@ -122,3 +122,17 @@ def test_pageship_postgres_folder_applies_as_golang_migrate_does():
                     ["TEXT", "TIMESTAMP"]
             assert m.down(to=0).versions == [6, 5, 4, 3, 2, 1]
             assert [t for t in eng.table_names() if not t.startswith("dbdesign_")] == []
+
+
+def test_a_failure_inside_a_marked_files_own_transaction_is_recorded_as_failed(tmp_path):
+    from conftest import require_engine
+    from dbdesign.migrate import MigrationFailed
+    require_engine("postgres")
+    folder = write_folder(tmp_path, {
+        "0001_a.up.sql": "-- dbdesign:no-transaction\nCREATE TABLE a (id INT);\nBEGIN;\n"
+                         "INSERT INTO a VALUES (1);\nINSERT INTO missing VALUES (1);\nCOMMIT;\n"})
+    with engines.throwaway("postgres") as eng:
+        with pytest.raises(MigrationFailed, match=r"0001_a.up.sql:5: .*missing"):
+            Migrator(str(folder), eng).up()
+        assert eng.query(f"SELECT state FROM {HISTORY_TABLE}") == [("failed",)]
+        assert eng.query("SELECT count(*) FROM a") == [(0,)]  # its own transaction rolled back

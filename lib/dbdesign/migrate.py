@@ -337,10 +337,12 @@ def _render_text(text: str, dialect: str, path: str, schema: Schema | None
 
 class Lock:
     """Keeps two runs apart. Every implementation is released by the OS or the server when
-    the holder dies, so a crashed run can never leave a stale lock."""
+    the holder dies, so a crashed run can never leave a stale lock. `on_wait` is told once who
+    holds it when a run has to wait."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, on_wait: Callable[[str], None] | None = None):
         self.engine = engine
+        self.on_wait = on_wait
 
     def acquire(self, timeout: float) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -348,18 +350,54 @@ class Lock:
     def release(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def holder(self) -> str:
+        """Who holds the lock now, as the server or the lock file says (or "unknown")."""
+        return "unknown"
+
+    def _waiting(self) -> str:
+        who = self.holder()
+        if self.on_wait:
+            self.on_wait(f"waiting for the migrations lock held by {who}")
+        return who
+
 
 class PostgresAdvisoryLock(Lock):
-    """Session-level `pg_advisory_lock`: scoped to the database, freed on disconnect."""
+    """Session-level `pg_advisory_lock`: scoped to the database, freed on disconnect. The
+    holding session checks every second that its client is still there
+    (`client_connection_check_interval`, PostgreSQL 14+), so a killed runner's lock goes
+    within about a second even while its statement runs."""
     KEY = int.from_bytes(hashlib.sha256(HISTORY_TABLE.encode()).digest()[:8], "big", signed=True)
+    CHECK_INTERVAL = "1s"
 
     def acquire(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
+        who = None
         while not self.engine.query("SELECT pg_try_advisory_lock(%s)", (self.KEY,))[0][0]:
+            if who is None:
+                who = self._waiting()
             if time.monotonic() >= deadline:
-                raise LockTimeout(f"another migration run holds pg_advisory_lock({self.KEY}) "
-                                  f"on this database; waited {timeout:g} s")
+                raise LockTimeout(f"another migration run holds pg_advisory_lock({self.KEY}) on this "
+                                  f"database: {self.holder()}; waited {timeout:g} s")
             time.sleep(0.05)
+        with contextlib.suppress(EngineError):  # PostgreSQL < 14 has no such setting
+            self.engine.execute(f"SET client_connection_check_interval = '{self.CHECK_INTERVAL}'")
+
+    def holder(self) -> str:
+        key = self.KEY & 0xFFFFFFFFFFFFFFFF
+        rows = self.engine.query(
+            "SELECT a.pid, host(a.client_addr), a.client_hostname, a.client_port, a.usename, "
+            "a.application_name, to_char(a.backend_start AT TIME ZONE 'UTC', "
+            "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), a.state "
+            "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s AND l.objid = %s "
+            "AND l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database "
+            "WHERE datname = current_database())", (key >> 32, key & 0xFFFFFFFF))
+        if not rows:
+            return "a session that just ended"
+        pid, addr, hostname, port, user, app, started, state = rows[0]
+        where = hostname or addr or "local socket"
+        return (f"pid {pid} ({user}@{where}{':' + str(port) if port and port > 0 else ''}"
+                f"{', ' + app if app else ''}), connected since {started}, {state}")
 
     def release(self) -> None:
         with contextlib.suppress(EngineError):
@@ -368,17 +406,32 @@ class PostgresAdvisoryLock(Lock):
 
 class MariaDBGetLock(Lock):
     """`GET_LOCK(name, timeout)`: server-wide names, so the database name is part of it;
-    freed when the connection ends."""
+    freed when the connection ends. MariaDB has no setting like PostgreSQL's
+    client_connection_check_interval: a killed runner's lock goes when its running statement
+    ends (or at once when it was between statements)."""
 
     def name(self) -> str:
         db = self.engine.query("SELECT DATABASE()")[0][0] or ""
         return ("dbdesign_migrate." + db)[:64]
 
     def acquire(self, timeout: float) -> None:
+        if self.engine.query("SELECT GET_LOCK(%s, 0)", (self.name(),))[0][0] == 1:
+            return
+        self._waiting()
         got = self.engine.query("SELECT GET_LOCK(%s, %s)", (self.name(), timeout))[0][0]
         if got != 1:
-            raise LockTimeout(f"another migration run holds GET_LOCK('{self.name()}'); "
-                              f"waited {timeout:g} s")
+            raise LockTimeout(f"another migration run holds GET_LOCK('{self.name()}'): "
+                              f"{self.holder()}; waited {timeout:g} s")
+
+    def holder(self) -> str:
+        rows = self.engine.query(
+            "SELECT p.ID, p.USER, p.HOST, p.TIME, p.COMMAND, "
+            "DATE_FORMAT(UTC_TIMESTAMP() - INTERVAL p.TIME SECOND, '%%Y-%%m-%%dT%%H:%%i:%%sZ') "
+            "FROM information_schema.PROCESSLIST p WHERE p.ID = IS_USED_LOCK(%s)", (self.name(),))
+        if not rows:
+            return "a connection that just ended"
+        cid, user, host, _secs, command, since = rows[0]
+        return f"connection id {cid} ({user}@{host}), in its current state since {since}, {command}"
 
     def release(self) -> None:
         with contextlib.suppress(EngineError):
@@ -390,8 +443,8 @@ class FileLock(Lock):
     The kernel drops it when the holder's process dies (no pid/timestamp guessing needed).
     In-memory databases belong to one process and need no lock."""
 
-    def __init__(self, engine: Engine):
-        super().__init__(engine)
+    def __init__(self, engine: Engine, on_wait: Callable[[str], None] | None = None):
+        super().__init__(engine, on_wait)
         self._fd: int | None = None
 
     @property
@@ -408,19 +461,33 @@ class FileLock(Lock):
             raise InputError(f"folder {parent} does not exist; create it first", self.engine.url)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + timeout
+        waiting = False
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                if not waiting:
+                    self._waiting()
+                    waiting = True
                 if time.monotonic() >= deadline:
                     os.close(fd)
-                    raise LockTimeout(f"another migration run holds {self.path}; waited {timeout:g} s") from None
+                    raise LockTimeout(f"another migration run holds {self.path} ({self.holder()}); "
+                                      f"waited {timeout:g} s") from None
                 time.sleep(0.05)
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()} {socket.gethostname()} {_now()}\n".encode())
         self._fd = fd
         self._open_engine(deadline)
+
+    def holder(self) -> str:
+        """The holder writes "pid host start-time" into the lock file."""
+        try:
+            with open(self.path or "", encoding="utf-8") as fh:
+                pid, host, started = (fh.read().split() + ["?", "?", "?"])[:3]
+        except OSError:
+            return "unknown"
+        return f"pid {pid} on {host}, since {started}"
 
     def _open_engine(self, deadline: float) -> None:
         """DuckDB allows one writing process per file: the previous holder may still be
@@ -530,6 +597,7 @@ class NonTransactionalApplier(Applier):
         try:
             _execute_all(self.history.engine, rendered, migration)
         except MigrationFailed as err:
+            self.history.engine.rollback()  # a file's own BEGIN may have left a failed transaction
             if migration.repeatable:
                 self.history.record_repeatable(migration, "failed", 0, f"{err}"[:2000])
             else:
@@ -749,6 +817,7 @@ class Migrator:
         self.engine = engine
         self.lock_timeout = lock_timeout
         self.history = History(engine)
+        self.on_wait: Callable[[str], None] | None = None  # told who holds the lock when waiting
         self._rendered: dict[tuple[Any, str], RenderedFile] = {}
         if read != "postgres" and read != engine.name and any(m.up for m in self.migrations):
             raise InputError(f"these migrations are written for {read} (--read {read}) and run "
@@ -878,7 +947,7 @@ class Migrator:
     # -- changing state ---------------------------------------------------------------------
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
-        lock = LOCKS[self.engine.name](self.engine)
+        lock = LOCKS[self.engine.name](self.engine, self.on_wait)
         lock.acquire(self.lock_timeout)
         try:
             self.history.ensure(bool(self.folder.repeatables))

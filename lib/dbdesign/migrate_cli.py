@@ -38,6 +38,10 @@ def migration_errors(fn):
     return wrapper
 
 
+def _say(message: str) -> None:
+    click.echo(message, err=True)
+
+
 def _emit(data) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
 
@@ -59,6 +63,7 @@ def up(directory: str, url: str, lock_timeout: float, target: int | None, allow_
     """Apply pending migrations in version order; a no-op when none are pending."""
     from .migrate import open_migrator
     with open_migrator(directory, url, lock_timeout) as m:
+        m.on_wait = _say
         click.echo(m.up(target, allow_out_of_order,
                         on_step=lambda mig: click.echo(f"applying {mig.label}", err=True)).format_text())
 
@@ -75,6 +80,7 @@ def down(directory: str, url: str, lock_timeout: float, steps: int | None, to: i
     """Roll back the last migration, `--steps N` of them, or down `--to VERSION`."""
     from .migrate import open_migrator
     with open_migrator(directory, url, lock_timeout) as m:
+        m.on_wait = _say
         click.echo(m.down(steps if steps is not None else (None if to is not None else 1), to).format_text())
 
 
@@ -124,6 +130,7 @@ def repair(directory: str, url: str, lock_timeout: float, mark_applied: tuple[in
     """After fixing the database by hand: clear failed rows (or --mark-applied), accept edited checksums."""
     from .migrate import open_migrator
     with open_migrator(directory, url, lock_timeout) as m:
+        m.on_wait = _say
         done = m.repair(mark_applied)
     click.echo("\n".join(done) if done else "nothing to repair")
 
