@@ -798,6 +798,78 @@ def _who() -> str:
     return f"{user}@{socket.gethostname()}"[:255]
 
 
+# -- other runners' history tables (for `baseline`) -----------------------------------------
+
+@dataclass
+class ForeignHistory:
+    """What another migration tool says is applied: the highest version, from its own table."""
+    tool: str
+    table: str
+    version: int | None
+    detail: str
+
+
+def _golang_migrate(engine: Engine) -> ForeignHistory:
+    rows = engine.query("SELECT version, dirty FROM schema_migrations")
+    if not rows:
+        return ForeignHistory("golang-migrate", "schema_migrations", None, "no row: nothing applied")
+    version, dirty = int(rows[0][0]), rows[0][1]
+    if dirty in (True, 1, "t", "true"):
+        raise MigrationBlocked(f"golang-migrate left version {version} dirty (it failed half-way); "
+                               "fix the database by hand and `migrate force` it with golang-migrate, "
+                               "then baseline")
+    return ForeignHistory("golang-migrate", "schema_migrations", version, f"version {version}, clean")
+
+
+def _flyway(engine: Engine) -> ForeignHistory:
+    rows = engine.query("SELECT version, success FROM flyway_schema_history WHERE version IS NOT NULL")
+    failed = [r[0] for r in rows if r[1] not in (True, 1, "t", "true")]
+    if failed:
+        raise MigrationBlocked(f"flyway_schema_history has failed versions {failed}; run "
+                               "`flyway repair` first, then baseline")
+    numbers = [_version_number(r[0], "flyway_schema_history") for r in rows]
+    top = max(numbers, default=None)
+    return ForeignHistory("Flyway", "flyway_schema_history", top, f"{len(numbers)} successful versions")
+
+
+def _alembic(engine: Engine) -> ForeignHistory:
+    rows = engine.query("SELECT version_num FROM alembic_version")
+    if len(rows) != 1:
+        raise MigrationBlocked(f"alembic_version has {len(rows)} heads; merge them with Alembic "
+                               "first, or pass --version")
+    return ForeignHistory("Alembic", "alembic_version", _version_number(rows[0][0], "alembic_version"),
+                          f"revision {rows[0][0]}")
+
+
+def _version_number(text: Any, table: str) -> int:
+    value = str(text).strip()
+    if not value.isdigit():
+        raise MigrationBlocked(f"{table} records version {value!r}, which is not a number this "
+                               "folder's versions can match; pass --version N (the folder's last "
+                               "version that database has)")
+    return int(value)
+
+
+# Table name -> reader; tried in this order when the tool is not named.
+FOREIGN_HISTORIES: dict[str, tuple[str, Callable[[Engine], ForeignHistory]]] = {
+    "golang-migrate": ("schema_migrations", _golang_migrate),
+    "flyway": ("flyway_schema_history", _flyway),
+    "alembic": ("alembic_version", _alembic),
+}
+
+
+def read_foreign_history(engine: Engine, tool: str | None = None) -> ForeignHistory | None:
+    """The first other runner's history table found (or `tool`'s), None when there is none."""
+    names = set(engine.table_names())
+    for key, (table, reader) in FOREIGN_HISTORIES.items():
+        if (tool is None or tool == key) and table in names:
+            return reader(engine)
+    if tool is not None:
+        raise MigrationBlocked(f"no {FOREIGN_HISTORIES[tool][0]} table in this database "
+                               f"({tool} history); pass --version N instead")
+    return None
+
+
 # -- the runner ------------------------------------------------------------------------------
 
 class Migrator:
@@ -1020,6 +1092,35 @@ class Migrator:
             if unknown:
                 done.append(f"ignored --mark-applied {sorted(unknown)}: not failed")
         return done
+
+    def baseline(self, version: int | None = None, tool: str | None = None) -> list[str]:
+        """Adopt a database another runner manages (golang-migrate, Flyway, Alembic) or one
+        built by hand: record every version up to `version` (default: what the other tool's
+        history table says) as applied, without running anything. Refuses a database this
+        runner manages already, and a version the folder does not have."""
+        with self.locked():
+            if self.history.rows():
+                raise MigrationBlocked(f"this database has {HISTORY_TABLE} rows already; "
+                                       "`migrate status` shows them (baseline is for adopting one)")
+            foreign = read_foreign_history(self.engine, tool) if version is None or tool else None
+            if version is None:
+                if foreign is None:
+                    raise MigrationBlocked("no schema_migrations, flyway_schema_history or "
+                                           "alembic_version table here; pass --version N")
+                version = foreign.version
+            if version is None:
+                return [f"{foreign.tool} {foreign.table}: {foreign.detail}; nothing to record"]
+            if version not in self.by_version:
+                raise MigrationBlocked(f"version {version} is not in {self.directory}; the folder "
+                                       f"has {self.migrations[0].version if self.migrations else '-'}"
+                                       f"..{self.migrations[-1].version if self.migrations else '-'}")
+            source = f"{foreign.tool} {foreign.table} ({foreign.detail})" if foreign else "--version"
+            done = []
+            for m in self.migrations:
+                if m.version <= version:
+                    self.history.insert(m, "applied", 0)
+                    done.append(f"{m.version} {m.name}: recorded as applied (baseline from {source})")
+            return done
 
     def plan(self, direction: str = "up", steps: int | None = 1, to: int | None = None,
              target: int | None = None) -> str:

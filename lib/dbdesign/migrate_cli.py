@@ -136,6 +136,25 @@ def repair(directory: str, url: str, lock_timeout: float, mark_applied: tuple[in
 
 
 @migrate.command()
+@DIR_OPTION
+@DB_OPTION
+@LOCK_OPTION
+@click.option("--version", "version", type=int, default=None,
+              help="Record every version up to this one (default: what the other tool's table says).")
+@click.option("--from", "tool", type=click.Choice(["golang-migrate", "flyway", "alembic"]), default=None,
+              help="Read this tool's history table (default: the first one found).")
+@handle_errors
+@migration_errors
+def baseline(directory: str, url: str, lock_timeout: float, version: int | None, tool: str | None) -> None:
+    """Adopt a database golang-migrate, Flyway or Alembic manages (or one built by hand):
+    record the versions it has as applied, without running them."""
+    from .migrate import open_migrator
+    with open_migrator(directory, url, lock_timeout) as m:
+        m.on_wait = _say
+        click.echo("\n".join(m.baseline(version, tool)))
+
+
+@migrate.command()
 @click.argument("name")
 @DIR_OPTION
 @handle_errors
