@@ -641,17 +641,11 @@ APPLIERS: dict[bool, type[Applier]] = {True: TransactionalApplier, False: NonTra
 # -- plan: the executor writing SQL ----------------------------------------------------------
 
 def sql_literal(engine: str, value: Any) -> str:
-    """A value as a literal of `engine`'s SQL, for the history writes of a `plan` script."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    text = str(value).replace("\0", "")
-    if engine == "mysql":
-        text = text.replace("\\", "\\\\")
-    return "'" + text.replace("'", "''") + "'"
+    """A value as a literal of `engine`'s SQL, for the history writes of a `plan` script
+    (`probe.sql_literal`, plus MariaDB's backslash escapes)."""
+    from .probe import sql_literal as literal
+    text = literal(value.replace("\0", "") if isinstance(value, str) else value)
+    return text.replace("\\", "\\\\") if engine == "mysql" and isinstance(value, str) else text
 
 
 class ScriptWriter:
@@ -699,23 +693,12 @@ class History:
     """Reads and writes ``dbdesign_schema_history`` (and ``dbdesign_repeatable_history`` for
     ``R__`` files, keyed by name) with portable SQL only."""
 
-    DDL = (f"CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} ("
-           "version BIGINT NOT NULL PRIMARY KEY, "
-           "name VARCHAR(255) NOT NULL, "
-           "checksum VARCHAR(64) NOT NULL, "
-           "applied_at VARCHAR(40) NOT NULL, "
-           "execution_ms INTEGER NOT NULL, "
-           "applied_by VARCHAR(255) NOT NULL, "
-           "state VARCHAR(16) NOT NULL, "
-           "error TEXT)")
-    REPEATABLE_DDL = (f"CREATE TABLE IF NOT EXISTS {REPEATABLE_TABLE} ("
-                      "name VARCHAR(255) NOT NULL PRIMARY KEY, "
-                      "checksum VARCHAR(64) NOT NULL, "
-                      "applied_at VARCHAR(40) NOT NULL, "
-                      "execution_ms INTEGER NOT NULL, "
-                      "applied_by VARCHAR(255) NOT NULL, "
-                      "state VARCHAR(16) NOT NULL, "
-                      "error TEXT)")
+    _ROW = ("checksum VARCHAR(64) NOT NULL, applied_at VARCHAR(40) NOT NULL, "
+            "execution_ms INTEGER NOT NULL, applied_by VARCHAR(255) NOT NULL, "
+            "state VARCHAR(16) NOT NULL, error TEXT)")
+    DDL = (f"CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (version BIGINT NOT NULL PRIMARY KEY, "
+           f"name VARCHAR(255) NOT NULL, {_ROW}")
+    REPEATABLE_DDL = f"CREATE TABLE IF NOT EXISTS {REPEATABLE_TABLE} (name VARCHAR(255) NOT NULL PRIMARY KEY, {_ROW}"
     COLUMNS = "version, name, checksum, applied_at, execution_ms, applied_by, state, error"
     REPEATABLE_COLUMNS = "name, checksum, applied_at, execution_ms, applied_by, state, error"
 
