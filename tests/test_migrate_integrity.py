@@ -136,3 +136,18 @@ def test_a_failure_inside_a_marked_files_own_transaction_is_recorded_as_failed(t
             Migrator(str(folder), eng).up()
         assert eng.query(f"SELECT state FROM {HISTORY_TABLE}") == [("failed",)]
         assert eng.query("SELECT count(*) FROM a") == [(0,)]  # its own transaction rolled back
+
+
+def test_sqlite_files_run_verbatim_when_read_as_sqlite(tmp_path):
+    folder = write_folder(tmp_path, {
+        "0001_a.up.sql": "CREATE TABLE a (id INTEGER PRIMARY KEY AUTOINCREMENT, at TIMESTAMP NOT NULL, "
+                         "flag BOOL);\n",
+        "0001_a.down.sql": "DROP TABLE a;\n"})
+    with engines.throwaway("sqlite") as eng:
+        m = Migrator(str(folder), eng, read="sqlite")
+        assert m.up().versions == [1]
+        assert [r[0] for r in eng.query("SELECT type FROM pragma_table_info('a')")] == \
+            ["INTEGER", "TIMESTAMP", "BOOL"]
+    with engines.throwaway("duckdb") as eng:
+        with pytest.raises(InputError, match="written for sqlite"):
+            Migrator(str(folder), eng, read="sqlite")

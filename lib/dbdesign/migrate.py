@@ -242,6 +242,14 @@ def check_transaction_control(path: str, engine: str | None) -> None:
                          path, st.line)
 
 
+def default_read() -> str:
+    """The dialect migration files are read as when not given: the `--read` of the running
+    command where `parse` offers it (`parse.current_read`), else PostgreSQL."""
+    from . import parse
+    current = getattr(parse, "current_read", None)
+    return current() if callable(current) else "postgres"
+
+
 def read_folder(directory: str, read: str = "postgres") -> Folder:
     """Discover a folder and check every file before anything runs. Raises InputError (missing
     folder, misnamed file, down without up, duplicate version, syntax error file:line:col,
@@ -863,9 +871,9 @@ class Migrator:
     are written in: ``postgres`` (rendered per engine) or the target engine's own (verbatim)."""
 
     def __init__(self, directory: str, engine: Engine, lock_timeout: float = 60.0,
-                 read: str = "postgres"):
+                 read: str | None = None):
         self.directory = directory
-        self.read = read
+        self.read = read = read or default_read()
         self.folder = read_folder(directory, read)
         self.migrations = self.folder.migrations
         self.by_version = self.folder.by_version
@@ -1138,9 +1146,9 @@ class Migrator:
 
 @contextlib.contextmanager
 def open_migrator(directory: str, url: str, lock_timeout: float = 60.0,
-                  read: str = "postgres") -> Iterator[Migrator]:
+                  read: str | None = None) -> Iterator[Migrator]:
     """Read the folder first (bad input raises before any connection), then connect."""
-    read_folder(directory, read)  # validates before connecting
+    read_folder(directory, read or default_read())  # validates before connecting
     engine = connect(url)
     try:
         yield Migrator(directory, engine, lock_timeout, read)
