@@ -143,6 +143,17 @@ def _nullable(col: Column) -> bool:
     return col.nullable and (col.type or "").strip().upper() not in _SERIALS
 
 
+def _spelling(node: exp.Expression) -> exp.Expression:
+    """PostgreSQL stores `x NOT IN (...)` as `x <> ALL (ARRAY[...])`; a column qualified with its
+    own table (`trash.is_deleted` in an index WHERE or a CHECK) is the column."""
+    if isinstance(node, exp.NEQ) and _is_all_array(node.expression):
+        items = node.expression.expressions[0].expressions
+        return exp.Not(this=exp.In(this=node.this.copy(), expressions=[i.copy() for i in items]))
+    if isinstance(node, exp.Column) and node.args.get("table") is not None:
+        return exp.Column(this=node.this.copy())
+    return node
+
+
 def _is_all_array(node: exp.Expression) -> bool:
     return (isinstance(node, exp.Anonymous) and str(node.this).upper() == "ALL"
             and len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Array))
@@ -178,10 +189,6 @@ def canonical_expr(sql: str | None) -> str | None:
         if isinstance(node, exp.Identifier):
             return exp.Identifier(this=node.this.lower() if not node.quoted else node.this,
                                   quoted=False)
-        if isinstance(node, exp.NEQ) and _is_all_array(node.expression):
-            # PostgreSQL stores `x NOT IN (...)` as `x <> ALL (ARRAY[...])`
-            items = node.expression.expressions[0].expressions
-            return exp.Not(this=exp.In(this=node.this.copy(), expressions=[i.copy() for i in items]))
         if isinstance(node, exp.In) and len(node.expressions) == 1 and not node.args.get("query"):
             return exp.EQ(this=node.this.copy(), expression=node.expressions[0].copy())  # PG: x IN (a) is x = a
         if isinstance(node, exp.Not) and isinstance(node.this, exp.EQ):
@@ -190,7 +197,8 @@ def canonical_expr(sql: str | None) -> str | None:
             return exp.Literal.number(node.this)  # '-1' on a numeric column is -1
         return node
 
-    for _ in range(2):  # removing parentheses can expose another rewrite
+    tree = tree.transform(_spelling)
+    for _ in range(3):  # removing parentheses can expose another rewrite
         tree = tree.transform(fix)
     # Re-add parentheses around every compound operand: one tree, one text, no ambiguity.
     def wrap(node: exp.Expression) -> exp.Expression:
