@@ -46,3 +46,15 @@ def test_real_differences_still_show():
     b = parse_sql("CREATE TABLE t (id INT PRIMARY KEY, n INT DEFAULT '2');")
     text = diff(a, b).format_text()
     assert "identity" in text and "default" in text
+
+
+def test_unique_on_the_primary_key_is_redundant():
+    require_engine("postgres")
+    ddl = "CREATE TABLE kex (id TEXT UNIQUE PRIMARY KEY NOT NULL, v INT UNIQUE)"
+    with engines.throwaway("postgres") as eng:
+        eng.execute(ddl)
+        assert diff(parse_sql(ddl + ";"), eng.introspect(), engine="postgres").is_empty
+    # a UNIQUE on other columns still counts
+    a = parse_sql("CREATE TABLE k (id INT PRIMARY KEY, v INT UNIQUE);")
+    b = parse_sql("CREATE TABLE k (id INT PRIMARY KEY, v INT);")
+    assert not diff(a, b).is_empty

@@ -448,7 +448,11 @@ class _Differ:
         """Compare uniqueness guarantees on plain columns: UNIQUE constraints and full unique
         indexes. Returns the ids of indexes handled here (so `indexes` skips them)."""
         def entries(t: Table) -> list[tuple[str, str | None, tuple[str, ...], Any]]:
-            out = [("constraint", u.name, tuple(u.columns), u) for u in t.uniques]
+            # A UNIQUE constraint on exactly the primary key's columns adds nothing (PostgreSQL
+            # drops it from CREATE TABLE): compared as absent.
+            pk = tuple(t.primary_key.columns) if t.primary_key else None
+            out = [("constraint", u.name, tuple(u.columns), u) for u in t.uniques
+                   if tuple(u.columns) != pk]
             out += [("index", ix.name, tuple(ix.column_names), ix) for ix in t.indexes
                     if _full_unique_index(ix)]
             return out

@@ -710,9 +710,10 @@ class History:
     COLUMNS = "version, name, checksum, applied_at, execution_ms, applied_by, state, error"
     REPEATABLE_COLUMNS = "name, checksum, applied_at, execution_ms, applied_by, state, error"
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, who: str | None = None):
         self.engine = engine
         self.p = PLACEHOLDERS[engine.name]
+        self.who = who  # applied_by; default: user@host of this process
 
     def exists(self, table: str = HISTORY_TABLE) -> bool:
         return table in self.engine.table_names()
@@ -741,7 +742,7 @@ class History:
     def insert(self, m: Migration, state: str, execution_ms: int, error: str | None = None) -> None:
         ps = ", ".join([self.p] * 8)
         self.engine.execute(f"INSERT INTO {HISTORY_TABLE} ({self.COLUMNS}) VALUES ({ps})",
-                            (m.version, m.name, m.checksum, _now(), execution_ms, _who(), state, error))
+                            (m.version, m.name, m.checksum, _now(), execution_ms, self.who or _who(), state, error))
 
     def record_repeatable(self, m: Migration, state: str, execution_ms: int,
                           error: str | None = None) -> None:
@@ -749,7 +750,7 @@ class History:
         self.engine.execute(f"DELETE FROM {REPEATABLE_TABLE} WHERE name = {self.p}", (m.name,))
         ps = ", ".join([self.p] * 7)
         self.engine.execute(f"INSERT INTO {REPEATABLE_TABLE} ({self.REPEATABLE_COLUMNS}) VALUES ({ps})",
-                            (m.name, m.checksum, _now(), execution_ms, _who(), state, error))
+                            (m.name, m.checksum, _now(), execution_ms, self.who or _who(), state, error))
 
     def set_state(self, version: int, state: str, execution_ms: int | None = None,
                   error: str | None = None) -> None:
@@ -1125,7 +1126,7 @@ class Migrator:
         writer.lines.append(f"-- dbdesign migrate {direction} on {self.engine.name}: "
                             f"{len(chosen)} migration(s)")
         writer.lines.extend(f"-- {'BLOCKED ' if p.blocking else ''}{p}" for p in status.problems)
-        history = History(writer)  # type: ignore[arg-type]
+        history = History(writer, who="dbdesign migrate plan")  # type: ignore[arg-type]
         history.ensure(bool(self.folder.repeatables))
         for m in chosen:  # exact source lines in the comments
             self._rendered[(m.label, direction)] = self.steps(m, direction, exact_lines=True)
