@@ -1,7 +1,7 @@
 """`dbdesign migrate ...`: a thin click layer over `migrate`, `migration_lint` and `verify`.
 
-Exit codes: 0 ok; 1 a migration failed, the runner refused (failed/modified/out-of-order
-history, lock timeout) or lint/verify found errors; 2 bad input (unknown URL scheme, missing
+Exit codes: 0 ok; 1 a migration failed, the runner refused (failed/modified/missing/out-of-order
+history, lock timeout), `status` shows such a history, or lint/verify found errors; 2 bad input (unknown URL scheme, missing
 folder, unparsable file, down file without up) - one line on stderr, database untouched.
 The lead registers the group with ``main.add_command(migrate)``.
 """
