@@ -11,6 +11,9 @@ Equivalences that always hold (they are spelling, not design):
   (`'x'::character varying`), `x = ANY (ARRAY[...])` vs `x IN (...)` and `BETWEEN` vs
   `>= AND <=` do not count.
 - FK action None (unspecified) == `NO ACTION`; index method None == `btree`.
+- SERIAL types, INT with a `nextval(...)` default and identity columns all mean "numbered by
+  the engine" (`autonumber`); `x <> ALL (ARRAY[...])` == `NOT x IN (...)`; `DEFAULT NULL` == no
+  default; a quoted number (`'-1'`) == the number.
 - A constraint name is compared only when both sides have one: None means "let the engine
   name it", and engines that cannot keep names (DuckDB, MariaDB's PRIMARY) read back None.
 
@@ -119,6 +122,50 @@ class SchemaDiff:
 # -- canonical forms -----------------------------------------------------------------------
 
 _WRAP = (exp.Binary, exp.Not, exp.Between, exp.In, exp.Is, exp.Neg)
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+# PostgreSQL's auto-numbering spellings: SERIAL types are INT + a sequence default, like identity.
+_SERIALS = {"SMALLSERIAL": "SMALLINT", "SERIAL2": "SMALLINT", "SERIAL": "INT", "SERIAL4": "INT",
+            "BIGSERIAL": "BIGINT", "SERIAL8": "BIGINT"}
+_NEXTVAL = re.compile(r"^\s*nextval\s*\(", re.I)
+
+
+def _numbering(col: Column) -> str | None:
+    """How a column is numbered, for messages: its identity kind, SERIAL or a sequence default."""
+    if col.identity:
+        return col.identity
+    if (col.type or "").strip().upper() in _SERIALS:
+        return col.type.upper()
+    return col.default if col.default and _NEXTVAL.match(col.default) else None
+
+
+def _nullable(col: Column) -> bool:
+    """SERIAL columns are NOT NULL whether or not the declaration says so."""
+    return col.nullable and (col.type or "").strip().upper() not in _SERIALS
+
+
+def _spelling(node: exp.Expression) -> exp.Expression:
+    """PostgreSQL stores `x NOT IN (...)` as `x <> ALL (ARRAY[...])`; a column qualified with its
+    own table (`trash.is_deleted` in an index WHERE or a CHECK) is the column."""
+    if isinstance(node, exp.NEQ) and _is_all_array(node.expression):
+        items = node.expression.expressions[0].expressions
+        return exp.Not(this=exp.In(this=node.this.copy(), expressions=[i.copy() for i in items]))
+    if isinstance(node, exp.Column) and node.args.get("table") is not None:
+        return exp.Column(this=node.this.copy())
+    return node
+
+
+def _is_all_array(node: exp.Expression) -> bool:
+    return (isinstance(node, exp.Anonymous) and str(node.this).upper() == "ALL"
+            and len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Array))
+
+
+def autonumber(col: Column) -> tuple[str, str | None, bool]:
+    """(type, default, numbered): SERIAL as INT, a `nextval(...)` default and an identity all
+    mean "the engine numbers this column", so equivalent spellings compare equal."""
+    base = _SERIALS.get((col.type or "").strip().upper())
+    from_sequence = bool(col.default and _NEXTVAL.match(col.default))
+    return (base or col.type, None if from_sequence else col.default,
+            bool(base or from_sequence or col.identity))
 
 
 def canonical_expr(sql: str | None) -> str | None:
@@ -142,9 +189,16 @@ def canonical_expr(sql: str | None) -> str | None:
         if isinstance(node, exp.Identifier):
             return exp.Identifier(this=node.this.lower() if not node.quoted else node.this,
                                   quoted=False)
+        if isinstance(node, exp.In) and len(node.expressions) == 1 and not node.args.get("query"):
+            return exp.EQ(this=node.this.copy(), expression=node.expressions[0].copy())  # PG: x IN (a) is x = a
+        if isinstance(node, exp.Not) and isinstance(node.this, exp.EQ):
+            return exp.NEQ(this=node.this.this.copy(), expression=node.this.expression.copy())
+        if isinstance(node, exp.Literal) and node.is_string and _NUMBER.fullmatch(node.this):
+            return exp.Literal.number(node.this)  # '-1' on a numeric column is -1
         return node
 
-    for _ in range(2):  # removing parentheses can expose another rewrite
+    tree = tree.transform(_spelling)
+    for _ in range(3):  # removing parentheses can expose another rewrite
         tree = tree.transform(fix)
     # Re-add parentheses around every compound operand: one tree, one text, no ambiguity.
     def wrap(node: exp.Expression) -> exp.Expression:
@@ -203,6 +257,8 @@ def _action(value: str | None, engine: str | None) -> str:
 
 def _default(value: str | None, engine: str | None) -> str | None:
     canon = canonical_expr(value)
+    if canon is not None and canon.upper() == "NULL":
+        return None  # DEFAULT NULL is no default
     if canon is not None and engine in ("sqlite", "mysql"):
         canon = {"TRUE": "1", "FALSE": "0"}.get(canon.upper(), canon)
     return canon
@@ -326,24 +382,26 @@ class _Differ:
             if ec is None:
                 self.add("added", "column", qn, name, describe_column(ac), after=describe_column(ac))
                 continue
-            et = canonical_type(ec.type, self.engine, self.exp.enums)
-            at = canonical_type(ac.type, self.engine, self.act.enums)
+            (etype, edef, enum_), (atype, adef, anum) = autonumber(ec), autonumber(ac)
+            both_identity = bool(ec.identity and ac.identity)
+            et = canonical_type(etype, self.engine, self.exp.enums)
+            at = canonical_type(atype, self.engine, self.act.enums)
             if et != at:
                 self.add("changed", "column", qn, name, f"type {ec.type} -> {ac.type}", ec.type, ac.type)
-            if ec.nullable != ac.nullable:
+            if _nullable(ec) != _nullable(ac):
                 self.add("changed", "column", qn, name,
                          f"nullable {ec.nullable} -> {ac.nullable}", ec.nullable, ac.nullable)
             if "defaults" not in self.ignore and \
-                    _default(ec.default, self.engine) != _default(ac.default, self.engine):
+                    _default(edef, self.engine) != _default(adef, self.engine):
                 self.add("changed", "column", qn, name, f"default {ec.default} -> {ac.default}",
                          ec.default, ac.default)
             if "identity" not in self.ignore:
                 ei, ai = ec.identity, ac.identity
-                if "identity_kind" in self.ignore:
-                    ei, ai = bool(ei), bool(ai)
+                if "identity_kind" in self.ignore or not both_identity:
+                    ei, ai = enum_, anum
                 if ei != ai:
                     self.add("changed", "column", qn, name,
-                             f"identity {ec.identity} -> {ac.identity}", ec.identity, ac.identity)
+                             f"identity {_numbering(ec)} -> {_numbering(ac)}", ec.identity, ac.identity)
             if "generated" not in self.ignore and \
                     canonical_expr(ec.generated) != canonical_expr(ac.generated):
                 self.add("changed", "column", qn, name,
@@ -390,7 +448,11 @@ class _Differ:
         """Compare uniqueness guarantees on plain columns: UNIQUE constraints and full unique
         indexes. Returns the ids of indexes handled here (so `indexes` skips them)."""
         def entries(t: Table) -> list[tuple[str, str | None, tuple[str, ...], Any]]:
-            out = [("constraint", u.name, tuple(u.columns), u) for u in t.uniques]
+            # A UNIQUE constraint on exactly the primary key's columns adds nothing (PostgreSQL
+            # drops it from CREATE TABLE): compared as absent.
+            pk = tuple(t.primary_key.columns) if t.primary_key else None
+            out = [("constraint", u.name, tuple(u.columns), u) for u in t.uniques
+                   if tuple(u.columns) != pk]
             out += [("index", ix.name, tuple(ix.column_names), ix) for ix in t.indexes
                     if _full_unique_index(ix)]
             return out

@@ -1,7 +1,7 @@
 """`dbdesign migrate ...`: a thin click layer over `migrate`, `migration_lint` and `verify`.
 
-Exit codes: 0 ok; 1 a migration failed, the runner refused (failed/modified/out-of-order
-history, lock timeout) or lint/verify found errors; 2 bad input (unknown URL scheme, missing
+Exit codes: 0 ok; 1 a migration failed, the runner refused (failed/modified/missing/out-of-order
+history, lock timeout), `status` shows such a history, or lint/verify found errors; 2 bad input (unknown URL scheme, missing
 folder, unparsable file, down file without up) - one line on stderr, database untouched.
 The lead registers the group with ``main.add_command(migrate)``.
 """
@@ -51,6 +51,10 @@ def migration_errors(fn):
     return wrapper
 
 
+def _say(message: str) -> None:
+    click.echo(message, err=True)
+
+
 def _emit(data) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
 
@@ -73,6 +77,7 @@ def up(directory: str, url: str, lock_timeout: float, target: int | None, allow_
     """Apply pending migrations in version order; a no-op when none are pending."""
     from .migrate import open_migrator
     with open_migrator(directory, url, lock_timeout) as m:
+        m.on_wait = _say
         click.echo(m.up(target, allow_out_of_order,
                         on_step=lambda mig: click.echo(f"applying {mig.label}", err=True)).format_text())
 
@@ -90,6 +95,7 @@ def down(directory: str, url: str, lock_timeout: float, steps: int | None, to: i
     """Roll back the last migration, `--steps N` of them, or down `--to VERSION`."""
     from .migrate import open_migrator
     with open_migrator(directory, url, lock_timeout) as m:
+        m.on_wait = _say
         click.echo(m.down(steps if steps is not None else (None if to is not None else 1), to).format_text())
 
 
@@ -101,11 +107,13 @@ def down(directory: str, url: str, lock_timeout: float, steps: int | None, to: i
 @read_as
 @migration_errors
 def status(directory: str, url: str, fmt: str) -> None:
-    """Each migration's state: applied, pending, failed or modified; plus gaps and ordering problems."""
+    """Each migration's state: applied, pending, failed, modified or missing; plus gaps and
+    ordering problems. Exit 1 when anything is modified, missing, failed or out of order."""
     from .migrate import open_migrator
     with open_migrator(directory, url) as m:
         st = m.status()
     _emit(st.to_dict()) if fmt == "json" else click.echo(st.format_text())
+    sys.exit(0 if st.ok else 1)
 
 
 @migrate.command()
@@ -140,8 +148,28 @@ def repair(directory: str, url: str, lock_timeout: float, mark_applied: tuple[in
     """After fixing the database by hand: clear failed rows (or --mark-applied), accept edited checksums."""
     from .migrate import open_migrator
     with open_migrator(directory, url, lock_timeout) as m:
+        m.on_wait = _say
         done = m.repair(mark_applied)
     click.echo("\n".join(done) if done else "nothing to repair")
+
+
+@migrate.command()
+@DIR_OPTION
+@DB_OPTION
+@LOCK_OPTION
+@click.option("--version", "version", type=int, default=None,
+              help="Record every version up to this one (default: what the other tool's table says).")
+@click.option("--from", "tool", type=click.Choice(["golang-migrate", "flyway", "alembic"]), default=None,
+              help="Read this tool's history table (default: the first one found).")
+@handle_errors
+@migration_errors
+def baseline(directory: str, url: str, lock_timeout: float, version: int | None, tool: str | None) -> None:
+    """Adopt a database golang-migrate, Flyway or Alembic manages (or one built by hand):
+    record the versions it has as applied, without running them."""
+    from .migrate import open_migrator
+    with open_migrator(directory, url, lock_timeout) as m:
+        m.on_wait = _say
+        click.echo("\n".join(m.baseline(version, tool)))
 
 
 @migrate.command()

@@ -56,6 +56,11 @@ READS = ("postgres", "mysql", "sqlite")
 _CURRENT_READ: contextvars.ContextVar[str] = contextvars.ContextVar("dbdesign_read", default="postgres")
 
 
+def current_read() -> str:
+    """The input engine of the running command (`--read`), postgres unless `reading` set it."""
+    return _CURRENT_READ.get()
+
+
 @contextlib.contextmanager
 def reading(read: str | None):
     """Within the block, statements are read as `read` (postgres | mysql | sqlite) unless a
