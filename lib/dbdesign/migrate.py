@@ -774,10 +774,12 @@ class Migrator:
 # -- convenience entry points (URL + folder) -------------------------------------------------
 
 @contextlib.contextmanager
-def open_migrator(directory: str, url: str, lock_timeout: float = 60.0) -> Iterator[Migrator]:
-    """Read the folder first (bad input raises before any connection), then connect."""
+def open_migrator(directory: str, url: str, lock_timeout: float = 60.0,
+                  create: bool = True) -> Iterator[Migrator]:
+    """Read the folder first (bad input raises before any connection), then connect.
+    `create=False` for commands that only read: a missing SQLite/DuckDB file is an error."""
     migrations_ok = load_folder(directory)  # noqa: F841 - validates before connecting
-    engine = connect(url)
+    engine = connect(url, create=create)
     try:
         yield Migrator(directory, engine, lock_timeout)
     finally:

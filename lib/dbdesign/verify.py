@@ -358,7 +358,7 @@ def verify(directory: str, engines: Iterable[str] = ("sqlite", "duckdb"),
         result.seconds[name] = round(time.perf_counter() - start, 3)
     for url in against:
         from .migrate import open_migrator
-        with open_migrator(directory, url) as m:
+        with open_migrator(directory, url, create=False) as m:
             result.findings.extend(checksum_findings(m.status(), m))
     return result
 

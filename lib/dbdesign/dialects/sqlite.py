@@ -35,6 +35,12 @@ class SQLiteDialect(Dialect):
     CHECK_UNSUPPORTED = (exp.RegexpLike, exp.RegexpILike)
     LENGTH_CHECK_TYPE = "TEXT"
 
+    @classmethod
+    def string_with_nul(cls, text: str) -> str:
+        """SQL text cannot carry NUL to SQLite (the statement would end there), but a TEXT
+        value can hold it: the pieces joined with char(0), in parentheses."""
+        return "(" + " || char(0) || ".join(cls.string(p) for p in text.split("\0")) + ")"
+
     def map_type(self, table: Table, col: Column, dt: exp.DataType) -> exp.DataType:
         obj = col_obj(table, col)
         if dt.this == T.UUID:
