@@ -63,7 +63,18 @@ def load(source: str | None):
     from .config import load_config
     from .source import load_source
     config = load_config()
-    schema = load_source(source or config.source)
+    path = source or config.source
+    try:
+        schema = load_source(path)
+    except (DbDesignError, OSError, RecursionError, UnicodeDecodeError):
+        raise
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError) as err:
+        # The reader met a statement shape it does not know: the input cannot be read, so
+        # it is bad input (exit 2) that names the file; the cause is kept for DBDESIGN_DEBUG.
+        if os.environ.get("DBDESIGN_DEBUG"):
+            raise
+        raise InputError(f"cannot read this SQL ({type(err).__name__}: {err}); check the "
+                         "statement syntax", path) from err
     for diag in schema.diagnostics:
         click.echo(str(diag), err=True)
     return schema, config
