@@ -134,16 +134,7 @@ def test_migrate_lint(sql):
     run_cli(["migrate", "lint"], sql, "0001_fuzz.up.sql")
 
 
-# Still exit 3, in the renderers and the migration lint's reader (not fixed yet): strict
-# xfail, so the day one is fixed this list must shrink.
-OPEN = {("sqlite", "e_string_default.sql"), ("sqlite", "json_column_select.sql"),
-        ("sqlite", "varchar_double_parens.sql"), ("duckdb", "varchar_double_parens.sql"),
-        ("migrate lint", "create_table_dotdot.sql")}
-
-
 @pytest.mark.parametrize("path", CRASHERS, ids=lambda p: p.name)
 @pytest.mark.parametrize("command", [*COMMANDS, ["migrate", "lint"]], ids=lambda c: "-".join(c[:3]))
-def test_known_crashers_are_bad_input_or_fine(request, path, command):
-    if (" ".join(command[-2:]) if command[0] == "migrate" else command[-1], path.name) in OPEN:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="still exit 3: an open crasher"))
+def test_known_crashers_are_bad_input_or_fine(path, command):
     run_cli(command, path.read_bytes(), "0001_crash.up.sql" if command[0] == "migrate" else path.name)

@@ -14,6 +14,8 @@ import click
 
 from .errors import DbDesignError, EngineError, EngineUnavailable, InputError, mask_secrets
 
+NESTED_TOO_DEEP = ("the input is nested too deeply (parentheses, expressions or tables inside "
+                   "each other); flatten it")
 FORMATS_TEXT_JSON = click.Choice(["text", "json"])
 DIALECTS = click.Choice(["postgres", "mysql", "sqlite", "duckdb"])
 
@@ -35,8 +37,7 @@ def handle_errors(fn):
         except DbDesignError as err:
             fail((str(err).splitlines() or [type(err).__name__])[0], 2)
         except RecursionError:
-            fail("the input is nested too deeply (parentheses, expressions or tables inside "
-                 "each other); flatten it", 2)
+            fail(NESTED_TOO_DEEP, 2)
         except UnicodeDecodeError as err:
             fail(f"a file is not UTF-8 text ({err.reason} at byte {err.start}); save it as "
                  "UTF-8", 2)
@@ -66,8 +67,10 @@ def load(source: str | None):
     path = source or config.source
     try:
         schema = load_source(path)
-    except (DbDesignError, OSError, RecursionError, UnicodeDecodeError):
+    except (DbDesignError, OSError, UnicodeDecodeError):
         raise
+    except RecursionError:
+        raise InputError(NESTED_TOO_DEEP, path) from None
     except (AttributeError, IndexError, KeyError, TypeError, ValueError) as err:
         # The reader met a statement shape it does not know: the input cannot be read, so
         # it is bad input (exit 2) that names the file; the cause is kept for DBDESIGN_DEBUG.

@@ -355,7 +355,7 @@ class Dialect:
                       f"no CREATE TYPE; {enum.name} written inline as ENUM({', '.join(enum.values)})")
             return self.sql(exp.DataType(this=exp.DataType.Type.ENUM, expressions=values))
         self.add_check(table, f"ck_{table.name}_{col.name}_enum",
-                       exp.In(this=exp.column(col.name), expressions=values), [col.name])
+                       exp.In(this=self.column_ref(col.name), expressions=values), [col.name])
         self.note("enum type", obj, "emulated",
                   f"no enum types; {enum.name} -> TEXT + CHECK ({col.name} IN (...))")
         return "TEXT"
@@ -392,7 +392,7 @@ class Dialect:
                        exp.DataType.Type.NCHAR) and dt.expressions:
             try:
                 return int(dt.expressions[0].this.this)
-            except (ValueError, AttributeError):
+            except (ValueError, AttributeError, TypeError):  # VARCHAR((10)), VARCHAR("x")
                 return None
         return None
 
@@ -407,7 +407,7 @@ class Dialect:
     def adapt_length_checks(self, table: Table) -> None:
         limits = table.__dict__.pop("_length_checks", [])
         for colname, n in limits:
-            expr = exp.LTE(this=exp.Length(this=exp.column(colname)), expression=exp.Literal.number(n))
+            expr = exp.LTE(this=exp.Length(this=self.column_ref(colname)), expression=exp.Literal.number(n))
             self.add_check(table, f"ck_{table.name}_{colname}_length", expr, [colname])
         if limits:
             cols = ", ".join(f"{c}({n})" for c, n in limits)
@@ -578,6 +578,10 @@ class Dialect:
 
     def ident(self, name: str) -> exp.Identifier:
         return exp.to_identifier(name, quoted=_needs_quote(name))
+
+    def column_ref(self, name: str) -> exp.Column:
+        """A column reference, quoted exactly as the DDL names the column."""
+        return exp.Column(this=self.ident(name))
 
     # -- the one way names and values enter generated SQL ----------------------------------
     IDENT_QUOTE: ClassVar[str] = '"'  # this engine's identifier quote; doubled inside a name
