@@ -151,9 +151,25 @@ def test_read_only_commands_never_create_a_database(tmp_path, command, scheme):
 
 
 @pytest.mark.parametrize("command", [["inspect", "--db"], ["datagen", "--rows", "10", "--db"],
-                                     ["seed", "--env", "dev", "--db"],
-                                     ["migrate", "status", "--db"]])
+                                     ["seed", "--env", "dev", "--db"], ["probe", "--db"],
+                                     ["bench", "--db"], ["migrate", "status", "--db"]])
 def test_a_folder_as_database_is_bad_input(tmp_path, command):
     proc = dbdesign(*command, f"sqlite:///{tmp_path}")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "folder" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_migrate_verify_on_an_empty_folder_is_bad_input(tmp_path):
+    proc = dbdesign("migrate", "verify", "--dir", str(tmp_path))
+    assert proc.returncode == 2 and "no migrations" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("command", [["migrate", "lint", "--dir", "{dir}"],
+                                     ["advise", "--engine", "sqlite", "--queries", "{file}"]])
+def test_non_utf8_files_are_bad_input_naming_the_file(tmp_path, command):
+    path = tmp_path / "0001_a.up.sql"
+    path.write_bytes(b"SELECT '\xff' FROM users;\n")
+    (tmp_path / "0001_a.down.sql").write_text("SELECT 1;\n")
+    proc = dbdesign(*[a.format(dir=tmp_path, file=path) for a in command])
+    assert proc.returncode == 2, proc.stderr
+    assert "0001_a.up.sql: not UTF-8" in proc.stderr

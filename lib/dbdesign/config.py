@@ -176,6 +176,9 @@ def parse_config(text: str, path: str | None = None) -> Config:
     """Parse config text (the file name is only for messages and for resolving `source`)."""
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise InputError("nested too deeply (arrays or tables inside each other); flatten it",
+                         path) from None
     except tomllib.TOMLDecodeError as err:
         msg = str(err)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)

@@ -348,7 +348,9 @@ def verify(directory: str, engines: Iterable[str] = ("sqlite", "duckdb"),
     names = list(dict.fromkeys(engines))
     for name in names:
         _engines.engine_class(name)  # unknown engine -> InputError now
-    load_folder(directory)  # bad input -> InputError before any database exists
+    if not load_folder(directory):  # bad input -> InputError before any database exists
+        raise InputError("no migrations in this folder (NNNN_name.up.sql files); nothing to "
+                         "verify", directory)
     result = VerifyResult(os.path.normpath(directory), names)
     for name in names:
         if on_engine:
