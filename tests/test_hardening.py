@@ -173,3 +173,21 @@ def test_non_utf8_files_are_bad_input_naming_the_file(tmp_path, command):
     proc = dbdesign(*[a.format(dir=tmp_path, file=path) for a in command])
     assert proc.returncode == 2, proc.stderr
     assert "0001_a.up.sql: not UTF-8" in proc.stderr
+
+
+@pytest.mark.parametrize("name", ["postgres", "mysql"])
+def test_own_queries_are_bounded_and_the_bound_is_lifted_after(name):
+    require_engine(name)
+    from dbdesign.errors import EngineError
+    sleep = {"postgres": "SELECT pg_sleep(3)", "mysql": "SELECT SLEEP(3)"}[name]
+    with engines.throwaway(name) as eng:
+        start = time.monotonic()
+        with eng.own_queries(1):
+            try:
+                eng.query(sleep)
+            except EngineError:
+                pass  # PostgreSQL cancels with an error; MariaDB's SLEEP returns 1 early
+        assert time.monotonic() - start < 2.5
+        start = time.monotonic()
+        eng.query("SELECT pg_sleep(1.2)" if name == "postgres" else "SELECT SLEEP(1.2)")
+        assert time.monotonic() - start >= 1.2

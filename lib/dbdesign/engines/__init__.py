@@ -82,7 +82,7 @@ def availability(names: Iterable[str] | None = None, refresh: bool = False) -> d
         key = (name, server_url(name))
         if refresh or key not in _AVAILABILITY:
             try:
-                with connect(key[1]) as eng:
+                with connect(key[1]) as eng, eng.own_queries(10):
                     eng.query("SELECT 1")
                 _AVAILABILITY[key] = None
             except DbDesignError as err:

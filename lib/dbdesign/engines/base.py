@@ -193,6 +193,22 @@ class ServerEngine(Engine):
         raise NotImplementedError
 
     LIST_DATABASES: str = ""  # query: the names of every database on the server
+    # Session setting that bounds one statement's run time ({seconds}), and its reset.
+    STATEMENT_TIMEOUT: str = ""
+    STATEMENT_TIMEOUT_RESET: str = ""
+    OWN_QUERY_TIMEOUT = 120  # seconds for the catalogue queries dbdesign runs itself
+
+    @contextlib.contextmanager
+    def own_queries(self, seconds: float | None = None) -> Iterator["ServerEngine"]:
+        """Bound every statement run inside by `seconds` (default `OWN_QUERY_TIMEOUT`): for
+        the queries dbdesign runs itself (introspection, the availability check), never
+        around user migrations or benchmark loads, which may rightly run long."""
+        self.execute(self.STATEMENT_TIMEOUT.format(seconds=seconds or self.OWN_QUERY_TIMEOUT))
+        try:
+            yield self
+        finally:
+            with contextlib.suppress(EngineError):
+                self.execute(self.STATEMENT_TIMEOUT_RESET)
 
     @classmethod
     @contextlib.contextmanager

@@ -26,6 +26,8 @@ class MySQLEngine(ServerEngine):
     DEFAULT_URL = DEFAULT_URL
     CREATE_DATABASE = "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
     DROP_DATABASE = "DROP DATABASE IF EXISTS `{name}`"
+    STATEMENT_TIMEOUT = "SET SESSION max_statement_time = {seconds}"
+    STATEMENT_TIMEOUT_RESET = "SET SESSION max_statement_time = DEFAULT"
     LIST_DATABASES = "SHOW DATABASES"
     name = "mysql"
     dialect = "mysql"
@@ -97,7 +99,8 @@ class MySQLEngine(ServerEngine):
     def introspect(self) -> Schema:
         """This database as a `Schema` (information_schema; see the notes below and
         `engines.introspection` for how engine spellings are normalised)."""
-        return _introspect_mysql(self)
+        with self.own_queries():
+            return _introspect_mysql(self)
 
 
 # -- introspection -------------------------------------------------------------------------

@@ -17,6 +17,8 @@ class PostgresEngine(ServerEngine):
     DEFAULT_URL = DEFAULT_URL
     CREATE_DATABASE = 'CREATE DATABASE "{name}"'
     DROP_DATABASE = 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    STATEMENT_TIMEOUT = "SET statement_timeout = '{seconds}s'"
+    STATEMENT_TIMEOUT_RESET = "RESET statement_timeout"
     LIST_DATABASES = "SELECT datname FROM pg_database"
     name = "postgres"
     dialect = "postgres"
@@ -71,7 +73,8 @@ class PostgresEngine(ServerEngine):
     def introspect(self) -> Schema:
         """Every user schema of this database as a `Schema` (pg_catalog; see
         `engines.introspection` for how engine spellings are normalised)."""
-        return _introspect_postgres(self)
+        with self.own_queries():
+            return _introspect_postgres(self)
 
 
 # -- introspection -------------------------------------------------------------------------
