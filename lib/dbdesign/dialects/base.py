@@ -587,14 +587,15 @@ class Dialect:
     IDENT_QUOTE: ClassVar[str] = '"'  # this engine's identifier quote; doubled inside a name
 
     @classmethod
-    def quote(cls, name: str) -> str:
+    def quote(cls, name: str, force: bool = False) -> str:
         """`name` as this engine writes an identifier: bare when it is plain lower-case snake
-        case and no reserved word, else in the engine's quotes with the quote doubled (the
-        only character special inside them). NUL cannot be part of a name on any engine."""
+        case and no reserved word (unless `force`), else in the engine's quotes with the quote
+        doubled (the only character special inside them). NUL cannot be part of a name on
+        any engine."""
         if "\0" in name:
             raise InputError(f"the name {name!r} contains a NUL character, which no engine "
                              "accepts in a name")
-        if not _needs_quote(name):
+        if not force and not _needs_quote(name):
             return name
         q = cls.IDENT_QUOTE
         return q + name.replace(q, q + q) + q

@@ -157,4 +157,4 @@ def _introspect_duckdb(engine: DuckDBEngine) -> Schema:
 
 def _quote(name: str) -> str:
     from ..dialects import DIALECTS  # the dialects import the engines
-    return DIALECTS["duckdb"].quote(name)
+    return DIALECTS["duckdb"].quote(name, force=True)

@@ -173,4 +173,4 @@ def _sqlite_foreign_keys(engine: SQLiteEngine, table: Table, parsed: Table | Non
 
 def _quote(name: str) -> str:
     from ..dialects import DIALECTS  # the dialects import the engines
-    return DIALECTS["sqlite"].quote(name)
+    return DIALECTS["sqlite"].quote(name, force=True)
