@@ -117,3 +117,39 @@ def test_identifier_quote_doubles_the_engine_quote(dialect):
     assert cls.quote("plain_name") == "plain_name"
     with pytest.raises(InputError):
         cls.quote("a\x00b")
+
+
+def test_dbdesign_audit_output_through_psql_leaves_the_canary(tmp_path):
+    """The reported exploit end to end: `dbdesign ddl` + `dbdesign audit` for a table named
+    `t$$; DROP TABLE victim; --`, run by psql (its own statement splitter), on a throwaway."""
+    import shutil
+    import subprocess
+    import sys
+    from urllib.parse import urlsplit
+
+    from conftest import require_engine
+    require_engine("postgres")
+    if shutil.which("psql") is None:
+        pytest.skip("psql is not installed here")
+    src = tmp_path / "s.sql"
+    src.write_text("CREATE TABLE audit_log (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+                   "table_name TEXT NOT NULL, row_id TEXT NOT NULL, operation TEXT NOT NULL, "
+                   "old_values JSONB, new_values JSONB, actor_id TEXT);\n" + _ddl() + "\n")
+    cli = [sys.executable, "-m", "dbdesign.cli"]
+    ddl = subprocess.run([*cli, "ddl", str(src), "--dialect", "postgres"], capture_output=True,
+                         text=True, check=True).stdout
+    audit = subprocess.run([*cli, "audit", str(src), "--dialect", "postgres"], capture_output=True,
+                           text=True, check=True).stdout
+    with engines.throwaway("postgres") as eng:
+        eng.execute("CREATE TABLE victim (id INTEGER)")
+        eng.execute("INSERT INTO victim VALUES (1)")
+        url = urlsplit(eng.url)
+        proc = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", url.hostname,
+                               "-p", str(url.port or 5432), "-U", url.username or "postgres",
+                               "-d", url.path.lstrip("/")], input=ddl + audit,
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        n = names_for(parse_sql(src.read_text()), "postgres")
+        eng.execute(f"INSERT INTO {n.table(HOSTILE_TABLE)} (id) VALUES (1)")
+        _canary_intact(eng)
+        assert eng.query("SELECT table_name FROM audit_log") == [(HOSTILE_TABLE,)]
