@@ -40,11 +40,14 @@ def datagen(source, rows, seed, tables, engine, url, out, indexes) -> None:
         raise InputError(f"--engine {engine} writes a file: add --out FILE")
     if engine:
         url = f"{engine}:///{out}"
+    target = connect(url) if url else None
+    if target is not None:
+        target.conn  # a bad or unreachable database is bad input before any data is made
     # the tables asked for, plus the parents their NOT NULL foreign keys need
     data = dg.generate(schema, rows, seed=seed, tables=dg.with_parents(schema, tables) if tables else None)
     report = None
-    if url:
-        with connect(url) as eng:
+    if target is not None:
+        with target as eng:
             report = dg.load(data, eng, indexes=indexes)
     click.echo(json.dumps({"seconds": round(data.seconds, 3), "counts": data.counts,
                            "load": report.to_dict() if report else None}, indent=2, default=str))

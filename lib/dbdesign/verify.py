@@ -348,6 +348,8 @@ def verify(directory: str, engines: Iterable[str] = ("sqlite", "duckdb"),
     names = list(dict.fromkeys(engines))
     for name in names:
         _engines.engine_class(name)  # unknown engine -> InputError now
+    for url in against:  # a bad URL or a missing file -> InputError before anything runs
+        _engines.connect(url, create=False).close()
     if not load_folder(directory):  # bad input -> InputError before any database exists
         raise InputError("no migrations in this folder (NNNN_name.up.sql files); nothing to "
                          "verify", directory)

@@ -34,7 +34,11 @@ def connect(url: str, create: bool = True) -> Engine:
 
     `create=False` is for commands that only read (inspect, migrate status/plan, verify --db):
     a missing SQLite/DuckDB file is an error then, instead of a new empty database."""
-    scheme = urlsplit(url).scheme.split("+")[0].lower()
+    try:
+        scheme = urlsplit(url).scheme.split("+")[0].lower()
+    except ValueError as err:  # e.g. an unclosed [IPv6 address
+        raise InputError(f"not a database URL ({err}); use sqlite:///file.db, "
+                         "postgresql://user@host/db or mysql://user@host/db", url) from None
     for cls in ENGINES.values():
         if scheme in cls.url_schemes:
             engine = cls(url)
