@@ -222,3 +222,11 @@ def test_own_queries_are_bounded_and_the_bound_is_lifted_after(name):
         start = time.monotonic()
         eng.query("SELECT pg_sleep(1.2)" if name == "postgres" else "SELECT SLEEP(1.2)")
         assert time.monotonic() - start >= 1.2
+
+
+def test_mariadb_queries_may_outlast_the_connect_timeout():
+    """The 5 s read timeout covers only the greeting: a query may run longer (migrations)."""
+    require_engine("mysql")
+    from dbdesign.engines.mysql import CONNECT_TIMEOUT
+    with engines.throwaway("mysql") as eng:
+        assert eng.query(f"SELECT SLEEP({CONNECT_TIMEOUT + 1})") == [(0,)]

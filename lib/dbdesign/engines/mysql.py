@@ -66,9 +66,9 @@ class MySQLEngine(ServerEngine):
         except pymysql.err.MySQLError as err:
             raise EngineUnavailable(f"mysql: cannot connect to {mask_secrets(self.url)}: "
                                     f"{mask_secrets(str(err.args[-1]))}") from None
+        # PyMySQL reads the server's greeting under `read_timeout` and has no public way to
+        # change it afterwards; it re-applies `_read_timeout` before every read.
         conn._read_timeout = READ_TIMEOUT
-        if conn._sock is not None:
-            conn._sock.settimeout(READ_TIMEOUT)
         return conn
 
     def begin(self) -> None:
