@@ -153,3 +153,22 @@ def test_dbdesign_audit_output_through_psql_leaves_the_canary(tmp_path):
         eng.execute(f"INSERT INTO {n.table(HOSTILE_TABLE)} (id) VALUES (1)")
         _canary_intact(eng)
         assert eng.query("SELECT table_name FROM audit_log") == [(HOSTILE_TABLE,)]
+
+
+def test_seeds_with_hostile_values_keep_their_text(hostile, tmp_path):
+    """Seeds are written in PostgreSQL's dialect and rendered per engine: every value must
+    arrive as written (backslashes are plain characters in a standard string)."""
+    from dbdesign.seeds import apply_seeds
+    eng, schema = hostile
+    n = names_for(schema, eng.name)
+    table = schema.tables[HOSTILE_TABLE]
+    (tmp_path / "dev").mkdir()
+    rows = ",\n".join(f"({i}, " + "'" + v.replace("'", "''") + "')"
+                      for i, v in enumerate(HOSTILE_VALUES, 1))
+    name = '"' + HOSTILE_TABLE.replace('"', '""') + '"'
+    (tmp_path / "dev" / "01_hostile.sql").write_text(
+        f"INSERT INTO {name} (id, \"q'uote\") VALUES\n{rows};\n", encoding="utf-8")
+    apply_seeds(eng, schema, str(tmp_path), "dev")
+    got = eng.query(f"SELECT id, {n.col(chr(113) + chr(39) + 'uote')} FROM {n.table(table)} ORDER BY id")
+    assert got == list(enumerate(HOSTILE_VALUES, 1))
+    _canary_intact(eng)
