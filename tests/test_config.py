@@ -92,6 +92,13 @@ def test_missing_file_is_input_error(tmp_path):
     ('[[waivers]]\nrule = "chartype"\nobject = "t"\nreason = "ok"\n', 2, "unknown rule 'chartype'"),
     ('[[waivers]]\nrule = "char-type"\nreason = "ok"\n', 1, "without `object`"),
     ('[[waivers]]\nrule = "char-type"\nobject = "t"\nreason = "ok"\nuntil = 2027-01-01\n', 5, "unknown waiver key"),
+    ('# the schema\nsorce = "schema.sql"\n', 2, "unknown key or section 'sorce'; did you mean source\\?"),
+    ('source = "x"\n\n[lnt]\nusers_table = "u"\n', 3, "unknown key or section 'lnt'; did you mean lint\\?"),
+    ('[lint]\nuser_facing_table = ["a"]\n', 2, "did you mean user_facing_tables\\?"),
+    ('[pool]\nmax_sise = 4\n', 2, "unknown key 'max_sise' in \\[pool\\]; did you mean max_size\\?"),
+    ('[rules.index-too-many]\nmx = 3\n', 2, "did you mean max\\?"),
+    ('[[waivers]]\nrule = "char-type"\nobject = "t"\nreson = "ok"\n', 4, "did you mean reason\\?"),
+    ('[rules]\nchar-typ = "off"\n', 2, "did you mean char-type\\?"),
 ])
 def test_bad_config_names_file_and_line(tmp_path, text, line, match):
     path = tmp_path / "dbdesign.toml"
@@ -101,6 +108,35 @@ def test_bad_config_names_file_and_line(tmp_path, text, line, match):
     err = info.value
     assert err.file == str(path) and err.line == line, str(err)
     assert str(err).startswith(f"{path}:{line}")
+
+
+def test_config_is_found_in_a_parent_folder(tmp_path, monkeypatch):
+    (tmp_path / "dbdesign.toml").write_text('source = "db/schema.sql"\n')
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    monkeypatch.chdir(deep)
+    monkeypatch.delenv("DBDESIGN_CONFIG", raising=False)
+    cfg = load_config()
+    assert os.path.realpath(cfg.path) == os.path.realpath(tmp_path / "dbdesign.toml")
+    assert os.path.realpath(cfg.source) == os.path.realpath(tmp_path / "db" / "schema.sql")
+
+
+def test_global_config_option_names_the_file(tmp_path):
+    import subprocess
+    import sys
+    other = tmp_path / "other.toml"
+    other.write_text('sorce = "x"\n')
+    proc = subprocess.run([sys.executable, "-m", "dbdesign.cli", "--config", str(other), "lint"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"dbdesign: {other}:1: unknown key or section 'sorce'; did you mean source?"
+
+
+def test_nested_toml_is_bad_input(tmp_path):
+    path = tmp_path / "dbdesign.toml"
+    path.write_text("a = " + "[" * 3000 + "]" * 3000 + "\n")
+    with pytest.raises(InputError, match="nested too deeply"):
+        load_config(str(path))
 
 
 def test_toml_error_has_column(tmp_path):

@@ -129,18 +129,18 @@ def test_audit_trail_names_the_table_the_engine_holds(loaded, schema):
     key = probe.where_sql({"region": order["region"], "order_no": order["order_no"]}, n)
     audit.audited_update(eng, schema, ORDERS, {"total": 42}, key, str(base[USERS]["id"]))
     rows = eng.query(f"SELECT row_id, old_values, new_values FROM {log} WHERE operation = 'UPDATE' "
-                     f"AND table_name = {probe.sql_literal(n.held_name(ORDERS))}")
+                     f"AND table_name = {n.lit(n.held_name(ORDERS))}")
     assert len(rows) == 1 and rows[0][0] == f"{order['region']},{order['order_no']}"  # composite key
     assert "total" in audit.changed_fields(rows[0][1], rows[0][2])
     audit.audited_update(eng, schema, USERS, {"E-mail": "new@example.com"},
                          probe.where_sql({"id": base[USERS]["id"]}, n), str(base[USERS]["id"]))
     old, new = eng.query(f"SELECT old_values, new_values FROM {log} WHERE operation = 'UPDATE' AND "
-                         f"table_name = {probe.sql_literal(n.held_name(USERS))}")[0]
+                         f"table_name = {n.lit(n.held_name(USERS))}")[0]
     new = new if isinstance(new, dict) else json.loads(new)
     assert new["E-mail"] == "new@example.com"
     eng.execute(f"DELETE FROM {n.table(LINES)} WHERE {probe.where_sql({'id': base[LINES]['id']}, n)}")
     assert eng.query(f"SELECT count(*) FROM {log} WHERE operation = 'DELETE' AND "
-                     f"table_name = {probe.sql_literal(n.held_name(LINES))}")[0][0] == 1
+                     f"table_name = {n.lit(n.held_name(LINES))}")[0][0] == 1
 
 
 def test_api_and_orm_layers_for_quoted_and_qualified_names(schema):

@@ -29,7 +29,8 @@ from . import naming
 from .engines.base import Engine
 from .errors import InputError
 from .model import Schema, Table
-from .probe import Names, names_for, sql_literal, where_sql
+from .dialects.postgres import dollar_quote
+from .probe import Names, names_for, where_sql
 
 SECRET_RE = re.compile(r"password|secret|token", re.I)
 AUDIT_TABLE = "audit_log"
@@ -117,7 +118,7 @@ class _Gen:
     @property
     def label(self) -> str:
         """The table as the trail records it: the name the engine holds (a SQL literal)."""
-        return sql_literal(self.n.held_name(self.t))
+        return self.n.lit(self.n.held_name(self.t))
 
     def has(self, role: str) -> str | None:
         """The column of `role` (updated_at | created_by | updated_by) if this table has it."""
@@ -162,7 +163,7 @@ def _pg_key(g: _Gen, rec: str) -> str:
 def _postgres(g: _Gen) -> None:
     t, n = g.t, g.n
     actor = f"{PG_ACTOR}::{_actor_type(g.schema, g.audit_table)}"
-    drop = "".join(f" - {sql_literal(c)}" for c in t.columns if SECRET_RE.search(c))
+    drop = "".join(f" - {n.lit(c)}" for c in t.columns if SECRET_RE.search(c))
     touch = [f"NEW.{n.col(c)} := COALESCE(NEW.{n.col(c)}, {actor});"
              for c in (g.has("created_by"), g.has("updated_by")) if c]
     on_update = []
@@ -174,7 +175,7 @@ def _postgres(g: _Gen) -> None:
         on_update.append(f"NEW.{c} := COALESCE({actor}, NEW.{c});")
     if touch or on_update:
         fn = n.derived(t, "{}_touch", qualify=True)
-        g.plan.statements.append(f"""CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+        g.plan.statements.append(f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS " + dollar_quote(f"""
 BEGIN
     IF TG_OP = 'INSERT' THEN
         {' '.join(touch) or 'NULL;'}
@@ -182,11 +183,11 @@ BEGIN
         {' '.join(on_update) or 'NULL;'}
     END IF;
     RETURN NEW;
-END $$""")
+END """))
         g.plan.statements.append(f"CREATE TRIGGER {g.trigger('touch')} BEFORE INSERT OR UPDATE ON {n.table(t)} "
                                  f"FOR EACH ROW EXECUTE FUNCTION {fn}()")
     fn = n.derived(t, "{}_audit", qualify=True)
-    g.plan.statements.append(f"""CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+    g.plan.statements.append(f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS " + dollar_quote(f"""
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO {g.log}
@@ -200,7 +201,7 @@ BEGIN
     INSERT INTO {g.log}
     VALUES ({g.label}, {_pg_key(g, 'OLD')}, 'DELETE', to_jsonb(OLD){drop}, NULL, {actor});
     RETURN OLD;
-END $$""")
+END """))
     g.plan.statements.append(f"CREATE TRIGGER {g.trigger('audit')} AFTER INSERT OR UPDATE OR DELETE ON "
                              f"{n.table(t)} FOR EACH ROW EXECUTE FUNCTION {fn}()")
 
@@ -214,7 +215,7 @@ def _actor_type(schema: Schema, audit_table: str = AUDIT_TABLE) -> str:
 
 def _json_object(g: _Gen, rec: str, fn: str = "JSON_OBJECT") -> str:
     """JSON of a row: keys are the column names as written, values `rec.col` quoted."""
-    return f"{fn}(" + ", ".join(f"{sql_literal(c)}, {rec}.{g.n.col(c)}" for c in logged_columns(g.t)) + ")"
+    return f"{fn}(" + ", ".join(f"{g.n.lit(c)}, {rec}.{g.n.col(c)}" for c in logged_columns(g.t)) + ")"
 
 
 def _concat_key(g: _Gen, rec: str, cast: str) -> str:
@@ -357,7 +358,7 @@ def _duckdb_actor(engine: Engine, user_id: str | None) -> None:
     if user_id is None:
         engine.execute("RESET VARIABLE app_user_id")
     else:
-        engine.execute(f"SET VARIABLE app_user_id = {sql_literal(user_id)}")
+        engine.execute(f"SET VARIABLE app_user_id = {Names('duckdb').lit(user_id)}")
 
 
 @dataclass(frozen=True)
@@ -450,9 +451,9 @@ def app_update(engine: Engine, schema: Schema, table: str, values: dict[str, Any
             new_rec = dict(zip(logged, new[0])) if new else None
             engine.execute(
                 f"INSERT INTO {n.table(schema.table(AUDIT_TABLE))} ({', '.join(AUDIT_COLUMNS)}) VALUES ("
-                f"{sql_literal(n.held_name(t))}, {sql_literal(','.join(str(rec[c]) for c in pk))}, 'UPDATE', "
-                f"{sql_literal(_to_json(rec))}, {sql_literal(_to_json(new_rec)) if new_rec else 'NULL'}, "
-                f"{sql_literal(actor)})")
+                f"{n.lit(n.held_name(t))}, {n.lit(','.join(str(rec[c]) for c in pk))}, 'UPDATE', "
+                f"{n.lit(_to_json(rec))}, {n.lit(_to_json(new_rec)) if new_rec else 'NULL'}, "
+                f"{n.lit(actor)})")
         engine.commit()
     except Exception:
         engine.rollback()
@@ -461,7 +462,7 @@ def app_update(engine: Engine, schema: Schema, table: str, values: dict[str, Any
 
 
 def _sets(values: dict[str, Any], n: Names) -> str:
-    return ", ".join(f"{n.col(c)} = {v.sql if isinstance(v, _Raw) else sql_literal(v)}"
+    return ", ".join(f"{n.col(c)} = {v.sql if isinstance(v, _Raw) else n.lit(v)}"
                      for c, v in values.items())
 
 
@@ -574,13 +575,13 @@ def trail_demo(engine_name: str, schema: Schema) -> TrailDemo:
         post = values.row(posts, base, {"created_at": OLD_STAMP, "updated_at": OLD_STAMP})
         eng.execute(insert_sql(posts, post))
         count = lambda where="1=1": eng.query(f"SELECT count(*) FROM {AUDIT_TABLE} WHERE {where}")[0][0]  # noqa: E731
-        key = f"id = {sql_literal(post['id'])}"
+        key = f"id = {Names(eng.name).lit(post['id'])}"
         # 1. one UPDATE of one row
         before = count()
         audited_update(eng, schema, "posts", {"title": "Edited title"}, key, actor)
         update_rows = count() - before
         old, new, who = eng.query(f"SELECT old_values, new_values, actor_id FROM {AUDIT_TABLE} WHERE "
-                                  f"operation = 'UPDATE' AND row_id = {sql_literal(post['id'])}")[0]
+                                  f"operation = 'UPDATE' AND row_id = {Names(eng.name).lit(post['id'])}")[0]
         changed = changed_fields(old, new)
         # 2. an UPDATE of N rows
         for _ in range(3):
@@ -592,15 +593,15 @@ def trail_demo(engine_name: str, schema: Schema) -> TrailDemo:
         # 3. a soft delete is an UPDATE of deleted_at: recorded with before/after
         audited_update(eng, schema, "posts", {"deleted_at": _Raw("CURRENT_TIMESTAMP")}, key, actor)
         last = eng.query(f"SELECT old_values, new_values FROM {AUDIT_TABLE} WHERE operation = 'UPDATE' "
-                         f"AND row_id = {sql_literal(post['id'])} ORDER BY id DESC")[0]
+                         f"AND row_id = {Names(eng.name).lit(post['id'])} ORDER BY id DESC")[0]
         soft = changed_fields(*last).get("deleted_at", (0, 0))
         soft_recorded = soft[0] is None and soft[1] is not None
         # 4. a DELETE (a tag nobody uses)
         spare = values.row(tags, base)
         eng.execute(insert_sql(tags, spare))
-        eng.execute(f"DELETE FROM tags WHERE id = {sql_literal(spare['id'])}")
+        eng.execute(f"DELETE FROM tags WHERE id = {Names(eng.name).lit(spare['id'])}")
         deleted = eng.query(f"SELECT old_values FROM {AUDIT_TABLE} WHERE operation = 'DELETE' "
-                            f"AND row_id = {sql_literal(spare['id'])}")
+                            f"AND row_id = {Names(eng.name).lit(spare['id'])}")
         # 5. a transaction that is rolled back
         before = count()
         eng.begin()
@@ -633,7 +634,7 @@ def measure_overhead(engine_name: str, schema: Schema, n: int = 300) -> dict[str
         values = ValueFactory(schema)
         base = load_baseline(eng, schema, values)
         tags = schema.tables["tags"]
-        keep = f"id <> {sql_literal(base['tags']['id'])}"
+        keep = f"id <> {Names(eng.name).lit(base['tags']['id'])}"
 
         def batch(count: int, audited: bool) -> tuple[float, float]:
             rows = [values.row(tags, base) for _ in range(count)]

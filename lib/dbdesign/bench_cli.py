@@ -40,11 +40,14 @@ def datagen(source, rows, seed, tables, engine, url, out, indexes) -> None:
         raise InputError(f"--engine {engine} writes a file: add --out FILE")
     if engine:
         url = f"{engine}:///{out}"
+    target = connect(url) if url else None
+    if target is not None:
+        target.conn  # a bad or unreachable database is bad input before any data is made
     # the tables asked for, plus the parents their NOT NULL foreign keys need
     data = dg.generate(schema, rows, seed=seed, tables=dg.with_parents(schema, tables) if tables else None)
     report = None
-    if url:
-        with connect(url) as eng:
+    if target is not None:
+        with target as eng:
             report = dg.load(data, eng, indexes=indexes)
     click.echo(json.dumps({"seconds": round(data.seconds, 3), "counts": data.counts,
                            "load": report.to_dict() if report else None}, indent=2, default=str))
@@ -80,11 +83,13 @@ def bench(source, engine_names, url, rows, queries_file, query_names, repeat, se
     if query_names:
         queries = [wl.get_query(n, queries) for n in query_names]
     tables = sorted({t for q in queries for t in q.tables} & set(schema.tables)) or None
+    if url:
+        with connect(url) as eng:  # a bad or unreachable database before any data is made
+            eng.conn
+            name = eng.name
     data = dg.generate(schema, rows, seed=seed, tables=dg.with_parents(schema, tables) if tables else None)
     results = []
     if url:
-        with connect(url) as eng:
-            name = eng.name
         results = b.run_workload(name, data, schema, queries, url=url, repeat=repeat, steady=steady)
     else:
         names = list(engine_names) or b.available_engines(["sqlite", "duckdb", "postgres", "mysql"])

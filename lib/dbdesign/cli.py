@@ -16,8 +16,15 @@ from .clitools import (DIALECTS, FORMATS_TEXT_JSON, READ_OPTION, STRICT_OPTION, 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dbdesign")
-def main() -> None:
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="The dbdesign.toml to use (default: the nearest one in this folder or its "
+                   "parents).")
+def main(config_file: str | None) -> None:
     """Design, lint, document and replay a relational schema (DDL file or migrations folder)."""
+    import os
+    from .config import CONFIG_ENV
+    if config_file is not None:
+        os.environ[CONFIG_ENV] = config_file
 
 
 @main.command()

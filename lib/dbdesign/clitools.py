@@ -12,8 +12,10 @@ import sys
 
 import click
 
-from .errors import DbDesignError, EngineError, EngineUnavailable, InputError
+from .errors import DbDesignError, EngineError, EngineUnavailable, InputError, mask_secrets
 
+NESTED_TOO_DEEP = ("the input is nested too deeply (parentheses, expressions or tables inside "
+                   "each other); flatten it")
 FORMATS_TEXT_JSON = click.Choice(["text", "json"])
 DIALECTS = click.Choice(["postgres", "mysql", "sqlite", "duckdb"])
 
@@ -24,32 +26,32 @@ def handle_errors(fn):
     Bad input (our InputError, an unreachable server, an engine refusing the input, a file that
     cannot be read or written) -> exit 2. Anything else is a bug in dbdesign: one line asking
     for a report, exit 3, and the traceback only with DBDESIGN_DEBUG=1."""
+    def fail(message: str, code: int):
+        click.echo(mask_secrets(f"dbdesign: {message}"), err=True)
+        sys.exit(code)
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (InputError, EngineUnavailable) as err:
-            click.echo(f"dbdesign: {err}", err=True)
-            sys.exit(2)
-        except EngineError as err:
-            click.echo(f"dbdesign: {str(err).splitlines()[0]}", err=True)
-            sys.exit(2)
         except DbDesignError as err:
-            click.echo(f"dbdesign: {err}", err=True)
-            sys.exit(2)
+            fail((str(err).splitlines() or [type(err).__name__])[0], 2)
+        except RecursionError:
+            fail(NESTED_TOO_DEEP, 2)
+        except UnicodeDecodeError as err:
+            fail(f"a file is not UTF-8 text ({err.reason} at byte {err.start}); save it as "
+                 "UTF-8", 2)
         except OSError as err:
             where = f"{err.filename}: " if err.filename else ""
-            click.echo(f"dbdesign: {where}{err.strerror or err}; check the path and permissions", err=True)
-            sys.exit(2)
+            fail(f"{where}{err.strerror or err}; check the path and permissions", 2)
         except click.ClickException:
             raise
         except Exception as err:  # a bug: say so plainly instead of a traceback
             if os.environ.get("DBDESIGN_DEBUG"):
                 raise
             first = (str(err).splitlines() or [""])[0]
-            click.echo(f"dbdesign: internal error ({type(err).__name__}: {first}); please report it "
-                       "with the command you ran (DBDESIGN_DEBUG=1 shows the traceback)", err=True)
-            sys.exit(3)
+            fail(f"internal error ({type(err).__name__}: {first}); please report it with the "
+                 "command you ran (DBDESIGN_DEBUG=1 shows the traceback)", 3)
     return wrapper
 
 
@@ -79,8 +81,21 @@ def load(source: str | None, read: str | None = None):
     from .source import load_source
     config = load_config()
     read = read or config.read
-    with reading(read):
-        schema = load_source(source or config.source, read)
+    path = source or config.source
+    try:
+        with reading(read):
+            schema = load_source(path, read)
+    except (DbDesignError, OSError, UnicodeDecodeError):
+        raise
+    except RecursionError:
+        raise InputError(NESTED_TOO_DEEP, path) from None
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError) as err:
+        # The reader met a statement shape it does not know: the input cannot be read, so
+        # it is bad input (exit 2) that names the file; the cause is kept for DBDESIGN_DEBUG.
+        if os.environ.get("DBDESIGN_DEBUG"):
+            raise
+        raise InputError(f"cannot read this SQL ({type(err).__name__}: {err}); check the "
+                         "statement syntax", path) from err
     for diag in schema.diagnostics:
         click.echo(str(diag), err=True)
     return schema, config

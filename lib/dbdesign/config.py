@@ -33,8 +33,12 @@ catalogue, the ERD, the document design and the gate, so one setting changes eve
 Bad TOML, an unknown rule id or option, a waiver without a reason and a bad date raise
 `InputError` with the config file and line. Unknown *tables* named here are not errors: the
 schema may not be known yet, so the lint reports them as findings instead (never a silent skip).
-Top-level sections other than `[lint]`, `[rules]` and `[[waivers]]` belong to other commands and
-are kept, unread, in `Config.extra`.
+`[pool]` belongs to the pool module and is kept in `Config.extra` (its keys are checked here).
+An unknown key or section anywhere is an error with its line and the closest known key
+("did you mean source?"): a typo must never silently review the default folder instead.
+
+The file is found like git finds its folder: `dbdesign.toml` in the current folder or the
+nearest parent; `dbdesign --config FILE` (or `$DBDESIGN_CONFIG`) names one instead.
 """
 from __future__ import annotations
 
@@ -54,6 +58,19 @@ _LINT_KEYS = {"user_facing_tables", "audit_columns", "timestamp_columns", "soft_
               "users_table"}
 _OWN_TOP_KEYS = {"source", "read", "lint", "rules", "waivers"}
 READS = ("postgres", "mysql", "sqlite")
+_OTHER_SECTIONS = {"pool", "api", "workload"}  # read by their own modules, kept in Config.extra
+_WAIVER_KEYS = ("rule", "object", "reason", "expires")
+CONFIG_ENV = "DBDESIGN_CONFIG"  # names the config file, as `dbdesign --config FILE` does
+
+
+def did_you_mean(word: str, known, listing: bool = True) -> str:
+    """`; did you mean X?` for the closest of `known`, else (with `listing`) the list of them."""
+    import difflib
+    known = sorted(known)
+    close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]}?"
+    return f"; known: {', '.join(known)}" if listing else ""
 
 
 @dataclass
@@ -123,13 +140,24 @@ class Config:
 
 
 def find_config(start: str | None = None) -> str | None:
-    """`./dbdesign.toml` (in `start`, default the current folder) when it exists."""
-    candidate = os.path.join(start or os.curdir, CONFIG_NAME)
-    return candidate if os.path.isfile(candidate) else None
+    """`dbdesign.toml` in `start` (default the current folder) or its nearest parent that has
+    one, like git finds its folder; None when there is none up to the root."""
+    folder = os.path.abspath(start or os.curdir)
+    while True:
+        candidate = os.path.join(folder, CONFIG_NAME)
+        if os.path.isfile(candidate):
+            return candidate
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
 
 
 def load_config(path: str | None = None) -> Config:
-    """Read `path` (default `./dbdesign.toml` when present, else built-in defaults)."""
+    """Read `path`, else `$DBDESIGN_CONFIG` (`dbdesign --config`), else the `dbdesign.toml`
+    found by `find_config`, else built-in defaults."""
+    if path is None:
+        path = os.environ.get(CONFIG_ENV) or None
     if path is None:
         path = find_config()
         if path is None:
@@ -151,6 +179,9 @@ def parse_config(text: str, path: str | None = None) -> Config:
     """Parse config text (the file name is only for messages and for resolving `source`)."""
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise InputError("nested too deeply (arrays or tables inside each other); flatten it",
+                         path) from None
     except tomllib.TOMLDecodeError as err:
         msg = str(err)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
@@ -224,11 +255,23 @@ class _Reader:
             cfg.source = os.path.normpath(os.path.join(base, src)) if base else src
         else:
             cfg.source = os.path.join(base, "migrations") if base else "migrations"
+        for key in data:
+            if key not in _OWN_TOP_KEYS | _OTHER_SECTIONS:
+                self.fail(f"unknown key or section {key!r}"
+                          + did_you_mean(key, _OWN_TOP_KEYS | _OTHER_SECTIONS),
+                          self.line_of(key) or self._section_line(key))
         if "read" in data:
             if data["read"] not in READS:
                 self.fail(f"`read` must be one of {', '.join(READS)} (the engine whose SQL the "
                           "source is written in)", self.line_of("read"))
             cfg.read = data["read"]
+        if "pool" in data:
+            from .pool import CONFIG_KEYS
+            if isinstance(data["pool"], dict):
+                for key in data["pool"]:
+                    if key not in CONFIG_KEYS:
+                        self.fail(f"unknown key {key!r} in [pool]" + did_you_mean(key, CONFIG_KEYS),
+                                  self.line_of(key, "pool"))
         cfg.extra = {k: v for k, v in data.items() if k not in _OWN_TOP_KEYS}
 
         lint = data.get("lint", {})
@@ -239,7 +282,7 @@ class _Reader:
             cfg.key_lines[f"lint.{key}"] = line or 0
             cfg.configured.add(key)
             if key not in _LINT_KEYS:
-                self.fail(f"unknown key {key!r} in [lint]; known: {', '.join(sorted(_LINT_KEYS))}", line)
+                self.fail(f"unknown key {key!r} in [lint]" + did_you_mean(key, _LINT_KEYS), line)
             if key in ("user_facing_tables", "audit_columns", "timestamp_columns"):
                 if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
                     self.fail(f"[lint] {key} must be a list of names", line)
@@ -256,7 +299,8 @@ class _Reader:
             line = (self.line_of(rule_id, "rules", header_fallback=False)
                     or self._section_line(f"rules.{rule_id}"))
             if rule_id not in RULES:
-                self.fail(f"unknown rule {rule_id!r}; the rule ids are listed in docs/rules.md", line)
+                self.fail(f"unknown rule {rule_id!r}" + did_you_mean(rule_id, RULES, listing=False)
+                          + "; the rule ids are listed in docs/rules.md", line)
             cfg.rules[rule_id] = self.rule_config(rule_id, value, line, RULES[rule_id].options)
 
         waivers = data.get("waivers", [])
@@ -271,11 +315,11 @@ class _Reader:
 
             if not isinstance(w, dict):
                 self.fail("each waiver must be a table with rule, object and reason", head_line)
-            unknown = set(w) - {"rule", "object", "reason", "expires"}
+            unknown = set(w) - set(_WAIVER_KEYS)
             if unknown:
                 k = sorted(unknown)[0]
-                self.fail(f"unknown waiver key {k!r}; a waiver has rule, object, reason and "
-                          "optional expires", at(k))
+                self.fail(f"unknown waiver key {k!r}" + did_you_mean(k, _WAIVER_KEYS)
+                          + " (a waiver has rule, object, reason and optional expires)", at(k))
             rule = w.get("rule")
             if not isinstance(rule, str) or not rule:
                 self.fail("waiver without `rule`; name the rule id it waives", head_line)
@@ -350,8 +394,8 @@ class _Reader:
                         self.fail(f"rule {rule_id}: option {key} must be {kind}", kline)
                     rc.options[key] = opt
                 else:
-                    known = ", ".join(["enabled", "severity", *sorted(known_options)])
-                    self.fail(f"rule {rule_id}: unknown option {key!r}; known: {known}", kline)
+                    self.fail(f"rule {rule_id}: unknown option {key!r}"
+                              + did_you_mean(key, ["enabled", "severity", *known_options]), kline)
         else:
             self.fail(f"rule {rule_id}: give \"off\", a severity, or a table of options", line)
         return rc

@@ -810,11 +810,18 @@ def _sql_list(values: Sequence[str]) -> str:
 
 
 def _lit(v: str) -> str:
-    return "'" + str(v).replace("'", "''") + "'"
+    from .dialects import DIALECTS  # the dialects import the engines, which import this
+    return DIALECTS["duckdb"].literal(str(v))
 
 
 def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    from .dialects import DIALECTS
+    return DIALECTS["duckdb"].quote(name, force=True)
+
+
+def _q_mysql(name: str) -> str:
+    from .dialects import DIALECTS
+    return DIALECTS["mysql"].quote(name, force=True)
 
 
 def _staging(table: str) -> str:
@@ -981,7 +988,7 @@ def analyze_tables(engine, tables: Sequence[str]) -> None:
             engine.execute(f"VACUUM ANALYZE {_pg_name(t)}")
     elif engine.name == "mysql":
         for t in tables:
-            engine.query(f"ANALYZE TABLE `{t}`")
+            engine.query(f"ANALYZE TABLE {_q_mysql(t)}")
     elif engine.name == "duckdb":
         engine.execute("ANALYZE")
 
@@ -1318,7 +1325,7 @@ def _load_postgres(data, engine, tables, report, tmp, chunk_rows) -> None:
         cols = data.columns(table)
         t0 = time.perf_counter()
         path = os.path.join(tmp, f"{_staging(table)}.csv")
-        data.conn.execute(f"COPY ({_export_select(data, table, 'postgres')}) TO '{path}' "
+        data.conn.execute(f"COPY ({_export_select(data, table, 'postgres')}) TO {_lit(path)} "
                           "(FORMAT csv, HEADER false)")
         sql = f"COPY {_pg_name(table)} ({', '.join(_q(c) for c in cols)}) FROM STDIN (FORMAT csv)"
         try:
@@ -1346,18 +1353,18 @@ def _load_mysql(data, engine, tables, report, tmp, chunk_rows) -> None:
         for table in tables:
             cols = data.columns(table)
             t0 = time.perf_counter()
-            col_list = ", ".join(f"`{c}`" for c in cols)
+            col_list = ", ".join(_q_mysql(c) for c in cols)
             if local:
                 path = os.path.join(tmp, f"{_staging(table)}.csv")
-                data.conn.execute(f"COPY ({_export_select(data, table, 'mysql')}) TO '{path}' "
+                data.conn.execute(f"COPY ({_export_select(data, table, 'mysql')}) TO {_lit(path)} "
                                   "(FORMAT csv, HEADER false, NULLSTR 'NULL', FORCE_QUOTE *)")
-                cur.execute(f"LOAD DATA LOCAL INFILE %s INTO TABLE `{table}` CHARACTER SET utf8mb4 "
+                cur.execute(f"LOAD DATA LOCAL INFILE %s INTO TABLE {_q_mysql(table)} CHARACTER SET utf8mb4 "
                             "FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' ESCAPED BY '' "
                             f"LINES TERMINATED BY '\\n' ({col_list})", (path,))
                 n = data.counts.get(table) or _count(data, table)
             else:
                 src = data.conn.execute(_export_select(data, table, "mysql"))
-                ins = f"INSERT INTO `{table}` ({col_list}) VALUES ({', '.join(['%s'] * len(cols))})"
+                ins = f"INSERT INTO {_q_mysql(table)} ({col_list}) VALUES ({', '.join(['%s'] * len(cols))})"
                 n = 0
                 while batch := src.fetchmany(5000):
                     cur.executemany(ins, [tuple(str(v) if isinstance(v, __import__('uuid').UUID) else v
@@ -1386,8 +1393,8 @@ def _load_duckdb(data, engine, tables, report, tmp, chunk_rows) -> None:
             src = f"(SELECT {cols} FROM {_q(_staging(table))})"
         else:
             path = os.path.join(tmp, f"{_staging(table)}.parquet")
-            data.conn.execute(f"COPY ({_export_select(data, table, 'duckdb')}) TO '{path}' (FORMAT parquet)")
-            src = f"read_parquet('{path}')"
+            data.conn.execute(f"COPY ({_export_select(data, table, 'duckdb')}) TO {_lit(path)} (FORMAT parquet)")
+            src = f"read_parquet({_lit(path)})"
         t = data.schema.table(table)
         self_fks = [fk for fk in t.foreign_keys if fk.ref_table == t.qualname and len(fk.columns) == 1]
         if self_fks and t.primary_key and len(t.primary_key.columns) == 1:

@@ -1,6 +1,8 @@
 """A small error hierarchy. The CLI turns `InputError` into one line and exit code 2."""
 from __future__ import annotations
 
+import re
+
 
 class DbDesignError(Exception):
     """Base class of every error dbdesign raises on purpose."""
@@ -14,6 +16,8 @@ class InputError(DbDesignError):
 
     def __init__(self, message: str, file: str | None = None, line: int | None = None,
                  col: int | None = None):
+        message = mask_secrets(message)
+        file = mask_secrets(file) if isinstance(file, str) else file
         self.message = message
         self.file = file
         self.line = line
@@ -31,3 +35,23 @@ class EngineError(DbDesignError):
 
 class EngineUnavailable(EngineError):
     """The engine's server is not reachable (tests skip on this outside CI)."""
+
+
+_SECRET_KEYS = r"(?:password|passwd|pwd|pass|sslpassword|secret|token|api_key|apikey)"
+_MASKS = [
+    # userinfo of a URL: scheme://user:secret@host -> scheme://user:***@host
+    (re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s/@:'\"]*:)[^\s'\"/]*(@)"), r"\1***\2"),
+    # query string or key=value DSN: ?password=x, &pwd=x, password='x y', PGPASSWORD=x
+    (re.compile(r"(?i)(\b(?:[A-Z_]*)" + _SECRET_KEYS + r"\s*=\s*)('(?:[^'\\]|\\.)*'|\"[^\"]*\"|[^\s&;,'\")]*)"),
+     r"\1***"),
+]
+
+
+def mask_secrets(text: str) -> str:
+    """`text` with every password it shows replaced by ***: the userinfo of URLs, `password=`
+    in query strings and key=value DSNs (quoted or not), `PGPASSWORD=`-style variables. The
+    one function every message, output and error path that may show a URL or DSN goes
+    through."""
+    for pattern, repl in _MASKS:
+        text = pattern.sub(repl, text)
+    return text

@@ -42,7 +42,7 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
 from .config import SEVERITIES, Config
-from .dialects.base import needs_quote as _needs_quote
+from .dialects.base import Dialect, needs_quote as _needs_quote
 from .model import ForeignKey, Index, Schema, Skipped, SourceRef, Table
 from .naming import (conventions, expression_names, is_plural, last_word, plural_table,  # noqa: F401
                      pluralize, singular_table, singularize, user_facing_tables)
@@ -270,7 +270,7 @@ def _snake(name: str) -> str:
 
 def _q(name: str) -> str:
     """An existing identifier as SQL: quoted when PostgreSQL would fold or reject it bare."""
-    return '"' + name.replace('"', '""') + '"' if _needs_quote(name) else name
+    return Dialect.quote(name)
 
 
 def _qt(t: Table) -> str:

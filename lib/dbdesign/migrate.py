@@ -1146,10 +1146,11 @@ class Migrator:
 
 @contextlib.contextmanager
 def open_migrator(directory: str, url: str, lock_timeout: float = 60.0,
-                  read: str | None = None) -> Iterator[Migrator]:
-    """Read the folder first (bad input raises before any connection), then connect."""
+                  read: str | None = None, create: bool = True) -> Iterator[Migrator]:
+    """Read the folder first (bad input raises before any connection), then connect.
+    `create=False` for commands that only read: a missing SQLite/DuckDB file is an error."""
     read_folder(directory, read or default_read())  # validates before connecting
-    engine = connect(url)
+    engine = connect(url, create=create)
     try:
         yield Migrator(directory, engine, lock_timeout, read)
     finally:

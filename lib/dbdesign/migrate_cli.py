@@ -110,7 +110,7 @@ def status(directory: str, url: str, fmt: str) -> None:
     """Each migration's state: applied, pending, failed, modified or missing; plus gaps and
     ordering problems. Exit 1 when anything is modified, missing, failed or out of order."""
     from .migrate import open_migrator
-    with open_migrator(directory, url) as m:
+    with open_migrator(directory, url, create=False) as m:
         st = m.status()
     _emit(st.to_dict()) if fmt == "json" else click.echo(st.format_text())
     sys.exit(0 if st.ok else 1)
@@ -130,7 +130,7 @@ def plan(directory: str, url: str, direction: str, steps: int | None, to: int | 
          target: int | None) -> None:
     """Print the exact SQL `up`/`down` would run on this engine, without running it."""
     from .migrate import open_migrator
-    with open_migrator(directory, url) as m:
+    with open_migrator(directory, url, create=False) as m:
         click.echo(m.plan(direction, steps if steps is not None else (None if to is not None else 1),
                           to, target))
 

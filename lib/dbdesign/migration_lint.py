@@ -140,8 +140,11 @@ def _scan(directory: str) -> tuple[list[_File], list[Finding]]:
 
 
 def _read(path: str) -> str:
-    with open(path, encoding="utf-8") as fh:
-        return fh.read()
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except UnicodeDecodeError as err:
+        raise InputError(f"not UTF-8 text ({err.reason}); save the file as UTF-8", path) from None
 
 
 def _table(node: exp.Expression | None) -> str:

@@ -475,7 +475,15 @@ def parse_sql(text: str, file: str | None = None, schema: Schema | None = None,
     reader = _Reader(read, file, fold)
     applier = _Applier(schema, file, reader)
     for raw in iter_raw(text, reader.read, file):
-        applier.apply_raw(raw)
+        try:
+            applier.apply_raw(raw)
+        except RecursionError:
+            raise InputError("nested too deeply (parentheses or expressions inside each other); "
+                             "flatten it", file, raw.line, raw.col) from None
+        except InputError as err:
+            if err.file is None and err.line is None:  # say where, when the raiser could not
+                raise InputError(err.message, file, raw.line, raw.col) from None
+            raise
     return schema
 
 
@@ -511,6 +519,9 @@ def _table_name(table: exp.Expression) -> tuple[str, str | None]:
     if isinstance(table, exp.Schema):
         table = table.this
     db = table.args.get("db")
+    if not isinstance(table, exp.Table) or not table.name or isinstance(db, str):
+        raise InputError("this statement names no table (`CREATE TABLE.. t`?); write "
+                         "CREATE TABLE name or schema.name")
     schema_name = db.name if db is not None else None
     if schema_name == "public":
         schema_name = None

@@ -66,8 +66,7 @@ def quote(name: str, dialect: str = "postgres") -> str:
     """One identifier as `dialect` writes it: quoted exactly when the DDL renderer quotes it
     (anything but plain lower-case snake case: `"User Accounts"`, `` `E-mail` ``), so generated
     DML always names what `dialects.render` created."""
-    d = _dialect(dialect)
-    return d.ident(name).sql(dialect=d.sqlglot_dialect)
+    return dialects.DIALECTS[dialect].quote(name)
 
 
 @dataclass(frozen=True)
@@ -87,11 +86,14 @@ class Names:
 
     def table(self, table: Table | str) -> str:
         """The table, quoted and qualified for a FROM / INSERT INTO / ON clause."""
-        d = _dialect(self.dialect)
-        return d.table_node(self.held_name(table)).sql(dialect=d.sqlglot_dialect)
+        return ".".join(quote(part, self.dialect) for part in self.held_name(table).split("."))
 
     def col(self, name: str) -> str:
         return quote(name, self.dialect)
+
+    def lit(self, value: Any) -> str:
+        """`value` as a literal of this engine (`Dialect.literal`)."""
+        return dialects.DIALECTS[self.dialect].literal(value)
 
     def cols(self, names: Iterable[str], prefix: str = "") -> str:
         """`a, "B c"` - or `NEW.a, NEW."B c"` with prefix 'NEW.'."""
@@ -126,17 +128,6 @@ def names_for(schema: Schema, dialect: str) -> Names:
 
 
 # -- values ------------------------------------------------------------------------------------
-
-def sql_literal(value: Any) -> str:
-    """A literal every engine accepts (we inline values: the four drivers differ in paramstyle)."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
 
 def type_family(col_type: str) -> str:
     """uuid | text | int | numeric | bool | timestamp | date | json | other."""
@@ -259,13 +250,13 @@ class ValueFactory:
 
 def insert_sql(table: Table, row: dict[str, Any], names: Names = Names()) -> str:
     """INSERT of one row, every name quoted and qualified as `names`' engine holds it."""
-    vals = ", ".join(sql_literal(v) for v in row.values())
+    vals = ", ".join(names.lit(v) for v in row.values())
     return f"INSERT INTO {names.table(table)} ({names.cols(row)}) VALUES ({vals})"
 
 
 def where_sql(row: dict[str, Any], names: Names = Names()) -> str:
     """`col = value AND ...` (IS NULL for None); '1=1' for an empty row."""
-    parts = [f"{names.col(c)} IS NULL" if v is None else f"{names.col(c)} = {sql_literal(v)}"
+    parts = [f"{names.col(c)} IS NULL" if v is None else f"{names.col(c)} = {names.lit(v)}"
              for c, v in row.items()]
     return " AND ".join(parts) or "1=1"
 

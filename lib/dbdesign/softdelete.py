@@ -31,7 +31,8 @@ from . import naming
 from .engines.base import Engine
 from .errors import InputError
 from .model import Index, Schema, Table
-from .probe import Names, is_email, names_for, sql_literal, where_sql
+from .dialects.postgres import dollar_quote
+from .probe import Names, is_email, names_for, where_sql
 
 DELETED_AT = naming.DEFAULT.soft_delete_column  # the default; configurable in [lint]
 PERSONAL_RE = re.compile(r"e-?mail|username|name|phone|address|bio|avatar|birth|password", re.I)
@@ -219,11 +220,11 @@ def _cascade(schema: Schema, t: Table, dialect: str, plan: SoftDeletePlan, n: Na
 
 def _pg_cascade(t: Table, n: Names, dcol: str, when: str, updates: str) -> list[str]:
     fn = n.derived(t, "{}_soft_delete_cascade", qualify=True)
-    return [f"""CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+    return [f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS " + dollar_quote(f"""
 BEGIN
     {updates}
     RETURN NULL;
-END $$""", f"CREATE TRIGGER {n.derived(t, 'trg_{}_soft_delete')} AFTER UPDATE OF {dcol} ON {n.table(t)} "
+END """), f"CREATE TRIGGER {n.derived(t, 'trg_{}_soft_delete')} AFTER UPDATE OF {dcol} ON {n.table(t)} "
            f"FOR EACH ROW WHEN ({when}) EXECUTE FUNCTION {fn}()"]
 
 
@@ -307,11 +308,11 @@ def erasure_statements(schema: Schema, user_id: str, users_table: str = "users",
             continue
         c = n.col(col.name)
         if is_email(col.name):
-            sets.append(f"{c} = {sql_literal(f'erased-{user_id}@invalid')}")
+            sets.append(f"{c} = {n.lit(f'erased-{user_id}@invalid')}")
         elif col.nullable:
             sets.append(f"{c} = NULL")
         else:
-            sets.append(f"{c} = {sql_literal(f'erased-{user_id}'[:20])}"
+            sets.append(f"{c} = {n.lit(f'erased-{user_id}'[:20])}"
                         if "name" in col.name.lower() else f"{c} = ''")
     if conv.soft_delete_column in users.columns:
         dcol = n.col(conv.soft_delete_column)
@@ -329,7 +330,7 @@ def erasure_statements(schema: Schema, user_id: str, users_table: str = "users",
 def _blank_audit_sql(n: Names, audit_table: str, table: str, row_id: str) -> str:
     """Blank the audit JSON of one row (`table`: the name the trail records, as held)."""
     return (f"UPDATE {n.table(audit_table)} SET old_values = NULL, new_values = NULL WHERE "
-            f"table_name = {sql_literal(table)} AND row_id = {sql_literal(row_id)}")
+            f"table_name = {n.lit(table)} AND row_id = {n.lit(row_id)}")
 
 
 def erase_user(engine: Engine, schema: Schema, user_id: str, users_table: str = "users",
@@ -678,15 +679,15 @@ def pitfall_hard_cascade(engine_name: str, schema: Schema, parent: str = "posts"
         s = _Script(eng)
         s.run(insert_sql(c_t, values.row(c_t, base, {author: other[u_t.primary_key.columns[0]]}
                                          if author else {}), n))
-        key = f"{n.col(fk.columns[0])} = {sql_literal(post)}"
+        key = f"{n.col(fk.columns[0])} = {n.lit(post)}"
         live = f"SELECT count(*) FROM {child_sql} WHERE {key} AND {dcol} IS NULL"
         before = s.value(live)
-        s.run(f"UPDATE {parent_sql} SET {dcol} = CURRENT_TIMESTAMP WHERE {n.col(pk)} = {sql_literal(post)}")
+        s.run(f"UPDATE {parent_sql} SET {dcol} = CURRENT_TIMESTAMP WHERE {n.col(pk)} = {n.lit(post)}")
         after_soft = s.value(live)
         others = f"SELECT count(*) FROM {child_sql} WHERE {key}" + (
-            f" AND {n.col(author)} = {sql_literal(other[u_t.primary_key.columns[0]])}" if author else "")
+            f" AND {n.col(author)} = {n.lit(other[u_t.primary_key.columns[0]])}" if author else "")
         s.value(others)
-        hard = s.run(f"DELETE FROM {parent_sql} WHERE {n.col(pk)} = {sql_literal(post)}")
+        hard = s.run(f"DELETE FROM {parent_sql} WHERE {n.col(pk)} = {n.lit(post)}")
         others_after = s.value(others)
         s.steps.append(Step(f"-- the fix: the generated soft-delete cascade, on a new {parent} row", ""))
         plan = install_soft_delete(eng, schema)
@@ -698,7 +699,7 @@ def pitfall_hard_cascade(engine_name: str, schema: Schema, parent: str = "posts"
                             + (" -- application cascade" if p_t.qualname in plan.app_cascade
                                else " -- trigger cascades"), "ok"))
         fixed_live = s.value(f"SELECT count(*) FROM {child_sql} WHERE {n.col(fk.columns[0])} = "
-                             f"{sql_literal(new_parent[pk])} AND {dcol} IS NULL")
+                             f"{n.lit(new_parent[pk])} AND {dcol} IS NULL")
     hard_text = (f"other users' {child} left {others_after}" if hard == "ok" else "hard delete rejected")
     return Pitfall(
         "hard-cascade", engine_name,

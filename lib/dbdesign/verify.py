@@ -369,7 +369,11 @@ def verify(directory: str, engines: Iterable[str] = ("sqlite", "duckdb"),
     names = list(dict.fromkeys(engines))
     for name in names:
         _engines.engine_class(name)  # unknown engine -> InputError now
-    load_folder(directory)  # bad input -> InputError before any database exists
+    for url in against:  # a bad URL or a missing file -> InputError before anything runs
+        _engines.connect(url, create=False).close()
+    if not load_folder(directory):  # bad input -> InputError before any database exists
+        raise InputError("no migrations in this folder (NNNN_name.up.sql files); nothing to "
+                         "verify", directory)
     result = VerifyResult(os.path.normpath(directory), names)
     for name in names:
         if on_engine:
@@ -379,7 +383,7 @@ def verify(directory: str, engines: Iterable[str] = ("sqlite", "duckdb"),
         result.seconds[name] = round(time.perf_counter() - start, 3)
     for url in against:
         from .migrate import open_migrator
-        with open_migrator(directory, url) as m:
+        with open_migrator(directory, url, create=False) as m:
             status = m.status()
             result.findings.extend(checksum_findings(status, m))
             result.findings.extend(history_findings(status))

@@ -326,6 +326,8 @@ def load_queries(path: str) -> list[Query]:
             text = fh.read()
     except OSError as err:
         raise InputError(f"cannot read queries file: {err.strerror}", path) from None
+    except UnicodeDecodeError as err:
+        raise InputError(f"not UTF-8 text ({err.reason}); save the file as UTF-8", path) from None
     return parse_queries(text, path)
 
 

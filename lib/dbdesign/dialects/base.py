@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import sqlglot
 from sqlglot import exp
@@ -355,7 +355,7 @@ class Dialect:
                       f"no CREATE TYPE; {enum.name} written inline as ENUM({', '.join(enum.values)})")
             return self.sql(exp.DataType(this=exp.DataType.Type.ENUM, expressions=values))
         self.add_check(table, f"ck_{table.name}_{col.name}_enum",
-                       exp.In(this=exp.column(col.name), expressions=values), [col.name])
+                       exp.In(this=self.column_ref(col.name), expressions=values), [col.name])
         self.note("enum type", obj, "emulated",
                   f"no enum types; {enum.name} -> TEXT + CHECK ({col.name} IN (...))")
         return "TEXT"
@@ -392,7 +392,7 @@ class Dialect:
                        exp.DataType.Type.NCHAR) and dt.expressions:
             try:
                 return int(dt.expressions[0].this.this)
-            except (ValueError, AttributeError):
+            except (ValueError, AttributeError, TypeError):  # VARCHAR((10)), VARCHAR("x")
                 return None
         return None
 
@@ -407,7 +407,7 @@ class Dialect:
     def adapt_length_checks(self, table: Table) -> None:
         limits = table.__dict__.pop("_length_checks", [])
         for colname, n in limits:
-            expr = exp.LTE(this=exp.Length(this=exp.column(colname)), expression=exp.Literal.number(n))
+            expr = exp.LTE(this=exp.Length(this=self.column_ref(colname)), expression=exp.Literal.number(n))
             self.add_check(table, f"ck_{table.name}_{colname}_length", expr, [colname])
         if limits:
             cols = ", ".join(f"{c}({n})" for c, n in limits)
@@ -578,6 +578,57 @@ class Dialect:
 
     def ident(self, name: str) -> exp.Identifier:
         return exp.to_identifier(name, quoted=_needs_quote(name))
+
+    def column_ref(self, name: str) -> exp.Column:
+        """A column reference, quoted exactly as the DDL names the column."""
+        return exp.Column(this=self.ident(name))
+
+    # -- the one way names and values enter generated SQL ----------------------------------
+    IDENT_QUOTE: ClassVar[str] = '"'  # this engine's identifier quote; doubled inside a name
+
+    @classmethod
+    def quote(cls, name: str, force: bool = False) -> str:
+        """`name` as this engine writes an identifier: bare when it is plain lower-case snake
+        case and no reserved word (unless `force`), else in the engine's quotes with the quote
+        doubled (the only character special inside them). NUL cannot be part of a name on
+        any engine."""
+        if "\0" in name:
+            raise InputError(f"the name {name!r} contains a NUL character, which no engine "
+                             "accepts in a name")
+        if not force and not _needs_quote(name):
+            return name
+        q = cls.IDENT_QUOTE
+        return q + name.replace(q, q + q) + q
+
+    @classmethod
+    def literal(cls, value: Any) -> str:
+        """`value` as a literal of a generated script: NULL, TRUE/FALSE, numbers as written,
+        anything else as a standard SQL string ('' doubles a quote; backslashes are plain
+        characters). NUL: `string_with_nul` decides per engine."""
+        if value is None:
+            return "NULL"
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, (int, float)):
+            if value != value or value in (float("inf"), float("-inf")):
+                raise InputError(f"{value!r} has no portable SQL literal")
+            return repr(value)
+        text = str(value)
+        if "\0" in text:
+            return cls.string_with_nul(text)
+        return cls.string(text)
+
+    @classmethod
+    def string(cls, text: str) -> str:
+        """A string literal without NUL characters."""
+        return "'" + text.replace("'", "''") + "'"
+
+    @classmethod
+    def string_with_nul(cls, text: str) -> str:
+        """A string literal of text holding NUL. By default an error: PostgreSQL's text
+        cannot hold NUL at all (the server refuses it), so a value with one is bad input."""
+        raise InputError(f"{cls.name}: the value {text!r} contains a NUL character, which "
+                         "this engine's text cannot hold")
 
     def create_enum_sql(self, e) -> str:
         dt = exp.DataType(this=exp.DataType.Type.ENUM,

@@ -24,6 +24,11 @@ class DuckDBDialect(Dialect):
     NATIVE_PG_TYPES = frozenset({"ARRAY", "INTERVAL", "TIMETZ", "BIT"})
     LENGTH_CHECK_TYPE = "VARCHAR"
 
+    @classmethod
+    def string_with_nul(cls, text: str) -> str:
+        """A VARCHAR may hold NUL, SQL text may not: the pieces joined with chr(0)."""
+        return "(" + " || chr(0) || ".join(cls.string(p) for p in text.split("\0")) + ")"
+
     def map_type(self, table: Table, col: Column, dt: exp.DataType) -> exp.DataType:
         obj = col_obj(table, col)
         if dt.this == T.JSONB:

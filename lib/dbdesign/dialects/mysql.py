@@ -27,6 +27,19 @@ class MySQLDialect(Dialect):
     DEFAULT_PARENS = True
     INDEX_METHODS = ("btree",)
     NATIVE_PG_TYPES = frozenset({"BIT"})
+    IDENT_QUOTE = "`"
+
+    @classmethod
+    def string(cls, text: str) -> str:
+        """MariaDB reads backslash escapes in strings: `\\` doubles, `'` doubles (never `\\'`,
+        so the literal stays closed under sql_mode NO_BACKSLASH_ESCAPES too, where only the
+        backslashes would then read as two)."""
+        return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+    @classmethod
+    def string_with_nul(cls, text: str) -> str:
+        """NUL as MariaDB's `\\0` escape (a VARCHAR/TEXT holds it)."""
+        return cls.string(text).replace("\0", "\\0")
 
     def map_type(self, table: Table, col: Column, dt: exp.DataType) -> exp.DataType:
         obj = col_obj(table, col)

@@ -35,6 +35,19 @@ class SQLiteDialect(Dialect):
     CHECK_UNSUPPORTED = (exp.RegexpLike, exp.RegexpILike)
     LENGTH_CHECK_TYPE = "TEXT"
 
+    def sql(self, node: exp.Expression, pretty: bool = False) -> str:
+        """PostgreSQL's escape strings (E'it\\'s') reach the model as sqlglot ByteStrings, which
+        SQLite has no spelling for: written as the standard string of the same text."""
+        node = node.transform(lambda n: exp.Literal.string(n.this)
+                              if isinstance(n, exp.ByteString) and not n.args.get("is_bytes") else n)
+        return super().sql(node, pretty)
+
+    @classmethod
+    def string_with_nul(cls, text: str) -> str:
+        """SQL text cannot carry NUL to SQLite (the statement would end there), but a TEXT
+        value can hold it: the pieces joined with char(0), in parentheses."""
+        return "(" + " || char(0) || ".join(cls.string(p) for p in text.split("\0")) + ")"
+
     def map_type(self, table: Table, col: Column, dt: exp.DataType) -> exp.DataType:
         obj = col_obj(table, col)
         if dt.this == T.UUID:
@@ -50,8 +63,8 @@ class SQLiteDialect(Dialect):
         if dt.this in (T.JSON, T.JSONB):
             self.add_check(table, f"ck_{table.name}_{col.name}_json",
                            # json_valid(NULL) is 0 on SQLite 3.40, so NULL is let through explicitly
-                           exp.or_(exp.Is(this=exp.column(col.name), expression=exp.Null()),
-                                   exp.func("json_valid", exp.column(col.name))), [col.name])
+                           exp.or_(exp.Is(this=self.column_ref(col.name), expression=exp.Null()),
+                                   exp.func("json_valid", self.column_ref(col.name))), [col.name])
             self.note("json", obj, "emulated", "no JSON type: TEXT + CHECK (json_valid(col))")
             return exp.DataType.build("TEXT")
         if dt.this in (T.DECIMAL, T.MONEY):

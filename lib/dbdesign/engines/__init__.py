@@ -32,16 +32,20 @@ def engine_class(name: str) -> type[Engine]:
 def connect(url: str, create: bool = True) -> Engine:
     """Open an engine from a URL: sqlite:///f.db, duckdb:///f.duckdb, postgresql://..., mysql://...
 
-    `create=False` is for commands that only read (inspect): a missing SQLite/DuckDB file is
-    an error then, instead of a new empty database."""
-    scheme = urlsplit(url).scheme.split("+")[0].lower()
+    `create=False` is for commands that only read (inspect, migrate status/plan, verify --db):
+    a missing SQLite/DuckDB file is an error then, instead of a new empty database."""
+    try:
+        scheme = urlsplit(url).scheme.split("+")[0].lower()
+    except ValueError as err:  # e.g. an unclosed [IPv6 address
+        raise InputError(f"not a database URL ({err}); use sqlite:///file.db, "
+                         "postgresql://user@host/db or mysql://user@host/db", url) from None
     for cls in ENGINES.values():
         if scheme in cls.url_schemes:
             engine = cls(url)
             path = getattr(engine, "path", None)
             if not create and path and path != ":memory:" and not os.path.exists(path):
-                raise InputError(f"no database file {path}; check the path (inspect never "
-                                 "creates one)", url)
+                raise InputError(f"no database file {path}; check the path (a command that "
+                                 "only reads never creates one)", url)
             return engine
     raise InputError(f"unknown database URL scheme {scheme!r}; use sqlite:///file.db, "
                      "duckdb:///file.duckdb, postgresql://user@host/db or mysql://user@host/db", url)
@@ -82,7 +86,7 @@ def availability(names: Iterable[str] | None = None, refresh: bool = False) -> d
         key = (name, server_url(name))
         if refresh or key not in _AVAILABILITY:
             try:
-                with connect(key[1]) as eng:
+                with connect(key[1]) as eng, eng.own_queries(10):
                     eng.query("SELECT 1")
                 _AVAILABILITY[key] = None
             except DbDesignError as err:

@@ -192,13 +192,35 @@ class ServerEngine(Engine):
         time), both as the server reports them."""
         raise NotImplementedError
 
+    LIST_DATABASES: str = ""  # query: the names of every database on the server
+    # Session setting that bounds one statement's run time ({seconds}), and its reset.
+    STATEMENT_TIMEOUT: str = ""
+    STATEMENT_TIMEOUT_RESET: str = ""
+    OWN_QUERY_TIMEOUT = 120  # seconds for the catalogue queries dbdesign runs itself
+
+    @contextlib.contextmanager
+    def own_queries(self, seconds: float | None = None) -> Iterator["ServerEngine"]:
+        """Bound every statement run inside by `seconds` (default `OWN_QUERY_TIMEOUT`): for
+        the queries dbdesign runs itself (introspection, the availability check), never
+        around user migrations or benchmark loads, which may rightly run long."""
+        self.execute(self.STATEMENT_TIMEOUT.format(seconds=seconds or self.OWN_QUERY_TIMEOUT))
+        try:
+            yield self
+        finally:
+            with contextlib.suppress(EngineError):
+                self.execute(self.STATEMENT_TIMEOUT_RESET)
+
     @classmethod
     @contextlib.contextmanager
     def throwaway(cls, server_url: str | None = None) -> Iterator["Engine"]:
+        """A fresh database named `dbdesign_tmp_<creation time>_<random>`, dropped afterwards.
+        A run killed before the drop leaves its database behind; every later throwaway drops
+        those older than `THROWAWAY_MAX_AGE` first (younger ones may belong to runs still
+        going, so they stay)."""
         from urllib.parse import urlsplit, urlunsplit
-        import uuid
         admin = cls(server_url or cls.DEFAULT_URL)
-        name = "dbdesign_tmp_" + uuid.uuid4().hex[:12]
+        drop_stale_throwaways(admin)
+        name = throwaway_name()
         admin.execute(cls.CREATE_DATABASE.format(name=name))
         engine = cls(urlunsplit(urlsplit(admin.url)._replace(path="/" + name)))
         try:
@@ -207,6 +229,38 @@ class ServerEngine(Engine):
             engine.close()
             admin.execute(cls.DROP_DATABASE.format(name=name))
             admin.close()
+
+
+THROWAWAY_PREFIX = "dbdesign_tmp_"
+THROWAWAY_MAX_AGE = 3600  # seconds; a throwaway older than this belongs to no live run
+
+
+def throwaway_name(now: float | None = None) -> str:
+    """`dbdesign_tmp_<unix seconds>_<8 hex>`: recognisable, and its age readable from it."""
+    import time
+    import uuid
+    return f"{THROWAWAY_PREFIX}{int(now if now is not None else time.time())}_{uuid.uuid4().hex[:8]}"
+
+
+def throwaway_age(name: str, now: float | None = None) -> float | None:
+    """Seconds since the throwaway `name` was made; None for any other name."""
+    import re
+    import time
+    m = re.fullmatch(re.escape(THROWAWAY_PREFIX) + r"(\d{10})_[0-9a-f]{8}", name)
+    return (now if now is not None else time.time()) - int(m.group(1)) if m else None
+
+
+def drop_stale_throwaways(admin: "ServerEngine", max_age: float = THROWAWAY_MAX_AGE) -> list[str]:
+    """Drop the throwaway databases on `admin`'s server older than `max_age` seconds; return
+    their names. Never touches a database whose name is not a throwaway's."""
+    dropped = []
+    for (name,) in admin.query(admin.LIST_DATABASES):
+        age = throwaway_age(name)
+        if age is not None and age > max_age:
+            with contextlib.suppress(EngineError):  # another run may drop it at the same time
+                admin.execute(admin.DROP_DATABASE.format(name=name))
+                dropped.append(name)
+    return dropped
 
 
 def os_threads(proc: str | int) -> list[int]:

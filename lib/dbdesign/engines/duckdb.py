@@ -39,7 +39,14 @@ class DuckDBEngine(Engine):
             parent = os.path.dirname(os.path.abspath(self.path))
             if not os.path.isdir(parent):
                 raise InputError(f"folder {parent} does not exist; create it first", self.url)
-        return duckdb.connect(self.path)
+            if os.path.isdir(self.path):
+                raise InputError(f"{self.path} is a folder, not a database file", self.url)
+        try:
+            return duckdb.connect(self.path)
+        except duckdb.Error as err:
+            raise InputError(f"cannot open {self.path} as a DuckDB database "
+                             f"({_first_line(err)}); check the path and permissions",
+                             self.url) from None
 
     def query(self, sql: str, params=()) -> list[tuple]:
         # DuckDB's conn.cursor() is a *new connection* with its own transaction context, so a
@@ -149,4 +156,5 @@ def _introspect_duckdb(engine: DuckDBEngine) -> Schema:
 
 
 def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    from ..dialects import DIALECTS  # the dialects import the engines
+    return DIALECTS["duckdb"].quote(name, force=True)

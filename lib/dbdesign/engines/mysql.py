@@ -10,20 +10,25 @@ import pymysql
 import sqlglot
 from sqlglot import exp
 
-from ..errors import EngineUnavailable, InputError
+from ..errors import EngineUnavailable, InputError, mask_secrets
 from ..model import (CheckConstraint, Column, ForeignKey, Index, IndexColumn, PrimaryKey, Schema,
                      Table, UniqueConstraint)
 from .base import Capabilities, ServerEngine
 from .introspection import clean_default, clean_expr, fk_action, is_internal, norm_type
-from .postgres import _safe
 
 DEFAULT_URL = "mysql://root@127.0.0.1:3306/test"
+CONNECT_TIMEOUT = 5  # seconds: TCP connect, and the wait for the server's greeting
+READ_TIMEOUT = 3600  # seconds a query may go without the server sending anything
+WRITE_TIMEOUT = 60  # seconds a send to the server may block
 
 
 class MySQLEngine(ServerEngine):
     DEFAULT_URL = DEFAULT_URL
     CREATE_DATABASE = "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
     DROP_DATABASE = "DROP DATABASE IF EXISTS `{name}`"
+    STATEMENT_TIMEOUT = "SET SESSION max_statement_time = {seconds}"
+    STATEMENT_TIMEOUT_RESET = "SET SESSION max_statement_time = DEFAULT"
+    LIST_DATABASES = "SHOW DATABASES"
     name = "mysql"
     dialect = "mysql"
     url_schemes = ("mysql", "mariadb")
@@ -48,13 +53,23 @@ class MySQLEngine(ServerEngine):
         self._params = dict(
             host=parts.hostname, port=parts.port or 3306, user=unquote(parts.username or "root"),
             password=unquote(parts.password or ""), database=parts.path.lstrip("/") or None,
-            autocommit=True, charset="utf8mb4", connect_timeout=5)
+            autocommit=True, charset="utf8mb4", connect_timeout=CONNECT_TIMEOUT,
+            read_timeout=CONNECT_TIMEOUT, write_timeout=WRITE_TIMEOUT)
 
     def _connect(self):
+        """Connect with connect, read and write timeouts: `connect_timeout` alone covers only
+        the TCP connect, and a server that accepts and never sends its greeting would block
+        forever. The read timeout is short while connecting and then raised to
+        `READ_TIMEOUT` for queries (user migrations and benchmark loads may run long)."""
         try:
-            return pymysql.connect(**self._params)
-        except pymysql.err.OperationalError as err:
-            raise EngineUnavailable(f"mysql: cannot connect to {_safe(self.url)}: {err.args[-1]}") from err
+            conn = pymysql.connect(**self._params)
+        except pymysql.err.MySQLError as err:
+            raise EngineUnavailable(f"mysql: cannot connect to {mask_secrets(self.url)}: "
+                                    f"{mask_secrets(str(err.args[-1]))}") from None
+        # PyMySQL reads the server's greeting under `read_timeout` and has no public way to
+        # change it afterwards; it re-applies `_read_timeout` before every read.
+        conn._read_timeout = READ_TIMEOUT
+        return conn
 
     def begin(self) -> None:
         self.execute("START TRANSACTION")
@@ -84,7 +99,8 @@ class MySQLEngine(ServerEngine):
     def introspect(self) -> Schema:
         """This database as a `Schema` (information_schema; see the notes below and
         `engines.introspection` for how engine spellings are normalised)."""
-        return _introspect_mysql(self)
+        with self.own_queries():
+            return _introspect_mysql(self)
 
 
 # -- introspection -------------------------------------------------------------------------
@@ -102,7 +118,7 @@ class MySQLEngine(ServerEngine):
 # - Unspecified FK actions read as RESTRICT (InnoDB's word for NO ACTION).
 
 def _introspect_mysql(engine: MySQLEngine) -> Schema:
-    schema = Schema(sources=[_safe(engine.url)])
+    schema = Schema(sources=[mask_secrets(engine.url)])
     db = "TABLE_SCHEMA = DATABASE()"
     for name, comment in engine.query(
             f"SELECT TABLE_NAME, TABLE_COMMENT FROM information_schema.TABLES WHERE {db} "

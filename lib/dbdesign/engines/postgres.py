@@ -1,23 +1,25 @@
 """PostgreSQL through psycopg 3 (a server; URL postgresql://user@host:port/db)."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
-
 import psycopg
 
-from ..errors import EngineUnavailable
+from ..errors import EngineUnavailable, InputError, mask_secrets
 from ..model import (CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, Table,
                      UniqueConstraint)
 from .base import Capabilities, ServerEngine
 from .introspection import add_index_sql, clean_default, clean_expr, is_internal, norm_type
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
+CONNECT_TIMEOUT = 5  # seconds, for connecting and the startup exchange
 
 
 class PostgresEngine(ServerEngine):
     DEFAULT_URL = DEFAULT_URL
     CREATE_DATABASE = 'CREATE DATABASE "{name}"'
     DROP_DATABASE = 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    STATEMENT_TIMEOUT = "SET statement_timeout = '{seconds}s'"
+    STATEMENT_TIMEOUT_RESET = "RESET statement_timeout"
+    LIST_DATABASES = "SELECT datname FROM pg_database"
     name = "postgres"
     dialect = "postgres"
     url_schemes = ("postgresql", "postgres")
@@ -26,11 +28,21 @@ class PostgresEngine(ServerEngine):
                                 full_text="tsvector + GIN indexes")
 
     def _connect(self):
+        """Connect with a 5 s connect timeout (it also bounds a server that accepts and never
+        answers: libpq applies it to the whole startup exchange) and TCP keepalives, so a
+        vanished server is noticed while a query waits. No statement_timeout here: user
+        migrations and benchmark loads may rightly run long; the short catalogue queries
+        dbdesign runs itself go through `query(..., timeout=...)` where a caller wants one."""
         try:
-            return psycopg.connect(self.url, autocommit=True, connect_timeout=5)
+            return psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
+                                   keepalives=1, keepalives_idle=10, keepalives_interval=5,
+                                   keepalives_count=2)
+        except psycopg.ProgrammingError as err:  # a malformed DSN or URL
+            raise InputError(f"postgres: bad connection URL {mask_secrets(self.url)}: "
+                             f"{mask_secrets(str(err).strip().splitlines()[0])}") from None
         except psycopg.OperationalError as err:
-            raise EngineUnavailable(f"postgres: cannot connect to {_safe(self.url)}: "
-                                    f"{str(err).strip().splitlines()[0]}") from err
+            raise EngineUnavailable(f"postgres: cannot connect to {mask_secrets(self.url)}: "
+                                    f"{mask_secrets(str(err).strip().splitlines()[0])}") from None
 
     def version(self) -> str:
         return self.query("SHOW server_version")[0][0]
@@ -61,16 +73,8 @@ class PostgresEngine(ServerEngine):
     def introspect(self) -> Schema:
         """Every user schema of this database as a `Schema` (pg_catalog; see
         `engines.introspection` for how engine spellings are normalised)."""
-        return _introspect_postgres(self)
-
-
-def _safe(url: str) -> str:
-    """The URL without its password, for error messages."""
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(":" + parts.password + "@", ":***@")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
+        with self.own_queries():
+            return _introspect_postgres(self)
 
 
 # -- introspection -------------------------------------------------------------------------
@@ -144,7 +148,7 @@ GROUP BY t.typname, n.nspname ORDER BY n.nspname, t.typname"""
 
 
 def _introspect_postgres(engine: PostgresEngine) -> Schema:
-    schema = Schema(sources=[_safe(engine.url)])
+    schema = Schema(sources=[mask_secrets(engine.url)])
     current = engine.query("SELECT current_schema()")[0][0]
     by_oid: dict[int, Table] = {}
     def q(sql: str) -> list[tuple]:

@@ -39,10 +39,16 @@ class SQLiteEngine(Engine):
             parent = os.path.dirname(os.path.abspath(self.path))
             if not os.path.isdir(parent):
                 raise InputError(f"folder {parent} does not exist; create it first", self.url)
+            if os.path.isdir(self.path):
+                raise InputError(f"{self.path} is a folder, not a database file", self.url)
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, so no implicit transaction
         # can swallow the foreign_keys pragma (ENGINE_FACTS: the pragma must run right away).
-        conn = sqlite3.connect(self.path, isolation_level=None)
-        conn.execute("PRAGMA foreign_keys=ON")
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None)
+            conn.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.Error as err:
+            raise InputError(f"cannot open {self.path} as a SQLite database ({err}); check the "
+                             "path and permissions", self.url) from None
         return conn
 
     def version(self) -> str:
@@ -166,4 +172,5 @@ def _sqlite_foreign_keys(engine: SQLiteEngine, table: Table, parsed: Table | Non
 
 
 def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    from ..dialects import DIALECTS  # the dialects import the engines
+    return DIALECTS["sqlite"].quote(name, force=True)
