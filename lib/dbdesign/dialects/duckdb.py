@@ -23,6 +23,15 @@ class DuckDBDialect(Dialect):
     INDEX_METHODS = ("btree",)
     NATIVE_PG_TYPES = frozenset({"ARRAY", "INTERVAL", "TIMETZ", "BIT"})
     LENGTH_CHECK_TYPE = "VARCHAR"
+    DEFERRABLE = frozenset()
+    NOT_VALID = False
+    NULLS_NOT_DISTINCT = False
+    OPERATOR_CLASSES = False
+    PARTITIONS = False
+    DOMAINS = False
+    OTHER_OBJECTS = False
+    UNKNOWN_FUNCTIONS = False
+    FK_SAME_TYPE = True  # binder error for INTEGER -> BIGINT
 
     def map_type(self, table: Table, col: Column, dt: exp.DataType) -> exp.DataType:
         obj = col_obj(table, col)

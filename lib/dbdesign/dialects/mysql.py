@@ -27,6 +27,20 @@ class MySQLDialect(Dialect):
     DEFAULT_PARENS = True
     INDEX_METHODS = ("btree",)
     NATIVE_PG_TYPES = frozenset({"BIT"})
+    DEFERRABLE = frozenset()
+    NOT_VALID = False
+    NULLS_NOT_DISTINCT = False
+    OPERATOR_CLASSES = False
+    PARTITIONS = False
+    DOMAINS = False
+    OTHER_OBJECTS = False
+    UNKNOWN_FUNCTIONS = False
+    MAX_IDENTIFIER = 64
+    FK_SAME_TYPE = True  # errno 150 for INT -> BIGINT
+    JSON_CAST = False
+    # ERROR 1170/1071: no TEXT/BLOB in a key without a prefix length
+    KEY_TEXT_TYPES = {t: "VARCHAR(255)" for t in ("TEXT", "TINYTEXT", "MEDIUMTEXT", "LONGTEXT")} | {
+        t: "VARBINARY(255)" for t in ("BLOB", "TINYBLOB", "MEDIUMBLOB", "LONGBLOB")}
 
     def map_type(self, table: Table, col: Column, dt: exp.DataType) -> exp.DataType:
         obj = col_obj(table, col)

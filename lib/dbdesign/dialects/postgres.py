@@ -9,3 +9,4 @@ class PostgresDialect(Dialect):
     name = "postgres"
     sqlglot_dialect = "postgres"
     caps = PostgresEngine.capabilities
+    MAX_IDENTIFIER = 63  # NAMEDATALEN - 1: longer names are truncated with only a NOTICE
