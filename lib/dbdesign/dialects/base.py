@@ -177,7 +177,7 @@ def _pg_only_key(dt: exp.DataType) -> str | None:
     if dt.this == exp.DataType.Type.USERDEFINED:
         kind = dt.args.get("kind")
         return (kind if isinstance(kind, str) else kind.sql() if kind else "").upper() or None
-    name = dt.this.name
+    name = getattr(dt.this, "name", str(dt.this)).upper()
     return name if name in PG_ONLY_TYPES else None
 
 
@@ -211,9 +211,13 @@ class Dialect:
     DOMAINS: ClassVar[bool] = True  # CREATE DOMAIN
     OTHER_OBJECTS: ClassVar[bool] = True  # views, sequences, functions, ... rendered verbatim
     MAX_IDENTIFIER: ClassVar[int | None] = None  # longest name the engine keeps
+    # Characters the engine appends to a table name to name an unnamed FK (`_ibfk_1`): a
+    # long table's unnamed FKs get a name of their own instead of an over-long generated one.
+    FK_AUTONAME_SUFFIX: ClassVar[int] = 0
     FK_SAME_TYPE: ClassVar[bool] = False  # an FK column must have the referenced column's type
     KEY_TEXT_TYPES: ClassVar[dict[str, str]] = {}  # type a key/index cannot hold -> stand-in
     JSON_CAST: ClassVar[bool] = True  # CAST(x AS JSON) exists
+    PG_ARRAY_TEXT: ClassVar[bool] = True  # '{a,b}' casts to an array (else: list_value(...))
     # A CHECK / DEFAULT may call only functions sqlglot knows for this engine; a call it parses
     # as an unknown function (a stored function, a PostgreSQL-only one) is refused here.
     UNKNOWN_FUNCTIONS: ClassVar[bool] = True
@@ -378,8 +382,9 @@ class Dialect:
             col.type = self.sql(self.map_type(table, col, dt))
         if col.default is not None:
             try:
-                node = self.adapt_casts(pg_expr(col.default), obj)
+                node = pg_expr(col.default)
                 self.refuse_unknown_functions(node, "default")
+                node = self.adapt_casts(node, obj)
                 node = self.map_expression(node, obj, "default")
                 col.default = self.sql(node)
             except Unrenderable as err:
@@ -469,8 +474,8 @@ class Dialect:
                       "is not enforced - validate in the application")
             return
         try:
-            node = self.adapt_casts(node, obj)
             self.refuse_unknown_functions(node, "CHECK")
+            node = self.adapt_casts(node, obj)
             node = self.map_expression(node, obj, "check")
             ch.expression = self.sql(node)
         except Unrenderable as err:
@@ -538,14 +543,16 @@ class Dialect:
             return None
         try:
             if ix.where is not None:
-                node = self.adapt_casts(pg_expr(ix.where), obj)
+                node = pg_expr(ix.where)
                 self.refuse_unknown_functions(node, "partial index")
+                node = self.adapt_casts(node, obj)
                 ix.where = self.sql(self.map_expression(node, obj, "index"))
                 self.partial_index_kept(ix)
             for part in ix.columns:
                 if part.expression:
-                    node = self.adapt_casts(pg_expr(part.expression), obj)
+                    node = pg_expr(part.expression)
                     self.refuse_unknown_functions(node, "index expression")
+                    node = self.adapt_casts(node, obj)
                     part.expression = self.sql(self.map_expression(node, obj, "index"))
         except (Unrenderable, sqlglot.errors.SqlglotError) as err:
             self.note("index", obj, "dropped", f"{str(err).splitlines()[0]}; index not created")
@@ -613,6 +620,14 @@ class Dialect:
                 if self.name == PG:
                     return n
                 raise Unrenderable(f"casts to {label}, a type this engine does not have")
+            if (dt.this == exp.DataType.Type.ARRAY and not self.PG_ARRAY_TEXT
+                    and "ARRAY" in self.NATIVE_PG_TYPES and isinstance(n.this, exp.Literal)
+                    and n.this.is_string and pg_array_to_json(n.this.this) is not None):
+                import json
+                items = [exp.Null() if v is None else exp.Literal.string(v)
+                         for v in json.loads(pg_array_to_json(n.this.this))]
+                # list_value(...): the spelling the engine's catalogue shows for a list
+                return exp.Cast(this=exp.Anonymous(this="LIST_VALUE", expressions=items), to=dt)
             if dt.this == exp.DataType.Type.ARRAY and "ARRAY" not in self.NATIVE_PG_TYPES:
                 if isinstance(n.this, exp.Literal) and n.this.is_string:
                     as_json = pg_array_to_json(n.this.this)
@@ -788,7 +803,12 @@ class Dialect:
             for ch in t.checks:
                 ch.name = short("constraint", ch.name)
                 ch.columns = ren(ch.columns)
-            for fk in t.foreign_keys:
+            for i, fk in enumerate(t.foreign_keys, 1):
+                if fk.name is None and len(t.name) + self.FK_AUTONAME_SUFFIX > limit:
+                    fk.name = shorten(f"{t.name}_fk{i}", limit)
+                    self.note("identifier length", f"{t.qualname}({', '.join(fk.columns)})",
+                              "changed", f"the engine's generated FK name would be too long: "
+                              f"named {fk.name}")
                 fk.ref_table = renames.get(fk.ref_table, fk.ref_table)
                 fk.columns = ren(fk.columns)
                 fk.ref_columns = ren(fk.ref_columns, fk.ref_table)

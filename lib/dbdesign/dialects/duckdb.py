@@ -31,6 +31,7 @@ class DuckDBDialect(Dialect):
     DOMAINS = False
     OTHER_OBJECTS = False
     UNKNOWN_FUNCTIONS = False
+    PG_ARRAY_TEXT = False  # '{}'::VARCHAR[] is a conversion error; ['a']::VARCHAR[] works
     FK_SAME_TYPE = True  # binder error for INTEGER -> BIGINT
 
     def map_type(self, table: Table, col: Column, dt: exp.DataType) -> exp.DataType:

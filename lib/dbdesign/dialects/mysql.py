@@ -8,6 +8,7 @@ list), which the design did not ask for; the note names the generated-column alt
 from __future__ import annotations
 
 from sqlglot import exp
+from sqlglot.dialects.mysql import MySQL
 
 from ..engines.mysql import MySQLEngine
 from ..model import Column, Schema, Table
@@ -16,9 +17,18 @@ from .base import Dialect, col_obj
 T = exp.DataType.Type
 
 
+class MariaDB(MySQL):
+    """sqlglot's MySQL dialect as MariaDB 10.11 needs it: no REGEXP_LIKE() function (1901 in
+    a CHECK), the REGEXP operator instead."""
+
+    class Generator(MySQL.Generator):
+        TRANSFORMS = {**MySQL.Generator.TRANSFORMS,
+                      exp.RegexpLike: lambda self, e: self.binary(e, "REGEXP")}
+
+
 class MySQLDialect(Dialect):
     name = "mysql"
-    sqlglot_dialect = "mysql"
+    sqlglot_dialect = MariaDB
     caps = MySQLEngine.capabilities
     SCHEMAS = False
     COMMENTS = "inline"
@@ -36,6 +46,7 @@ class MySQLDialect(Dialect):
     OTHER_OBJECTS = False
     UNKNOWN_FUNCTIONS = False
     MAX_IDENTIFIER = 64
+    FK_AUTONAME_SUFFIX = 8  # InnoDB names an unnamed FK <table>_ibfk_<n>
     FK_SAME_TYPE = True  # errno 150 for INT -> BIGINT
     JSON_CAST = False
     # ERROR 1170/1071: no TEXT/BLOB in a key without a prefix length
@@ -68,6 +79,11 @@ class MySQLDialect(Dialect):
                 self.note("gen_random_uuid", obj, "changed",
                           "UUID() is a version-1 (time-based) UUID in MariaDB, not random")
                 return exp.Anonymous(this="uuid", expressions=[])
+            if isinstance(n, (exp.RegexpLike, exp.RegexpILike)):
+                self.note("regular expression", obj, "changed",
+                          "REGEXP: case-insensitive under the default collation, and MariaDB's "
+                          "PCRE syntax")
+                return exp.RegexpLike(this=n.this, expression=n.expression)
             if isinstance(n, exp.CurrentTimestamp) and where == "default":
                 return exp.CurrentTimestamp(this=exp.Literal.number(6))
             return n
