@@ -322,7 +322,7 @@ def test_config_file_waivers_point_at_their_line(tmp_path):
 def test_output_shapes():
     r = run(BAD + "\nCREATE TABLE notes2 (body TEXT);")
     d = json.loads(json.dumps(r.to_dict()))
-    assert set(d) == {"findings", "summary"}
+    assert set(d) == {"findings", "summary", "skipped"}
     assert {"rule", "severity", "message", "table", "column", "index", "file", "line", "waived",
             "waiver_reason", "waiver_expires"} <= set(d["findings"][0])
     assert d["summary"]["error"] == 1 and d["summary"]["rules_run"] == len(RULES)

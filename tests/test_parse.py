@@ -144,11 +144,11 @@ COMMENT ON COLUMN t.id IS 'The key';
     assert schema.tables["t"].columns["id"].comment == "The key"
 
 
-def test_unknown_statement_is_a_warning_with_location():
-    schema = parse_sql("CREATE TABLE t (id INT);\n\nCLUSTER t USING idx;", "x.sql")
-    assert len(schema.diagnostics) == 1
-    d = schema.diagnostics[0]
-    assert (d.file, d.line) == ("x.sql", 3) and "not understood" in d.message
+def test_unknown_statement_is_recorded_as_not_understood_with_location():
+    schema = parse_sql("CREATE TABLE t (id INT);\n\nIMPORT FOREIGN SCHEMA s FROM SERVER x INTO app;",
+                       "x.sql")
+    [s] = schema.skipped
+    assert (s.file, s.line, s.category, s.kind) == ("x.sql", 3, "not understood", "IMPORT FOREIGN")
 
 
 def test_data_statements_are_not_warnings():
@@ -179,7 +179,7 @@ def test_error_messages_show_tokens_not_reprs():
     with pytest.raises(InputError) as info:
         parse_sql("CREATE TABLE t (a int REFERENCES)", "f.sql")
     assert str(info.value) == ("f.sql:1:33: syntax error: Expected table name but got ')'; "
-                               "fix the statement (PostgreSQL dialect expected)")
+                               "fix the statement (PostgreSQL dialect expected; --read mysql|sqlite for other engines)")
     with pytest.raises(InputError, match="incomplete WHERE clause"):
         parse_sql("CREATE TABLE t (a int);\nCREATE INDEX idx_t_a ON t (a) WHERE;", "f.sql")
 
@@ -198,9 +198,11 @@ def test_alter_enum_values():
     assert schema.enums["s"].values == ["z", "b", "c"]
 
 
-def test_other_postgres_statements_warn_instead_of_failing():
+def test_maintenance_statements_are_skipped_without_design_effect():
     schema = parse_sql("CREATE TABLE t (id INT);\nCLUSTER t USING idx;", "x.sql")
-    assert [d.line for d in schema.diagnostics] == [2]
+    assert [(s.kind, s.category, s.line) for s in schema.skipped] == [
+        ("CLUSTER", "no design effect", 2)]
+    assert schema.diagnostics == []
 
 
 def test_create_schema_is_kept_by_name():

@@ -10,7 +10,8 @@ import sys
 import click
 
 from . import __version__
-from .clitools import DIALECTS, FORMATS_TEXT_JSON, emit_json, handle_errors, load
+from .clitools import (DIALECTS, FORMATS_TEXT_JSON, READ_OPTION, STRICT_OPTION, emit_json,
+                       finish, handle_errors, load)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,46 +23,56 @@ def main() -> None:
 @main.command()
 @click.argument("source", required=False)
 @click.option("--format", "fmt", type=FORMATS_TEXT_JSON, default="text", show_default=True)
+@READ_OPTION
+@STRICT_OPTION
 @handle_errors
-def lint(source: str | None, fmt: str) -> None:
-    """Design lint of SOURCE (a .sql file or migrations folder). Exit 1 on error findings."""
+def lint(source: str | None, fmt: str, read: str | None, strict: bool) -> None:
+    """Design lint of SOURCE (a .sql file or migrations folder). Exit 1 on error findings
+    (and, with --strict, on statements not understood)."""
     from .lint import lint as run_lint
-    schema, config = load(source)
+    schema, config = load(source, read)
     result = run_lint(schema, config)
     if fmt == "json":
         emit_json(result.to_dict())
     else:
         click.echo(result.format_text())
+    finish(schema, strict, summary=fmt != "json")
     sys.exit(1 if result.has_errors else 0)
 
 
 @main.command()
 @click.argument("source", required=False)
 @click.option("--dialect", type=DIALECTS, required=True, help="Target engine's dialect.")
+@READ_OPTION
+@STRICT_OPTION
 @handle_errors
-def ddl(source: str | None, dialect: str) -> None:
+def ddl(source: str | None, dialect: str, read: str | None, strict: bool) -> None:
     """DDL for one engine on stdout; one portability note per line on stderr."""
     from .dialects import render
-    schema, _ = load(source)
+    schema, _ = load(source, read)
     rendered = render(schema, dialect)
     click.echo(rendered.sql)
     for note in rendered.notes:
         click.echo(str(note), err=True)
+    finish(schema, strict)
 
 
 @main.command()
 @click.argument("source", required=False)
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@READ_OPTION
+@STRICT_OPTION
 @handle_errors
-def catalog(source: str | None, fmt: str) -> None:
+def catalog(source: str | None, fmt: str, read: str | None, strict: bool) -> None:
     """The constraint catalogue and index list of SOURCE."""
     from .catalog import build_catalog
-    schema, _ = load(source)
+    schema, _ = load(source, read)
     cat = build_catalog(schema)
     if fmt == "json":
         emit_json(cat.to_dict())
     else:
         click.echo(cat.to_markdown())
+    finish(schema, strict, summary=fmt != "json")
 
 
 @main.command()
@@ -108,19 +119,22 @@ def inspect(url: str, fmt: str, with_lint: bool) -> None:
 @click.option("--max-cluster", type=click.IntRange(2, 1000), default=40, show_default=True)
 @click.option("--audit-edges", is_flag=True, help="Also draw created_by/updated_by lines.")
 @click.option("--diff-from", "diff_from", help="Older SOURCE: draw what changed from it to SOURCE.")
+@READ_OPTION
+@STRICT_OPTION
 @handle_errors
-def erd(source, output, around, depth, compact, cluster, max_cluster, audit_edges, diff_from) -> None:
+def erd(source, output, around, depth, compact, cluster, max_cluster, audit_edges, diff_from,
+        read, strict) -> None:
     """Entity-relationship diagram of SOURCE (or a before/after diff with --diff-from)."""
     from . import erd as erd_mod
-    from .source import load_source
-    schema, _ = load(source)
+    schema, _ = load(source, read)
     opts = dict(around=around, depth=depth, compact=compact, cluster=cluster,
                 max_cluster=max_cluster, audit_edges=audit_edges)
     if diff_from:
-        erd_mod.render_diff(load_source(diff_from), schema, output, **opts)
+        erd_mod.render_diff(load(diff_from, read)[0], schema, output, **opts)
     else:
         erd_mod.render(schema, output, **opts)
     click.echo(output)
+    finish(schema, strict)
 
 
 @main.command()
@@ -143,11 +157,12 @@ def rules(fmt: str) -> None:
 @click.option("--env", "env", default="dev", show_default=True, help="Seed folder under seeds/.")
 @click.option("--db", "url", help="Apply to this database (its schema must exist); omit to only check.")
 @click.option("--seeds-dir", default="seeds", show_default=True)
+@READ_OPTION
 @handle_errors
-def seed(source: str | None, env: str, url: str | None, seeds_dir: str) -> None:
+def seed(source: str | None, env: str, url: str | None, seeds_dir: str, read: str | None) -> None:
     """Check an environment's seed files against the schema, and apply them with --db."""
     from .seeds import apply_seeds, check_seeds
-    schema, _ = load(source)
+    schema, _ = load(source, read)
     if url:
         from .engines import connect
         with connect(url) as engine:
@@ -164,12 +179,13 @@ def seed(source: str | None, env: str, url: str | None, seeds_dir: str) -> None:
 @click.argument("source", required=False)
 @click.option("--format", "fmt", type=FORMATS_TEXT_JSON, default="text", show_default=True)
 @click.option("--seeds-dir", default="seeds", show_default=True)
+@READ_OPTION
 @handle_errors
-def gate(source: str | None, fmt: str, seeds_dir: str) -> None:
+def gate(source: str | None, fmt: str, seeds_dir: str, read: str | None) -> None:
     """The design checklist and gate criteria, computed from the project. Exit 1 if not passed."""
     import os
     from .gate import evaluate
-    schema, config = load(source)
+    schema, config = load(source, read)
     src = source or config.source
     result = evaluate(schema, config, src if os.path.isdir(src) else None, seeds_dir)
     if fmt == "json":
@@ -190,13 +206,14 @@ def gate(source: str | None, fmt: str, seeds_dir: str) -> None:
               help="Start from the design's indexes, or from keys only.")
 @click.option("--no-verify", is_flag=True, help="Only propose; do not build and measure.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "md"]), default="text", show_default=True)
+@READ_OPTION
 @handle_errors
-def advise(source, engine_name, queries_file, rows, baseline, no_verify, fmt) -> None:
+def advise(source, engine_name, queries_file, rows, baseline, no_verify, fmt, read) -> None:
     """Propose indexes for a workload and verify each on generated data (plan, read gain,
     write cost, size); `--format md` prints the index documentation."""
     from .advisor import advise as run_advise
     from .workload import load_queries
-    schema, _ = load(source)
+    schema, _ = load(source, read)
     queries = load_queries(queries_file) if queries_file else None
     advice = run_advise(schema, queries, engine_name, rows=rows, baseline=baseline, verify=not no_verify)
     if fmt == "md":

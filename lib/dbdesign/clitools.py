@@ -57,12 +57,60 @@ def emit_json(data) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
 
 
-def load(source: str | None):
-    """(schema, config) for SOURCE, or the configured source (default: ./migrations)."""
+READS = click.Choice(["postgres", "mysql", "sqlite"])
+READ_OPTION = click.option(
+    "--read", "read", type=READS, default=None,
+    help="Engine whose SQL the schema or migration files are written in: postgres (default; "
+         "pg_dump, psql scripts), mysql (mysqldump, MariaDB/MySQL DDL), sqlite (.schema "
+         "output). Config: read = ...")
+STRICT_OPTION = click.option("--strict", is_flag=True,
+                             help="Exit 1 when a statement of SOURCE was not understood.")
+
+
+def load(source: str | None, read: str | None = None):
+    """(schema, config) for SOURCE, or the configured source (default: ./migrations), read as
+    `read` (else the config's `read`, else postgres). Input warnings go to stderr."""
     from .config import load_config
+    from .parse import reading
     from .source import load_source
     config = load_config()
-    schema = load_source(source or config.source)
+    read = read or config.read
+    with reading(read):
+        schema = load_source(source or config.source, read)
     for diag in schema.diagnostics:
         click.echo(str(diag), err=True)
     return schema, config
+
+
+def skipped_lines(skipped) -> list[str]:
+    """One summary line per category ("64 statements without design effect skipped: 58 OWNER
+    TO, 6 GRANT"); statements not understood are listed one per line with file:line."""
+    from collections import Counter
+    out = []
+    for category, label in (("no design effect", "statements without design effect skipped"),
+                            ("not modelled", "details understood but not in the model")):
+        counts = Counter(s.kind for s in skipped if s.category == category)
+        if counts:
+            kinds = ", ".join(f"{n} {k}" for k, n in counts.most_common())
+            total = sum(counts.values())
+            label = label.replace("statements", "statement", 1) if total == 1 else label
+            out.append(f"{total} {label}: {kinds}")
+    for s in skipped:
+        if s.category == "not understood":
+            where = f"{s.file}:{s.line}" if s.file else "<sql>"
+            out.append(f"{where}: not understood: {s.kind}: {s.reason}")
+    return out
+
+
+def finish(schema, strict: bool, summary: bool = True) -> None:
+    """After a command's output: the skipped-statement summary on stderr (`summary`; JSON
+    output carries it instead), and --strict: a statement that was not understood fails the
+    command (exit 1)."""
+    if summary:
+        for line in skipped_lines(schema.skipped):
+            click.echo(line, err=True)
+    missed = [s for s in schema.skipped if s.category == "not understood"]
+    if strict and missed:
+        click.echo(f"dbdesign: --strict: {len(missed)} statement(s) not understood (listed above)",
+                   err=True)
+        sys.exit(1)

@@ -3,6 +3,7 @@
 A project config looks like this (every key is optional)::
 
     source = "migrations"            # .sql file or migrations folder, relative to this file
+    read = "postgres"                # the source's engine: postgres | mysql | sqlite
 
     [lint]
     user_facing_tables = ["users", "posts"]   # soft-delete-missing; omit to use the heuristic
@@ -51,7 +52,8 @@ CONFIG_NAME = "dbdesign.toml"
 SEVERITIES = ("error", "warning", "info")
 _LINT_KEYS = {"user_facing_tables", "audit_columns", "timestamp_columns", "soft_delete_column",
               "users_table"}
-_OWN_TOP_KEYS = {"source", "lint", "rules", "waivers"}
+_OWN_TOP_KEYS = {"source", "read", "lint", "rules", "waivers"}
+READS = ("postgres", "mysql", "sqlite")
 
 
 @dataclass
@@ -94,6 +96,7 @@ class RuleConfig:
 @dataclass
 class Config:
     source: str = "migrations"  # resolved against the config file's folder
+    read: str = "postgres"  # the source's SQL dialect (--read): postgres | mysql | sqlite
     path: str | None = None  # the config file, None when defaults are used
     rules: dict[str, RuleConfig] = field(default_factory=dict)
     user_facing_tables: list[str] | None = None  # None = heuristic (see lint soft-delete-missing)
@@ -221,6 +224,11 @@ class _Reader:
             cfg.source = os.path.normpath(os.path.join(base, src)) if base else src
         else:
             cfg.source = os.path.join(base, "migrations") if base else "migrations"
+        if "read" in data:
+            if data["read"] not in READS:
+                self.fail(f"`read` must be one of {', '.join(READS)} (the engine whose SQL the "
+                          "source is written in)", self.line_of("read"))
+            cfg.read = data["read"]
         cfg.extra = {k: v for k, v in data.items() if k not in _OWN_TOP_KEYS}
 
         lint = data.get("lint", {})

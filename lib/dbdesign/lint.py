@@ -36,13 +36,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
 from .config import SEVERITIES, Config
 from .dialects.base import needs_quote as _needs_quote
-from .model import ForeignKey, Index, Schema, SourceRef, Table
+from .model import ForeignKey, Index, Schema, Skipped, SourceRef, Table
 from .naming import (conventions, expression_names, is_plural, last_word, plural_table,  # noqa: F401
                      pluralize, singular_table, singularize, user_facing_tables)
 
@@ -98,7 +99,8 @@ class Finding:
 class LintResult:
     findings: list[Finding]
     rules_run: list[str]
-    tables: int = 0
+    tables: int = 0  # every table, partitions included
+    skipped: list[Skipped] = field(default_factory=list)  # statements not in the model, and why
 
     @property
     def active(self) -> list[Finding]:
@@ -114,15 +116,22 @@ class LintResult:
         counts = {s: 0 for s in SEVERITIES}
         for f in self.active:
             counts[f.severity] += 1
+        by_category = Counter(s.category for s in self.skipped)
         return {**counts, "waived": sum(f.waived for f in self.findings),
                 "total": len(self.findings), "tables": self.tables,
-                "rules_run": len(self.rules_run), "rules": list(self.rules_run)}
+                "rules_run": len(self.rules_run), "rules": list(self.rules_run),
+                "skipped": len(self.skipped),
+                "skipped_no_design_effect": by_category["no design effect"],
+                "skipped_not_modelled": by_category["not modelled"],
+                "not_understood": by_category["not understood"],
+                "skipped_kinds": dict(Counter(s.kind for s in self.skipped).most_common())}
 
     def by_rule(self, rule: str, include_waived: bool = False) -> list[Finding]:
         return [f for f in self.findings if f.rule == rule and (include_waived or not f.waived)]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"findings": [f.to_dict() for f in self.findings], "summary": self.summary}
+        return {"findings": [f.to_dict() for f in self.findings], "summary": self.summary,
+                "skipped": [asdict(s) for s in self.skipped]}
 
     def format_text(self) -> str:
         lines = [f.format() for f in self.findings]
@@ -1109,4 +1118,4 @@ def lint(schema: Schema, config: Config | None = None, *,
                     file=w.file, line=w.line))
 
     findings.sort(key=Finding.sort_key)
-    return LintResult(findings, run, len(schema.tables))
+    return LintResult(findings, run, len(schema.tables), list(schema.skipped))

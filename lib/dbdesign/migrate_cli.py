@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from .clitools import handle_errors
+from .clitools import READ_OPTION, handle_errors
 from .migrate import MigrationError
 
 DIR_OPTION = click.option("--dir", "directory", default="migrations", show_default=True,
@@ -24,6 +24,19 @@ LOCK_OPTION = click.option("--lock-timeout", type=float, default=60.0, show_defa
                            help="Seconds to wait for another run's lock.")
 FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                              show_default=True)
+
+
+def read_as(fn):
+    """`--read postgres|mysql|sqlite` (default: the config's `read`): every migration file the
+    command reads is split and parsed as that engine's SQL."""
+    @READ_OPTION
+    @functools.wraps(fn)
+    def wrapper(*args, read: str | None = None, **kwargs):
+        from .config import load_config
+        from .parse import reading
+        with reading(read or load_config().read):
+            return fn(*args, **kwargs)
+    return wrapper
 
 
 def migration_errors(fn):
@@ -54,6 +67,7 @@ def migrate() -> None:
 @click.option("--target", type=int, default=None, help="Stop after this version.")
 @click.option("--allow-out-of-order", is_flag=True, help="Apply pending versions below the last applied one.")
 @handle_errors
+@read_as
 @migration_errors
 def up(directory: str, url: str, lock_timeout: float, target: int | None, allow_out_of_order: bool) -> None:
     """Apply pending migrations in version order; a no-op when none are pending."""
@@ -70,6 +84,7 @@ def up(directory: str, url: str, lock_timeout: float, target: int | None, allow_
 @click.option("--steps", type=int, default=None, help="Roll back this many migrations (default 1).")
 @click.option("--to", "to", type=int, default=None, help="Roll back every migration above VERSION (0 = all).")
 @handle_errors
+@read_as
 @migration_errors
 def down(directory: str, url: str, lock_timeout: float, steps: int | None, to: int | None) -> None:
     """Roll back the last migration, `--steps N` of them, or down `--to VERSION`."""
@@ -83,6 +98,7 @@ def down(directory: str, url: str, lock_timeout: float, steps: int | None, to: i
 @DB_OPTION
 @FORMAT_OPTION
 @handle_errors
+@read_as
 @migration_errors
 def status(directory: str, url: str, fmt: str) -> None:
     """Each migration's state: applied, pending, failed or modified; plus gaps and ordering problems."""
@@ -100,6 +116,7 @@ def status(directory: str, url: str, fmt: str) -> None:
 @click.option("--to", "to", type=int, default=None)
 @click.option("--target", type=int, default=None)
 @handle_errors
+@read_as
 @migration_errors
 def plan(directory: str, url: str, direction: str, steps: int | None, to: int | None,
          target: int | None) -> None:
@@ -117,6 +134,7 @@ def plan(directory: str, url: str, direction: str, steps: int | None, to: int | 
 @click.option("--mark-applied", type=int, multiple=True,
               help="A failed VERSION you finished by hand: record it as applied instead of removing it.")
 @handle_errors
+@read_as
 @migration_errors
 def repair(directory: str, url: str, lock_timeout: float, mark_applied: tuple[int, ...]) -> None:
     """After fixing the database by hand: clear failed rows (or --mark-applied), accept edited checksums."""
@@ -141,6 +159,7 @@ def new(name: str, directory: str) -> None:
 @DIR_OPTION
 @FORMAT_OPTION
 @handle_errors
+@read_as
 def lint(directory: str, fmt: str) -> None:
     """Migration-safety lint (destructive, locking, irreversible ...). Exit 1 on error findings."""
     from .migration_lint import format_text, lint_migrations
@@ -163,6 +182,7 @@ def lint(directory: str, fmt: str) -> None:
                    "edited after they were applied. Repeatable.")
 @FORMAT_OPTION
 @handle_errors
+@read_as
 @migration_errors
 def verify(directory: str, engine_names: tuple[str, ...], against: tuple[str, ...], fmt: str) -> None:
     """Up / idempotent / down restores / re-up for every migration on throw-away databases.

@@ -65,22 +65,24 @@ def discover_migrations(directory: str) -> tuple[list[MigrationFile], list[Diagn
     return [found[v] for v in sorted(found)], diagnostics
 
 
-def load_migrations(directory: str, upto: int | None = None) -> Schema:
-    """Apply the up files of `directory` in version order (up to and including `upto`)."""
+def load_migrations(directory: str, upto: int | None = None, read: str | None = None) -> Schema:
+    """Apply the up files of `directory` in version order (up to and including `upto`);
+    `read` is the engine the files are written for (default: `parse.reading`, postgres)."""
     migrations, diagnostics = discover_migrations(directory)
     schema = Schema()
     schema.diagnostics.extend(diagnostics)
     for mf in migrations:
         if upto is not None and mf.version > upto:
             break
-        parse_file(mf.up, schema)
+        parse_file(mf.up, schema, read=read)
     return schema
 
 
-def load_source(path: str) -> Schema:
-    """Read a schema from a `.sql` file or a migrations folder."""
+def load_source(path: str, read: str | None = None) -> Schema:
+    """Read a schema from a `.sql` file or a migrations folder written for `read`
+    (postgres | mysql | sqlite)."""
     if os.path.isdir(path):
-        return load_migrations(path)
+        return load_migrations(path, read=read)
     if not os.path.exists(path):
         raise InputError("no such file or folder; give a .sql file or a migrations folder", path)
-    return parse_file(path)
+    return parse_file(path, read=read)

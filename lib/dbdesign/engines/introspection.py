@@ -136,7 +136,7 @@ def add_index_sql(schema: Schema, sql: str, dialect_of_sql: str = PG) -> Index |
     before = {id(ix) for ix in schema.indexes()}
     n_diag = len(schema.diagnostics)
     try:
-        parse_sql(text, schema=schema)
+        parse_sql(text, schema=schema, fold=False)  # engine-written: names exactly as stored
     except InputError as err:
         schema.diagnostics.append(Diagnostic(f"index not read from the catalogue ({err.message}): "
                                              f"{text[:120]}"))

@@ -83,10 +83,16 @@ _USER_SCHEMAS = ("n.nspname NOT IN ('pg_catalog', 'information_schema') "
 _PG_FK_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL",
                   "d": "SET DEFAULT"}
 
+# Partitions are tables of their own (the parent's key, bound and name are kept on them).
 _PG_TABLES = """
-SELECT c.oid, c.relname, obj_description(c.oid, 'pg_class'), n.nspname
+SELECT c.oid, c.relname, obj_description(c.oid, 'pg_class'), n.nspname,
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
+       pc.relname, pn.nspname, pg_get_expr(c.relpartbound, c.oid)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE {user_schemas} AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+LEFT JOIN pg_inherits i ON c.relispartition AND i.inhrelid = c.oid
+LEFT JOIN pg_class pc ON pc.oid = i.inhparent
+LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+WHERE {user_schemas} AND c.relkind IN ('r', 'p')
 ORDER BY c.relname"""
 
 _PG_COLUMNS = """
@@ -115,6 +121,8 @@ JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relname
 LEFT JOIN pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
 WHERE {user_schemas} AND con.contype IN ('p', 'u', 'f', 'c')
+  AND NOT (con.contype = 'f' AND con.conparentid <> 0)
+  AND NOT (con.contype = 'c' AND NOT con.conislocal)
 ORDER BY con.conrelid, con.oid"""
 
 # Indexes that only back a PRIMARY KEY / UNIQUE / EXCLUDE constraint are the constraint itself.
@@ -145,10 +153,13 @@ def _introspect_postgres(engine: PostgresEngine) -> Schema:
     def local(nsp: str | None) -> str | None:
         return None if nsp in (current, "public", None) else nsp
 
-    for oid, name, comment, nsp in q(_PG_TABLES):
+    for oid, name, comment, nsp, part_key, parent, parent_nsp, bound in q(_PG_TABLES):
         if is_internal(name):
             continue
-        table = Table(name=name, schema=local(nsp), comment=comment)
+        table = Table(name=name, schema=local(nsp), comment=comment, partition_by=part_key,
+                      partition_bound=bound)
+        if parent is not None:
+            table.partition_of = f"{local(parent_nsp)}.{parent}" if local(parent_nsp) else parent
         by_oid[oid] = schema.tables[table.qualname] = table
     for relid, name, typ, notnull, default, identity, generated, comment in q(_PG_COLUMNS):
         table = by_oid.get(relid)

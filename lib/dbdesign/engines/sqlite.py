@@ -78,7 +78,7 @@ class SQLiteEngine(Engine):
 def _scratch_table(schema: Schema, name: str, sql: str) -> Table | None:
     """The CREATE TABLE text parsed on its own (for checks and constraint names)."""
     try:
-        parsed = parse_sql(sql)
+        parsed = parse_sql(sql, read="sqlite")
     except InputError as err:
         schema.diagnostics.append(Diagnostic(
             f"CHECK constraints and constraint names of table {name} not read: the stored "
@@ -134,7 +134,7 @@ def _introspect_sqlite(engine: SQLiteEngine) -> Schema:
                     uname = next((u.name for u in parsed.uniques if u.columns == cols), None)
                 table.uniques.append(UniqueConstraint(cols, uname))
             elif iname in index_sql:
-                add_index_sql(schema, index_sql[iname])
+                add_index_sql(schema, index_sql[iname], "sqlite")
         table.uniques.sort(key=lambda u: (u.name or "", u.columns))
         if parsed is not None:
             for ck in parsed.checks:
