@@ -25,7 +25,8 @@ from sqlglot.errors import ErrorLevel
 
 from ..engines.base import Capabilities
 from ..errors import InputError
-from ..model import (CheckConstraint, Column, ForeignKey, Index, IndexColumn, Schema, Table)
+from ..model import (CheckConstraint, Column, ForeignKey, Index, IndexColumn, PrimaryKey, Schema,
+                     Table)
 
 ACTIONS = ("emulated", "dropped", "changed", "not enforced", "kept")
 PG = "postgres"
@@ -210,6 +211,7 @@ class Dialect:
     PARTITIONS: ClassVar[bool] = True  # PARTITION BY / ATTACH PARTITION
     DOMAINS: ClassVar[bool] = True  # CREATE DOMAIN
     OTHER_OBJECTS: ClassVar[bool] = True  # views, sequences, functions, ... rendered verbatim
+    NO_BODY_CHECKS: ClassVar[str | None] = None  # session setting that defers body validation
     MAX_IDENTIFIER: ClassVar[int | None] = None  # longest name the engine keeps
     # Characters the engine appends to a table name to name an unnamed FK (`_ibfk_1`): a
     # long table's unnamed FKs get a name of their own instead of an over-long generated one.
@@ -373,7 +375,7 @@ class Dialect:
             self.inline_domain(table, col, domain)
         enum = self.enum_of(model, col.type)
         if domain is not None and self.DOMAINS:
-            pass  # the column keeps its domain type; the domain is created first
+            col.type = domain.name  # as the catalogue names it (the domain is created first)
         elif enum is not None:
             col.type = self.enum_column_type(table, col, enum)
         else:
@@ -693,6 +695,12 @@ class Dialect:
         """Engines without declarative partitioning: the parent holds every row (a plain
         table), its partitions are not created."""
         if self.PARTITIONS:
+            for qn, t in list(model.tables.items()):
+                parent = model.tables.get(t.partition_of or "")
+                if parent is not None and parent.primary_key and t.primary_key is None:
+                    # attaching creates the partition's own copy of the parent's key
+                    t = model.tables[qn] = clone(t)
+                    t.primary_key = PrimaryKey(list(parent.primary_key.columns), f"{t.name}_pkey")
             return
         for qn, t in list(model.tables.items()):
             if t.partition_of:
@@ -928,12 +936,12 @@ class Dialect:
                 out.extend(sql)
 
         pre, post = self.ordered_others(model)
+        if self.NO_BODY_CHECKS and any(o.kind in ("function", "procedure") for o in pre + post):
+            out.append(self.NO_BODY_CHECKS)  # a body may call a function created after it
         schemas = sorted({t.schema for t in model.tables.values() if t.schema})
         for s in schemas:
             out.append(self.sql(exp.Create(kind="SCHEMA", exists=True,
                                            this=exp.Table(db=exp.to_identifier(s)))))
-        ranks = {k: i for i, k in enumerate(self.PRE_TABLE_KINDS)}
-        pre.sort(key=lambda o: ranks.get(o.kind, len(ranks)))  # stable: dependencies kept
         for o in pre:
             if o.kind in ("sequence",):
                 continue
@@ -973,39 +981,76 @@ class Dialect:
             out.append(o.sql.strip().rstrip(";"))
         return out
 
+    # Objects after the tables, by kind: functions (their bodies may use tables), views,
+    # indexes on materialized views, triggers, then anything else.
+    POST_TABLE_KINDS: ClassVar[tuple[str, ...]] = (
+        "function", "procedure", "aggregate", "view", "materialized view", "index", "trigger",
+        "rule", "policy")
+
     def ordered_others(self, model: Schema) -> tuple[list, list]:
-        """Other objects split into those created before the tables and after them, each
-        list ordered so an object follows what it `depends_on` (declaration order otherwise).
-        An object depending on a table always goes after the tables."""
+        """Other objects split into those created before the tables and after them. Each
+        object follows what it `depends_on`; otherwise by kind (PRE_TABLE_KINDS, then
+        POST_TABLE_KINDS) and declaration order. Functions go after the tables unless a
+        table, domain or earlier object needs them."""
         by_name: dict[str, object] = {}
         for o in model.others:
             by_name.setdefault(o.name, o)
             by_name.setdefault(o.name.split(".")[-1], o)
         tables = {n for t in model.tables.values() for n in (t.qualname, t.name, f"public.{t.name}")}
+        used_by_tables = self.functions_used_by_tables(model)
+        pre_kinds = [k for k in self.PRE_TABLE_KINDS if k not in ("function", "procedure", "aggregate")]
+
+        def phase(o) -> tuple[int, int]:
+            if o.kind in pre_kinds:
+                return 0, pre_kinds.index(o.kind)
+            if o.kind in ("function", "procedure", "aggregate") \
+                    and o.name.split(".")[-1].lower() in used_by_tables:
+                return 0, len(pre_kinds)
+            if o.kind in self.POST_TABLE_KINDS:
+                return 1, self.POST_TABLE_KINDS.index(o.kind)
+            return 1, len(self.POST_TABLE_KINDS)
+
         order: list = []
-        state: dict[int, int] = {}
+        state: set[int] = set()
 
         def visit(o) -> None:
-            if state.get(id(o)):
+            if id(o) in state:
                 return
-            state[id(o)] = 1
+            state.add(id(o))
             for dep in o.depends_on:
                 d = by_name.get(dep) or by_name.get(dep.split(".")[-1])
                 if d is not None and d is not o:
                     visit(d)
             order.append(o)
 
-        for o in model.others:
+        for o in sorted(model.others, key=phase):
             visit(o)
         after: set[int] = set()
         for o in order:  # dependencies first, so a dependent's dependency is already judged
-            deps = [by_name.get(d) or by_name.get(d.split(".")[-1]) for d in o.depends_on]
             if o.kind == "sequence":
                 continue  # tables use them (DEFAULT nextval); OWNED BY is not part of CREATE
-            if (o.kind not in self.PRE_TABLE_KINDS or any(d in tables for d in o.depends_on)
+            deps = [by_name.get(d) or by_name.get(d.split(".")[-1]) for d in o.depends_on]
+            if (phase(o)[0] == 1 or any(d in tables for d in o.depends_on)
                     or any(d is not None and id(d) in after for d in deps)):
                 after.add(id(o))
         return [o for o in order if id(o) not in after], [o for o in order if id(o) in after]
+
+    @staticmethod
+    def functions_used_by_tables(model: Schema) -> set[str]:
+        """Lower-case names of functions called in a default, CHECK or generated column of a
+        table or domain."""
+        texts = [c.default for t in model.tables.values() for c in t.columns.values()]
+        texts += [c.generated for t in model.tables.values() for c in t.columns.values()]
+        texts += [ch.expression for t in model.tables.values() for ch in t.checks]
+        texts += [d.default for d in model.domains.values()]
+        texts += [ch.expression for d in model.domains.values() for ch in d.checks]
+        names: set[str] = set()
+        for text in filter(None, texts):
+            try:
+                names.update(str(f.this).lower() for f in pg_expr(text).find_all(exp.Anonymous))
+            except sqlglot.errors.SqlglotError:
+                continue
+        return names
 
     # -- AST builders ----------------------------------------------------------------------
     def table_node(self, qualname: str) -> exp.Table:
