@@ -167,6 +167,8 @@ PG_ONLY_TYPES: dict[str, tuple[str, str]] = {
     "XML": ("TEXT", "no XML type: text, not validated"),
     "TIMETZ": ("TIME", "no TIME WITH TIME ZONE: TIME, the offset is lost"),
     "BIT": ("VARCHAR(64)", "no BIT(n) type: a text of 0/1 digits"),
+    **{g: ("TEXT", f"no geometric {g} type: its text form, no geometric operators")
+       for g in ("POINT", "LINE", "LSEG", "BOX", "PATH", "POLYGON", "CIRCLE")},
 }
 _SERIAL_BASE = {exp.DataType.Type.SERIAL: "INT", exp.DataType.Type.BIGSERIAL: "BIGINT",
                 exp.DataType.Type.SMALLSERIAL: "SMALLINT"}
@@ -216,9 +218,16 @@ class Dialect:
     # Characters the engine appends to a table name to name an unnamed FK (`_ibfk_1`): a
     # long table's unnamed FKs get a name of their own instead of an over-long generated one.
     FK_AUTONAME_SUFFIX: ClassVar[int] = 0
+    # Names that must be unique in the whole schema, not just per table: "index" (index names,
+    # and on PostgreSQL the index of a PK/UNIQUE constraint), "fk" (InnoDB FK names).
+    SCHEMA_WIDE_NAMES: ClassVar[frozenset[str]] = frozenset({"index"})
+    CHECK_ON_IDENTITY: ClassVar[bool] = True  # a CHECK may mention an auto-increment column
+    FK_KEY_ORDER: ClassVar[bool] = False  # referenced columns must be a key in its order
     FK_SAME_TYPE: ClassVar[bool] = False  # an FK column must have the referenced column's type
     KEY_TEXT_TYPES: ClassVar[dict[str, str]] = {}  # type a key/index cannot hold -> stand-in
     JSON_CAST: ClassVar[bool] = True  # CAST(x AS JSON) exists
+    EXTENSION_TYPES: ClassVar[bool] = True  # types no CREATE TYPE here defines (extensions')
+    COLLATIONS: ClassVar[bool] = True  # COLLATE "name" of the schema's own collations
     PG_ARRAY_TEXT: ClassVar[bool] = True  # '{a,b}' casts to an array (else: list_value(...))
     # A CHECK / DEFAULT may call only functions sqlglot knows for this engine; a call it parses
     # as an unknown function (a stored function, a PostgreSQL-only one) is refused here.
@@ -283,6 +292,7 @@ class Dialect:
         if self.COMMENTS is None:
             self.drop_comments(model)
         self.adapt_identifiers(model)
+        self.adapt_name_clashes(model)
         return model
 
     def flatten_schemas(self, model: Schema) -> None:
@@ -356,6 +366,7 @@ class Dialect:
         table.indexes = kept
         self.adapt_length_checks(table)
         self.adapt_constraint_options(table)
+        self.adapt_identity_checks(table)
 
     # -- columns ---------------------------------------------------------------------------
     def enum_of(self, model: Schema, type_text: str):
@@ -419,7 +430,14 @@ class Dialect:
         return dt
 
     def portable_type(self, table: Table, col: Column, dt: exp.DataType) -> exp.DataType:
-        """A PostgreSQL-only type this engine lacks -> its stand-in, with a note."""
+        """A PostgreSQL-only type this engine lacks -> its stand-in, with a note. A type the
+        schema does not define (an extension's: pgvector's `vector(20)`) is TEXT elsewhere."""
+        if dt.this == exp.DataType.Type.USERDEFINED and not self.EXTENSION_TYPES \
+                and _pg_only_key(dt) not in PG_ONLY_TYPES:
+            self.note("extension type", col_obj(table, col), "changed",
+                      f"{dt.sql(dialect=PG)} is not a type of this engine (an extension's): "
+                      "TEXT holding its text form")
+            return exp.DataType.build("TEXT")
         key = _pg_only_key(dt)
         if key is None or key not in PG_ONLY_TYPES or key in self.NATIVE_PG_TYPES:
             return dt
@@ -598,6 +616,10 @@ class Dialect:
         model = self._model
 
         def fix(n: exp.Expression) -> exp.Expression:
+            if isinstance(n, exp.Collate) and not self.COLLATIONS:
+                self.note("collation", obj, "dropped", f"COLLATE {n.expression.sql(dialect=PG)}: "
+                          "the collation is PostgreSQL's; the engine's default order is used")
+                return n.this
             if not isinstance(n, exp.Cast) or not isinstance(n.to, exp.DataType):
                 return n
             dt = n.to
@@ -619,7 +641,7 @@ class Dialect:
                               f"the domain's base type {base}")
                     return self.adapt_casts(exp.Cast(this=n.this, to=exp.DataType.build(
                         base, dialect=PG, udt=True)), obj)
-                if self.name == PG:
+                if self.EXTENSION_TYPES:
                     return n
                 raise Unrenderable(f"casts to {label}, a type this engine does not have")
             if (dt.this == exp.DataType.Type.ARRAY and not self.PG_ARRAY_TEXT
@@ -736,6 +758,20 @@ class Dialect:
                           "unsupported: several rows may hold NULL here")
                 c.nulls_not_distinct = False
 
+    def adapt_identity_checks(self, table: Table) -> None:
+        """Engines that refuse a CHECK mentioning an auto-increment column: the CHECK is
+        dropped, with a note."""
+        if self.CHECK_ON_IDENTITY:
+            return
+        ident = {c.name for c in table.columns.values() if c.identity}
+        for ch in list(table.checks):
+            if ident & set(ch.columns) or any(
+                    col.name in ident for col in self.parse(ch.expression).find_all(exp.Column)):
+                table.checks.remove(ch)
+                self.note("check", ch.name or f"{table.qualname} CHECK", "dropped",
+                          f"CHECK ({ch.expression}) mentions the auto-increment column, which "
+                          "this engine refuses; validate in the application")
+
     def adapt_key_types(self, model: Schema) -> None:
         """Columns in a key, unique, FK or index whose type the engine cannot index (MariaDB's
         TEXT/BLOB) get the stand-in of KEY_TEXT_TYPES, with a note."""
@@ -766,6 +802,30 @@ class Dialect:
                     self.note("key type", col_obj(t, col), "changed", f"{col.type} cannot be "
                               f"in a key or index here: {stand_in} (longer values are refused)")
                     col.type = stand_in
+
+    def adapt_name_clashes(self, model: Schema) -> None:
+        """Names the engine keeps schema-wide (SCHEMA_WIDE_NAMES) that two tables share (MySQL
+        input: Sakila's idx_fk_film_id on two tables): the later one gets its table's name
+        appended, with a note."""
+        seen: set[str] = set()
+        for t in model.tables.values():
+            named = []
+            if "index" in self.SCHEMA_WIDE_NAMES:
+                named += list(t.indexes)
+            if "constraint index" in self.SCHEMA_WIDE_NAMES:
+                named += [c for c in ([t.primary_key] if t.primary_key else []) + t.uniques if c.name]
+            if "fk" in self.SCHEMA_WIDE_NAMES:
+                named += [fk for fk in t.foreign_keys if fk.name]
+            for obj in named:
+                if obj.name.lower() not in seen:
+                    seen.add(obj.name.lower())
+                    continue
+                new = shorten(f"{obj.name}_{t.name}", self.MAX_IDENTIFIER or 10**6)
+                self.note("name clash", f"{t.qualname}.{obj.name}", "changed",
+                          f"{obj.name} is already used by another table and names are "
+                          f"schema-wide here: renamed {new}")
+                obj.name = new
+                seen.add(new.lower())
 
     def adapt_identifiers(self, model: Schema) -> None:
         """Names longer than the engine keeps are shortened (`shorten`), with a note;
@@ -855,6 +915,8 @@ class Dialect:
                               f"part of a reference cycle and ALTER TABLE ADD FOREIGN KEY is not "
                               f"supported; {t.qualname} -> {fk.ref_table} is not enforced")
                     continue
+                if self.FK_KEY_ORDER and ref is not None:
+                    self.order_fk_columns(fk, ref, obj)
                 if self.FK_SAME_TYPE and ref is not None:
                     self.widen_fk_columns(t, fk, ref, obj)
                 for attr, label in (("on_delete", "ON DELETE"), ("on_update", "ON UPDATE")):
@@ -865,6 +927,20 @@ class Dialect:
                                   f"{label} {action} unsupported (parser error); the FK now "
                                   f"refuses the {label.split()[1].lower()} of a referenced "
                                   f"{fk.ref_table} row - do it in the application")
+
+    def order_fk_columns(self, fk: ForeignKey, ref: Table, obj: str) -> None:
+        """Engines that match an FK's referenced columns to a key in order: the column pairs
+        are put in the key's order (the same constraint), with a note."""
+        keys = ref.unique_column_sets()
+        if fk.ref_columns in keys:
+            return
+        for key in keys:
+            if sorted(key) == sorted(fk.ref_columns) and len(key) == len(fk.ref_columns):
+                pairs = dict(zip(fk.ref_columns, fk.columns))
+                fk.columns, fk.ref_columns = [pairs[c] for c in key], list(key)
+                self.note("foreign key", obj, "changed", f"columns listed in the order of "
+                          f"{ref.qualname}'s key ({', '.join(key)}); the same constraint")
+                return
 
     def widen_fk_columns(self, t: Table, fk: ForeignKey, ref: Table, obj: str) -> None:
         """An FK column whose type differs from the referenced column's (INT -> BIGINT) gets
@@ -971,7 +1047,9 @@ class Dialect:
             for ch in t.checks:
                 if not ch.validated:
                     emit(ch.name or t.qualname, lambda t=t, ch=ch: self.add_check_sql(t, ch))
-        for t in order:
+        # a partition's own indexes first: an index then created on the parent attaches a
+        # matching one instead of creating a second under a generated name
+        for t in sorted(order, key=lambda t: not t.partition_of):
             for ix in t.indexes:
                 emit(ix.name, lambda t=t, ix=ix: self.create_index_sql(t, ix))
         if self.COMMENTS == "statement":

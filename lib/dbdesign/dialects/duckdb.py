@@ -31,7 +31,10 @@ class DuckDBDialect(Dialect):
     DOMAINS = False
     OTHER_OBJECTS = False
     UNKNOWN_FUNCTIONS = False
+    EXTENSION_TYPES = False
+    COLLATIONS = False
     PG_ARRAY_TEXT = False  # '{}'::VARCHAR[] is a conversion error; ['a']::VARCHAR[] works
+    FK_KEY_ORDER = True  # binder error: "does not have a primary key or unique constraint"
     FK_SAME_TYPE = True  # binder error for INTEGER -> BIGINT
 
     def map_type(self, table: Table, col: Column, dt: exp.DataType) -> exp.DataType:
@@ -41,6 +44,12 @@ class DuckDBDialect(Dialect):
             return exp.DataType.build("JSON", dialect="duckdb")
         if self.length_limited(dt) is not None:
             return self.emulate_length(table, col, dt)
+        if dt.this in (T.TIMESTAMP, T.TIMESTAMPTZ) and dt.expressions:
+            precision = dt.expressions[0].sql()
+            if precision != "6":
+                self.note("timestamp precision", obj, "changed",
+                          f"TIMESTAMP({precision}): DuckDB keeps microseconds, no precision")
+            return exp.DataType(this=dt.this)  # microseconds, as TIMESTAMP(6) asked
         return dt
 
     def adapt_identity(self, model: Schema, table: Table) -> None:

@@ -45,7 +45,11 @@ class MySQLDialect(Dialect):
     DOMAINS = False
     OTHER_OBJECTS = False
     UNKNOWN_FUNCTIONS = False
+    EXTENSION_TYPES = False
+    COLLATIONS = False
     MAX_IDENTIFIER = 64
+    SCHEMA_WIDE_NAMES = frozenset({"fk"})  # index names are per table; FK names per database
+    CHECK_ON_IDENTITY = False  # 1901: a CHECK may not use an AUTO_INCREMENT column
     FK_AUTONAME_SUFFIX = 8  # InnoDB names an unnamed FK <table>_ibfk_<n>
     FK_SAME_TYPE = True  # errno 150 for INT -> BIGINT
     JSON_CAST = False

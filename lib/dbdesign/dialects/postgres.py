@@ -12,6 +12,7 @@ class PostgresDialect(Dialect):
     sqlglot_dialect = "postgres"
     caps = PostgresEngine.capabilities
     NO_BODY_CHECKS = "SET check_function_bodies = false"  # as pg_dump writes it
+    SCHEMA_WIDE_NAMES = frozenset({"index", "constraint index"})  # PK/UNIQUE name an index
     MAX_IDENTIFIER = 63  # NAMEDATALEN - 1: longer names are truncated with only a NOTICE
 
     def map_expression(self, node: exp.Expression, obj: str, where: str) -> exp.Expression:

@@ -42,6 +42,8 @@ class SQLiteDialect(Dialect):
     DOMAINS = False
     OTHER_OBJECTS = False
     UNKNOWN_FUNCTIONS = False
+    EXTENSION_TYPES = False
+    COLLATIONS = False
     JSON_CAST = False
 
     def map_type(self, table: Table, col: Column, dt: exp.DataType) -> exp.DataType:
