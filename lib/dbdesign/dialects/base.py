@@ -393,6 +393,8 @@ class Dialect:
             dt = self.adapt_serial(table, col, exp.DataType.build(col.type, dialect=PG, udt=True))
             dt = self.portable_type(table, col, dt)
             col.type = self.sql(self.map_type(table, col, dt))
+        if col.default is not None and isinstance(_unparen(pg_expr(col.default)), exp.Null):
+            col.default = None  # DEFAULT NULL is no default: the catalogue shows none
         if col.default is not None:
             try:
                 node = pg_expr(col.default)
@@ -1332,6 +1334,12 @@ class Dialect:
             if ix.comment is not None:
                 out.append(self.comment_sql("INDEX", self.index_target(t, ix), ix.comment))
         return out
+
+
+def _unparen(node: exp.Expression) -> exp.Expression:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node
 
 
 def _paren(node: exp.Expression) -> exp.Expression:
