@@ -443,6 +443,10 @@ def test_fk_column_name_accepts_a_self_describing_ref_column():
     chinook = ("CREATE TABLE artist (artistid INT PRIMARY KEY);\n"
                "CREATE TABLE album (albumid INT PRIMARY KEY, artistid INT REFERENCES artist (artistid));")
     assert findings(chinook, "fk-column-name") == []
+    mixed_case = parse_sql('CREATE TABLE "Artist" ("ArtistId" INT PRIMARY KEY);\n'
+                           'CREATE TABLE "Album" ("AlbumId" INT PRIMARY KEY,\n'
+                           '  "ArtistId" INT REFERENCES "Artist" ("ArtistId"));', "t.sql")
+    assert [f for f in lint(mixed_case, Config()).findings if f.rule == "fk-column-name"] == []
     bad = USERS + "CREATE TABLE posts (id UUID PRIMARY KEY, id2 UUID, owner UUID REFERENCES users (id));"
     assert [f.column for f in findings(bad, "fk-column-name")] == ["owner"]
     # `{ref_column}` alone does not accept a column that does not name the parent

@@ -442,10 +442,11 @@ def _template_match(col: str, templates: Iterable[str], singular: str, table: st
     """`col` is one of the `templates` (or a role prefix ending in one) and the name says which
     table it points at: it contains the parent's singular (or a module-prefixed parent's short
     name) as a whole word or, for run-together names (`artistid`), as its start."""
-    words = [singular, *short]
+    words = [w.lower() for w in (singular, *short)]
+    col = col.lower()  # MySQL and SQLite input keep case: Chinook's ArtistId
     for template in templates:
         try:
-            name = template.format(singular=singular, table=table, ref_column=ref_col)
+            name = template.format(singular=singular, table=table, ref_column=ref_col).lower()
         except (KeyError, IndexError, ValueError):
             continue
         if not (col == name or col.endswith("_" + name)):

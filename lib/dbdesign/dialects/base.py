@@ -222,6 +222,8 @@ class Dialect:
     # and on PostgreSQL the index of a PK/UNIQUE constraint), "fk" (InnoDB FK names).
     SCHEMA_WIDE_NAMES: ClassVar[frozenset[str]] = frozenset({"index"})
     CHECK_ON_IDENTITY: ClassVar[bool] = True  # a CHECK may mention an auto-increment column
+    CHECK_ON_GENERATED: ClassVar[bool] = True  # ... or a generated column
+    ARRAY_INDEX_KEYS: ClassVar[bool] = True  # an array column can be an index key
     FK_KEY_ORDER: ClassVar[bool] = False  # referenced columns must be a key in its order
     FK_SAME_TYPE: ClassVar[bool] = False  # an FK column must have the referenced column's type
     KEY_TEXT_TYPES: ClassVar[dict[str, str]] = {}  # type a key/index cannot hold -> stand-in
@@ -579,6 +581,14 @@ class Dialect:
         except (Unrenderable, sqlglot.errors.SqlglotError) as err:
             self.note("index", obj, "dropped", f"{str(err).splitlines()[0]}; index not created")
             return None
+        if not self.ARRAY_INDEX_KEYS:
+            arrays = [p.column for p in ix.columns if p.column in table.columns
+                      and ("[" in table.columns[p.column].type
+                           or table.columns[p.column].type.upper().startswith("ARRAY"))]
+            if arrays:
+                self.note("index", obj, "dropped", f"{', '.join(arrays)} is an array, which "
+                          "cannot be an index key here; index not created")
+                return None
         for part in ix.columns:
             if part.opclass and not self.OPERATOR_CLASSES:
                 self.note("operator class", obj, "dropped", f"{part.label} {part.opclass}: no "
@@ -761,18 +771,20 @@ class Dialect:
                 c.nulls_not_distinct = False
 
     def adapt_identity_checks(self, table: Table) -> None:
-        """Engines that refuse a CHECK mentioning an auto-increment column: the CHECK is
-        dropped, with a note."""
-        if self.CHECK_ON_IDENTITY:
+        """Engines that refuse a CHECK mentioning an auto-increment column (MariaDB) or a
+        generated column (DuckDB): the CHECK is dropped, with a note."""
+        ident = {c.name for c in table.columns.values()
+                 if (c.identity and not self.CHECK_ON_IDENTITY)
+                 or (c.generated is not None and not self.CHECK_ON_GENERATED)}
+        if not ident:
             return
-        ident = {c.name for c in table.columns.values() if c.identity}
         for ch in list(table.checks):
             if ident & set(ch.columns) or any(
                     col.name in ident for col in self.parse(ch.expression).find_all(exp.Column)):
                 table.checks.remove(ch)
                 self.note("check", ch.name or f"{table.qualname} CHECK", "dropped",
-                          f"CHECK ({ch.expression}) mentions the auto-increment column, which "
-                          "this engine refuses; validate in the application")
+                          f"CHECK ({ch.expression}) mentions an auto-increment or generated "
+                          "column, which this engine refuses; validate in the application")
 
     def adapt_key_types(self, model: Schema) -> None:
         """Columns in a key, unique, FK or index whose type the engine cannot index (MariaDB's

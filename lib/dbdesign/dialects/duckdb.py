@@ -34,6 +34,8 @@ class DuckDBDialect(Dialect):
     EXTENSION_TYPES = False
     COLLATIONS = False
     PG_ARRAY_TEXT = False  # '{}'::VARCHAR[] is a conversion error; ['a']::VARCHAR[] works
+    ARRAY_INDEX_KEYS = False  # "Invalid type for index key"
+    CHECK_ON_GENERATED = False  # "Constraints on generated columns are not supported yet"
     FK_KEY_ORDER = True  # binder error: "does not have a primary key or unique constraint"
     FK_SAME_TYPE = True  # binder error for INTEGER -> BIGINT
 
