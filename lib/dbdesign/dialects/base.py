@@ -223,6 +223,9 @@ class Dialect:
     SCHEMA_WIDE_NAMES: ClassVar[frozenset[str]] = frozenset({"index"})
     CHECK_ON_IDENTITY: ClassVar[bool] = True  # a CHECK may mention an auto-increment column
     CHECK_ON_GENERATED: ClassVar[bool] = True  # ... or a generated column
+    # Plain indexes inside CREATE TABLE: InnoDB then uses them for the FKs instead of creating
+    # its own FK index, which a later CREATE INDEX on the same columns fails to replace (1553).
+    INLINE_INDEXES: ClassVar[bool] = False
     ARRAY_INDEX_KEYS: ClassVar[bool] = True  # an array column can be an index key
     FK_KEY_ORDER: ClassVar[bool] = False  # referenced columns must be a key in its order
     FK_SAME_TYPE: ClassVar[bool] = False  # an FK column must have the referenced column's type
@@ -1049,7 +1052,7 @@ class Dialect:
         parents = [t for t in order if not t.partition_of]
         for t in parents:
             emit(t.qualname, lambda t=t: [*self.pre_table_statements(t),
-                                          self.create_table_sql(t, skip_fks=later)])
+                                          self.create_table_sql(t, skip_fks=later, with_indexes=True)])
         for t in order:
             if t.partition_of:
                 emit(t.qualname, lambda t=t: [*self.pre_table_statements(t),
@@ -1065,6 +1068,8 @@ class Dialect:
         # matching one instead of creating a second under a generated name
         for t in sorted(order, key=lambda t: not t.partition_of):
             for ix in t.indexes:
+                if self.inline_index(ix):
+                    continue  # written in CREATE TABLE
                 emit(ix.name, lambda t=t, ix=ix: self.create_index_sql(t, ix))
         if self.COMMENTS == "statement":
             for t in order:
@@ -1225,7 +1230,13 @@ class Dialect:
     def check_node(self, ch: CheckConstraint) -> exp.Expression:
         return self.named(ch.name, exp.CheckColumnConstraint(this=self.parse(ch.expression)))
 
-    def table_elements(self, t: Table, skip_fks: set[int] = frozenset()) -> list[exp.Expression]:
+    def inline_index(self, ix: Index) -> bool:
+        """A plain index that create_statements writes inside CREATE TABLE (INLINE_INDEXES)."""
+        return (self.INLINE_INDEXES and not ix.unique and ix.where is None
+                and all(p.column for p in ix.columns))
+
+    def table_elements(self, t: Table, skip_fks: set[int] = frozenset(),
+                       with_indexes: bool = False) -> list[exp.Expression]:
         items: list[exp.Expression] = [self.column_def(t, c) for c in t.columns.values()]
         if t.primary_key:
             pk = t.primary_key
@@ -1239,6 +1250,11 @@ class Dialect:
         for ch in t.checks:
             if ch.validated:
                 items.append(self.check_node(ch))
+        if with_indexes:
+            for ix in t.indexes:
+                if self.inline_index(ix):
+                    items.append(exp.IndexColumnConstraint(
+                        this=self.ident(ix.name), expressions=[self.index_part(p) for p in ix.columns]))
         for fk in t.foreign_keys:
             if id(fk) not in skip_fks:
                 items.append(self.fk_node(fk))
@@ -1289,9 +1305,11 @@ class Dialect:
                                   not_valid=not ch.validated))
 
     def create_table_sql(self, t: Table, skip_fks: set[int] = frozenset(),
-                         name: str | None = None) -> str:
-        node = exp.Create(kind="TABLE", this=exp.Schema(this=self.table_node(name or t.qualname),
-                                                        expressions=self.table_elements(t, skip_fks)),
+                         name: str | None = None, with_indexes: bool = False) -> str:
+        """CREATE TABLE; `with_indexes` writes the INLINE_INDEXES inside it."""
+        node = exp.Create(kind="TABLE", this=exp.Schema(
+            this=self.table_node(name or t.qualname),
+            expressions=self.table_elements(t, skip_fks, with_indexes)),
                           properties=self.table_properties(t))
         return self.sql(node, pretty=True)  # one column per line: readable output and diffs
 
