@@ -788,6 +788,19 @@ class Dialect:
                 self.note("check", ch.name or f"{table.qualname} CHECK", "dropped",
                           f"CHECK ({ch.expression}) mentions an auto-increment or generated "
                           "column, which this engine refuses; validate in the application")
+        generated = {c.name for c in table.columns.values() if c.generated is not None}
+        if self.CHECK_ON_GENERATED or not generated:
+            return
+        for u in list(table.uniques):
+            if generated & set(u.columns):
+                table.uniques.remove(u)
+                self.note("unique", u.name or f"{table.qualname}({', '.join(u.columns)})",
+                          "dropped", "UNIQUE on a generated column is refused here; not enforced")
+        for ix in list(table.indexes):
+            if generated & {p.column for p in ix.columns}:
+                table.indexes.remove(ix)
+                self.note("index", ix.name, "dropped", "an index on a generated column is "
+                          "refused here" + ("; the uniqueness is not enforced" if ix.unique else ""))
 
     def adapt_key_types(self, model: Schema) -> None:
         """Columns in a key, unique, FK or index whose type the engine cannot index (MariaDB's
