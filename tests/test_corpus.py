@@ -107,3 +107,13 @@ def test_lint_text_prints_one_summary_line_for_skipped_statements():
     summary = [ln for ln in res.stderr.splitlines() if "without design effect skipped" in ln]
     assert len(summary) == 1 and " DELIMITER" in summary[0] and " CREATE TRIGGER" in summary[0]
     assert "over 16 tables" in res.stdout
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.read == "postgres"], ids=lambda c: c.id)
+def test_fast_path_reads_the_same_model_as_sqlglot(case, models, monkeypatch):
+    """The regular-expression reader of plain pg_dump statements builds exactly what the
+    sqlglot path builds, source lines included."""
+    need_corpus(case)
+    import dbdesign.parse as parse_module
+    monkeypatch.setattr(parse_module, "FAST_PATH", False)
+    assert parse_case(case).to_dict() == models(case).to_dict()

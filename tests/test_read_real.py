@@ -389,3 +389,13 @@ def test_syntax_error_in_a_table_is_bad_input_with_position():
     with pytest.raises(InputError) as info:
         parse_sql("SET x = 1;\nCREATE TABLE t (a INT REFERENCES);", "f.sql")
     assert (info.value.file, info.value.line) == ("f.sql", 2)
+
+
+def test_migrate_commands_take_read(tmp_path):
+    (tmp_path / "1_init.up.sql").write_text(
+        "CREATE TABLE `users` (`id` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY);\n")
+    (tmp_path / "1_init.down.sql").write_text("DROP TABLE `users`;\n")
+    res = CliRunner().invoke(main, ["migrate", "lint", "--dir", str(tmp_path)])
+    assert res.exit_code == 2 and "--read mysql" in res.stderr
+    res = CliRunner().invoke(main, ["migrate", "lint", "--dir", str(tmp_path), "--read", "mysql"])
+    assert res.exit_code in (0, 1), res.output

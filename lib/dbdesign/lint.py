@@ -80,7 +80,7 @@ class Finding:
         return str(SourceRef(self.file, self.line))
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}  # flat: no asdict
 
     def format(self) -> str:
         sev = f"waived {self.severity}" if self.waived else self.severity

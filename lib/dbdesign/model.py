@@ -139,8 +139,10 @@ class OtherObject:
 
 @dataclass
 class Skipped:
-    """A statement that is not in the model, and why: `category` is "no design effect"
-    (ownership, grants, SET, psql meta-commands, function bodies) or "not understood"."""
+    """A statement (or clause) that is not in the model, and why: `category` is "no design
+    effect" (ownership, grants, SET, psql meta-commands, data, function bodies), "not modelled"
+    (understood, but the model has no place for it: MySQL's ON UPDATE CURRENT_TIMESTAMP,
+    constraint comments) or "not understood"."""
     kind: str  # short label for counting: "OWNER TO", "GRANT", "\\connect", "CREATE FUNCTION"
     category: str
     reason: str
