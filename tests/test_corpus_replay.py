@@ -42,7 +42,9 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
                                              "dialect of an OtherObject's SQL, so PostgreSQL "
                                              "gets them as written",
     ("ente-migrations", "postgres"): _CANON,
-    ("ente-migrations", "mysql"): _CANON,
+    ("ente-migrations", "mysql"): "MariaDB 1553: CREATE INDEX on an FK column cannot replace "
+                                  "InnoDB's implicit FK index (Dialect.INLINE_INDEXES fixes it "
+                                  "but datagen's load-then-index path needs separate indexes)",
     ("ente-migrations", "sqlite"): _CANON,
     ("ente-migrations", "duckdb"): _CANON,
 }

@@ -52,7 +52,7 @@ class MySQLDialect(Dialect):
     CHECK_ON_IDENTITY = False  # 1901: a CHECK may not use an AUTO_INCREMENT column
     FK_AUTONAME_SUFFIX = 8  # InnoDB names an unnamed FK <table>_ibfk_<n>
     FK_SAME_TYPE = True  # errno 150 for INT -> BIGINT
-    INLINE_INDEXES = True
+    INLINE_INDEXES = False  # datagen loads first and indexes after; see KNOWN_GAPS (ente, 1553)
     FK_KEY_ORDER = True  # errno 150: referenced columns must lead an index, in its order
     JSON_CAST = False
     # ERROR 1170/1071: no TEXT/BLOB in a key without a prefix length

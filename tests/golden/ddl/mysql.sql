@@ -34,8 +34,6 @@ CREATE TABLE users (
   updated_by UUID,
   PRIMARY KEY (id),
   CONSTRAINT ck_users_role CHECK (role IN ('member', 'editor', 'admin')),
-  INDEX idx_users_created_by (created_by),
-  INDEX idx_users_updated_by (updated_by),
   FOREIGN KEY (created_by) REFERENCES users (
     id
   ) ON DELETE SET NULL,
@@ -61,8 +59,6 @@ CREATE TABLE profiles (
   CONSTRAINT uq_profiles_user_id UNIQUE (
     user_id
   ),
-  INDEX idx_profiles_created_by (created_by),
-  INDEX idx_profiles_updated_by (updated_by),
   FOREIGN KEY (user_id) REFERENCES users (
     id
   ) ON DELETE CASCADE,
@@ -94,10 +90,6 @@ CREATE TABLE posts (
   PRIMARY KEY (id),
   CONSTRAINT ck_posts_status CHECK (status IN ('draft', 'published', 'archived')),
   CONSTRAINT ck_posts_view_count CHECK (view_count >= 0),
-  INDEX idx_posts_user_id_created_at (user_id, created_at DESC),
-  INDEX idx_posts_status_created_at (status, created_at DESC),
-  INDEX idx_posts_created_by (created_by),
-  INDEX idx_posts_updated_by (updated_by),
   FOREIGN KEY (user_id) REFERENCES users (
     id
   ) ON DELETE RESTRICT,
@@ -125,11 +117,6 @@ CREATE TABLE comments (
   updated_by UUID,
   PRIMARY KEY (id),
   CONSTRAINT ck_comments_body CHECK (CHAR_LENGTH(body) BETWEEN 1 AND 10000),
-  INDEX idx_comments_post_id_created_at (post_id, created_at),
-  INDEX idx_comments_user_id (user_id),
-  INDEX idx_comments_parent_id (parent_id),
-  INDEX idx_comments_created_by (created_by),
-  INDEX idx_comments_updated_by (updated_by),
   FOREIGN KEY (post_id) REFERENCES posts (
     id
   ) ON DELETE CASCADE,
@@ -162,8 +149,6 @@ CREATE TABLE tags (
   CONSTRAINT uq_tags_slug UNIQUE (
     slug
   ),
-  INDEX idx_tags_created_by (created_by),
-  INDEX idx_tags_updated_by (updated_by),
   FOREIGN KEY (created_by) REFERENCES users (
     id
   ) ON DELETE SET NULL,
@@ -181,9 +166,6 @@ CREATE TABLE post_tags (
   created_by UUID,
   updated_by UUID,
   PRIMARY KEY (post_id, tag_id),
-  INDEX idx_post_tags_tag_id (tag_id),
-  INDEX idx_post_tags_created_by (created_by),
-  INDEX idx_post_tags_updated_by (updated_by),
   FOREIGN KEY (post_id) REFERENCES posts (
     id
   ) ON DELETE CASCADE,
@@ -209,9 +191,47 @@ CREATE TABLE audit_log (
   actor_id UUID COMMENT 'User id from the session setting; no FK so erasing a user keeps the trail.',
   created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
   PRIMARY KEY (id),
-  CONSTRAINT ck_audit_log_operation CHECK (operation IN ('INSERT', 'UPDATE', 'DELETE')),
-  INDEX idx_audit_log_table_name_row_id (table_name, row_id),
-  INDEX idx_audit_log_created_at (created_at)
+  CONSTRAINT ck_audit_log_operation CHECK (operation IN ('INSERT', 'UPDATE', 'DELETE'))
 )
 COMMENT='Who changed what and when, for compliance (GDPR, HIPAA). Never updated.';
+
+CREATE INDEX idx_users_created_by ON users(created_by);
+
+CREATE INDEX idx_users_updated_by ON users(updated_by);
+
+CREATE INDEX idx_profiles_created_by ON profiles(created_by);
+
+CREATE INDEX idx_profiles_updated_by ON profiles(updated_by);
+
+CREATE INDEX idx_posts_user_id_created_at ON posts(user_id, created_at DESC);
+
+CREATE INDEX idx_posts_status_created_at ON posts(status, created_at DESC);
+
+CREATE INDEX idx_posts_created_by ON posts(created_by);
+
+CREATE INDEX idx_posts_updated_by ON posts(updated_by);
+
+CREATE INDEX idx_comments_post_id_created_at ON comments(post_id, created_at);
+
+CREATE INDEX idx_comments_user_id ON comments(user_id);
+
+CREATE INDEX idx_comments_parent_id ON comments(parent_id);
+
+CREATE INDEX idx_comments_created_by ON comments(created_by);
+
+CREATE INDEX idx_comments_updated_by ON comments(updated_by);
+
+CREATE INDEX idx_tags_created_by ON tags(created_by);
+
+CREATE INDEX idx_tags_updated_by ON tags(updated_by);
+
+CREATE INDEX idx_post_tags_tag_id ON post_tags(tag_id);
+
+CREATE INDEX idx_post_tags_created_by ON post_tags(created_by);
+
+CREATE INDEX idx_post_tags_updated_by ON post_tags(updated_by);
+
+CREATE INDEX idx_audit_log_table_name_row_id ON audit_log(table_name, row_id);
+
+CREATE INDEX idx_audit_log_created_at ON audit_log(created_at);
 
