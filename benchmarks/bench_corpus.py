@@ -8,7 +8,12 @@ Quality bars (issue 13/19): lint of the 2 MB dump under 2 s; 50 MB lint and ddl 
 `--baseline-lib DIR --baseline-input FILE` also times `lint` of FILE with another checkout's
 `lib` (e.g. `git archive main lib | tar -x -C DIR`) and with this one, for a before/after.
 
-Run: .venv/bin/python benchmarks/bench_corpus.py [--big-mb 50] [--skip-big]
+`--replay` also replays every corpus schema on PostgreSQL, MariaDB, SQLite and DuckDB
+(`dbdesign.replay`: render, run in a throw-away database, read back, diff): the replay rate
+(replays that execute / replays tried) and the empty round trips per schema x engine; engines
+that cannot be reached are listed as skipped, not counted. `--replay-only` skips the rest.
+
+Run: .venv/bin/python benchmarks/bench_corpus.py [--big-mb 50] [--skip-big] [--replay]
 Writes data/results/bench_corpus.json.
 """
 from __future__ import annotations
@@ -93,12 +98,52 @@ def corpus_stats() -> list[dict]:
     return rows
 
 
+REPLAY_ENGINES = ("postgres", "mysql", "sqlite", "duckdb")
+
+
+def replay_stats(only: list[str] | None = None) -> dict:
+    """Replay of each corpus schema on each engine: executes? diff lines, notes."""
+    from dbdesign.errors import EngineUnavailable
+    from dbdesign.replay import replay
+    rows, skipped = [], []
+    for case in CASES:
+        if not original_files(case) or (only and not any(o in case.path for o in only)):
+            continue
+        schema = parse_case(case)
+        for engine in REPLAY_ENGINES:
+            t0 = time.perf_counter()
+            try:
+                r = replay(schema, engine)
+            except EngineUnavailable as err:
+                skipped.append({"file": case.path, "engine": engine, "reason": str(err)})
+                continue
+            rows.append({"file": case.path, "read": case.read, "engine": engine,
+                         "statements": r.statements, "executed": r.executed,
+                         "round_trip_empty": r.round_trip_empty, "diff": len(r.diff),
+                         "notes": r.notes, "note_features": r.note_features,
+                         "error": r.error.splitlines()[0] if r.error else None,
+                         "replay_s": round(time.perf_counter() - t0, 2)})
+            print(f"replay {case.path:32} {engine:8} executes={'yes' if r.executed else 'NO '} "
+                  f"round-trip-empty={'yes' if r.round_trip_empty else 'no '} diff={len(r.diff):3} "
+                  f"notes={r.notes:4} {rows[-1]['error'] or ''}"[:220])
+    tried = len(rows)
+    summary = {"replays": tried, "executed": sum(r["executed"] for r in rows),
+               "round_trip_empty": sum(r["round_trip_empty"] for r in rows),
+               "replay_rate": round(sum(r["executed"] for r in rows) / tried, 3) if tried else None}
+    print(f"replay rate {summary['executed']}/{tried}, empty round trips "
+          f"{summary['round_trip_empty']}/{tried}")
+    return {"summary": summary, "rows": rows, "skipped": skipped}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--big-mb", type=float, default=50.0)
     ap.add_argument("--skip-big", action="store_true", help="Only the corpus and the 2 MB dump.")
     ap.add_argument("--baseline-lib", type=Path, help="Another checkout's lib/ to time as 'before'.")
     ap.add_argument("--baseline-input", type=Path, help="Input both libs can read (for --baseline-lib).")
+    ap.add_argument("--replay", action="store_true", help="Also replay the corpus on the engines.")
+    ap.add_argument("--replay-only", action="store_true", help="Only the replays.")
+    ap.add_argument("--case", action="append", help="With --replay: substring of a corpus path.")
     ap.add_argument("--out", default=str(REPO / "data" / "results" / "bench_corpus.json"))
     args = ap.parse_args()
     if not CORPUS.exists():
@@ -106,6 +151,10 @@ def main() -> int:
         return 2
     results: dict = {"python": platform.python_version(), "machine": platform.machine(),
                      "cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg()}
+    if args.replay or args.replay_only:
+        results["replay"] = replay_stats(args.case)
+    if args.replay_only:
+        return _write(results, args.out)
     results["corpus"] = corpus_stats()
     for row in results["corpus"]:
         print(f"{row['file']:34} {row['statements']:6} stmts {row['parse_cpu_s']:6.2f} s CPU "
@@ -129,7 +178,11 @@ def main() -> int:
                                             args.baseline_lib),
                 "after_lint": run_measured(["lint", "--format", "json", str(args.baseline_input)])}
             print(f"baseline: {results['baseline']}")
-    out = Path(args.out)
+    return _write(results, args.out)
+
+
+def _write(results: dict, path: str) -> int:
+    out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
     print(f"wrote {out}")

@@ -53,6 +53,11 @@ CASES = [
     ("fk-target-not-unique",
      FK_PARENT + "CREATE TABLE invites (\n  id BIGINT PRIMARY KEY,\n  user_email TEXT REFERENCES users (email) ON DELETE CASCADE\n);", 4,
      "CREATE TABLE users (id BIGINT PRIMARY KEY, email TEXT UNIQUE);\nCREATE TABLE invites (\n  id BIGINT PRIMARY KEY,\n  user_email TEXT REFERENCES users (email) ON DELETE CASCADE\n);"),
+    ("fk-duplicate",
+     FK_PARENT + "CREATE TABLE posts (\n  id BIGINT PRIMARY KEY,\n  updated_by BIGINT REFERENCES users (id) ON DELETE SET NULL\n);\n"
+     "ALTER TABLE posts ADD CONSTRAINT fk_posts_updated_by FOREIGN KEY (updated_by) REFERENCES users (id) ON DELETE SET NULL;", 6,
+     FK_PARENT + "CREATE TABLE posts (\n  id BIGINT PRIMARY KEY, created_by BIGINT,\n  updated_by BIGINT REFERENCES users (id) ON DELETE SET NULL\n);\n"
+     "ALTER TABLE posts ADD CONSTRAINT fk_posts_created_by FOREIGN KEY (created_by) REFERENCES users (id) ON DELETE SET NULL;"),
     ("fk-cascade-nullable",
      FK_PARENT + "CREATE TABLE posts (\n  id BIGINT PRIMARY KEY,\n  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE SET NULL\n);", 4,
      FK_PARENT + "CREATE TABLE posts (\n  id BIGINT PRIMARY KEY,\n  user_id BIGINT REFERENCES users (id) ON DELETE SET NULL\n);"),
@@ -109,8 +114,8 @@ def test_every_checked_rule_has_a_case():
     fk-target-not-unique fk-cascade-nullable index-redundant index-too-many unique-missing
     enum-check-missing unique-ignores-soft-delete unique-email-case-sensitive timestamps-missing
     soft-delete-missing audit-columns-missing timestamp-without-time-zone char-type
-    float-for-money serial-type""".split()
-    assert checked == set(issue_ids)  # exactly the ids issue 2 lists
+    float-for-money serial-type""".split() + ["fk-duplicate"]  # issue 15 adds fk-duplicate
+    assert checked == set(issue_ids)  # exactly the ids issues 2 and 15 list
 
 
 @pytest.mark.parametrize("rule,bad,line,good", CASES, ids=[c[0] for c in CASES])
@@ -419,3 +424,89 @@ def test_fixit_quotes_existing_names_and_proposes_snake_case_ones():
              'CREATE TABLE posts (id BIGINT PRIMARY KEY, user_account_id BIGINT NOT NULL '
              'REFERENCES "User Accounts" (id) ON DELETE CASCADE);')
     assert not [f for f in ok.findings if f.rule == "fk-column-name"]
+
+
+# -- rules on conventional real schemas (Sakila, Pagila, Chinook, MusicBrainz in spirit) --------
+
+def findings(sql: str, rule: str, config: Config | None = None):
+    return [f for f in run(sql, config).findings if f.rule == rule]
+
+
+STORE = "CREATE TABLE store (store_id INT PRIMARY KEY);\n"
+
+
+def test_fk_column_name_accepts_a_self_describing_ref_column():
+    ok = STORE + ("CREATE TABLE customer (customer_id INT PRIMARY KEY,\n"
+                  "  store_id INT NOT NULL REFERENCES store (store_id),\n"
+                  "  home_store_id INT REFERENCES store (store_id));")
+    assert findings(ok, "fk-column-name") == []
+    chinook = ("CREATE TABLE artist (artistid INT PRIMARY KEY);\n"
+               "CREATE TABLE album (albumid INT PRIMARY KEY, artistid INT REFERENCES artist (artistid));")
+    assert findings(chinook, "fk-column-name") == []
+    mixed_case = parse_sql('CREATE TABLE "Artist" ("ArtistId" INT PRIMARY KEY);\n'
+                           'CREATE TABLE "Album" ("AlbumId" INT PRIMARY KEY,\n'
+                           '  "ArtistId" INT REFERENCES "Artist" ("ArtistId"));', "t.sql")
+    assert [f for f in lint(mixed_case, Config()).findings if f.rule == "fk-column-name"] == []
+    bad = USERS + "CREATE TABLE posts (id UUID PRIMARY KEY, id2 UUID, owner UUID REFERENCES users (id));"
+    assert [f.column for f in findings(bad, "fk-column-name")] == ["owner"]
+    # `{ref_column}` alone does not accept a column that does not name the parent
+    generic = USERS + "CREATE TABLE tokens (token_id UUID PRIMARY KEY, user_ref UUID, id UUID REFERENCES users (id));"
+    assert [f.column for f in findings(generic, "fk-column-name")] == ["id"]
+    other = STORE + "CREATE TABLE staff (staff_id INT PRIMARY KEY, shop_id INT REFERENCES store (store_id));"
+    assert [f.column for f in findings(other, "fk-column-name")] == ["shop_id"]
+
+
+def test_fk_column_name_templates_are_configurable():
+    mb = ("CREATE TABLE artist_credit (id INT PRIMARY KEY);\n"
+          "CREATE TABLE release (id INT PRIMARY KEY, artist_credit INT REFERENCES artist_credit (id));")
+    assert [f.column for f in findings(mb, "fk-column-name")] == ["artist_credit"]
+    cfg = parse_config('[rules.fk-column-name]\ntemplates = ["{singular}_{ref_column}", "{singular}"]\n',
+                       "dbdesign.toml")
+    assert findings(mb, "fk-column-name", cfg) == []
+
+
+def test_no_key_findings_on_partitions_whose_parent_has_the_key():
+    sql = ("CREATE TABLE payment (payment_id INT NOT NULL, payment_date DATE NOT NULL,\n"
+           "  PRIMARY KEY (payment_date, payment_id)) PARTITION BY RANGE (payment_date);\n"
+           "CREATE TABLE payment_p2022_01 PARTITION OF payment\n"
+           "  FOR VALUES FROM ('2022-01-01') TO ('2022-02-01');\n")
+    schema = parse_sql(sql, "t.sql")
+    assert schema.tables["payment_p2022_01"].partition_of == "payment"
+    assert [f for f in lint(schema, Config()).findings if f.table == "payment_p2022_01"] == []
+    orphan = parse_sql("CREATE TABLE notes (body TEXT);", "t.sql")
+    orphan.tables["notes"].partition_of = "gone"  # a partition whose parent is not here
+    assert [f.rule for f in lint(orphan, Config()).findings if f.rule == "primary-key-missing"] \
+        == ["primary-key-missing"]
+
+
+def test_audit_columns_suggestion_matches_the_schema():
+    staff = ("CREATE TABLE staff (staff_id SERIAL PRIMARY KEY, name TEXT);\n"
+             "CREATE TABLE film (film_id INT PRIMARY KEY);")
+    msgs = [f.message for f in findings(staff, "audit-columns-missing") if f.table == "film"]
+    assert msgs and all("INT REFERENCES staff (staff_id)" in m for m in msgs)
+    assert not any("UUID" in m or "users" in m for m in msgs)
+    none = ("CREATE TABLE album (album_id BIGINT PRIMARY KEY);\n"
+            "CREATE TABLE track (track_id BIGINT PRIMARY KEY);")
+    msgs = [f.message for f in findings(none, "audit-columns-missing")]
+    assert msgs and all("BIGINT (the acting user's id; no users table" in m and "REFERENCES" not in m
+                        for m in msgs)
+    ours = USERS + "CREATE TABLE notes (id UUID PRIMARY KEY);"
+    assert any("UUID REFERENCES users (id) ON DELETE SET NULL" in f.message
+               for f in findings(ours, "audit-columns-missing"))
+
+
+def test_timestamps_missing_accepts_synonyms():
+    sakila = "CREATE TABLE actor (actor_id INT PRIMARY KEY, created_at TIMESTAMPTZ, last_update TIMESTAMPTZ);"
+    assert findings(sakila, "timestamps-missing") == []
+    assert [f.column for f in findings(
+        "CREATE TABLE actor (actor_id INT PRIMARY KEY, last_update TIMESTAMPTZ);", "timestamps-missing")] \
+        == ["created_at"]
+    cfg = parse_config('[rules.timestamps-missing]\nsynonyms = {updated_at = ["touched"]}\n', "dbdesign.toml")
+    assert [f.column for f in findings("CREATE TABLE a (id INT PRIMARY KEY, created_at TIMESTAMPTZ, "
+                                       "last_update TIMESTAMPTZ);", "timestamps-missing", cfg)] == ["updated_at"]
+
+
+def test_float_for_money_only_on_money_like_names():
+    sql = ("CREATE TABLE lines (id INT PRIMARY KEY, discount REAL, tax_rate REAL,\n"
+           "  unit_price REAL, freight_amount DOUBLE PRECISION);")
+    assert sorted(f.column for f in findings(sql, "float-for-money")) == ["freight_amount", "unit_price"]

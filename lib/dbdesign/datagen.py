@@ -611,30 +611,14 @@ def _required_fks(t: Table) -> list[ForeignKey]:
 
 
 def _topo_order(schema: Schema, selected: set[str]) -> list[str]:
-    """Parents before children (self-references and nullable-only cycles ignored)."""
-    order: list[str] = []
-    state: dict[str, int] = {}
-
-    def visit(name: str, path: list[str]) -> None:
-        if state.get(name) == 2:
-            return
-        if state.get(name) == 1:
-            raise InputError("NOT NULL foreign keys form a cycle: " + " -> ".join(path + [name])
-                             + "; make one of them nullable to generate data")
-        state[name] = 1
-        t = schema.tables[name]
-        for fk in t.foreign_keys:
-            if fk.ref_table == name or fk.ref_table not in selected:
-                continue
-            if fk in _required_fks(t):
-                visit(fk.ref_table, path + [name])
-        state[name] = 2
-        order.append(name)
-
-    # nullable FKs (created_by -> users) also prefer parents first when there is no cycle
-    for name in sorted(selected, key=lambda n: list(schema.tables).index(n)):
-        visit(name, [])
-    return order
+    """Parents before children along NOT NULL foreign keys (`dialects.fk_order`); a cycle of
+    them cannot be generated."""
+    from .dialects.base import fk_order
+    order = fk_order(schema, selected, lambda t, fk: fk in _required_fks(t))
+    if order.cycles:
+        raise InputError("NOT NULL foreign keys form a cycle: " + " -> ".join(order.cycles[0])
+                         + "; make one of them nullable to generate data")
+    return order.names
 
 
 def _junction_fks(t: Table, selected) -> tuple[ForeignKey, ForeignKey] | None:

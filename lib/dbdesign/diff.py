@@ -230,6 +230,10 @@ def canonical_type(type_text: str, engine: str | None = None,
     if engine == "mysql":
         if text in ("BOOLEAN", "SMALLINT(1)"):
             return "BOOLEAN"
+        if raw.upper() == "FLOAT":
+            return "REAL"  # MariaDB's FLOAT is single precision (PostgreSQL's REAL)
+        if text in ("LONGBLOB", "BLOB", "BYTEA"):
+            return "BLOB"  # BYTEA is rendered LONGBLOB, which introspection reads as BLOB
     return text
 
 

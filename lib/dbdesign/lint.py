@@ -326,7 +326,10 @@ class _Context:
         return self.config.option(rule, key, RULES[rule].options[key])
 
     def tables(self) -> Iterator[Table]:
-        return iter(self.schema.tables.values())
+        """Tables the rules judge: a partition is judged through its parent (its key, columns
+        and names are the parent's), so it is left out when the parent is in the schema."""
+        return (t for t in self.schema.tables.values()
+                if not (t.partition_of and self.schema.table(t.partition_of) is not None))
 
     def keys(self, table: Table) -> list[_Key]:
         """PK, UNIQUE constraints and indexes of `table` as comparable keys (cached)."""
@@ -434,6 +437,27 @@ def _identifier_snake_case(ctx: _Context) -> Iterator[Finding]:
                               source=e.source)
 
 
+def _template_match(col: str, templates: Iterable[str], singular: str, table: str, ref_col: str,
+                    short: list[str]) -> bool:
+    """`col` is one of the `templates` (or a role prefix ending in one) and the name says which
+    table it points at: it contains the parent's singular (or a module-prefixed parent's short
+    name) as a whole word or, for run-together names (`artistid`), as its start."""
+    words = [w.lower() for w in (singular, *short)]
+    col = col.lower()  # MySQL and SQLite input keep case: Chinook's ArtistId
+    for template in templates:
+        try:
+            name = template.format(singular=singular, table=table, ref_column=ref_col).lower()
+        except (KeyError, IndexError, ValueError):
+            continue
+        if not (col == name or col.endswith("_" + name)):
+            continue
+        parts = name.split("_")
+        if any(w.split("_") == parts[i:i + len(w.split("_"))] for w in words
+               for i in range(len(parts))) or any(name.startswith(w) for w in words):
+            return True
+    return False
+
+
 @_rule("fk-column-name", "warning",
        "A foreign-key column is named `{singular_parent}_id` (e.g. `user_id`).",
        "The seed's convention: the name says which table a column points at, so joins can be "
@@ -443,12 +467,18 @@ def _identifier_snake_case(ctx: _Context) -> Iterator[Finding]:
        "columns (created_by/updated_by) pointing at the users table, and on self-references any "
        "`{role}_id` (`parent_id`), because `comment_id` on `comments` would read as the row's "
        "own id. Composite keys: each column may also repeat the referenced column's name "
-       "(`tenant_id`).", SEED)
+       "(`tenant_id`). `templates` lists the accepted names (placeholders `{singular}`, "
+       "`{table}`, `{ref_column}`), each also with a role prefix; a name only counts when it "
+       "names the parent, so the default `{ref_column}` accepts `store_id -> store(store_id)` "
+       "(Sakila, Chinook's `ArtistId`) but not `id -> users(id)`. MusicBrainz-style schemas "
+       "(`artist_credit -> artist_credit(id)`) add `{singular}`.", SEED,
+       templates=["{singular}_{ref_column}", "{ref_column}"])
 def _fk_column_name(ctx: _Context) -> Iterator[Finding]:
     audit = ctx.conv.audit_fk_columns
     users = ctx.schema.table(ctx.config.users_table)
     users_word = last_word(ctx.config.users_table)
     plain_names = {t.name for t in ctx.tables()}
+    templates = ctx.opt("fk-column-name", "templates")
     for t in ctx.tables():
         for fk in t.foreign_keys:
             parent = ctx.schema.table(fk.ref_table)
@@ -464,6 +494,8 @@ def _fk_column_name(ctx: _Context) -> Iterator[Finding]:
             for col, ref_col in zip(fk.columns, fk.ref_columns):
                 expected = f"{singular}_{ref_col}"
                 if col == expected or col.endswith("_" + expected):
+                    continue
+                if _template_match(col, templates, singular, parent_name, ref_col, short):
                     continue
                 snake = _new_name(singular, ref_col)  # what to suggest when names are not snake_case
                 if col == snake or col.endswith("_" + snake):
@@ -685,6 +717,31 @@ def _fk_target_not_unique(ctx: _Context) -> Iterator[Finding]:
                                   f"{parent.name}; reference its primary key, or add UNIQUE "
                                   f"({', '.join(fk.ref_columns)}) to {parent.name}", t, column=col,
                                   source=fk.source)
+
+
+@_rule("fk-duplicate", "warning",
+       "No two foreign keys of a table have the same columns and the same target.",
+       "A second FK on the same columns to the same table and columns checks nothing new: each "
+       "write pays for both checks, the ERD shows two relationships, and a later change of "
+       "actions (ON DELETE) on one of them silently leaves the other in force. Usually the "
+       "leftover of a migration that re-added a constraint under a new name.",
+       "tbls lint (duplicateRelations)")
+def _fk_duplicate(ctx: _Context) -> Iterator[Finding]:
+    for t in ctx.tables():
+        seen: dict[tuple, ForeignKey] = {}
+        for fk in t.foreign_keys:
+            key = (tuple(fk.columns), ctx.schema.table(fk.ref_table) or fk.ref_table,
+                   tuple(fk.ref_columns))
+            key = (key[0], getattr(key[1], "qualname", key[1]), key[2])
+            first = seen.setdefault(key, fk)
+            if first is fk:
+                continue
+            yield ctx.finding("fk-duplicate",
+                              f"FK {fk.name or _fk_label(t, fk)} repeats "
+                              f"{first.name or 'an earlier FK'} ({_fk_label(t, fk)}: same columns, "
+                              f"same target); drop one of them", t,
+                              column=fk.columns[0] if len(fk.columns) == 1 else None,
+                              source=fk.source)
 
 
 @_rule("fk-cascade-nullable", "error",
@@ -919,12 +976,19 @@ def _unique_email_case_sensitive(ctx: _Context) -> Iterator[Finding]:
 @_rule("timestamps-missing", "warning",
        "Every table has created_at and updated_at (configurable: [lint] timestamp_columns).",
        "The seed's checklist: \"Timestamps: created_at, updated_at on all tables\" - the first "
-       "thing anyone asks when debugging data.", f"{SEED} (Timestamps and Auditing)")
+       "thing anyone asks when debugging data. A conventional synonym counts (`synonyms`: "
+       "Sakila's `last_update`, Rails' `inserted_at`, ...).", f"{SEED} (Timestamps and Auditing)",
+       synonyms={"created_at": ["created", "created_on", "create_time", "creation_date",
+                                "date_created", "inserted_at", "insert_time"],
+                 "updated_at": ["last_update", "last_updated", "last_modified", "modified_at",
+                                "modified", "modified_on", "updated", "updated_on",
+                                "update_time", "date_modified"]})
 def _timestamps_missing(ctx: _Context) -> Iterator[Finding]:
     wanted = ctx.config.timestamp_columns
+    synonyms = ctx.opt("timestamps-missing", "synonyms")
     for t in ctx.tables():
         for name in wanted:
-            if name not in t.columns:
+            if name not in t.columns and not any(s in t.columns for s in synonyms.get(name, [])):
                 yield ctx.finding("timestamps-missing",
                                   f"table {t.name} has no {name}; add {_q(name)} TIMESTAMPTZ NOT NULL "
                                   "DEFAULT now()", t, column=name)
@@ -956,14 +1020,48 @@ def _soft_delete_missing(ctx: _Context) -> Iterator[Finding]:
        "The seed's audit plan: \"Track who created/updated records\" with created_by/updated_by "
        "referencing users.", f"{SEED} (Timestamps and Auditing)")
 def _audit_columns_missing(ctx: _Context) -> Iterator[Finding]:
-    users = ctx.config.users_table
+    fix = _audit_column_fix(ctx)
     for t in ctx.tables():
         for name in ctx.config.audit_columns:
             if name not in t.columns:
                 yield ctx.finding("audit-columns-missing",
-                                  f"table {t.name} has no {name}; add {_q(name)} UUID REFERENCES "
-                                  f"{'.'.join(_q(p) for p in users.split('.'))} (id) ON DELETE SET NULL", t,
+                                  f"table {t.name} has no {name}; add {_q(name)} {fix}", t,
                                   column=name)
+
+
+_USER_TABLE_WORDS = ("user", "account", "staff", "employee", "member", "editor", "person")
+
+
+def _audit_column_fix(ctx: _Context) -> str:
+    """The column definition to suggest: the type of the user table's key and an FK to it -
+    the configured users table, else a table named like one (`staff`, `accounts`, ...) - or,
+    without a user table, the schema's usual key type and no FK."""
+    users = ctx.schema.table(ctx.config.users_table)
+    if users is None:
+        for t in ctx.tables():
+            if singular_table(t.name) in _USER_TABLE_WORDS or t.name in _USER_TABLE_WORDS:
+                users = t
+                break
+    if users is not None and users.primary_key and len(users.primary_key.columns) == 1:
+        key = users.primary_key.columns[0]
+        col = users.columns.get(key)
+        typ = _key_type(col.type) if col else "BIGINT"
+        return (f"{typ} REFERENCES {'.'.join(_q(p) for p in users.qualname.split('.'))} "
+                f"({_q(key)}) ON DELETE SET NULL")
+    kinds = Counter(_key_type(t.columns[t.primary_key.columns[0]].type) for t in ctx.tables()
+                    if t.primary_key and len(t.primary_key.columns) == 1
+                    and t.primary_key.columns[0] in t.columns)
+    typ = kinds.most_common(1)[0][0] if kinds else "BIGINT"
+    return (f"{typ} (the acting user's id; no users table in this schema to reference - "
+            "set [lint] users_table if it has another name)")
+
+
+def _key_type(type_text: str) -> str:
+    """A key column's type as a referencing column declares it (SERIAL -> INT)."""
+    base = _base(type_text)
+    serial = {"SERIAL": "INT", "BIGSERIAL": "BIGINT", "SMALLSERIAL": "SMALLINT"}
+    return serial.get(base) or (base if base in ("INT", "BIGINT", "SMALLINT", "UUID")
+                                else type_text.upper())
 
 
 # -- types ----------------------------------------------------------------------------------
@@ -1000,10 +1098,12 @@ def _char_type(ctx: _Context) -> Iterator[Finding]:
        "Money-like columns are NUMERIC(p, s) (or integer cents), never REAL/DOUBLE PRECISION or "
        "MONEY.",
        "Binary floating point cannot represent 0.10 exactly, so sums drift by cents (error). "
-       "The MONEY type depends on lc_monetary and rounds fractional cents (warning).",
+       "The MONEY type depends on lc_monetary and rounds fractional cents (warning). Only "
+       "money-like names count (`names`, whole words at the end: `unit_price`): a `discount` "
+       "or `rate` REAL is usually a fraction, not an amount.",
        f"{DONT} (\"Don't use money\"); dbdesign",
        names=["price", "amount", "cost", "total", "subtotal", "balance", "fee", "salary", "tax",
-              "money", "payment", "revenue", "discount", "credit", "debit"])
+              "money", "payment", "revenue", "credit", "debit"])
 def _float_for_money(ctx: _Context) -> Iterator[Finding]:
     names = ctx.opt("float-for-money", "names")
     for t in ctx.tables():

@@ -262,24 +262,14 @@ def where_sql(row: dict[str, Any], names: Names = Names()) -> str:
 
 
 def table_order(schema: Schema) -> list[Table]:
-    """Tables parents-first along NOT NULL foreign keys (self-references ignored), keyed by
+    """Tables parents-first along NOT NULL foreign keys (`dialects.fk_order`), keyed by
     qualified name like the foreign keys."""
-    done: list[str] = []
-    pending = dict(schema.tables)
-    while pending:
-        progressed = False
-        for name, t in list(pending.items()):
-            deps = {fk.ref_table for fk in t.foreign_keys if fk.ref_table != name
-                    and fk.ref_table in schema.tables
-                    and any(not t.columns[c].nullable for c in fk.columns)}
-            if deps <= set(done):
-                done.append(name)
-                del pending[name]
-                progressed = True
-        if not progressed:  # a cycle of NOT NULL FKs: cannot seed it in plain INSERTs
-            raise InputError("cycle of NOT NULL foreign keys between " + ", ".join(pending)
-                             + "; make one of them nullable or DEFERRABLE")
-    return [schema.tables[n] for n in done]
+    order = dialects.fk_order(schema, follows=lambda t, fk: any(
+        not t.columns[c].nullable for c in fk.columns if c in t.columns))
+    if order.cycles:  # a cycle of NOT NULL FKs: cannot seed it in plain INSERTs
+        raise InputError("cycle of NOT NULL foreign keys between " + ", ".join(order.cycles[0][:-1])
+                         + "; make one of them nullable or DEFERRABLE")
+    return [schema.tables[n] for n in order.names]
 
 
 # -- probes ------------------------------------------------------------------------------------

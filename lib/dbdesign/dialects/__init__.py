@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..errors import InputError
 from ..model import Schema
-from .base import ACTIONS, Dialect, PortabilityNote, Rendered, table_order
+from .base import ACTIONS, Dialect, FkOrder, PortabilityNote, Rendered, fk_order, table_order
 from .duckdb import DuckDBDialect
 from .mysql import MySQLDialect
 from .postgres import PostgresDialect
@@ -55,4 +55,5 @@ def portability_frame(schema: Schema):
 from .statements import render_statements  # noqa: E402  (needs the names above)
 
 __all__ = ["ACTIONS", "DIALECTS", "NAMES", "Dialect", "PortabilityNote", "Rendered", "get_dialect",
-           "render", "render_statements", "portability_report", "portability_frame", "table_order"]
+           "render", "render_statements", "portability_report", "portability_frame", "table_order",
+           "fk_order", "FkOrder"]

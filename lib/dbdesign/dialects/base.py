@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar, Iterable
 
 import sqlglot
 from sqlglot import exp
@@ -25,7 +25,8 @@ from sqlglot.errors import ErrorLevel
 
 from ..engines.base import Capabilities
 from ..errors import InputError
-from ..model import (CheckConstraint, Column, ForeignKey, Index, IndexColumn, Schema, Table)
+from ..model import (CheckConstraint, Column, ForeignKey, Index, IndexColumn, PrimaryKey, Schema,
+                     Table)
 
 ACTIONS = ("emulated", "dropped", "changed", "not enforced", "kept")
 PG = "postgres"
@@ -90,6 +91,37 @@ def pg_expr(text: str) -> exp.Expression:
     return sqlglot.parse_one(text, read=PG)
 
 
+class Unrenderable(Exception):
+    """A default, CHECK or index expression this engine cannot hold: the caller drops the
+    object with a note saying why (never a crash)."""
+
+
+def shorten(name: str, limit: int) -> str:
+    """`name` cut to `limit` characters, deterministically: the head and 8 hex digits of its
+    SHA-1, so two long names that share a prefix stay distinct."""
+    import hashlib
+    if len(name) <= limit:
+        return name
+    return f"{name[:limit - 9]}_{hashlib.sha1(name.encode()).hexdigest()[:8]}"
+
+
+def pg_array_to_json(text: str) -> str | None:
+    """A PostgreSQL one-dimensional array literal ('{a,"b c"}') as a JSON array text, or None
+    when it is not one (nested, or not an array literal)."""
+    import csv
+    import json
+    text = text.strip()
+    if not (text.startswith("{") and text.endswith("}")):
+        return None
+    inner = text[1:-1]
+    if "{" in inner:
+        return None
+    if not inner.strip():
+        return "[]"
+    items = next(csv.reader([inner], skipinitialspace=True, escapechar="\\"))
+    return json.dumps([None if i == "NULL" else i for i in items])
+
+
 class ColumnRef(str):
     """A note's object when it is a column: notes on several columns of one table with the
     same feature, action and detail are merged into one line, ``users(created_at, updated_at)``."""
@@ -135,6 +167,8 @@ PG_ONLY_TYPES: dict[str, tuple[str, str]] = {
     "XML": ("TEXT", "no XML type: text, not validated"),
     "TIMETZ": ("TIME", "no TIME WITH TIME ZONE: TIME, the offset is lost"),
     "BIT": ("VARCHAR(64)", "no BIT(n) type: a text of 0/1 digits"),
+    **{g: ("TEXT", f"no geometric {g} type: its text form, no geometric operators")
+       for g in ("POINT", "LINE", "LSEG", "BOX", "PATH", "POLYGON", "CIRCLE")},
 }
 _SERIAL_BASE = {exp.DataType.Type.SERIAL: "INT", exp.DataType.Type.BIGSERIAL: "BIGINT",
                 exp.DataType.Type.SMALLSERIAL: "SMALLINT"}
@@ -144,8 +178,9 @@ def _pg_only_key(dt: exp.DataType) -> str | None:
     if dt.this == exp.DataType.Type.ARRAY:
         return "ARRAY"
     if dt.this == exp.DataType.Type.USERDEFINED:
-        return (dt.args.get("kind") or "").upper() or None
-    name = dt.this.name
+        kind = dt.args.get("kind")
+        return (kind if isinstance(kind, str) else kind.sql() if kind else "").upper() or None
+    name = getattr(dt.this, "name", str(dt.this)).upper()
     return name if name in PG_ONLY_TYPES else None
 
 
@@ -170,6 +205,38 @@ class Dialect:
     # PostgreSQL-only types this engine has natively; every other one in PG_ONLY_TYPES is
     # replaced by its portable stand-in, with a note (never passed through to fail later).
     NATIVE_PG_TYPES: ClassVar[frozenset[str]] = frozenset(PG_ONLY_TYPES)
+    # DEFERRABLE on which constraints: ("fk", "unique", "pk") subsets; NOT VALID constraints.
+    DEFERRABLE: ClassVar[frozenset[str]] = frozenset({"fk", "unique", "pk"})
+    NOT_VALID: ClassVar[bool] = True
+    NULLS_NOT_DISTINCT: ClassVar[bool] = True  # UNIQUE NULLS NOT DISTINCT
+    OPERATOR_CLASSES: ClassVar[bool] = True  # CREATE INDEX ... (col opclass)
+    PARTITIONS: ClassVar[bool] = True  # PARTITION BY / ATTACH PARTITION
+    DOMAINS: ClassVar[bool] = True  # CREATE DOMAIN
+    OTHER_OBJECTS: ClassVar[bool] = True  # views, sequences, functions, ... rendered verbatim
+    NO_BODY_CHECKS: ClassVar[str | None] = None  # session setting that defers body validation
+    MAX_IDENTIFIER: ClassVar[int | None] = None  # longest name the engine keeps
+    # Characters the engine appends to a table name to name an unnamed FK (`_ibfk_1`): a
+    # long table's unnamed FKs get a name of their own instead of an over-long generated one.
+    FK_AUTONAME_SUFFIX: ClassVar[int] = 0
+    # Names that must be unique in the whole schema, not just per table: "index" (index names,
+    # and on PostgreSQL the index of a PK/UNIQUE constraint), "fk" (InnoDB FK names).
+    SCHEMA_WIDE_NAMES: ClassVar[frozenset[str]] = frozenset({"index"})
+    CHECK_ON_IDENTITY: ClassVar[bool] = True  # a CHECK may mention an auto-increment column
+    CHECK_ON_GENERATED: ClassVar[bool] = True  # ... or a generated column
+    # Plain indexes inside CREATE TABLE: InnoDB then uses them for the FKs instead of creating
+    # its own FK index, which a later CREATE INDEX on the same columns fails to replace (1553).
+    INLINE_INDEXES: ClassVar[bool] = False
+    ARRAY_INDEX_KEYS: ClassVar[bool] = True  # an array column can be an index key
+    FK_KEY_ORDER: ClassVar[bool] = False  # referenced columns must be a key in its order
+    FK_SAME_TYPE: ClassVar[bool] = False  # an FK column must have the referenced column's type
+    KEY_TEXT_TYPES: ClassVar[dict[str, str]] = {}  # type a key/index cannot hold -> stand-in
+    JSON_CAST: ClassVar[bool] = True  # CAST(x AS JSON) exists
+    EXTENSION_TYPES: ClassVar[bool] = True  # types no CREATE TYPE here defines (extensions')
+    COLLATIONS: ClassVar[bool] = True  # COLLATE "name" of the schema's own collations
+    PG_ARRAY_TEXT: ClassVar[bool] = True  # '{a,b}' casts to an array (else: list_value(...))
+    # A CHECK / DEFAULT may call only functions sqlglot knows for this engine; a call it parses
+    # as an unknown function (a stored function, a PostgreSQL-only one) is refused here.
+    UNKNOWN_FUNCTIONS: ClassVar[bool] = True
 
     def __init__(self) -> None:
         self.ctx = _Ctx()
@@ -208,18 +275,29 @@ class Dialect:
     def adapt(self, schema: Schema) -> Schema:
         # tables are cloned one by one in adapt_table_cached (or come from its cache)
         model = Schema(tables=dict(schema.tables), enums=clone(schema.enums),
-                       others=clone(schema.others), diagnostics=[], sources=list(schema.sources))
+                       domains=clone(schema.domains), others=clone(schema.others),
+                       diagnostics=[], sources=list(schema.sources))
+        self._functions = {o.name.split(".")[-1].lower() for o in schema.others
+                           if o.kind in ("function", "procedure", "aggregate")}
         if not self.SCHEMAS and any(t.schema for t in model.tables.values()):
             model.tables = {qn: clone(t) for qn, t in model.tables.items()}
             self.flatten_schemas(model)
-        enums_key = repr(sorted((k, e.values) for k, e in model.enums.items()))
+        enums_key = repr((sorted((k, e.values) for k, e in model.enums.items()),
+                          sorted((k, repr(d)) for k, d in model.domains.items()),
+                          sorted(self._functions)))
+        self._model = model
+        self.adapt_partitions(model)
         for qn in list(model.tables):
             model.tables[qn] = self.adapt_table_cached(model, model.tables[qn], enums_key)
+        self.adapt_domains(model)
         self.adapt_enums(model)
+        self.adapt_key_types(model)
         self.adapt_foreign_keys(model)
         self.adapt_others(model)
         if self.COMMENTS is None:
             self.drop_comments(model)
+        self.adapt_identifiers(model)
+        self.adapt_name_clashes(model)
         return model
 
     def flatten_schemas(self, model: Schema) -> None:
@@ -255,6 +333,8 @@ class Dialect:
     # tables come from this cache (with their notes replayed) instead of being re-parsed.
     _cache: ClassVar[dict] = {}
     _recording: list | None = None
+    _model: Schema | None = None
+    _functions: set[str] = set()
 
     def adapt_table_cached(self, model: Schema, table: Table, enums_key: str) -> Table:
         key = (type(self).__name__, repr(table), enums_key)
@@ -290,6 +370,8 @@ class Dialect:
                 kept.append(new)
         table.indexes = kept
         self.adapt_length_checks(table)
+        self.adapt_constraint_options(table)
+        self.adapt_identity_checks(table)
 
     # -- columns ---------------------------------------------------------------------------
     def enum_of(self, model: Schema, type_text: str):
@@ -297,18 +379,38 @@ class Dialect:
         return model.enums.get(key) or model.enums.get(key.split(".")[-1]) \
             or (model.enums.get(key[len("public."):]) if key.startswith("public.") else None)
 
+    def domain_of(self, model: Schema, type_text: str):
+        key = type_text.strip('"')
+        return model.domains.get(key) or model.domains.get(key.split(".")[-1]) \
+            or (model.domains.get(key[len("public."):]) if key.startswith("public.") else None)
+
     def adapt_column(self, model: Schema, table: Table, col: Column) -> None:
         obj = col_obj(table, col)
+        domain = self.domain_of(model, col.type)
+        if domain is not None and not self.DOMAINS:
+            self.inline_domain(table, col, domain)
         enum = self.enum_of(model, col.type)
-        if enum is not None:
+        if domain is not None and self.DOMAINS:
+            col.type = domain.name  # as the catalogue names it (the domain is created first)
+        elif enum is not None:
             col.type = self.enum_column_type(table, col, enum)
         else:
             dt = self.adapt_serial(table, col, exp.DataType.build(col.type, dialect=PG, udt=True))
             dt = self.portable_type(table, col, dt)
             col.type = self.sql(self.map_type(table, col, dt))
+        if col.default is not None and isinstance(_unparen(pg_expr(col.default)), exp.Null):
+            col.default = None  # DEFAULT NULL is no default: the catalogue shows none
         if col.default is not None:
-            node = self.map_expression(pg_expr(col.default), obj, "default")
-            col.default = self.sql(node)
+            try:
+                node = pg_expr(col.default)
+                self.refuse_unknown_functions(node, "default")
+                node = self.adapt_casts(node, obj)
+                node = self.map_expression(node, obj, "default")
+                col.default = self.sql(node)
+            except Unrenderable as err:
+                self.note("default", obj, "dropped", f"DEFAULT {col.default}: {err}; the "
+                          "application must supply the value")
+                col.default = None
         if col.generated is not None:
             node = self.map_expression(pg_expr(col.generated), obj, "generated column")
             col.generated = self.sql(node)
@@ -335,7 +437,14 @@ class Dialect:
         return dt
 
     def portable_type(self, table: Table, col: Column, dt: exp.DataType) -> exp.DataType:
-        """A PostgreSQL-only type this engine lacks -> its stand-in, with a note."""
+        """A PostgreSQL-only type this engine lacks -> its stand-in, with a note. A type the
+        schema does not define (an extension's: pgvector's `vector(20)`) is TEXT elsewhere."""
+        if dt.this == exp.DataType.Type.USERDEFINED and not self.EXTENSION_TYPES \
+                and _pg_only_key(dt) not in PG_ONLY_TYPES:
+            self.note("extension type", col_obj(table, col), "changed",
+                      f"{dt.sql(dialect=PG)} is not a type of this engine (an extension's): "
+                      "TEXT holding its text form")
+            return exp.DataType.build("TEXT")
         key = _pg_only_key(dt)
         if key is None or key not in PG_ONLY_TYPES or key in self.NATIVE_PG_TYPES:
             return dt
@@ -377,7 +486,13 @@ class Dialect:
 
     def adapt_check(self, table: Table, ch: CheckConstraint) -> None:
         obj = ch.name or f"{table.qualname} CHECK"
-        node = pg_expr(ch.expression)
+        try:
+            node = pg_expr(ch.expression)
+        except sqlglot.errors.SqlglotError as err:
+            table.checks.remove(ch)
+            self.note("check", obj, "dropped", f"CHECK ({ch.expression}) cannot be rendered "
+                      f"({str(err).splitlines()[0]}); not enforced")
+            return
         bad = [n for t in self.CHECK_UNSUPPORTED for n in node.find_all(t)]
         if bad:
             table.checks.remove(ch)
@@ -385,7 +500,15 @@ class Dialect:
                       f"{type(bad[0]).__name__} has no equivalent here; CHECK ({ch.expression}) "
                       "is not enforced - validate in the application")
             return
-        ch.expression = self.sql(self.map_expression(node, obj, "check"))
+        try:
+            self.refuse_unknown_functions(node, "CHECK")
+            node = self.adapt_casts(node, obj)
+            node = self.map_expression(node, obj, "check")
+            ch.expression = self.sql(node)
+        except Unrenderable as err:
+            table.checks.remove(ch)
+            self.note("check", obj, "dropped", f"CHECK ({ch.expression}): {err}; not enforced "
+                      "- validate in the application")
 
     def length_limited(self, dt: exp.DataType) -> int | None:
         if dt.this in (exp.DataType.Type.VARCHAR, exp.DataType.Type.CHAR, exp.DataType.Type.NVARCHAR,
@@ -445,12 +568,35 @@ class Dialect:
                       "no expression indexes; alternative: an indexed generated (VIRTUAL) column "
                       f"for {', '.join(c.expression for c in ix.columns if c.expression)}")
             return None
-        if ix.where is not None:
-            ix.where = self.sql(self.map_expression(pg_expr(ix.where), obj, "index"))
-            self.partial_index_kept(ix)
+        try:
+            if ix.where is not None:
+                node = pg_expr(ix.where)
+                self.refuse_unknown_functions(node, "partial index")
+                node = self.adapt_casts(node, obj)
+                ix.where = self.sql(self.map_expression(node, obj, "index"))
+                self.partial_index_kept(ix)
+            for part in ix.columns:
+                if part.expression:
+                    node = pg_expr(part.expression)
+                    self.refuse_unknown_functions(node, "index expression")
+                    node = self.adapt_casts(node, obj)
+                    part.expression = self.sql(self.map_expression(node, obj, "index"))
+        except (Unrenderable, sqlglot.errors.SqlglotError) as err:
+            self.note("index", obj, "dropped", f"{str(err).splitlines()[0]}; index not created")
+            return None
+        if not self.ARRAY_INDEX_KEYS:
+            arrays = [p.column for p in ix.columns if p.column in table.columns
+                      and ("[" in table.columns[p.column].type
+                           or table.columns[p.column].type.upper().startswith("ARRAY"))]
+            if arrays:
+                self.note("index", obj, "dropped", f"{', '.join(arrays)} is an array, which "
+                          "cannot be an index key here; index not created")
+                return None
         for part in ix.columns:
-            if part.expression:
-                part.expression = self.sql(self.map_expression(pg_expr(part.expression), obj, "index"))
+            if part.opclass and not self.OPERATOR_CLASSES:
+                self.note("operator class", obj, "dropped", f"{part.label} {part.opclass}: no "
+                          "operator classes here; the engine's default comparison is used")
+                part.opclass = None
             if part.desc and not self.caps.desc_index:
                 part.desc = False
                 self.note("descending index", obj, "dropped",
@@ -478,6 +624,303 @@ class Dialect:
     def partial_index_kept(self, ix: Index) -> None:
         """Hook: a caveat about partial indexes the engine keeps."""
 
+    # -- expressions: casts and functions ---------------------------------------------------
+    def adapt_casts(self, node: exp.Expression, obj: str) -> exp.Expression:
+        """Casts to types this engine lacks (an enum or domain it cannot name, an array, JSON
+        where CAST AS JSON does not exist) become the bare value, with a note."""
+        model = self._model
+
+        def fix(n: exp.Expression) -> exp.Expression:
+            if isinstance(n, exp.Collate) and not self.COLLATIONS:
+                self.note("collation", obj, "dropped", f"COLLATE {n.expression.sql(dialect=PG)}: "
+                          "the collation is PostgreSQL's; the engine's default order is used")
+                return n.this
+            if not isinstance(n, exp.Cast) or not isinstance(n.to, exp.DataType):
+                return n
+            dt = n.to
+            label = dt.sql(dialect=PG)
+            if dt.this == exp.DataType.Type.USERDEFINED:
+                if model is not None and self.enum_of(model, label) is not None:
+                    if self.caps.enum_type:
+                        enum = self.enum_of(model, label)
+                        return exp.Cast(this=n.this, to=exp.DataType.build(
+                            enum.name, dialect=self.sqlglot_dialect, udt=True))
+                    self.note("cast", obj, "changed", f"no enum type here: CAST AS {label} "
+                              "dropped, the value is plain text")
+                    return n.this
+                if model is not None and self.domain_of(model, label) is not None:
+                    if self.DOMAINS:
+                        return n
+                    base = self.domain_of(model, label).type
+                    self.note("cast", obj, "changed", f"no domains here: CAST AS {label} -> "
+                              f"the domain's base type {base}")
+                    return self.adapt_casts(exp.Cast(this=n.this, to=exp.DataType.build(
+                        base, dialect=PG, udt=True)), obj)
+                if self.EXTENSION_TYPES:
+                    return n
+                raise Unrenderable(f"casts to {label}, a type this engine does not have")
+            if (dt.this == exp.DataType.Type.ARRAY and not self.PG_ARRAY_TEXT
+                    and "ARRAY" in self.NATIVE_PG_TYPES and isinstance(n.this, exp.Literal)
+                    and n.this.is_string and pg_array_to_json(n.this.this) is not None):
+                import json
+                items = [exp.Null() if v is None else exp.Literal.string(v)
+                         for v in json.loads(pg_array_to_json(n.this.this))]
+                # list_value(...): the spelling the engine's catalogue shows for a list
+                return exp.Cast(this=exp.Anonymous(this="LIST_VALUE", expressions=items), to=dt)
+            if dt.this == exp.DataType.Type.ARRAY and "ARRAY" not in self.NATIVE_PG_TYPES:
+                if isinstance(n.this, exp.Literal) and n.this.is_string:
+                    as_json = pg_array_to_json(n.this.this)
+                    if as_json is not None:
+                        self.note("cast", obj, "changed", f"no arrays here: {n.this.sql()}::{label} "
+                                  f"-> the JSON text '{as_json}'")
+                        return exp.Literal.string(as_json)
+                raise Unrenderable(f"builds a {label} array, which this engine does not have")
+            if dt.this in (exp.DataType.Type.JSON, exp.DataType.Type.JSONB) and not self.JSON_CAST:
+                self.note("cast", obj, "changed", f"no CAST AS {label} here: the JSON text as is")
+                return n.this
+            key = _pg_only_key(dt)
+            if key in PG_ONLY_TYPES and key not in self.NATIVE_PG_TYPES:
+                stand_in = PG_ONLY_TYPES[key][0]
+                self.note("cast", obj, "changed", f"no {key} type here: CAST AS {stand_in}")
+                return exp.Cast(this=n.this, to=exp.DataType.build(stand_in, dialect=PG))
+            return n
+
+        return node.transform(fix)
+
+    def refuse_unknown_functions(self, node: exp.Expression, where: str) -> None:
+        """Raise Unrenderable when `node` (as read from PostgreSQL) calls a function sqlglot
+        could not map to this engine (a stored function, a PostgreSQL-only built-in). On
+        PostgreSQL none is refused: it has them or the schema defines them."""
+        if self.UNKNOWN_FUNCTIONS:
+            return
+        for fn in node.find_all(exp.Anonymous):
+            name = str(fn.this).lower()
+            if name in self.KNOWN_FUNCTIONS:
+                continue
+            defined = " (defined in this schema as a PostgreSQL function)" \
+                if name in self._functions else ""
+            raise Unrenderable(f"calls {fn.this}(){defined}, which this engine does not have "
+                               f"in a {where}")
+
+    KNOWN_FUNCTIONS: ClassVar[frozenset[str]] = frozenset()  # built-ins sqlglot leaves anonymous
+
+    # -- domains, partitions, constraint options --------------------------------------------
+    def inline_domain(self, table: Table, col: Column, domain) -> None:
+        """A column of a domain type on an engine without domains: the base type, the domain's
+        NOT NULL and DEFAULT (unless the column has its own) and its CHECKs on the column."""
+        obj = col_obj(table, col)
+        col.type = domain.type
+        if not domain.nullable:
+            col.nullable = False
+        if col.default is None and domain.default is not None:
+            col.default = domain.default
+        for i, ch in enumerate(domain.checks):
+            expr = pg_expr(ch.expression).transform(
+                lambda n: exp.column(col.name) if isinstance(n, exp.Column)
+                and n.name.upper() == "VALUE" and not n.table else n)
+            name = f"ck_{table.name}_{col.name}_{ch.name or i + 1}"
+            table.checks.append(CheckConstraint(expr.sql(dialect=PG), name, [col.name], ch.source))
+        self.note("domain", obj, "emulated", f"no domains here: {domain.name} -> {domain.type}"
+                  + (" + its CHECK on the column" if domain.checks else ""))
+
+    def adapt_domains(self, model: Schema) -> None:
+        """Engines without domains: the types are gone (their columns were inlined)."""
+        if not self.DOMAINS:
+            model.domains = {}
+
+    def adapt_partitions(self, model: Schema) -> None:
+        """Engines without declarative partitioning: the parent holds every row (a plain
+        table), its partitions are not created."""
+        if self.PARTITIONS:
+            for qn, t in list(model.tables.items()):
+                parent = model.tables.get(t.partition_of or "")
+                if parent is not None and parent.primary_key and t.primary_key is None:
+                    # attaching creates the partition's own copy of the parent's key
+                    t = model.tables[qn] = clone(t)
+                    t.primary_key = PrimaryKey(list(parent.primary_key.columns), f"{t.name}_pkey")
+            return
+        for qn, t in list(model.tables.items()):
+            if t.partition_of:
+                del model.tables[qn]
+                self.note("partition", qn, "dropped", f"no declarative partitioning here: the "
+                          f"rows of {t.partition_bound or 'this partition'} live in {t.partition_of}")
+            elif t.partition_by:
+                t = model.tables[qn] = clone(t)
+                self.note("partitioned table", qn, "changed", f"PARTITION BY {t.partition_by} "
+                          "dropped: one plain table holds every row")
+                t.partition_by = None
+
+    def adapt_constraint_options(self, table: Table) -> None:
+        """DEFERRABLE, NOT VALID and NULLS NOT DISTINCT where the engine lacks them."""
+        items = [("pk", table.primary_key)] if table.primary_key else []
+        items += [("unique", u) for u in table.uniques] + [("fk", f) for f in table.foreign_keys]
+        for kind, c in items:
+            if c.deferrable and kind not in self.DEFERRABLE:
+                obj = c.name or f"{table.qualname}({', '.join(c.columns)})"
+                self.note("deferrable", obj, "changed", f"DEFERRABLE INITIALLY "
+                          f"{c.deferrable.upper()} unsupported: checked at each statement")
+                c.deferrable = None
+        for c in table.foreign_keys + table.checks:
+            if not c.validated and not self.NOT_VALID:
+                obj = c.name or table.qualname
+                self.note("not valid", obj, "changed", "NOT VALID unsupported: the constraint "
+                          "is checked against existing rows too")
+                c.validated = True
+        for c in table.uniques + table.indexes:
+            if c.nulls_not_distinct and not self.NULLS_NOT_DISTINCT:
+                obj = c.name or f"{table.qualname}({', '.join(c.columns)})"
+                self.note("nulls not distinct", obj, "changed", "UNIQUE NULLS NOT DISTINCT "
+                          "unsupported: several rows may hold NULL here")
+                c.nulls_not_distinct = False
+
+    def adapt_identity_checks(self, table: Table) -> None:
+        """Engines that refuse a CHECK mentioning an auto-increment column (MariaDB) or a
+        generated column (DuckDB): the CHECK is dropped, with a note."""
+        ident = {c.name for c in table.columns.values()
+                 if (c.identity and not self.CHECK_ON_IDENTITY)
+                 or (c.generated is not None and not self.CHECK_ON_GENERATED)}
+        if not ident:
+            return
+        for ch in list(table.checks):
+            if ident & set(ch.columns) or any(
+                    col.name in ident for col in self.parse(ch.expression).find_all(exp.Column)):
+                table.checks.remove(ch)
+                self.note("check", ch.name or f"{table.qualname} CHECK", "dropped",
+                          f"CHECK ({ch.expression}) mentions an auto-increment or generated "
+                          "column, which this engine refuses; validate in the application")
+        generated = {c.name for c in table.columns.values() if c.generated is not None}
+        if self.CHECK_ON_GENERATED or not generated:
+            return
+        for u in list(table.uniques):
+            if generated & set(u.columns):
+                table.uniques.remove(u)
+                self.note("unique", u.name or f"{table.qualname}({', '.join(u.columns)})",
+                          "dropped", "UNIQUE on a generated column is refused here; not enforced")
+        for ix in list(table.indexes):
+            if generated & {p.column for p in ix.columns}:
+                table.indexes.remove(ix)
+                self.note("index", ix.name, "dropped", "an index on a generated column is "
+                          "refused here" + ("; the uniqueness is not enforced" if ix.unique else ""))
+
+    def adapt_key_types(self, model: Schema) -> None:
+        """Columns in a key, unique, FK or index whose type the engine cannot index (MariaDB's
+        TEXT/BLOB) get the stand-in of KEY_TEXT_TYPES, with a note."""
+        if not self.KEY_TEXT_TYPES:
+            return
+        keyed: dict[str, set[str]] = {}
+        for t in model.tables.values():
+            cols = keyed.setdefault(t.qualname, set())
+            if t.primary_key:
+                cols.update(t.primary_key.columns)
+            for u in t.uniques:
+                cols.update(u.columns)
+            for ix in t.indexes:
+                cols.update(c.column for c in ix.columns if c.column)
+            for fk in t.foreign_keys:
+                cols.update(fk.columns)
+                keyed.setdefault(fk.ref_table, set()).update(fk.ref_columns)
+        for qn, cols in keyed.items():
+            t = model.tables.get(qn)
+            if t is None:
+                continue
+            for name in sorted(cols):
+                col = t.columns.get(name)
+                if col is None:
+                    continue
+                stand_in = self.KEY_TEXT_TYPES.get(col.type.upper())
+                if stand_in:
+                    self.note("key type", col_obj(t, col), "changed", f"{col.type} cannot be "
+                              f"in a key or index here: {stand_in} (longer values are refused)")
+                    col.type = stand_in
+
+    def adapt_name_clashes(self, model: Schema) -> None:
+        """Names the engine keeps schema-wide (SCHEMA_WIDE_NAMES) that two tables share (MySQL
+        input: Sakila's idx_fk_film_id on two tables): the later one gets its table's name
+        appended, with a note."""
+        seen: set[str] = set()
+        for t in model.tables.values():
+            named = []
+            if "index" in self.SCHEMA_WIDE_NAMES:
+                named += list(t.indexes)
+            if "constraint index" in self.SCHEMA_WIDE_NAMES:
+                named += [c for c in ([t.primary_key] if t.primary_key else []) + t.uniques if c.name]
+            if "fk" in self.SCHEMA_WIDE_NAMES:
+                named += [fk for fk in t.foreign_keys if fk.name]
+            for obj in named:
+                if obj.name.lower() not in seen:
+                    seen.add(obj.name.lower())
+                    continue
+                new = shorten(f"{obj.name}_{t.name}", self.MAX_IDENTIFIER or 10**6)
+                self.note("name clash", f"{t.qualname}.{obj.name}", "changed",
+                          f"{obj.name} is already used by another table and names are "
+                          f"schema-wide here: renamed {new}")
+                obj.name = new
+                seen.add(new.lower())
+
+    def adapt_identifiers(self, model: Schema) -> None:
+        """Names longer than the engine keeps are shortened (`shorten`), with a note;
+        references follow."""
+        limit = self.MAX_IDENTIFIER
+        if limit is None:
+            return
+
+        def short(kind: str, name: str | None, where: str = "") -> str | None:
+            if name is None or len(name) <= limit:
+                return name
+            new = shorten(name, limit)
+            self.note("identifier length", f"{where}{name}", "changed",
+                      f"{kind} name longer than {limit} characters: {new}")
+            return new
+
+        renames: dict[str, str] = {}
+        for qn, t in model.tables.items():
+            new = short("table", t.name)
+            if new != t.name:
+                t.name = new
+                renames[qn] = t.qualname
+        if renames:
+            model.tables = {t.qualname: t for t in model.tables.values()}
+        col_renames: dict[tuple[str, str], str] = {}
+        for t in model.tables.values():
+            cols = {}
+            for c in t.columns.values():
+                new = short("column", c.name, f"{t.qualname}.")
+                if new != c.name:
+                    col_renames[(t.qualname, c.name)] = new
+                    c.name = new
+                cols[c.name] = c
+            t.columns = cols
+        for t in model.tables.values():
+            def ren(cols: list[str], table: str = t.qualname) -> list[str]:
+                return [col_renames.get((table, c), c) for c in cols]
+            if t.primary_key:
+                t.primary_key.columns = ren(t.primary_key.columns)
+                t.primary_key.name = short("constraint", t.primary_key.name)
+            for u in t.uniques:
+                u.columns, u.name = ren(u.columns), short("constraint", u.name)
+            for ch in t.checks:
+                ch.name = short("constraint", ch.name)
+                ch.columns = ren(ch.columns)
+            for i, fk in enumerate(t.foreign_keys, 1):
+                if fk.name is None and len(t.name) + self.FK_AUTONAME_SUFFIX > limit:
+                    fk.name = shorten(f"{t.name}_fk{i}", limit)
+                    self.note("identifier length", f"{t.qualname}({', '.join(fk.columns)})",
+                              "changed", f"the engine's generated FK name would be too long: "
+                              f"named {fk.name}")
+                fk.ref_table = renames.get(fk.ref_table, fk.ref_table)
+                fk.columns = ren(fk.columns)
+                fk.ref_columns = ren(fk.ref_columns, fk.ref_table)
+                fk.name = short("constraint", fk.name)
+            for ix in t.indexes:
+                ix.table = t.qualname
+                ix.name = short("index", ix.name)
+                for part in ix.columns:
+                    if part.column:
+                        part.column = col_renames.get((t.qualname, part.column), part.column)
+                ix.include = ren(ix.include)
+            if t.partition_of:
+                t.partition_of = renames.get(t.partition_of, t.partition_of)
+
     # -- enums, FKs, others ----------------------------------------------------------------
     def adapt_enums(self, model: Schema) -> None:
         """Engines without enum types: the type itself disappears (columns were adapted)."""
@@ -502,6 +945,10 @@ class Dialect:
                               f"part of a reference cycle and ALTER TABLE ADD FOREIGN KEY is not "
                               f"supported; {t.qualname} -> {fk.ref_table} is not enforced")
                     continue
+                if self.FK_KEY_ORDER and ref is not None:
+                    self.order_fk_columns(fk, ref, obj)
+                if self.FK_SAME_TYPE and ref is not None:
+                    self.widen_fk_columns(t, fk, ref, obj)
                 for attr, label in (("on_delete", "ON DELETE"), ("on_update", "ON UPDATE")):
                     action = getattr(fk, attr)
                     if action in ("CASCADE", "SET NULL", "SET DEFAULT") and not self.caps.fk_actions:
@@ -510,6 +957,32 @@ class Dialect:
                                   f"{label} {action} unsupported (parser error); the FK now "
                                   f"refuses the {label.split()[1].lower()} of a referenced "
                                   f"{fk.ref_table} row - do it in the application")
+
+    def order_fk_columns(self, fk: ForeignKey, ref: Table, obj: str) -> None:
+        """Engines that match an FK's referenced columns to a key in order: the column pairs
+        are put in the key's order (the same constraint), with a note."""
+        keys = ref.unique_column_sets()
+        if fk.ref_columns in keys:
+            return
+        for key in keys:
+            if sorted(key) == sorted(fk.ref_columns) and len(key) == len(fk.ref_columns):
+                pairs = dict(zip(fk.ref_columns, fk.columns))
+                fk.columns, fk.ref_columns = [pairs[c] for c in key], list(key)
+                self.note("foreign key", obj, "changed", f"columns listed in the order of "
+                          f"{ref.qualname}'s key ({', '.join(key)}); the same constraint")
+                return
+
+    def widen_fk_columns(self, t: Table, fk: ForeignKey, ref: Table, obj: str) -> None:
+        """An FK column whose type differs from the referenced column's (INT -> BIGINT) gets
+        the referenced type: the engine refuses the FK otherwise."""
+        for c, rc in zip(fk.columns, fk.ref_columns):
+            col, rcol = t.columns.get(c), ref.columns.get(rc)
+            if col is None or rcol is None or col.type.upper() == rcol.type.upper():
+                continue
+            self.note("fk column type", col_obj(t, col), "changed",
+                      f"{col.type} referencing {ref.qualname}.{rc} {rcol.type}: the engine "
+                      f"refuses an FK between different types; widened to {rcol.type}")
+            col.type = rcol.type
 
     def adapt_others(self, model: Schema) -> None:
         """Views, functions, triggers, extensions: PostgreSQL only; listed as dropped elsewhere."""
@@ -520,7 +993,7 @@ class Dialect:
                 continue  # created by create_statements (IF NOT EXISTS) or flattened away
             others.append(o)
         model.others = others
-        if self.name == PG:
+        if self.OTHER_OBJECTS:
             return
         for o in model.others:
             self.note(o.kind, o.name, "dropped",
@@ -543,31 +1016,151 @@ class Dialect:
                       "no COMMENT ON here; the comments stay in the migrations and the catalogue")
 
     # == step 2: statements ================================================================
+    # Kinds of other objects created before the tables (in this order); every other kind
+    # (views, materialized views, triggers, ...) comes after the indexes.
+    PRE_TABLE_KINDS: ClassVar[tuple[str, ...]] = (
+        "schema", "extension", "type", "function", "procedure", "aggregate", "operator",
+        "collation", "text search configuration", "sequence")
+
     def create_statements(self, model: Schema) -> list[str]:
+        """The DDL in dependency order: schemas, extensions, types, domains, sequences,
+        tables (parents first), partitions, constraints that must follow the tables (cycles,
+        NOT VALID), indexes, comments, then views and the other objects (by `depends_on`).
+        A statement that cannot be rendered is left out with a note."""
         out: list[str] = []
+
+        def emit(obj: str, build) -> None:
+            try:
+                sql = build()
+            except (sqlglot.errors.SqlglotError, Unrenderable, ValueError) as err:
+                self.note("statement", obj, "dropped",
+                          f"cannot be rendered here ({str(err).splitlines()[0][:200]})")
+                return
+            if isinstance(sql, str):
+                out.append(sql)
+            else:
+                out.extend(sql)
+
+        pre, post = self.ordered_others(model)
+        if self.NO_BODY_CHECKS and any(o.kind in ("function", "procedure") for o in pre + post):
+            out.append(self.NO_BODY_CHECKS)  # a body may call a function created after it
         schemas = sorted({t.schema for t in model.tables.values() if t.schema})
         for s in schemas:
             out.append(self.sql(exp.Create(kind="SCHEMA", exists=True,
                                            this=exp.Table(db=exp.to_identifier(s)))))
+        for o in pre:
+            if o.kind in ("sequence",):
+                continue
+            out.append(o.sql.strip().rstrip(";"))
         for e in model.enums.values():
-            out.append(self.create_enum_sql(e))
+            emit(e.name, lambda e=e: self.create_enum_sql(e))
+        for d in model.domains.values():
+            emit(d.name, lambda d=d: self.create_domain_sql(d))
+        for o in pre:
+            if o.kind == "sequence":
+                out.append(o.sql.strip().rstrip(";"))
         order, deferred = table_order(model, self.FK_FORWARD_REFERENCE)
+        later = {id(fk) for t in order for fk in t.foreign_keys if not fk.validated}
+        later |= deferred
+        parents = [t for t in order if not t.partition_of]
+        for t in parents:
+            emit(t.qualname, lambda t=t: [*self.pre_table_statements(t),
+                                          self.create_table_sql(t, skip_fks=later, with_indexes=True)])
         for t in order:
-            out.extend(self.pre_table_statements(t))
-            out.append(self.create_table_sql(t, skip_fks=deferred))
+            if t.partition_of:
+                emit(t.qualname, lambda t=t: [*self.pre_table_statements(t),
+                                              *self.create_partition_sql(t, skip_fks=later)])
         for t in order:
             for fk in t.foreign_keys:
-                if id(fk) in deferred:
-                    out.append(self.add_fk_sql(t, fk))
-        for t in order:
+                if id(fk) in later:
+                    emit(fk.name or t.qualname, lambda t=t, fk=fk: self.add_fk_sql(t, fk))
+            for ch in t.checks:
+                if not ch.validated:
+                    emit(ch.name or t.qualname, lambda t=t, ch=ch: self.add_check_sql(t, ch))
+        # a partition's own indexes first: an index then created on the parent attaches a
+        # matching one instead of creating a second under a generated name
+        for t in sorted(order, key=lambda t: not t.partition_of):
             for ix in t.indexes:
-                out.append(self.create_index_sql(t, ix))
+                if self.inline_index(ix):
+                    continue  # written in CREATE TABLE
+                emit(ix.name, lambda t=t, ix=ix: self.create_index_sql(t, ix))
         if self.COMMENTS == "statement":
             for t in order:
-                out.extend(self.comment_statements(t))
-        for o in model.others:
+                emit(t.qualname, lambda t=t: self.comment_statements(t))
+        for o in post:
             out.append(o.sql.strip().rstrip(";"))
         return out
+
+    # Objects after the tables, by kind: functions (their bodies may use tables), views,
+    # indexes on materialized views, triggers, then anything else.
+    POST_TABLE_KINDS: ClassVar[tuple[str, ...]] = (
+        "function", "procedure", "aggregate", "view", "materialized view", "index", "trigger",
+        "rule", "policy")
+
+    def ordered_others(self, model: Schema) -> tuple[list, list]:
+        """Other objects split into those created before the tables and after them. Each
+        object follows what it `depends_on`; otherwise by kind (PRE_TABLE_KINDS, then
+        POST_TABLE_KINDS) and declaration order. Functions go after the tables unless a
+        table, domain or earlier object needs them."""
+        by_name: dict[str, object] = {}
+        for o in model.others:
+            by_name.setdefault(o.name, o)
+            by_name.setdefault(o.name.split(".")[-1], o)
+        tables = {n for t in model.tables.values() for n in (t.qualname, t.name, f"public.{t.name}")}
+        used_by_tables = self.functions_used_by_tables(model)
+        pre_kinds = [k for k in self.PRE_TABLE_KINDS if k not in ("function", "procedure", "aggregate")]
+
+        def phase(o) -> tuple[int, int]:
+            if o.kind in pre_kinds:
+                return 0, pre_kinds.index(o.kind)
+            if o.kind in ("function", "procedure", "aggregate") \
+                    and o.name.split(".")[-1].lower() in used_by_tables:
+                return 0, len(pre_kinds)
+            if o.kind in self.POST_TABLE_KINDS:
+                return 1, self.POST_TABLE_KINDS.index(o.kind)
+            return 1, len(self.POST_TABLE_KINDS)
+
+        order: list = []
+        state: set[int] = set()
+
+        def visit(o) -> None:
+            if id(o) in state:
+                return
+            state.add(id(o))
+            for dep in o.depends_on:
+                d = by_name.get(dep) or by_name.get(dep.split(".")[-1])
+                if d is not None and d is not o:
+                    visit(d)
+            order.append(o)
+
+        for o in sorted(model.others, key=phase):
+            visit(o)
+        after: set[int] = set()
+        for o in order:  # dependencies first, so a dependent's dependency is already judged
+            if o.kind == "sequence":
+                continue  # tables use them (DEFAULT nextval); OWNED BY is not part of CREATE
+            deps = [by_name.get(d) or by_name.get(d.split(".")[-1]) for d in o.depends_on]
+            if (phase(o)[0] == 1 or any(d in tables for d in o.depends_on)
+                    or any(d is not None and id(d) in after for d in deps)):
+                after.add(id(o))
+        return [o for o in order if id(o) not in after], [o for o in order if id(o) in after]
+
+    @staticmethod
+    def functions_used_by_tables(model: Schema) -> set[str]:
+        """Lower-case names of functions called in a default, CHECK or generated column of a
+        table or domain."""
+        texts = [c.default for t in model.tables.values() for c in t.columns.values()]
+        texts += [c.generated for t in model.tables.values() for c in t.columns.values()]
+        texts += [ch.expression for t in model.tables.values() for ch in t.checks]
+        texts += [d.default for d in model.domains.values()]
+        texts += [ch.expression for d in model.domains.values() for ch in d.checks]
+        names: set[str] = set()
+        for text in filter(None, texts):
+            try:
+                names.update(str(f.this).lower() for f in pg_expr(text).find_all(exp.Anonymous))
+            except sqlglot.errors.SqlglotError:
+                continue
+        return names
 
     # -- AST builders ----------------------------------------------------------------------
     def table_node(self, qualname: str) -> exp.Table:
@@ -679,12 +1272,19 @@ class Dialect:
             return exp.Constraint(this=self.ident(name), expressions=[node])
         return node
 
+    @staticmethod
+    def deferrable_options(c) -> list[exp.Expression]:
+        if not c.deferrable:
+            return []
+        return [exp.var("DEFERRABLE"), exp.var(f"INITIALLY {c.deferrable.upper()}")]
+
     def fk_node(self, fk: ForeignKey) -> exp.Expression:
         options = []
         if fk.on_delete:
             options.append(f"ON DELETE {fk.on_delete}")
         if fk.on_update:
             options.append(f"ON UPDATE {fk.on_update}")
+        options.extend(o.name for o in self.deferrable_options(fk))
         ref = exp.Reference(this=exp.Schema(this=self.table_node(fk.ref_table),
                                             expressions=self.idents(fk.ref_columns)),
                             options=options)
@@ -694,42 +1294,100 @@ class Dialect:
     def check_node(self, ch: CheckConstraint) -> exp.Expression:
         return self.named(ch.name, exp.CheckColumnConstraint(this=self.parse(ch.expression)))
 
-    def table_elements(self, t: Table, skip_fks: set[int] = frozenset()) -> list[exp.Expression]:
+    def inline_index(self, ix: Index) -> bool:
+        """A plain index that create_statements writes inside CREATE TABLE (INLINE_INDEXES)."""
+        return (self.INLINE_INDEXES and not ix.unique and ix.where is None
+                and all(p.column for p in ix.columns))
+
+    def table_elements(self, t: Table, skip_fks: set[int] = frozenset(),
+                       with_indexes: bool = False) -> list[exp.Expression]:
         items: list[exp.Expression] = [self.column_def(t, c) for c in t.columns.values()]
         if t.primary_key:
-            items.append(self.named(t.primary_key.name,
-                                    exp.PrimaryKey(expressions=self.idents(t.primary_key.columns))))
+            pk = t.primary_key
+            items.append(self.named(pk.name, exp.PrimaryKey(
+                expressions=self.idents(pk.columns), options=self.deferrable_options(pk) or None)))
         for u in t.uniques:
             items.append(self.named(u.name, exp.UniqueColumnConstraint(
-                this=exp.Schema(expressions=self.idents(u.columns)))))
+                this=exp.Schema(expressions=self.idents(u.columns)),
+                nulls=True if u.nulls_not_distinct else None,
+                options=self.deferrable_options(u) or None)))
         for ch in t.checks:
-            items.append(self.check_node(ch))
+            if ch.validated:
+                items.append(self.check_node(ch))
+        if with_indexes:
+            for ix in t.indexes:
+                if self.inline_index(ix):
+                    items.append(exp.IndexColumnConstraint(
+                        this=self.ident(ix.name), expressions=[self.index_part(p) for p in ix.columns]))
         for fk in t.foreign_keys:
             if id(fk) not in skip_fks:
                 items.append(self.fk_node(fk))
         return items
 
     def table_properties(self, t: Table) -> exp.Properties | None:
+        props: list[exp.Expression] = []
         if t.comment is not None and self.COMMENTS == "inline":
-            return exp.Properties(expressions=[exp.SchemaCommentProperty(
-                this=exp.Literal.string(t.comment))])
-        return None
+            props.append(exp.SchemaCommentProperty(this=exp.Literal.string(t.comment)))
+        if t.partition_by:
+            parsed = sqlglot.parse_one(f"CREATE TABLE _t (_c INT) PARTITION BY {t.partition_by}",
+                                       read=PG)
+            prop = parsed.find(exp.PartitionedByProperty)
+            if prop is None:
+                raise Unrenderable(f"PARTITION BY {t.partition_by} not understood")
+            props.append(prop)
+        return exp.Properties(expressions=props) if props else None
+
+    def create_partition_sql(self, t: Table, skip_fks: set[int] = frozenset()) -> list[str]:
+        """A partition as pg_dump writes it: the table with its own columns and constraints,
+        then ATTACH PARTITION to its parent (which checks that both agree); a partition with
+        no columns of its own is created with PARTITION OF."""
+        bound = (t.partition_bound or "DEFAULT").strip()
+        check = sqlglot.parse_one(f"CREATE TABLE _p PARTITION OF _t {bound}", read=PG)
+        if not isinstance(check, exp.Create):
+            raise Unrenderable(f"partition bound {bound} not understood")
+        bound_sql = check.sql(dialect=PG).split("PARTITION OF _t", 1)[1].strip()
+        parent = self.sql(self.table_node(t.partition_of))
+        child = self.sql(self.table_node(t.qualname))
+        if not t.columns:
+            return [f"CREATE TABLE {child} PARTITION OF {parent} {bound_sql}"]
+        return [self.create_table_sql(t, skip_fks), f"ALTER TABLE {parent} ATTACH PARTITION {child} {bound_sql}"]
+
+    def create_domain_sql(self, d) -> str:
+        parts = [f"CREATE DOMAIN {self.sql(self.table_node(d.name))} AS "
+                 f"{self.sql(exp.DataType.build(d.type, dialect=PG, udt=True))}"]
+        if d.default is not None:
+            parts.append(f"DEFAULT {self.sql(pg_expr(d.default))}")
+        if not d.nullable:
+            parts.append("NOT NULL")
+        for ch in d.checks:
+            parts.append(self.sql(self.check_node(ch)))
+        return " ".join(parts)
+
+    def add_check_sql(self, t: Table, ch: CheckConstraint) -> str:
+        return self.sql(exp.Alter(this=self.table_node(t.qualname), kind="TABLE",
+                                  actions=[exp.AddConstraint(expressions=[self.check_node(ch)])],
+                                  not_valid=not ch.validated))
 
     def create_table_sql(self, t: Table, skip_fks: set[int] = frozenset(),
-                         name: str | None = None) -> str:
-        node = exp.Create(kind="TABLE", this=exp.Schema(this=self.table_node(name or t.qualname),
-                                                        expressions=self.table_elements(t, skip_fks)),
+                         name: str | None = None, with_indexes: bool = False) -> str:
+        """CREATE TABLE; `with_indexes` writes the INLINE_INDEXES inside it."""
+        node = exp.Create(kind="TABLE", this=exp.Schema(
+            this=self.table_node(name or t.qualname),
+            expressions=self.table_elements(t, skip_fks, with_indexes)),
                           properties=self.table_properties(t))
         return self.sql(node, pretty=True)  # one column per line: readable output and diffs
 
     def add_fk_sql(self, t: Table, fk: ForeignKey) -> str:
         return self.sql(exp.Alter(this=self.table_node(t.qualname), kind="TABLE",
-                                  actions=[exp.AddConstraint(expressions=[self.fk_node(fk)])]))
+                                  actions=[exp.AddConstraint(expressions=[self.fk_node(fk)])],
+                                  not_valid=not fk.validated))
 
     def index_part(self, part: IndexColumn) -> exp.Expression:
         node = exp.column(self.ident(part.column)) if part.column else self.parse(part.expression)
         if part.expression and not isinstance(node, (exp.Func, exp.Paren, exp.Column)):
             node = exp.Paren(this=node)
+        if part.opclass:
+            node = exp.Opclass(this=node, expression=self.table_node(part.opclass))
         if part.desc:
             # nulls_first = the engine's own default, so sqlglot adds no NULLS FIRST/LAST
             # (SQLite rejects it) and no CASE WHEN emulation (MariaDB rejects it).
@@ -737,13 +1395,17 @@ class Dialect:
         return node
 
     def create_index_sql(self, t: Table, ix: Index) -> str:
+        where = exp.Where(this=self.parse(ix.where)) if ix.where else None
         params = exp.IndexParameters(
             columns=[self.index_part(p) for p in ix.columns],
             using=exp.var(ix.method) if ix.method else None,
             include=self.idents(ix.include) or None,
-            where=exp.Where(this=self.parse(ix.where)) if ix.where else None)
+            where=None if ix.nulls_not_distinct else where)
         index = exp.Index(this=self.ident(ix.name), table=self.table_node(t.qualname), params=params)
-        return self.sql(exp.Create(kind="INDEX", unique=ix.unique, this=index))
+        sql = self.sql(exp.Create(kind="INDEX", unique=ix.unique, this=index))
+        if ix.nulls_not_distinct:  # sqlglot has no node for it; it goes before WHERE
+            sql += " NULLS NOT DISTINCT" + (f" {self.sql(where)}" if where else "")
+        return sql
 
     def comment_sql(self, kind: str, target: exp.Expression, text: str) -> str:
         return self.sql(exp.Comment(this=target, kind=kind, expression=exp.Literal.string(text)))
@@ -766,6 +1428,12 @@ class Dialect:
             if ix.comment is not None:
                 out.append(self.comment_sql("INDEX", self.index_target(t, ix), ix.comment))
         return out
+
+
+def _unparen(node: exp.Expression) -> exp.Expression:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node
 
 
 def _paren(node: exp.Expression) -> exp.Expression:
@@ -804,30 +1472,64 @@ def needs_quote(name: str) -> bool:
 _needs_quote = needs_quote  # the name other modules imported first
 
 
+@dataclass
+class FkOrder:
+    """Tables parents-first along foreign keys. `deferred` holds the FKs that close a cycle
+    (create the table without them, add them after); `cycles` the path of each, child first."""
+    names: list[str]
+    deferred: list[tuple[str, ForeignKey]]
+    cycles: list[list[str]]
+
+    @property
+    def deferred_ids(self) -> set[int]:
+        return {id(fk) for _, fk in self.deferred}
+
+
+def fk_order(schema: Schema, names: Iterable[str] | None = None,
+             follows: Callable[[Table, ForeignKey], bool] | None = None) -> FkOrder:
+    """The one foreign-key dependency order (DDL, data generation, probes): repeatedly the
+    first table, in declaration order, whose referenced tables are all placed. Only FKs between
+    `names` (default: every table) for which `follows(table, fk)` holds count; self-references
+    never do. In a cycle, the first table whose pending FKs are all nullable (else the first
+    one) goes next and those FKs are deferred: created after the tables."""
+    selected = set(schema.tables) if names is None else set(names)
+    remaining = [n for n in schema.tables if n in selected]
+    deps = {n: [fk for fk in schema.tables[n].foreign_keys
+                if fk.ref_table != n and fk.ref_table in selected
+                and (follows is None or follows(schema.tables[n], fk))] for n in remaining}
+    done: set[str] = set()
+    order: list[str] = []
+    deferred: list[tuple[str, ForeignKey]] = []
+    cycles: list[list[str]] = []
+
+    def pending(n: str) -> list[ForeignKey]:
+        return [fk for fk in deps[n] if fk.ref_table not in done]
+
+    def nullable(n: str, fk: ForeignKey) -> bool:
+        cols = schema.tables[n].columns
+        return any(cols[c].nullable for c in fk.columns if c in cols)
+
+    while remaining:
+        pick = next((n for n in remaining if not pending(n)), None)
+        if pick is None:
+            pick = next((n for n in remaining if all(nullable(n, fk) for fk in pending(n))),
+                        remaining[0])
+            path, cur = [pick], pending(pick)[0].ref_table
+            while cur not in path:
+                path.append(cur)
+                cur = pending(cur)[0].ref_table
+            cycles.append(path[path.index(cur):] + [cur])
+            deferred.extend((pick, fk) for fk in pending(pick))
+        remaining.remove(pick)
+        done.add(pick)
+        order.append(pick)
+    return FkOrder(order, deferred, cycles)
+
+
 def table_order(model: Schema, forward_ok: bool = False) -> tuple[list[Table], set[int]]:
     """Tables in creation order (referenced tables first) and the ids of FKs that must be added
-    after creation because they close a cycle. Self-references never need deferring; with
-    `forward_ok` (SQLite checks references only at DML time) nothing does."""
-    tables = list(model.tables.values())
-    if forward_ok:
-        return tables, set()
-    done: set[str] = set()
-    order: list[Table] = []
-    deferred: set[int] = set()
-    remaining = tables[:]
-    while remaining:
-        for t in remaining:
-            deps = {fk.ref_table for fk in t.foreign_keys
-                    if fk.ref_table != t.qualname and fk.ref_table in model.tables}
-            if deps <= done:
-                break
-        else:  # a cycle: take the first remaining table, defer its forward references
-            t = remaining[0]
-            for fk in t.foreign_keys:
-                if fk.ref_table != t.qualname and fk.ref_table not in done \
-                        and fk.ref_table in model.tables:
-                    deferred.add(id(fk))
-        remaining.remove(t)
-        done.add(t.qualname)
-        order.append(t)
-    return order, deferred
+    after creation because they close a cycle. With `forward_ok` (SQLite checks references
+    only at DML time) nothing is deferred and the order is still parents first."""
+    order = fk_order(model)
+    tables = [model.tables[n] for n in order.names]
+    return tables, (set() if forward_ok else order.deferred_ids)

@@ -23,6 +23,21 @@ class DuckDBDialect(Dialect):
     INDEX_METHODS = ("btree",)
     NATIVE_PG_TYPES = frozenset({"ARRAY", "INTERVAL", "TIMETZ", "BIT"})
     LENGTH_CHECK_TYPE = "VARCHAR"
+    DEFERRABLE = frozenset()
+    NOT_VALID = False
+    NULLS_NOT_DISTINCT = False
+    OPERATOR_CLASSES = False
+    PARTITIONS = False
+    DOMAINS = False
+    OTHER_OBJECTS = False
+    UNKNOWN_FUNCTIONS = False
+    EXTENSION_TYPES = False
+    COLLATIONS = False
+    PG_ARRAY_TEXT = False  # '{}'::VARCHAR[] is a conversion error; ['a']::VARCHAR[] works
+    ARRAY_INDEX_KEYS = False  # "Invalid type for index key"
+    CHECK_ON_GENERATED = False  # "Constraints on generated columns are not supported yet"
+    FK_KEY_ORDER = True  # binder error: "does not have a primary key or unique constraint"
+    FK_SAME_TYPE = True  # binder error for INTEGER -> BIGINT
 
     @classmethod
     def string_with_nul(cls, text: str) -> str:
@@ -36,6 +51,12 @@ class DuckDBDialect(Dialect):
             return exp.DataType.build("JSON", dialect="duckdb")
         if self.length_limited(dt) is not None:
             return self.emulate_length(table, col, dt)
+        if dt.this in (T.TIMESTAMP, T.TIMESTAMPTZ) and dt.expressions:
+            precision = dt.expressions[0].sql()
+            if precision != "6":
+                self.note("timestamp precision", obj, "changed",
+                          f"TIMESTAMP({precision}): DuckDB keeps microseconds, no precision")
+            return exp.DataType(this=dt.this)  # microseconds, as TIMESTAMP(6) asked
         return dt
 
     def adapt_identity(self, model: Schema, table: Table) -> None:

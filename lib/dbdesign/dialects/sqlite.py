@@ -34,6 +34,17 @@ class SQLiteDialect(Dialect):
     # REGEXP is not defined in SQLite unless the application registers a function for it.
     CHECK_UNSUPPORTED = (exp.RegexpLike, exp.RegexpILike)
     LENGTH_CHECK_TYPE = "TEXT"
+    DEFERRABLE = frozenset({"fk"})  # DEFERRABLE INITIALLY DEFERRED foreign keys exist
+    NOT_VALID = False
+    NULLS_NOT_DISTINCT = False
+    OPERATOR_CLASSES = False
+    PARTITIONS = False
+    DOMAINS = False
+    OTHER_OBJECTS = False
+    UNKNOWN_FUNCTIONS = False
+    EXTENSION_TYPES = False
+    COLLATIONS = False
+    JSON_CAST = False
 
     def sql(self, node: exp.Expression, pretty: bool = False) -> str:
         """PostgreSQL's escape strings (E'it\\'s') reach the model as sqlglot ByteStrings, which
