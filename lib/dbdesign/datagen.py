@@ -813,13 +813,17 @@ def _lit(v: str) -> str:
     return "'" + str(v).replace("'", "''") + "'"
 
 
-def _q(name: str) -> str:
+def quote(name: str) -> str:
+    """A DuckDB identifier, quoted (for SQL over the staging tables)."""
     return '"' + name.replace('"', '""') + '"'
 
 
-def _staging(table: str) -> str:
+def staging_name(table: str) -> str:
     """Staging table name in DuckDB for a (possibly schema-qualified) table."""
     return table.replace(".", "__")
+
+
+_q, _staging = quote, staging_name
 
 
 def _progress(plan: list[TablePlan], enabled: bool):

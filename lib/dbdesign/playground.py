@@ -55,7 +55,7 @@ class Playground:
             if n not in datasets:
                 datasets[n] = datagen.generate(self.schema, n, seed=self.seed, tables=first.tables, progress=False)
         self.datasets = dict(sorted(datasets.items()))
-        qs = list(self.queries) if self.queries is not None else workload.blog_workload()
+        qs = list(self.queries) if self.queries is not None else workload.derive(self.schema)
         self.query_list = [q for q in qs if all(t in first.counts for t in q.tables)]
         if not self.query_list:
             raise InputError("no query of the workload runs on the generated tables "

@@ -420,7 +420,7 @@ def _write_artifacts(run: ReportRun, root: Path, source: str | None) -> None:
         _write_json(out / "catalog.json", cat.to_dict())
         run.artifacts["catalog.json"] = "constraint catalogue and index documentation (JSON)"
         _write(run, "indexes.md", _indexes_md(cat), "index documentation with rationale")
-        _write_index_evidence(run, schema)
+        _write_index_evidence(run, schema, src, config)
         _write_orm(run, schema, config)
         _write_seeds(run, schema, src)
 
@@ -452,13 +452,15 @@ def _write_artifacts(run: ReportRun, root: Path, source: str | None) -> None:
 _ADVISOR_ROWS = {"small": 20_000, "large": 1_000_000}
 
 
-def _write_index_evidence(run: ReportRun, schema) -> None:
+def _write_index_evidence(run: ReportRun, schema, source: str, config) -> None:
     """The seed's "Index Documentation" with evidence: every index with its rationale, the
     workload queries whose captured plans use it and the measured gain (SQLite, generated
     data), then the advisor's verified proposals."""
     from .advisor import advise
+    from .workload import for_schema
     started = time.perf_counter()
-    advice = advise(schema, None, "sqlite", rows=_ADVISOR_ROWS.get(run.scale, 20_000))
+    advice = advise(schema, for_schema(schema, source, config), "sqlite",
+                    rows=_ADVISOR_ROWS.get(run.scale, 20_000))
     _write(run, "index-documentation.md", advice.index_documentation(schema) + "\n",
            f"index documentation with measured benefit (SQLite, {advice.rows:,} rows, "
            f"{time.perf_counter() - started:.0f} s)")

@@ -7,7 +7,6 @@ import os
 import tempfile
 from typing import Iterator
 
-import duckdb
 from sqlglot import exp
 
 from ..errors import InputError
@@ -20,6 +19,7 @@ from .introspection import add_index_sql, clean_default, clean_expr, is_internal
 
 class DuckDBEngine(Engine):
     name = "duckdb"
+    label = "DuckDB"
     dialect = "duckdb"
     url_schemes = ("duckdb",)
     capabilities = Capabilities(
@@ -39,6 +39,7 @@ class DuckDBEngine(Engine):
             parent = os.path.dirname(os.path.abspath(self.path))
             if not os.path.isdir(parent):
                 raise InputError(f"folder {parent} does not exist; create it first", self.url)
+        import duckdb
         return duckdb.connect(self.path)
 
     def query(self, sql: str, params=()) -> list[tuple]:
@@ -52,7 +53,17 @@ class DuckDBEngine(Engine):
             raise EngineError(f"{self.name}: {_first_line(err)}") from err
 
     def version(self) -> str:
+        import duckdb
         return duckdb.__version__
+
+    paramstyle = "?"
+    per_index_bytes = False  # no per-index figure: the database's growth when it is built
+
+    def database_bytes(self) -> int | None:
+        self.execute("CHECKPOINT")
+        r = self.query("SELECT used_blocks * block_size FROM pragma_database_size() "
+                       "WHERE database_name = current_database()")
+        return int(r[0][0])
 
     def table_names(self) -> list[str]:
         rows = self.query("SELECT table_name FROM duckdb_tables() WHERE NOT internal "

@@ -1,14 +1,10 @@
 """PostgreSQL through psycopg 3 (a server; URL postgresql://user@host:port/db)."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
-
-import psycopg
-
 from ..errors import EngineUnavailable
 from ..model import (CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, Table,
                      UniqueConstraint)
-from .base import Capabilities, ServerEngine
+from .base import Capabilities, ServerEngine, masked_url
 from .introspection import add_index_sql, clean_default, clean_expr, is_internal, norm_type
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -19,17 +15,19 @@ class PostgresEngine(ServerEngine):
     CREATE_DATABASE = 'CREATE DATABASE "{name}"'
     DROP_DATABASE = 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
     name = "postgres"
+    label = "PostgreSQL"
     dialect = "postgres"
     url_schemes = ("postgresql", "postgres")
-    PROCESS_NAMES = ("postgres",)  # /proc/<pid>/comm of its server processes
+    index_methods = ("btree", "hash", "gin", "gist", "brin", "spgist")
     capabilities = Capabilities(enum_type=True, include_columns=True,
                                 full_text="tsvector + GIN indexes")
 
     def _connect(self):
+        import psycopg
         try:
             return psycopg.connect(self.url, autocommit=True, connect_timeout=5)
         except psycopg.OperationalError as err:
-            raise EngineUnavailable(f"postgres: cannot connect to {_safe(self.url)}: "
+            raise EngineUnavailable(f"postgres: cannot connect to {masked_url(self.url)}: "
                                     f"{str(err).strip().splitlines()[0]}") from err
 
     def version(self) -> str:
@@ -44,14 +42,13 @@ class PostgresEngine(ServerEngine):
         threshold = self.conn.prepare_threshold
         return 5 if threshold is None else threshold + 6
 
-    def _connected_host(self) -> str:
-        return self.conn.info.host  # a socket's directory starts with "/"
+    def index_scan_counts(self) -> dict[str, int] | None:
+        return {r[0]: int(r[1]) for r in self.query("SELECT indexrelname, idx_scan FROM pg_stat_user_indexes")}
 
-    def _server_process(self) -> tuple[int, float]:
-        """This connection's backend (one process per connection) and its start."""
-        pid, started = self.query("SELECT pid, extract(epoch FROM backend_start) FROM "
-                                  "pg_stat_activity WHERE pid = pg_backend_pid()")[0]
-        return int(pid), float(started)
+    def index_bytes(self, name: str, table: str) -> int | None:
+        r = self.query("SELECT pg_relation_size(c.oid) FROM pg_class c WHERE c.relname = %s "
+                       "AND c.relkind = 'i'", (name,))
+        return int(r[0][0]) if r else None
 
     def table_names(self) -> list[str]:
         rows = self.query("SELECT table_name FROM information_schema.tables WHERE "
@@ -63,14 +60,6 @@ class PostgresEngine(ServerEngine):
         `engines.introspection` for how engine spellings are normalised)."""
         return _introspect_postgres(self)
 
-
-def _safe(url: str) -> str:
-    """The URL without its password, for error messages."""
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(":" + parts.password + "@", ":***@")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
 
 
 # -- introspection -------------------------------------------------------------------------
@@ -136,7 +125,7 @@ GROUP BY t.typname, n.nspname ORDER BY n.nspname, t.typname"""
 
 
 def _introspect_postgres(engine: PostgresEngine) -> Schema:
-    schema = Schema(sources=[_safe(engine.url)])
+    schema = Schema(sources=[masked_url(engine.url)])
     current = engine.query("SELECT current_schema()")[0][0]
     by_oid: dict[int, Table] = {}
     def q(sql: str) -> list[tuple]:
