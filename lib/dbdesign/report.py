@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import click
+
 from . import report_assets
 from .errors import DbDesignError, InputError
 from .notebook import SCALES, repo_root
@@ -608,28 +610,28 @@ def normalise_notebook(nb) -> None:
             cell.metadata.pop(k, None)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`python -m dbdesign.report [--refresh NOTEBOOK...] [--scale S] [--out DIR]`."""
-    import argparse
-    parser = argparse.ArgumentParser(prog="python -m dbdesign.report", description=__doc__.splitlines()[0])
-    parser.add_argument("--refresh", nargs="*", metavar="NOTEBOOK",
-                        help="re-run these notebooks (default: all chapters) and store their outputs")
-    parser.add_argument("--scale", default="small", choices=SCALES)
-    parser.add_argument("--out", default="build/report")
-    args = parser.parse_args(argv)
+@click.command(name="python -m dbdesign.report")
+@click.option("--refresh", is_flag=True,
+              help="Re-run NOTEBOOKS (default: all chapters) and store their outputs.")
+@click.argument("notebooks", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--scale", type=click.Choice(SCALES), default="small", show_default=True)
+@click.option("--out", default="build/report", show_default=True)
+def main(refresh: bool, notebooks: tuple[str, ...], scale: str, out: str) -> None:
+    """Build the report, or (--refresh) re-run chapters and store them with their outputs."""
     try:
-        if args.refresh is not None:
-            nbs = args.refresh or sorted(str(p) for p in Path("notebooks").glob("[0-9][0-9]_*.ipynb"))
+        if refresh:
+            nbs = list(notebooks) or sorted(str(p) for p in Path("notebooks").glob("[0-9][0-9]_*.ipynb"))
             for nb in nbs:
-                chapter = refresh_notebook(nb, args.scale)
-                print(f"{chapter.name}: {chapter.cells} cells, {chapter.seconds:.1f} s, stored with outputs")
+                chapter = refresh_notebook(nb, scale)
+                click.echo(f"{chapter.name}: {chapter.cells} cells, {chapter.seconds:.1f} s, stored with outputs")
+        elif notebooks:
+            raise click.UsageError("NOTEBOOKS are for --refresh")
         else:
-            build_report(args.out, args.scale, log=print)
+            build_report(out, scale, log=click.echo)
     except DbDesignError as err:
-        print(f"dbdesign: {err}", file=sys.stderr)
-        return 2
-    return 0
+        click.echo(f"dbdesign: {err}", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()
