@@ -1,6 +1,5 @@
-"""`dbdesign datagen` and `dbdesign bench`: thin click commands over datagen / bench.
-
-The lead registers them: ``main.add_command(datagen)``, ``main.add_command(bench)``."""
+"""`dbdesign datagen` and `dbdesign bench`: thin click commands over datagen / bench (added to
+the `dbdesign` group in cli.py)."""
 from __future__ import annotations
 
 import json

@@ -748,3 +748,8 @@ def _rename_in_sql(sql: str, old: str, new: str) -> str:
         if c.name == old:
             c.set("this", exp.to_identifier(new))
     return _sql(tree)
+
+
+# Public names for the renderers, which replay statements on a model too.
+Applier = _Applier
+table_qualname = _qualname

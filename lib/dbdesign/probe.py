@@ -173,7 +173,7 @@ def max_length(col_type: str) -> int | None:
 def check_in_values(table: Table, column: str) -> list[str] | None:
     """Values of a `col IN ('a', 'b')` CHECK on `column`, if there is one."""
     for ck in table.checks:
-        node = _parse_expr(ck.expression)
+        node = parse_expr(ck.expression)
         if isinstance(node, exp.In) and isinstance(node.this, exp.Column) and node.this.name == column:
             vals = [e.this for e in node.expressions if isinstance(e, exp.Literal)]
             if vals:
@@ -181,7 +181,7 @@ def check_in_values(table: Table, column: str) -> list[str] | None:
     return None
 
 
-def _parse_expr(sql: str) -> exp.Expression | None:
+def parse_expr(sql: str) -> exp.Expression | None:
     try:
         return sqlglot.parse_one(sql, read="postgres")
     except Exception:  # an expression we cannot read: the probe says "no generator"
@@ -560,7 +560,7 @@ def key_columns(table: Table, parts: list[IndexColumn]) -> tuple[list[str], set[
         if part.column is not None:
             found = [part.column]
         else:
-            node = _parse_expr(part.expression or "")
+            node = parse_expr(part.expression or "")
             found = [c.name for c in node.find_all(exp.Column)] if node is not None else []
             if node is not None:
                 lowered |= {c.name for low in node.find_all(exp.Lower)
@@ -571,7 +571,7 @@ def key_columns(table: Table, parts: list[IndexColumn]) -> tuple[list[str], set[
 
 def _violating_value(table: Table, expression: str) -> tuple[str, Any] | None:
     """(column, value) that breaks a simple CHECK: IN list, comparison, BETWEEN, length()."""
-    node = _parse_expr(expression)
+    node = parse_expr(expression)
     if node is None:
         return None
     if isinstance(node, exp.In) and isinstance(node.this, exp.Column):

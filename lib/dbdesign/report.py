@@ -426,13 +426,9 @@ def _write_artifacts(run: ReportRun, root: Path, source: str | None) -> None:
         _write_orm(run, schema, config)
         _write_seeds(run, schema, src)
 
-        try:
-            from .lint import lint
-        except ImportError as err:
-            run.skipped["lint.json"] = f"lint module not available ({err})"
-        else:
-            _write_json(out / "lint.json", lint(schema, config).to_dict())
-            run.artifacts["lint.json"] = "design lint findings and summary"
+        from .lint import lint
+        _write_json(out / "lint.json", lint(schema, config).to_dict())
+        run.artifacts["lint.json"] = "design lint findings and summary"
 
         _write_ddl(run, schema)
         _write_erd(run, schema)
@@ -495,11 +491,7 @@ def _write_seeds(run: ReportRun, schema, src: str) -> None:
 
 
 def _write_ddl(run: ReportRun, schema) -> None:
-    render, portability_frame = _dialects()
-    if render is None:
-        run.skipped["ddl/*.sql"] = "dialects module not available yet"
-        run.skipped["portability.md"] = "dialects module not available yet"
-        return
+    from .dialects import portability_frame, render
     (run.out_dir / "ddl").mkdir(exist_ok=True)
     notes_md = ["# Portability report", "",
                 "What each target engine drops, emulates or changes when the PostgreSQL-dialect "
@@ -507,42 +499,14 @@ def _write_ddl(run: ReportRun, schema) -> None:
     for dialect in DIALECTS:
         rendered = render(schema, dialect)
         _write(run, f"ddl/{dialect}.sql", rendered.sql.rstrip() + "\n", f"DDL for {dialect}")
-    if portability_frame is not None:
-        frame = portability_frame(schema)
-        notes_md.append(_frame_md(frame))
-    else:
-        notes_md.append("| dialect | note |\n|---|---|")
-        for dialect in DIALECTS:
-            for note in render(schema, dialect).notes:
-                notes_md.append(f"| {dialect} | {_md(str(note))} |")
+    notes_md.append(_frame_md(portability_frame(schema)))
     _write(run, "portability.md", "\n".join(notes_md) + "\n", "portability report (engine x feature x what happened)")
 
 
-def _dialects():
-    """(render, portability_frame) from dbdesign.dialects (or the older dbdesign.ddl name)."""
-    for modname in ("dialects", "ddl"):
-        try:
-            mod = __import__(f"dbdesign.{modname}", fromlist=["render"])
-        except ImportError:
-            continue
-        render = getattr(mod, "render", None)
-        if render is not None:
-            return render, getattr(mod, "portability_frame", None)
-    return None, None
-
-
 def _write_erd(run: ReportRun, schema) -> None:
-    try:
-        from . import erd
-    except ImportError as err:
-        run.skipped["erd.*"] = f"erd module not available ({err})"
-        return
-    for name, fn, what in (("erd.svg", "to_svg", "ERD (SVG)"), ("erd.mmd", "to_mermaid", "ERD (Mermaid)"),
-                           ("erd.dbml", "to_dbml", "ERD (DBML, dbdiagram.io)")):
-        render = getattr(erd, fn, None)
-        if render is None:
-            run.skipped[name] = f"erd.{fn} not available"
-            continue
+    from . import erd
+    for name, render, what in (("erd.svg", erd.to_svg, "ERD (SVG)"), ("erd.mmd", erd.to_mermaid, "ERD (Mermaid)"),
+                               ("erd.dbml", erd.to_dbml, "ERD (DBML, dbdiagram.io)")):
         _write(run, name, render(schema), what)
 
 

@@ -36,9 +36,9 @@ class PostgresEngine(ServerEngine):
     def warmup_calls(self) -> int:
         """psycopg prepares a statement on the server after `prepare_threshold` (5) runs, and
         PostgreSQL plans a prepared statement's first 5 executions for their parameters before
-        it may switch to a generic plan (plan_cache_mode = auto). pg_prepared_statements shows
-        it for posts-by-user: runs 1-5 unprepared, 6-10 custom plans, generic from run 11 on
-        (which builds it). Timing starts at run 12."""
+        it may switch to a generic plan (plan_cache_mode = auto): runs 1-5 unprepared, 6-10
+        custom plans, generic from run 11 on (which builds it; pg_prepared_statements shows
+        it). Timing starts at run 12."""
         threshold = self.conn.prepare_threshold
         return 5 if threshold is None else threshold + 6
 
