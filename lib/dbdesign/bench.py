@@ -260,25 +260,45 @@ def write_cost(engine_name: str, data, schema, table: str | None = None, index_c
 
 
 def fresh_rows(data, schema, table: str, n: int, seed: int = 7) -> list[dict[str, Any]]:
-    """Up to `n` generated rows of `table` as dicts, with fresh values in every key and unique
-    column, so they can be inserted next to the loaded ones."""
+    """Up to `n` generated rows of `table` as dicts with fresh values in every key and unique
+    column, so they can be inserted next to the loaded ones. Foreign-key columns keep pointing
+    at loaded parents: a key made only of foreign keys (a junction table) gets combinations of
+    parents that no loaded row has."""
     import random
     import uuid
     t = schema.table(table)
     cols = data.columns(table)
-    uniq = {c for s in t.unique_column_sets() for c in s} | set(t.primary_key.columns if t.primary_key else [])
-    for ix in t.indexes:
+    fk_cols = {c for fk in t.foreign_keys for c in fk.columns}
+    sets = [list(s) for s in t.unique_column_sets()]
+    for ix in t.indexes:  # partial and expression unique indexes as well
         if ix.unique:
-            uniq |= {c.column for c in ix.columns if c.column}
-            for c in ix.columns:
-                if c.expression:
-                    uniq |= {c2 for c2 in t.columns if re.search(rf"\b{re.escape(c2)}\b", c.expression)}
-    src = data.conn.execute(f"SELECT {', '.join(datagen.quote(c) for c in cols)} FROM "
-                            f"{datagen.quote(datagen.staging_name(table))} LIMIT {int(n)}").fetchall()
+            sets.append([c2 for c2 in t.columns if any(
+                re.search(rf"\b{re.escape(c2)}\b", c.expression or c.column or "") for c in ix.columns)])
+    uniq = {c for s in sets for c in s if c not in fk_cols}
+    q, staging = datagen.quote, datagen.staging_name
+    src = data.conn.execute(f"SELECT {', '.join(q(c) for c in cols)} FROM {q(staging(table))} "
+                            f"LIMIT {int(n)}").fetchall()
+    combos: list[tuple] = []
+    junction = next((s for s in sets if s and set(s) <= fk_cols), None)
+    if junction is not None:
+        fks = [fk for fk in t.foreign_keys if set(fk.columns) & set(junction)]
+        if not all(fk.ref_table in data.counts for fk in fks):
+            return []
+        parts = [f"(SELECT DISTINCT {', '.join(f'{q(r)} AS {q(c)}' for c, r in zip(fk.columns, fk.ref_columns))} "
+                 f"FROM {q(staging(fk.ref_table))}) k{i}" for i, fk in enumerate(fks)]
+        keys = [c for fk in fks for c in fk.columns]
+        match = " AND ".join(f"s.{q(c)} = k{i}.{q(c)}" for i, fk in enumerate(fks) for c in fk.columns)
+        combos = data.conn.execute(
+            f"SELECT {', '.join(f'k{i}.{q(c)}' for i, fk in enumerate(fks) for c in fk.columns)} "
+            f"FROM {', '.join(parts)} WHERE NOT EXISTS (SELECT 1 FROM {q(staging(table))} s "
+            f"WHERE {match}) LIMIT {int(n)}").fetchall()
+        src = src[:len(combos)]
     rng = random.Random(seed)
     rows = []
     for k, r in enumerate(src):
         d = dict(zip(cols, r))
+        if combos:
+            d.update(zip(keys, combos[k]))
         for c in uniq:
             v = d.get(c)
             if isinstance(v, uuid.UUID) or (t.column(c) and t.column(c).type.upper() == "UUID"):

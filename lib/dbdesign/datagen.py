@@ -315,6 +315,9 @@ class _Generator:
             return f"dd_uuid({idx}, '{table}/pk')"
         if base in INT_TYPES:
             return f"({idx} + 1)"
+        length = _type_length(col.type)
+        if length is not None and length < 12:  # a short code: digits only, zero-padded to fit
+            return f"lpad(({idx} + 1)::VARCHAR, {length}, '0')"
         return f"('{table[:3]}-' || ({idx} + 1))"
 
     def column(self, ctx: "_Ctx", c: Column) -> str:

@@ -377,9 +377,10 @@ def for_schema(schema, source: str | None = None, config=None) -> list[Query]:
     path = os.environ.get("DBDESIGN_WORKLOAD")
     if not path and config is not None:
         section = (getattr(config, "extra", None) or {}).get("workload") or {}
-        mine = source is None or os.path.normpath(source) == os.path.normpath(config.source)
+        base = os.path.dirname(getattr(config, "path", None) or "") or "."
+        mine = source is None or os.path.realpath(source) == os.path.realpath(
+            os.path.join(base, config.source))
         if section.get("queries") and mine:
-            base = os.path.dirname(getattr(config, "path", None) or "") or "."
             path = os.path.join(base, section["queries"])
     if path:
         queries = load_queries(path)
