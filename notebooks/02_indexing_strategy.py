@@ -38,12 +38,12 @@ print(f"schema source: {wb.source}; scale {wb.scale}: {ROWS:,} rows in the large
 # %% [markdown]
 # ## Index types and where each engine has them
 #
-# | type | what it serves | example in this schema |
+# | type | what it serves | for example |
 # |---|---|---|
-# | B-tree (primary key, UNIQUE, plain) | equality, ranges, ORDER BY on a leftmost prefix | `users_pkey`, `idx_comments_user_id` |
-# | composite | equality columns first, then one range or the sort | `idx_posts_status_created_at (status, created_at DESC)` |
-# | partial | the rows a repeated predicate selects | `idx_users_username ... WHERE deleted_at IS NULL` |
-# | expression | a function of a column (`lower(email)`) | `idx_users_email (lower(email))` |
+# | B-tree (primary key, UNIQUE, plain) | equality, ranges, ORDER BY on a leftmost prefix | a primary key, an index on a foreign-key column |
+# | composite | equality columns first, then one range or the sort | `(status, created_at DESC)` |
+# | partial | the rows a repeated predicate selects | `(username) WHERE deleted_at IS NULL` |
+# | expression | a function of a column (`lower(email)`) | `(lower(email))` |
 # | covering | every column the query reads: no table access | `INCLUDE (...)` on PostgreSQL, trailing key columns elsewhere |
 # | full-text | words in text | FTS5 / GIN over `tsvector` / FULLTEXT |
 #
@@ -338,9 +338,9 @@ if "sqlite" in design and EXAMPLE:
     assert "idx_comments_user_id" in flagged and "idx_posts_status_created_at" not in flagged
 
 # %% [markdown]
-# These are not "drop me" findings: `idx_comments_user_id` and the `*_created_by` indexes back
-# foreign keys, and the engine uses them for the FK checks of a parent DELETE or UPDATE, which no
-# SELECT plan shows. On PostgreSQL `pg_stat_user_indexes.idx_scan` counts those checks too, so a
+# These are not "drop me" findings: an index that backs a foreign key (the note says which) is
+# used by the engine for the FK checks of a parent DELETE or UPDATE, which no SELECT plan
+# shows. On PostgreSQL `pg_stat_user_indexes.idx_scan` counts those checks too, so a
 # production "0 scans" report is the better evidence before dropping one - after a full
 # business cycle, and never for an index that backs a foreign key.
 
@@ -371,9 +371,9 @@ if EXAMPLE:
     assert (cmp.set_index("query").loc["user-by-email-ci", "vs .expert"]) == "differ"
 
 # %% [markdown]
-# Where they differ, the reason is instructive: for `lower(email) = ?` and for the newest live
-# users, `.expert` suggests an index on `deleted_at` - it does not propose expression or partial
-# indexes, and `deleted_at IS NULL` matches most rows. For full text neither peer has anything
+# Where they differ, the reason is instructive: for an expression such as `lower(email) = ?`
+# and for the newest live rows, `.expert` suggests an index on `deleted_at` - it does not
+# propose expression or partial indexes, and `deleted_at IS NULL` matches most rows. For full text neither peer has anything
 # to offer (B-trees only). HypoPG's planner sometimes prefers `(created_at)` alone for
 # `WHERE status = ? ORDER BY created_at` (walk the newest rows, filter a status most rows have):
 # its estimate and the advisor's composite are close, and the measured plans above show the

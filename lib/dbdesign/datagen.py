@@ -980,17 +980,8 @@ def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | N
 
 def analyze_tables(engine, tables: Sequence[str]) -> None:
     """Refresh optimizer statistics (plans change after ANALYZE - ENGINE_FACTS); PostgreSQL
-    also VACUUMs so that index-only scans are possible (visibility map)."""
-    if engine.name == "sqlite":
-        engine.execute("ANALYZE")
-    elif engine.name == "postgres":
-        for t in tables:
-            engine.execute(f"VACUUM ANALYZE {_pg_name(t)}")
-    elif engine.name == "mysql":
-        for t in tables:
-            engine.query(f"ANALYZE TABLE `{t}`")
-    elif engine.name == "duckdb":
-        engine.execute("ANALYZE")
+    also VACUUMs so that index-only scans are possible (visibility map): `Engine.analyze`."""
+    engine.analyze(tables)
 
 
 def _export_select(data: Dataset, table: str, engine_name: str, rowid: bool = False) -> str:

@@ -385,7 +385,7 @@ def collect_versions() -> dict[str, Any]:
 def engine_versions() -> dict[str, str]:
     from . import engines
     out: dict[str, str] = {}
-    labels = {"sqlite": "SQLite", "duckdb": "DuckDB", "postgres": "PostgreSQL", "mysql": "MariaDB/MySQL"}
+    labels = {name: cls.label for name, cls in engines.ENGINES.items()}
     unreachable = engines.availability()  # one cached check per server, shared with the others
     for name in engines.ENGINES:
         if unreachable[name]:

@@ -425,7 +425,7 @@ class _Sql:
         return mark + name.replace(mark, mark * 2) + mark
 
 
-def derive(schema, conv=None, limit: int = 30) -> list[Query]:
+def derive(schema, conv=None, limit: int = 16) -> list[Query]:
     """A workload derived from the schema alone, for a project without a workload file: per
     table, a lookup by each unique key, the child-by-parent list and the join of each foreign
     key, a filtered or sorted list for each secondary index, and the soft-delete "live rows"

@@ -147,6 +147,10 @@ class Engine:
         """Bytes of one index (None where the engine cannot say)."""
         return None
 
+    def analyze(self, tables: Sequence[str]) -> None:
+        """Refresh the optimizer statistics of `tables` (plans change after it)."""
+        self.execute("ANALYZE")
+
     def index_scan_counts(self) -> dict[str, int] | None:
         """Scans per index since the statistics were reset (None: the engine does not count)."""
         return None

@@ -89,6 +89,10 @@ class MySQLEngine(ServerEngine):
             self.execute(f"ALTER TABLE {_bq(table)} ADD INDEX {_bq(f'fk_{table}_{first}')} "
                          f"({_bq(first)}), DROP INDEX {_bq(name)}")
 
+    def analyze(self, tables) -> None:
+        for t in tables:
+            self.query(f"ANALYZE TABLE {_bq(t)}")
+
     def index_bytes(self, name: str, table: str) -> int | None:
         self.query(f"ANALYZE TABLE {_bq(table)}")
         r = self.query("SELECT s.stat_value * @@innodb_page_size FROM mysql.innodb_index_stats s "

@@ -42,6 +42,11 @@ class PostgresEngine(ServerEngine):
         threshold = self.conn.prepare_threshold
         return 5 if threshold is None else threshold + 6
 
+    def analyze(self, tables) -> None:
+        """VACUUM as well: index-only scans need the visibility map."""
+        for t in tables:
+            self.execute("VACUUM ANALYZE " + ".".join('"' + p.replace('"', '""') + '"' for p in t.split(".")))
+
     def index_scan_counts(self) -> dict[str, int] | None:
         return {r[0]: int(r[1]) for r in self.query("SELECT indexrelname, idx_scan FROM pg_stat_user_indexes")}
 
