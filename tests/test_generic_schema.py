@@ -71,3 +71,32 @@ def test_pool_command_bad_input_is_one_line_exit_2():
     out = subprocess.run([sys.executable, "-m", "dbdesign.pool", "abc", "2", "100"],
                          capture_output=True, text=True)
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
+
+
+def _chapter_texts(html: str) -> dict[str, str]:
+    """The visible text of each chapter of the report (tags, scripts and styles removed)."""
+    import re
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S | re.I)
+    parts = re.split(r'id="(chapter-[a-z0-9-]+)"', html)
+    return {parts[k]: re.sub(r"<[^>]+>", " ", parts[k + 1]) for k in range(1, len(parts) - 1, 2)}
+
+
+@pytest.mark.parametrize("path", _schemas())
+def test_every_chapter_builds_on_a_schema_that_is_not_the_example(path, tmp_path):
+    """`DBDESIGN_SOURCE=any.sql make report`: every chapter runs on that schema, and the index
+    lab's chapter and its documentation are about it, not about the example."""
+    import json
+
+    from dbdesign.report import build_report
+    index = build_report(tmp_path / "report", "small", source=path)
+    chapters = _chapter_texts(index.read_text(encoding="utf-8"))
+    names = sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert [c.removeprefix("chapter-") for c in sorted(chapters)] == \
+        [n.replace("_", "-") for n in names]
+    lab = chapters["chapter-02-indexing-strategy"]
+    assert "posts" not in lab
+    doc = (tmp_path / "report" / "index-documentation.md").read_text(encoding="utf-8")
+    assert "posts" not in doc
+    assert any(t in doc for t in load_source(path).tables)  # about this schema's tables
+    manifest = json.loads((tmp_path / "report" / "manifest.json").read_text(encoding="utf-8"))
+    assert "index-documentation.md" in json.dumps(manifest)

@@ -158,11 +158,13 @@ def measured_index(engine, name: str, table: str):
 
 # -- read experiments --------------------------------------------------------------------------
 def run_query(engine, data, query: workload.Query, schema, rows: int, *, candidates=None,
-              warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0) -> list[dict[str, Any]]:
+              warmup: int = 5, repeat: int = 21, min_sample_ms: float = 5.0,
+              overhead: Timing | None = None) -> list[dict[str, Any]]:
     """One query on one engine: without any candidate (baseline), then with each candidate
-    built, analysed, planned, timed and dropped again. One result dict per index set."""
+    built, analysed, planned, timed and dropped again. One result dict per index set.
+    `overhead`: this connection's `harness_overhead` when already measured."""
     params = query.resolve_params(data)
-    overhead = harness_overhead(engine)
+    overhead = overhead or harness_overhead(engine)
     version = engine.version()
     out = []
     cands = [None] + [c for c in query.candidates if candidates is None or c.name in candidates]
@@ -215,10 +217,12 @@ def run_workload(engine_name: str, data, schema, queries: Sequence[workload.Quer
     rows = max(data.counts.values())
     with (engines.connect(url) if url else engines.throwaway(engine_name)) as eng:
         datagen.load(data, eng, indexes="none")
+        overhead = harness_overhead(eng)
         for q in queries:
             if any(t not in data.counts for t in q.tables):
                 continue
-            results.extend(run_query(eng, data, q, schema, rows, warmup=warmup, repeat=repeat))
+            results.extend(run_query(eng, data, q, schema, rows, warmup=warmup, repeat=repeat,
+                                     overhead=overhead))
     return results
 
 

@@ -864,25 +864,28 @@ def _open(target: str):
     return engines.throwaway(target)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main() -> None:
     """`python -m dbdesign.probe [SOURCE] [OUT]`: probe all four engines, time it, write JSON
     (default data/results/probe.json) - the quality bar is under 30 s for the example."""
     import os
-    import sys
 
-    from .source import load_source
-    args = list(sys.argv[1:] if argv is None else argv)
-    source = args[0] if args else "migrations"
-    out = args[1] if len(args) > 1 else os.path.join("data", "results", "probe.json")
-    started = time.perf_counter()
-    result = run_probe(load_source(source))
-    total = round(time.perf_counter() - started, 3)
-    data = result.to_dict() | {"total_seconds": total, "probes": len(result.outcomes),
-                               "findings": len(result.findings)}
-    os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
-    with open(out, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, default=str)
-    print(f"{len(result.outcomes)} probes on {len(result.seconds)} engines in {total} s -> {out}")
+    import click
+
+    @click.command(name="python -m dbdesign.probe")
+    @click.argument("source", default="migrations")
+    @click.argument("out", default=os.path.join("data", "results", "probe.json"))
+    def run(source: str, out: str) -> None:
+        from .source import load_source
+        started = time.perf_counter()
+        result = run_probe(load_source(source))
+        total = round(time.perf_counter() - started, 3)
+        data = result.to_dict() | {"total_seconds": total, "probes": len(result.outcomes),
+                                   "findings": len(result.findings)}
+        os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
+        with open(out, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, default=str)
+        click.echo(f"{len(result.outcomes)} probes on {len(result.seconds)} engines in {total} s -> {out}")
+    run()
 
 
 if __name__ == "__main__":

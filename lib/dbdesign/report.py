@@ -92,6 +92,7 @@ def build_report(out_dir: str | os.PathLike = "build/report", scale: str = "smal
         raise InputError("no chapter notebooks (NN_name.ipynb) in this folder", str(nb_dir))
 
     env = {"DBDESIGN_SCALE": scale}
+    source = source or os.environ.get("DBDESIGN_SOURCE") or None  # `DBDESIGN_SOURCE=x make report`
     if source:
         env["DBDESIGN_SOURCE"] = source
     executed = []
