@@ -308,7 +308,9 @@ def fresh_rows(data, schema, table: str, n: int, seed: int = 7) -> list[dict[str
             if isinstance(v, uuid.UUID) or (t.column(c) and t.column(c).type.upper() == "UUID"):
                 d[c] = uuid.UUID(int=rng.getrandbits(128), version=4)
             elif isinstance(v, str):
-                d[c] = f"w{k}-{v}"[: max(len(v), 20)]
+                fit = datagen.type_length(t.column(c).type) if t.column(c) else None
+                d[c] = f"w{k}-{v}"[: max(len(v), 20)] if not fit or len(f"w{k}-{v}") <= fit \
+                    else f"w{k}"[:fit]  # short codes: "w<k>" fits where the copy would not
             elif isinstance(v, int):
                 d[c] = v + 10 ** 9 + k
         rows.append(d)

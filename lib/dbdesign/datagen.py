@@ -798,9 +798,13 @@ def _base_type(type_text: str) -> str:
     return t
 
 
-def _type_length(type_text: str) -> int | None:
+def type_length(type_text: str) -> int | None:
+    """The declared length of a text type (`VARCHAR(5)` -> 5), else None."""
     m = re.search(r"\((\d+)\)", type_text)
     return int(m.group(1)) if m and _base_type(type_text) in TEXT_TYPES else None
+
+
+_type_length = type_length
 
 
 def _type_scale(type_text: str) -> int | None:
