@@ -60,7 +60,7 @@ EXAMPLE_TABLES = {"users", "posts", "comments"} <= set(wb.schema.tables)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-configured = wb.config.user_facing_tables
+configured = [n for n in wb.config.user_facing_tables or [] if wb.schema.table(n)]  # of this schema
 soft_tables = [t.name for t in softdelete.soft_delete_tables(wb.schema)]
 print("user-facing (dbdesign.toml):", configured)
 print("tables with deleted_at:     ", soft_tables)

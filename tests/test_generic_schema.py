@@ -40,7 +40,7 @@ def test_derived_workload_has_a_list_per_foreign_key(path):
     schema = load_source(path)
     qs = workload.derive(schema, limit=200)
     fks = {(t.name, tuple(fk.columns)) for t in schema.tables.values() for fk in t.foreign_keys}
-    listed = {(q.tables[0], tuple(c.columns)) for q in qs for c in q.candidates[:1]}
+    listed = {(c.table, tuple(c.columns)) for q in qs for c in q.candidates[:1]}
     assert fks <= listed
     assert not any("posts" in q.sql for q in qs)
 

@@ -299,6 +299,7 @@ def fresh_rows(data, schema, table: str, n: int, seed: int = 7) -> list[dict[str
         src = src[:len(combos)]
     rng = random.Random(seed)
     rows = []
+    top: dict[str, int] = {}
     for k, r in enumerate(src):
         d = dict(zip(cols, r))
         if combos:
@@ -312,7 +313,9 @@ def fresh_rows(data, schema, table: str, n: int, seed: int = 7) -> list[dict[str
                 d[c] = f"w{k}-{v}"[: max(len(v), 20)] if not fit or len(f"w{k}-{v}") <= fit \
                     else f"w{k}"[:fit]  # short codes: "w<k>" fits where the copy would not
             elif isinstance(v, int):
-                d[c] = v + 10 ** 9 + k
+                if c not in top:  # past the largest loaded value: fits the column's type
+                    top[c] = data.conn.execute(f"SELECT max({q(c)}) FROM {q(staging(table))}").fetchone()[0] or 0
+                d[c] = top[c] + 1 + k
         rows.append(d)
     return rows
 
@@ -340,7 +343,8 @@ def _single_row_writes(eng, data, schema, table: str, n: int) -> dict[str, Any]:
     cols = list(rows[0])
     t = schema.table(table)
     pk = t.primary_key.columns[0] if t.primary_key else cols[0]
-    keyish = {c for s in t.unique_column_sets() for c in s} | {pk}
+    keyish = {c for s in t.unique_column_sets() for c in s} | {pk} \
+        | {c for fk in t.foreign_keys for c in fk.columns}  # an UPDATE of an FK checks its parent
     indexed = [c.column for ix in t.indexes for c in ix.columns if c.column and c.column not in keyish]
     target = next(iter(indexed + [c for c in cols if c not in keyish]), pk)
     ins_sql = insert_sql(table, cols, eng.name)

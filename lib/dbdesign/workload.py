@@ -510,7 +510,7 @@ def derive(schema, conv=None, limit: int = 16) -> list[Query]:
                 name_for(t.name, "by", *cols),
                 lambda q, eq=eq, order=order: f"SELECT {select(q)} FROM {q(t.name)} WHERE {eq(q)}"
                 + (f" ORDER BY {q(order)} DESC" if order else "") + " LIMIT 20",
-                most_common(t, cols), cands, [t.qualname],
+                most_common(t, cols), cands, sorted({t.qualname, parent.qualname}),  # parent: FK filled
                 f"The {t.name} rows of one {parent.name} (foreign key {', '.join(cols)}), newest first."))
             on = lambda q, fk=fk: " AND ".join(f"c.{q(c)} = p.{q(r)}" for c, r in zip(fk.columns, fk.ref_columns))  # noqa: E731
             psel = list(parent.primary_key.columns) if parent.primary_key else list(fk.ref_columns)
