@@ -631,6 +631,8 @@ def _topo_order(schema: Schema, selected: set[str]) -> list[str]:
                 continue
             if fk in _required_fks(t):
                 visit(fk.ref_table, path + [name])
+            elif state.get(fk.ref_table) != 1:  # a nullable FK: parent first unless on a cycle
+                visit(fk.ref_table, path + [name])
         state[name] = 2
         order.append(name)
 
