@@ -64,14 +64,18 @@ def test_engine_headers_must_name_a_declared_candidate(tmp_path):
         workload.load_queries(str(f))
 
 
-def test_configured_workload_is_for_the_configured_source_only(example_schema, monkeypatch):
+def test_configured_workload_is_for_the_configured_source_only(example_schema, monkeypatch, tmp_path):
     from dbdesign.config import load_config
     config = load_config()
     monkeypatch.delenv("DBDESIGN_WORKLOAD", raising=False)
     assert [q.name for q in workload.for_schema(example_schema, None, config)] == \
         [q.name for q in EXAMPLE_QUERIES]
-    derived = workload.for_schema(example_schema, "other.sql", config)
+    derived = workload.for_schema(example_schema, str(tmp_path / "other.sql"), config)
     assert derived and "user-by-email" not in {q.name for q in derived}
+    (tmp_path / "workload.sql").write_text("-- name: mine\nSELECT id FROM users;\n")
+    assert [q.name for q in workload.for_schema(example_schema, str(tmp_path / "other.sql"))] == ["mine"]
+    (tmp_path / "workload.sql").write_text("-- name: theirs\nSELECT id FROM invoices;\n")
+    assert workload.for_schema(example_schema, str(tmp_path / "other.sql"))[0].name != "theirs"
 
 
 def test_query_file_errors_have_file_and_line(tmp_path):

@@ -369,10 +369,14 @@ def _check_sql(sql: str, file: str, line: int) -> list[str]:
 
 
 # -- the project's workload --------------------------------------------------------------------
+WORKLOAD_FILE = "workload.sql"
+
+
 def for_schema(schema, source: str | None = None, config=None) -> list[Query]:
     """The workload to measure for `schema`: $DBDESIGN_WORKLOAD, else the `[workload] queries`
     file of dbdesign.toml when `source` is the configured one (that file is about that
-    schema), else one derived from the schema (`derive`)."""
+    schema), else a `workload.sql` beside the source whose tables the schema has, else one
+    derived from the schema (`derive`)."""
     import os
     path = os.environ.get("DBDESIGN_WORKLOAD")
     if not path and config is not None:
@@ -382,6 +386,13 @@ def for_schema(schema, source: str | None = None, config=None) -> list[Query]:
             os.path.join(base, config.source))
         if section.get("queries") and mine:
             path = os.path.join(base, section["queries"])
+    if not path and source:  # the project's file beside its schema (a migrations folder's parent)
+        real = os.path.realpath(source)
+        beside = os.path.join(os.path.dirname(real), WORKLOAD_FILE)
+        if os.path.isfile(beside):
+            queries = load_queries(beside)
+            if {t for q in queries for t in q.tables} <= _table_names(schema):
+                return queries
     if path:
         queries = load_queries(path)
         missing = sorted({t for q in queries for t in q.tables} - _table_names(schema))
