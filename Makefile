@@ -83,7 +83,7 @@ notebooks: setup
 	$(PY) -m dbdesign.report --refresh
 
 bench: setup
-	$(PY) -m dbdesign.bench
+	$(VENV)/bin/dbdesign bench --suite
 
 clean:
 	rm -rf build data/generated .pytest_cache

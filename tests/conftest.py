@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from dbdesign import engines
+from dbdesign import engines, workload
 from dbdesign.source import load_source
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_MIGRATIONS = REPO / "migrations"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 ALL_ENGINES = ("sqlite", "duckdb", "postgres", "mysql")
+EXAMPLE_QUERIES = workload.load_queries(str(REPO / "workload.sql"))  # the example's workload
 
 
 def _server_problem(name: str) -> str | None:

@@ -10,11 +10,11 @@ from dbdesign import advisor, datagen, engines, workload
 from dbdesign.errors import InputError
 from dbdesign.workload import Query
 
-from conftest import require_engine
+from conftest import require_engine, EXAMPLE_QUERIES
 
 
 def props(schema, engine, baseline="keys", queries=None):
-    qs = queries or workload.blog_workload()
+    qs = queries or EXAMPLE_QUERIES
     tables = list(dict.fromkeys(t for q in qs for t in q.tables))
     existing = advisor.existing_indexes(schema, engine, tables, design=baseline == "schema")
     return {q: p for p in advisor.propose(schema, qs, engine, existing) for q in p.queries}
@@ -83,7 +83,7 @@ def test_serves_checks_direction_and_prefix():
 
 
 def test_verification_uses_the_captured_plan(example_schema, data, engine_name):
-    qs = [workload.get_query("user-by-email"), workload.get_query("posts-created-range")]
+    qs = [workload.get_query("user-by-email", EXAMPLE_QUERIES), workload.get_query("posts-created-range", EXAMPLE_QUERIES)]
     adv = advisor.advise(example_schema, qs, engine_name, data=data, baseline="keys", repeat=3, write_rows=30)
     email = adv.for_query("user-by-email")[0]
     rng = adv.for_query("posts-created-range")[0]
@@ -100,7 +100,7 @@ def test_verification_uses_the_captured_plan(example_schema, data, engine_name):
 
 
 def test_unused_design_indexes_and_documentation(example_schema, data):
-    qs = [workload.get_query(n) for n in ("posts-by-status-recent", "comments-join")]
+    qs = [workload.get_query(n, EXAMPLE_QUERIES) for n in ("posts-by-status-recent", "comments-join")]
     adv = advisor.advise(example_schema, qs, "sqlite", data=data, baseline="schema", repeat=3, write_rows=30)
     flagged = set(adv.unused_frame()["index"])
     assert "idx_comments_user_id" in flagged and "idx_posts_status_created_at" not in flagged
@@ -125,7 +125,7 @@ def test_insert_rate_leaves_the_table_unchanged(example_schema, data):
 
 @pytest.mark.skipif(not advisor.expert_available(), reason="sqlite3 CLI (Debian package sqlite3) not installed")
 def test_expert_and_agreement(example_schema, data):
-    qs = [workload.get_query("user-by-email"), workload.get_query("user-by-email-ci")]
+    qs = [workload.get_query("user-by-email", EXAMPLE_QUERIES), workload.get_query("user-by-email-ci", EXAMPLE_QUERIES)]
     cmp = advisor.compare_with_peers(example_schema, qs, data, postgres=False)
     ex = {s.query: s for s in cmp.expert}
     assert ex["user-by-email"].keys == [("users", ["email"])]
@@ -137,7 +137,7 @@ def test_expert_and_agreement(example_schema, data):
 
 def test_hypopg_or_an_honest_note(example_schema, data):
     require_engine("postgres")
-    qs = [workload.get_query("comments-join")]
+    qs = [workload.get_query("comments-join", EXAMPLE_QUERIES)]
     cmp = advisor.compare_with_peers(example_schema, qs, data)
     if not cmp.hypopg_available:
         assert "postgresql-15-hypopg" in cmp.hypopg_note

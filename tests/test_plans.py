@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import EXAMPLE_QUERIES
 from dbdesign import datagen, engines, plans, workload
 
 ROWS = 6000
@@ -21,7 +22,7 @@ def loaded(example_schema, data, engine_name):
 
 
 def plan_for(eng, data, schema, query, cand=None):
-    q = workload.get_query(query)
+    q = workload.get_query(query, EXAMPLE_QUERIES)
     if cand:
         for st in q.candidate(cand).ddl(eng.name, schema):
             eng.execute(st)
@@ -89,7 +90,7 @@ def test_duckdb_plain_explain_hides_index_and_art_skips_two_sided_range(example_
 
 
 def test_full_text_per_engine(loaded, data, example_schema):
-    q = workload.get_query("posts-search-text")
+    q = workload.get_query("posts-search-text", EXAMPLE_QUERIES)
     cand = q.candidate("ix_posts_fts")
     if loaded.name == "duckdb":
         assert cand.ddl("duckdb") == [] and "offline" in cand.reason("duckdb")

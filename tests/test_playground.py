@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import EXAMPLE_QUERIES
 from dbdesign import datagen, workload
 from dbdesign.errors import InputError
 from dbdesign.playground import INDEX_SETS, Playground
@@ -11,7 +12,7 @@ from dbdesign.playground import INDEX_SETS, Playground
 @pytest.fixture(scope="module")
 def grid(example_schema):
     data = datagen.generate(example_schema, 1500, tables=["users", "posts"], progress=False)
-    qs = [workload.get_query("user-by-email"), workload.get_query("posts-by-status-recent")]
+    qs = [workload.get_query("user-by-email", EXAMPLE_QUERIES), workload.get_query("posts-by-status-recent", EXAMPLE_QUERIES)]
     return Playground(example_schema, data, engines=("sqlite",), queries=qs, repeat=2, warmup=1)
 
 
@@ -48,4 +49,4 @@ def test_panels_say_what_is_missing(grid):
 def test_bad_engine(example_schema):
     data = datagen.generate(example_schema, 200, tables=["users"], progress=False)
     with pytest.raises(InputError):
-        Playground(example_schema, data, engines=("oracle",), queries=[workload.get_query("user-by-email")])
+        Playground(example_schema, data, engines=("oracle",), queries=[workload.get_query("user-by-email", EXAMPLE_QUERIES)])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import EXAMPLE_QUERIES
 from dbdesign import datagen, workload
 from dbdesign.errors import InputError
 
@@ -11,14 +12,14 @@ REQUIRED = {"user-by-email", "posts-by-user", "posts-by-status-recent", "posts-c
 
 
 def test_standard_workload_names_and_candidates():
-    qs = workload.blog_workload()
+    qs = EXAMPLE_QUERIES
     assert REQUIRED <= {q.name for q in qs}
     assert all(q.candidates for q in qs)
 
 
 def test_params_come_from_generated_data(example_schema):
     data = datagen.generate(example_schema, 2000, tables=["users", "posts"], progress=False)
-    p = workload.get_query("user-by-email").resolve_params(data)
+    p = workload.get_query("user-by-email", EXAMPLE_QUERIES).resolve_params(data)
     assert data.sample("SELECT count(*) FROM users WHERE email = ?", [p["email"]])[0][0] == 1
 
 
@@ -33,20 +34,48 @@ def test_bind_per_driver():
 
 
 def test_candidate_ddl_per_engine(example_schema):
-    q = workload.get_query("user-by-email-ci")
+    q = workload.get_query("user-by-email-ci", EXAMPLE_QUERIES)
     partial = q.candidate("ix_users_email_lower")
     assert "WHERE" in partial.ddl("sqlite", example_schema)[0]
     assert partial.ddl("duckdb", example_schema) == []  # no partial indexes
     assert "partial" in partial.reason("mysql", example_schema)
-    fts = workload.get_query("posts-search-text").candidate("ix_posts_fts")
+    fts = workload.get_query("posts-search-text", EXAMPLE_QUERIES).candidate("ix_posts_fts")
     assert "FULLTEXT" in fts.ddl("mysql")[0] and "fts5" in fts.ddl("sqlite")[0]
     assert "offline" in fts.reason("duckdb")
 
 
-def test_blog_sql_file_matches_workload():
-    qs = workload.load_queries("data/workloads/blog.sql")
-    assert [q.name for q in qs] == [q.name for q in workload.blog_workload()]
+def test_example_workload_file_holds_the_engine_variants():
+    qs = EXAMPLE_QUERIES
     assert qs[0].tables == ["users"] and qs[0].source.line > 1
+    fts = workload.get_query("posts-search-text", qs)
+    assert set(fts.variants) == {"sqlite", "duckdb", "mysql"}
+    assert "MATCH" in fts.sql_for("sqlite", "ix_posts_fts") and "LIKE" in fts.sql_for("sqlite")
+    assert fts.candidate("ix_posts_fts").drop == {"sqlite": ["DROP TABLE ix_posts_fts"]}
+    assert "--" not in workload.get_query("active-users", qs).sql  # header comments stay out
+
+
+def test_engine_headers_must_name_a_declared_candidate(tmp_path):
+    f = tmp_path / "q.sql"
+    f.write_text("-- name: q\n-- candidate-sql: nope sqlite: CREATE INDEX x ON t (a)\nSELECT 1;\n")
+    with pytest.raises(InputError, match=r"q.sql:2:.*'nope'"):
+        workload.load_queries(str(f))
+    f.write_text("-- name: q\n-- variant: oracle: SELECT 2\nSELECT 1;\n")
+    with pytest.raises(InputError, match=r"q.sql:2:.*ENGINE one of"):
+        workload.load_queries(str(f))
+
+
+def test_configured_workload_is_for_the_configured_source_only(example_schema, monkeypatch, tmp_path):
+    from dbdesign.config import load_config
+    config = load_config()
+    monkeypatch.delenv("DBDESIGN_WORKLOAD", raising=False)
+    assert [q.name for q in workload.for_schema(example_schema, None, config)] == \
+        [q.name for q in EXAMPLE_QUERIES]
+    derived = workload.for_schema(example_schema, str(tmp_path / "other.sql"), config)
+    assert derived and "user-by-email" not in {q.name for q in derived}
+    (tmp_path / "workload.sql").write_text("-- name: mine\nSELECT id FROM users;\n")
+    assert [q.name for q in workload.for_schema(example_schema, str(tmp_path / "other.sql"))] == ["mine"]
+    (tmp_path / "workload.sql").write_text("-- name: theirs\nSELECT id FROM invoices;\n")
+    assert workload.for_schema(example_schema, str(tmp_path / "other.sql"))[0].name != "theirs"
 
 
 def test_query_file_errors_have_file_and_line(tmp_path):

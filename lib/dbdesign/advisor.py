@@ -25,12 +25,10 @@ from __future__ import annotations
 
 import copy
 import os
-import random
 import re
 import shutil
 import subprocess
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -478,7 +476,7 @@ def _propose_table(q: Query, u: TableUse, schema: Schema, caps, engine_name: str
     extra: list[str] = []
     include: list[str] = []
     keyset = set(_bare(key)) | {c.lower() for c in _pred_columns(where)}
-    implicit = set(t.primary_key.columns) if (t and t.primary_key and engine_name == "mysql") else set()
+    implicit = set(t.primary_key.columns) if (t and t.primary_key and engines.engine_class(engine_name).clustered_pk) else set()
     need = sorted(c for c in u.needed if c.lower() not in keyset and c not in implicit
                   and c not in _expr_columns(key))
     point = t is not None and _is_point_lookup(t, key, n_eq)
@@ -675,9 +673,10 @@ class Advice:
 
 
 def _workload_data(schema: Schema, queries, data, rows: int, seed: int):
-    """The workload (default: the blog's), the tables it reads, and generated data for them
-    (with their required parents); queries over tables the data lacks are left out."""
-    queries = list(queries) if queries is not None else workload.blog_workload()
+    """The workload (default: derived from the schema), the tables it reads, and generated
+    data for them (with their required parents); queries over tables the data lacks are left
+    out."""
+    queries = list(queries) if queries is not None else workload.derive(schema)
     tables = list(dict.fromkeys(t for q in queries for t in q.tables))
     if data is None:
         data = datagen.generate(schema, rows, seed=seed, tables=datagen.with_parents(schema, tables),
@@ -750,7 +749,7 @@ def _design_benefit(eng, schema: Schema, tables, qmap, params, advice: Advice, w
     for ix, qnames in users.items():
         table = next(t.name for t in schema.tables.values() if any(i.name == ix for i in t.indexes))
         try:
-            eng.execute(f"DROP INDEX `{ix}` ON `{table}`" if eng.name == "mysql" else f'DROP INDEX "{ix}"')
+            eng.execute(eng.drop_index_sql(ix, table))
         except EngineError as err:
             advice.notes.append(f"{ix}: not dropped to measure it ({str(err).splitlines()[0]})")
             continue
@@ -777,19 +776,18 @@ def _verify(eng, data, schema, p: Proposal, qmap, params, advice: Advice, rates,
     if table not in rates:
         rates[table] = insert_rate(eng, data, schema, table, write_rows)
     p.inserts_per_s_without = rates[table]
-    before_size = bench.duckdb_size(eng) if eng.name == "duckdb" else None
     t0 = time.perf_counter()
     try:
-        for st in cand.ddl(eng.name, schema):
-            eng.execute(st)
+        with bench.measured_index(eng, cand.name, table) as size:
+            for st in cand.ddl(eng.name, schema):
+                eng.execute(st)
     except EngineError as err:
         p.verdict, p.evidence = "unavailable", f"build failed: {err}"
         return
     p.build_s = time.perf_counter() - t0
+    p.index_bytes = size["bytes"]
     try:
         datagen.analyze_tables(eng, [table])
-        p.index_bytes = (bench.duckdb_size(eng) - before_size) if before_size is not None else \
-            _index_size(eng, cand, table)
         for qname in p.queries:
             q = qmap[qname]
             sql, values = workload.bind(q.sql_for(eng.name, cand.name), params[qname], eng.name)
@@ -841,23 +839,11 @@ def _cost_text(cost: float) -> str:
     return f"single-row inserts {cost:.2f}x slower"
 
 
-def _index_size(eng, cand: Candidate, table: str) -> int | None:
-    """bench.index_bytes, plus SQLite FTS5 tables (their pages live in shadow tables
-    `name_data`, `name_idx`, ...)."""
-    size = bench.index_bytes(eng, cand.name, table)
-    if size is None and eng.name == "sqlite":
-        r = eng.query("SELECT sum(pgsize) FROM dbstat WHERE name LIKE ? ESCAPE '\\'",
-                      (cand.name.replace("_", "\\_") + "\\_%",))
-        size = int(r[0][0]) if r and r[0][0] is not None else None
-    return size
-
 
 def _unused(eng, schema: Schema, tables, baseline_plans, existing: Sequence[Existing]) -> list[dict[str, Any]]:
     """Design indexes on the workload's tables that no query plan used."""
     used = {ix for b in baseline_plans.values() for ix in b["index_names"]}
-    scans: dict[str, int] = {}
-    if eng.name == "postgres":
-        scans = {r[0]: int(r[1]) for r in eng.query("SELECT indexrelname, idx_scan FROM pg_stat_user_indexes")}
+    scans = eng.index_scan_counts()
     out = []
     built = {e.name for e in existing if e.origin == "index"}
     for name in tables:
@@ -873,49 +859,29 @@ def _unused(eng, schema: Schema, tables, baseline_plans, existing: Sequence[Exis
             if any(cols[:len(f)] == f for f in fk_cols):
                 notes.append("backs a foreign key: used by the engine's FK checks on parent "
                              "DELETE/UPDATE, which no SELECT plan shows")
-            if eng.name == "postgres" and any("foreign key" in n for n in notes):
-                notes.append("PostgreSQL idx_scan counts those checks too")
+            if scans is not None and any("foreign key" in n for n in notes):
+                notes.append(f"{eng.label} idx_scan counts those checks too")
             out.append({"index": ix.name, "table": t.name,
                         "definition": f"({', '.join(_col_text(c) for c in ix.columns)})" +
                                       (f" WHERE {ix.where}" if ix.where else ""),
-                        "used_by": "", "idx_scan": scans.get(ix.name), "note": "; ".join(notes)})
+                        "used_by": "", "idx_scan": (scans or {}).get(ix.name), "note": "; ".join(notes)})
     return out
 
 
-def insert_rate(eng, data, schema: Schema, table: str, n: int = 200) -> float:
+def insert_rate(eng, data, schema: Schema, table: str, n: int = 200) -> float | None:
     """Single-row INSERTs per second into `table` (copies of generated rows with fresh keys and
-    unique values), each its own statement, inside a transaction that is rolled back - so the
-    table is unchanged and the rate with and without an index can be compared."""
-    t = schema.table(table)
-    cols = data.columns(table)
-    uniq = {c for s in t.unique_column_sets() for c in s} | set(t.primary_key.columns if t.primary_key else [])
-    for ix in t.indexes:
-        if ix.unique:
-            uniq |= {c.column for c in ix.columns if c.column}
-            for c in ix.columns:
-                if c.expression:
-                    uniq |= {x.name for x in sqlglot.parse_one(c.expression, read="postgres").find_all(exp.Column)}
-    src = data.conn.execute(f"SELECT {', '.join(datagen._q(c) for c in cols)} FROM "
-                            f"{datagen._q(datagen._staging(table))} LIMIT {int(n)}").fetchall()
-    rng = random.Random(7)
-    rows = []
-    for k, r in enumerate(src):
-        d = dict(zip(cols, r))
-        for c in uniq:
-            v = d.get(c)
-            if isinstance(v, uuid.UUID) or (t.column(c) and t.column(c).type.upper() == "UUID"):
-                d[c] = uuid.UUID(int=rng.getrandbits(128), version=4)
-            elif isinstance(v, str):
-                d[c] = f"w{k}-{v}"[: max(len(v), 20)]
-            elif isinstance(v, int):
-                d[c] = v + 10 ** 9 + k
-        rows.append(d)
-    sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})"
+    unique values, `bench.fresh_rows`), each its own statement, inside a transaction that is
+    rolled back - so the table is unchanged and the rate with and without an index can be
+    compared."""
+    rows = bench.fresh_rows(data, schema, table, n)
+    if not rows:  # no fresh row possible (a 1:1 child whose parents all have one): not measured
+        return None
+    sql = bench.insert_sql(table, list(rows[0]), eng.name)
     eng.begin()
     try:
         t0 = time.perf_counter()
         for d in rows:
-            s, v = workload.bind(sql, d, eng.name)
+            s, v = workload.bind(sql, {bench.param_name(c): x for c, x in d.items()}, eng.name)
             eng.execute(s, v)
         secs = time.perf_counter() - t0
     finally:

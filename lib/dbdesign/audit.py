@@ -520,7 +520,7 @@ class TrailDemo:
     actor_recorded: bool  # the audit row names the session's actor
     n_updated: int  # an UPDATE of N rows ...
     n_audit_rows: int  # ... writes N audit rows
-    soft_delete_recorded: bool  # deleted_at NULL -> set, in an UPDATE audit row
+    soft_delete_recorded: bool | None  # deleted_at NULL -> set, in an UPDATE audit row (None: no such column)
     delete_recorded: bool  # a DELETE row with the old values
     rolled_back_audit_rows: int  # audit rows left by a rolled-back transaction (0 expected)
     update_path: str  # "trigger" or "application (app_update)"
@@ -554,60 +554,144 @@ class TrailDemo:
                 "rollback leaves": self.rolled_back_audit_rows}
 
 
-def trail_demo(engine_name: str, schema: Schema) -> TrailDemo:
-    """Install the schema and the audit triggers in a throw-away database and run the session
-    the chapter describes: edit a post, rename every tag, soft-delete the post, delete a tag,
-    and a transaction that is rolled back. Returns what `audit_log` holds afterwards."""
+def with_audit_table(schema: Schema, audit_table: str = AUDIT_TABLE) -> Schema:
+    """`schema`, or a copy with the audit table the generator expects when it has none (the
+    example's `audit_log`): what the trail would look like once the design adds it."""
+    if schema.table(audit_table) is not None:
+        return schema
+    import copy
+    from .model import CheckConstraint, Column, PrimaryKey
+    out = copy.deepcopy(schema)
+    cols = [Column("id", "BIGINT", nullable=False, identity="always"),
+            Column("table_name", "VARCHAR(63)", nullable=False),
+            Column("row_id", "VARCHAR(100)", nullable=False),
+            Column("operation", "VARCHAR(10)", nullable=False),
+            Column("old_values", "JSONB"), Column("new_values", "JSONB"),
+            Column("actor_id", "VARCHAR(100)"),
+            Column("created_at", "TIMESTAMPTZ", nullable=False, default="now()")]
+    out.tables[audit_table] = Table(audit_table, columns={c.name: c for c in cols},
+                                    primary_key=PrimaryKey(["id"]),
+                                    checks=[CheckConstraint("operation IN ('INSERT', 'UPDATE', 'DELETE')")])
+    return out
+
+
+def _editable(t: Table, conv) -> str | None:
+    """A text column of `t` a demo may overwrite: not a key, not unique, not a foreign key, not
+    bookkeeping, no CHECK on it, room for 12 characters."""
+    from .probe import check_in_values, max_length, type_family
+    keyish = {c for s in t.unique_column_sets() for c in s} | {c for fk in t.foreign_keys for c in fk.columns}
+    keyish |= {c for ix in t.indexes if ix.unique for c in t.columns
+               if any(re.search(rf"\b{re.escape(c)}\b", x.expression or x.column or "") for x in ix.columns)}
+    skip = set(conv.timestamp_columns) | set(conv.audit_columns) | {conv.soft_delete_column}
+    ok = [c.name for c in t.columns.values()
+          if type_family(c.type) == "text" and c.name not in keyish | skip and not c.generated
+          and not check_in_values(t, c.name) and (max_length(c.type) or 99) >= 12
+          and not any(c.name in (ck.columns or []) for ck in t.checks)]
+    indexed = {x.column for ix in t.indexes for x in ix.columns}
+    # an unindexed one first: DuckDB updates an indexed column as delete + insert, which a
+    # referenced row refuses (ENGINE_FACTS)
+    return next((c for c in ok if c not in indexed), next(iter(ok), None))
+
+
+def demo_tables(schema: Schema, config: Any = None) -> tuple[Table, Table]:
+    """The tables the audit demo edits, taken from the model: the subject (one row edited,
+    then soft-deleted - a table with the soft-delete column first, user-facing first) and a
+    second table whose rows are renamed together and one deleted. InputError when the schema
+    has no two tables with a single-column key and an editable text column."""
+    conv = config if isinstance(config, naming.Conventions) else naming.conventions(config)
+    facing = {t.qualname for t in naming.user_facing_tables(schema, conv)[0]}
+    usable = [t for t in audited_tables(schema) if len(t.primary_key.columns) == 1 and _editable(t, conv)]
+    if len(usable) < 2:
+        raise InputError("the audit demo needs two tables with a one-column primary key and a "
+                         "free text column; run audit_statements() on this schema instead")
+    users = schema.table(conv.users_table)
+    referenced = {t.qualname: sum(fk.ref_table == t.qualname for u in schema.tables.values()
+                                  for fk in u.foreign_keys if u is not t) for t in usable}
+    subject = min(usable, key=lambda t: (  # soft-deletable user content that others refer to
+        conv.soft_delete_column not in t.columns, t.qualname not in facing,
+        users is not None and not any(fk.ref_table == users.qualname and not conv.is_audit_fk(fk)
+                                      for fk in t.foreign_keys),
+        -referenced[t.qualname]))
+    many = min((t for t in usable if t is not subject),
+               key=lambda t: (len([fk for fk in t.foreign_keys if fk.ref_table != t.qualname
+                                   and not conv.is_audit_fk(fk)]), t.qualname in facing))
+    return subject, many
+
+
+def trail_demo(engine_name: str, schema: Schema, config: Any = None) -> TrailDemo:
+    """Install the schema and the audit triggers in a throw-away database and run a short
+    session on tables taken from the model (`demo_tables`): edit one row, rename every row of
+    a second table, soft-delete the first row (where it has the soft-delete column), delete a
+    row, and a transaction that is rolled back. Returns what the audit table holds afterwards."""
+    import uuid as _uuid
+
     from . import engines
-    from .probe import ValueFactory, insert_sql, install_schema, load_baseline
-    for name in ("posts", "tags", "users"):
-        if schema.table(name) is None:
-            raise InputError(f"the audit demo needs a {name!r} table (the example schema's); "
-                             "run audit_statements() on your own schema instead")
+    from .probe import ValueFactory, insert_sql, install_schema, load_baseline, names_for, type_family
+    conv = config if isinstance(config, naming.Conventions) else naming.conventions(config)
+    schema = with_audit_table(schema)
+    subject, many = demo_tables(schema, conv)
+    s_col, m_col = _editable(subject, conv), _editable(many, conv)
+    sd = conv.soft_delete_column
+
+    def own_key(t: Table, row: dict[str, Any], k: int) -> dict[str, Any]:
+        pk = t.primary_key.columns[0]
+        if pk not in row:  # the database would generate it: give one, to find the row again
+            fam = type_family(t.columns[pk].type)
+            row[pk] = 10 ** 9 + k if fam in ("int", "numeric") else f"00000000-0000-4000-9000-{k:012d}"
+        return row
+
     with engines.throwaway(engine_name) as eng:
         install_schema(eng, schema)
         install_audit(eng, schema)
+        names = names_for(schema, engine_name)
         values = ValueFactory(schema)
         base = load_baseline(eng, schema, values)
-        actor = base["users"]["id"]
+        users = base.get(conv.users_table) or {}
+        actor = str(users.get("id") or _uuid.uuid5(_uuid.NAMESPACE_URL, "dbdesign-demo-actor"))
         set_actor(eng, actor)
-        posts, tags = schema.tables["posts"], schema.tables["tags"]
-        post = values.row(posts, base, {"created_at": OLD_STAMP, "updated_at": OLD_STAMP})
-        eng.execute(insert_sql(posts, post))
+        overrides = {c: OLD_STAMP for c in conv.timestamp_columns if c in subject.columns}
+        row = own_key(subject, values.row(subject, base, overrides), 1)
+        eng.execute(insert_sql(subject, row, names))
+        pk = subject.primary_key.columns[0]
+        row_id = names.lit(str(row[pk]))
         count = lambda where="1=1": eng.query(f"SELECT count(*) FROM {AUDIT_TABLE} WHERE {where}")[0][0]  # noqa: E731
-        key = f"id = {Names(eng.name).lit(post['id'])}"
+        key = where_sql({pk: row[pk]}, names)
         # 1. one UPDATE of one row
         before = count()
-        audited_update(eng, schema, "posts", {"title": "Edited title"}, key, actor)
+        audited_update(eng, schema, subject.qualname, {s_col: "Edited title"}, key, actor)
         update_rows = count() - before
         old, new, who = eng.query(f"SELECT old_values, new_values, actor_id FROM {AUDIT_TABLE} WHERE "
-                                  f"operation = 'UPDATE' AND row_id = {Names(eng.name).lit(post['id'])}")[0]
+                                  f"operation = 'UPDATE' AND row_id = {row_id}")[0]
         changed = changed_fields(old, new)
         # 2. an UPDATE of N rows
-        for _ in range(3):
-            eng.execute(insert_sql(tags, values.row(tags, base)))
-        n = eng.query("SELECT count(*) FROM tags")[0][0]
+        for k in range(3):
+            eng.execute(insert_sql(many, own_key(many, values.row(many, base), 10 + k), names))
+        n = eng.query(f"SELECT count(*) FROM {names.table(many.qualname)}")[0][0]
         before = count("operation = 'UPDATE'")
-        audited_update(eng, schema, "tags", {"name": "renamed"}, "1=1", actor)
+        audited_update(eng, schema, many.qualname, {m_col: "renamed"}, "1=1", actor)
         n_audit = count("operation = 'UPDATE'") - before
-        # 3. a soft delete is an UPDATE of deleted_at: recorded with before/after
-        audited_update(eng, schema, "posts", {"deleted_at": _Raw("CURRENT_TIMESTAMP")}, key, actor)
-        last = eng.query(f"SELECT old_values, new_values FROM {AUDIT_TABLE} WHERE operation = 'UPDATE' "
-                         f"AND row_id = {Names(eng.name).lit(post['id'])} ORDER BY id DESC")[0]
-        soft = changed_fields(*last).get("deleted_at", (0, 0))
-        soft_recorded = soft[0] is None and soft[1] is not None
-        # 4. a DELETE (a tag nobody uses)
-        spare = values.row(tags, base)
-        eng.execute(insert_sql(tags, spare))
-        eng.execute(f"DELETE FROM tags WHERE id = {Names(eng.name).lit(spare['id'])}")
+        # 3. a soft delete is an UPDATE of the soft-delete column: recorded with before/after
+        soft_recorded = None
+        if sd in subject.columns:
+            audited_update(eng, schema, subject.qualname, {sd: _Raw("CURRENT_TIMESTAMP")}, key, actor)
+            last = eng.query(f"SELECT old_values, new_values FROM {AUDIT_TABLE} WHERE operation = 'UPDATE' "
+                             f"AND row_id = {row_id} ORDER BY id DESC")[0]
+            soft = changed_fields(*last).get(sd, (0, 0))
+            soft_recorded = soft[0] is None and soft[1] is not None
+        # 4. a DELETE (a fresh row nothing references)
+        spare = own_key(many, values.row(many, base), 20)
+        eng.execute(insert_sql(many, spare, names))
+        mpk = many.primary_key.columns[0]
+        eng.execute(f"DELETE FROM {names.table(many.qualname)} WHERE {where_sql({mpk: spare[mpk]}, names)}")
         deleted = eng.query(f"SELECT old_values FROM {AUDIT_TABLE} WHERE operation = 'DELETE' "
-                            f"AND row_id = {Names(eng.name).lit(spare['id'])}")
+                            f"AND row_id = {names.lit(str(spare[mpk]))}")
         # 5. a transaction that is rolled back
         before = count()
         eng.begin()
-        eng.execute(insert_sql(tags, values.row(tags, base)))
+        eng.execute(insert_sql(many, own_key(many, values.row(many, base), 30), names))
         if _spec(engine_name).update_triggers:  # else app_update audits in its own transaction
-            eng.execute(f"UPDATE posts SET title = 'never happened' WHERE {key}")
+            eng.execute(f"UPDATE {names.table(subject.qualname)} SET {names.col(s_col)} = "
+                        f"'never happened' WHERE {key}")
         eng.rollback()
         rolled_back = count() - before
         cols = ["id", "table_name", "row_id", "operation", "actor_id", "old_values", "new_values"]
@@ -619,44 +703,56 @@ def trail_demo(engine_name: str, schema: Schema) -> TrailDemo:
                      update_path(engine_name), log)
 
 
-def measure_overhead(engine_name: str, schema: Schema, n: int = 300) -> dict[str, Any]:
+def measure_overhead(engine_name: str, schema: Schema, n: int = 300, config: Any = None) -> dict[str, Any]:
     """Write throughput without and with the audit triggers, same run, same database and
-    connection: a warm-up batch, then n tag INSERTs in one transaction and one UPDATE of those
-    rows - first plain, then again after `install_audit`. Returns rows/s and the slowdown
-    ratios. For notebooks and benchmarks - never for assertions (timings)."""
+    connection: a warm-up batch, then n INSERTs in one transaction into the demo's second
+    table (`demo_tables`) and one UPDATE of those rows - first plain, then again after
+    `install_audit`. Returns rows/s and the slowdown ratios. For notebooks and benchmarks -
+    never for assertions (timings)."""
     import time
 
     from . import engines
     from .probe import ValueFactory, insert_sql, install_schema, load_baseline
 
+    from .probe import names_for
+    conv = config if isinstance(config, naming.Conventions) else naming.conventions(config)
+    schema = with_audit_table(schema)
+    _, tags = demo_tables(schema, conv)
+    col, pk = _editable(tags, conv), tags.primary_key.columns[0]
     with engines.throwaway(engine_name) as eng:
         install_schema(eng, schema)
+        names = names_for(schema, engine_name)
         values = ValueFactory(schema)
         base = load_baseline(eng, schema, values)
-        tags = schema.tables["tags"]
-        keep = f"id <> {Names(eng.name).lit(base['tags']['id'])}"
+        users = base.get(conv.users_table) or {}
+        actor = str(users["id"]) if "id" in users else None
+        keep = f"{names.col(pk)} <> {names.lit(base[tags.qualname][pk])}"
+        serial = iter(range(10 ** 9, 2 * 10 ** 9))
 
         def batch(count: int, audited: bool) -> tuple[float, float]:
             rows = [values.row(tags, base) for _ in range(count)]
+            for r in rows:  # keys the database would generate, given: every engine alike
+                if pk not in r:
+                    r[pk] = next(serial)
             eng.begin()
             t = time.perf_counter()
             for r in rows:
-                eng.execute(insert_sql(tags, r))
+                eng.execute(insert_sql(tags, r, names))
             eng.commit()
             ins = time.perf_counter() - t
             t = time.perf_counter()
             if audited and not _spec(engine_name).update_triggers:  # audited in the application
-                app_update(eng, schema, "tags", {"name": "renamed"}, keep, base["users"]["id"])
+                app_update(eng, schema, tags.qualname, {col: "renamed"}, keep, actor)
             else:
-                eng.execute(f"UPDATE tags SET name = 'renamed' WHERE {keep}")
+                eng.execute(f"UPDATE {names.table(tags)} SET {names.col(col)} = 'renamed' WHERE {keep}")
             upd = time.perf_counter() - t
-            eng.execute(f"DELETE FROM tags WHERE {keep}")
+            eng.execute(f"DELETE FROM {names.table(tags)} WHERE {keep}")
             return count / ins, count / upd
 
         batch(max(10, n // 5), False)  # warm-up: caches, plans, connection
         plain = batch(n, False)
         install_audit(eng, schema)
-        set_actor(eng, base["users"]["id"])
+        set_actor(eng, actor)
         logged = batch(n, True)
     return {"engine": engine_name, "rows": n,
             "insert rows/s without": round(plain[0]), "insert rows/s with": round(logged[0]),

@@ -1,6 +1,5 @@
-"""`dbdesign datagen` and `dbdesign bench`: thin click commands over datagen / bench.
-
-The lead registers them: ``main.add_command(datagen)``, ``main.add_command(bench)``."""
+"""`dbdesign datagen` and `dbdesign bench`: thin click commands over datagen / bench (added to
+the `dbdesign` group in cli.py)."""
 from __future__ import annotations
 
 import json
@@ -9,6 +8,7 @@ import sys
 import click
 
 from .clitools import handle_errors
+from .engines import SERVERS
 
 ENGINES = click.Choice(["sqlite", "duckdb", "postgres", "mysql"])
 
@@ -34,7 +34,7 @@ def datagen(source, rows, seed, tables, engine, url, out, indexes) -> None:
     schema, _ = load(source)
     if engine and url:
         raise InputError("give --engine (with --out) or --db, not both")
-    if engine in ("postgres", "mysql"):
+    if engine in SERVERS:
         raise InputError(f"--engine {engine} needs a server: use --db URL")
     if engine and not out:
         raise InputError(f"--engine {engine} writes a file: add --out FILE")
@@ -58,48 +58,72 @@ def datagen(source, rows, seed, tables, engine, url, out, indexes) -> None:
 @click.option("--engine", "engine_names", type=ENGINES, multiple=True,
               help="Engine(s) to run on (default: all reachable).")
 @click.option("--db", "url", help="Run on this database URL instead of a throw-away one.")
-@click.option("--rows", type=click.IntRange(1), default=20_000, show_default=True)
+@click.option("--rows", type=click.IntRange(1), default=None,
+              help="Rows of the largest table (default 20000; --suite: 30000, 300000 with --large).")
 @click.option("--queries", "queries_file", type=click.Path(dir_okay=False),
-              help="A SQL file of '-- name:' blocks (default: the standard blog workload).")
+              help="A SQL file of '-- name:' blocks (default: the configured workload, else one "
+              "derived from the schema).")
 @click.option("--query", "query_names", multiple=True, help="Only these queries (repeatable).")
-@click.option("--repeat", type=click.IntRange(1), default=15, show_default=True)
+@click.option("--repeat", type=click.IntRange(1), default=15, show_default=True,
+              help="Samples per timing (each calibrated to last ~5 ms).")
 @click.option("--seed", type=int, default=42, show_default=True)
-@click.option("--steady/--unsteady", default=True, show_default=True,
-              help="Pin the client (and a local server's threads, where allowed) to one CPU, "
-              "wait while that CPU is slowed (move to another after losing 1 s to it), retake "
-              "samples taken while it was, and sample until the median is known to +-3% "
-              "(bench.time_call).")
+@click.option("--suite", is_flag=True, help="The full benchmark (make bench): every "
+              "benchmarks/bench_*.py, the workload, write cost and scaling; JSON under --out and "
+              "one line per quality bar.")
+@click.option("--large", is_flag=True, help="--suite: bigger data and scaling curves.")
+@click.option("--out", default="data/results", show_default=True, help="--suite: results folder.")
+@click.option("--skip-scripts", is_flag=True, help="--suite: skip benchmarks/bench_*.py.")
+@click.option("--skip-write", is_flag=True, help="--suite: skip the write-cost runs.")
+@click.option("--skip-scaling", is_flag=True, help="--suite: skip the scaling runs.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @handle_errors
-def bench(source, engine_names, url, rows, queries_file, query_names, repeat, seed, steady, fmt) -> None:
-    """Run the workload with and without each candidate index; plans and timings."""
+def bench(source, engine_names, url, rows, queries_file, query_names, repeat, seed, suite, large,
+          out, skip_scripts, skip_write, skip_scaling, fmt) -> None:
+    """Run the workload with and without each candidate index: plans, and timings as median,
+    IQR and 95% CI of the median; index sets whose CIs overlap compare as inconclusive."""
     from . import bench as b
     from . import datagen as dg
     from . import workload as wl
     from .clitools import load
     from .engines import connect, engine_class
-    schema, _ = load(source)
-    queries = wl.load_queries(queries_file) if queries_file else wl.blog_workload()
+    from .errors import InputError
+    schema, config = load(source)
+    queries = wl.load_queries(queries_file) if queries_file else wl.for_schema(schema, source, config)
     if query_names:
         queries = [wl.get_query(n, queries) for n in query_names]
+    names = list(engine_names) or b.available_engines(["sqlite", "duckdb", "postgres", "mysql"])
+    for n in names:
+        engine_class(n)
+    if suite:
+        if url:
+            raise InputError("--suite runs on throw-away databases: drop --db")
+        b.suite(schema, queries, names, rows=rows or (300_000 if large else 30_000),
+                repeat=repeat, seed=seed, out=out, large=large, scripts=not skip_scripts,
+                write=not skip_write, scale=not skip_scaling)
+        return
     tables = sorted({t for q in queries for t in q.tables} & set(schema.tables)) or None
     if url:
         with connect(url) as eng:  # a bad or unreachable database before any data is made
             eng.conn
             name = eng.name
-    data = dg.generate(schema, rows, seed=seed, tables=dg.with_parents(schema, tables) if tables else None)
+    data = dg.generate(schema, rows or 20_000, seed=seed,
+                       tables=dg.with_parents(schema, tables) if tables else None, progress=False)
     results = []
     if url:
-        results = b.run_workload(name, data, schema, queries, url=url, repeat=repeat, steady=steady)
+        results = b.run_workload(name, data, schema, queries, url=url, repeat=repeat)
     else:
-        names = list(engine_names) or b.available_engines(["sqlite", "duckdb", "postgres", "mysql"])
         for n in names:
-            engine_class(n)
-            results.extend(b.run_workload(n, data, schema, queries, repeat=repeat, steady=steady))
+            results.extend(b.run_workload(n, data, schema, queries, repeat=repeat))
+    comparisons = b.compare_index_sets(results)
     if fmt == "json":
-        click.echo(json.dumps({"results": results}, indent=2, default=str))
+        click.echo(json.dumps({"results": results, "comparisons": comparisons}, indent=2, default=str))
         return
     df = b.frame(results)
-    cols = [c for c in ("engine", "query", "index", "uses_index", "median_ms", "ci95_ms", "p90_ms",
+    cols = [c for c in ("engine", "query", "index", "uses_index", "median_ms", "iqr_ms", "ci95_ms",
                         "index_bytes", "plan") if c in df.columns]
     click.echo(df[cols].to_string(index=False))
+    if comparisons:
+        import pandas as pd
+        click.echo("\nagainst the baseline without candidates (inconclusive: the 95% CIs overlap):")
+        click.echo(pd.DataFrame(comparisons)[["engine", "query", "index", "speedup_x", "verdict"]]
+                   .to_string(index=False))

@@ -207,7 +207,7 @@ def gate(source: str | None, fmt: str, seeds_dir: str, read: str | None) -> None
 @click.option("--engine", "engine_name", type=click.Choice(["sqlite", "duckdb", "postgres", "mysql"]),
               default="sqlite", show_default=True)
 @click.option("--queries", "queries_file", type=click.Path(dir_okay=False),
-              help="SQL file of named queries (-- name: ...); default: the blog workload.")
+              help="SQL file of named queries (-- name: ...); default: the configured workload, else one derived from the schema.")
 @click.option("--rows", type=click.IntRange(100, 10_000_000), default=20_000, show_default=True)
 @click.option("--baseline", type=click.Choice(["schema", "keys"]), default="schema", show_default=True,
               help="Start from the design's indexes, or from keys only.")
@@ -219,9 +219,9 @@ def advise(source, engine_name, queries_file, rows, baseline, no_verify, fmt, re
     """Propose indexes for a workload and verify each on generated data (plan, read gain,
     write cost, size); `--format md` prints the index documentation."""
     from .advisor import advise as run_advise
-    from .workload import load_queries
-    schema, _ = load(source, read)
-    queries = load_queries(queries_file) if queries_file else None
+    from .workload import for_schema, load_queries
+    schema, config = load(source, read)
+    queries = load_queries(queries_file) if queries_file else for_schema(schema, source, config)
     advice = run_advise(schema, queries, engine_name, rows=rows, baseline=baseline, verify=not no_verify)
     if fmt == "md":
         click.echo(advice.index_documentation(schema))

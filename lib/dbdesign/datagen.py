@@ -113,13 +113,13 @@ class Dataset:
 
     def checksum(self, table: str) -> int:
         """Order-independent checksum of a table's rows (same seed => same checksum)."""
-        cols = ", ".join(_q(c) for c in self.columns(table))
+        cols = ", ".join(quote(c) for c in self.columns(table))
         return int(self.conn.execute(
-            f"SELECT coalesce(sum(hash({cols})), 0) FROM {_q(_staging(table))}").fetchone()[0])
+            f"SELECT coalesce(sum(hash({cols})), 0) FROM {quote(staging_name(table))}").fetchone()[0])
 
     def df(self, table: str, limit: int = 5):
         """A few rows as a DataFrame, for notebooks."""
-        return self.conn.execute(f"SELECT * FROM {_q(_staging(table))} LIMIT {int(limit)}").df()
+        return self.conn.execute(f"SELECT * FROM {quote(staging_name(table))} LIMIT {int(limit)}").df()
 
     def sample(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         """Run a query on the staging data (to draw query parameters from it)."""
@@ -191,7 +191,7 @@ def generate(schema: Schema, rows: int, seed: int = 42, db: str | duckdb.DuckDBP
         if bar is not None:
             bar.set_postfix_str(p.name, refresh=False)
         gen.table(p.name)
-        data.counts[p.name] = conn.execute(f"SELECT count(*) FROM {_q(_staging(p.name))}").fetchone()[0]
+        data.counts[p.name] = conn.execute(f"SELECT count(*) FROM {quote(staging_name(p.name))}").fetchone()[0]
         if bar is not None:
             bar.update(p.rows)
     if bar is not None:
@@ -272,23 +272,23 @@ class _Generator:
             exprs.append((c.name, e))
         body = _layered_select(exprs, source)
         partition_fk = next((fk for fk in _required_fks(t) if fk.ref_table != name), None)
-        col_list = ", ".join(_q(c.name) for c in cols)
+        col_list = ", ".join(quote(c.name) for c in cols)
         if self_fks and partition_fk is not None:
             # A reply points at an earlier comment of the same post (or is top level):
             # lag() over the parent partition, in row order, so the target row exists first.
             fk = self_fks[0]
-            part = ", ".join(_q(c) for c in partition_fk.columns)
-            ref = _q(fk.ref_columns[0])
+            part = ", ".join(quote(c) for c in partition_fk.columns)
+            ref = quote(fk.ref_columns[0])
             sel = [f"CASE WHEN dd_u(i, '{name}/reply') < 0.4 THEN lag({ref}, "
                    f"1 + (dd_h(i, '{name}/lag') % 3)::INT) OVER (PARTITION BY {part} ORDER BY i) END"
-                   if c.name == fk.columns[0] else _q(c.name) for c in cols]
-            sel = [s if s.startswith('"') else f"{s} AS {_q(fk.columns[0])}" for s in sel]
+                   if c.name == fk.columns[0] else quote(c.name) for c in cols]
+            sel = [s if s.startswith('"') else f"{s} AS {quote(fk.columns[0])}" for s in sel]
             body = f"SELECT {', '.join(sel)} FROM ({body}) g ORDER BY i"
         else:
             body = f"SELECT {col_list} FROM ({body}) g"
-        self.conn.execute(f"DROP TABLE IF EXISTS {_q(_staging(name))}")
+        self.conn.execute(f"DROP TABLE IF EXISTS {quote(staging_name(name))}")
         try:
-            self.conn.execute(f"CREATE TABLE {_q(_staging(name))} AS {body}")
+            self.conn.execute(f"CREATE TABLE {quote(staging_name(name))} AS {body}")
         except duckdb.Error as err:
             raise EngineError(f"generating {name}: {str(err).splitlines()[0]}") from err
         finally:
@@ -315,6 +315,9 @@ class _Generator:
             return f"dd_uuid({idx}, '{table}/pk')"
         if base in INT_TYPES:
             return f"({idx} + 1)"
+        length = _type_length(col.type)
+        if length is not None and length < 12:  # a short code: digits only, zero-padded to fit
+            return f"lpad(({idx} + 1)::VARCHAR, {length}, '0')"
         return f"('{table[:3]}-' || ({idx} + 1))"
 
     def column(self, ctx: "_Ctx", c: Column) -> str:
@@ -413,7 +416,7 @@ class _Generator:
             # Growth: more rows recently (sqrt), monotone in i: rows arrive in time order.
             return f"dd_ts(sqrt((i + {u}) / {ctx.span}))"
         created = "created_at" if "created_at" in t.columns and cname != "created_at" else None
-        anchor = _q(created) if created else f"dd_ts({u})"
+        anchor = quote(created) if created else f"dd_ts({u})"
         if cname == "updated_at":
             e = f"least({anchor} + to_microseconds((pow({u}, 3) * 365 * 86400e6)::BIGINT), TIMESTAMP '2025-12-31')"
         elif cname == "published_at" and "status" in t.columns:
@@ -479,8 +482,8 @@ class _Generator:
         elif cname in ("display_name", "full_name", "author_name") or (cname == "name" and _looks_like_person(t)):
             e = f"{first} || ' ' || {last}"
         elif cname == "slug" or cname.endswith("_slug"):
-            src = (f"replace(lower({_q('title')}), ' ', '-')" if "title" in t.columns
-                   else f"replace(lower({_q('name')}), ' ', '-')" if "name" in t.columns
+            src = (f"replace(lower({quote('title')}), ' ', '-')" if "title" in t.columns
+                   else f"replace(lower({quote('name')}), ' ', '-')" if "name" in t.columns
                    else f"dd_word({h}) || '-' || dd_word({h2})")
             e = src
             if unique:
@@ -563,8 +566,8 @@ def _layered_select(exprs: list[tuple[str, str]], source: str) -> str:
     body = source
     for k in range(top + 1):
         done = [name for name, _ in exprs if level[name] < k]
-        now = [f"{e} AS {_q(name)}" for name, e in exprs if level[name] == k]
-        body = f"SELECT {', '.join(['i'] + [_q(n) for n in done] + now)} FROM {body}"
+        now = [f"{e} AS {quote(name)}" for name, e in exprs if level[name] == k]
+        body = f"SELECT {', '.join(['i'] + [quote(n) for n in done] + now)} FROM {body}"
         if k < top:
             body = f"({body}) l{k}"
     return body
@@ -611,13 +614,15 @@ def _required_fks(t: Table) -> list[ForeignKey]:
 
 
 def _topo_order(schema: Schema, selected: set[str]) -> list[str]:
-    """Parents before children along NOT NULL foreign keys (`dialects.fk_order`); a cycle of
-    them cannot be generated."""
+    """Parents before children along their foreign keys (`dialects.fk_order`); a cycle is
+    broken at a nullable FK, and a cycle of NOT NULL foreign keys cannot be generated."""
     from .dialects.base import fk_order
-    order = fk_order(schema, selected, lambda t, fk: fk in _required_fks(t))
-    if order.cycles:
-        raise InputError("NOT NULL foreign keys form a cycle: " + " -> ".join(order.cycles[0])
-                         + "; make one of them nullable to generate data")
+    order = fk_order(schema, selected)
+    picks = list(dict.fromkeys(name for name, _ in order.deferred))
+    for pick, cycle in zip(picks, order.cycles):
+        if any(fk in _required_fks(schema.tables[pick]) for name, fk in order.deferred if name == pick):
+            raise InputError("NOT NULL foreign keys form a cycle: " + " -> ".join(cycle)
+                             + "; make one of them nullable to generate data")
     return order.names
 
 
@@ -779,9 +784,13 @@ def _base_type(type_text: str) -> str:
     return t
 
 
-def _type_length(type_text: str) -> int | None:
+def type_length(type_text: str) -> int | None:
+    """The declared length of a text type (`VARCHAR(5)` -> 5), else None."""
     m = re.search(r"\((\d+)\)", type_text)
     return int(m.group(1)) if m and _base_type(type_text) in TEXT_TYPES else None
+
+
+_type_length = type_length
 
 
 def _type_scale(type_text: str) -> int | None:
@@ -798,7 +807,8 @@ def _lit(v: str) -> str:
     return DIALECTS["duckdb"].literal(str(v))
 
 
-def _q(name: str) -> str:
+def quote(name: str) -> str:
+    """A DuckDB identifier, quoted (for SQL over the staging tables)."""
     from .dialects import DIALECTS
     return DIALECTS["duckdb"].quote(name, force=True)
 
@@ -808,9 +818,11 @@ def _q_mysql(name: str) -> str:
     return DIALECTS["mysql"].quote(name, force=True)
 
 
-def _staging(table: str) -> str:
+def staging_name(table: str) -> str:
     """Staging table name in DuckDB for a (possibly schema-qualified) table."""
     return table.replace(".", "__")
+
+
 
 
 def _progress(plan: list[TablePlan], enabled: bool):
@@ -934,7 +946,7 @@ def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | N
         if schema is None:
             raise InputError("load(conn, engine, schema): the schema is needed with a bare connection")
         present = {r[0] for r in data.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        order = [n for n in _topo_order(schema, set(schema.tables)) if _staging(n) in present]
+        order = [n for n in _topo_order(schema, set(schema.tables)) if staging_name(n) in present]
         data = Dataset(data, schema, -1, [TablePlan(n, 0, 0, "given") for n in order])
     schema = schema or data.schema
     tables = data.tables
@@ -964,17 +976,8 @@ def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | N
 
 def analyze_tables(engine, tables: Sequence[str]) -> None:
     """Refresh optimizer statistics (plans change after ANALYZE - ENGINE_FACTS); PostgreSQL
-    also VACUUMs so that index-only scans are possible (visibility map)."""
-    if engine.name == "sqlite":
-        engine.execute("ANALYZE")
-    elif engine.name == "postgres":
-        for t in tables:
-            engine.execute(f"VACUUM ANALYZE {_pg_name(t)}")
-    elif engine.name == "mysql":
-        for t in tables:
-            engine.query(f"ANALYZE TABLE {_q_mysql(t)}")
-    elif engine.name == "duckdb":
-        engine.execute("ANALYZE")
+    also VACUUMs so that index-only scans are possible (visibility map): `Engine.analyze`."""
+    engine.analyze(tables)
 
 
 def _export_select(data: Dataset, table: str, engine_name: str, rowid: bool = False) -> str:
@@ -982,11 +985,11 @@ def _export_select(data: Dataset, table: str, engine_name: str, rowid: bool = Fa
     t = data.schema.table(table)
     types = dict(data.conn.execute(
         "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?",
-        [_staging(table)]).fetchall())
+        [staging_name(table)]).fetchall())
     parts = []
     for c in data.columns(table):
         dt = types.get(c, "VARCHAR").upper()
-        q = _q(c)
+        q = quote(c)
         if engine_name == "sqlite":
             if dt == "UUID":
                 q = f"{q}::VARCHAR"
@@ -1001,10 +1004,10 @@ def _export_select(data: Dataset, table: str, engine_name: str, rowid: bool = Fa
         elif engine_name == "mysql":
             if dt == "BOOLEAN":
                 q = f"{q}::INTEGER"
-        parts.append(f"{q} AS {_q(c)}")
+        parts.append(f"{q} AS {quote(c)}")
     if rowid:
         parts.append("rowid AS _dd_rowid")
-    return f"SELECT {', '.join(parts)} FROM {_q(_staging(table))}"
+    return f"SELECT {', '.join(parts)} FROM {quote(staging_name(table))}"
 
 
 # Load-time settings (per connection, restored afterwards). journal_mode=MEMORY (not OFF):
@@ -1172,7 +1175,7 @@ class _AdbcSqlite:
             n = self.cur.adbc_ingest(table, rel, mode="append")
         finally:
             duck.close()
-        return n if n >= 0 else self.rows(f"SELECT count(*) FROM {_q(table)}")[0][0]
+        return n if n >= 0 else self.rows(f"SELECT count(*) FROM {quote(table)}")[0][0]
 
     def commit(self) -> None:
         self.cur.execute("COMMIT")
@@ -1196,7 +1199,7 @@ def _sqlite_verify_fks(data: Dataset, query, tables: Sequence[str], in_sqlite: b
     for table in tables:
         t = data.schema.table(table)
         if in_sqlite or any(fk.ref_table not in loaded for fk in t.foreign_keys):
-            bad = query(f"PRAGMA foreign_key_check({_q(table)})")
+            bad = query(f"PRAGMA foreign_key_check({quote(table)})")
             if bad:
                 raise EngineError(f"sqlite: loaded rows of {table} violate a foreign key to "
                                   f"{bad[0][2]} (rowid {bad[0][1]}); nothing was loaded")
@@ -1219,11 +1222,11 @@ def _duckdb_fk_violation(data: Dataset, tables: Sequence[str]) -> str | None:
             for fk in data.schema.table(table).foreign_keys:
                 if fk.ref_table not in loaded:
                     continue
-                child, parent = _q(_staging(table)), _q(_staging(fk.ref_table))
-                present = " AND ".join(f"c.{_q(c)} IS NOT NULL" for c in fk.columns)
-                match = " AND ".join(f"p.{_q(r)} = c.{_q(c)}" for c, r in zip(fk.columns, fk.ref_columns))
+                child, parent = quote(staging_name(table)), quote(staging_name(fk.ref_table))
+                present = " AND ".join(f"c.{quote(c)} IS NOT NULL" for c in fk.columns)
+                match = " AND ".join(f"p.{quote(r)} = c.{quote(c)}" for c, r in zip(fk.columns, fk.ref_columns))
                 n, example = conn.execute(
-                    f"SELECT count(*), any_value(({', '.join('c.' + _q(c) for c in fk.columns)})::VARCHAR) "
+                    f"SELECT count(*), any_value(({', '.join('c.' + quote(c) for c in fk.columns)})::VARCHAR) "
                     f"FROM {child} c WHERE {present} AND NOT EXISTS "
                     f"(SELECT 1 FROM {parent} p WHERE {match})").fetchone()
                 if n:
@@ -1247,7 +1250,7 @@ def _sqlite_verify_checks(query, table: str) -> None:
     except Exception:
         checks = None
     if checks is None:
-        bad = [r[0] for r in query(f"PRAGMA quick_check({_q(table)})") if r[0] != "ok"]
+        bad = [r[0] for r in query(f"PRAGMA quick_check({quote(table)})") if r[0] != "ok"]
         if bad:
             raise EngineError(f"sqlite: loaded rows of {table} violate constraints: {bad[0]}")
         return
@@ -1255,9 +1258,9 @@ def _sqlite_verify_checks(query, table: str) -> None:
         return
     # A CHECK fails only when it is false; NULL passes (NOT NULL is NULL, so not counted).
     where = " OR ".join(f"NOT ({c})" for c in checks)
-    if query(f"SELECT count(*) FROM {_q(table)} WHERE {where}")[0][0]:
+    if query(f"SELECT count(*) FROM {quote(table)} WHERE {where}")[0][0]:
         for c in checks:
-            n = query(f"SELECT count(*) FROM {_q(table)} WHERE NOT ({c})")[0][0]
+            n = query(f"SELECT count(*) FROM {quote(table)} WHERE NOT ({c})")[0][0]
             if n:
                 raise EngineError(f"sqlite: CHECK constraint failed: {table}: {c} is false for "
                                   f"{n} loaded rows")
@@ -1269,8 +1272,8 @@ def sqlite_export_sql(data: Dataset, table: str) -> str:
     t = data.schema.table(table)
     key = t.primary_key.columns if t.primary_key else None
     src = _export_select(data, table, "sqlite", rowid=key is None)
-    order = ", ".join(_q(c) for c in key) if key else "_dd_rowid"
-    return f"SELECT {', '.join(_q(c) for c in data.columns(table))} FROM ({src}) ORDER BY {order}"
+    order = ", ".join(quote(c) for c in key) if key else "_dd_rowid"
+    return f"SELECT {', '.join(quote(c) for c in data.columns(table))} FROM ({src}) ORDER BY {order}"
 
 
 def _sqlite_insert_rows(data: Dataset, conn, table: str, fetch_rows: int) -> int:
@@ -1284,7 +1287,7 @@ def _sqlite_insert_rows(data: Dataset, conn, table: str, fetch_rows: int) -> int
     cols = data.columns(table)
     cur = data.conn.cursor()
     cur.execute(sqlite_export_sql(data, table))
-    head = f"INSERT INTO {_q(table)} ({', '.join(_q(c) for c in cols)}) VALUES "
+    head = f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in cols)}) VALUES "
     one = "(" + ", ".join("?" * len(cols)) + ")"
     k = max(1, min(SQLITE_ROWS_PER_INSERT, 30_000 // len(cols)))  # <= 32766 variables
     many = head + ", ".join([one] * k)
@@ -1308,10 +1311,10 @@ def _load_postgres(data, engine, tables, report, tmp, chunk_rows) -> None:
     for table in tables:
         cols = data.columns(table)
         t0 = time.perf_counter()
-        path = os.path.join(tmp, f"{_staging(table)}.csv")
+        path = os.path.join(tmp, f"{staging_name(table)}.csv")
         data.conn.execute(f"COPY ({_export_select(data, table, 'postgres')}) TO {_lit(path)} "
                           "(FORMAT csv, HEADER false)")
-        sql = f"COPY {_pg_name(table)} ({', '.join(_q(c) for c in cols)}) FROM STDIN (FORMAT csv)"
+        sql = f"COPY {_pg_name(table)} ({', '.join(quote(c) for c in cols)}) FROM STDIN (FORMAT csv)"
         try:
             with engine.conn.cursor() as cur, cur.copy(sql) as copy, open(path, "rb") as fh:
                 while chunk := fh.read(1 << 20):
@@ -1339,7 +1342,7 @@ def _load_mysql(data, engine, tables, report, tmp, chunk_rows) -> None:
             t0 = time.perf_counter()
             col_list = ", ".join(_q_mysql(c) for c in cols)
             if local:
-                path = os.path.join(tmp, f"{_staging(table)}.csv")
+                path = os.path.join(tmp, f"{staging_name(table)}.csv")
                 data.conn.execute(f"COPY ({_export_select(data, table, 'mysql')}) TO {_lit(path)} "
                                   "(FORMAT csv, HEADER false, NULLSTR 'NULL', FORCE_QUOTE *)")
                 cur.execute(f"LOAD DATA LOCAL INFILE %s INTO TABLE {_q_mysql(table)} CHARACTER SET utf8mb4 "
@@ -1371,12 +1374,12 @@ def _load_duckdb(data, engine, tables, report, tmp, chunk_rows) -> None:
     """INSERT ... SELECT: from the staging tables directly, or via Parquet from another file"""
     same = data.conn is engine.conn
     for table in tables:
-        cols = ", ".join(_q(c) for c in data.columns(table))
+        cols = ", ".join(quote(c) for c in data.columns(table))
         t0 = time.perf_counter()
         if same:
-            src = f"(SELECT {cols} FROM {_q(_staging(table))})"
+            src = f"(SELECT {cols} FROM {quote(staging_name(table))})"
         else:
-            path = os.path.join(tmp, f"{_staging(table)}.parquet")
+            path = os.path.join(tmp, f"{staging_name(table)}.parquet")
             data.conn.execute(f"COPY ({_export_select(data, table, 'duckdb')}) TO {_lit(path)} (FORMAT parquet)")
             src = f"read_parquet({_lit(path)})"
         t = data.schema.table(table)
@@ -1384,7 +1387,7 @@ def _load_duckdb(data, engine, tables, report, tmp, chunk_rows) -> None:
         if self_fks and t.primary_key and len(t.primary_key.columns) == 1:
             _duckdb_insert_rounds(engine, table, cols, src, t.primary_key.columns[0], self_fks, report)
         else:
-            engine.execute(f"INSERT INTO {_q(table)} ({cols}) SELECT {cols} FROM {src}")
+            engine.execute(f"INSERT INTO {quote(table)} ({cols}) SELECT {cols} FROM {src}")
         report.rows[table] = data.counts.get(table) or _count(data, table)
         report.seconds[table] = time.perf_counter() - t0
 
@@ -1395,17 +1398,17 @@ def _duckdb_insert_rounds(engine, table, cols, src, pk, self_fks, report) -> Non
     later UPDATE of the column fails too (update = delete + insert). Insert in rounds: each
     round adds the rows whose self-referenced parent is already there."""
     engine.execute(f"CREATE OR REPLACE TEMP TABLE _dd_src AS SELECT {cols} FROM {src}")
-    ready = " AND ".join(f"(s.{_q(fk.columns[0])} IS NULL OR s.{_q(fk.columns[0])} IN "
-                         f"(SELECT {_q(fk.ref_columns[0])} FROM {_q(table)}))" for fk in self_fks)
+    ready = " AND ".join(f"(s.{quote(fk.columns[0])} IS NULL OR s.{quote(fk.columns[0])} IN "
+                         f"(SELECT {quote(fk.ref_columns[0])} FROM {quote(table)}))" for fk in self_fks)
     rounds = 0
     while True:
-        n = engine.query(f"INSERT INTO {_q(table)} ({cols}) SELECT {cols} FROM _dd_src s WHERE "
-                         f"s.{_q(pk)} NOT IN (SELECT {_q(pk)} FROM {_q(table)}) AND {ready}")
+        n = engine.query(f"INSERT INTO {quote(table)} ({cols}) SELECT {cols} FROM _dd_src s WHERE "
+                         f"s.{quote(pk)} NOT IN (SELECT {quote(pk)} FROM {quote(table)}) AND {ready}")
         rounds += 1
         if not n or not n[0][0]:
             break
     left = engine.query("SELECT count(*) FROM _dd_src")[0][0] - engine.query(
-        f"SELECT count(*) FROM {_q(table)}")[0][0]
+        f"SELECT count(*) FROM {quote(table)}")[0][0]
     engine.execute("DROP TABLE _dd_src")
     report.notes.append(f"{table}: self-referencing FK loaded in {rounds} rounds (DuckDB checks "
                         "FKs against rows that existed before the statement)")
@@ -1418,8 +1421,8 @@ _LOADERS = {"sqlite": _load_sqlite, "postgres": _load_postgres, "mysql": _load_m
 
 
 def _count(data: Dataset, table: str) -> int:
-    return data.conn.execute(f"SELECT count(*) FROM {_q(_staging(table))}").fetchone()[0]
+    return data.conn.execute(f"SELECT count(*) FROM {quote(staging_name(table))}").fetchone()[0]
 
 
 def _pg_name(table: str) -> str:
-    return ".".join(_q(p) for p in table.split("."))
+    return ".".join(quote(p) for p in table.split("."))

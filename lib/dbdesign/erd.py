@@ -747,60 +747,25 @@ def erd_diff(before: Schema, after: Schema) -> ErdDiff:
         d.relationships[k] = "added"
     for k in rb - ra:
         d.relationships[k] = "removed"
-    try:
-        from .diff import diff as schema_diff
-    except ImportError:  # pragma: no cover - diff.py not present
-        schema_diff = None
-    if schema_diff is not None:
-        for c in schema_diff(before, after).changes:
-            table = c.table or (c.name if c.object_type == "table" else None)
-            if table is None:
-                continue
-            if c.object_type == "table":
-                d.tables[table] = c.action
-                src = after if c.action == "added" else before
-                d.columns[table] = {col: c.action for col in src.tables[table].columns}
-            elif d.tables.get(table) not in ("added", "removed"):
-                d.tables[table] = "changed"
-                if c.object_type == "column":
-                    d.columns.setdefault(table, {})[c.name] = c.action
-    else:
-        _direct_diff(before, after, d)
+    from .diff import diff as schema_diff
+    for c in schema_diff(before, after).changes:
+        table = c.table or (c.name if c.object_type == "table" else None)
+        if table is None:
+            continue
+        if c.object_type == "table":
+            d.tables[table] = c.action
+            src = after if c.action == "added" else before
+            d.columns[table] = {col: c.action for col in src.tables[table].columns}
+        elif d.tables.get(table) not in ("added", "removed"):
+            d.tables[table] = "changed"
+            if c.object_type == "column":
+                d.columns.setdefault(table, {})[c.name] = c.action
     for k in d.relationships:
         child = k.split("(", 1)[0]
         if child not in d.tables:
             d.tables[child] = "changed"
     d.tables = dict(sorted(d.tables.items()))
     return d
-
-
-def _direct_diff(before: Schema, after: Schema, d: ErdDiff) -> None:
-    for name in sorted(set(before.tables) | set(after.tables)):
-        tb, ta = before.tables.get(name), after.tables.get(name)
-        if tb is None:
-            d.tables[name] = "added"
-            d.columns[name] = {c: "added" for c in ta.columns}
-            continue
-        if ta is None:
-            d.tables[name] = "removed"
-            d.columns[name] = {c: "removed" for c in tb.columns}
-            continue
-        cols: dict[str, str] = {}
-        for c in set(tb.columns) | set(ta.columns):
-            if c not in tb.columns:
-                cols[c] = "added"
-            elif c not in ta.columns:
-                cols[c] = "removed"
-            elif _column_sig(tb.columns[c]) != _column_sig(ta.columns[c]):
-                cols[c] = "changed"
-        keys_b = (tb.primary_key.columns if tb.primary_key else None, sorted(map(tuple, tb.unique_column_sets())),
-                  sorted(ix.name for ix in tb.indexes), sorted(c.expression for c in tb.checks))
-        keys_a = (ta.primary_key.columns if ta.primary_key else None, sorted(map(tuple, ta.unique_column_sets())),
-                  sorted(ix.name for ix in ta.indexes), sorted(c.expression for c in ta.checks))
-        if cols:
-            d.columns[name] = cols
-        if cols or keys_a != keys_b:
-            d.tables[name] = "changed"
 
 
 def _union_schema(before: Schema, after: Schema) -> tuple[Schema, list[Relationship]]:

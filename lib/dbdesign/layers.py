@@ -19,7 +19,7 @@ from typing import Any
 from .model import Column, Schema, Table
 from .pool import PoolSettings, recommend
 from .pool import render as render_pool
-from .probe import ProbeResult, ValueFactory, _parse_expr, check_in_values, max_length, type_family
+from .probe import ProbeResult, ValueFactory, parse_expr, check_in_values, max_length, type_family
 
 PY_TYPES = {"uuid": "uuid.UUID", "text": "str", "int": "int", "numeric": "decimal.Decimal",
             "bool": "bool", "timestamp": "datetime.datetime", "date": "datetime.date",
@@ -56,7 +56,7 @@ def _bounds(table: Table, column: str) -> dict[str, Any]:
     from sqlglot import exp
     out: dict[str, Any] = {}
     for ck in table.checks:
-        node = _parse_expr(ck.expression)
+        node = parse_expr(ck.expression)
         if node is None:
             continue
         target, lo, hi = None, None, None

@@ -543,7 +543,7 @@ def _dup_probe(table: str, keys: list[str], where: str | None = None) -> str:
 
 # -- static reversibility on the model ---------------------------------------------------------
 
-def _shape(schema: Schema) -> dict[str, Any]:
+def schema_shape(schema: Schema) -> dict[str, Any]:
     """The model without source positions: what must come back after up -> down."""
     def strip(value: Any) -> Any:
         if isinstance(value, dict):
@@ -556,7 +556,7 @@ def _shape(schema: Schema) -> dict[str, Any]:
 
 def model_difference(a: Schema, b: Schema) -> list[str]:
     """Short human lines: what differs between two models (tables, columns, indexes, others)."""
-    sa, sb = _shape(a), _shape(b)
+    sa, sb = schema_shape(a), schema_shape(b)
     out = []
     for t in sorted(set(sa["tables"]) | set(sb["tables"])):
         ta, tb = sa["tables"].get(t), sb["tables"].get(t)

@@ -1846,3 +1846,8 @@ _SPECIAL = [(needles, re.compile(p, _F), method) for needles, p, method in [
      rf"VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?({_QN})(?:\s*\([^)]*\))?(?:\s+WITH\s*\([^)]*\))?\s+AS\s+",
      "s_view"),
 ]]
+
+
+# Public names for the renderers, which replay statements on a model too.
+Applier = _Applier
+table_qualname = _qualname

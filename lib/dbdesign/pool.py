@@ -178,14 +178,23 @@ def measure_connect_vs_pool(url: str, n: int = 30) -> dict[str, float]:
             "ratio": round(med(fresh) / max(med(pooled), 1e-6), 1), "n": n}
 
 
-def main(argv: list[str] | None = None) -> None:
-    """`python -m dbdesign.pool [DB_CORES] [APP_INSTANCES] [MAX_CONNECTIONS]`: print a
-    recommended [pool] section for dbdesign.toml."""
-    import sys
-    args = [int(a) for a in (sys.argv[1:] if argv is None else argv)]
-    cores, instances, limit = (args + [None, 1, 100][len(args):])[:3]
-    print(render(recommend(db_cores=cores, app_instances=instances, server_max_connections=limit), "toml"), end="")
+def _main() -> None:
+    import click
+
+    @click.command(name="python -m dbdesign.pool")
+    @click.argument("db_cores", type=click.IntRange(1), required=False)
+    @click.argument("app_instances", type=click.IntRange(1), default=1)
+    @click.argument("max_connections", type=click.IntRange(1), default=100)
+    def main(db_cores, app_instances, max_connections) -> None:
+        """Print a recommended [pool] section for dbdesign.toml."""
+        click.echo(render(recommend(db_cores=db_cores, app_instances=app_instances,
+                                    server_max_connections=max_connections), "toml"), nl=False)
+    try:
+        main(standalone_mode=False)
+    except click.ClickException as err:  # bad input: one line, exit 2
+        click.echo(f"python -m dbdesign.pool: {err.format_message()}", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":
-    main()
+    _main()

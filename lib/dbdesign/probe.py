@@ -164,7 +164,7 @@ def max_length(col_type: str) -> int | None:
 def check_in_values(table: Table, column: str) -> list[str] | None:
     """Values of a `col IN ('a', 'b')` CHECK on `column`, if there is one."""
     for ck in table.checks:
-        node = _parse_expr(ck.expression)
+        node = parse_expr(ck.expression)
         if isinstance(node, exp.In) and isinstance(node.this, exp.Column) and node.this.name == column:
             vals = [e.this for e in node.expressions if isinstance(e, exp.Literal)]
             if vals:
@@ -172,7 +172,7 @@ def check_in_values(table: Table, column: str) -> list[str] | None:
     return None
 
 
-def _parse_expr(sql: str) -> exp.Expression | None:
+def parse_expr(sql: str) -> exp.Expression | None:
     try:
         return sqlglot.parse_one(sql, read="postgres")
     except Exception:  # an expression we cannot read: the probe says "no generator"
@@ -541,7 +541,7 @@ def key_columns(table: Table, parts: list[IndexColumn]) -> tuple[list[str], set[
         if part.column is not None:
             found = [part.column]
         else:
-            node = _parse_expr(part.expression or "")
+            node = parse_expr(part.expression or "")
             found = [c.name for c in node.find_all(exp.Column)] if node is not None else []
             if node is not None:
                 lowered |= {c.name for low in node.find_all(exp.Lower)
@@ -552,7 +552,7 @@ def key_columns(table: Table, parts: list[IndexColumn]) -> tuple[list[str], set[
 
 def _violating_value(table: Table, expression: str) -> tuple[str, Any] | None:
     """(column, value) that breaks a simple CHECK: IN list, comparison, BETWEEN, length()."""
-    node = _parse_expr(expression)
+    node = parse_expr(expression)
     if node is None:
         return None
     if isinstance(node, exp.In) and isinstance(node.this, exp.Column):
@@ -845,25 +845,28 @@ def _open(target: str):
     return engines.throwaway(target)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main() -> None:
     """`python -m dbdesign.probe [SOURCE] [OUT]`: probe all four engines, time it, write JSON
     (default data/results/probe.json) - the quality bar is under 30 s for the example."""
     import os
-    import sys
 
-    from .source import load_source
-    args = list(sys.argv[1:] if argv is None else argv)
-    source = args[0] if args else "migrations"
-    out = args[1] if len(args) > 1 else os.path.join("data", "results", "probe.json")
-    started = time.perf_counter()
-    result = run_probe(load_source(source))
-    total = round(time.perf_counter() - started, 3)
-    data = result.to_dict() | {"total_seconds": total, "probes": len(result.outcomes),
-                               "findings": len(result.findings)}
-    os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
-    with open(out, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, default=str)
-    print(f"{len(result.outcomes)} probes on {len(result.seconds)} engines in {total} s -> {out}")
+    import click
+
+    @click.command(name="python -m dbdesign.probe")
+    @click.argument("source", default="migrations")
+    @click.argument("out", default=os.path.join("data", "results", "probe.json"))
+    def run(source: str, out: str) -> None:
+        from .source import load_source
+        started = time.perf_counter()
+        result = run_probe(load_source(source))
+        total = round(time.perf_counter() - started, 3)
+        data = result.to_dict() | {"total_seconds": total, "probes": len(result.outcomes),
+                                   "findings": len(result.findings)}
+        os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
+        with open(out, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, default=str)
+        click.echo(f"{len(result.outcomes)} probes on {len(result.seconds)} engines in {total} s -> {out}")
+    run()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """`dbdesign probe` and `dbdesign audit`: thin click commands over `probe` and `audit`.
 
-The lead registers them with ``main.add_command(probe)`` and ``main.add_command(audit)``.
+They are added to the `dbdesign` group in cli.py.
 Exit codes: 0 every guard held, 1 a probe found a guard that did not hold, 2 bad input.
 """
 from __future__ import annotations

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import click
+
 from . import report_assets
 from .errors import DbDesignError, InputError
 from .notebook import SCALES, repo_root
@@ -90,6 +92,7 @@ def build_report(out_dir: str | os.PathLike = "build/report", scale: str = "smal
         raise InputError("no chapter notebooks (NN_name.ipynb) in this folder", str(nb_dir))
 
     env = {"DBDESIGN_SCALE": scale}
+    source = source or os.environ.get("DBDESIGN_SOURCE") or None  # `DBDESIGN_SOURCE=x make report`
     if source:
         env["DBDESIGN_SOURCE"] = source
     executed = []
@@ -383,7 +386,7 @@ def collect_versions() -> dict[str, Any]:
 def engine_versions() -> dict[str, str]:
     from . import engines
     out: dict[str, str] = {}
-    labels = {"sqlite": "SQLite", "duckdb": "DuckDB", "postgres": "PostgreSQL", "mysql": "MariaDB/MySQL"}
+    labels = {name: cls.label for name, cls in engines.ENGINES.items()}
     unreachable = engines.availability()  # one cached check per server, shared with the others
     for name in engines.ENGINES:
         if unreachable[name]:
@@ -420,17 +423,13 @@ def _write_artifacts(run: ReportRun, root: Path, source: str | None) -> None:
         _write_json(out / "catalog.json", cat.to_dict())
         run.artifacts["catalog.json"] = "constraint catalogue and index documentation (JSON)"
         _write(run, "indexes.md", _indexes_md(cat), "index documentation with rationale")
-        _write_index_evidence(run, schema)
+        _write_index_evidence(run, schema, src, config)
         _write_orm(run, schema, config)
         _write_seeds(run, schema, src)
 
-        try:
-            from .lint import lint
-        except ImportError as err:
-            run.skipped["lint.json"] = f"lint module not available ({err})"
-        else:
-            _write_json(out / "lint.json", lint(schema, config).to_dict())
-            run.artifacts["lint.json"] = "design lint findings and summary"
+        from .lint import lint
+        _write_json(out / "lint.json", lint(schema, config).to_dict())
+        run.artifacts["lint.json"] = "design lint findings and summary"
 
         _write_ddl(run, schema)
         _write_erd(run, schema)
@@ -452,13 +451,15 @@ def _write_artifacts(run: ReportRun, root: Path, source: str | None) -> None:
 _ADVISOR_ROWS = {"small": 20_000, "large": 1_000_000}
 
 
-def _write_index_evidence(run: ReportRun, schema) -> None:
+def _write_index_evidence(run: ReportRun, schema, source: str, config) -> None:
     """The seed's "Index Documentation" with evidence: every index with its rationale, the
     workload queries whose captured plans use it and the measured gain (SQLite, generated
     data), then the advisor's verified proposals."""
     from .advisor import advise
+    from .workload import for_schema
     started = time.perf_counter()
-    advice = advise(schema, None, "sqlite", rows=_ADVISOR_ROWS.get(run.scale, 20_000))
+    advice = advise(schema, for_schema(schema, source, config), "sqlite",
+                    rows=_ADVISOR_ROWS.get(run.scale, 20_000))
     _write(run, "index-documentation.md", advice.index_documentation(schema) + "\n",
            f"index documentation with measured benefit (SQLite, {advice.rows:,} rows, "
            f"{time.perf_counter() - started:.0f} s)")
@@ -491,11 +492,7 @@ def _write_seeds(run: ReportRun, schema, src: str) -> None:
 
 
 def _write_ddl(run: ReportRun, schema) -> None:
-    render, portability_frame = _dialects()
-    if render is None:
-        run.skipped["ddl/*.sql"] = "dialects module not available yet"
-        run.skipped["portability.md"] = "dialects module not available yet"
-        return
+    from .dialects import portability_frame, render
     (run.out_dir / "ddl").mkdir(exist_ok=True)
     notes_md = ["# Portability report", "",
                 "What each target engine drops, emulates or changes when the PostgreSQL-dialect "
@@ -503,42 +500,14 @@ def _write_ddl(run: ReportRun, schema) -> None:
     for dialect in DIALECTS:
         rendered = render(schema, dialect)
         _write(run, f"ddl/{dialect}.sql", rendered.sql.rstrip() + "\n", f"DDL for {dialect}")
-    if portability_frame is not None:
-        frame = portability_frame(schema)
-        notes_md.append(_frame_md(frame))
-    else:
-        notes_md.append("| dialect | note |\n|---|---|")
-        for dialect in DIALECTS:
-            for note in render(schema, dialect).notes:
-                notes_md.append(f"| {dialect} | {_md(str(note))} |")
+    notes_md.append(_frame_md(portability_frame(schema)))
     _write(run, "portability.md", "\n".join(notes_md) + "\n", "portability report (engine x feature x what happened)")
 
 
-def _dialects():
-    """(render, portability_frame) from dbdesign.dialects (or the older dbdesign.ddl name)."""
-    for modname in ("dialects", "ddl"):
-        try:
-            mod = __import__(f"dbdesign.{modname}", fromlist=["render"])
-        except ImportError:
-            continue
-        render = getattr(mod, "render", None)
-        if render is not None:
-            return render, getattr(mod, "portability_frame", None)
-    return None, None
-
-
 def _write_erd(run: ReportRun, schema) -> None:
-    try:
-        from . import erd
-    except ImportError as err:
-        run.skipped["erd.*"] = f"erd module not available ({err})"
-        return
-    for name, fn, what in (("erd.svg", "to_svg", "ERD (SVG)"), ("erd.mmd", "to_mermaid", "ERD (Mermaid)"),
-                           ("erd.dbml", "to_dbml", "ERD (DBML, dbdiagram.io)")):
-        render = getattr(erd, fn, None)
-        if render is None:
-            run.skipped[name] = f"erd.{fn} not available"
-            continue
+    from . import erd
+    for name, render, what in (("erd.svg", erd.to_svg, "ERD (SVG)"), ("erd.mmd", erd.to_mermaid, "ERD (Mermaid)"),
+                               ("erd.dbml", erd.to_dbml, "ERD (DBML, dbdiagram.io)")):
         _write(run, name, render(schema), what)
 
 
@@ -606,28 +575,28 @@ def normalise_notebook(nb) -> None:
             cell.metadata.pop(k, None)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`python -m dbdesign.report [--refresh NOTEBOOK...] [--scale S] [--out DIR]`."""
-    import argparse
-    parser = argparse.ArgumentParser(prog="python -m dbdesign.report", description=__doc__.splitlines()[0])
-    parser.add_argument("--refresh", nargs="*", metavar="NOTEBOOK",
-                        help="re-run these notebooks (default: all chapters) and store their outputs")
-    parser.add_argument("--scale", default="small", choices=SCALES)
-    parser.add_argument("--out", default="build/report")
-    args = parser.parse_args(argv)
+@click.command(name="python -m dbdesign.report")
+@click.option("--refresh", is_flag=True,
+              help="Re-run NOTEBOOKS (default: all chapters) and store their outputs.")
+@click.argument("notebooks", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--scale", type=click.Choice(SCALES), default="small", show_default=True)
+@click.option("--out", default="build/report", show_default=True)
+def main(refresh: bool, notebooks: tuple[str, ...], scale: str, out: str) -> None:
+    """Build the report, or (--refresh) re-run chapters and store them with their outputs."""
     try:
-        if args.refresh is not None:
-            nbs = args.refresh or sorted(str(p) for p in Path("notebooks").glob("[0-9][0-9]_*.ipynb"))
+        if refresh:
+            nbs = list(notebooks) or sorted(str(p) for p in Path("notebooks").glob("[0-9][0-9]_*.ipynb"))
             for nb in nbs:
-                chapter = refresh_notebook(nb, args.scale)
-                print(f"{chapter.name}: {chapter.cells} cells, {chapter.seconds:.1f} s, stored with outputs")
+                chapter = refresh_notebook(nb, scale)
+                click.echo(f"{chapter.name}: {chapter.cells} cells, {chapter.seconds:.1f} s, stored with outputs")
+        elif notebooks:
+            raise click.UsageError("NOTEBOOKS are for --refresh")
         else:
-            build_report(args.out, args.scale, log=print)
+            build_report(out, scale, log=click.echo)
     except DbDesignError as err:
-        print(f"dbdesign: {err}", file=sys.stderr)
-        return 2
-    return 0
+        click.echo(f"dbdesign: {err}", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

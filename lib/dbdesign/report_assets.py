@@ -195,29 +195,30 @@ def rewrite_notebook_links(html: str, notebooks: Iterable[str] | None = None) ->
     return _NB_LINK.sub(fix, html)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`python -m dbdesign.report_assets fetch [--dir build/vendor]`."""
-    import argparse
-    import sys
-    parser = argparse.ArgumentParser(prog="python -m dbdesign.report_assets")
-    parser.add_argument("action", choices=["fetch", "command"])
-    parser.add_argument("--dir", default=DEFAULT_VENDOR_DIR)
-    args = parser.parse_args(argv)
-    if args.action == "command":
-        print(" ".join(npm_command(args.dir)))
-        return 0
-    try:
-        assets = fetch_assets(args.dir)
-    except (AssetsError, InputError) as err:
-        print(f"dbdesign: {err}", file=sys.stderr)
-        return 2
-    print(f"widget assets: {assets.require_js} ({assets.require_js.stat().st_size // 1024} KiB), "
-          f"{assets.embed_amd_js} ({assets.embed_amd_js.stat().st_size // 1024} KiB)")
-    return 0
+def main() -> None:
+    """`python -m dbdesign.report_assets fetch|command [--dir build/vendor]`."""
+    import click
+
+    @click.command(name="python -m dbdesign.report_assets")
+    @click.argument("action", type=click.Choice(["fetch", "command"]))
+    @click.option("--dir", "folder", default=DEFAULT_VENDOR_DIR, show_default=True)
+    def run(action: str, folder: str) -> None:
+        """Fetch the pinned widget manager into FOLDER, or print the npm command that does."""
+        if action == "command":
+            click.echo(" ".join(npm_command(folder)))
+            return
+        try:
+            assets = fetch_assets(folder)
+        except (AssetsError, InputError) as err:
+            click.echo(f"dbdesign: {err}", err=True)
+            raise SystemExit(2) from None
+        click.echo(f"widget assets: {assets.require_js} ({assets.require_js.stat().st_size // 1024} KiB), "
+                   f"{assets.embed_amd_js} ({assets.embed_amd_js.stat().st_size // 1024} KiB)")
+    run()
 
 
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    main()
 
 
 __all__ = ["NPM_PACKAGES", "WidgetAssets", "AssetsError", "npm_command", "find_assets", "fetch_assets",

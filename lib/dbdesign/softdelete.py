@@ -290,7 +290,7 @@ def restore_sql(table: str, key: dict[str, Any], names: Names = Names(), config:
     return f"UPDATE {names.table(table)} SET {dcol} = NULL WHERE {where_sql(key, names)}"
 
 
-def erasure_statements(schema: Schema, user_id: str, users_table: str = "users",
+def erasure_statements(schema: Schema, user_id: str, users_table: str | None = None,
                        audit_table: str = "audit_log", dialect: str = "postgres",
                        config: Config = None) -> list[str]:
     """GDPR erasure of one user: anonymise the personal columns (keeping the row, so RESTRICT
@@ -300,7 +300,7 @@ def erasure_statements(schema: Schema, user_id: str, users_table: str = "users",
     statements and blanks those too."""
     conv = _conventions(config)
     n = names_for(schema, dialect)
-    users = _table(schema, users_table)
+    users = _table(schema, users_table or conv.users_table)
     key = {users.primary_key.columns[0]: user_id}
     sets = []
     for col in users.columns.values():
@@ -333,14 +333,14 @@ def _blank_audit_sql(n: Names, audit_table: str, table: str, row_id: str) -> str
             f"table_name = {n.lit(table)} AND row_id = {n.lit(row_id)}")
 
 
-def erase_user(engine: Engine, schema: Schema, user_id: str, users_table: str = "users",
+def erase_user(engine: Engine, schema: Schema, user_id: str, users_table: str | None = None,
                audit_table: str = "audit_log", config: Config = None) -> dict[str, int]:
     """Run the erasure path on `engine` in one transaction: `erasure_statements`, then blank
     the audit JSON of every row it touched - the user's, and the deleted personal child rows'
     (their INSERT/UPDATE/DELETE audit rows carry the same personal data under the child's own
     key, which a pure-SQL statement list cannot know in advance). Returns counts."""
     n = names_for(schema, engine.name)
-    users = _table(schema, users_table)
+    users = _table(schema, users_table or _conventions(config).users_table)
     touched: list[tuple[str, str]] = []
     for child, fk in schema.referencing(users.qualname):
         if (fk.on_delete or "").upper() == "CASCADE" and child.primary_key:
@@ -363,7 +363,8 @@ def erase_user(engine: Engine, schema: Schema, user_id: str, users_table: str = 
     return {"statements": len(statements), "child_rows_deleted": len(touched)}
 
 
-def erasure_demo(engine_name: str, schema: Schema, users_table: str = "users") -> dict[str, Any]:
+def erasure_demo(engine_name: str, schema: Schema, users_table: str | None = None,
+                 config: Config = None) -> dict[str, Any]:
     """Erase one user twice, in two throw-away databases holding the schema, soft delete and
     the audit trail: with the plain `erasure_statements` and with `erase_user`. Counts what is
     left of the personal data (values of the user's personal columns and of their deleted
@@ -371,7 +372,9 @@ def erasure_demo(engine_name: str, schema: Schema, users_table: str = "users") -
     from . import engines
     from .audit import AUDIT_TABLE, install_audit, set_actor
     from .probe import ValueFactory, install_schema, load_baseline
-    users = _table(schema, users_table)
+    from .audit import with_audit_table
+    schema = with_audit_table(schema)
+    users = _table(schema, users_table or _conventions(config).users_table)
     n = names_for(schema, engine_name)
     out: dict[str, Any] = {"engine": engine_name}
     for how in ("erasure_statements", "erase_user"):
@@ -648,24 +651,43 @@ def pitfall_mariadb_partial_index(engine: Engine) -> Pitfall:
          else f"reuse {reuse}, live duplicate {dup}"), s.steps)
 
 
-def pitfall_hard_cascade(engine_name: str, schema: Schema, parent: str = "posts",
-                         child: str = "comments", users_table: str = "users") -> Pitfall:
+def cascade_pair(schema: Schema, config: Config = None) -> tuple[str, str]:
+    """(parent, child) of the schema where a hard-delete pitfall shows: the child has an
+    ON DELETE CASCADE foreign key to the parent and both have the soft-delete column. InputError
+    when no such pair exists."""
+    sd = _conventions(config).soft_delete_column
+    for c in schema.tables.values():
+        for fk in c.foreign_keys:
+            p = schema.table(fk.ref_table)
+            if (p is not None and p is not c and (fk.on_delete or "").upper() == "CASCADE"
+                    and sd in p.columns and sd in c.columns and p.primary_key):
+                return p.qualname, c.qualname
+    raise InputError(f"no table has an ON DELETE CASCADE foreign key to another table where both "
+                     f"have {sd}: the hard-cascade pitfall has nothing to show in this schema")
+
+
+def pitfall_hard_cascade(engine_name: str, schema: Schema, parent: str | None = None,
+                         child: str | None = None, users_table: str | None = None,
+                         config: Config = None) -> Pitfall:
     """With `child.fk ... ON DELETE CASCADE -> parent` and soft delete: the soft delete (an
     UPDATE) does not cascade - the children stay live - while the one hard delete that happens
     (erasure, a cleanup job) destroys children written by other people. Then the fix on the same
     database: the generated soft-delete cascade (trigger, or soft_delete() on DuckDB)."""
     from . import engines
     from .probe import ValueFactory, insert_sql, install_schema, load_baseline
-    conv = naming.DEFAULT
-    p_t, c_t, u_t = _table(schema, parent), _table(schema, child), _table(schema, users_table)
+    conv = _conventions(config)
+    if parent is None or child is None:
+        parent, child = cascade_pair(schema, conv)
+    p_t, c_t = _table(schema, parent), _table(schema, child)
+    u_t = schema.table(users_table or conv.users_table)
     fk = next((f for f in c_t.foreign_keys if f.ref_table == p_t.qualname
                and (f.on_delete or "").upper() == "CASCADE"), None)
     dname = conv.soft_delete_column
     if fk is None or dname not in p_t.columns or dname not in c_t.columns:
         raise InputError(f"{child} has no ON DELETE CASCADE foreign key to {parent}, or one of "
                          f"them has no {dname}: nothing to demonstrate")
-    author = next((f.columns[0] for f in c_t.foreign_keys if f.ref_table == u_t.qualname
-                   and not conv.is_audit_fk(f)), None)
+    author = next((f.columns[0] for f in c_t.foreign_keys if u_t is not None
+                   and f.ref_table == u_t.qualname and not conv.is_audit_fk(f)), None)
     pk = p_t.primary_key.columns[0]
     n = names_for(schema, engine_name)
     dcol, parent_sql, child_sql = n.col(dname), n.table(p_t), n.table(c_t)
@@ -673,8 +695,9 @@ def pitfall_hard_cascade(engine_name: str, schema: Schema, parent: str = "posts"
         install_schema(eng, schema)
         values = ValueFactory(schema)
         base = load_baseline(eng, schema, values, n)
-        other = values.row(u_t, base)
-        eng.execute(insert_sql(u_t, other, n))
+        other = values.row(u_t, base) if author else None
+        if other is not None:
+            eng.execute(insert_sql(u_t, other, n))
         post = base[p_t.qualname][pk]
         s = _Script(eng)
         s.run(insert_sql(c_t, values.row(c_t, base, {author: other[u_t.primary_key.columns[0]]}

@@ -39,7 +39,7 @@ from .engines import Engine
 from .lint import Finding
 from .errors import InputError
 from .migrate import HistoryRow, Migration, MigrationError, Migrator, load_folder
-from .migration_lint import SEVERITY, _shape, checksum_findings
+from .migration_lint import SEVERITY, checksum_findings, schema_shape
 from .model import Schema
 
 CHECKS = ("up", "idempotent", "down restores", "re-up")
@@ -125,7 +125,7 @@ def _finding(rule: str, message: str, file: str | None, line: int | None = 1,
 def _same_engine_diff(a: Schema, b: Schema) -> SchemaDiff:
     """Exact diff of two schemas read from the same engine. Most of them are equal: comparing
     the plain models first skips the expression canonicalisation (most of diff's time)."""
-    if _shape(a) == _shape(b):
+    if schema_shape(a) == schema_shape(b):
         return SchemaDiff()
     return diff(a, b)
 

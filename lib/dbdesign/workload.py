@@ -61,9 +61,9 @@ class Candidate:
         """CREATE statements for `engine`; [] when the engine cannot build it (see reason())."""
         if engine in self.sql:
             return list(self.sql[engine])
-        if self.method and self.method not in ("btree",) and engine != "postgres":
+        from . import dialects, engines
+        if self.method and self.method not in engines.engine_class(engine).index_methods:
             return []
-        from . import dialects
         from .model import Table
         d = dialects.get_dialect(engine)
         table = (schema.table(self.table) if schema is not None else None) or Table(self.table)
@@ -82,26 +82,12 @@ class Candidate:
         return "; ".join(notes) or f"{engine} cannot build this index"
 
     def drop_from(self, engine_obj) -> None:
-        """Drop the candidate. MariaDB refuses to drop an index a foreign key relies on (InnoDB
-        dropped its own FK index when ours appeared): put a plain FK index back in the same
-        ALTER."""
-        from .errors import EngineError
-        for st in self.drop_sql(engine_obj.name):
-            try:
+        """Drop the candidate (its own DROP statements where it has them, else the engine's)."""
+        if engine_obj.name in self.drop:
+            for st in self.drop[engine_obj.name]:
                 engine_obj.execute(st)
-            except EngineError as err:
-                if engine_obj.name != "mysql" or "foreign key" not in str(err).lower():
-                    raise
-                first = re.sub(r"\s+(ASC|DESC)$", "", self.columns[0].strip(), flags=re.I)
-                engine_obj.execute(f"ALTER TABLE `{self.table}` ADD INDEX `fk_{self.table}_{first}` "
-                                   f"(`{first}`), DROP INDEX `{self.name}`")
-
-    def drop_sql(self, engine: str) -> list[str]:
-        if engine in self.drop:
-            return list(self.drop[engine])
-        if engine == "mysql":
-            return [f"DROP INDEX `{self.name}` ON `{self.table}`"]
-        return [f'DROP INDEX "{self.name}"']
+            return
+        engine_obj.drop_index(self.name, self.table, self.columns)
 
     def label(self) -> str:
         cols = ", ".join(self.columns)
@@ -159,14 +145,16 @@ class Query:
 def bind(sql: str, params: dict[str, Any], engine: str) -> tuple[str, tuple]:
     """Named `:param` -> the driver's positional placeholder, values in order. UUIDs and
     timestamps become text where the driver would not adapt them (sqlite3, PyMySQL)."""
+    from .engines import engine_class
+    cls = engine_class(engine)
     values: list[Any] = []
-    mark = "?" if engine in ("sqlite", "duckdb") else "%s"
+    mark = cls.paramstyle
 
     def repl(m: re.Match) -> str:
         name = m.group(1)
         if name not in params:
             raise InputError(f"parameter :{name} has no value; give it in params")
-        values.append(_adapt(params[name], engine))
+        values.append(cls.adapt_param(params[name]))
         return mark
 
     out = []
@@ -180,125 +168,7 @@ def bind(sql: str, params: dict[str, Any], engine: str) -> tuple[str, tuple]:
     return "".join(out), tuple(values)
 
 
-def _adapt(v: Any, engine: str) -> Any:
-    import datetime
-    import uuid
-    if isinstance(v, uuid.UUID) and engine in ("sqlite", "mysql"):
-        return str(v)
-    if isinstance(v, datetime.datetime) and engine == "sqlite":
-        return v.strftime("%Y-%m-%d %H:%M:%S.%f")
-    return v
-
-
-# -- the standard workload over the example schema -------------------------------------------
-def _c(name, table, columns, **kw) -> Candidate:
-    return Candidate(name, table, list(columns), **kw)
-
-
-FTS_EXPR = "to_tsvector('english', title || ' ' || coalesce(content, ''))"
-DUCKDB_NO_FTS = ("DuckDB's fts extension is downloaded on first use and fails offline; "
-                 "no full-text index here (ENGINE_FACTS)")
-
-
-def blog_workload() -> list[Query]:
-    """The standard query patterns over the example blog schema (migrations/)."""
-    return [
-        Query("user-by-email",
-              "SELECT id, username, role FROM users WHERE email = :email",
-              {"email": "SELECT email FROM users ORDER BY hash(email) LIMIT 1"},
-              [_c("ix_users_email", "users", ["email"])],
-              description="Point lookup on a unique column (login).", tables=["users"]),
-        Query("user-by-email-ci",
-              "SELECT id, username FROM users WHERE lower(email) = :email AND deleted_at IS NULL",
-              {"email": "SELECT lower(email) FROM users WHERE deleted_at IS NULL ORDER BY hash(email) LIMIT 1"},
-              [_c("ix_users_email", "users", ["email"],
-                  note="a plain index does not serve lower(email) on any engine"),
-               _c("ix_users_email_lower", "users", ["(lower(email))"], where="deleted_at IS NULL",
-                  note="the schema's idx_users_email: expression + partial; SQLite/PostgreSQL")],
-              description="Case-insensitive login among live accounts: needs the expression index.",
-              tables=["users"]),
-        Query("posts-by-user",
-              "SELECT id, title, created_at FROM posts WHERE user_id = :user_id "
-              "ORDER BY created_at DESC LIMIT 20",
-              {"user_id": "SELECT user_id FROM posts GROUP BY user_id ORDER BY count(*) DESC, user_id LIMIT 1"},
-              [_c("ix_posts_user_id", "posts", ["user_id"]),
-               _c("ix_posts_user_id_created_at", "posts", ["user_id", "created_at DESC"])],
-              description="FK lookup + ORDER BY: the composite index also removes the sort.",
-              tables=["posts"]),
-        Query("posts-by-status-recent",
-              "SELECT id, title, created_at FROM posts WHERE status = :status "
-              "ORDER BY created_at DESC LIMIT 20",
-              {"status": "published"},
-              [_c("ix_posts_status", "posts", ["status"]),
-               _c("ix_posts_status_created_at", "posts", ["status", "created_at DESC"])],
-              description="Filter + sort: composite (status, created_at).", tables=["posts"]),
-        Query("posts-created-range",
-              "SELECT id, title FROM posts WHERE created_at >= :start AND created_at < :end",
-              {"start": "SELECT quantile_disc(created_at, 0.5) FROM posts",
-               "end": "SELECT quantile_disc(created_at, 0.5) + INTERVAL 7 DAY FROM posts"},
-              [_c("ix_posts_created_at", "posts", ["created_at"],
-                  note="DuckDB's ART is not used for a two-sided range (zone maps prune instead)")],
-              description="A one-week range scan.", tables=["posts"]),
-        Query("posts-search-text",
-              f"SELECT id, title FROM posts WHERE {FTS_EXPR} @@ plainto_tsquery('english', :term) LIMIT 20",
-              {"term": "vacuum"},
-              [Candidate("ix_posts_fts", "posts", [f"({FTS_EXPR})"], method="gin",
-                         sql={"sqlite": ["CREATE VIRTUAL TABLE ix_posts_fts USING fts5(title, content, "
-                                         "content='posts')",
-                                         "INSERT INTO ix_posts_fts(ix_posts_fts) VALUES ('rebuild')"],
-                              "mysql": ["CREATE FULLTEXT INDEX ix_posts_fts ON posts (title, content)"],
-                              "duckdb": []},
-                         drop={"sqlite": ["DROP TABLE ix_posts_fts"]},
-                         why_not={"duckdb": DUCKDB_NO_FTS},
-                         note="SQLite FTS5 table, PostgreSQL GIN over tsvector, MariaDB FULLTEXT")],
-              variants={
-                  "sqlite": "SELECT id, title FROM posts WHERE title LIKE '%' || :term || '%' "
-                            "OR content LIKE '%' || :term || '%' LIMIT 20",
-                  "duckdb": "SELECT id, title FROM posts WHERE title ILIKE '%' || :term || '%' "
-                            "OR content ILIKE '%' || :term || '%' LIMIT 20",
-                  "mysql": "SELECT id, title FROM posts WHERE title LIKE CONCAT('%', :term, '%') "
-                           "OR content LIKE CONCAT('%', :term, '%') LIMIT 20",
-              },
-              with_index={
-                  ("ix_posts_fts", "sqlite"): "SELECT p.id, p.title FROM ix_posts_fts f JOIN posts p "
-                                              "ON p.rowid = f.rowid WHERE ix_posts_fts MATCH :term LIMIT 20",
-                  ("ix_posts_fts", "mysql"): "SELECT id, title FROM posts WHERE MATCH (title, content) "
-                                             "AGAINST (:term IN NATURAL LANGUAGE MODE) LIMIT 20",
-              },
-              description="Full-text search over title and content. Without the index: LIKE "
-                          "(SQLite, MariaDB, DuckDB) or tsvector computed per row (PostgreSQL).",
-              tables=["posts"]),
-        Query("active-users",
-              "SELECT id, username, created_at FROM users WHERE deleted_at IS NULL "
-              "ORDER BY created_at DESC LIMIT 50",
-              {},
-              [_c("ix_users_created_at", "users", ["created_at"]),
-               _c("ix_users_active_created_at", "users", ["created_at DESC"], where="deleted_at IS NULL",
-                  note="partial index: SQLite and PostgreSQL only, used when the query repeats "
-                       "WHERE deleted_at IS NULL")],
-              description="Newest live accounts: a partial index skips soft-deleted rows.",
-              tables=["users"]),
-        Query("comments-join",
-              "SELECT c.id, c.body, u.username FROM comments c JOIN users u ON u.id = c.user_id "
-              "WHERE c.post_id = :post_id ORDER BY c.created_at",
-              {"post_id": "SELECT post_id FROM comments GROUP BY post_id ORDER BY count(*) DESC, post_id LIMIT 1"},
-              [_c("ix_comments_post_id", "comments", ["post_id"]),
-               _c("ix_comments_post_id_created_at", "comments", ["post_id", "created_at"])],
-              description="Comments of a post with their authors: needs the FK index on post_id.",
-              tables=["comments", "users"]),
-        Query("posts-status-counts-covering",
-              "SELECT status, count(*) FROM posts WHERE user_id = :user_id GROUP BY status",
-              {"user_id": "SELECT user_id FROM posts GROUP BY user_id ORDER BY count(*) DESC, user_id LIMIT 1"},
-              [_c("ix_posts_user_id", "posts", ["user_id"]),
-               _c("ix_posts_user_id_status", "posts", ["user_id", "status"],
-                  note="covering: the query reads only the index (index-only scan)")],
-              description="A covering index: every column the query needs is in the index.",
-              tables=["posts"]),
-    ]
-
-
-def get_query(name: str, queries: Sequence[Query] | None = None) -> Query:
-    queries = blog_workload() if queries is None else queries
+def get_query(name: str, queries: Sequence[Query]) -> Query:
     for q in queries:
         if q.name == name:
             return q
@@ -306,7 +176,9 @@ def get_query(name: str, queries: Sequence[Query] | None = None) -> Query:
 
 
 # -- user queries from a SQL file ------------------------------------------------------------
-HEADER_RE = re.compile(r"^\s*--\s*(name|param|candidate|description)\s*:\s*(.*?)\s*$", re.I)
+HEADER_RE = re.compile(r"^\s*--\s*(name|param|candidate-sql|candidate-drop|candidate|description|variant|"
+                       r"with-index|unavailable)\s*:\s*(.*?)\s*$", re.I)
+ENGINE_KEY_RE = re.compile(r"^(?:([A-Za-z_]\w*)\s+)?(sqlite|duckdb|postgres|mysql)\s*:\s*(.*)$", re.S)
 
 
 def load_queries(path: str) -> list[Query]:
@@ -319,6 +191,12 @@ def load_queries(path: str) -> list[Query]:
         -- candidate: users (email)
         -- candidate: posts (user_id, created_at DESC) WHERE deleted_at IS NULL
         SELECT id FROM users WHERE email = :email;
+
+    Where an engine's syntax differs (full text): ``-- variant: mysql: SELECT ...`` replaces
+    the SQL on one engine; ``-- with-index: ix_fts sqlite: SELECT ...`` once candidate ix_fts
+    exists; ``-- candidate-sql: ix_fts sqlite: CREATE ...; INSERT ...`` and
+    ``-- candidate-drop: ix_fts sqlite: DROP TABLE ix_fts`` build and drop a candidate that is
+    not a plain index; ``-- unavailable: ix_fts duckdb: why`` says why an engine has none.
 
     A query that does not parse (PostgreSQL dialect) is an InputError at its file:line."""
     try:
@@ -342,8 +220,9 @@ def parse_queries(text: str, file: str = "<queries>") -> list[Query]:
         if not sql:
             raise InputError(f"query {cur['name']!r} has no SQL after its header", file, cur["line"])
         tables = _check_sql(sql, file, cur["sql_line"] or cur["line"])
-        q = Query(cur["name"], sql, cur["params"], cur["candidates"],
-                  description=cur["description"], tables=tables, source=SourceRef(file, cur["line"]))
+        q = Query(cur["name"], sql, cur["params"], cur["candidates"], variants=cur["variants"],
+                  with_index=cur["with_index"], description=cur["description"], tables=tables,
+                  source=SourceRef(file, cur["line"]))
         queries.append(q)
 
     for lineno, line in enumerate(text.splitlines(), 1):
@@ -357,7 +236,7 @@ def parse_queries(text: str, file: str = "<queries>") -> list[Query]:
                 if any(q.name == value for q in queries):
                     raise InputError(f"query {value!r} is defined twice", file, lineno)
                 cur = {"name": value, "line": lineno, "sql_line": None, "lines": [], "params": {},
-                       "candidates": [], "description": ""}
+                       "candidates": [], "description": "", "variants": {}, "with_index": {}}
                 continue
             if cur is None:
                 raise InputError(f"'-- {key}:' before any '-- name:' line", file, lineno)
@@ -371,18 +250,47 @@ def parse_queries(text: str, file: str = "<queries>") -> list[Query]:
             elif key == "candidate":
                 cur["candidates"].append(parse_candidate(value, file, lineno,
                                                          f"{cur['name']}_{len(cur['candidates']) + 1}"))
+            else:
+                _engine_header(cur, key, value, file, lineno)
             continue
         if cur is None:
             if line.strip() and not line.strip().startswith("--"):
                 raise InputError("SQL before the first '-- name: ...' header; name each query", file, lineno)
             continue
-        if cur["sql_line"] is None and line.strip() and not line.strip().startswith("--"):
+        if cur["sql_line"] is None:
+            if not line.strip() or line.strip().startswith("--"):
+                continue  # a comment on the header, not SQL
             cur["sql_line"] = lineno
         cur["lines"].append(line)
     finish()
     if not queries:
         raise InputError("no queries found; start each one with '-- name: my-query'", file)
     return queries
+
+
+def _engine_header(cur: dict[str, Any], key: str, value: str, file: str, line: int) -> None:
+    """`variant`, `with-index`, `candidate-sql`, `candidate-drop`, `unavailable` lines."""
+    m = ENGINE_KEY_RE.match(value)
+    if not m or bool(m.group(1)) == (key == "variant"):
+        form = "ENGINE: SQL" if key == "variant" else "CANDIDATE ENGINE: ..."
+        raise InputError(f"expected '-- {key}: {form}' (ENGINE one of {', '.join(ENGINE_NAMES)})",
+                         file, line)
+    cand_name, engine, text = m.group(1), m.group(2), m.group(3).strip()
+    if key == "variant":
+        cur["variants"][engine] = text
+        return
+    cand = next((c for c in cur["candidates"] if c.name == cand_name), None)
+    if cand is None:
+        raise InputError(f"'-- {key}:' names candidate {cand_name!r}, which this query does not "
+                         "declare before it ('-- candidate: name: table (...)')", file, line)
+    if key == "with-index":
+        cur["with_index"][(cand_name, engine)] = text
+    elif key == "unavailable":
+        cand.why_not[engine] = text
+        cand.sql[engine] = []
+    else:
+        stmts = [st.strip() for st in text.split(";") if st.strip()]
+        (cand.sql if key == "candidate-sql" else cand.drop)[engine] = stmts
 
 
 def _param_value(text: str) -> Any:
@@ -460,3 +368,214 @@ def _check_sql(sql: str, file: str, line: int) -> list[str]:
     if tree is None:
         raise InputError("query is empty", file, line)
     return sorted({t.name for t in tree.find_all(sqlglot.exp.Table) if t.name})
+
+
+# -- the project's workload --------------------------------------------------------------------
+WORKLOAD_FILE = "workload.sql"
+
+
+def for_schema(schema, source: str | None = None, config=None) -> list[Query]:
+    """The workload to measure for `schema`: $DBDESIGN_WORKLOAD, else the `[workload] queries`
+    file of dbdesign.toml when `source` is the configured one (that file is about that
+    schema), else a `workload.sql` beside the source whose tables the schema has, else one
+    derived from the schema (`derive`)."""
+    import os
+    path = os.environ.get("DBDESIGN_WORKLOAD")
+    if not path and config is not None:
+        section = (getattr(config, "extra", None) or {}).get("workload") or {}
+        base = os.path.dirname(getattr(config, "path", None) or "") or "."
+        mine = source is None or os.path.realpath(source) == os.path.realpath(
+            os.path.join(base, config.source))
+        if section.get("queries") and mine:
+            path = os.path.join(base, section["queries"])
+    if not path and source:  # the project's file beside its schema (a migrations folder's parent)
+        real = os.path.realpath(source)
+        beside = os.path.join(os.path.dirname(real), WORKLOAD_FILE)
+        if os.path.isfile(beside):
+            queries = load_queries(beside)
+            if {t for q in queries for t in q.tables} <= _table_names(schema):
+                return queries
+    if path:
+        queries = load_queries(path)
+        missing = sorted({t for q in queries for t in q.tables} - _table_names(schema))
+        if missing:
+            raise InputError(f"the workload reads tables the schema does not have: "
+                             f"{', '.join(missing)}; fix the queries or unset DBDESIGN_WORKLOAD", path)
+        return queries
+    from .naming import conventions
+    return derive(schema, conventions(config))
+
+
+def _table_names(schema) -> set[str]:
+    return {n for t in schema.tables.values() for n in (t.name, t.qualname)}
+
+
+_BARE = re.compile(r"[a-z_][a-z0-9_]*")
+_RESERVED = {"all", "and", "as", "asc", "between", "by", "case", "check", "column", "constraint",
+             "create", "current_date", "current_time", "current_timestamp", "current_user",
+             "default", "delete", "desc", "distinct", "else", "end", "from", "group", "having",
+             "in", "index", "insert", "into", "is", "join", "key", "like", "limit", "not", "null",
+             "on", "or", "order", "primary", "references", "select", "table", "then", "to",
+             "union", "unique", "update", "user", "using", "values", "when", "where", "with"}
+
+
+def _temporal(col) -> bool:
+    t = (col.type or "").upper() if col is not None else ""
+    return t.startswith(("TIMESTAMP", "DATETIME", "DATE"))
+
+
+class _Sql:
+    """Identifiers as the SQL of a derived query needs them: bare where that is safe on every
+    engine, else quoted - double quotes in the query, backticks in its MariaDB variant."""
+
+    def __init__(self) -> None:
+        self.quoted = False
+
+    def ident(self, name: str, mark: str = '"') -> str:
+        if _BARE.fullmatch(name) and name not in _RESERVED:
+            return name
+        self.quoted = True
+        return mark + name.replace(mark, mark * 2) + mark
+
+
+def derive(schema, conv=None, limit: int = 16) -> list[Query]:
+    """A workload derived from the schema alone, for a project without a workload file: per
+    table, a lookup by each unique key, the child-by-parent list and the join of each foreign
+    key, a filtered or sorted list for each secondary index, and the soft-delete "live rows"
+    list; each with the candidate indexes that could serve it. At most `limit` queries
+    (lookups and lists first, joins last)."""
+    from .datagen import quote as dq, staging_name
+    from .naming import conventions
+    conv = conv or conventions()
+    sd = conv.soft_delete_column
+    first: list[Query] = []
+    joins: list[Query] = []
+    audit: list[Query] = []  # lists by created_by / updated_by: real, but least telling
+    used: set[str] = set()
+
+    def name_for(*parts: str) -> str:
+        base = re.sub(r"[^A-Za-z0-9_\-]+", "-", "-".join(parts)).strip("-")[:60] or "query"
+        out, k = base, 2
+        while out in used:
+            out, k = f"{base}-{k}", k + 1
+        used.add(out)
+        return out
+
+    def make(qname: str, build, params, cands, tables, description) -> Query:
+        ids = _Sql()
+        sql = build(ids.ident)
+        variants = {"mysql": build(lambda n: ids.ident(n, "`"))} if ids.quoted else {}
+        return Query(qname, sql, params, cands, variants=variants, description=description,
+                     tables=tables)
+
+    def cand(table, cols, where=None) -> Candidate:
+        label = "_".join(re.sub(r"\s+(ASC|DESC)$", "", c, flags=re.I) for c in cols)
+        return Candidate(re.sub(r"\W+", "_", f"ix_{table.name}_{label}")[:60], table.qualname,
+                         list(cols), where=where)
+
+    def most_common(table, cols) -> dict[str, str]:
+        """Parameters drawn from the generated rows: the most frequent value(s) of `cols`."""
+        src = dq(staging_name(table.qualname))
+        keys = ", ".join(dq(c) for c in cols)
+        live = " AND ".join(f"{dq(c)} IS NOT NULL" for c in cols)
+        return {_pname(c): f"SELECT {dq(c)} FROM {src} WHERE {live} GROUP BY {keys} "
+                           f"ORDER BY count(*) DESC, {keys} LIMIT 1" for c in cols}
+
+    for t in schema.tables.values():
+        if t.partition_of or not t.columns:
+            continue
+        pk = list(t.primary_key.columns) if t.primary_key else []
+        sel = pk or [next(iter(t.columns))]
+        live_ok = sd in t.columns
+        sort = next((c for c in conv.timestamp_columns[:1] if _temporal(t.column(c))), None) \
+            or (pk[0] if len(pk) == 1 else None)
+        src = dq(staging_name(t.qualname))
+
+        def select(q, cols=sel, alias=""):
+            return ", ".join(alias + q(c) for c in cols)
+
+        # lookups by each unique key
+        for cols in t.unique_column_sets():
+            if cols == pk or any(t.column(c) is None for c in cols):
+                continue
+            where = lambda q, cols=cols: " AND ".join(f"{q(c)} = :{_pname(c)}" for c in cols)  # noqa: E731
+            keys = ", ".join(dq(c) for c in cols)
+            nn = " AND ".join(f"{dq(c)} IS NOT NULL" for c in cols)
+            params = {_pname(c): f"SELECT {dq(c)} FROM {src} WHERE {nn} ORDER BY hash({keys}), {keys} LIMIT 1"
+                      for c in cols}
+            first.append(make(name_for(t.name, "by", *cols),
+                              lambda q, cols=cols, where=where: f"SELECT {select(q)} FROM {q(t.name)} WHERE {where(q)}",
+                              params, [cand(t, cols)], [t.qualname],
+                              f"Lookup by the unique key ({', '.join(cols)})."))
+        # child-by-parent list and join per foreign key
+        for fk in t.foreign_keys:
+            parent = schema.table(fk.ref_table)
+            if parent is None or any(t.column(c) is None for c in fk.columns):
+                continue
+            cols = list(fk.columns)
+            order = sort if sort and sort not in cols else None
+            eq = lambda q, cols=cols, a="": " AND ".join(f"{a}{q(c)} = :{_pname(c)}" for c in cols)  # noqa: E731
+            cands = [cand(t, cols)] + ([cand(t, cols + [f"{order} DESC"])] if order else [])
+            bucket = audit if set(cols) <= conv.audit_fk_columns else first
+            if cols in t.unique_column_sets():
+                continue  # the unique lookup above serves it
+            bucket.append(make(
+                name_for(t.name, "by", *cols),
+                lambda q, eq=eq, order=order: f"SELECT {select(q)} FROM {q(t.name)} WHERE {eq(q)}"
+                + (f" ORDER BY {q(order)} DESC" if order else "") + " LIMIT 20",
+                most_common(t, cols), cands, sorted({t.qualname, parent.qualname}),  # parent: FK filled
+                f"The {t.name} rows of one {parent.name} (foreign key {', '.join(cols)}), newest first."))
+            on = lambda q, fk=fk: " AND ".join(f"c.{q(c)} = p.{q(r)}" for c, r in zip(fk.columns, fk.ref_columns))  # noqa: E731
+            psel = list(parent.primary_key.columns) if parent.primary_key else list(fk.ref_columns)
+            (audit if bucket is audit else joins).append(make(
+                name_for(t.name, "join", parent.name),
+                lambda q, on=on, eq=eq, parent=parent, psel=psel: (
+                    f"SELECT {select(q, psel, 'p.')}, {select(q, sel, 'c.')} FROM {q(parent.name)} p "
+                    f"JOIN {q(t.name)} c ON {on(q)} WHERE {eq(q, a='c.')}"),
+                most_common(t, cols), [cand(t, cols)], sorted({t.qualname, parent.qualname}),
+                f"A {parent.name} with its {t.name}: the join follows the foreign key."))
+        # filtered and sorted lists on each secondary index
+        fk_sets = [list(fk.columns) for fk in t.foreign_keys]
+        for ix in t.indexes:
+            cols = [c.column for c in ix.columns]
+            if ix.unique or not cols or None in cols or cols in fk_sets \
+                    or any(t.column(c) is None for c in cols):
+                continue
+            desc = {c.column: c.desc for c in ix.columns}
+            keys = [f"{c} DESC" if desc[c] else c for c in cols]
+            extra = lambda q, ix=ix: f" AND ({ix.where})" if ix.where else ""  # noqa: E731
+            if len(cols) == 1 and _temporal(t.column(cols[0])):
+                c = cols[0]
+                params = {"start": f"SELECT quantile_disc({dq(c)}, 0.5) FROM {src}",
+                          "end": f"SELECT quantile_disc({dq(c)}, 0.5) + INTERVAL 7 DAY FROM {src}"}
+                build = lambda q, c=c, extra=extra: (f"SELECT {select(q)} FROM {q(t.name)} WHERE {q(c)} >= :start "
+                                                     f"AND {q(c)} < :end{extra(q)}")
+                what = f"A one-week range on {c}."
+            else:
+                eqc, last = (cols[:-1], cols[-1]) if len(cols) > 1 else (cols, None)
+                params = most_common(t, eqc)
+                build = lambda q, eqc=eqc, last=last, extra=extra: (
+                    f"SELECT {select(q)} FROM {q(t.name)} WHERE "
+                    + " AND ".join(f"{q(c)} = :{_pname(c)}" for c in eqc) + extra(q)
+                    + (f" ORDER BY {q(last)}{' DESC' if desc[last] else ''}" if last else "") + " LIMIT 20")
+                what = f"Filtered{' and sorted' if last else ''} list served by the design's {ix.name}."
+            first.append(make(name_for(t.name, "by", *cols), build, params,
+                              [cand(t, keys, ix.where)], [t.qualname], what))
+        # the soft-delete live rows
+        if live_ok and sort:
+            first.append(make(
+                name_for(t.name, "live"),
+                lambda q: (f"SELECT {select(q)} FROM {q(t.name)} WHERE {q(sd)} IS NULL "
+                           f"ORDER BY {q(sort)} DESC LIMIT 50"),
+                {}, [cand(t, [sort]), cand(t, [f"{sort} DESC"], f"{sd} IS NULL")], [t.qualname],
+                f"Newest live {t.name} (soft delete: {sd} IS NULL); a partial index skips deleted rows."))
+    out, seen = [], set()
+    for q in first + joins + audit:
+        if q.sql not in seen:
+            seen.add(q.sql)
+            out.append(q)
+    return out[:limit]
+
+
+def _pname(column: str) -> str:
+    return re.sub(r"\W", "_", column)

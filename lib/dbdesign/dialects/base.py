@@ -190,7 +190,7 @@ class Dialect:
     name: ClassVar[str] = "?"  # our engine name: 'postgres' | 'mysql' | 'sqlite' | 'duckdb'
     sqlglot_dialect: ClassVar[str] = PG
     caps: ClassVar[Capabilities] = Capabilities()
-    # -- rendering flags not in engines.Capabilities (told to the lead) -------------------
+    # -- rendering flags not in engines.Capabilities ------------------------------------
     SCHEMAS: ClassVar[bool] = True  # CREATE SCHEMA / schema-qualified names
     CROSS_SCHEMA_FK: ClassVar[bool] = True
     COMMENTS: ClassVar[str | None] = "statement"  # 'statement' | 'inline' | None

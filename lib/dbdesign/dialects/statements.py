@@ -22,7 +22,7 @@ from sqlglot import exp
 
 from ..errors import InputError
 from ..model import CheckConstraint, Column, ForeignKey, Index, Schema, Table, UniqueConstraint
-from ..parse import Statement, _Applier, _qualname, split_statements
+from ..parse import Applier as _Applier, Statement, split_statements, table_qualname as _qualname
 from . import get_dialect
 from .base import Dialect, PortabilityNote, Rendered, clone
 

@@ -124,11 +124,40 @@ class Engine:
         the first run parses and plans it."""
         return 1
 
-    def server_tasks(self) -> list[int] | None:
-        """The OS threads, other than this process's, that run this connection's queries:
-        [] for an engine inside this process, None where they cannot be known (a server on
-        another host). Steady benchmark timing pins them to one CPU (`bench.time_call`)."""
-        return []
+    # -- facts the index lab asks ---------------------------------------------------------
+    label = "?"  # the engine's name for people
+    paramstyle = "%s"  # the driver's positional placeholder
+    index_methods: tuple[str, ...] = ("btree",)  # CREATE INDEX ... USING <method> it builds
+    per_index_bytes = True  # False: an index's size is the database's growth when it is built
+    clustered_pk = False  # secondary indexes carry the primary key (InnoDB)
+
+    @classmethod
+    def adapt_param(cls, value: Any) -> Any:
+        """A Python value as this driver takes it (UUIDs and datetimes where it does not)."""
+        return value
+
+    def drop_index_sql(self, name: str, table: str) -> str:
+        return 'DROP INDEX "' + name.replace('"', '""') + '"'
+
+    def drop_index(self, name: str, table: str, columns: Sequence[str] = ()) -> None:
+        """Drops index `name` of `table` (`columns`: its key, for engines that need it back)."""
+        self.execute(self.drop_index_sql(name, table))
+
+    def index_bytes(self, name: str, table: str) -> int | None:
+        """Bytes of one index (None where the engine cannot say)."""
+        return None
+
+    def analyze(self, tables: Sequence[str]) -> None:
+        """Refresh the optimizer statistics of `tables` (plans change after it)."""
+        self.execute("ANALYZE")
+
+    def index_scan_counts(self) -> dict[str, int] | None:
+        """Scans per index since the statistics were reset (None: the engine does not count)."""
+        return None
+
+    def database_bytes(self) -> int | None:
+        """Bytes the database takes (for engines without a per-index figure)."""
+        return None
 
     def table_names(self) -> list[str]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -160,37 +189,6 @@ class ServerEngine(Engine):
     DEFAULT_URL: str = ""
     CREATE_DATABASE: str = ""  # format string with {name}
     DROP_DATABASE: str = ""
-    PROCESS_NAMES: tuple[str, ...] = ()  # /proc/<pid>/comm of the server's processes
-
-    def server_tasks(self) -> list[int] | None:
-        """The threads of the server process serving this connection, when it runs on this
-        machine: connected over loopback or a socket, and /proc shows a process of the
-        expected name under the pid the server reports, started when the server says it
-        started (another host's or a container's pid is some other process here, or none).
-        None otherwise, or when the server cannot say."""
-        try:
-            host = self._connected_host()
-            if host not in ("localhost", "127.0.0.1", "::1") and not host.startswith("/"):
-                return None
-            pid, started = self._server_process()
-            with open(f"/proc/{pid}/comm", encoding="utf-8") as fh:
-                if fh.read().strip() not in self.PROCESS_NAMES:
-                    return None
-            if abs(_process_start(pid) - started) > 2.0:
-                return None
-            tasks = sorted(os_threads(pid))
-            return tasks or None
-        except (OSError, ValueError, TypeError, AttributeError, EngineError):
-            return None
-
-    def _connected_host(self) -> str:  # pragma: no cover - abstract
-        """The host (or socket path) this connection reached."""
-        raise NotImplementedError
-
-    def _server_process(self) -> tuple[int, float]:  # pragma: no cover - abstract
-        """The pid of the server process serving this connection and when it started (Unix
-        time), both as the server reports them."""
-        raise NotImplementedError
 
     LIST_DATABASES: str = ""  # query: the names of every database on the server
     # Session setting that bounds one statement's run time ({seconds}), and its reset.
@@ -262,20 +260,3 @@ def drop_stale_throwaways(admin: "ServerEngine", max_age: float = THROWAWAY_MAX_
                 dropped.append(name)
     return dropped
 
-
-def os_threads(proc: str | int) -> list[int]:
-    """The thread ids of process `proc` of this machine ("self": this one); [] when /proc
-    cannot tell."""
-    try:
-        return [int(t) for t in os.listdir(f"/proc/{proc}/task")]
-    except OSError:
-        return []
-
-
-def _process_start(pid: int) -> float:
-    """When process `pid` of this machine started (Unix time, /proc)."""
-    with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
-        ticks = int(fh.read().rsplit(")", 1)[1].split()[19])
-    with open("/proc/stat", encoding="utf-8") as fh:
-        boot = next(int(line.split()[1]) for line in fh if line.startswith("btime "))
-    return boot + ticks / os.sysconf("SC_CLK_TCK")

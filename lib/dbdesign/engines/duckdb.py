@@ -7,7 +7,6 @@ import os
 import tempfile
 from typing import Iterator
 
-import duckdb
 from sqlglot import exp
 
 from ..errors import InputError
@@ -20,6 +19,7 @@ from .introspection import add_index_sql, clean_default, clean_expr, is_internal
 
 class DuckDBEngine(Engine):
     name = "duckdb"
+    label = "DuckDB"
     dialect = "duckdb"
     url_schemes = ("duckdb",)
     capabilities = Capabilities(
@@ -41,6 +41,7 @@ class DuckDBEngine(Engine):
                 raise InputError(f"folder {parent} does not exist; create it first", self.url)
             if os.path.isdir(self.path):
                 raise InputError(f"{self.path} is a folder, not a database file", self.url)
+        import duckdb
         try:
             return duckdb.connect(self.path)
         except duckdb.Error as err:
@@ -59,7 +60,17 @@ class DuckDBEngine(Engine):
             raise EngineError(f"{self.name}: {_first_line(err)}") from err
 
     def version(self) -> str:
+        import duckdb
         return duckdb.__version__
+
+    paramstyle = "?"
+    per_index_bytes = False  # no per-index figure: the database's growth when it is built
+
+    def database_bytes(self) -> int | None:
+        self.execute("CHECKPOINT")
+        r = self.query("SELECT used_blocks * block_size FROM pragma_database_size() "
+                       "WHERE database_name = current_database()")
+        return int(r[0][0])
 
     def table_names(self) -> list[str]:
         rows = self.query("SELECT table_name FROM duckdb_tables() WHERE NOT internal "

@@ -1,8 +1,6 @@
 """PostgreSQL through psycopg 3 (a server; URL postgresql://user@host:port/db)."""
 from __future__ import annotations
 
-import psycopg
-
 from ..errors import EngineUnavailable, InputError, mask_secrets
 from ..model import (CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, Table,
                      UniqueConstraint)
@@ -21,9 +19,10 @@ class PostgresEngine(ServerEngine):
     STATEMENT_TIMEOUT_RESET = "RESET statement_timeout"
     LIST_DATABASES = "SELECT datname FROM pg_database"
     name = "postgres"
+    label = "PostgreSQL"
     dialect = "postgres"
     url_schemes = ("postgresql", "postgres")
-    PROCESS_NAMES = ("postgres",)  # /proc/<pid>/comm of its server processes
+    index_methods = ("btree", "hash", "gin", "gist", "brin", "spgist")
     capabilities = Capabilities(enum_type=True, include_columns=True,
                                 full_text="tsvector + GIN indexes")
 
@@ -33,6 +32,7 @@ class PostgresEngine(ServerEngine):
         vanished server is noticed while a query waits. No statement_timeout here: user
         migrations and benchmark loads may rightly run long; the short catalogue queries
         dbdesign runs itself go through `query(..., timeout=...)` where a caller wants one."""
+        import psycopg
         try:
             return psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
                                    keepalives=1, keepalives_idle=10, keepalives_interval=5,
@@ -50,20 +50,24 @@ class PostgresEngine(ServerEngine):
     def warmup_calls(self) -> int:
         """psycopg prepares a statement on the server after `prepare_threshold` (5) runs, and
         PostgreSQL plans a prepared statement's first 5 executions for their parameters before
-        it may switch to a generic plan (plan_cache_mode = auto). pg_prepared_statements shows
-        it for posts-by-user: runs 1-5 unprepared, 6-10 custom plans, generic from run 11 on
-        (which builds it). Timing starts at run 12."""
+        it may switch to a generic plan (plan_cache_mode = auto): runs 1-5 unprepared, 6-10
+        custom plans, generic from run 11 on (which builds it; pg_prepared_statements shows
+        it). Timing starts at run 12."""
         threshold = self.conn.prepare_threshold
         return 5 if threshold is None else threshold + 6
 
-    def _connected_host(self) -> str:
-        return self.conn.info.host  # a socket's directory starts with "/"
+    def analyze(self, tables) -> None:
+        """VACUUM as well: index-only scans need the visibility map."""
+        for t in tables:
+            self.execute("VACUUM ANALYZE " + ".".join('"' + p.replace('"', '""') + '"' for p in t.split(".")))
 
-    def _server_process(self) -> tuple[int, float]:
-        """This connection's backend (one process per connection) and its start."""
-        pid, started = self.query("SELECT pid, extract(epoch FROM backend_start) FROM "
-                                  "pg_stat_activity WHERE pid = pg_backend_pid()")[0]
-        return int(pid), float(started)
+    def index_scan_counts(self) -> dict[str, int] | None:
+        return {r[0]: int(r[1]) for r in self.query("SELECT indexrelname, idx_scan FROM pg_stat_user_indexes")}
+
+    def index_bytes(self, name: str, table: str) -> int | None:
+        r = self.query("SELECT pg_relation_size(c.oid) FROM pg_class c WHERE c.relname = %s "
+                       "AND c.relkind = 'i'", (name,))
+        return int(r[0][0]) if r else None
 
     def table_names(self) -> list[str]:
         rows = self.query("SELECT table_name FROM information_schema.tables WHERE "

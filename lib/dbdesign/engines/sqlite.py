@@ -18,6 +18,7 @@ from .introspection import add_index_sql, clean_default, fk_action, is_internal,
 
 class SQLiteEngine(Engine):
     name = "sqlite"
+    label = "SQLite"
     dialect = "sqlite"
     url_schemes = ("sqlite",)
     capabilities = Capabilities(
@@ -53,6 +54,24 @@ class SQLiteEngine(Engine):
 
     def version(self) -> str:
         return sqlite3.sqlite_version
+
+    paramstyle = "?"
+
+    @classmethod
+    def adapt_param(cls, value):
+        import datetime
+        import uuid
+        if isinstance(value, uuid.UUID):
+            return str(value)
+        if isinstance(value, datetime.datetime):
+            return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return value
+
+    def index_bytes(self, name: str, table: str) -> int | None:
+        """dbstat pages of the index, or of an FTS5 table's shadow tables (`name_data`, ...)."""
+        r = self.query("SELECT sum(pgsize) FROM dbstat WHERE name = ? OR name LIKE ? ESCAPE '\\'",
+                       (name, name.replace("_", "\\_") + "\\_%"))
+        return int(r[0][0]) if r and r[0][0] is not None else None
 
     def table_names(self) -> list[str]:
         rows = self.query("SELECT name FROM sqlite_master WHERE type='table' "
