@@ -21,7 +21,7 @@ ENGINES = ("postgres", "mysql", "sqlite", "duckdb")
 # (corpus path, engine) -> why it does not replay (yet)
 _CANON = ("diff compares CHECK, default, index WHERE and generated-column text by spelling, not "
           "canonical form (`NOT x IS NULL` vs `x IS NOT NULL`, SQL comments, `'-1'` vs `-1`, "
-          "sqlglot's safe division): the canonical-forms part of issue 13 (diff.py)")
+          "sqlglot's safe division); diff.canonical_expr does not fold these yet")
 KNOWN_GAPS: dict[tuple[str, str], str] = {
     ("pagila-schema.sql", "postgres"): "needs the pgvector extension (`vector`), not installed "
                                        "here; the original does not load either",
@@ -41,7 +41,6 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
                                              "in MySQL syntax: the model does not record the "
                                              "dialect of an OtherObject's SQL, so PostgreSQL "
                                              "gets them as written",
-    ("ente-migrations", "postgres"): _CANON,
     ("ente-migrations", "mysql"): "MariaDB 1553: CREATE INDEX on an FK column cannot replace "
                                   "InnoDB's implicit FK index (Dialect.INLINE_INDEXES fixes it "
                                   "but datagen's load-then-index path needs separate indexes)",
