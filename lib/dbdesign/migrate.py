@@ -648,11 +648,10 @@ APPLIERS: dict[bool, type[Applier]] = {True: TransactionalApplier, False: NonTra
 # -- plan: the executor writing SQL ----------------------------------------------------------
 
 def sql_literal(engine: str, value: Any) -> str:
-    """A value as a literal of `engine`'s SQL, for the history writes of a `plan` script
-    (`probe.sql_literal`, plus MariaDB's backslash escapes)."""
-    from .probe import sql_literal as literal
-    text = literal(value.replace("\0", "") if isinstance(value, str) else value)
-    return text.replace("\\", "\\\\") if engine == "mysql" and isinstance(value, str) else text
+    """A value as a literal of `engine`'s SQL, for the history writes of a `plan` script: the
+    dialect's one literal function (MariaDB's backslashes included)."""
+    from .dialects import DIALECTS
+    return DIALECTS[engine].literal(value)
 
 
 class ScriptWriter:

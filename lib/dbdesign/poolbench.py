@@ -47,14 +47,14 @@ class Cell:
 def query_mix(schema: Schema, data, engine: str, per_pattern: int = 20, seed: int = 7) -> list[tuple[str, dict]]:
     """(SQL, parameters) pairs: every derived access pattern with key values drawn from the
     generated data, in the driver's parameter style."""
-    from .datagen import _staging
+    from .datagen import quote, staging_name
     rng = random.Random(seed)
     out = []
     for p in derive(schema):
         table = schema.table(p.entity)
         sql, _ = p.sql(table)
         cols = ", ".join(f'"{k}"' for k in p.key)
-        keys = data.sample(f'SELECT {cols} FROM "{_staging(table.qualname)}" WHERE {" AND ".join(f"{chr(34)}{k}{chr(34)} IS NOT NULL" for k in p.key)} '
+        keys = data.sample(f'SELECT {cols} FROM {quote(staging_name(table.qualname))} WHERE {" AND ".join(f"{chr(34)}{k}{chr(34)} IS NOT NULL" for k in p.key)} '
                            f"ORDER BY hash({cols}) LIMIT {int(per_pattern)}")
         sql = re.sub(r":(\w+)", r"%(\1)s", sql)
         if engine == "mysql":
