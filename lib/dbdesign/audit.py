@@ -230,22 +230,24 @@ def _concat_key(g: _Gen, rec: str, cast: str) -> str:
 def _mysql(g: _Gen) -> None:
     t, n = g.t, g.n
     key_new, key_old = _concat_key(g, "NEW", "CAST({} AS CHAR)"), _concat_key(g, "OLD", "CAST({} AS CHAR)")
-    before_ins = [f"SET NEW.{n.col(c)} = COALESCE(NEW.{n.col(c)}, @app_user_id);"
+    before_ins = [f"NEW.{n.col(c)} = COALESCE(NEW.{n.col(c)}, @app_user_id)"
                   for c in (g.has("created_by"), g.has("updated_by")) if c]
     before_upd = []
     if g.has("updated_at"):
         # ON UPDATE CURRENT_TIMESTAMP on the column does the same, but only while the
         # statement does not set updated_at itself; the trigger always wins.
-        before_upd.append(f"SET NEW.{n.col(g.has('updated_at'))} = CURRENT_TIMESTAMP(6);")
+        before_upd.append(f"NEW.{n.col(g.has('updated_at'))} = CURRENT_TIMESTAMP(6)")
     if g.has("updated_by"):
         c = n.col(g.has("updated_by"))
-        before_upd.append(f"SET NEW.{c} = COALESCE(@app_user_id, NEW.{c});")
+        before_upd.append(f"NEW.{c} = COALESCE(@app_user_id, NEW.{c})")
+    # One SET with several assignments, not BEGIN ... END: each trigger is one statement to a
+    # plain `;` splitter (migration files run verbatim).
     if before_ins:
         g.plan.statements.append(f"CREATE TRIGGER {g.trigger('touch_ins')} BEFORE INSERT ON {n.table(t)} "
-                                 f"FOR EACH ROW BEGIN {' '.join(before_ins)} END")
+                                 f"FOR EACH ROW SET {', '.join(before_ins)}")
     if before_upd:
         g.plan.statements.append(f"CREATE TRIGGER {g.trigger('touch_upd')} BEFORE UPDATE ON {n.table(t)} "
-                                 f"FOR EACH ROW BEGIN {' '.join(before_upd)} END")
+                                 f"FOR EACH ROW SET {', '.join(before_upd)}")
     for op, key, old, new in (("INSERT", key_new, "NULL", _json_object(g, "NEW")),
                               ("UPDATE", key_new, _json_object(g, "OLD"), _json_object(g, "NEW")),
                               ("DELETE", key_old, _json_object(g, "OLD"), "NULL")):

@@ -225,9 +225,9 @@ def report(scale: str, out_dir: str) -> None:
 # Command groups that live beside their library modules.
 from .migrate_cli import migrate  # noqa: E402
 from .bench_cli import bench, datagen  # noqa: E402
-from .probe_cli import audit, probe  # noqa: E402
+from .probe_cli import audit, probe, softdelete  # noqa: E402
 
-for _command in (migrate, probe, audit, datagen, bench):
+for _command in (migrate, probe, audit, softdelete, datagen, bench):
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover
