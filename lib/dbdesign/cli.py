@@ -164,14 +164,18 @@ def seed(source: str | None, env: str, url: str | None, seeds_dir: str) -> None:
 @click.argument("source", required=False)
 @click.option("--format", "fmt", type=FORMATS_TEXT_JSON, default="text", show_default=True)
 @click.option("--seeds-dir", default="seeds", show_default=True)
+@click.option("--engine", "engine_names", multiple=True, type=click.Choice(["sqlite", "duckdb", "postgres", "mysql"]),
+              help="Deploy and check on these engines only (default: every reachable one).")
 @handle_errors
-def gate(source: str | None, fmt: str, seeds_dir: str) -> None:
-    """The design checklist and gate criteria, computed from the project. Exit 1 if not passed."""
+def gate(source: str | None, fmt: str, seeds_dir: str, engine_names: tuple[str, ...]) -> None:
+    """The design checklist and gate criteria, computed from the project: the migrations are
+    applied to a throw-away database per engine and checked by writes. Exit 1 if not passed."""
     import os
     from .gate import evaluate
     schema, config = load(source)
     src = source or config.source
-    result = evaluate(schema, config, src if os.path.isdir(src) else None, seeds_dir)
+    result = evaluate(schema, config, src if os.path.isdir(src) else None, seeds_dir,
+                      engines=engine_names or None)
     if fmt == "json":
         emit_json(result.to_dict())
     else:
