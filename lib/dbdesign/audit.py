@@ -390,6 +390,12 @@ def _spec(name: str) -> _EngineAudit:
         raise InputError(f"unknown dialect {name!r}; choose postgres, mysql, sqlite or duckdb") from None
 
 
+def actor_is_function(engine_name: str) -> bool:
+    """True where the triggers call a per-connection function (SQLite's app_user_id()) that
+    must be registered (`set_actor`) before any write to an audited table."""
+    return _spec(engine_name).actor_is_function
+
+
 def update_path(engine_name: str) -> str:
     """'trigger' where UPDATE row triggers audit an UPDATE, else 'application (app_update)'."""
     return "trigger" if _spec(engine_name).update_triggers else "application (app_update)"

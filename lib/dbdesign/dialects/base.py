@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Sequence
 
 import sqlglot
 from sqlglot import exp
@@ -170,6 +170,17 @@ class Dialect:
     # PostgreSQL-only types this engine has natively; every other one in PG_ONLY_TYPES is
     # replaced by its portable stand-in, with a note (never passed through to fail later).
     NATIVE_PG_TYPES: ClassVar[frozenset[str]] = frozenset(PG_ONLY_TYPES)
+
+    # Idempotent seeds: how an INSERT skips rows already there. ON CONFLICT DO NOTHING skips
+    # uniqueness conflicts only (PostgreSQL, SQLite >= 3.24, DuckDB), so a CHECK or NOT NULL
+    # violation still fails - unlike SQLite's INSERT OR IGNORE, which skips those rows too.
+    # None: no such problem query; else SQL listing what the skip hid (MariaDB's warnings).
+    INSERT_IF_ABSENT_PROBLEMS: ClassVar[str | None] = None
+
+    def insert_if_absent(self, insert_sql: str, key: Sequence[str] = ()) -> str:
+        """`insert_sql` (a rendered INSERT ... VALUES) made a no-op for rows whose key exists
+        (`key`: the table's primary-key columns, for engines that need them named)."""
+        return insert_sql.rstrip().rstrip(";") + " ON CONFLICT DO NOTHING"
 
     def __init__(self) -> None:
         self.ctx = _Ctx()
