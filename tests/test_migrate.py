@@ -118,7 +118,7 @@ def test_edited_after_apply_is_modified_and_blocks(throwaway_engine, tmp_path):
     assert [s.state for s in st.migrations] == ["applied", "modified", "pending"]
     assert st.migrations[1].applied is True
     assert any(p.kind == "modified" and p.blocking for p in st.problems)
-    with pytest.raises(MigrationBlocked, match="0002_create_books.up.sql changed after it was applied"):
+    with pytest.raises(MigrationBlocked, match="0002_create_books.up.sql, 0002_create_books.down.sql changed after version 2 was applied"):
         m.up()
     assert history_versions(eng) == [1, 2]  # refused before doing anything
     assert "accepted new checksum" in m.repair()[0]

@@ -43,14 +43,25 @@ from .engines import Engine, connect
 from .errors import DbDesignError, EngineError, InputError
 from .model import Schema
 from .parse import parse_sql, split_statements
-from .source import MIGRATION_RE, MigrationFile, discover_migrations
+from .source import MIGRATION_RE, Folder, Migration, discover, split_verbatim
 
 HISTORY_TABLE = "dbdesign_schema_history"
-STATES = ("applied", "pending", "failed", "modified")
+STATES = ("applied", "pending", "failed", "modified", "missing")
 # Versions below this are sequence numbers (0001, 0002 ...) and gaps between them are reported;
 # larger ones are timestamps (20240101120000), where gaps are the norm.
 SEQUENCE_LIMIT = 1_000_000
 NO_TRANSACTION_MARKER = "dbdesign:no-transaction"
+# First-line markers for "run this file outside a transaction": ours, dbmate's
+# (`-- migrate:up transaction:false`) and goose's (`-- +goose NO TRANSACTION`).
+NO_TRANSACTION_MARKERS = re.compile(r"no[-_\s]transaction|transaction\s*:\s*false", re.I)
+# Statements that end or open a transaction: inside a transactional migration they would commit
+# half of it and leave no history row.
+TRANSACTION_CONTROL = re.compile(r"^(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|END|ABORT|"
+                                 r"START\s+TRANSACTION)\b", re.I)
+CONCURRENTLY = re.compile(r"\b(CREATE|DROP)\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY\b|"
+                          r"\bREINDEX\b[^;]*\bCONCURRENTLY\b|\bDETACH\s+PARTITION\b[^;]*\bCONCURRENTLY\b",
+                          re.I)
+REPEATABLE_TABLE = "dbdesign_repeatable_history"
 
 
 # -- errors ----------------------------------------------------------------------------------
@@ -88,24 +99,6 @@ class Step:
 
 
 @dataclass
-class Migration:
-    """One migration pair as found on disk, parsed up front (bad input fails before any
-    database is touched)."""
-    version: int
-    version_text: str
-    name: str
-    up: str
-    down: str | None
-    checksum: str
-    is_data: bool
-    no_transaction: bool = False  # e.g. CREATE INDEX CONCURRENTLY on PostgreSQL
-
-    @property
-    def label(self) -> str:
-        return f"{self.version_text}_{self.name}"
-
-
-@dataclass
 class HistoryRow:
     version: int
     name: str
@@ -127,10 +120,14 @@ class MigrationStatus:
     checksum: str | None  # recorded checksum when applied, else the file's
     file_checksum: str | None = None
     error: str | None = None
+    note: str | None = None  # e.g. "no file for mysql": recorded, nothing ran
 
     def to_dict(self) -> dict[str, Any]:
-        return {"version": self.version, "name": self.name, "applied": self.applied,
-                "state": self.state, "applied_at": self.applied_at, "checksum": self.checksum}
+        out = {"version": self.version, "name": self.name, "applied": self.applied,
+               "state": self.state, "applied_at": self.applied_at, "checksum": self.checksum}
+        if self.note:
+            out["note"] = self.note
+        return out
 
 
 @dataclass
@@ -149,15 +146,27 @@ class Problem:
 class Status:
     migrations: list[MigrationStatus]
     problems: list[Problem] = field(default_factory=list)
+    repeatables: list[MigrationStatus] = field(default_factory=list)  # R__ files, name = R__x
+
+    @property
+    def ok(self) -> bool:
+        """Nothing modified, missing, failed or out of order (pending and gaps are fine)."""
+        return not any(p.blocking for p in self.problems) and \
+            not any(r.state == "failed" for r in self.repeatables)
 
     def to_dict(self) -> dict[str, Any]:
         return {"migrations": [m.to_dict() for m in self.migrations],
+                "repeatables": [{"name": r.name, "state": r.state, "applied_at": r.applied_at,
+                                 "checksum": r.file_checksum} for r in self.repeatables],
                 "problems": [{"kind": p.kind, "version": p.version, "message": p.message,
-                              "blocking": p.blocking} for p in self.problems]}
+                              "blocking": p.blocking} for p in self.problems],
+                "ok": self.ok}
 
     def format_text(self) -> str:
         lines = [f"{m.version:>14}  {m.state:<8}  {m.name}" + (f"  ({m.applied_at})" if m.applied_at else "")
-                 for m in self.migrations]
+                 + (f"  [{m.note}]" if m.note else "") for m in self.migrations]
+        lines += [f"{'R':>14}  {r.state:<8}  {r.name}" + (f"  ({r.applied_at})" if r.applied_at else "")
+                  for r in self.repeatables]
         lines += [str(p) for p in self.problems]
         return "\n".join(lines)
 
@@ -191,23 +200,69 @@ def _read(path: str) -> str:
         raise InputError(f"not UTF-8 text ({err.reason}); save the file as UTF-8", path) from None
 
 
-def load_folder(directory: str) -> list[Migration]:
-    """Discover and parse every migration in `directory`. Raises InputError (missing folder,
-    down without up, duplicate version, syntax error with file:line:col) before anything runs."""
-    files, _diagnostics = discover_migrations(directory)
-    migrations = []
-    for mf in files:
-        texts = {}
-        for path in (mf.up, mf.down):
+def first_comment_line(text: str) -> str:
+    """The first line of a file when it is a comment (where run-mode markers live)."""
+    line = text.lstrip("\ufeff").lstrip().split("\n", 1)[0].strip()
+    return line if line.startswith(("--", "/*", "#")) else ""
+
+
+def wants_no_transaction(path: str) -> bool:
+    """A file marked on its first line to run outside a transaction (``-- dbdesign:no-transaction``,
+    dbmate's ``transaction:false``, goose's ``NO TRANSACTION``), or one using CONCURRENTLY,
+    which PostgreSQL refuses inside a transaction."""
+    text = _read(path)
+    return bool(NO_TRANSACTION_MARKERS.search(first_comment_line(text)) or CONCURRENTLY.search(text))
+
+
+def transaction_control(path: str, engine: str | None) -> tuple[bool, list]:
+    """(wrapped, statements): the transaction-control statements of a file, and whether they
+    only wrap the whole file in one BEGIN ... COMMIT (golang-migrate users' way to get one
+    transaction: the runner drops the pair and runs the body in its own transaction)."""
+    statements = split_verbatim(_read(path), path, engine or "postgres")
+    found = [i for i, st in enumerate(statements) if TRANSACTION_CONTROL.match(st.sql)]
+    wrapped = (len(found) == 2 and found == [0, len(statements) - 1]
+               and re.match(r"(BEGIN|START)\b", statements[0].sql, re.I) is not None
+               and re.match(r"(COMMIT|END)\b", statements[-1].sql, re.I) is not None)
+    return wrapped, [statements[i] for i in found]
+
+
+def check_transaction_control(path: str, engine: str | None) -> None:
+    """Refuse BEGIN/COMMIT/ROLLBACK/SAVEPOINT/... in a file the runner runs in a transaction
+    (it would commit part of it and leave no history row), unless the file is marked to run
+    outside one or the pair only wraps the whole file. Raises InputError file:line."""
+    if wants_no_transaction(path):
+        return
+    wrapped, found = transaction_control(path, engine)
+    if found and not wrapped:
+        st = found[0]
+        verb = TRANSACTION_CONTROL.match(st.sql).group(1).upper()
+        raise InputError(f"{verb} in a migration the runner runs in one transaction (it would "
+                         "commit part of it and leave no history row); remove it, or mark the "
+                         "file with a first line `-- dbdesign:no-transaction` to run it as written",
+                         path, st.line)
+
+
+def read_folder(directory: str, read: str = "postgres") -> Folder:
+    """Discover a folder and check every file before anything runs. Raises InputError (missing
+    folder, misnamed file, down without up, duplicate version, syntax error file:line:col,
+    transaction control in a transactional file). `read`: the dialect of the root files."""
+    folder = discover(directory)
+    for m in folder.migrations + folder.repeatables:
+        for path in (m.up, m.down):
             if path is not None:
-                texts[path] = _read(path)
-                split_statements(texts[path], path)  # syntax errors -> InputError now
-        up_text = texts[mf.up]
-        no_tx = NO_TRANSACTION_MARKER in up_text or bool(
-            re.search(r"\b(CREATE|DROP)\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY\b", up_text, re.I))
-        migrations.append(Migration(mf.version, mf.version_text, mf.name, mf.up, mf.down,
-                                    file_checksum(mf.up), mf.is_data, no_tx))
-    return migrations
+                if read == "postgres":
+                    split_statements(_read(path), path)  # syntax errors -> InputError now
+                check_transaction_control(path, None if read == "postgres" else read)
+        for engine, files in m.overrides.items():
+            for path in files:
+                if path is not None:
+                    check_transaction_control(path, engine)
+    return folder
+
+
+def load_folder(directory: str, read: str = "postgres") -> list[Migration]:
+    """The versioned migrations of `directory`, checked (see `read_folder`)."""
+    return read_folder(directory, read).migrations
 
 
 # -- rendering per engine --------------------------------------------------------------------
@@ -248,6 +303,11 @@ def render_file(path: str, dialect: str, schema_before: Schema | None = None,
     first = statements[0].line if statements else 1
     return RenderedFile([Step(r, path, first) for r in rendered if r.strip()], notes, fk_off,
                         lambda: _render_per_statement(text, path, dialect, schema_before, statements))
+
+
+def verbatim_file(path: str, engine: str) -> RenderedFile:
+    """An engine override (or a file written for this engine): its statements as written."""
+    return RenderedFile([Step(st.sql, path, st.line) for st in split_verbatim(_read(path), path, engine)], [])
 
 
 def _render_per_statement(text: str, path: str, dialect: str, schema_before: Schema | None,
@@ -402,7 +462,8 @@ FK_SWITCH: dict[str, tuple[str, str, str]] = {
 
 
 class Applier:
-    """How one migration's statements and its history row are made durable together."""
+    """How one migration's statements and its history row are made durable together. `engine`
+    is the database, or a `ScriptWriter` when `plan` writes the same steps as SQL."""
     uses_transaction = True
 
     def __init__(self, history: "History"):
@@ -410,6 +471,16 @@ class Applier:
 
     def run(self, migration: Migration, rendered: RenderedFile, direction: str) -> int:  # pragma: no cover
         raise NotImplementedError
+
+    def record(self, migration: Migration, direction: str, state: str, elapsed: int,
+               error: str | None = None) -> None:
+        """The history change for `direction` (repeatables: upsert their row)."""
+        if migration.repeatable:
+            self.history.record_repeatable(migration, state, elapsed, error)
+        elif direction == "up":
+            self.history.insert(migration, state, elapsed, error)
+        else:
+            self.history.delete(migration.version)
 
 
 class TransactionalApplier(Applier):
@@ -427,12 +498,10 @@ class TransactionalApplier(Applier):
             _execute_all(eng, rendered, migration)
             if switch and eng.query(switch[1]):
                 raise MigrationFailed(f"{eng.name}: foreign key violations after rebuilding tables",
-                                      rendered.steps[-1].file, None, migration.version)
+                                      rendered.steps[-1].file if rendered.steps else None, None,
+                                      migration.version)
             elapsed = int((time.perf_counter() - start) * 1000)
-            if direction == "up":
-                self.history.insert(migration, "applied", elapsed)
-            else:
-                self.history.delete(migration.version)
+            self.record(migration, direction, "applied", elapsed)
             eng.commit()
         except BaseException:
             eng.rollback()
@@ -444,7 +513,7 @@ class TransactionalApplier(Applier):
 
 
 class NonTransactionalApplier(Applier):
-    """No transactional DDL (MariaDB), or a statement that refuses to run in a transaction
+    """No transactional DDL (MariaDB), or a file marked to run outside a transaction
     (CREATE INDEX CONCURRENTLY): write a ``failed`` row *first* and turn it into ``applied``
     only on success, so a failure - or a crash half-way - blocks later runs until `repair`."""
     uses_transaction = False
@@ -452,21 +521,27 @@ class NonTransactionalApplier(Applier):
     def run(self, migration: Migration, rendered: RenderedFile, direction: str) -> int:
         start = time.perf_counter()
         note = "started; did not finish (crash or failure)"
-        if direction == "up":
+        if migration.repeatable:
+            self.history.record_repeatable(migration, "failed", 0, note)
+        elif direction == "up":
             self.history.insert(migration, "failed", 0, error=note)
         else:
             self.history.set_state(migration.version, "failed", error="down " + note)
         try:
             _execute_all(self.history.engine, rendered, migration)
         except MigrationFailed as err:
-            self.history.set_state(migration.version, "failed",
-                                   error=f"{direction}: {err}"[:2000])
+            if migration.repeatable:
+                self.history.record_repeatable(migration, "failed", 0, f"{err}"[:2000])
+            else:
+                self.history.set_state(migration.version, "failed", error=f"{direction}: {err}"[:2000])
             raise MigrationFailed(
                 f"{err.detail} -- {self.history.engine.name} has no transactional DDL: "
                 "statements before this one stay applied; fix the database by hand, then run "
                 "`dbdesign migrate repair`", err.file, err.line, migration.version) from err
         elapsed = int((time.perf_counter() - start) * 1000)
-        if direction == "up":
+        if migration.repeatable:
+            self.history.record_repeatable(migration, "applied", elapsed)
+        elif direction == "up":
             self.history.set_state(migration.version, "applied", execution_ms=elapsed)
         else:
             self.history.delete(migration.version)
@@ -475,6 +550,8 @@ class NonTransactionalApplier(Applier):
 
 def _execute_all(engine: Engine, rendered: RenderedFile, migration: Migration) -> None:
     for i, step in enumerate(rendered.steps):
+        if hasattr(engine, "source_line"):
+            engine.source_line(step)
         try:
             engine.execute(step.sql)
         except EngineError as err:
@@ -482,18 +559,77 @@ def _execute_all(engine: Engine, rendered: RenderedFile, migration: Migration) -
                                   migration.version) from err
 
 
-def applier_for(history: "History", migration: Migration) -> Applier:
-    transactional = history.engine.capabilities.transactional_ddl and not migration.no_transaction
+def applier_for(history: "History", migration: Migration, path: str | None = None) -> Applier:
+    """All-or-nothing where the engine has transactional DDL and the file (`path`, the one
+    that runs) is not marked to run outside a transaction."""
+    marked = wants_no_transaction(path) if path else False
+    transactional = history.engine.capabilities.transactional_ddl and not marked
     return APPLIERS[transactional](history)
 
 
 APPLIERS: dict[bool, type[Applier]] = {True: TransactionalApplier, False: NonTransactionalApplier}
 
 
+# -- plan: the executor writing SQL ----------------------------------------------------------
+
+def sql_literal(engine: str, value: Any) -> str:
+    """A value as a literal of `engine`'s SQL, for the history writes of a `plan` script."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    text = str(value).replace("\0", "")
+    if engine == "mysql":
+        text = text.replace("\\", "\\\\")
+    return "'" + text.replace("'", "''") + "'"
+
+
+class ScriptWriter:
+    """Stands in for the engine while `plan` runs the same appliers as `up`/`down`: every
+    statement, transaction boundary and history write becomes a line of the script. Reads
+    (`table_names`, `capabilities`) go to the real database."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.name, self.dialect, self.capabilities = engine.name, engine.dialect, engine.capabilities
+        self.lines: list[str] = []
+        self._marks = PLACEHOLDERS[engine.name]
+
+    def source_line(self, step: Step) -> None:
+        self.lines.append(f"-- {os.path.basename(step.file)}:{step.line}")
+
+    def execute(self, sql: str, params: tuple = ()) -> None:
+        if params:
+            parts = sql.split(self._marks)
+            sql = parts[0] + "".join(sql_literal(self.name, v) + rest for v, rest in zip(params, parts[1:]))
+        self.lines.append(sql.rstrip().rstrip(";") + ";")
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        self.execute(sql, params)
+        if sql.startswith("PRAGMA foreign_key_check"):
+            self.lines[-1] += "  -- must return no rows"
+        return []
+
+    def begin(self) -> None:
+        self.lines.append("BEGIN;")
+
+    def commit(self) -> None:
+        self.lines.append("COMMIT;")
+
+    def rollback(self) -> None:
+        pass
+
+    def table_names(self) -> list[str]:
+        return self.engine.table_names()
+
+
 # -- the history table -----------------------------------------------------------------------
 
 class History:
-    """Reads and writes ``dbdesign_schema_history`` with portable SQL only."""
+    """Reads and writes ``dbdesign_schema_history`` (and ``dbdesign_repeatable_history`` for
+    ``R__`` files, keyed by name) with portable SQL only."""
 
     DDL = (f"CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} ("
            "version BIGINT NOT NULL PRIMARY KEY, "
@@ -504,18 +640,31 @@ class History:
            "applied_by VARCHAR(255) NOT NULL, "
            "state VARCHAR(16) NOT NULL, "
            "error TEXT)")
+    REPEATABLE_DDL = (f"CREATE TABLE IF NOT EXISTS {REPEATABLE_TABLE} ("
+                      "name VARCHAR(255) NOT NULL PRIMARY KEY, "
+                      "checksum VARCHAR(64) NOT NULL, "
+                      "applied_at VARCHAR(40) NOT NULL, "
+                      "execution_ms INTEGER NOT NULL, "
+                      "applied_by VARCHAR(255) NOT NULL, "
+                      "state VARCHAR(16) NOT NULL, "
+                      "error TEXT)")
     COLUMNS = "version, name, checksum, applied_at, execution_ms, applied_by, state, error"
+    REPEATABLE_COLUMNS = "name, checksum, applied_at, execution_ms, applied_by, state, error"
 
     def __init__(self, engine: Engine):
         self.engine = engine
         self.p = PLACEHOLDERS[engine.name]
 
-    def exists(self) -> bool:
-        return HISTORY_TABLE in self.engine.table_names()
+    def exists(self, table: str = HISTORY_TABLE) -> bool:
+        return table in self.engine.table_names()
 
-    def ensure(self) -> None:
-        if not self.exists():
+    def ensure(self, repeatables: bool = False) -> None:
+        """Create the history table (and, when the folder has ``R__`` files, theirs)."""
+        names = self.engine.table_names()
+        if HISTORY_TABLE not in names:
             self.engine.execute(self.DDL)
+        if repeatables and REPEATABLE_TABLE not in names:
+            self.engine.execute(self.REPEATABLE_DDL)
 
     def rows(self) -> dict[int, HistoryRow]:
         if not self.exists():
@@ -524,10 +673,24 @@ class History:
         return {int(r[0]): HistoryRow(int(r[0]), r[1], r[2], r[3], int(r[4]), r[5], r[6], r[7])
                 for r in rows}
 
+    def repeatable_rows(self) -> dict[str, HistoryRow]:
+        if not self.exists(REPEATABLE_TABLE):
+            return {}
+        rows = self.engine.query(f"SELECT {self.REPEATABLE_COLUMNS} FROM {REPEATABLE_TABLE} ORDER BY name")
+        return {r[0]: HistoryRow(0, r[0], r[1], r[2], int(r[3]), r[4], r[5], r[6]) for r in rows}
+
     def insert(self, m: Migration, state: str, execution_ms: int, error: str | None = None) -> None:
         ps = ", ".join([self.p] * 8)
         self.engine.execute(f"INSERT INTO {HISTORY_TABLE} ({self.COLUMNS}) VALUES ({ps})",
                             (m.version, m.name, m.checksum, _now(), execution_ms, _who(), state, error))
+
+    def record_repeatable(self, m: Migration, state: str, execution_ms: int,
+                          error: str | None = None) -> None:
+        """Replace the row of repeatable `m` (delete + insert: portable on every engine)."""
+        self.engine.execute(f"DELETE FROM {REPEATABLE_TABLE} WHERE name = {self.p}", (m.name,))
+        ps = ", ".join([self.p] * 7)
+        self.engine.execute(f"INSERT INTO {REPEATABLE_TABLE} ({self.REPEATABLE_COLUMNS}) VALUES ({ps})",
+                            (m.name, m.checksum, _now(), execution_ms, _who(), state, error))
 
     def set_state(self, version: int, state: str, execution_ms: int | None = None,
                   error: str | None = None) -> None:
@@ -548,6 +711,12 @@ class History:
     def delete(self, version: int) -> None:
         self.engine.execute(f"DELETE FROM {HISTORY_TABLE} WHERE version = {self.p}", (version,))
 
+    def forget_repeatables(self) -> None:
+        self.engine.execute(f"DELETE FROM {REPEATABLE_TABLE}")
+
+    def delete_repeatable(self, name: str) -> None:
+        self.engine.execute(f"DELETE FROM {REPEATABLE_TABLE} WHERE name = {self.p}", (name,))
+
 
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -566,18 +735,25 @@ def _who() -> str:
 class Migrator:
     """Runs one migrations folder against one database.
 
-    The folder is read and parsed when the Migrator is made; the database is touched only by
-    the methods, so bad input never changes a database."""
+    The folder is read and checked when the Migrator is made; the database is touched only by
+    the methods, so bad input never changes a database. `read` is the dialect the root files
+    are written in: ``postgres`` (rendered per engine) or the target engine's own (verbatim)."""
 
-    def __init__(self, directory: str, engine: Engine, lock_timeout: float = 60.0):
+    def __init__(self, directory: str, engine: Engine, lock_timeout: float = 60.0,
+                 read: str = "postgres"):
         self.directory = directory
-        self.migrations = load_folder(directory)
-        self.by_version = {m.version: m for m in self.migrations}
+        self.read = read
+        self.folder = read_folder(directory, read)
+        self.migrations = self.folder.migrations
+        self.by_version = self.folder.by_version
         self.engine = engine
         self.lock_timeout = lock_timeout
         self.history = History(engine)
-        self._models: dict[int, Schema] = {}
-        self._rendered: dict[tuple[int, str], RenderedFile] = {}
+        self._rendered: dict[tuple[Any, str], RenderedFile] = {}
+        if read != "postgres" and read != engine.name and any(m.up for m in self.migrations):
+            raise InputError(f"these migrations are written for {read} (--read {read}) and run "
+                             f"verbatim there; {engine.name} needs PostgreSQL-dialect files or "
+                             f"overrides in {engine.name}/", directory)
 
     # -- reading state ----------------------------------------------------------------------
     def status(self) -> Status:
@@ -587,8 +763,10 @@ class Migrator:
         problems: list[Problem] = []
         for version in sorted(set(self.by_version) | set(rows)):
             m, row = self.by_version.get(version), rows.get(version)
+            note = None if m is None or m.files_for(self.engine.name)[0] else f"no file for {self.engine.name}"
             if row is None:
-                out.append(MigrationStatus(version, m.name, False, "pending", None, m.checksum, m.checksum))
+                out.append(MigrationStatus(version, m.name, False, "pending", None, m.checksum,
+                                           m.checksum, note=note))
                 if max_applied is not None and version < max_applied:
                     problems.append(Problem("out-of-order", f"{m.label} is pending but {max_applied} "
                                             "is already applied; renumber it above the last applied "
@@ -596,22 +774,37 @@ class Migrator:
                 continue
             state = row.state if row.state in ("applied", "failed") else "failed"
             if m is None:
+                state = "missing" if state == "applied" else state
                 problems.append(Problem("missing-file", f"version {version} ({row.name}) is recorded as "
-                                        f"{row.state} but has no file in {self.directory}", version))
-            elif state == "applied" and row.checksum != m.checksum:
+                                        f"{row.state} but has no file in {self.directory}; restore it "
+                                        "from version control", version, blocking=True))
+            elif state == "applied" and row.checksum not in (m.checksum, m.legacy_checksum):
                 state = "modified"
-                problems.append(Problem("modified", f"{os.path.basename(m.up)} changed after it was "
-                                        f"applied (sha256 {row.checksum[:12]} -> {m.checksum[:12]}); "
-                                        "restore the file, or accept it with `dbdesign migrate repair`",
-                                        version, blocking=True))
+                problems.append(Problem("modified", f"{', '.join(os.path.relpath(p, self.directory) for p in m.all_files())} "
+                                        f"changed after version {version} was applied (sha256 {row.checksum[:12]} -> "
+                                        f"{m.checksum[:12]}, up and down files); restore them, or accept "
+                                        "them with `dbdesign migrate repair`", version, blocking=True))
             if state == "failed":
                 problems.append(Problem("failed", f"{row.name} ({version}) failed: {row.error or '?'}; "
                                         "fix the database by hand, then `dbdesign migrate repair`",
                                         version, blocking=True))
             out.append(MigrationStatus(version, row.name, state in ("applied", "modified"), state,
-                                       row.applied_at, row.checksum, m.checksum if m else None, row.error))
+                                       row.applied_at, row.checksum, m.checksum if m else None, row.error,
+                                       note))
         problems.extend(self._gaps())
-        return Status(out, problems)
+        return Status(out, problems, self._repeatable_status())
+
+    def _repeatable_status(self) -> list[MigrationStatus]:
+        rows = self.history.repeatable_rows()
+        out = []
+        for r in self.folder.repeatables_for(self.engine.name):
+            row = rows.get(r.name)
+            state = ("pending" if row is None else "failed" if row.state != "applied"
+                     else "applied" if row.checksum == r.checksum else "changed")
+            out.append(MigrationStatus(0, r.label, state == "applied", state,
+                                       row.applied_at if row else None, row.checksum if row else None,
+                                       r.checksum, row.error if row else None))
+        return out
 
     def _gaps(self) -> list[Problem]:
         seq = sorted(v for v in self.by_version if v < SEQUENCE_LIMIT)
@@ -626,33 +819,50 @@ class Migrator:
 
     # -- rendering --------------------------------------------------------------------------
     def schema_before(self, version: int) -> Schema:
-        """The declared model after every up file below `version` (context for rendering).
-        Built once, incrementally; callers must not modify it."""
-        if not self._models:
-            schema = Schema()
-            for m in self.migrations:
-                self._models[m.version] = copy.deepcopy(schema)
-                with contextlib.suppress(InputError):  # e.g. out-of-order files; the engine decides
-                    parse_sql(_read(m.up), m.up, schema)
-            self._models[-1] = schema  # after everything
-        later = [v for v in self._models if v >= version]
-        return self._models[min(later)] if later else self._models[-1]
+        """The declared model on this engine after every up file below `version`."""
+        return self.folder.schema_before(version, self.engine.name)
+
+    def file_for(self, migration: Migration, direction: str) -> tuple[str | None, bool]:
+        """The file that runs for `direction` on this engine and whether it runs verbatim."""
+        up, down, verbatim = migration.files_for(self.engine.name)
+        if self.read != "postgres":
+            verbatim = True
+        return (up if direction == "up" else down), verbatim
 
     def steps(self, migration: Migration, direction: str, exact_lines: bool = False) -> RenderedFile:
-        path = migration.up if direction == "up" else migration.down
+        """The statements `direction` runs on this engine: rendered root files, verbatim
+        overrides, or none (a version with no file for this engine is recorded, nothing runs)."""
+        path, verbatim = self.file_for(migration, direction)
         if path is None:
-            raise MigrationBlocked(f"{migration.label} has no down file; write "
+            if migration.files_for(self.engine.name)[0] is None:
+                return RenderedFile([], [])
+            raise MigrationBlocked(f"{migration.label} has no down file for {self.engine.name}; write "
                                    f"{migration.label}.down.sql to roll it back")
-        key = (migration.version, direction + ("!" if exact_lines else ""))
+        key = (migration.label, direction + ("!" if exact_lines else ""))
         if key not in self._rendered:
-            before = self.schema_before(migration.version if direction == "up" else migration.version + 1)
-            self._rendered[key] = render_file(path, self.engine.dialect, before, exact_lines)
+            if verbatim:
+                rendered = verbatim_file(path, self.engine.name)
+            else:
+                before = self.schema_before(migration.version if direction == "up" else migration.version + 1)
+                if migration.repeatable:
+                    before = self.folder.schema_at(None, self.engine.name)
+                rendered = render_file(path, self.engine.dialect, before, exact_lines)
+            if not wants_no_transaction(path) and transaction_control(path, self.engine.name if verbatim else None)[0]:
+                rendered.steps = [st for st in rendered.steps if not TRANSACTION_CONTROL.match(st.sql.lstrip())]
+            self._rendered[key] = rendered
         return self._rendered[key]
 
     def pending(self, status: Status, target: int | None = None) -> list[Migration]:
         done = {s.version for s in status.migrations if s.state != "pending"}
         return [m for m in self.migrations if m.version not in done
                 and (target is None or m.version <= target)]
+
+    def repeatables_due(self, status: Status, target: int | None = None) -> list[Migration]:
+        """``R__`` files new or changed since they last ran; after the last version only."""
+        if target is not None and self.migrations and target < self.migrations[-1].version:
+            return []
+        due = {s.name for s in status.repeatables if s.state != "applied"}
+        return [r for r in self.folder.repeatables_for(self.engine.name) if r.label in due]
 
     def to_roll_back(self, status: Status, steps: int | None = 1, to: int | None = None) -> list[Migration]:
         applied = [s.version for s in status.migrations if s.applied]
@@ -671,27 +881,37 @@ class Migrator:
         lock = LOCKS[self.engine.name](self.engine)
         lock.acquire(self.lock_timeout)
         try:
-            self.history.ensure()
+            self.history.ensure(bool(self.folder.repeatables))
             yield
         finally:
             lock.release()
 
+    def _apply(self, history: History, todo: list[Migration], direction: str, result: RunResult,
+               on_step: Callable[[Migration], None] | None = None) -> None:
+        """The one executor of `up`, `down` and `plan` (which passes a ScriptWriter history)."""
+        for m in todo:  # render all first: an unrenderable file stops the run before any change
+            self.steps(m, direction)
+        for m in todo:
+            if on_step:
+                on_step(m)
+            path, _ = self.file_for(m, direction)
+            key = m.label if m.repeatable else m.version
+            result.timings_ms[key] = applier_for(history, m, path).run(m, self.steps(m, direction), direction)
+            result.versions.append(key)
+        if direction == "down" and todo and self.folder.repeatables:
+            history.forget_repeatables()  # what they build may be gone: the next `up` reruns them
+
     def up(self, target: int | None = None, allow_out_of_order: bool = False,
            on_step: Callable[[Migration], None] | None = None) -> RunResult:
-        """Apply pending migrations in version order (up to `target`). A no-op when none are
-        pending. Stops at the first failure, which raises MigrationFailed (file:line)."""
+        """Apply pending migrations in version order (up to `target`), then new or changed
+        repeatables in name order. A no-op when none are pending. Stops at the first failure,
+        which raises MigrationFailed (file:line)."""
         result = RunResult("up")
         with self.locked():
             status = self.status()  # read under the lock: the other run may have applied some
             self._blockers(status, allow_out_of_order)
-            todo = self.pending(status, target)
-            for m in todo:  # render all first: an unrenderable file stops the run before any change
-                self.steps(m, "up")
-            for m in todo:
-                if on_step:
-                    on_step(m)
-                result.timings_ms[m.version] = applier_for(self.history, m).run(m, self.steps(m, "up"), "up")
-                result.versions.append(m.version)
+            todo = self.pending(status, target) + self.repeatables_due(status, target)
+            self._apply(self.history, todo, "up", result, on_step)
         return result
 
     def down(self, steps: int | None = 1, to: int | None = None) -> RunResult:
@@ -700,12 +920,7 @@ class Migrator:
         with self.locked():
             status = self.status()
             self._blockers(status, allow_out_of_order=True)
-            todo = self.to_roll_back(status, steps, to)
-            for m in todo:
-                self.steps(m, "down")
-            for m in todo:
-                result.timings_ms[m.version] = applier_for(self.history, m).run(m, self.steps(m, "down"), "down")
-                result.versions.append(m.version)
+            self._apply(self.history, self.to_roll_back(status, steps, to), "down", result)
         return result
 
     def repair(self, mark_applied: tuple[int, ...] = ()) -> list[str]:
@@ -728,6 +943,10 @@ class Migrator:
                 elif s.state == "modified":
                     self.history.set_checksum(s.version, s.file_checksum or "")
                     done.append(f"{s.version} {s.name}: accepted new checksum {(s.file_checksum or '')[:12]}")
+            for r in status.repeatables:
+                if r.state == "failed":
+                    self.history.delete_repeatable(r.name[3:])
+                    done.append(f"{r.name}: failed row removed; `up` will run it again")
             unknown = set(mark_applied) - {s.version for s in status.migrations if s.state == "failed"}
             if unknown:
                 done.append(f"ignored --mark-applied {sorted(unknown)}: not failed")
@@ -735,51 +954,43 @@ class Migrator:
 
     def plan(self, direction: str = "up", steps: int | None = 1, to: int | None = None,
              target: int | None = None) -> str:
-        """The SQL `up`/`down` would run on this engine, without running it (alembic's offline
-        mode). Reads the history when the database has one; never writes."""
+        """The SQL script `up`/`down` would run on this engine, written by the same executor
+        (`_apply` with a ScriptWriter): statements, transactions and history writes, so the
+        script run on the database gives what `up` gives. Reads the history; never writes."""
         status = self.status()
-        chosen = (self.pending(status, target) if direction == "up"
-                  else self.to_roll_back(status, steps, to))
-        eng = self.engine
-        out = [f"-- dbdesign migrate {direction} on {eng.name}: {len(chosen)} migration(s)"]
-        for p in status.problems:
-            out.append(f"-- {'BLOCKED ' if p.blocking else ''}{p}")
-        for m in chosen:
-            rf = self.steps(m, direction, exact_lines=True)
-            rendered, notes = rf.steps, rf.notes
-            applier = applier_for(self.history, m)
-            path = m.up if direction == "up" else m.down
-            out.append(f"\n-- {os.path.basename(path)}"
-                       + ("" if applier.uses_transaction else " (no transaction on this engine)"))
-            out.extend(f"-- note: {n}" for n in notes)
-            switch = FK_SWITCH.get(eng.name) if rf.foreign_keys_off else None
-            if switch:
-                out.append(switch[0] + ";")
-            if applier.uses_transaction:
-                out.append("BEGIN;")
-            for st in rendered:
-                out.append(f"-- {os.path.basename(st.file)}:{st.line}")
-                out.append(st.sql.rstrip().rstrip(";") + ";")
-            out.append(f"-- history: {'record' if direction == 'up' else 'delete'} version "
-                       f"{m.version} in {HISTORY_TABLE}")
-            if switch:
-                out.append(switch[1] + ";  -- must return no rows")
-            if applier.uses_transaction:
-                out.append("COMMIT;")
-            if switch:
-                out.append(switch[2] + ";")
-        return "\n".join(out)
+        chosen = (self.pending(status, target) + self.repeatables_due(status, target)
+                  if direction == "up" else self.to_roll_back(status, steps, to))
+        writer = ScriptWriter(self.engine)
+        writer.lines.append(f"-- dbdesign migrate {direction} on {self.engine.name}: "
+                            f"{len(chosen)} migration(s)")
+        writer.lines.extend(f"-- {'BLOCKED ' if p.blocking else ''}{p}" for p in status.problems)
+        history = History(writer)  # type: ignore[arg-type]
+        history.ensure(bool(self.folder.repeatables))
+        for m in chosen:  # exact source lines in the comments
+            self._rendered[(m.label, direction)] = self.steps(m, direction, exact_lines=True)
+
+        def head(m: Migration) -> None:
+            path, verbatim = self.file_for(m, direction)
+            writer.lines.append(f"\n-- {m.label} {direction}: "
+                                + (os.path.relpath(path, self.directory) if path else
+                                   f"no file for {self.engine.name}; recorded only")
+                                + ("" if applier_for(history, m, path).uses_transaction
+                                   else " (no transaction)"))
+            writer.lines.extend(f"-- note: {n}" for n in self.steps(m, direction).notes)
+        self._apply(history, chosen, direction, RunResult(direction), head)
+        return "\n".join(writer.lines)
 
 
 # -- convenience entry points (URL + folder) -------------------------------------------------
 
 @contextlib.contextmanager
-def open_migrator(directory: str, url: str, lock_timeout: float = 60.0) -> Iterator[Migrator]:
+def open_migrator(directory: str, url: str, lock_timeout: float = 60.0,
+                  read: str = "postgres") -> Iterator[Migrator]:
     """Read the folder first (bad input raises before any connection), then connect."""
-    migrations_ok = load_folder(directory)  # noqa: F841 - validates before connecting
+    read_folder(directory, read)  # validates before connecting
     engine = connect(url)
     try:
-        yield Migrator(directory, engine, lock_timeout)
+        yield Migrator(directory, engine, lock_timeout, read)
     finally:
         engine.close()
 
@@ -799,7 +1010,7 @@ def new_migration(directory: str, name: str, now: _dt.datetime | None = None) ->
     for path in (up, down):
         if os.path.exists(path):
             raise InputError("file exists already; wait a second or pick another name", path)
-    kind = "data" if MigrationFile(0, "", slug, None, None).is_data else "schema"
+    kind = "data" if Migration(0, "", slug, None, None).is_data else "schema"
     with open(up, "w", encoding="utf-8") as fh:
         fh.write(f"-- {slug}: {kind} migration (PostgreSQL dialect). Keep data and schema changes "
                  "in separate migrations.\n")
@@ -828,7 +1039,8 @@ def model_steps(directory: str) -> list[ModelStep]:
     out = []
     for m in load_folder(directory):
         before = copy.deepcopy(schema)
-        parse_sql(_read(m.up), m.up, schema)
+        if m.model_file():
+            parse_sql(_read(m.model_file()), m.model_file(), schema)
         out.append(ModelStep(m, before, copy.deepcopy(schema)))
     return out
 

@@ -85,11 +85,13 @@ def down(directory: str, url: str, lock_timeout: float, steps: int | None, to: i
 @handle_errors
 @migration_errors
 def status(directory: str, url: str, fmt: str) -> None:
-    """Each migration's state: applied, pending, failed or modified; plus gaps and ordering problems."""
+    """Each migration's state: applied, pending, failed, modified or missing; plus gaps and
+    ordering problems. Exit 1 when anything is modified, missing, failed or out of order."""
     from .migrate import open_migrator
     with open_migrator(directory, url) as m:
         st = m.status()
     _emit(st.to_dict()) if fmt == "json" else click.echo(st.format_text())
+    sys.exit(0 if st.ok else 1)
 
 
 @migrate.command()

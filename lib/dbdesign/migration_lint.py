@@ -347,8 +347,31 @@ def model_difference(a: Schema, b: Schema) -> list[str]:
             if ta[key] != tb[key]:
                 out.append(f"{t}: {key.replace('_', ' ')} differ")
     for key in ("enums", "others"):
-        if sa[key] != sb[key]:
-            out.append(f"{key} differ")
+        out += _named_difference(key, sa[key], sb[key])
+    return out
+
+
+def _named_difference(key: str, a: Any, b: Any) -> list[str]:
+    """`enum mood missing`, `view active_posts: changed (CREATE VIEW ...)`: objects by name."""
+    def by_name(items: Any) -> dict[str, Any]:
+        if isinstance(items, dict):
+            return items
+        return {f"{o.get('kind', key)} {o.get('name')}" if isinstance(o, dict) else repr(o): o for o in items}
+    na, nb = by_name(a), by_name(b)
+    label = "enum " if key == "enums" else ""
+    out = []
+    for name in sorted(set(na) | set(nb)):
+        if name not in nb:
+            out.append(f"{label}{name} missing")
+        elif name not in na:
+            out.append(f"{label}{name} left behind")
+        elif na[name] != nb[name]:
+            old, new = na[name], nb[name]
+            if isinstance(old, dict) and isinstance(new, dict):
+                old, new = ({k: v for k, v in d.items() if k not in ("name", "kind")} for d in (old, new))
+                old, new = ({k: v for k, v in old.items() if v != new.get(k)},
+                            {k: v for k, v in new.items() if v != old.get(k)})
+            out.append(f"{label}{name}: {old!r} -> {new!r}")
     return out
 
 

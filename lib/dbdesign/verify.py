@@ -154,7 +154,7 @@ class _EngineRun:
         self.engine = self.stack.enter_context(_engines.throwaway(self.name))
         old, self.m = self.m, Migrator(self.directory, self.engine)
         if old is not None:  # same folder, same dialect: reuse the rendered files and models
-            self.m._rendered, self.m._models = old._rendered, old._models
+            self.m._rendered, self.m.folder = old._rendered, old.folder
         if upto is not None:
             self.m.up(target=upto)
 
@@ -169,10 +169,21 @@ class _EngineRun:
         key = -1 if version is None else version
         if key not in self.declared:
             from .dialects import render
-            nxt = [mg.version for mg in self.m.migrations if version is not None and mg.version > version]
-            before_next = self.m.schema_before(min(nxt)) if nxt else self.m.schema_before(10 ** 30)
-            self.declared[key] = render(before_next, self.name).model
+            self.declared[key] = render(self.m.folder.schema_at(version, self.name), self.name).model
         return self.declared[key]
+
+    def modelled(self, mg: Migration) -> bool:
+        """Whether the declared model describes this engine after `mg`: not once a file in
+        another dialect than the model's ran here (an engine override, or `--read` files)."""
+        def foreign(m: Migration) -> bool:
+            verbatim = self.m.file_for(m, "up")[1]
+            return verbatim and not (self.name == "postgres" and self.m.read == "postgres")
+        return not any(foreign(m) for m in self.m.migrations if m.version <= mg.version)
+
+    def has_down(self, mg: Migration) -> bool:
+        """A down file runs here, or neither file does (a version with no file for this engine)."""
+        up, down, _ = mg.files_for(self.name)
+        return down is not None or up is None
 
     def cell(self, mg: Migration | None, check: str, ok: bool | None, detail: str = "") -> None:
         result = SKIP if ok is None else PASS if ok else FAIL
@@ -234,7 +245,7 @@ class _EngineRun:
             return True
         except FAILURES as err:
             if report:
-                file, line = self.failed(err, mg.up)
+                file, line = self.failed(err, self.m.file_for(mg, 'up')[0])
                 self.find("migration-up-failed" if what == "up" else "migration-irreversible",
                           f"{what} of {mg.label} failed: {self.why(err)}", file, line)
             return False
@@ -246,18 +257,23 @@ class _EngineRun:
                 self.cell(mg, check, False if check == "up" else None, "up failed")
             return None
         after = self.schema()
-        self.compare(mg, "up", diff(self.model(mg.version), after, engine=self.name),
-                     "migration-model-mismatch", f"after {mg.label} the engine holds something "
-                     "other than the declared model (- declared only, + engine only)", mg.up)
-        self.idempotent(mg, after, lambda: self.m.up(target=mg.version).versions, mg.up)
-        if mg.down is None:
+        up_file = self.m.file_for(mg, "up")[0]
+        if self.modelled(mg):
+            self.compare(mg, "up", diff(self.model(mg.version), after, engine=self.name),
+                         "migration-model-mismatch", f"after {mg.label} the engine holds something "
+                         "other than the declared model (- declared only, + engine only)", up_file)
+        else:
+            self.cell(mg, "up", None, f"an engine override ran verbatim on {self.name} (at or "
+                                      "before this version): checked by idempotent, down and re-up")
+        self.idempotent(mg, after, lambda: self.m.up(target=mg.version).versions, up_file)
+        if not self.has_down(mg):
             self.cell(mg, "down restores", None, "no down file (see migration-down-missing)")
             self.cell(mg, "re-up", None, "no down file")
             return after
         try:
             self.m.down(steps=1)
         except FAILURES as err:
-            file, line = self.failed(err, mg.down)
+            file, line = self.failed(err, self.m.file_for(mg, 'down')[0])
             self.find("migration-irreversible", f"down of {mg.label} failed: "
                       f"{self.why(err)}", file, line)
             self.cell(mg, "down restores", False, "down failed")
@@ -265,14 +281,14 @@ class _EngineRun:
             return None
         d = self.compare(mg, "down restores", _same_engine_diff(previous, self.schema()),
                          "migration-irreversible", f"up then down of {mg.label} does not restore "
-                         "the schema before it (- lost, + left behind)", mg.down)
+                         "the schema before it (- lost, + left behind)", self.m.file_for(mg, 'down')[0])
         # After a dirty down the re-up usually trips over the leftovers: one finding is enough.
         if not self.up_to(mg, "up after down", report=not d):
             self.cell(mg, "re-up", False, "up after down failed")
             return None
         self.compare(mg, "re-up", _same_engine_diff(after, self.schema()), "migration-irreversible",
                      f"up -> down -> up of {mg.label} gives a different schema than the first up "
-                     "(- first, + second)", mg.down)
+                     "(- first, + second)", self.m.file_for(mg, 'down')[0])
         return None if d else after  # a dirty down leaves this database unusable for the rest
 
     def idempotent(self, mg: Migration | None, schema: Schema, again: Callable[[], list[int]],
@@ -303,12 +319,15 @@ class _EngineRun:
                 self.cell(None, check, False if check == "up" else None, "up failed")
             return
         after = self.schema()
-        self.compare(None, "up", diff(self.model(None), after, engine=self.name),
-                     "migration-model-mismatch", "after up of the whole folder the engine holds "
-                     "something other than the declared model", last.up if last else None,
-                     unless_found=True)
-        self.idempotent(None, after, lambda: self.m.up().versions, last.up if last else None)
-        if any(mg.down is None for mg in self.m.migrations):
+        last_file = self.m.file_for(last, "up")[0] if last else None
+        if all(self.modelled(mg) for mg in self.m.migrations) and not self.m.folder.repeatables:
+            self.compare(None, "up", diff(self.model(None), after, engine=self.name),
+                         "migration-model-mismatch", "after up of the whole folder the engine holds "
+                         "something other than the declared model", last_file, unless_found=True)
+        else:
+            self.cell(None, "up", None, "engine overrides or repeatables run verbatim here")
+        self.idempotent(None, after, lambda: self.m.up().versions, last_file)
+        if not all(self.has_down(mg) for mg in self.m.migrations):
             self.cell(None, "down restores", None, "a migration has no down file")
             self.cell(None, "re-up", None, "a migration has no down file")
             return
@@ -323,7 +342,8 @@ class _EngineRun:
             return
         self.compare(None, "down restores", _same_engine_diff(Schema(), self.schema()),
                      "migration-irreversible", "down --to 0 does not leave an empty database "
-                     "(+ left behind)", self.m.migrations[0].down, unless_found=True)
+                     "(+ left behind)", self.m.file_for(self.m.migrations[0], "down")[0],
+                     unless_found=True)
         try:
             self.m.up()
         except FAILURES as err:
@@ -333,7 +353,8 @@ class _EngineRun:
             self.cell(None, "re-up", False, f"up after down to 0 failed: {self.why(err)}")
             return
         self.compare(None, "re-up", _same_engine_diff(after, self.schema()), "migration-irreversible",
-                     "up -> down --to 0 -> up gives a different schema", last.down, unless_found=True)
+                     "up -> down --to 0 -> up gives a different schema",
+                     self.m.file_for(last, "down")[0], unless_found=True)
 
 
 def verify(directory: str, engines: Iterable[str] = ("sqlite", "duckdb"),
@@ -359,8 +380,16 @@ def verify(directory: str, engines: Iterable[str] = ("sqlite", "duckdb"),
     for url in against:
         from .migrate import open_migrator
         with open_migrator(directory, url) as m:
-            result.findings.extend(checksum_findings(m.status(), m))
+            status = m.status()
+            result.findings.extend(checksum_findings(status, m))
+            result.findings.extend(history_findings(status))
     return result
+
+
+def history_findings(status) -> list[Finding]:
+    """Applied migrations whose files are gone, and failed ones: errors, like edited files."""
+    rules = {"missing-file": "migration-file-missing", "failed": "migration-failed"}
+    return [Finding(rules[p.kind], "error", p.message) for p in status.problems if p.kind in rules]
 
 
 # -- the rollback drill: what a failing migration leaves behind -----------------------------
