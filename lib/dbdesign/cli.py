@@ -143,11 +143,27 @@ def rules(fmt: str) -> None:
 @click.option("--env", "env", default="dev", show_default=True, help="Seed folder under seeds/.")
 @click.option("--db", "url", help="Apply to this database (its schema must exist); omit to only check.")
 @click.option("--seeds-dir", default="seeds", show_default=True)
+@click.option("--from", "source_url", help="staging only: the database to copy, masked per [staging.mask].")
 @handle_errors
-def seed(source: str | None, env: str, url: str | None, seeds_dir: str) -> None:
-    """Check an environment's seed files against the schema, and apply them with --db."""
+def seed(source: str | None, env: str, url: str | None, seeds_dir: str, source_url: str | None) -> None:
+    """Check an environment's seed files against the schema, and apply them with --db. The
+    staging environment is built instead: --from a source database, anonymised, into --db."""
     from .seeds import apply_seeds, check_seeds
-    schema, _ = load(source)
+    schema, config = load(source)
+    if env == "staging":
+        from .anonymise import build_staging, rules_from_config
+        from .engines import connect
+        if not (url and source_url):
+            raise click.UsageError("staging is built from a database: give --from SOURCE_URL and --db TARGET_URL")
+        rules = rules_from_config(config, schema)
+        with connect(source_url, create=False) as src, connect(url) as dst:
+            result = build_staging(src, dst, schema, rules)
+        for table, n in result.rows.items():
+            click.echo(f"{table}: {n} rows copied, masked")
+        for leak in result.leaks:
+            click.echo(f"leak: {leak}", err=True)
+        click.echo(f"staging: {'LEAKS FOUND' if result.leaks else 'no original value of a masked column survives'}")
+        sys.exit(1 if result.leaks else 0)
     if url:
         from .engines import connect
         with connect(url) as engine:
