@@ -183,7 +183,7 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$""")
-        g.plan.statements.append(f"CREATE TRIGGER {g.trigger('touch')} BEFORE INSERT OR UPDATE ON {n.table(t)} "
+        g.plan.statements.append(f"CREATE OR REPLACE TRIGGER {g.trigger('touch')} BEFORE INSERT OR UPDATE ON {n.table(t)} "
                                  f"FOR EACH ROW EXECUTE FUNCTION {fn}()")
     fn = n.derived(t, "{}_audit", qualify=True)
     g.plan.statements.append(f"""CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -201,7 +201,7 @@ BEGIN
     VALUES ({g.label}, {_pg_key(g, 'OLD')}, 'DELETE', to_jsonb(OLD){drop}, NULL, {actor});
     RETURN OLD;
 END $$""")
-    g.plan.statements.append(f"CREATE TRIGGER {g.trigger('audit')} AFTER INSERT OR UPDATE OR DELETE ON "
+    g.plan.statements.append(f"CREATE OR REPLACE TRIGGER {g.trigger('audit')} AFTER INSERT OR UPDATE OR DELETE ON "
                              f"{n.table(t)} FOR EACH ROW EXECUTE FUNCTION {fn}()")
 
 

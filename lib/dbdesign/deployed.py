@@ -12,6 +12,8 @@ generators' statements become versioned migrations with down files:
   NNNN_soft_delete_cascade   overrides where the engine has UPDATE row triggers
   NNNN_active_views          one generic file (portable SQL, rendered per engine)
 
+PostgreSQL triggers are `CREATE OR REPLACE` (PG 14+): the schema model of a migrations folder
+holds them, so installing the model and then the generator's statements meets them twice.
 Views are versioned with a down file rather than repeatable (`R__`): PostgreSQL refuses
 `DROP TABLE` of a table a view depends on, so a view that outlives a down migration of its
 table would break `migrate down`. Override files run verbatim: every statement is one
@@ -55,7 +57,7 @@ def down_statement(statement: str, dialect: str) -> str:
     """The statement that undoes one generated statement (trigger, function, view, generated
     column, unique index). Only the shapes the generators write are understood."""
     s = statement.strip()
-    if m := re.match(rf"CREATE TRIGGER ({_ID}) .*? ON ({_QN})", s, re.S):
+    if m := re.match(rf"CREATE (?:OR REPLACE )?TRIGGER ({_ID}) .*? ON ({_QN})", s, re.S):
         on = f" ON {m.group(2)}" if dialect == "postgres" else ""
         return f"DROP TRIGGER IF EXISTS {m.group(1)}{on}"
     if m := re.match(rf"CREATE OR REPLACE FUNCTION ({_QN})\(\)", s):

@@ -246,7 +246,7 @@ def _pg_cascade(t: Table, n: Names, dcol: str, when: str, updates: list[str]) ->
 BEGIN
     {"; ".join(updates)};
     RETURN NULL;
-END $$""", f"CREATE TRIGGER {n.derived(t, 'trg_{}_soft_delete')} AFTER UPDATE OF {dcol} ON {n.table(t)} "
+END $$""", f"CREATE OR REPLACE TRIGGER {n.derived(t, 'trg_{}_soft_delete')} AFTER UPDATE OF {dcol} ON {n.table(t)} "
            f"FOR EACH ROW WHEN ({when}) EXECUTE FUNCTION {fn}()"]
 
 

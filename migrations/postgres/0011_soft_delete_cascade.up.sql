@@ -9,7 +9,7 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE TRIGGER trg_users_soft_delete AFTER UPDATE OF deleted_at ON users FOR EACH ROW WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL) EXECUTE FUNCTION users_soft_delete_cascade();
+CREATE OR REPLACE TRIGGER trg_users_soft_delete AFTER UPDATE OF deleted_at ON users FOR EACH ROW WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL) EXECUTE FUNCTION users_soft_delete_cascade();
 
 CREATE OR REPLACE FUNCTION posts_soft_delete_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -17,7 +17,7 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE TRIGGER trg_posts_soft_delete AFTER UPDATE OF deleted_at ON posts FOR EACH ROW WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL) EXECUTE FUNCTION posts_soft_delete_cascade();
+CREATE OR REPLACE TRIGGER trg_posts_soft_delete AFTER UPDATE OF deleted_at ON posts FOR EACH ROW WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL) EXECUTE FUNCTION posts_soft_delete_cascade();
 
 CREATE OR REPLACE FUNCTION comments_soft_delete_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -25,4 +25,4 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE TRIGGER trg_comments_soft_delete AFTER UPDATE OF deleted_at ON comments FOR EACH ROW WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL) EXECUTE FUNCTION comments_soft_delete_cascade();
+CREATE OR REPLACE TRIGGER trg_comments_soft_delete AFTER UPDATE OF deleted_at ON comments FOR EACH ROW WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL) EXECUTE FUNCTION comments_soft_delete_cascade();
