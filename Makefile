@@ -5,9 +5,9 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SCALE ?= small
 
-.PHONY: setup system-deps widget-assets report test bench notebooks clean
+.PHONY: setup system-deps widget-assets dbml-parser report test bench notebooks clean
 
-setup: $(STAMP) system-deps widget-assets
+setup: $(STAMP) system-deps widget-assets dbml-parser
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -47,6 +47,13 @@ system-deps:
 widget-assets: $(STAMP)
 	@$(PY) -m dbdesign.report_assets fetch >/dev/null || \
 	  echo "widget assets not fetched: the report will show static widget renderings" >&2
+
+# dbdiagram's DBML parser (pinned) for the test that parses our DBML export; nothing committed.
+DBML_CORE := 10.2.0
+dbml-parser:
+	@test -d build/dbml/node_modules/@dbml/core || { command -v npm >/dev/null && \
+	  npm install --no-audit --no-fund --silent --prefix build/dbml @dbml/core@$(DBML_CORE) >/dev/null; } || \
+	  echo "@dbml/core not installed: the DBML parse test will skip" >&2
 
 report: setup
 	$(VENV)/bin/dbdesign report --scale $(SCALE)
