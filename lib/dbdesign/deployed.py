@@ -58,7 +58,7 @@ def down_statement(statement: str, dialect: str) -> str:
     column, unique index). Only the shapes the generators write are understood."""
     s = statement.strip()
     if m := re.match(rf"CREATE (?:OR REPLACE )?TRIGGER ({_ID}) .*? ON ({_QN})", s, re.S):
-        on = f" ON {m.group(2)}" if dialect == "postgres" else ""
+        on = f" ON {m.group(2)}" if dialect in ("postgres", "duckdb") else ""  # both require it
         return f"DROP TRIGGER IF EXISTS {m.group(1)}{on}"
     if m := re.match(rf"CREATE OR REPLACE FUNCTION ({_QN})\(\)", s):
         return f"DROP FUNCTION IF EXISTS {m.group(1)}()"
