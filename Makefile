@@ -5,9 +5,9 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SCALE ?= small
 
-.PHONY: setup system-deps widget-assets interop-tools dynalite report test bench notebooks clean
+.PHONY: setup system-deps widget-assets interop-tools dynalite dbml-parser report test bench notebooks clean
 
-setup: $(STAMP) system-deps widget-assets interop-tools dynalite
+setup: $(STAMP) system-deps widget-assets interop-tools dynalite dbml-parser
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -69,6 +69,13 @@ dynalite: build/dynalite/node_modules/dynalite/package.json
 build/dynalite/node_modules/dynalite/package.json:
 	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: the DynamoDB proof will skip" >&2; exit 0; }; \
 	  npm install --prefix build/dynalite --no-audit --no-fund --loglevel=error dynalite@$(DYNALITE_VERSION) >/dev/null
+
+# dbdiagram's DBML parser (pinned) for the test that parses our DBML export; nothing committed.
+DBML_CORE := 10.2.0
+dbml-parser:
+	@test -d build/dbml/node_modules/@dbml/core || { command -v npm >/dev/null && \
+	  npm install --no-audit --no-fund --silent --prefix build/dbml @dbml/core@$(DBML_CORE) >/dev/null; } || \
+	  echo "@dbml/core not installed: the DBML parse test will skip" >&2
 
 report: setup
 	$(VENV)/bin/dbdesign report --scale $(SCALE)

@@ -21,7 +21,8 @@ IRREVERSIBLE = REPO / "tests" / "fixtures" / "migrations_irreversible"
 
 
 def example_labels() -> list[str]:
-    return sorted(p.name[:-len(".up.sql")] for p in EXAMPLE.glob("*.up.sql"))
+    from dbdesign.source import discover_migrations  # engine-override-only versions count too
+    return [m.label for m in discover_migrations(str(EXAMPLE))[0]]
 
 
 @pytest.fixture(scope="module")
@@ -140,8 +141,9 @@ def test_failure_drill_nothing_half_applied_or_failed_plus_repair(engine_name):
     the first statement, records `failed`, refuses `up` until the hand fix and `repair`."""
     from dbdesign.verify import failure_drill
     d = failure_drill(engine_name, str(EXAMPLE), str(REPO / "seeds"))
-    assert (d.failed_file, d.failed_line) == ("migrations/0009_add_posts_reading_minutes.up.sql", 3)
-    assert d.final_state == "applied [9], state applied" and d.final_matches_model
+    drill = f"migrations/{len(example_labels()) + 1:04d}_add_posts_reading_minutes.up.sql"
+    assert (d.failed_file, d.failed_line) == (drill, 3)
+    assert d.final_state == f"applied [{len(example_labels()) + 1}], state applied" and d.final_matches_model
     if d.transactional:
         assert (d.left_behind, d.state_after_failure, d.manual_fix, d.repair) == (
             "no differences", "pending", "none", "nothing to repair")

@@ -184,7 +184,7 @@ BEGIN
     END IF;
     RETURN NEW;
 END """))
-        g.plan.statements.append(f"CREATE TRIGGER {g.trigger('touch')} BEFORE INSERT OR UPDATE ON {n.table(t)} "
+        g.plan.statements.append(f"CREATE OR REPLACE TRIGGER {g.trigger('touch')} BEFORE INSERT OR UPDATE ON {n.table(t)} "
                                  f"FOR EACH ROW EXECUTE FUNCTION {fn}()")
     fn = n.derived(t, "{}_audit", qualify=True)
     g.plan.statements.append(f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS " + dollar_quote(f"""
@@ -202,7 +202,7 @@ BEGIN
     VALUES ({g.label}, {_pg_key(g, 'OLD')}, 'DELETE', to_jsonb(OLD){drop}, NULL, {actor});
     RETURN OLD;
 END """))
-    g.plan.statements.append(f"CREATE TRIGGER {g.trigger('audit')} AFTER INSERT OR UPDATE OR DELETE ON "
+    g.plan.statements.append(f"CREATE OR REPLACE TRIGGER {g.trigger('audit')} AFTER INSERT OR UPDATE OR DELETE ON "
                              f"{n.table(t)} FOR EACH ROW EXECUTE FUNCTION {fn}()")
 
 
@@ -231,22 +231,24 @@ def _concat_key(g: _Gen, rec: str, cast: str) -> str:
 def _mysql(g: _Gen) -> None:
     t, n = g.t, g.n
     key_new, key_old = _concat_key(g, "NEW", "CAST({} AS CHAR)"), _concat_key(g, "OLD", "CAST({} AS CHAR)")
-    before_ins = [f"SET NEW.{n.col(c)} = COALESCE(NEW.{n.col(c)}, @app_user_id);"
+    before_ins = [f"NEW.{n.col(c)} = COALESCE(NEW.{n.col(c)}, @app_user_id)"
                   for c in (g.has("created_by"), g.has("updated_by")) if c]
     before_upd = []
     if g.has("updated_at"):
         # ON UPDATE CURRENT_TIMESTAMP on the column does the same, but only while the
         # statement does not set updated_at itself; the trigger always wins.
-        before_upd.append(f"SET NEW.{n.col(g.has('updated_at'))} = CURRENT_TIMESTAMP(6);")
+        before_upd.append(f"NEW.{n.col(g.has('updated_at'))} = CURRENT_TIMESTAMP(6)")
     if g.has("updated_by"):
         c = n.col(g.has("updated_by"))
-        before_upd.append(f"SET NEW.{c} = COALESCE(@app_user_id, NEW.{c});")
+        before_upd.append(f"NEW.{c} = COALESCE(@app_user_id, NEW.{c})")
+    # One SET with several assignments, not BEGIN ... END: each trigger is one statement to a
+    # plain `;` splitter (migration files run verbatim).
     if before_ins:
         g.plan.statements.append(f"CREATE TRIGGER {g.trigger('touch_ins')} BEFORE INSERT ON {n.table(t)} "
-                                 f"FOR EACH ROW BEGIN {' '.join(before_ins)} END")
+                                 f"FOR EACH ROW SET {', '.join(before_ins)}")
     if before_upd:
         g.plan.statements.append(f"CREATE TRIGGER {g.trigger('touch_upd')} BEFORE UPDATE ON {n.table(t)} "
-                                 f"FOR EACH ROW BEGIN {' '.join(before_upd)} END")
+                                 f"FOR EACH ROW SET {', '.join(before_upd)}")
     for op, key, old, new in (("INSERT", key_new, "NULL", _json_object(g, "NEW")),
                               ("UPDATE", key_new, _json_object(g, "OLD"), _json_object(g, "NEW")),
                               ("DELETE", key_old, _json_object(g, "OLD"), "NULL")):
@@ -387,6 +389,12 @@ def _spec(name: str) -> _EngineAudit:
         return _ENGINES[name]
     except KeyError:
         raise InputError(f"unknown dialect {name!r}; choose postgres, mysql, sqlite or duckdb") from None
+
+
+def actor_is_function(engine_name: str) -> bool:
+    """True where the triggers call a per-connection function (SQLite's app_user_id()) that
+    must be registered (`set_actor`) before any write to an audited table."""
+    return _spec(engine_name).actor_is_function
 
 
 def update_path(engine_name: str) -> str:

@@ -164,12 +164,29 @@ def rules(fmt: str) -> None:
 @click.option("--env", "env", default="dev", show_default=True, help="Seed folder under seeds/.")
 @click.option("--db", "url", help="Apply to this database (its schema must exist); omit to only check.")
 @click.option("--seeds-dir", default="seeds", show_default=True)
+@click.option("--from", "source_url", help="staging only: the database to copy, masked per [staging.mask].")
 @READ_OPTION
 @handle_errors
-def seed(source: str | None, env: str, url: str | None, seeds_dir: str, read: str | None) -> None:
-    """Check an environment's seed files against the schema, and apply them with --db."""
+def seed(source: str | None, env: str, url: str | None, seeds_dir: str, source_url: str | None,
+         read: str | None) -> None:
+    """Check an environment's seed files against the schema, and apply them with --db. The
+    staging environment is built instead: --from a source database, anonymised, into --db."""
     from .seeds import apply_seeds, check_seeds
-    schema, _ = load(source, read)
+    schema, config = load(source, read)
+    if env == "staging":
+        from .anonymise import build_staging, rules_from_config
+        from .engines import connect
+        if not (url and source_url):
+            raise click.UsageError("staging is built from a database: give --from SOURCE_URL and --db TARGET_URL")
+        rules = rules_from_config(config, schema)
+        with connect(source_url, create=False) as src, connect(url) as dst:
+            result = build_staging(src, dst, schema, rules)
+        for table, n in result.rows.items():
+            click.echo(f"{table}: {n} rows copied, masked")
+        for leak in result.leaks:
+            click.echo(f"leak: {leak}", err=True)
+        click.echo(f"staging: {'LEAKS FOUND' if result.leaks else 'no original value of a masked column survives'}")
+        sys.exit(1 if result.leaks else 0)
     if url:
         from .engines import connect
         with connect(url) as engine:
@@ -186,15 +203,20 @@ def seed(source: str | None, env: str, url: str | None, seeds_dir: str, read: st
 @click.argument("source", required=False)
 @click.option("--format", "fmt", type=FORMATS_TEXT_JSON, default="text", show_default=True)
 @click.option("--seeds-dir", default="seeds", show_default=True)
+@click.option("--engine", "engine_names", multiple=True, type=click.Choice(["sqlite", "duckdb", "postgres", "mysql"]),
+              help="Deploy and check on these engines only (default: every reachable one).")
 @READ_OPTION
 @handle_errors
-def gate(source: str | None, fmt: str, seeds_dir: str, read: str | None) -> None:
-    """The design checklist and gate criteria, computed from the project. Exit 1 if not passed."""
+def gate(source: str | None, fmt: str, seeds_dir: str, engine_names: tuple[str, ...],
+         read: str | None) -> None:
+    """The design checklist and gate criteria, computed from the project: the migrations are
+    applied to a throw-away database per engine and checked by writes. Exit 1 if not passed."""
     import os
     from .gate import evaluate
     schema, config = load(source, read)
     src = source or config.source
-    result = evaluate(schema, config, src if os.path.isdir(src) else None, seeds_dir)
+    result = evaluate(schema, config, src if os.path.isdir(src) else None, seeds_dir,
+                      engines=engine_names or None)
     if fmt == "json":
         emit_json(result.to_dict())
     else:
@@ -249,10 +271,10 @@ def report(scale: str, out_dir: str) -> None:
 # Command groups that live beside their library modules.
 from .migrate_cli import migrate  # noqa: E402
 from .bench_cli import bench, datagen  # noqa: E402
-from .probe_cli import audit, probe  # noqa: E402
+from .probe_cli import audit, probe, softdelete  # noqa: E402
 from .design_cli import api, nosql, pool  # noqa: E402
 
-for _command in (migrate, probe, audit, datagen, bench, api, nosql, pool):
+for _command in (migrate, probe, audit, softdelete, datagen, bench, api, nosql, pool):
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -58,7 +58,7 @@ _LINT_KEYS = {"user_facing_tables", "audit_columns", "timestamp_columns", "soft_
               "users_table"}
 _OWN_TOP_KEYS = {"source", "read", "lint", "rules", "waivers"}
 READS = ("postgres", "mysql", "sqlite")
-_OTHER_SECTIONS = {"pool", "api", "workload"}  # read by their own modules, kept in Config.extra
+_OTHER_SECTIONS = {"pool", "api", "workload", "staging"}  # read by their own modules, kept in Config.extra
 _WAIVER_KEYS = ("rule", "object", "reason", "expires")
 CONFIG_ENV = "DBDESIGN_CONFIG"  # names the config file, as `dbdesign --config FILE` does
 

@@ -614,7 +614,11 @@ def _dbml_str(s: str) -> str:
     return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _dbml_type(type_: str) -> str:
+def _dbml_type(type_: str, enums: set[str] = frozenset()) -> str:
+    """Lower case (dbdiagram copies a type verbatim into its SQL export, and PostgreSQL
+    rejects a quoted "VARCHAR(63)"); a user-defined enum keeps its name."""
+    if type_ not in enums:
+        type_ = type_.lower()
     return type_ if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\([0-9, ]+\))?(\[\])?", type_) else f'"{type_}"'
 
 
@@ -629,13 +633,16 @@ def _dbml_default(d: str) -> str:
 def to_dbml(schema: Schema, **opts) -> str:
     """DBML for dbdiagram.io: Enums, Tables (columns, indexes block, notes) and Refs.
 
-    DBML has no CHECK constraints or partial indexes: CHECKs go into the table note, an
-    index's WHERE into the index note. Implied relationships become `//` comments.
+    CHECKs go into a `checks {}` block. DBML has no partial index: a partial unique index is
+    written as a plain index with a note, never as a full `unique` (which would make a
+    soft-deleted row's value unusable forever); other WHEREs go into the index note. Implied
+    relationships become `//` comments. A `Project` block names the database type.
     """
     o = _options(opts)
     names = _selected(schema, o)
     selected = set(names)
-    out: list[str] = []
+    enums = set(schema.enums)
+    out: list[str] = ["Project schema {", "  database_type: 'PostgreSQL'", "}\n"]
     if o.title:
         out.append(f"// {o.title}")
     for e in schema.enums.values():
@@ -663,7 +670,7 @@ def to_dbml(schema: Schema, **opts) -> str:
             if c.comment:
                 settings.append(f"note: {_dbml_str(c.comment)}")
             s = f" [{', '.join(settings)}]" if settings else ""
-            out.append(f"  {_dbml_name(c.name)} {_dbml_type(c.type)}{s}")
+            out.append(f"  {_dbml_name(c.name)} {_dbml_type(c.type, enums)}{s}")
         idx_lines = []
         if t.primary_key and len(t.primary_key.columns) > 1:
             idx_lines.append(f"    ({', '.join(t.primary_key.columns)}) [pk]")
@@ -675,13 +682,15 @@ def to_dbml(schema: Schema, **opts) -> str:
             parts = [c.column if c.column is not None else f"`{c.expression}`" for c in ix.columns]
             cols = parts[0] if len(parts) == 1 and ix.columns[0].column else f"({', '.join(parts)})"
             settings = [f"name: {_dbml_str(ix.name)}"]
-            if ix.unique:
+            if ix.unique and not ix.where:
                 settings.append("unique")
             if ix.method in ("btree", "hash"):
                 settings.append(f"type: {ix.method}")
             notes = []
             if ix.where:
-                notes.append(f"partial: WHERE {ix.where}")
+                notes.append(f"{'UNIQUE only among rows' if ix.unique else 'partial:'} WHERE {ix.where}"
+                             + (" (partial unique index: DBML cannot hold it, so it is not marked unique)"
+                                if ix.unique else ""))
             if ix.method and ix.method not in ("btree", "hash"):
                 notes.append(f"USING {ix.method}")
             if ix.include:
@@ -698,10 +707,13 @@ def to_dbml(schema: Schema, **opts) -> str:
             out.append("  indexes {")
             out.extend(idx_lines)
             out.append("  }")
-        note = [t.comment] if t.comment else []
         if t.checks:
-            note.append("CHECK constraints (not expressible in DBML):")
-            note.extend(f"- {c.name + ': ' if c.name else ''}CHECK ({c.expression})" for c in t.checks)
+            out.append("")
+            out.append("  checks {")
+            out.extend(f"    `{c.expression}`" + (f" [name: {_dbml_str(c.name)}]" if c.name else "")
+                       for c in t.checks)
+            out.append("  }")
+        note = [t.comment] if t.comment else []
         if note:
             out.append("")
             out.append(f"  Note: {_dbml_str(chr(10).join(note)) if len(note) > 1 else _dbml_str(note[0])}")

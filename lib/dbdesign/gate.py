@@ -22,7 +22,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from .errors import DbDesignError
 from .model import Schema
@@ -228,13 +228,29 @@ class _Project:
     """What the gate looks at, each computed once."""
 
     def __init__(self, schema: Schema, config, migrations_dir: str | None, seeds_dir: str,
-                 notebooks_dir: str | None, replay: bool):
+                 notebooks_dir: str | None, replay: bool, engines: Sequence[str] | None = None):
+        self.engines = engines
         self.schema = schema
         self.config = config
         self.migrations_dir = migrations_dir
         self.seeds_dir = seeds_dir
         self.notebooks_dir = notebooks_dir
         self.do_replay = replay
+
+    @cached_property
+    def deployed(self) -> tuple[list, dict[str, str]]:
+        """([Deployed per reachable engine], {engine: why not checked}): the migrations applied
+        with `migrate up` to a throw-away database, then checked by writes
+        (`deployed.check_deployed`). Without a migrations folder, nothing is deployed."""
+        from . import engines as engines_mod
+        from .deployed import ENGINES, check_deployed
+        if not self.migrations_dir or not self.migrations:
+            return [], {}
+        wanted = list(ENGINES if self.engines is None else self.engines)
+        why = {name: reason for name, reason in engines_mod.availability(wanted).items() if reason}
+        out = [check_deployed(name, self.migrations_dir, self.schema, self.config)
+               for name in wanted if name not in why]
+        return out, why
 
     @cached_property
     def lint(self):
@@ -410,7 +426,10 @@ def _migration_files(p: _Project):
     migrations = p.migrations
     if not migrations:
         return NOT_MET, f"{os.path.basename(p.migrations_dir.rstrip('/'))}/ has no migrations"
-    no_down = [f"{m.version_text}_{m.name}" for m in migrations if m.down is None]
+    # a version shipped only as engine overrides has its down files beside them
+    no_down = [f"{m.version_text}_{m.name}" for m in migrations
+               if (m.up and m.down is None) or any(d is None for _, d in getattr(m, "overrides", {}).values())
+               or (not m.up and not getattr(m, "overrides", None))]
     if no_down:
         return NOT_MET, f"{len(no_down)} migration(s) without a down file: {', '.join(no_down[:3])}"
     return MET, (f"{len(migrations)} versioned up/down migrations in "
@@ -518,6 +537,31 @@ def _migrations_verified(p: _Project):
     return MET, "; ".join(parts)
 
 
+def _deployed_item(p: _Project, criteria: tuple[str, ...], what: str) -> tuple[str, str]:
+    """Met when every reachable engine's migrated database did what the design says for
+    `criteria` (limits of an engine are stated, not counted as passes); evidence per engine."""
+    deployed, skipped = p.deployed
+    if not deployed:
+        return NOT_MET, f"{what}: not checked on a deployed database (no migrations folder or no engine)"
+    parts, failed = [], False
+    for d in deployed:
+        if d.error:
+            failed = True
+            parts.append(f"{d.engine} {d.version}: {d.error}")
+            continue
+        bad, lim, ok = d.failed(criteria), d.limits(criteria), d.passed(criteria)
+        text = f"{d.engine} {d.version.split(' ')[0]}: {len(ok)} writes as designed"
+        if bad:
+            failed = True
+            text += f", {len(bad)} NOT: " + "; ".join(f"{c.subject}: {c.evidence}" for c in bad[:3])
+            text += " ..." if len(bad) > 3 else ""
+        if lim:
+            text += f", {len(lim)} beyond the engine (limit: {lim[0].evidence.split(': ', 1)[-1]})"
+        parts.append(text)
+    parts += [f"{name}: not checked ({why})" for name, why in skipped.items()]
+    return (NOT_MET if failed else MET), f"{what} after `migrate up`: " + "; ".join(parts)
+
+
 def _validation(p: _Project):
     if not _module_exists("probe"):
         return NOT_MET, "no constraint probe (dbdesign.probe) to test the rules on the engines"
@@ -525,9 +569,8 @@ def _validation(p: _Project):
     cases = build_cases(p.schema)
     if not cases:
         return NOT_MET, "the constraint probe finds no rule to test (no keys, checks or NOT NULL)"
-    # generated, not run: running them needs the engines (seconds to minutes); say so
-    return MET, (f"{len(cases)} probe cases generated from the rules (not run by the gate: "
-                 "`dbdesign probe` runs them on the engines)")
+    return _deployed_item(p, ("uniques", "checks", "fks", "not-null"),
+                          "uniques (case-insensitive where designed), CHECK, FK and NOT NULL probed")
 
 
 def _pool_configured(p: _Project):
@@ -559,7 +602,10 @@ def _audit_plan(p: _Project):
     if p.schema.table(AUDIT_TABLE) is None:
         return NOT_MET, evidence + f"; no {AUDIT_TABLE} table for the change history"
     tables = audited_tables(p.schema)
-    return MET, evidence + f"; {len(tables)} tables write their changes to {AUDIT_TABLE} (triggers per engine)"
+    status, deployed = _deployed_item(p, ("updated_at", "audit_log", "soft-delete reuse"),
+                                      f"updated_at, one {AUDIT_TABLE} row per UPDATE with its actor, and "
+                                      f"reuse of a soft-deleted row's unique value on {len(tables)} tables")
+    return status, evidence + "; " + deployed
 
 
 def _api_contract(p: _Project):
@@ -622,17 +668,18 @@ def _chapter_note(missing: list[tuple[str, str]]) -> str:
 
 def evaluate(schema: Schema, config: Any = None, migrations_dir: str | None = None,
              seeds_dir: str = "seeds", *, notebooks_dir: str | None = "notebooks",
-             replay: bool = True) -> GateResult:
+             replay: bool = True, engines: Sequence[str] | None = None) -> GateResult:
     """Compute every checklist item and gate criterion for this project.
 
     An item is met when the design satisfies it *and* the chapter that shows it (for a gate
     criterion: also the chapters of the items it rests on) exists in `notebooks_dir`.
     `notebooks_dir=None` judges the design alone; `replay=False` skips the SQLite replay of
-    the migrations and seeds."""
+    the migrations and seeds. The validation and audit criteria are judged on the databases
+    `migrate up` builds on `engines` (default: every reachable one; unreachable ones are named)."""
     if config is None:
         from .config import load_config
         config = load_config()
-    p = _Project(schema, config, migrations_dir, seeds_dir, notebooks_dir, replay)
+    p = _Project(schema, config, migrations_dir, seeds_dir, notebooks_dir, replay, engines)
     items: list[GateItem] = []
     design: dict[str, tuple[str, str, str]] = {}  # id -> (design status, evidence, chapter)
     for item_id, title, chapter, check in CHECKLIST:

@@ -38,14 +38,51 @@ def probe(source: str | None, engine_names: tuple[str, ...], url: str | None, fm
 
 @click.command()
 @click.argument("source", required=False)
-@click.option("--dialect", type=DIALECTS, required=True, help="Engine to generate triggers for.")
+@click.option("--dialect", type=DIALECTS, help="Print the triggers for this engine on stdout.")
 @click.option("--table", "tables", multiple=True, help="Audit only these tables (default: all with a key).")
+@click.option("--write", "folder", type=click.Path(file_okay=False),
+              help="Write NNNN_audit_trail up/down files for every engine into this migrations folder.")
 @handle_errors
-def audit(source: str | None, dialect: str, tables: tuple[str, ...]) -> None:
-    """Timestamp, actor and audit-log triggers for SOURCE on stdout; notes on stderr."""
+def audit(source: str | None, dialect: str | None, tables: tuple[str, ...], folder: str | None) -> None:
+    """Timestamp, actor and audit-log triggers for SOURCE: on stdout for --dialect (notes on
+    stderr), or as migration files per engine with --write."""
     from .audit import audit_statements
-    schema, _ = load(source)
-    plan = audit_statements(schema, dialect, list(tables) or None)
+    schema, config = load(source)
+    if folder:
+        from .deployed import audit_migrations, plan_versions, write_migrations
+        version = plan_versions(folder, ["audit_trail"])["audit_trail"]
+        for path in write_migrations(audit_migrations(schema, version, config, list(tables) or None), folder):
+            click.echo(path)
+        return
+    if not dialect:
+        raise click.UsageError("give --dialect to print, or --write FOLDER to write migrations")
+    plan = audit_statements(schema, dialect, list(tables) or None, config)
+    click.echo(plan.sql)
+    for note in plan.notes:
+        click.echo(f"note: {note}", err=True)
+
+
+@click.command()
+@click.argument("source", required=False)
+@click.option("--dialect", type=DIALECTS, help="Print the soft-delete objects for this engine on stdout.")
+@click.option("--table", "tables", multiple=True, help="Only these tables (default: [lint] user_facing_tables).")
+@click.option("--write", "folder", type=click.Path(file_okay=False),
+              help="Write live_uniques / soft_delete_cascade / active_views migrations into this folder.")
+@handle_errors
+def softdelete(source: str | None, dialect: str | None, tables: tuple[str, ...], folder: str | None) -> None:
+    """Live-only uniques, cascade triggers and active_* views for SOURCE: on stdout for
+    --dialect (notes on stderr), or as migration files with --write."""
+    from .softdelete import soft_delete_statements
+    schema, config = load(source)
+    if folder:
+        from .deployed import SOFT_DELETE_NAMES, plan_versions, soft_delete_migrations, write_migrations
+        first = plan_versions(folder, SOFT_DELETE_NAMES)[SOFT_DELETE_NAMES[0]]
+        for path in write_migrations(soft_delete_migrations(schema, first, config, list(tables) or None), folder):
+            click.echo(path)
+        return
+    if not dialect:
+        raise click.UsageError("give --dialect to print, or --write FOLDER to write migrations")
+    plan = soft_delete_statements(schema, dialect, list(tables) or None, config)
     click.echo(plan.sql)
     for note in plan.notes:
         click.echo(f"note: {note}", err=True)

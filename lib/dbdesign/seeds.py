@@ -84,19 +84,43 @@ def check_seeds(schema: Schema, seeds_dir: str, env: str) -> list[SeedFile]:
 
 def apply_seeds(engine: Engine, schema: Schema, seeds_dir: str, env: str) -> list[SeedFile]:
     """Check, render for the engine's dialect, and run an environment's seeds (all or nothing
-    where the engine has transactions)."""
-    from .dialects import render_statements
+    where the engine has transactions). Every INSERT skips rows whose key is already there
+    (`Dialect.insert_if_absent`), so seeding twice, or prod after dev, changes nothing and
+    succeeds; a row that breaks any other rule still fails."""
+    from . import audit
+    from .dialects import get_dialect, render_statements
     seeds = check_seeds(schema, seeds_dir, env)
+    dialect = get_dialect(engine.dialect)
     statements: list[str] = []
     for seed in seeds:
-        statements.extend(render_statements(_read(seed.path), engine.dialect, seed.path, schema).statements)
+        text = _read(seed.path)
+        rendered = render_statements(text, engine.dialect, seed.path, schema).statements
+        keys = [_key_of(schema, st.expression) for st in split_statements(text, seed.path)]
+        statements.extend(dialect.insert_if_absent(sql, key) for sql, key in zip(rendered, keys))
+    if audit.actor_is_function(engine.name):
+        audit.set_actor(engine, None)  # audit triggers call app_user_id(): seeds act as nobody
     # Seeds are data, so a transaction protects them even on engines without transactional DDL.
     engine.begin()
     try:
         for i, sql in enumerate(statements, 1):
             engine.execute(sql)
+            if dialect.INSERT_IF_ABSENT_PROBLEMS:
+                hidden = [w for w in engine.query(dialect.INSERT_IF_ABSENT_PROBLEMS) if w[1] != DUPLICATE_WARNING]
+                if hidden:
+                    raise EngineError(f"{engine.name}: {hidden[0][2]}")
     except EngineError as err:
         engine.rollback()
         raise EngineError(f"seeding {env} failed at statement {i}: {err}") from err
     engine.commit()
     return seeds
+
+
+def _key_of(schema: Schema, insert: exp.Insert) -> list[str]:
+    """The primary-key columns of the table an INSERT writes (checked by `check_seeds`)."""
+    target = insert.this
+    node = target.this if isinstance(target, exp.Schema) else target
+    table = schema.table(node.name if not node.args.get("db") else f"{node.args['db'].name}.{node.name}")
+    return list(table.primary_key.columns) if table and table.primary_key else []
+
+
+DUPLICATE_WARNING = 1062  # MariaDB: "Duplicate entry", the one warning a skipped row may leave

@@ -29,7 +29,7 @@ import sqlglot
 
 from . import naming
 from .engines.base import Engine
-from .errors import InputError
+from .errors import EngineError, InputError
 from .model import Index, Schema, Table
 from .dialects.postgres import dollar_quote
 from .probe import Names, is_email, names_for, where_sql
@@ -151,6 +151,29 @@ def soft_delete_statements(schema: Schema, dialect: str, tables: Sequence[str] |
     return plan
 
 
+@dataclass
+class SoftDeleteParts:
+    """`soft_delete_statements` split the way migrations ship it: the live-only uniques (and
+    added soft-delete columns), the cascade triggers, the `active_*` views, each with its notes."""
+    live_uniques: list[str]
+    cascade: list[str]
+    views: list[str]
+    unique_notes: list[str]
+    cascade_notes: list[str]
+
+
+def soft_delete_parts(schema: Schema, dialect: str, tables: Sequence[str] | None = None,
+                      config: Config = None) -> SoftDeleteParts:
+    """The statements of `soft_delete_statements`, grouped for one migration each."""
+    plan = soft_delete_statements(schema, dialect, tables, config)
+    views = [s for s in plan.statements if s.startswith("CREATE VIEW")]
+    uniques = [s for s in plan.statements if s.startswith(("ALTER TABLE", "CREATE UNIQUE INDEX"))]
+    cascade = [s for s in plan.statements if s not in views and s not in uniques]
+    unique_notes = [n for n in plan.notes if "unique" in n.lower() or n.endswith(" added")]
+    return SoftDeleteParts(uniques, cascade, views, unique_notes,
+                           [n for n in plan.notes if n not in unique_notes])
+
+
 def live_unique_method(dialect: str) -> str:
     """How `dialect` keeps a value unique among live rows only: 'partial unique index',
     'generated column + UNIQUE' or 'NOT enforced (application)'."""
@@ -213,31 +236,34 @@ def _cascade(schema: Schema, t: Table, dialect: str, plan: SoftDeletePlan, n: Na
     updates = []
     for child, cols, ref in children:
         cond = " AND ".join(f"{n.col(c)} = NEW.{n.col(r)}" for c, r in zip(cols, ref))
-        updates.append(f"UPDATE {n.table(child)} SET {dcol} = NEW.{dcol} WHERE {cond} AND {dcol} IS NULL;")
+        updates.append(f"UPDATE {n.table(child)} SET {dcol} = NEW.{dcol} WHERE {cond} AND {dcol} IS NULL")
     when = f"OLD.{dcol} IS NULL AND NEW.{dcol} IS NOT NULL"
-    plan.statements += strategy.cascade_trigger(t, n, dcol, when, " ".join(updates))
+    plan.statements += strategy.cascade_trigger(t, n, dcol, when, updates)
 
 
-def _pg_cascade(t: Table, n: Names, dcol: str, when: str, updates: str) -> list[str]:
+def _pg_cascade(t: Table, n: Names, dcol: str, when: str, updates: list[str]) -> list[str]:
     fn = n.derived(t, "{}_soft_delete_cascade", qualify=True)
     return [f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS " + dollar_quote(f"""
 BEGIN
-    {updates}
+    {"; ".join(updates)};
     RETURN NULL;
-END """), f"CREATE TRIGGER {n.derived(t, 'trg_{}_soft_delete')} AFTER UPDATE OF {dcol} ON {n.table(t)} "
+END """), f"CREATE OR REPLACE TRIGGER {n.derived(t, 'trg_{}_soft_delete')} AFTER UPDATE OF {dcol} ON {n.table(t)} "
            f"FOR EACH ROW WHEN ({when}) EXECUTE FUNCTION {fn}()"]
 
 
-def _sqlite_cascade(t: Table, n: Names, dcol: str, when: str, updates: str) -> list[str]:
+def _sqlite_cascade(t: Table, n: Names, dcol: str, when: str, updates: list[str]) -> list[str]:
     # Self-referencing children (comment replies) need recursive triggers to go deeper than
     # one level: SQLite does not re-fire a running trigger unless PRAGMA recursive_triggers=ON.
     return [f"CREATE TRIGGER {n.derived(t, 'trg_{}_soft_delete')} AFTER UPDATE OF {dcol} ON {n.table(t)} "
-            f"FOR EACH ROW WHEN {when} BEGIN {updates} END"]
+            f"FOR EACH ROW WHEN {when} BEGIN {' '.join(u + ';' for u in updates)} END"]
 
 
-def _mysql_cascade(t: Table, n: Names, dcol: str, when: str, updates: str) -> list[str]:
-    return [f"CREATE TRIGGER {n.derived(t, 'trg_{}_soft_delete')} AFTER UPDATE ON {n.table(t)} "
-            f"FOR EACH ROW BEGIN IF {when} THEN {updates} END IF; END"]
+def _mysql_cascade(t: Table, n: Names, dcol: str, when: str, updates: list[str]) -> list[str]:
+    # One single-statement trigger per child (MariaDB >= 10.2.3 allows several per event): no
+    # BEGIN ... END, so each is one statement to a plain `;` splitter (a migration file run
+    # verbatim); the condition moves into the UPDATE's WHERE.
+    return [f"CREATE TRIGGER {n.derived(t, 'trg_{}_soft_delete' + (f'_{i}' if i else ''))} AFTER UPDATE ON "
+            f"{n.table(t)} FOR EACH ROW {u} AND {when}" for i, u in enumerate(updates)]
 
 
 _STRATEGIES: dict[str, _Strategy] = {
@@ -256,8 +282,21 @@ def install_soft_delete(engine: Engine, schema: Schema, tables: Sequence[str] | 
     """Run `soft_delete_statements` on `engine` (which holds the schema): all or nothing where
     DDL is transactional."""
     plan = soft_delete_statements(schema, engine.name, tables, config)
-    engine.run_script(plan.statements)
+    engine.run_script([s for s in plan.statements if not _view_exists(engine, s)])
     return plan
+
+
+def _view_exists(engine: Engine, statement: str) -> bool:
+    """True for a CREATE VIEW whose view the database already holds (a schema installed with
+    the migrations' own active_* views)."""
+    m = re.match(r"CREATE VIEW (\S+) AS", statement)
+    if not m:
+        return False
+    try:
+        engine.query(f"SELECT 1 FROM {m.group(1)} WHERE 1 = 0")
+    except EngineError:
+        return False
+    return True
 
 
 def soft_delete(engine: Engine, schema: Schema, table: str, key: dict[str, Any],

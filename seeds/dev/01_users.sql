@@ -1,6 +1,8 @@
 -- Development seed: a handful of accounts covering every role and a soft-deleted user.
--- Fixed UUIDs so tests and bug reports can name rows. Password hashes are placeholders
--- (argon2id of "password"); never use these outside development.
+-- Fixed UUIDs so tests and bug reports can name rows. The password_hash values are NOT hashes
+-- of any password: '$argon2id$v=19$m=65536,t=3,p=4$ZGV2$ZGV2' has the argon2id format with the
+-- salt and digest both base64("dev"), so no password verifies against it; log in as these
+-- users by setting a real hash through the password-reset flow. Re-running is a no-op.
 INSERT INTO users (id, email, username, password_hash, role, created_at, updated_at, deleted_at) VALUES
   ('00000000-0000-4000-8000-000000000001', 'admin@example.com',  'admin',  '$argon2id$v=19$m=65536,t=3,p=4$ZGV2$ZGV2', 'admin',  '2024-01-01 09:00:00', '2024-01-01 09:00:00', NULL),
   ('00000000-0000-4000-8000-000000000002', 'editor@example.com', 'editor', '$argon2id$v=19$m=65536,t=3,p=4$ZGV2$ZGV2', 'editor', '2024-01-02 09:00:00', '2024-01-02 09:00:00', NULL),

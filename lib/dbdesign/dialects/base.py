@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Iterable
+from typing import Any, Callable, ClassVar, Iterable, Sequence
 
 import sqlglot
 from sqlglot import exp
@@ -237,6 +237,17 @@ class Dialect:
     # A CHECK / DEFAULT may call only functions sqlglot knows for this engine; a call it parses
     # as an unknown function (a stored function, a PostgreSQL-only one) is refused here.
     UNKNOWN_FUNCTIONS: ClassVar[bool] = True
+
+    # Idempotent seeds: how an INSERT skips rows already there. ON CONFLICT DO NOTHING skips
+    # uniqueness conflicts only (PostgreSQL, SQLite >= 3.24, DuckDB), so a CHECK or NOT NULL
+    # violation still fails - unlike SQLite's INSERT OR IGNORE, which skips those rows too.
+    # None: no such problem query; else SQL listing what the skip hid (MariaDB's warnings).
+    INSERT_IF_ABSENT_PROBLEMS: ClassVar[str | None] = None
+
+    def insert_if_absent(self, insert_sql: str, key: Sequence[str] = ()) -> str:
+        """`insert_sql` (a rendered INSERT ... VALUES) made a no-op for rows whose key exists
+        (`key`: the table's primary-key columns, for engines that need them named)."""
+        return insert_sql.rstrip().rstrip(";") + " ON CONFLICT DO NOTHING"
 
     def __init__(self) -> None:
         self.ctx = _Ctx()

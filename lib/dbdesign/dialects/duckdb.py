@@ -4,6 +4,7 @@ no identity (a sequence instead), generated columns are VIRTUAL only, and foreig
 cross schemas."""
 from __future__ import annotations
 
+import sqlglot
 from sqlglot import exp
 
 from ..engines.duckdb import DuckDBEngine
@@ -77,3 +78,17 @@ class DuckDBDialect(Dialect):
     def pre_table_statements(self, t: Table) -> list[str]:
         seqs = t.__dict__.get("_sequences", [])
         return [self.sql(exp.Create(kind="SEQUENCE", this=self.table_node(s))) for s in seqs]
+
+    def insert_if_absent(self, insert_sql: str, key=()) -> str:
+        # DuckDB 2.0 refuses ON CONFLICT / INSERT OR IGNORE on a table with row triggers
+        # ("not yet supported"): select the VALUES rows whose key is not there yet.
+        node = sqlglot.parse_one(insert_sql, read="duckdb")
+        target, values = node.this, node.expression
+        if not key or not isinstance(target, exp.Schema) or not isinstance(values, exp.Values):
+            return super().insert_if_absent(insert_sql, key)
+        table = target.this.sql(dialect="duckdb")
+        cols = [c.sql(dialect="duckdb") for c in target.expressions]
+        keys = [self.ident(k).sql(dialect="duckdb") for k in key]
+        match = " AND ".join(f"t.{k} = v.{k}" for k in keys)
+        return (f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM ({values.sql(dialect='duckdb')}) "
+                f"AS v({', '.join(cols)}) WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {match})")

@@ -7,6 +7,8 @@ columns: an extra column would change the table's shape (SELECT *, INSERT withou
 list), which the design did not ask for; the note names the generated-column alternative."""
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
 from sqlglot.dialects.mysql import MySQL
 
@@ -72,6 +74,15 @@ class MySQLDialect(Dialect):
     # ERROR 1170/1071: no TEXT/BLOB in a key without a prefix length
     KEY_TEXT_TYPES = {t: "VARCHAR(255)" for t in ("TEXT", "TINYTEXT", "MEDIUMTEXT", "LONGTEXT")} | {
         t: "VARBINARY(255)" for t in ("BLOB", "TINYBLOB", "MEDIUMBLOB", "LONGBLOB")}
+
+    # INSERT IGNORE skips duplicate keys, but also downgrades other errors (NOT NULL, CHECK,
+    # bad values) to warnings; ON DUPLICATE KEY UPDATE id = id would fire the BEFORE UPDATE
+    # trigger and move updated_at. So: INSERT IGNORE, then every warning but 1062 (duplicate
+    # entry) is an error.
+    INSERT_IF_ABSENT_PROBLEMS = "SHOW WARNINGS"
+
+    def insert_if_absent(self, insert_sql: str, key=()) -> str:
+        return re.sub(r"^\s*INSERT\s+INTO\b", "INSERT IGNORE INTO", insert_sql, count=1, flags=re.I)
 
     def map_type(self, table: Table, col: Column, dt: exp.DataType) -> exp.DataType:
         obj = col_obj(table, col)
