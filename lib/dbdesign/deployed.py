@@ -277,7 +277,8 @@ def check_database(eng, schema: Schema, config: Any = None) -> list[Check]:
 
 def _stamp_checks(eng, schema: Schema, baseline: dict, names, config: Any) -> list[Check]:
     from . import audit
-    from .probe import sql_literal, where_sql
+    from .probe import where_sql
+    sql_literal = names.lit
     checks: list[Check] = []
     stamps = audit.Stamps.of(config)
     if schema.table(audit.AUDIT_TABLE) is None:
