@@ -3,26 +3,26 @@
 -- comments.post_id ON DELETE CASCADE -> posts: never fires on a soft delete; on a hard delete (erasure) it removes comments rows for good
 -- post_tags.post_id ON DELETE CASCADE -> posts: never fires on a soft delete; on a hard delete (erasure) it removes post_tags rows for good
 -- comments.parent_id ON DELETE CASCADE -> comments: never fires on a soft delete; on a hard delete (erasure) it removes comments rows for good
-CREATE OR REPLACE FUNCTION users_soft_delete_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION users_soft_delete_cascade() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
     UPDATE posts SET deleted_at = NEW.deleted_at WHERE user_id = NEW.id AND deleted_at IS NULL; UPDATE comments SET deleted_at = NEW.deleted_at WHERE user_id = NEW.id AND deleted_at IS NULL;
     RETURN NULL;
-END $$;
+END $body$;
 
 CREATE OR REPLACE TRIGGER trg_users_soft_delete AFTER UPDATE OF deleted_at ON users FOR EACH ROW WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL) EXECUTE FUNCTION users_soft_delete_cascade();
 
-CREATE OR REPLACE FUNCTION posts_soft_delete_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION posts_soft_delete_cascade() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
     UPDATE comments SET deleted_at = NEW.deleted_at WHERE post_id = NEW.id AND deleted_at IS NULL;
     RETURN NULL;
-END $$;
+END $body$;
 
 CREATE OR REPLACE TRIGGER trg_posts_soft_delete AFTER UPDATE OF deleted_at ON posts FOR EACH ROW WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL) EXECUTE FUNCTION posts_soft_delete_cascade();
 
-CREATE OR REPLACE FUNCTION comments_soft_delete_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION comments_soft_delete_cascade() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
     UPDATE comments SET deleted_at = NEW.deleted_at WHERE parent_id = NEW.id AND deleted_at IS NULL;
     RETURN NULL;
-END $$;
+END $body$;
 
 CREATE OR REPLACE TRIGGER trg_comments_soft_delete AFTER UPDATE OF deleted_at ON comments FOR EACH ROW WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL) EXECUTE FUNCTION comments_soft_delete_cascade();

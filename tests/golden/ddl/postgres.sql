@@ -1,6 +1,8 @@
 -- Example schema rendered for postgres by dbdesign.dialects.
 -- Regenerate: DBDESIGN_UPDATE_GOLDEN=1 pytest tests/test_dialects.py
 
+SET check_function_bodies = false;
+
 CREATE TABLE users (
   id UUID NOT NULL DEFAULT GEN_RANDOM_UUID(),
   email VARCHAR(255) NOT NULL,
@@ -228,7 +230,7 @@ COMMENT ON TABLE audit_log IS 'Who changed what and when, for compliance (GDPR, 
 
 COMMENT ON COLUMN audit_log.actor_id IS 'User id from the session setting; no FK so erasing a user keeps the trail.';
 
-CREATE OR REPLACE FUNCTION users_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION users_touch() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         NEW.created_by := COALESCE(NEW.created_by, NULLIF(current_setting('app.user_id', true), '')::UUID); NEW.updated_by := COALESCE(NEW.updated_by, NULLIF(current_setting('app.user_id', true), '')::UUID);
@@ -236,11 +238,9 @@ BEGIN
         NEW.updated_at := now(); NEW.updated_by := COALESCE(NULLIF(current_setting('app.user_id', true), '')::UUID, NEW.updated_by);
     END IF;
     RETURN NEW;
-END $$;
+END $body$;
 
-CREATE OR REPLACE TRIGGER trg_users_touch BEFORE INSERT OR UPDATE ON users FOR EACH ROW EXECUTE FUNCTION users_touch();
-
-CREATE OR REPLACE FUNCTION users_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION users_audit() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO audit_log (table_name, row_id, operation, old_values, new_values, actor_id)
@@ -254,11 +254,9 @@ BEGIN
     INSERT INTO audit_log (table_name, row_id, operation, old_values, new_values, actor_id)
     VALUES ('users', OLD.id::text, 'DELETE', to_jsonb(OLD) - 'password_hash', NULL, NULLIF(current_setting('app.user_id', true), '')::UUID);
     RETURN OLD;
-END $$;
+END $body$;
 
-CREATE OR REPLACE TRIGGER trg_users_audit AFTER INSERT OR UPDATE OR DELETE ON users FOR EACH ROW EXECUTE FUNCTION users_audit();
-
-CREATE OR REPLACE FUNCTION profiles_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION profiles_touch() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         NEW.created_by := COALESCE(NEW.created_by, NULLIF(current_setting('app.user_id', true), '')::UUID); NEW.updated_by := COALESCE(NEW.updated_by, NULLIF(current_setting('app.user_id', true), '')::UUID);
@@ -266,11 +264,9 @@ BEGIN
         NEW.updated_at := now(); NEW.updated_by := COALESCE(NULLIF(current_setting('app.user_id', true), '')::UUID, NEW.updated_by);
     END IF;
     RETURN NEW;
-END $$;
+END $body$;
 
-CREATE OR REPLACE TRIGGER trg_profiles_touch BEFORE INSERT OR UPDATE ON profiles FOR EACH ROW EXECUTE FUNCTION profiles_touch();
-
-CREATE OR REPLACE FUNCTION profiles_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION profiles_audit() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO audit_log (table_name, row_id, operation, old_values, new_values, actor_id)
@@ -284,11 +280,9 @@ BEGIN
     INSERT INTO audit_log (table_name, row_id, operation, old_values, new_values, actor_id)
     VALUES ('profiles', OLD.id::text, 'DELETE', to_jsonb(OLD), NULL, NULLIF(current_setting('app.user_id', true), '')::UUID);
     RETURN OLD;
-END $$;
+END $body$;
 
-CREATE OR REPLACE TRIGGER trg_profiles_audit AFTER INSERT OR UPDATE OR DELETE ON profiles FOR EACH ROW EXECUTE FUNCTION profiles_audit();
-
-CREATE OR REPLACE FUNCTION posts_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION posts_touch() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         NEW.created_by := COALESCE(NEW.created_by, NULLIF(current_setting('app.user_id', true), '')::UUID); NEW.updated_by := COALESCE(NEW.updated_by, NULLIF(current_setting('app.user_id', true), '')::UUID);
@@ -296,11 +290,9 @@ BEGIN
         NEW.updated_at := now(); NEW.updated_by := COALESCE(NULLIF(current_setting('app.user_id', true), '')::UUID, NEW.updated_by);
     END IF;
     RETURN NEW;
-END $$;
+END $body$;
 
-CREATE OR REPLACE TRIGGER trg_posts_touch BEFORE INSERT OR UPDATE ON posts FOR EACH ROW EXECUTE FUNCTION posts_touch();
-
-CREATE OR REPLACE FUNCTION posts_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION posts_audit() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO audit_log (table_name, row_id, operation, old_values, new_values, actor_id)
@@ -314,11 +306,9 @@ BEGIN
     INSERT INTO audit_log (table_name, row_id, operation, old_values, new_values, actor_id)
     VALUES ('posts', OLD.id::text, 'DELETE', to_jsonb(OLD), NULL, NULLIF(current_setting('app.user_id', true), '')::UUID);
     RETURN OLD;
-END $$;
+END $body$;
 
-CREATE OR REPLACE TRIGGER trg_posts_audit AFTER INSERT OR UPDATE OR DELETE ON posts FOR EACH ROW EXECUTE FUNCTION posts_audit();
-
-CREATE OR REPLACE FUNCTION comments_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION comments_touch() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         NEW.created_by := COALESCE(NEW.created_by, NULLIF(current_setting('app.user_id', true), '')::UUID); NEW.updated_by := COALESCE(NEW.updated_by, NULLIF(current_setting('app.user_id', true), '')::UUID);
@@ -326,11 +316,9 @@ BEGIN
         NEW.updated_at := now(); NEW.updated_by := COALESCE(NULLIF(current_setting('app.user_id', true), '')::UUID, NEW.updated_by);
     END IF;
     RETURN NEW;
-END $$;
+END $body$;
 
-CREATE OR REPLACE TRIGGER trg_comments_touch BEFORE INSERT OR UPDATE ON comments FOR EACH ROW EXECUTE FUNCTION comments_touch();
-
-CREATE OR REPLACE FUNCTION comments_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION comments_audit() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO audit_log (table_name, row_id, operation, old_values, new_values, actor_id)
@@ -344,11 +332,9 @@ BEGIN
     INSERT INTO audit_log (table_name, row_id, operation, old_values, new_values, actor_id)
     VALUES ('comments', OLD.id::text, 'DELETE', to_jsonb(OLD), NULL, NULLIF(current_setting('app.user_id', true), '')::UUID);
     RETURN OLD;
-END $$;
+END $body$;
 
-CREATE OR REPLACE TRIGGER trg_comments_audit AFTER INSERT OR UPDATE OR DELETE ON comments FOR EACH ROW EXECUTE FUNCTION comments_audit();
-
-CREATE OR REPLACE FUNCTION tags_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION tags_touch() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         NEW.created_by := COALESCE(NEW.created_by, NULLIF(current_setting('app.user_id', true), '')::UUID); NEW.updated_by := COALESCE(NEW.updated_by, NULLIF(current_setting('app.user_id', true), '')::UUID);
@@ -356,11 +342,9 @@ BEGIN
         NEW.updated_at := now(); NEW.updated_by := COALESCE(NULLIF(current_setting('app.user_id', true), '')::UUID, NEW.updated_by);
     END IF;
     RETURN NEW;
-END $$;
+END $body$;
 
-CREATE OR REPLACE TRIGGER trg_tags_touch BEFORE INSERT OR UPDATE ON tags FOR EACH ROW EXECUTE FUNCTION tags_touch();
-
-CREATE OR REPLACE FUNCTION tags_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION tags_audit() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO audit_log (table_name, row_id, operation, old_values, new_values, actor_id)
@@ -374,11 +358,9 @@ BEGIN
     INSERT INTO audit_log (table_name, row_id, operation, old_values, new_values, actor_id)
     VALUES ('tags', OLD.id::text, 'DELETE', to_jsonb(OLD), NULL, NULLIF(current_setting('app.user_id', true), '')::UUID);
     RETURN OLD;
-END $$;
+END $body$;
 
-CREATE OR REPLACE TRIGGER trg_tags_audit AFTER INSERT OR UPDATE OR DELETE ON tags FOR EACH ROW EXECUTE FUNCTION tags_audit();
-
-CREATE OR REPLACE FUNCTION post_tags_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION post_tags_touch() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         NEW.created_by := COALESCE(NEW.created_by, NULLIF(current_setting('app.user_id', true), '')::UUID); NEW.updated_by := COALESCE(NEW.updated_by, NULLIF(current_setting('app.user_id', true), '')::UUID);
@@ -386,11 +368,9 @@ BEGIN
         NEW.updated_at := now(); NEW.updated_by := COALESCE(NULLIF(current_setting('app.user_id', true), '')::UUID, NEW.updated_by);
     END IF;
     RETURN NEW;
-END $$;
+END $body$;
 
-CREATE OR REPLACE TRIGGER trg_post_tags_touch BEFORE INSERT OR UPDATE ON post_tags FOR EACH ROW EXECUTE FUNCTION post_tags_touch();
-
-CREATE OR REPLACE FUNCTION post_tags_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION post_tags_audit() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO audit_log (table_name, row_id, operation, old_values, new_values, actor_id)
@@ -404,37 +384,59 @@ BEGIN
     INSERT INTO audit_log (table_name, row_id, operation, old_values, new_values, actor_id)
     VALUES ('post_tags', OLD.post_id::text || ',' || OLD.tag_id::text, 'DELETE', to_jsonb(OLD), NULL, NULLIF(current_setting('app.user_id', true), '')::UUID);
     RETURN OLD;
-END $$;
+END $body$;
 
-CREATE OR REPLACE TRIGGER trg_post_tags_audit AFTER INSERT OR UPDATE OR DELETE ON post_tags FOR EACH ROW EXECUTE FUNCTION post_tags_audit();
-
-CREATE OR REPLACE FUNCTION users_soft_delete_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION users_soft_delete_cascade() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
     UPDATE posts SET deleted_at = NEW.deleted_at WHERE user_id = NEW.id AND deleted_at IS NULL; UPDATE comments SET deleted_at = NEW.deleted_at WHERE user_id = NEW.id AND deleted_at IS NULL;
     RETURN NULL;
-END $$;
+END $body$;
 
-CREATE OR REPLACE TRIGGER trg_users_soft_delete AFTER UPDATE OF deleted_at ON users FOR EACH ROW WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL) EXECUTE FUNCTION users_soft_delete_cascade();
-
-CREATE OR REPLACE FUNCTION posts_soft_delete_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION posts_soft_delete_cascade() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
     UPDATE comments SET deleted_at = NEW.deleted_at WHERE post_id = NEW.id AND deleted_at IS NULL;
     RETURN NULL;
-END $$;
+END $body$;
 
-CREATE OR REPLACE TRIGGER trg_posts_soft_delete AFTER UPDATE OF deleted_at ON posts FOR EACH ROW WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL) EXECUTE FUNCTION posts_soft_delete_cascade();
-
-CREATE OR REPLACE FUNCTION comments_soft_delete_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION comments_soft_delete_cascade() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
     UPDATE comments SET deleted_at = NEW.deleted_at WHERE parent_id = NEW.id AND deleted_at IS NULL;
     RETURN NULL;
-END $$;
-
-CREATE OR REPLACE TRIGGER trg_comments_soft_delete AFTER UPDATE OF deleted_at ON comments FOR EACH ROW WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL) EXECUTE FUNCTION comments_soft_delete_cascade();
+END $body$;
 
 CREATE VIEW active_users AS SELECT * FROM users WHERE deleted_at IS NULL;
 
 CREATE VIEW active_posts AS SELECT * FROM posts WHERE deleted_at IS NULL;
 
 CREATE VIEW active_comments AS SELECT * FROM comments WHERE deleted_at IS NULL;
+
+CREATE OR REPLACE TRIGGER trg_users_touch BEFORE INSERT OR UPDATE ON users FOR EACH ROW EXECUTE FUNCTION users_touch();
+
+CREATE OR REPLACE TRIGGER trg_users_audit AFTER INSERT OR UPDATE OR DELETE ON users FOR EACH ROW EXECUTE FUNCTION users_audit();
+
+CREATE OR REPLACE TRIGGER trg_profiles_touch BEFORE INSERT OR UPDATE ON profiles FOR EACH ROW EXECUTE FUNCTION profiles_touch();
+
+CREATE OR REPLACE TRIGGER trg_profiles_audit AFTER INSERT OR UPDATE OR DELETE ON profiles FOR EACH ROW EXECUTE FUNCTION profiles_audit();
+
+CREATE OR REPLACE TRIGGER trg_posts_touch BEFORE INSERT OR UPDATE ON posts FOR EACH ROW EXECUTE FUNCTION posts_touch();
+
+CREATE OR REPLACE TRIGGER trg_posts_audit AFTER INSERT OR UPDATE OR DELETE ON posts FOR EACH ROW EXECUTE FUNCTION posts_audit();
+
+CREATE OR REPLACE TRIGGER trg_comments_touch BEFORE INSERT OR UPDATE ON comments FOR EACH ROW EXECUTE FUNCTION comments_touch();
+
+CREATE OR REPLACE TRIGGER trg_comments_audit AFTER INSERT OR UPDATE OR DELETE ON comments FOR EACH ROW EXECUTE FUNCTION comments_audit();
+
+CREATE OR REPLACE TRIGGER trg_tags_touch BEFORE INSERT OR UPDATE ON tags FOR EACH ROW EXECUTE FUNCTION tags_touch();
+
+CREATE OR REPLACE TRIGGER trg_tags_audit AFTER INSERT OR UPDATE OR DELETE ON tags FOR EACH ROW EXECUTE FUNCTION tags_audit();
+
+CREATE OR REPLACE TRIGGER trg_post_tags_touch BEFORE INSERT OR UPDATE ON post_tags FOR EACH ROW EXECUTE FUNCTION post_tags_touch();
+
+CREATE OR REPLACE TRIGGER trg_post_tags_audit AFTER INSERT OR UPDATE OR DELETE ON post_tags FOR EACH ROW EXECUTE FUNCTION post_tags_audit();
+
+CREATE OR REPLACE TRIGGER trg_users_soft_delete AFTER UPDATE OF deleted_at ON users FOR EACH ROW WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL) EXECUTE FUNCTION users_soft_delete_cascade();
+
+CREATE OR REPLACE TRIGGER trg_posts_soft_delete AFTER UPDATE OF deleted_at ON posts FOR EACH ROW WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL) EXECUTE FUNCTION posts_soft_delete_cascade();
+
+CREATE OR REPLACE TRIGGER trg_comments_soft_delete AFTER UPDATE OF deleted_at ON comments FOR EACH ROW WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL) EXECUTE FUNCTION comments_soft_delete_cascade();
 
