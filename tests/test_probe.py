@@ -118,7 +118,7 @@ def test_cli_probe_and_audit(tmp_path):
     data = json.loads(res.output[res.output.index("{"):])
     assert any(f["rule"] == "probe-fk-orphan" for f in data["findings"])
     res = runner.invoke(audit_cmd, ["migrations", "--dialect", "postgres"])
-    assert res.exit_code == 0 and "CREATE TRIGGER trg_posts_audit" in res.output
+    assert res.exit_code == 0 and "CREATE OR REPLACE TRIGGER trg_posts_audit" in res.output
     res = runner.invoke(audit_cmd, ["migrations", "--dialect", "postgres", "--table", "nope"])
     assert res.exit_code == 2 and "unknown table 'nope'" in res.output
 

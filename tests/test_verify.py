@@ -36,11 +36,21 @@ def test_example_verifies_clean_on_sqlite_and_duckdb(example_embedded):
     m = r.matrix()
     assert list(m.index) == example_labels() + ["all"]
     assert list(m.columns) == [(e, c) for e in ("sqlite", "duckdb") for c in CHECKS]
-    assert set(m.to_numpy().ravel()) == {"pass"}
+    assert_pass_or_override_skip(r)
     # every cell was really checked: 4 checks x (migrations + the whole folder) x 2 engines
     assert len(r.checks) == 4 * (len(example_labels()) + 1) * 2
     data = json.loads(json.dumps(r.to_dict()))
     assert data["ok"] is True and data["engines"] == ["sqlite", "duckdb"]
+
+
+def assert_pass_or_override_skip(r) -> bool:
+    """Every cell passed, except the comparison with the declared (PostgreSQL) model once an
+    engine override ran verbatim there (the example's 0009 on every engine): skipped, and said."""
+    frame = r.frame()
+    skipped = frame[frame["result"] == "skip"]
+    assert set(frame["result"]) <= {"pass", "skip"} and (frame["result"] == "pass").any()
+    assert skipped.empty or int(skipped["version"].min()) >= 9, skipped
+    return True
 
 
 @pytest.mark.parametrize("name", ["postgres", "mysql"])
@@ -48,7 +58,7 @@ def test_example_verifies_clean_on_servers(name):
     require_engine(name)
     r = verify(str(EXAMPLE), engines=(name,))
     assert r.findings == [], r.format_text()
-    assert set(r.frame()["result"]) == {"pass"} and len(r.checks) == 4 * (len(example_labels()) + 1)
+    assert_pass_or_override_skip(r) and len(r.checks) == 4 * (len(example_labels()) + 1)
 
 
 @pytest.fixture(scope="module")
@@ -152,4 +162,4 @@ def test_failure_drill_nothing_half_applied_or_failed_plus_repair(engine_name):
         assert d.left_behind.startswith("+ column posts.reading_minutes")
         assert d.state_after_failure == "failed" and d.second_up.startswith("refused: ")
         assert "repair" in d.second_up and "/tmp" not in d.second_up
-        assert d.repair == "9 add_posts_reading_minutes: failed row removed; `up` will run it again"
+        assert d.repair == f"{len(example_labels()) + 1} add_posts_reading_minutes: failed row removed; `up` will run it again"
