@@ -4,6 +4,8 @@ notes); one row per table inserted through the ORM and read back; relationships,
 Identity, JSONB; validators that never show a secret column's value."""
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import configure_mappers
@@ -104,3 +106,21 @@ def test_validators_never_show_a_secret_value(orm):
 def test_secret_column_names():
     assert [c for c in ("password_hash", "api_token", "client_secret", "salt", "email", "username")
             if naming.is_secret_column(c)] == ["password_hash", "api_token", "client_secret", "salt"]
+
+
+@pytest.mark.parametrize("corpus_file", ["chinook-postgres.sql", "northwind-postgres.sql"])
+def test_real_schemas_through_the_orm(engine_name, throwaway_engine, corpus_file):
+    """Real schemas (integer keys, named constraints, REAL, BYTEA, TIMESTAMP without zone)."""
+    from corpus_load import CORPUS
+    from dbdesign.source import load_source
+    if type(throwaway_engine).sqlalchemy_scheme is None:
+        pytest.skip(f"{engine_name}: no SQLAlchemy dialect pinned for this engine (duckdb_engine is not a dependency)")
+    path = CORPUS / corpus_file
+    if not path.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"corpus missing under CI=true: {path}")
+        pytest.skip(f"corpus not here: {path} (see the preamble: ../shared/corpus)")
+    schema = load_source(str(path))
+    result = layers.orm_on_engine(schema, throwaway_engine)
+    assert result.unexplained == [], "\n".join(str(c) for c in result.unexplained)
+    assert result.problems == [] and sorted(result.read_back) == sorted(schema.tables)

@@ -133,7 +133,7 @@ def pydantic_source(schema: Schema, tables: list[str] | None = None) -> str:
 
 
 SA_TYPES = {"uuid": "UUID_T", "int": "Integer", "numeric": "Numeric", "bool": "Boolean",
-            "timestamp": "TIMESTAMP_T", "date": "Date", "json": "JSON_T", "other": "Text"}
+            "timestamp": "TIMESTAMP_T", "date": "DATE_T", "json": "JSON_T", "other": "Text"}
 # Python equivalents of server defaults that differ per engine: the ORM fills them itself, so
 # an insert never depends on the engine having that function.
 CLIENT_DEFAULTS = {"gen_random_uuid()": "uuid.uuid4", "uuid_generate_v4()": "uuid.uuid4",
@@ -148,17 +148,44 @@ import decimal
 import uuid
 from typing import Any, Optional
 
-from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey,
-                        ForeignKeyConstraint, Identity, Index, Integer, Numeric, String, Text,
-                        UniqueConstraint, Uuid, column, text)
-from sqlalchemy.dialects import mysql, postgresql
+from sqlalchemy import (JSON, REAL, BigInteger, Boolean, CheckConstraint, Date, DateTime, Double,
+                        ForeignKey, ForeignKeyConstraint, Identity, Index, Integer, LargeBinary, Numeric,
+                        PrimaryKeyConstraint, SmallInteger, String, Text, UniqueConstraint, Uuid,
+                        column, text)
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.sql.expression import ColumnElement
 
-JSON_T = JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+class TextDate(sqlite.DATE):
+    \"\"\"SQLite: dates as ISO text in a column declared TEXT (TEXT affinity, as dbdesign renders it).\"\"\"
+
+
+class TextDateTime(sqlite.DATETIME):
+    \"\"\"SQLite: timestamps as ISO text in a column declared TEXT.\"\"\"
+
+
+class TextJSON(sqlite.JSON):
+    \"\"\"SQLite: JSON text in a column declared TEXT (the JSON_VALID CHECK comes with the table).\"\"\"
+
+
+@compiles(TextDate, "sqlite")
+@compiles(TextDateTime, "sqlite")
+@compiles(TextJSON, "sqlite")
+def _declared_text(type_, compiler, **kw):
+    return "TEXT"
+
+
+JSON_T = JSON().with_variant(postgresql.JSONB(), "postgresql").with_variant(TextJSON(), "sqlite")
 UUID_T = Uuid().with_variant(postgresql.UUID(as_uuid=True), "postgresql")
-TIMESTAMP_T = DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+TIMESTAMP_T = (DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+               .with_variant(TextDateTime(), "sqlite"))
+LOCAL_TIMESTAMP_T = (DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+                     .with_variant(TextDateTime(), "sqlite"))
+DATE_T = Date().with_variant(TextDate(), "sqlite")
+REAL_T = REAL().with_variant(mysql.FLOAT(), "mysql", "mariadb")  # MariaDB reads REAL as DOUBLE
 IDENTITY_T = BigInteger().with_variant(Integer(), "sqlite")  # SQLite numbers INTEGER keys only
 
 
@@ -167,7 +194,7 @@ def _utcnow() -> datetime.datetime:
 
 
 class PerEngine(ColumnElement):
-    \"\"\"A server DEFAULT written per engine (as dbdesign renders it there).\"\"\"
+    \"\"\"SQL text (a server DEFAULT, a CHECK) written per engine, as dbdesign renders it there.\"\"\"
     inherit_cache = False
 
     def __init__(self, default: str, **per_dialect: str):
@@ -333,7 +360,9 @@ def sqlalchemy_source(schema: Schema, tables: list[str] | None = None,
         fk_of = {fk.columns[0]: fk for fk in t.foreign_keys if len(fk.columns) == 1}
         pk = set(t.primary_key.columns) if t.primary_key else set()
         lines += ["", f"class {class_name(t.name)}(Base):", f"    __tablename__ = {t.name.split('.')[-1]!r}"]
-        args = [f"CheckConstraint({_per_engine(ck.expression, per_engine.get(('check', t.name, ck.name)))}, "
+        args = [f"PrimaryKeyConstraint({', '.join(repr(c) for c in t.primary_key.columns)}, name={t.primary_key.name!r})"
+                ] if t.primary_key and t.primary_key.name else []
+        args += [f"CheckConstraint({_per_engine(ck.expression, per_engine.get(('check', t.name, ck.name)))}, "
                 f"name={ck.name!r})" for ck in t.checks]
         args += [f"CheckConstraint({_per_engine(next(iter(texts.values())), texts)}, name={k[2]!r})"
                  f".ddl_if(dialect={tuple(texts)!r})"
@@ -342,8 +371,9 @@ def sqlalchemy_source(schema: Schema, tables: list[str] | None = None,
         for fk in t.foreign_keys:
             if len(fk.columns) > 1:
                 ondelete = f", ondelete={fk.on_delete!r}" if fk.on_delete else ""
+                named = f", name={fk.name!r}" if fk.name else ""
                 args.append(f"ForeignKeyConstraint({fk.columns!r}, "
-                            f"{[f'{fk.ref_table}.{c}' for c in fk.ref_columns]!r}{ondelete})")
+                            f"{[f'{fk.ref_table}.{c}' for c in fk.ref_columns]!r}{ondelete}{named})")
         args += [_index_source(schema, ix) for ix in t.indexes]
         options = ({"schema": t.schema} if t.schema else {}) | ({"comment": t.comment} if t.comment else {})
         if options:
@@ -374,17 +404,34 @@ def _column_source(t: Table, col: Column, pk: set[str], fk_of: dict, per_engine:
         sa = f"String({n})" if n else ("BigInteger" if col.type.upper().startswith("BIGINT")
                                        else SA_TYPES.get(fam, "Text"))
     py = PY_TYPES[fam]
+    upper = col.type.upper()
+    if upper.startswith("BYTEA"):
+        sa, py = "LargeBinary", "bytes"
+    elif upper.startswith(("REAL", "FLOAT4")):
+        sa, py = "REAL_T", "float"
+    elif upper.startswith(("DOUBLE", "FLOAT")):
+        sa, py = "Double", "float"
+    elif upper.startswith(("SMALLINT", "INT2")) and not col.identity:
+        sa = "SmallInteger"
+    elif fam == "timestamp" and not ("TZ" in upper or "WITH TIME ZONE" in upper):
+        sa = "LOCAL_TIMESTAMP_T"
+    elif fam == "numeric":
+        m = re.match(r"(?:NUMERIC|DECIMAL)\s*\((\d+)\s*(?:,\s*(\d+))?\)", upper)
+        sa = f"Numeric({m.group(1)}, {m.group(2) or 0})" if m else "Numeric"
     opt = col.nullable and col.name not in pk
     name = py_name(col.name)
     kw = [sa] if name == col.name else [repr(col.name), sa]
     if col.name in fk_of:
         fk = fk_of[col.name]
         ondelete = f", ondelete={fk.on_delete!r}" if fk.on_delete else ""
-        kw.insert(kw.index(sa) + 1, f"ForeignKey('{fk.ref_table}.{fk.ref_columns[0]}'{ondelete})")
+        named = f", name={fk.name!r}" if fk.name else ""
+        kw.insert(kw.index(sa) + 1, f"ForeignKey('{fk.ref_table}.{fk.ref_columns[0]}'{ondelete}{named})")
     if col.identity:
         kw.insert(kw.index(sa) + 1, f"Identity(always={col.identity == 'always'})")
     if col.name in pk:
         kw.append("primary_key=True")
+        if not col.identity and fam == "int":  # a plain integer key: numbered by nobody
+            kw.append("autoincrement=False")
     kw.append(f"nullable={opt}")
     if col.default is not None:
         client = CLIENT_DEFAULTS.get(col.default.strip().lower())
@@ -534,8 +581,8 @@ def orm_on_engine(schema: Schema, eng, orm: types.ModuleType | None = None) -> O
         for t in table_order(schema):
             cls = getattr(orm, class_name(t.name))
             row = values.row(t, parents)
-            data = {py_name(k): _uuid.UUID(str(v)) if type_family(t.columns[k].type) == "uuid" else v
-                    for k, v in row.items()}
+            table = orm.Base.metadata.tables[t.name.split(".")[-1] if not t.schema else t.name]
+            data = {py_name(k): _as_python(table.c[k].type, v) for k, v in row.items()}
             with Session(sa) as session:
                 obj = cls(**data)
                 session.add(obj)
@@ -556,6 +603,28 @@ def orm_on_engine(schema: Schema, eng, orm: types.ModuleType | None = None) -> O
     finally:
         sa.dispose()
     return OrmOnEngine(eng.name, result, rendered.notes, read_back, problems)
+
+
+def _as_python(sa_type, value: Any) -> Any:
+    """A probe value (text for dates, UUIDs, decimals, bytes) as the ORM column's Python type."""
+    import datetime
+    import decimal
+    import uuid as _uuid
+    try:
+        want = sa_type.python_type
+    except NotImplementedError:
+        return value
+    if value is None or isinstance(value, want) or not isinstance(value, str):
+        return value
+    if want is datetime.datetime:
+        return datetime.datetime.fromisoformat(value)
+    if want is datetime.date:
+        return datetime.date.fromisoformat(value[:10])
+    if want in (_uuid.UUID, decimal.Decimal):
+        return want(value)
+    if want is bytes:
+        return value.encode()
+    return value
 
 
 def load_module(source: str, name: str) -> types.ModuleType:
