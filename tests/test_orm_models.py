@@ -124,3 +124,21 @@ def test_real_schemas_through_the_orm(engine_name, throwaway_engine, corpus_file
     result = layers.orm_on_engine(schema, throwaway_engine)
     assert result.unexplained == [], "\n".join(str(c) for c in result.unexplained)
     assert result.problems == [] and sorted(result.read_back) == sorted(schema.tables)
+
+
+def test_sqlite_uuids_match_what_the_design_writes(orm, example_schema):
+    """A row the design's own SQL DEFAULT numbered and a row the ORM wrote: both 36-character
+    UUID text, both found by `session.get` with a uuid.UUID."""
+    import uuid
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.orm import Session
+    sa = create_engine("sqlite://")
+    orm.Base.metadata.create_all(sa)
+    with Session(sa) as s:
+        s.execute(text("INSERT INTO tags (name, slug) VALUES ('sql', 'sql')"))
+        s.add(orm.Tag(name="orm", slug="orm"))
+        s.commit()
+        ids = dict(s.execute(text("SELECT name, id FROM tags")).all())
+        assert {len(v) for v in ids.values()} == {36}
+        assert s.get(orm.Tag, uuid.UUID(ids["sql"])).name == "sql"
+        assert s.get(orm.Tag, uuid.UUID(ids["orm"])).name == "orm"

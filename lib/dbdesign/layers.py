@@ -154,6 +154,7 @@ from sqlalchemy import (JSON, REAL, BigInteger, Boolean, CheckConstraint, Date, 
                         column, text)
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.sql.expression import ColumnElement
 
@@ -178,8 +179,21 @@ def _declared_text(type_, compiler, **kw):
     return "TEXT"
 
 
+class TextUUID(TypeDecorator):
+    \"\"\"SQLite: UUIDs as 36-character text, the form the design's own DEFAULT and seeds write,
+    so rows written by SQL and by the ORM match each other.\"\"\"
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else str(uuid.UUID(str(value)))
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else uuid.UUID(value)
+
+
 JSON_T = JSON().with_variant(postgresql.JSONB(), "postgresql").with_variant(TextJSON(), "sqlite")
-UUID_T = Uuid().with_variant(postgresql.UUID(as_uuid=True), "postgresql")
+UUID_T = Uuid().with_variant(postgresql.UUID(as_uuid=True), "postgresql").with_variant(TextUUID(), "sqlite")
 TIMESTAMP_T = (DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
                .with_variant(TextDateTime(), "sqlite"))
 LOCAL_TIMESTAMP_T = (DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
