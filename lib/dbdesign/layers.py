@@ -45,11 +45,14 @@ def class_name(table: str) -> str:
 def py_name(column: str) -> str:
     """The Python attribute for a column: itself when it is a valid name, else `E-mail` ->
     `E_mail`, `Display Name` -> `Display_Name`, `class` -> `class_` (the generated models map
-    it back with an alias / the column's own name)."""
+    it back with an alias / the column's own name); `metadata` -> `metadata_` (SQLAlchemy's)."""
     name = re.sub(r"\W+", "_", column).strip("_") or "column"
     if name[0].isdigit():
         name = "c_" + name
-    return name + "_" if keyword.iskeyword(name) else name
+    return name + "_" if keyword.iskeyword(name) or name in _RESERVED else name
+
+
+_RESERVED = frozenset({"metadata", "registry"})  # declarative classes keep these for themselves
 
 
 def _bounds(table: Table, column: str) -> dict[str, Any]:
@@ -241,20 +244,19 @@ def _per_engine_texts(schema: Schema) -> dict[tuple[str, str, str], dict[str, st
                 continue
             for col in t.columns.values():
                 rc = rt.columns.get(col.name)
-                if col.default is not None and rc is not None and rc.default is not None:
+                if col.default is not None and rc is not None:  # NULL: the engine has none
                     for sa in sa_names:
-                        out.setdefault(("default", t.name, col.name), {})[sa] = rc.default
+                        out.setdefault(("default", t.name, col.name), {})[sa] = rc.default or "NULL"
             rchecks = {ck.name: ck.expression for ck in rt.checks if ck.name}
             own = {ck.name for ck in t.checks}
-            for ck in t.checks:
-                if ck.name in rchecks:
-                    for sa in sa_names:
-                        out.setdefault(("check", t.name, ck.name), {})[sa] = rchecks[ck.name]
+            for ck in t.checks:  # None: the engine cannot hold it (dropped with a note)
+                for sa in sa_names:
+                    out.setdefault(("check", t.name, ck.name), {})[sa] = rchecks.get(ck.name)
             for cname, expr in rchecks.items():  # the engine's emulations (length, JSON_VALID)
                 if cname not in own:
                     for sa in sa_names:
                         out.setdefault(("extra check", t.name, cname), {})[sa] = expr
-    return {k: v for k, v in out.items() if len(set(v.values())) > 1 or k[0] == "extra check"}
+    return {k: v for k, v in out.items() if len(set(v.values())) > 1 or None in v.values() or k[0] == "extra check"}
 
 
 def _per_engine(design: str, texts: dict[str, str] | None) -> str:
@@ -376,8 +378,11 @@ def sqlalchemy_source(schema: Schema, tables: list[str] | None = None,
         lines += ["", f"class {class_name(t.name)}(Base):", f"    __tablename__ = {t.name.split('.')[-1]!r}"]
         args = [f"PrimaryKeyConstraint({', '.join(repr(c) for c in t.primary_key.columns)}, name={t.primary_key.name!r})"
                 ] if t.primary_key and t.primary_key.name else []
-        args += [f"CheckConstraint({_per_engine(ck.expression, per_engine.get(('check', t.name, ck.name)))}, "
-                f"name={ck.name!r})" for ck in t.checks]
+        for ck in t.checks:
+            texts = per_engine.get(("check", t.name, ck.name))
+            held = {d: v for d, v in (texts or {}).items() if v is not None}
+            src = f"CheckConstraint({_per_engine(ck.expression, held)}, name={ck.name!r})"
+            args.append(src + (f".ddl_if(dialect={tuple(held)!r})" if texts and len(held) < len(texts) else ""))
         args += [f"CheckConstraint({_per_engine(next(iter(texts.values())), texts)}, name={k[2]!r})"
                  f".ddl_if(dialect={tuple(texts)!r})"
                  for k, texts in per_engine.items() if k[0] == "extra check" and k[1] == t.name]
@@ -396,6 +401,9 @@ def sqlalchemy_source(schema: Schema, tables: list[str] | None = None,
             lines.append("    __table_args__ = (\n        " + ",\n        ".join(args) + ",\n    )")
         for col in t.columns.values():
             lines.append(_column_source(t, col, pk, fk_of, per_engine))
+        if not pk:  # the mapper needs an identity: without a key in the design, the whole row
+            lines.append("    __mapper_args__ = {'primary_key': ["
+                         + ", ".join(py_name(c) for c in t.columns) + "]}")
         lines += rels.get(t.name, [])
         lines += _validators(schema, t)
     pool_settings = settings or recommend()
@@ -444,7 +452,7 @@ def _column_source(t: Table, col: Column, pk: set[str], fk_of: dict, per_engine:
         kw.insert(kw.index(sa) + 1, f"Identity(always={col.identity == 'always'})")
     if col.name in pk:
         kw.append("primary_key=True")
-        if not col.identity and fam == "int":  # a plain integer key: numbered by nobody
+        if not col.identity and col.default is None and fam == "int":  # numbered by nobody
             kw.append("autoincrement=False")
     kw.append(f"nullable={opt}")
     if col.default is not None:
@@ -574,6 +582,7 @@ def orm_on_engine(schema: Schema, eng, orm: types.ModuleType | None = None) -> O
     (the diff covers tables, columns, keys, CHECKs and indexes)."""
     import uuid as _uuid
     from sqlalchemy import create_engine
+    from sqlalchemy import inspect as sa_inspect
     from sqlalchemy.orm import Session
     from . import dialects
     from .diff import diff
@@ -602,10 +611,10 @@ def orm_on_engine(schema: Schema, eng, orm: types.ModuleType | None = None) -> O
                 session.add(obj)
                 session.commit()
                 key = {c.name: getattr(obj, py_name(c.name)) for c in t.columns.values()}
-                pk = [key[c] for c in (t.primary_key.columns if t.primary_key else [])]
+                identity = sa_inspect(obj).identity
             parents[t.name] = {c: (str(v) if isinstance(v, _uuid.UUID) else v) for c, v in key.items()}
             with Session(sa) as session:
-                again = session.get(cls, pk[0] if len(pk) == 1 else tuple(pk)) if pk else None
+                again = session.get(cls, identity)
                 if again is None:
                     problems.append(f"{t.name}: inserted row not found")
                     continue
