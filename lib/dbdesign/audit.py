@@ -17,7 +17,8 @@ How each engine does it (the actor setting differs most):
   duckdb    2.0 has row triggers for INSERT and DELETE only ("UPDATE FOR EACH ROW triggers are
             not yet supported"): INSERT/DELETE are audited by triggers, UPDATE (including
             `updated_at`, `updated_by` and soft delete) through `app_update()` in this module.
-Columns whose name looks secret (password, secret, token) are left out of the JSON.
+Columns whose name looks secret (`naming.is_secret_column`: password, hash, token, ...) are left
+out of the JSON.
 """
 from __future__ import annotations
 
@@ -32,7 +33,6 @@ from .model import Schema, Table
 from .dialects.postgres import dollar_quote
 from .probe import Names, names_for, where_sql
 
-SECRET_RE = re.compile(r"password|secret|token", re.I)
 AUDIT_TABLE = "audit_log"
 AUDIT_COLUMNS = ("table_name", "row_id", "operation", "old_values", "new_values", "actor_id")
 
@@ -77,7 +77,7 @@ def audited_tables(schema: Schema, tables: Sequence[str] | None = None,
 
 
 def logged_columns(table: Table) -> list[str]:
-    return [c for c in table.columns if not SECRET_RE.search(c)]
+    return [c for c in table.columns if not naming.is_secret_column(c)]
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ def audit_statements(schema: Schema, dialect: str, tables: Sequence[str] | None 
         if missing:
             plan.notes.append(f"{t.qualname}: no {', '.join(missing)} column; only the audit trail "
                               "is installed for it")
-        secret = [c for c in t.columns if SECRET_RE.search(c)]
+        secret = [c for c in t.columns if naming.is_secret_column(c)]
         if secret:
             plan.notes.append(f"{t.qualname}: {', '.join(secret)} left out of the audit JSON (secret)")
         spec.generate(_Gen(schema, t, n, plan, stamps, schema.table(audit_table).qualname))
@@ -163,7 +163,7 @@ def _pg_key(g: _Gen, rec: str) -> str:
 def _postgres(g: _Gen) -> None:
     t, n = g.t, g.n
     actor = f"{PG_ACTOR}::{_actor_type(g.schema, g.audit_table)}"
-    drop = "".join(f" - {n.lit(c)}" for c in t.columns if SECRET_RE.search(c))
+    drop = "".join(f" - {n.lit(c)}" for c in t.columns if naming.is_secret_column(c))
     touch = [f"NEW.{n.col(c)} := COALESCE(NEW.{n.col(c)}, {actor});"
              for c in (g.has("created_by"), g.has("updated_by")) if c]
     on_update = []

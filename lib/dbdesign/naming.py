@@ -25,6 +25,18 @@ if TYPE_CHECKING:  # config imports nothing from here; the import is only for ty
     from .config import Config
     from .model import ForeignKey, Schema, Table
 
+# -- secret columns ---------------------------------------------------------------------------
+# Columns whose values must never be shown: left out of the audit trail's JSON, never echoed by
+# a generated validator. A name containing one of these words is secret.
+SECRET_COLUMN = re.compile(r"password|passwd|secret|token|hash|salt|api_?key|private_?key", re.I)
+
+
+def is_secret_column(name: str) -> bool:
+    """True for a column whose values are credentials or derived from them (password_hash,
+    api_token, client_secret): callers never print such a value."""
+    return bool(SECRET_COLUMN.search(name))
+
+
 # -- words: singular and plural -------------------------------------------------------------
 
 _IRREGULAR = {  # plural -> singular

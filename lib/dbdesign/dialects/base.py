@@ -189,6 +189,8 @@ class Dialect:
 
     name: ClassVar[str] = "?"  # our engine name: 'postgres' | 'mysql' | 'sqlite' | 'duckdb'
     sqlglot_dialect: ClassVar[str] = PG
+    # SQLAlchemy dialect names that reach this engine (generated ORM models: `ddl_if`)
+    sqlalchemy_dialects: ClassVar[tuple[str, ...]] = ("postgresql",)
     caps: ClassVar[Capabilities] = Capabilities()
     # -- rendering flags not in engines.Capabilities ------------------------------------
     SCHEMAS: ClassVar[bool] = True  # CREATE SCHEMA / schema-qualified names

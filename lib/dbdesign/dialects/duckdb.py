@@ -16,6 +16,7 @@ T = exp.DataType.Type
 
 class DuckDBDialect(Dialect):
     name = "duckdb"
+    sqlalchemy_dialects = ("duckdb",)
     sqlglot_dialect = "duckdb"
     caps = DuckDBEngine.capabilities
     CROSS_SCHEMA_FK = False

@@ -30,6 +30,7 @@ class MariaDB(MySQL):
 
 class MySQLDialect(Dialect):
     name = "mysql"
+    sqlalchemy_dialects = ("mysql", "mariadb")
     sqlglot_dialect = MariaDB
     caps = MySQLEngine.capabilities
     SCHEMAS = False

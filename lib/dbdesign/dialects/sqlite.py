@@ -22,6 +22,7 @@ UUID_V4 = ("lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || "
 
 class SQLiteDialect(Dialect):
     name = "sqlite"
+    sqlalchemy_dialects = ("sqlite",)
     sqlglot_dialect = "sqlite"
     caps = SQLiteEngine.capabilities
     SCHEMAS = False

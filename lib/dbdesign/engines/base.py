@@ -47,6 +47,9 @@ class Engine:
     dialect: str = "?"  # sqlglot dialect name
     capabilities: Capabilities = Capabilities()
     url_schemes: tuple[str, ...] = ()
+    # SQLAlchemy URL scheme (dialect+driver) reaching this engine with a pinned driver; None:
+    # no pinned SQLAlchemy dialect (generated ORM models cannot be run here)
+    sqlalchemy_scheme: str | None = None
 
     def __init__(self, url: str):
         self.url = url

@@ -37,6 +37,7 @@ class MySQLEngine(ServerEngine):
     label = "MariaDB/MySQL"
     dialect = "mysql"
     url_schemes = ("mysql", "mariadb")
+    sqlalchemy_scheme = "mysql+pymysql"
     clustered_pk = True  # InnoDB: every secondary index carries the primary key
     capabilities = Capabilities(
         transactional_ddl=False, partial_index=False, expression_index=False,

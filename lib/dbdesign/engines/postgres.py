@@ -22,6 +22,7 @@ class PostgresEngine(ServerEngine):
     label = "PostgreSQL"
     dialect = "postgres"
     url_schemes = ("postgresql", "postgres")
+    sqlalchemy_scheme = "postgresql+psycopg"
     index_methods = ("btree", "hash", "gin", "gist", "brin", "spgist")
     capabilities = Capabilities(enum_type=True, include_columns=True,
                                 full_text="tsvector + GIN indexes")

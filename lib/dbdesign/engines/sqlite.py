@@ -21,6 +21,7 @@ class SQLiteEngine(Engine):
     label = "SQLite"
     dialect = "sqlite"
     url_schemes = ("sqlite",)
+    sqlalchemy_scheme = "sqlite"
     capabilities = Capabilities(
         enum_type=False, inline_enum=False, timestamptz=False, uuid_type=False,
         varchar_length_enforced=False,  # VARCHAR(255) is decoration (ENGINE_FACTS)
