@@ -1,0 +1,85 @@
+"""`migrate verify --rows`: migrations run on databases populated by datagen after every version."""
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from dbdesign import engines
+from dbdesign.errors import EngineUnavailable
+from dbdesign.cli import main
+from dbdesign.verify import DATA_CHECK, verify
+
+HERE = os.path.dirname(__file__)
+ROOT = os.path.dirname(HERE)
+FAILING = os.path.join(HERE, "fixtures", "migrations_data_failures")
+NOT_NULL_FILE = os.path.join(FAILING, "0002_customers_phone_not_null.up.sql")
+UNIQUE_FILE = os.path.join(FAILING, "0003_unique_customers_segment.up.sql")
+SEGMENTS = {"retail", "business", "public"}
+
+
+def _server(name: str) -> None:
+    try:
+        with engines.throwaway(name):
+            pass
+    except EngineUnavailable as err:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"{name} server not reachable: {err}")
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb", "postgres", "mysql"])
+def test_data_failures_found_with_probe_and_rows(engine):
+    if engine in ("postgres", "mysql"):
+        _server(engine)
+    result = verify(FAILING, [engine], rows=300)
+    assert not result.ok
+    data = [f for f in result.findings if f.rule == "migration-data-failed"]
+    assert [(os.path.basename(f.file), f.line) for f in data] == [
+        ("0002_customers_phone_not_null.up.sql", 2), ("0003_unique_customers_segment.up.sql", 2)]
+    steps = {p.version: p for p in result.populated}
+    assert steps[1].result == "pass" and steps[1].rows_present == 0
+    not_null, unique = steps[2], steps[3]
+    assert not_null.result == unique.result == "FAIL"
+    assert not_null.rows_present == unique.rows_present == 300
+    assert "phone IS NULL" in not_null.probe
+    assert 0 < len(not_null.offending_rows) <= 5
+    assert all(row[-1] is None for row in not_null.offending_rows)  # phone is the last column
+    assert "GROUP BY segment" in unique.probe and "HAVING" in unique.probe.upper()
+    assert {row[0] for row in unique.offending_rows} <= SEGMENTS
+    assert all(row[1] > 1 for row in unique.offending_rows)
+    assert not_null.probe in data[0].message and unique.probe in data[1].message
+    assert all(p.duration_ms > 0 for p in result.populated)
+    cells = {(c.migration, c.check): c.result for c in result.checks}
+    assert cells["0001_create_customers", DATA_CHECK] == "pass"
+    assert cells["0002_customers_phone_not_null", DATA_CHECK] == "FAIL"
+    # the empty-database matrix passes: only the data makes these migrations fail
+    assert all(c.result == "pass" for c in result.checks if c.check != DATA_CHECK)
+
+
+def test_example_verifies_clean_with_rows():
+    result = verify(os.path.join(ROOT, "migrations"), ["sqlite", "duckdb"], rows=1000)
+    assert result.ok, result.format_text()
+    assert {p.engine for p in result.populated} == {"sqlite", "duckdb"}
+    assert max(p.rows_present for p in result.populated) > 1000  # several tables filled
+    assert all(p.result == "pass" for p in result.populated)
+
+
+def test_cli_json_carries_the_findings_and_exits_1():
+    out = CliRunner().invoke(main, ["migrate", "verify", "--dir", FAILING, "--engine", "sqlite",
+                                    "--rows", "200", "--format", "json"])
+    assert out.exit_code == 1, out.output
+    doc = json.loads(out.stdout)
+    assert doc["rows"] == 200
+    rules = [f["rule"] for f in doc["findings"]]
+    assert rules == ["migration-data-failed", "migration-data-failed"]
+    failed = [p for p in doc["populated"] if p["result"] == "FAIL"]
+    assert [p["migration"] for p in failed] == ["0002_customers_phone_not_null",
+                                                "0003_unique_customers_segment"]
+    assert all(p["probe"] and p["offending_rows"] for p in failed)
+
+
+def test_cli_rejects_zero_rows():
+    out = CliRunner().invoke(main, ["migrate", "verify", "--dir", FAILING, "--rows", "0"])
+    assert out.exit_code == 2
+    assert "--rows must be at least 1" in out.output
