@@ -13,9 +13,7 @@ from dbdesign.verify import DATA_CHECK, verify
 HERE = os.path.dirname(__file__)
 ROOT = os.path.dirname(HERE)
 FAILING = os.path.join(HERE, "fixtures", "migrations_data_failures")
-NOT_NULL_FILE = os.path.join(FAILING, "0002_customers_phone_not_null.up.sql")
-UNIQUE_FILE = os.path.join(FAILING, "0003_unique_customers_segment.up.sql")
-SEGMENTS = {"retail", "business", "public"}
+STATUSES = {"open", "paid", "shipped"}
 
 
 def _server(name: str) -> None:
@@ -36,19 +34,29 @@ def test_data_failures_found_with_probe_and_rows(engine):
     assert not result.ok
     data = [f for f in result.findings if f.rule == "migration-data-failed"]
     assert [(os.path.basename(f.file), f.line) for f in data] == [
-        ("0002_customers_phone_not_null.up.sql", 2), ("0003_unique_customers_segment.up.sql", 2)]
+        ("0002_customers_phone_not_null.up.sql", 2), ("0003_unique_orders_status.up.sql", 2),
+        ("0004_check_customers_email_com.up.sql", 2)]
     steps = {p.version: p for p in result.populated}
     assert steps[1].result == "pass" and steps[1].rows_present == 0
-    not_null, unique = steps[2], steps[3]
-    assert not_null.result == unique.result == "FAIL"
-    assert not_null.rows_present == unique.rows_present == 300
+    not_null, unique, check = steps[2], steps[3], steps[4]
+    assert not_null.result == unique.result == check.result == "FAIL"
+    assert not_null.rows_present == unique.rows_present > 300  # 300 orders and their customers
+    # NULLs before SET NOT NULL: rows whose phone (the last column) is NULL
     assert "phone IS NULL" in not_null.probe
     assert 0 < len(not_null.offending_rows) <= 5
-    assert all(row[-1] is None for row in not_null.offending_rows)  # phone is the last column
-    assert "GROUP BY segment" in unique.probe and "HAVING" in unique.probe.upper()
-    assert {row[0] for row in unique.offending_rows} <= SEGMENTS
+    assert all(row[-1] is None for row in not_null.offending_rows)
+    # duplicates before a UNIQUE: the colliding statuses with their counts
+    assert "GROUP BY status" in unique.probe and "HAVING" in unique.probe.upper()
+    assert {row[0] for row in unique.offending_rows} == STATUSES
     assert all(row[1] > 1 for row in unique.offending_rows)
-    assert not_null.probe in data[0].message and unique.probe in data[1].message
+    # rows a new CHECK rejects: emails that do not end in .com
+    assert "NOT (email LIKE '%.com')" in check.probe
+    assert len(check.offending_rows) == 5
+    assert all(not row[1].endswith(".com") for row in check.offending_rows)
+    # after the UNIQUE failed, the restart could not fill orders: said, not hidden
+    assert any(n.startswith("orders left empty after 0003_unique_orders_status") for n in check.notes)
+    for step, finding in zip((not_null, unique, check), data):
+        assert step.probe in finding.message and finding.message.startswith(f"{engine}: ")
     assert all(p.duration_ms > 0 for p in result.populated)
     cells = {(c.migration, c.check): c.result for c in result.checks}
     assert cells["0001_create_customers", DATA_CHECK] == "pass"
@@ -67,15 +75,16 @@ def test_example_verifies_clean_with_rows():
 
 def test_cli_json_carries_the_findings_and_exits_1():
     out = CliRunner().invoke(main, ["migrate", "verify", "--dir", FAILING, "--engine", "sqlite",
-                                    "--rows", "200", "--format", "json"])
+                                    "--rows", "300", "--format", "json"])
     assert out.exit_code == 1, out.output
     doc = json.loads(out.stdout)
-    assert doc["rows"] == 200
+    assert doc["rows"] == 300
     rules = [f["rule"] for f in doc["findings"]]
-    assert rules == ["migration-data-failed", "migration-data-failed"]
+    assert rules == ["migration-data-failed"] * 3
     failed = [p for p in doc["populated"] if p["result"] == "FAIL"]
     assert [p["migration"] for p in failed] == ["0002_customers_phone_not_null",
-                                                "0003_unique_customers_segment"]
+                                                "0003_unique_orders_status",
+                                                "0004_check_customers_email_com"]
     assert all(p["probe"] and p["offending_rows"] for p in failed)
 
 

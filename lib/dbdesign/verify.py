@@ -86,6 +86,7 @@ class PopulatedStep:
     error: str = ""
     probe: str = ""
     offending_rows: list[list[Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # tables left empty before it ran, and why
 
 
 @dataclass
@@ -132,6 +133,13 @@ class VerifyResult:
 
     def format_text(self) -> str:
         lines = [f.format() for f in self.findings]
+        for engine in self.engines if self.rows is not None else ():
+            steps = [p for p in self.populated if p.engine == engine]
+            if steps:
+                slow = max(steps, key=lambda p: p.duration_ms)
+                lines.append(f"{engine} with {self.rows} rows: {sum(p.result == PASS for p in steps)} of "
+                             f"{len(steps)} migrations ran, slowest {slow.migration} "
+                             f"{slow.duration_ms:.1f} ms on {slow.rows_present} rows")
         passed = sum(c.result == PASS for c in self.checks)
         failed = sum(c.result == FAIL for c in self.checks)
         lines.append(f"{'ok' if self.ok else 'FAILED'}: {passed} checks passed, {failed} failed, "
@@ -282,6 +290,7 @@ class _EngineRun:
         final = self.m.folder.schema_at(None, self.name)
         sizes = {p.name: p.rows for p in datagen.plan_rows(final, rows)} if final.tables else {}
         loaded: dict[str, int] = {}
+        notes: list[str] = []
         for mg in self.m.migrations:
             present = sum(loaded.values())
             start = time.perf_counter()
@@ -291,7 +300,8 @@ class _EngineRun:
             except FAILURES as err:
                 ok, failure = False, err
             ms = round((time.perf_counter() - start) * 1000, 1)
-            step = PopulatedStep(self.name, mg.version, mg.label, present, ms, PASS if ok else FAIL)
+            step = PopulatedStep(self.name, mg.version, mg.label, present, ms, PASS if ok else FAIL,
+                                 notes=notes)
             self.result.populated.append(step)
             if not ok:
                 self.data_failure(mg, step, failure)
@@ -301,34 +311,40 @@ class _EngineRun:
                     self.cell(mg, DATA_CHECK, False, step.error)
                     return
                 loaded = {}
-            self.cell(mg, DATA_CHECK, ok, step.error)
-            if mg.version == self.m.migrations[-1].version:
-                return
-            try:
-                self.fill(mg, loaded, sizes, seed)
-            except (EngineError, InputError) as err:
-                self.find("migration-data-failed", f"generated rows do not fit the schema after "
-                          f"{mg.label}, the populated run stops here: {err}", self.m.file_for(mg, "up")[0])
-                return
+            self.cell(mg, DATA_CHECK, ok, step.error or "; ".join(notes))
+            if mg.version != self.m.migrations[-1].version:
+                notes = self.fill(mg, loaded, sizes, seed)
 
-    def fill(self, mg: Migration, loaded: dict[str, int], sizes: dict[str, int], seed: int) -> None:
+    def fill(self, mg: Migration, loaded: dict[str, int], sizes: dict[str, int], seed: int) -> list[str]:
         """Generate and load rows into the tables of the model after `mg` that are still empty;
-        the filled ones are pinned to the rows they hold, so new foreign keys find their parents."""
+        the filled ones are pinned to the rows they hold, so new foreign keys find their parents.
+        A table whose generated rows the engine refuses (a UNIQUE or CHECK datagen cannot honour)
+        stays empty, table by table; returns one note per such table."""
         import copy
 
         from . import datagen
         schema = copy.deepcopy(self.m.folder.schema_at(mg.version, self.name))
         empty = [name for name in schema.tables if name not in loaded]
         if not empty:
-            return
+            return []
         counts = {name: loaded.get(name, sizes.get(name)) for name in schema.tables
                   if name in loaded or name in sizes}
-        data = datagen.generate(schema, max(sizes.values(), default=1), seed=seed, counts=counts,
-                                progress=False)
-        new = datagen.Dataset(data.conn, schema, seed, [p for p in data.plan if p.name in empty],
-                              {n: c for n, c in data.counts.items() if n in empty})
-        report = datagen.load(new, self.engine, schema, create=False, indexes="none")
-        loaded.update(report.rows)
+        try:
+            data = datagen.generate(schema, max(sizes.values(), default=1), seed=seed, counts=counts,
+                                    progress=False)
+        except InputError as err:
+            return [f"no rows generated after {mg.label}: {err}"]
+        notes = []
+        for plan in data.plan:
+            if plan.name not in empty:
+                continue
+            one = datagen.Dataset(data.conn, schema, seed, [plan], {plan.name: data.counts[plan.name]})
+            try:
+                loaded.update(datagen.load(one, self.engine, schema, create=False, indexes="none").rows)
+            except (EngineError, InputError) as err:
+                notes.append(f"{plan.name} left empty after {mg.label}: the engine refused its "
+                             f"generated rows: {err}")
+        return notes
 
     def data_failure(self, mg: Migration, step: PopulatedStep, err: Exception) -> None:
         """The finding for a migration that failed on the populated database: where, the engine's
