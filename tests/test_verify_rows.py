@@ -92,3 +92,18 @@ def test_cli_rejects_zero_rows():
     out = CliRunner().invoke(main, ["migrate", "verify", "--dir", FAILING, "--rows", "0"])
     assert out.exit_code == 2
     assert "--rows must be at least 1" in out.output
+
+
+# SQLite is left out: its ALTER ... TYPE keeps the old length CHECK (verify reports that as
+# migration-model-mismatch on the empty database), so nothing fails on the data there.
+@pytest.mark.parametrize("engine", ["duckdb", "postgres", "mysql"])
+def test_type_change_that_does_not_fit(engine):
+    if engine in ("postgres", "mysql"):
+        _server(engine)
+    result = verify(os.path.join(HERE, "fixtures", "migrations_data_type_change"), [engine], rows=100)
+    [finding] = [f for f in result.findings if f.rule == "migration-data-failed"]
+    assert (os.path.basename(finding.file), finding.line) == ("0002_shorten_articles_title.up.sql", 2)
+    step = result.populated[-1]
+    assert step.result == "FAIL" and "LENGTH(TITLE) > 12" in step.probe.upper()
+    assert len(step.offending_rows) == 5
+    assert all(len(title) > 12 for _id, title in step.offending_rows)

@@ -180,6 +180,7 @@ _VALIDATE = re.compile(r"^\s*ALTER\s+TABLE\s+(?:ONLY\s+)?(?:IF\s+EXISTS\s+)?(?P<
 _USING_INDEX = re.compile(r"^\s*ALTER\s+TABLE\s+(?:ONLY\s+)?(?:IF\s+EXISTS\s+)?(?P<table>[\w.\"]+)\s+ADD\s+"
                           r"(?:CONSTRAINT\s+[\w\"]+\s+)?(?P<kind>PRIMARY\s+KEY|UNIQUE)\s+USING\s+INDEX\s+"
                           r"(?P<index>[\w\"]+)", re.I)
+_VARCHAR_LENGTH = re.compile(r"^\s*(?:VARCHAR|CHAR|CHARACTER(?:\s+VARYING)?)\s*\(\s*(\d+)\s*\)\s*$", re.I)
 _LOCK_TIMEOUT = re.compile(r"\block_timeout\b", re.I)
 _CONCURRENTLY = re.compile(r"\b(CREATE|DROP)\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY\b|\bREINDEX\b.*\bCONCURRENTLY\b"
                            r"|\bREFRESH\s+MATERIALIZED\s+VIEW\s+CONCURRENTLY\b|\bDETACH\s+PARTITION\b.*\bCONCURRENTLY\b",
@@ -439,6 +440,9 @@ class _FileLint:
             elif isinstance(action, exp.AlterColumn):
                 col = action.name
                 if action.args.get("dtype") is not None:
+                    length = _VARCHAR_LENGTH.match(action.args["dtype"].sql(dialect="postgres"))
+                    if length:  # values longer than the new length do not fit
+                        self.probe(stmt, Probe(table, f"length({col}) > {int(length.group(1))}"))
                     yield _finding("migration-type-change",
                                    f"ALTER COLUMN {table}.{col} TYPE {action.args['dtype'].sql(dialect='postgres')} "
                                    "may rewrite the table under an exclusive lock and can fail on "
