@@ -224,16 +224,21 @@ def lint(directory: str, fmt: str, url: str | None, batch_from: int | None, copy
 @click.option("--db", "against", multiple=True,
               help="A database where the folder is applied already (read only): report files "
                    "edited after they were applied. Repeatable.")
+@click.option("--rows", type=int, default=None,
+              help="Also run each migration on a database populated after every version with "
+                   "generated rows (datagen; N in the largest table): data failures with probe "
+                   "query and offending rows, durations.")
 @FORMAT_OPTION
 @handle_errors
 @read_as
 @migration_errors
-def verify(directory: str, engine_names: tuple[str, ...], against: tuple[str, ...], fmt: str) -> None:
-    """Up / idempotent / down restores / re-up for every migration on throw-away databases.
-    Exit 1 on findings."""
+def verify(directory: str, engine_names: tuple[str, ...], against: tuple[str, ...], rows: int | None,
+           fmt: str) -> None:
+    """Up / idempotent / down restores / re-up for every migration on throw-away databases;
+    with --rows also on a populated one. Exit 1 on findings."""
     from .verify import verify as run_verify
     result = run_verify(directory, engine_names or ("sqlite", "duckdb"), against,
-                        on_engine=lambda name: click.echo(f"verifying on {name}", err=True))
+                        on_engine=lambda name: click.echo(f"verifying on {name}", err=True), rows=rows)
     if fmt == "json":
         _emit(result.to_dict())
     else:

@@ -83,6 +83,8 @@ RULES: dict[str, tuple[str, str, str]] = {
     "migration-model-mismatch": ("error", "the engine holds something else than the model", "see the diff"),
     "migration-not-idempotent": ("error", "a second up was not a no-op", "see the history"),
     "migration-up-failed": ("error", "an up file fails on an engine", "see the message"),
+    "migration-data-failed": ("error", "an up file fails on a database that holds rows",
+                              "run the probe query, fix the rows in a data migration before it"),
 }
 SEVERITY = {rule: spec[0] for rule, spec in RULES.items()}
 POSTGRES_ONLY = frozenset(rule for rule, spec in RULES.items() if spec[1].startswith("PostgreSQL:"))
@@ -178,6 +180,7 @@ _VALIDATE = re.compile(r"^\s*ALTER\s+TABLE\s+(?:ONLY\s+)?(?:IF\s+EXISTS\s+)?(?P<
 _USING_INDEX = re.compile(r"^\s*ALTER\s+TABLE\s+(?:ONLY\s+)?(?:IF\s+EXISTS\s+)?(?P<table>[\w.\"]+)\s+ADD\s+"
                           r"(?:CONSTRAINT\s+[\w\"]+\s+)?(?P<kind>PRIMARY\s+KEY|UNIQUE)\s+USING\s+INDEX\s+"
                           r"(?P<index>[\w\"]+)", re.I)
+_VARCHAR_LENGTH = re.compile(r"^\s*(?:VARCHAR|CHAR|CHARACTER(?:\s+VARYING)?)\s*\(\s*(\d+)\s*\)\s*$", re.I)
 _LOCK_TIMEOUT = re.compile(r"\block_timeout\b", re.I)
 _CONCURRENTLY = re.compile(r"\b(CREATE|DROP)\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY\b|\bREINDEX\b.*\bCONCURRENTLY\b"
                            r"|\bREFRESH\s+MATERIALIZED\s+VIEW\s+CONCURRENTLY\b|\bDETACH\s+PARTITION\b.*\bCONCURRENTLY\b",
@@ -199,6 +202,35 @@ def no_transaction_marked(text: str) -> bool:
     return first.startswith("--") and NO_TRANSACTION_MARKER in first
 
 
+@dataclass(frozen=True)
+class Probe:
+    """The query for the existing rows that make a statement fail: rows matching `where`
+    (NULLs before SET NOT NULL, rows a CHECK or FK rejects; None: any row), or with `keys`
+    the groups of rows that collide before a UNIQUE. PostgreSQL dialect, as the lint reads."""
+    table: str
+    where: str | None = None
+    keys: tuple[str, ...] = ()
+    alias: str | None = None  # the table's alias in `where` (the FK probe names it t)
+
+    def _from(self) -> str:
+        return f"{self.table} {self.alias}" if self.alias else self.table
+
+    @property
+    def count_sql(self) -> str:
+        """How many rows (or groups) fail: what the lint's messages show."""
+        if self.keys:
+            return _dup_probe(self.table, list(self.keys), self.where)
+        return f"SELECT count(*) FROM {self._from()}" + (f" WHERE {self.where}" if self.where else "")
+
+    def rows_sql(self, limit: int = 5) -> str:
+        """The first `limit` offending rows (or colliding groups with their count)."""
+        if self.keys:
+            return f"{_dup_probe(self.table, list(self.keys), self.where)} LIMIT {int(limit)}"
+        star = f"{self.alias}.*" if self.alias else "*"
+        where = f" WHERE {self.where}" if self.where else ""
+        return f"SELECT {star} FROM {self._from()}{where} LIMIT {int(limit)}"
+
+
 def _size_probe(table: str) -> str:
     return (f"SELECT reltuples::bigint AS rows, pg_size_pretty(pg_total_relation_size('{table}')) "
             f"FROM pg_class WHERE oid = '{table}'::regclass")
@@ -217,6 +249,12 @@ class _FileLint:
         self.indexes_here: dict[str, str] = {}  # index -> table, for CREATE INDEX in this file
         self.lock_timeout_set = False
         self.marked = no_transaction_marked(_read(self.path))
+        self.probes: dict[int, list[Probe]] = {}  # statement line -> rows that make it fail
+
+    def probe(self, stmt: Statement, probe: Probe) -> Probe:
+        """Remember `probe` for the statement (for `statement_probes`) and return it."""
+        self.probes.setdefault(stmt.line, []).append(probe)
+        return probe
 
     def existed(self, table: str) -> bool:
         """The table holds rows and readers: it existed before this file and was not created by
@@ -321,7 +359,8 @@ class _FileLint:
             keys = [c.this.sql(dialect="postgres") if isinstance(c, exp.Ordered) else c.sql(dialect="postgres")
                     for c in (params.args.get("columns") or [])] if params else []
             where = params.args.get("where") if params else None
-            probe = _dup_probe(table, keys, where.this.sql(dialect="postgres") if where is not None else None)
+            probe = self.probe(stmt, Probe(table, where.this.sql(dialect="postgres") if where is not None
+                                           else None, tuple(keys))).count_sql
             yield _finding("migration-unique-on-existing",
                            f"unique index {name} on existing table {table} fails if rows already "
                            f"collide; check first: {probe}", self.path, stmt.line, table=table, index=name)
@@ -401,6 +440,9 @@ class _FileLint:
             elif isinstance(action, exp.AlterColumn):
                 col = action.name
                 if action.args.get("dtype") is not None:
+                    length = _VARCHAR_LENGTH.match(action.args["dtype"].sql(dialect="postgres"))
+                    if length:  # values longer than the new length do not fit
+                        self.probe(stmt, Probe(table, f"length({col}) > {int(length.group(1))}"))
                     yield _finding("migration-type-change",
                                    f"ALTER COLUMN {table}.{col} TYPE {action.args['dtype'].sql(dialect='postgres')} "
                                    "may rewrite the table under an exclusive lock and can fail on "
@@ -412,7 +454,7 @@ class _FileLint:
                                    "EXCLUSIVE lock, and fails if a NULL exists; first ADD CONSTRAINT "
                                    f"... CHECK ({col} IS NOT NULL) NOT VALID, VALIDATE it (no write lock), "
                                    "then SET NOT NULL skips the scan (PostgreSQL 12+); check first: "
-                                   f"SELECT count(*) FROM {table} WHERE {col} IS NULL",
+                                   f"{self.probe(stmt, Probe(table, f'{col} IS NULL')).count_sql}",
                                    self.path, stmt.line, table=table, column=col)
             elif isinstance(action, exp.AddConstraint):
                 yield from self.add_constraint(stmt, table, existed, action)
@@ -434,6 +476,7 @@ class _FileLint:
                                          exp.GeneratedAsIdentityColumnConstraint,
                                          exp.ComputedColumnConstraint)) for k in cons)
         if existed and not_null and not has_default:
+            self.probe(stmt, Probe(table))
             yield _finding("migration-not-null-without-default",
                            f"ADD COLUMN {action.name} NOT NULL without a DEFAULT fails as soon "
                            f"as {table} has a row; add it nullable, backfill in a data "
@@ -495,7 +538,7 @@ class _FileLint:
                                    f"under a lock that blocks writes{' to both tables' if what == 'FOREIGN KEY' else ''}; "
                                    "add it NOT VALID (instant), then ALTER TABLE ... VALIDATE CONSTRAINT "
                                    f"in a later statement (no write lock); rows that would fail: "
-                                   f"{_constraint_probe(table, kind)}",
+                                   f"{self.probe(stmt, _constraint_probe(table, kind)).count_sql}",
                                    self.path, stmt.line, table=table)
                 continue
             if not existed:
@@ -505,10 +548,9 @@ class _FileLint:
             if not cols:
                 continue
             what = "PRIMARY KEY" if isinstance(kind, exp.PrimaryKey) else "UNIQUE"
-            probe = _dup_probe(table, cols)
+            probe = self.probe(stmt, Probe(table, keys=tuple(cols))).count_sql
             if what == "PRIMARY KEY":
-                probe += "; SELECT count(*) FROM {t} WHERE {w}".format(
-                    t=table, w=" OR ".join(f"{c} IS NULL" for c in cols))
+                probe += "; " + self.probe(stmt, Probe(table, " OR ".join(f"{c} IS NULL" for c in cols))).count_sql
             yield _finding("migration-unique-on-existing",
                            f"adding {what} ({', '.join(cols)}) to existing table {table} fails "
                            f"if rows already collide; check first: {probe}",
@@ -520,10 +562,10 @@ class _FileLint:
                            f"{what} USING INDEX (instant)", self.path, stmt.line, table=table, column=cols[0])
 
 
-def _constraint_probe(table: str, kind: exp.Expression) -> str:
+def _constraint_probe(table: str, kind: exp.Expression) -> Probe:
     """The rows a new CHECK or FOREIGN KEY would reject."""
     if isinstance(kind, exp.CheckColumnConstraint):
-        return f"SELECT count(*) FROM {table} WHERE NOT ({kind.this.sql(dialect='postgres')})"
+        return Probe(table, f"NOT ({kind.this.sql(dialect='postgres')})")
     cols = _ident_names(kind)[:len(kind.expressions)]
     ref = kind.args.get("reference")
     target = ref.this if ref is not None else None
@@ -531,8 +573,7 @@ def _constraint_probe(table: str, kind: exp.Expression) -> str:
     ref_cols = [i.name for i in target.expressions] if isinstance(target, exp.Schema) else ["id"]
     on = " AND ".join(f"r.{rc} = t.{c}" for c, rc in zip(cols, ref_cols))
     present = " AND ".join(f"t.{c} IS NOT NULL" for c in cols)
-    return (f"SELECT count(*) FROM {table} t WHERE {present} AND NOT EXISTS "
-            f"(SELECT 1 FROM {ref_table} r WHERE {on})")
+    return Probe(table, f"{present} AND NOT EXISTS (SELECT 1 FROM {ref_table} r WHERE {on})", alias="t")
 
 
 def _dup_probe(table: str, keys: list[str], where: str | None = None) -> str:
@@ -677,6 +718,15 @@ def lint_migrations(directory: str, config: Any = None, url: str | None = None,
         from .table_copy import table_copy_findings
         findings.extend(table_copy_findings(directory, copy_check_url, batch_from))
     return _configure(findings, config)
+
+
+def statement_probes(path: str, before: Schema, version: int = 0) -> dict[int, list[Probe]]:
+    """{statement line: probes} for the up file `path` applied after the model `before`: the
+    queries that find the existing rows on which each statement fails (the same probes the
+    rule messages show; every table of `before` counts as holding rows)."""
+    lint = _FileLint(_File(version, os.path.basename(path)), before, _Folder(), path)
+    list(lint.run([s for s in split_statements(_read(path), path) if s.expression is not None]))
+    return lint.probes
 
 
 def checksum_findings(status, migrator=None) -> list[Finding]:

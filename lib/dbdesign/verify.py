@@ -14,6 +14,15 @@ down restores   `down` gives back exactly the schema from before this migration 
 re-up           `up` after `down` gives the same schema as the first `up`
 ==============  =============================================================================
 
+With ``rows`` (``--rows N``) each engine also runs the folder on a populated database: after
+every version the tables that are still empty are filled by `datagen` (table sizes from
+`datagen.plan_rows` on the final model, N rows in the largest; tables already filled keep their
+rows, as in production), so the next migration meets duplicates, NULLs and rows a new CHECK or
+FK rejects. Its ``with data`` cell fails with ``migration-data-failed``: the statement's
+file:line, the engine's message, the migration lint's probe query for that statement
+(`migration_lint.statement_probes`) and the first offending rows; each step's duration on the
+populated database is kept in ``populated``.
+
 A last row, ``all``, runs the folder the way a deploy does on a fresh database: `up` all ==
 the declared model, `up` again is a no-op, `down --to 0` leaves an empty database, and `up`
 all again gives the same schema.
@@ -37,12 +46,14 @@ from . import engines as _engines
 from .diff import SchemaDiff, diff
 from .engines import Engine
 from .lint import Finding
-from .errors import InputError
+from .errors import EngineError, InputError
 from .migrate import HistoryRow, Migration, MigrationError, Migrator, load_folder
 from .migration_lint import SEVERITY, checksum_findings, schema_shape
 from .model import Schema
 
 CHECKS = ("up", "idempotent", "down restores", "re-up")
+DATA_CHECK = "with data"  # the populated run's column (only with rows)
+OFFENDING_ROWS = 5  # offending rows shown per probe
 ALL = "all"  # the label of the whole-folder row
 PASS, FAIL, SKIP = "pass", "FAIL", "skip"
 MAX_DIFF_LINES = 12
@@ -63,12 +74,30 @@ class CheckResult:
 
 
 @dataclass
+class PopulatedStep:
+    """One migration applied to a populated database: how long it took, with how many rows
+    present, and when it failed the probe query (engine dialect) and the first offending rows."""
+    engine: str
+    version: int
+    migration: str
+    rows_present: int  # rows in the database's tables before the migration ran
+    duration_ms: float
+    result: str  # pass or FAIL
+    error: str = ""
+    probe: str = ""
+    offending_rows: list[list[Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # tables left empty before it ran, and why
+
+
+@dataclass
 class VerifyResult:
     directory: str
     engines: list[str]
     checks: list[CheckResult] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # per engine; not for checked output
+    rows: int | None = None  # rows in the largest table of the populated run (None: not run)
+    populated: list["PopulatedStep"] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -89,17 +118,28 @@ class VerifyResult:
             return pd.DataFrame()
         order = list(dict.fromkeys(df["migration"]))
         wide = df.pivot(index="migration", columns=["engine", "check"], values="result")
-        cols = pd.MultiIndex.from_tuples([(e, c) for e in self.engines for c in CHECKS
+        cols = pd.MultiIndex.from_tuples([(e, c) for e in self.engines for c in CHECKS + (DATA_CHECK,)
                                           if (e, c) in wide.columns], names=["engine", "check"])
         return wide.reindex(index=order, columns=cols).fillna("")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "directory": self.directory, "engines": self.engines,
-                "checks": [asdict(c) for c in self.checks],
-                "findings": [f.to_dict() for f in self.findings]}
+        out = {"ok": self.ok, "directory": self.directory, "engines": self.engines,
+               "checks": [asdict(c) for c in self.checks],
+               "findings": [f.to_dict() for f in self.findings]}
+        if self.rows is not None:
+            out["rows"] = self.rows
+            out["populated"] = [asdict(p) for p in self.populated]
+        return out
 
     def format_text(self) -> str:
         lines = [f.format() for f in self.findings]
+        for engine in self.engines if self.rows is not None else ():
+            steps = [p for p in self.populated if p.engine == engine]
+            if steps:
+                slow = max(steps, key=lambda p: p.duration_ms)
+                lines.append(f"{engine} with {self.rows} rows: {sum(p.result == PASS for p in steps)} of "
+                             f"{len(steps)} migrations ran, slowest {slow.migration} "
+                             f"{slow.duration_ms:.1f} ms on {slow.rows_present} rows")
         passed = sum(c.result == PASS for c in self.checks)
         failed = sum(c.result == FAIL for c in self.checks)
         lines.append(f"{'ok' if self.ok else 'FAILED'}: {passed} checks passed, {failed} failed, "
@@ -217,8 +257,10 @@ class _EngineRun:
         return getattr(err, "detail", None) or getattr(err, "message", None) or str(err)
 
     # -- checks ---------------------------------------------------------------------------
-    def run(self) -> None:
+    def run(self, rows: int | None = None, seed: int = 42) -> None:
         try:
+            if rows is not None:
+                self.populated_run(rows, seed)
             self.fresh()
             previous = self.schema()
             broken: str | None = None
@@ -238,6 +280,106 @@ class _EngineRun:
             self.whole()
         finally:
             self.stack.close()
+
+    # -- the populated run ------------------------------------------------------------------
+    def populated_run(self, rows: int, seed: int) -> None:
+        """Each migration on a database filled with generated rows after every version; after a
+        failure the run goes on from a fresh database brought up to that version and filled."""
+        from . import datagen
+        self.fresh()
+        final = self.m.folder.schema_at(None, self.name)
+        sizes = {p.name: p.rows for p in datagen.plan_rows(final, rows)} if final.tables else {}
+        loaded: dict[str, int] = {}
+        notes: list[str] = []
+        for mg in self.m.migrations:
+            present = sum(loaded.values())
+            start = time.perf_counter()
+            try:
+                self.m.up(target=mg.version)
+                ok = True
+            except FAILURES as err:
+                ok, failure = False, err
+            ms = round((time.perf_counter() - start) * 1000, 1)
+            step = PopulatedStep(self.name, mg.version, mg.label, present, ms, PASS if ok else FAIL,
+                                 notes=notes)
+            self.result.populated.append(step)
+            if not ok:
+                self.data_failure(mg, step, failure)
+                try:
+                    self.fresh(upto=mg.version)
+                except FAILURES:
+                    self.cell(mg, DATA_CHECK, False, step.error)
+                    return
+                loaded = {}
+            self.cell(mg, DATA_CHECK, ok, step.error or "; ".join(notes))
+            if mg.version != self.m.migrations[-1].version:
+                notes = self.fill(mg, loaded, sizes, seed)
+
+    def fill(self, mg: Migration, loaded: dict[str, int], sizes: dict[str, int], seed: int) -> list[str]:
+        """Generate and load rows into the tables of the model after `mg` that are still empty;
+        the filled ones are pinned to the rows they hold, so new foreign keys find their parents.
+        A table whose generated rows the engine refuses (a UNIQUE or CHECK datagen cannot honour)
+        stays empty, table by table; returns one note per such table."""
+        import copy
+
+        from . import datagen
+        schema = copy.deepcopy(self.m.folder.schema_at(mg.version, self.name))
+        empty = [name for name in schema.tables if name not in loaded]
+        if not empty:
+            return []
+        counts = {name: loaded.get(name, sizes.get(name)) for name in schema.tables
+                  if name in loaded or name in sizes}
+        try:
+            data = datagen.generate(schema, max(sizes.values(), default=1), seed=seed, counts=counts,
+                                    progress=False)
+        except InputError as err:
+            return [f"no rows generated after {mg.label}: {err}"]
+        notes = []
+        for plan in data.plan:
+            if plan.name not in empty:
+                continue
+            one = datagen.Dataset(data.conn, schema, seed, [plan], {plan.name: data.counts[plan.name]})
+            try:
+                loaded.update(datagen.load(one, self.engine, schema, create=False, indexes="none").rows)
+            except (EngineError, InputError) as err:
+                notes.append(f"{plan.name} left empty after {mg.label}: the engine refused its "
+                             f"generated rows: {err}")
+        return notes
+
+    def data_failure(self, mg: Migration, step: PopulatedStep, err: Exception) -> None:
+        """The finding for a migration that failed on the populated database: where, the engine's
+        message, the lint's probe for that statement and the first rows it finds."""
+        from .migration_lint import statement_probes
+        file, line = self.failed(err, self.m.file_for(mg, "up")[0])
+        step.error = self.why(err)
+        probes = []
+        with contextlib.suppress(InputError, OSError):
+            probes = statement_probes(file, self.m.schema_before(mg.version), mg.version).get(line, [])
+        for probe in probes:
+            sql = self.engine_sql(probe.rows_sql(OFFENDING_ROWS))
+            try:
+                found = self.engine.query(sql)
+            except Exception as perr:  # noqa: BLE001 - a probe that does not run here is reported
+                step.probe = step.probe or f"{sql} (did not run on {self.name}: {perr})"
+                continue
+            if found or not step.probe:
+                step.probe = sql
+                step.offending_rows = [[_plain(v) for v in row] for row in found]
+            if found:
+                break
+        shown = "; ".join(str(tuple(r)) for r in step.offending_rows)
+        self.find("migration-data-failed",
+                  f"{mg.label} fails on a database holding {step.rows_present} generated rows: "
+                  f"{step.error}" + (f"; probe: {step.probe}" if step.probe else "; no probe query for "
+                                     "this statement") + (f"; first offending rows: {shown}" if shown else ""),
+                  file, line)
+
+    def engine_sql(self, sql: str) -> str:
+        """A probe (PostgreSQL dialect, as the lint writes it) in this engine's dialect."""
+        import sqlglot
+        if self.engine.dialect == "postgres":
+            return sql
+        return sqlglot.transpile(sql, read="postgres", write=self.engine.dialect)[0]
 
     def up_to(self, mg: Migration, what: str, report: bool = True) -> bool:
         try:
@@ -357,16 +499,25 @@ class _EngineRun:
                      self.m.file_for(last, "down")[0], unless_found=True)
 
 
+def _plain(value: Any) -> Any:
+    """A value of an offending row as JSON can carry it."""
+    return value if value is None or isinstance(value, (bool, int, float, str)) else str(value)
+
+
 def verify(directory: str, engines: Iterable[str] = ("sqlite", "duckdb"),
            against: Iterable[str] = (),
-           on_engine: Callable[[str], None] | None = None) -> VerifyResult:
+           on_engine: Callable[[str], None] | None = None,
+           rows: int | None = None, seed: int = 42) -> VerifyResult:
     """Run every check on a throw-away database of each engine (servers: `postgres`, `mysql`
     via `engines.server_url`). `against`: URLs of databases where the folder is applied
-    already (read only) whose history checksums are compared with the files.
+    already (read only) whose history checksums are compared with the files. `rows`: also
+    run the folder on a database populated with that many generated rows (largest table).
 
     Bad input (missing folder, unparsable file, unknown engine) raises InputError before any
     database is created; an unreachable server raises EngineUnavailable."""
     names = list(dict.fromkeys(engines))
+    if rows is not None and rows < 1:
+        raise InputError(f"--rows must be at least 1 (got {rows})")
     for name in names:
         _engines.engine_class(name)  # unknown engine -> InputError now
     for url in against:  # a bad URL or a missing file -> InputError before anything runs
@@ -374,12 +525,12 @@ def verify(directory: str, engines: Iterable[str] = ("sqlite", "duckdb"),
     if not load_folder(directory):  # bad input -> InputError before any database exists
         raise InputError("no migrations in this folder (NNNN_name.up.sql files); nothing to "
                          "verify", directory)
-    result = VerifyResult(os.path.normpath(directory), names)
+    result = VerifyResult(os.path.normpath(directory), names, rows=rows)
     for name in names:
         if on_engine:
             on_engine(name)
         start = time.perf_counter()
-        _EngineRun(directory, name, result).run()
+        _EngineRun(directory, name, result).run(rows, seed)
         result.seconds[name] = round(time.perf_counter() - start, 3)
     for url in against:
         from .migrate import open_migrator
