@@ -1214,7 +1214,7 @@ def _statement_kinds(path: str | None) -> list[str]:
     for st in split_statements(_read(path), path):
         if st.expression is None:
             continue
-        words = st.sql.split()
+        words = re.sub(r"(?i)^\s*CREATE\s+OR\s+REPLACE\s+", "CREATE ", st.sql).split()
         kind = " ".join(words[:2]).upper() if words[0].upper() in ("CREATE", "ALTER", "DROP", "COMMENT") \
             else words[0].upper()
         table = st.expression.find(_exp_table()) if kind in ("UPDATE", "INSERT", "DELETE") else None
@@ -1236,12 +1236,17 @@ def timeline(directory: str):
     for step in model_steps(directory):
         m = step.migration
         d = step.diff()
-        up_kinds = _statement_kinds(m.up)
+        # the root files, else the PostgreSQL override, else the first engine's override
+        up, down = (m.up, m.down) if m.up else (
+            m.overrides.get("postgres") or next(iter(dict(sorted(m.overrides.items())).values()), (None, None)))
+        up_kinds = _statement_kinds(up) if up else []
         changes = "; ".join(str(c) for c in d.changes) if d.changes else \
-            ("data: " + ", ".join(dict.fromkeys(up_kinds)) if up_kinds else "(nothing)")
+            (("data: " if m.is_data else "") + ", ".join(dict.fromkeys(up_kinds)) if up_kinds else "(nothing)")
+        if m.overrides:
+            changes += f" [engine files: {', '.join(sorted(m.overrides))}]"
         rows.append({"version": m.version_text, "name": m.name, "kind": "data" if m.is_data else "schema",
                      "changes": changes, "up_statements": len(up_kinds),
-                     "down_statements": len(_statement_kinds(m.down)) if m.down else None,
+                     "down_statements": len(_statement_kinds(down)) if down else None,
                      "transaction": "no" if m.no_transaction else "yes", "checksum": m.checksum[:12]})
     return pd.DataFrame(rows, columns=["version", "name", "kind", "changes", "up_statements",
                                        "down_statements", "transaction", "checksum"])
