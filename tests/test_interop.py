@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from conftest import IN_CI, require_engine
 from dbdesign.errors import InputError
-from dbdesign.interop import FORMATS, export_folder, import_folder, round_trip, tool_command
+from dbdesign.interop import FORMATS, engine_files, export_folder, import_folder, round_trip, tool_command
 from dbdesign.migrate import load_folder
 from dbdesign.migrate_cli import migrate
 from dbdesign.parse import split_statements
@@ -22,18 +22,6 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "migrations"
 REHEARSAL = REPO / "tests" / "fixtures" / "migrations_rehearsal"
 PG_LOCKS = REPO / "tests" / "fixtures" / "migrations_pg_locks"
-
-
-def postgres_files(folder: Path) -> dict[str, str]:
-    """{file name: path} of what runs on PostgreSQL: root files, or the postgres/ override;
-    versions only other engines have a file for are not there."""
-    out = {}
-    for m in load_folder(str(folder)):
-        up, down, _ = m.files_for("postgres")
-        for path, direction in ((up, "up"), (down, "down")):
-            if path:
-                out[f"{m.version_text}_{Path(path).name.split('_', 1)[1].rsplit('.', 2)[0]}.{direction}.sql"] = path
-    return out
 
 
 def statements(path: Path) -> list[str]:
@@ -45,7 +33,7 @@ def statements(path: Path) -> list[str]:
 def test_export_then_import_gives_the_same_migrations(tmp_path, fmt, folder):
     export_folder(str(folder), str(tmp_path / "out"), fmt)
     res = import_folder(str(tmp_path / "out"), str(tmp_path / "back"), fmt)
-    files = postgres_files(folder)  # a tool's folder holds what runs on one engine
+    files = engine_files(str(folder))  # a tool's folder holds what runs on one engine
     if fmt == "prisma":  # up only, and said so
         files = {n: p for n, p in files.items() if n.endswith(".up.sql")}
         assert any("no down files" in n for n in res.notes)

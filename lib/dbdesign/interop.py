@@ -91,6 +91,21 @@ def read_pairs(directory: str, dialect: str = "postgres") -> list[Pair]:
     return out
 
 
+def engine_files(directory: str, engine: str = "postgres") -> dict[str, str]:
+    """{golang-migrate file name: path} of what runs on `engine` - root files, or its override
+    folder's - which is what an export for that engine holds; versions only other engines
+    have a file for are left out."""
+    from .migrate import load_folder
+    out = {}
+    for m in load_folder(directory):
+        up, down, _ = m.files_for(engine)
+        for path, direction in ((up, "up"), (down, "down")):
+            if path:
+                name = os.path.basename(path).split("_", 1)[1].rsplit(".", 2)[0]
+                out[f"{m.version_text}_{name}.{direction}.sql"] = path
+    return out
+
+
 def _strip_marker(text: str) -> str:
     lines = text.split("\n", 1)
     if lines[0].strip().startswith("--") and "dbdesign:no-transaction" in lines[0]:
