@@ -119,9 +119,11 @@ def test_example_executes_on_engine(example_schema, throwaway_engine, engine_nam
     throwaway_engine.run_script(rendered.statements)
     assert sorted(throwaway_engine.table_names()) == sorted(rendered.model.tables)
     assert rendered.dialect == engine_name
-    # one ";\n" per statement, besides those inside plpgsql bodies ($$ ... $$)
-    assert rendered.sql.count(";\n") == len(rendered.statements) + sum(
-        s.split("$$")[1].count(";\n") for s in rendered.statements if s.count("$$") == 2)
+    # one ";\n" per statement, besides those inside plpgsql bodies ($tag$ ... $tag$)
+    def in_bodies(stmt: str) -> int:
+        m = re.search(r"(\$\w*\$)(.*)\1", stmt, re.S)
+        return m.group(2).count(";\n") if m else 0
+    assert rendered.sql.count(";\n") == len(rendered.statements) + sum(map(in_bodies, rendered.statements))
 
 
 def test_feature_rich_executes_on_engine(feature_schema, throwaway_engine, engine_name):
