@@ -207,14 +207,15 @@ class Dialect:
     # PostgreSQL-only types this engine has natively; every other one in PG_ONLY_TYPES is
     # replaced by its portable stand-in, with a note (never passed through to fail later).
     NATIVE_PG_TYPES: ClassVar[frozenset[str]] = frozenset(PG_ONLY_TYPES)
+    # PostgreSQL constructs other engines lack: off here, on in PostgresDialect.
     # DEFERRABLE on which constraints: ("fk", "unique", "pk") subsets; NOT VALID constraints.
-    DEFERRABLE: ClassVar[frozenset[str]] = frozenset({"fk", "unique", "pk"})
-    NOT_VALID: ClassVar[bool] = True
-    NULLS_NOT_DISTINCT: ClassVar[bool] = True  # UNIQUE NULLS NOT DISTINCT
-    OPERATOR_CLASSES: ClassVar[bool] = True  # CREATE INDEX ... (col opclass)
-    PARTITIONS: ClassVar[bool] = True  # PARTITION BY / ATTACH PARTITION
-    DOMAINS: ClassVar[bool] = True  # CREATE DOMAIN
-    OTHER_OBJECTS: ClassVar[bool] = True  # views, sequences, functions, ... rendered verbatim
+    DEFERRABLE: ClassVar[frozenset[str]] = frozenset()
+    NOT_VALID: ClassVar[bool] = False
+    NULLS_NOT_DISTINCT: ClassVar[bool] = False  # UNIQUE NULLS NOT DISTINCT
+    OPERATOR_CLASSES: ClassVar[bool] = False  # CREATE INDEX ... (col opclass)
+    PARTITIONS: ClassVar[bool] = False  # PARTITION BY / ATTACH PARTITION
+    DOMAINS: ClassVar[bool] = False  # CREATE DOMAIN
+    OTHER_OBJECTS: ClassVar[bool] = False  # views, sequences, functions, ... rendered verbatim
     NO_BODY_CHECKS: ClassVar[str | None] = None  # session setting that defers body validation
     MAX_IDENTIFIER: ClassVar[int | None] = None  # longest name the engine keeps
     # Characters the engine appends to a table name to name an unnamed FK (`_ibfk_1`): a
@@ -233,12 +234,12 @@ class Dialect:
     FK_SAME_TYPE: ClassVar[bool] = False  # an FK column must have the referenced column's type
     KEY_TEXT_TYPES: ClassVar[dict[str, str]] = {}  # type a key/index cannot hold -> stand-in
     JSON_CAST: ClassVar[bool] = True  # CAST(x AS JSON) exists
-    EXTENSION_TYPES: ClassVar[bool] = True  # types no CREATE TYPE here defines (extensions')
-    COLLATIONS: ClassVar[bool] = True  # COLLATE "name" of the schema's own collations
+    EXTENSION_TYPES: ClassVar[bool] = False  # types no CREATE TYPE here defines (extensions')
+    COLLATIONS: ClassVar[bool] = False  # COLLATE "name" of the schema's own collations
     PG_ARRAY_TEXT: ClassVar[bool] = True  # '{a,b}' casts to an array (else: list_value(...))
     # A CHECK / DEFAULT may call only functions sqlglot knows for this engine; a call it parses
     # as an unknown function (a stored function, a PostgreSQL-only one) is refused here.
-    UNKNOWN_FUNCTIONS: ClassVar[bool] = True
+    UNKNOWN_FUNCTIONS: ClassVar[bool] = False
 
     # Idempotent seeds: how an INSERT skips rows already there. ON CONFLICT DO NOTHING skips
     # uniqueness conflicts only (PostgreSQL, SQLite >= 3.24, DuckDB), so a CHECK or NOT NULL

@@ -25,16 +25,6 @@ class DuckDBDialect(Dialect):
     INDEX_METHODS = ("btree",)
     NATIVE_PG_TYPES = frozenset({"ARRAY", "INTERVAL", "TIMETZ", "BIT"})
     LENGTH_CHECK_TYPE = "VARCHAR"
-    DEFERRABLE = frozenset()
-    NOT_VALID = False
-    NULLS_NOT_DISTINCT = False
-    OPERATOR_CLASSES = False
-    PARTITIONS = False
-    DOMAINS = False
-    OTHER_OBJECTS = False
-    UNKNOWN_FUNCTIONS = False
-    EXTENSION_TYPES = False
-    COLLATIONS = False
     PG_ARRAY_TEXT = False  # '{}'::VARCHAR[] is a conversion error; ['a']::VARCHAR[] works
     ARRAY_INDEX_KEYS = False  # "Invalid type for index key"
     CHECK_ON_GENERATED = False  # "Constraints on generated columns are not supported yet"

@@ -54,16 +54,6 @@ class MySQLDialect(Dialect):
         """NUL as MariaDB's `\\0` escape (a VARCHAR/TEXT holds it)."""
         return cls.string(text).replace("\0", "\\0")
 
-    DEFERRABLE = frozenset()
-    NOT_VALID = False
-    NULLS_NOT_DISTINCT = False
-    OPERATOR_CLASSES = False
-    PARTITIONS = False
-    DOMAINS = False
-    OTHER_OBJECTS = False
-    UNKNOWN_FUNCTIONS = False
-    EXTENSION_TYPES = False
-    COLLATIONS = False
     MAX_IDENTIFIER = 64
     SCHEMA_WIDE_NAMES = frozenset({"fk"})  # index names are per table; FK names per database
     CHECK_ON_IDENTITY = False  # 1901: a CHECK may not use an AUTO_INCREMENT column

@@ -36,15 +36,6 @@ class SQLiteDialect(Dialect):
     CHECK_UNSUPPORTED = (exp.RegexpLike, exp.RegexpILike)
     LENGTH_CHECK_TYPE = "TEXT"
     DEFERRABLE = frozenset({"fk"})  # DEFERRABLE INITIALLY DEFERRED foreign keys exist
-    NOT_VALID = False
-    NULLS_NOT_DISTINCT = False
-    OPERATOR_CLASSES = False
-    PARTITIONS = False
-    DOMAINS = False
-    OTHER_OBJECTS = False
-    UNKNOWN_FUNCTIONS = False
-    EXTENSION_TYPES = False
-    COLLATIONS = False
     JSON_CAST = False
 
     def sql(self, node: exp.Expression, pretty: bool = False) -> str:
