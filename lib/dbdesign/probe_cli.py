@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from .clitools import DIALECTS, emit_json, handle_errors, load
+from .clitools import DIALECTS, READ_OPTION, emit_json, handle_errors, load
 
 
 @click.command()
@@ -42,21 +42,31 @@ def probe(source: str | None, engine_names: tuple[str, ...], url: str | None, fm
 @click.option("--table", "tables", multiple=True, help="Audit only these tables (default: all with a key).")
 @click.option("--write", "folder", type=click.Path(file_okay=False),
               help="Write NNNN_audit_trail up/down files for every engine into this migrations folder.")
+@READ_OPTION
 @handle_errors
-def audit(source: str | None, dialect: str | None, tables: tuple[str, ...], folder: str | None) -> None:
+def audit(source: str | None, dialect: str | None, tables: tuple[str, ...], folder: str | None,
+          read: str | None) -> None:
     """Timestamp, actor and audit-log triggers for SOURCE: on stdout for --dialect (notes on
     stderr), or as migration files per engine with --write."""
     from .audit import audit_statements
-    schema, config = load(source)
+    from .deployed import audit_migrations
+    _print_or_write(source, read, dialect, folder, tables, ["audit_trail"], audit_statements, audit_migrations)
+
+
+def _print_or_write(source, read, dialect, folder, tables, names, statements, migrations) -> None:
+    """The generator's SQL for `dialect` on stdout (notes on stderr), or its migration files
+    (numbered after the folder's last version, or in place when regenerated) with --write."""
+    schema, config = load(source, read)
+    only = list(tables) or None
     if folder:
-        from .deployed import audit_migrations, plan_versions, write_migrations
-        version = plan_versions(folder, ["audit_trail"])["audit_trail"]
-        for path in write_migrations(audit_migrations(schema, version, config, list(tables) or None), folder):
+        from .deployed import plan_versions, write_migrations
+        first = plan_versions(folder, names)[names[0]]
+        for path in write_migrations(migrations(schema, first, config, only), folder):
             click.echo(path)
         return
     if not dialect:
         raise click.UsageError("give --dialect to print, or --write FOLDER to write migrations")
-    plan = audit_statements(schema, dialect, list(tables) or None, config)
+    plan = statements(schema, dialect, only, config)
     click.echo(plan.sql)
     for note in plan.notes:
         click.echo(f"note: {note}", err=True)
@@ -68,21 +78,13 @@ def audit(source: str | None, dialect: str | None, tables: tuple[str, ...], fold
 @click.option("--table", "tables", multiple=True, help="Only these tables (default: [lint] user_facing_tables).")
 @click.option("--write", "folder", type=click.Path(file_okay=False),
               help="Write live_uniques / soft_delete_cascade / active_views migrations into this folder.")
+@READ_OPTION
 @handle_errors
-def softdelete(source: str | None, dialect: str | None, tables: tuple[str, ...], folder: str | None) -> None:
+def softdelete(source: str | None, dialect: str | None, tables: tuple[str, ...], folder: str | None,
+               read: str | None) -> None:
     """Live-only uniques, cascade triggers and active_* views for SOURCE: on stdout for
     --dialect (notes on stderr), or as migration files with --write."""
+    from .deployed import SOFT_DELETE_NAMES, soft_delete_migrations
     from .softdelete import soft_delete_statements
-    schema, config = load(source)
-    if folder:
-        from .deployed import SOFT_DELETE_NAMES, plan_versions, soft_delete_migrations, write_migrations
-        first = plan_versions(folder, SOFT_DELETE_NAMES)[SOFT_DELETE_NAMES[0]]
-        for path in write_migrations(soft_delete_migrations(schema, first, config, list(tables) or None), folder):
-            click.echo(path)
-        return
-    if not dialect:
-        raise click.UsageError("give --dialect to print, or --write FOLDER to write migrations")
-    plan = soft_delete_statements(schema, dialect, list(tables) or None, config)
-    click.echo(plan.sql)
-    for note in plan.notes:
-        click.echo(f"note: {note}", err=True)
+    _print_or_write(source, read, dialect, folder, tables, SOFT_DELETE_NAMES, soft_delete_statements,
+                    soft_delete_migrations)
