@@ -35,7 +35,7 @@ from .errors import InputError
 from .lint import Finding
 from .model import Schema
 from .parse import Statement, parse_sql, split_statements
-from .source import MIGRATION_RE, MigrationFile
+from .source import MIGRATION_RE, Migration
 
 RULES: dict[str, tuple[str, str, str]] = {
     # rule: (severity, why it matters, what to do)
@@ -102,7 +102,7 @@ class _File:
 
     @property
     def is_data(self) -> bool:
-        return MigrationFile(self.version, "", self.name, None, None).is_data
+        return Migration(self.version, "", self.name, None, None).is_data
 
 
 def _finding(rule: str, message: str, file: str | None, line: int | None = None,

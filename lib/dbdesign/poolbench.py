@@ -311,10 +311,12 @@ def bench(schema: Schema, url: str, rows: int = 3000, sizes: list[int] | None = 
         version = eng.version() if hasattr(eng, "version") else ""
         mix = query_mix(schema, data, name)
         cells = sweep(name, eng.url, mix, sizes, clients, seconds, rounds)
-    top = max(clients)
+    top, recommended = max(clients), recommend().max_size
+    flat = plateau(cells, top)
     return {"engine": name, "server_version": str(version), "rows": rows, "queries_in_mix": len(mix),
             "seconds_per_cell": seconds, "rounds": rounds, "sizes": sizes, "clients": clients,
-            "recommended": recommend().max_size, "plateau": plateau(cells, top),
+            "recommended": recommended, "plateau": flat,
+            "recommended_on_plateau": recommended in flat["sizes"],
             "cells": [c.to_dict() for c in cells]}
 
 

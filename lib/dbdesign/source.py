@@ -81,9 +81,6 @@ class Migration:
         return self.up or self.overrides.get("postgres", (None, None))[0]
 
 
-MigrationFile = Migration  # the name other modules used for the on-disk pair
-
-
 def _checksum(m: Migration, root: str) -> tuple[str, str]:
     files = m.all_files()
     with open(files[0], "rb") as fh:
