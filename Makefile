@@ -47,7 +47,7 @@ system-deps:
 # The widget manager and require.js (pinned npm packages, packed once into build/vendor) so the
 # report's widgets render offline. Without npm the report keeps each widget's static rendering.
 widget-assets: $(STAMP)
-	@$(PY) -m dbdesign.report_assets fetch >/dev/null || \
+	@$(PY) -m dbdesign.review.report_assets fetch >/dev/null || \
 	  echo "widget assets not fetched: the report will show static widget renderings" >&2
 
 # The migration tools `dbdesign migrate export` is proven against (pinned npm packages, into
@@ -87,7 +87,7 @@ test: setup
 
 # Re-run the notebooks and store their outputs (after changing a chapter).
 notebooks: setup
-	$(PY) -m dbdesign.report --refresh
+	$(PY) -m dbdesign.review.report --refresh
 
 bench: setup
 	$(VENV)/bin/dbdesign bench --suite

@@ -11,9 +11,11 @@ import os
 import sys
 import time
 
-from dbdesign import audit, engines, probe
+from dbdesign import engines
+from dbdesign.generate import audit
+from dbdesign.lab import probe
 from dbdesign.errors import EngineUnavailable
-from dbdesign.source import load_source
+from dbdesign.schema.source import load_source
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -9,7 +9,7 @@ Quality bars (issue 13/19): lint of the 2 MB dump under 2 s; 50 MB lint and ddl 
 `lib` (e.g. `git archive main lib | tar -x -C DIR`) and with this one, for a before/after.
 
 `--replay` also replays every corpus schema on PostgreSQL, MariaDB, SQLite and DuckDB
-(`dbdesign.replay`: render, run in a throw-away database, read back, diff): the replay rate
+(`dbdesign.schema.replay`: render, run in a throw-away database, read back, diff): the replay rate
 (replays that execute / replays tried) and the empty round trips per schema x engine; engines
 that cannot be reached are listed as skipped, not counted. `--replay-only` skips the rest.
 
@@ -36,8 +36,8 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from corpus_load import CASES, CORPUS, original_files, parse_case  # noqa: E402
 from dbdesign.config import Config  # noqa: E402
-from dbdesign.lint import lint  # noqa: E402
-from dbdesign.parse import iter_raw  # noqa: E402
+from dbdesign.checks.lint import lint  # noqa: E402
+from dbdesign.schema.parse import iter_raw  # noqa: E402
 
 DUMP_SOURCES = ("gisia-structure.sql", "pagila-schema-2024.sql")
 
@@ -104,7 +104,7 @@ REPLAY_ENGINES = ("postgres", "mysql", "sqlite", "duckdb")
 def replay_stats(only: list[str] | None = None) -> dict:
     """Replay of each corpus schema on each engine: executes? diff lines, notes."""
     from dbdesign.errors import EngineUnavailable
-    from dbdesign.replay import replay
+    from dbdesign.schema.replay import replay
     rows, skipped = [], []
     for case in CASES:
         if not original_files(case) or (only and not any(o in case.path for o in only)):

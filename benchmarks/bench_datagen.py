@@ -30,8 +30,9 @@ sys.path.insert(0, str(REPO / "lib"))
 
 import duckdb  # noqa: E402
 
-from dbdesign import datagen, engines  # noqa: E402
-from dbdesign.source import load_source  # noqa: E402
+from dbdesign import engines  # noqa: E402
+from dbdesign.lab import datagen
+from dbdesign.schema.source import load_source  # noqa: E402
 
 GEN_TARGET_S = 10.0
 LOAD_TARGET = 300_000

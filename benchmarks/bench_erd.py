@@ -18,9 +18,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "lib"))
 
-from dbdesign import erd  # noqa: E402
-from dbdesign.parse import parse_sql  # noqa: E402
-from dbdesign.synth import synthetic_ddl  # noqa: E402
+from dbdesign.review import erd  # noqa: E402
+from dbdesign.schema.parse import parse_sql  # noqa: E402
+from dbdesign.schema.synth import synthetic_ddl  # noqa: E402
 
 TARGET_SECONDS = 10.0
 

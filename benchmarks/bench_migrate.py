@@ -17,8 +17,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "lib"))
 
 from dbdesign import engines  # noqa: E402
-from dbdesign.migrate import Migrator  # noqa: E402
-from dbdesign.verify import verify  # noqa: E402
+from dbdesign.migrate.runner import Migrator  # noqa: E402
+from dbdesign.migrate.verify import verify  # noqa: E402
 
 
 def run_once(name: str) -> dict:

@@ -1,6 +1,6 @@
 """Parse + lint benchmark: a 500-table synthetic schema as DDL text (quality bar: < 2 s).
 
-Generates the schema with `dbdesign.synth.synthetic_ddl` (deterministic), then times
+Generates the schema with `dbdesign.schema.synth.synthetic_ddl` (deterministic), then times
 parse_sql + lint together, `--repeat` times (default 5), and writes
 data/results/parse_lint.json with the median, min, max, the split between parse and lint, and
 the finding counts (so a change that makes the lint fast by finding nothing shows up).
@@ -24,9 +24,9 @@ sys.path.insert(0, str(REPO / "lib"))
 import sqlglot  # noqa: E402
 
 from dbdesign.config import Config  # noqa: E402
-from dbdesign.lint import lint  # noqa: E402
-from dbdesign.parse import parse_sql  # noqa: E402
-from dbdesign.synth import synthetic_ddl  # noqa: E402
+from dbdesign.checks.lint import lint  # noqa: E402
+from dbdesign.schema.parse import parse_sql  # noqa: E402
+from dbdesign.schema.synth import synthetic_ddl  # noqa: E402
 
 TARGET_SECONDS = 2.0
 

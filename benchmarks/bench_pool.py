@@ -11,10 +11,12 @@ import os
 import platform
 import sys
 
-from dbdesign import engines, pgbouncer, poolbench
+from dbdesign import engines
+from dbdesign.engines import pgbouncer
+from dbdesign.lab import poolbench
 from dbdesign.engines import mysql, postgres
 from dbdesign.errors import EngineUnavailable
-from dbdesign.source import load_source
+from dbdesign.schema.source import load_source
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "lib"))
 
 from dbdesign import engines  # noqa: E402
-from dbdesign.rehearse import rehearse  # noqa: E402
+from dbdesign.migrate.rehearse import rehearse  # noqa: E402
 
 FOLDER = REPO / "tests" / "fixtures" / "migrations_rehearsal"
 

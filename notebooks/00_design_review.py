@@ -27,7 +27,7 @@
 # the gate is passed by a reviewed design, not by a schema alone.
 
 # %%
-from dbdesign import notebook as nbk
+from dbdesign.review import notebook as nbk
 
 wb = nbk.setup()  # repo root as working directory; DBDESIGN_SOURCE / dbdesign.toml pick the schema
 print(f"schema source: {wb.source}  ({len(wb.schema.tables)} tables, scale: {wb.scale})")
@@ -43,7 +43,7 @@ import os
 
 from IPython.display import HTML, display
 
-from dbdesign.gate import evaluate
+from dbdesign.checks.gate import evaluate
 
 gate = evaluate(wb.schema, wb.config, wb.source if os.path.isdir(wb.source) else None, "seeds")
 display(HTML(gate.to_html()))
@@ -69,7 +69,7 @@ for item in design_only.items:
 # and large schemas are clustered automatically.
 
 # %%
-from dbdesign import erd
+from dbdesign.review import erd
 
 display(HTML(f'<div class="dbdesign-erd">{erd.to_svg(wb.schema)}</div>'))
 
@@ -88,8 +88,8 @@ print(f"{len(wb.schema.tables)} tables, {sum(r.kind == 'fk' for r in rels)} decl
 # %%
 import pandas as pd
 
-from dbdesign.lint import lint
-from dbdesign.migration_lint import lint_migrations
+from dbdesign.checks.lint import lint
+from dbdesign.checks.migration_lint import lint_migrations
 
 design = lint(wb.schema, wb.config)
 rows = [{"severity": f.severity, "waived": f.waived, "source": "design lint", "rule": f.rule,
@@ -133,6 +133,6 @@ if len(waived):
 # them in the browser.
 
 # %%
-from dbdesign.explorer import explore
+from dbdesign.review.explorer import explore
 
 explore(wb.schema, wb.config)

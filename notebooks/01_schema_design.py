@@ -28,7 +28,7 @@
 # fail the test suite (`make test`, nbval) when the schema or the tools change what they say.
 
 # %%
-from dbdesign import notebook as nbk
+from dbdesign.review import notebook as nbk
 
 import pandas as pd
 
@@ -49,7 +49,7 @@ for diag in wb.schema.diagnostics:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from dbdesign import api
+from dbdesign.checks import api
 
 contract = api.load_contract("openapi.yaml")
 mapped, not_tables = api.map_schemas(wb.schema, contract)
@@ -84,7 +84,7 @@ with tempfile.TemporaryDirectory() as tmp:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from dbdesign.catalog import build_catalog, columns_frame, primary_keys_frame, tables_frame
+from dbdesign.generate.catalog import build_catalog, columns_frame, primary_keys_frame, tables_frame
 
 tables = tables_frame(wb.schema)
 print(nbk.text_table(tables.drop(columns=["comment"])))
@@ -143,7 +143,7 @@ assert set(pks["table"]) - uuid_tables == {"audit_log"}, "only audit_log may use
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from dbdesign.lint import lint
+from dbdesign.checks.lint import lint
 
 result = lint(wb.schema, wb.config)
 s = result.summary
@@ -157,7 +157,7 @@ assert not result.has_errors, "the example design must pass its own lint"
 # %%
 import pandas as pd
 
-from dbdesign.lint import rules_table
+from dbdesign.checks.lint import rules_table
 
 nbk.table(pd.DataFrame(rules_table())[["id", "severity", "summary", "source"]])
 
@@ -253,14 +253,14 @@ nbk.table(serious.drop_duplicates(subset=["engine", "feature", "action"])[["engi
 # ## Relational, document, key-value
 #
 # The seed sketches the same data three ways. Here the document and key-value designs are
-# *derived* from the relational model's relations (`dbdesign.nosql`), and filled with the
+# *derived* from the relational model's relations (`dbdesign.generate.nosql`), and filled with the
 # development seed data (`seeds/dev`) loaded into a throw-away SQLite database.
 #
 # **Document (MongoDB-style)**: one document per user. What gets embedded and why:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from dbdesign.nosql import document_design, key_value_design
+from dbdesign.generate.nosql import document_design, key_value_design
 
 doc_design = document_design(wb.schema, root="users")
 print(nbk.text_table(doc_design.to_frame()[["field", "table", "relation", "decision", "fields"]]))
@@ -274,7 +274,7 @@ import json
 
 from dbdesign import engines
 from dbdesign.dialects import render
-from dbdesign.seeds import apply_seeds
+from dbdesign.generate.seeds import apply_seeds
 
 with engines.throwaway("sqlite") as eng:
     eng.run_script(render(wb.schema, "sqlite").statements)
@@ -314,8 +314,10 @@ for item in items:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from dbdesign import datagen, dynalite, dynamodb, mongodb
-from dbdesign.access_patterns import load_patterns
+from dbdesign.engines import dynalite
+from dbdesign.generate import dynamodb, mongodb
+from dbdesign.lab import datagen
+from dbdesign.generate.access_patterns import load_patterns
 
 patterns = load_patterns("access-patterns.yaml", wb.schema)
 print(nbk.text_table(pd.DataFrame([{"pattern": p.name, "entity": p.entity, "key": ", ".join(p.key) or "-",
@@ -343,7 +345,7 @@ print(nbk.text_table(kv_design.to_frame()[["pattern", "operation", "index", "par
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from dbdesign.nosql import compare
+from dbdesign.generate.nosql import compare
 
 nosql_data = datagen.generate(wb.schema, 600, progress=False)
 with engines.throwaway("sqlite") as nosql_engine:

@@ -29,7 +29,7 @@
 # MariaDB `ANALYZE FORMAT=JSON`. Timings are volatile: read them as ratios, never as absolutes.
 
 # %%
-from dbdesign import notebook as nbk
+from dbdesign.review import notebook as nbk
 
 wb = nbk.setup()  # repo root as working directory; DBDESIGN_SCALE picks the data size
 ROWS = {"small": 20_000, "large": 1_000_000}[wb.scale]
@@ -66,7 +66,7 @@ assert caps.set_index("engine").loc["mysql", "fk_auto_index"]  # InnoDB indexes 
 # %% [markdown]
 # ## Data and workload
 #
-# Seeded, referentially valid data generated in DuckDB (`dbdesign.datagen`): a few parents own
+# Seeded, referentially valid data generated in DuckDB (`dbdesign.lab.datagen`): a few parents own
 # most children, timestamps spread over six years. The same seed gives the same rows, so the
 # plans below are reproducible. The workload is the project's file (`[workload] queries` in
 # dbdesign.toml; the example's is `workload.sql`), else one derived from the schema: a lookup
@@ -74,7 +74,7 @@ assert caps.set_index("engine").loc["mysql", "fk_auto_index"]  # InnoDB indexes 
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from dbdesign import datagen, workload
+from dbdesign.lab import datagen, workload
 
 queries = workload.for_schema(wb.schema, wb.source, wb.config)
 lab_tables = datagen.with_parents(wb.schema, sorted({t for q in queries for t in q.tables}))
@@ -92,8 +92,8 @@ print(nbk.text_table(pd.DataFrame([{"query": q.name, "candidates": ", ".join(c.n
 # feeds the tables and plots here and the playground at the end of the chapter.
 
 # %%
-from dbdesign import bench
-from dbdesign.playground import Playground
+from dbdesign.lab import bench
+from dbdesign.lab.playground import Playground
 
 names = bench.available_engines(["sqlite", "duckdb", "postgres", "mysql"])
 small = datagen.generate(wb.schema, max(2_000, ROWS // 10), seed=42, tables=data.tables, progress=False)
@@ -182,7 +182,7 @@ nbk.table(sizes.round(0).reset_index(), caption="Index size, KiB (DuckDB: databa
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from dbdesign import plans
+from dbdesign.lab import plans
 
 if EXAMPLE:
     with engines.throwaway("duckdb") as duck:
@@ -274,7 +274,7 @@ else:
 # %% [markdown]
 # ## The advisor: proposals, then proof
 #
-# `dbdesign.advisor` reads each query's SQL (sqlglot) and proposes, per engine: equality columns
+# `dbdesign.lab.advisor` reads each query's SQL (sqlglot) and proposes, per engine: equality columns
 # first, then one range or the ORDER BY columns with their direction; a partial index when the
 # query repeats `deleted_at IS NULL` and the engine has them; an expression index for
 # `lower(email) = ?`; a covering index for a narrow select (INCLUDE on PostgreSQL, trailing key
@@ -288,7 +288,7 @@ else:
 # First from scratch (primary keys only), on every engine:
 
 # %%
-from dbdesign import advisor
+from dbdesign.lab import advisor
 
 fresh = {n: advisor.advise(wb.schema, queries, n, data=data, baseline="keys") for n in names}
 verified = pd.concat([a.to_frame() for a in fresh.values()], ignore_index=True)

@@ -25,8 +25,8 @@
 # migration-safety lint.
 
 # %%
-from dbdesign import notebook as nbk
-from dbdesign.migrate import load_folder
+from dbdesign.review import notebook as nbk
+from dbdesign.migrate.runner import load_folder
 
 wb = nbk.setup()
 MIGRATIONS = "migrations"
@@ -61,13 +61,13 @@ print(f"{len(load_folder(MIGRATIONS))} migrations in {MIGRATIONS}/, scale: {wb.s
 # ## Forward and backward: the timeline
 #
 # Each row is one migration as the declared model sees it: what its up file changes (computed
-# with `dbdesign.diff` between the model before and after it), how many statements each
+# with `dbdesign.schema.diff` between the model before and after it), how many statements each
 # direction has, and whether it runs in a transaction. `0008` is a **data** migration: the
 # `data` word in its name marks it, it contains no DDL, and the lint would flag DDL in it.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from dbdesign.migrate import timeline
+from dbdesign.migrate.runner import timeline
 
 tl = timeline(MIGRATIONS)
 print(nbk.text_table(tl.drop(columns=["checksum"])))
@@ -91,7 +91,7 @@ nbk.table(tl[["version", "name", "checksum"]])
 # %%
 from IPython.display import SVG, display
 
-from dbdesign.migrate import erd_diff_svg
+from dbdesign.migrate.runner import erd_diff_svg
 
 display(SVG(erd_diff_svg(MIGRATIONS, 4, compact=True)))
 
@@ -105,7 +105,7 @@ display(SVG(erd_diff_svg(MIGRATIONS, 4, compact=True)))
 # %%
 # NBVAL_CHECK_OUTPUT
 from dbdesign import engines
-from dbdesign.migrate import Migrator
+from dbdesign.migrate.runner import Migrator
 
 for name in ("sqlite", "duckdb"):
     with engines.throwaway(name) as eng:
@@ -119,7 +119,7 @@ for name in ("sqlite", "duckdb"):
 # Nobody else checks that a down migration really reverses its up. `dbdesign migrate verify`
 # does, on a throw-away database of each engine, migration by migration through the real
 # runner; every schema is read back from the engine (`introspect`) and compared with
-# `dbdesign.diff`:
+# `dbdesign.schema.diff`:
 #
 # - **up**: after `up` to this version the engine holds the declared model (as rendered for
 #   that engine);
@@ -131,7 +131,7 @@ for name in ("sqlite", "duckdb"):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from dbdesign.verify import verify
+from dbdesign.migrate.verify import verify
 
 result = verify(MIGRATIONS, engines=("sqlite", "duckdb"))
 print(nbk.text_table(result.matrix().reset_index()))
@@ -143,7 +143,7 @@ assert result.ok and not result.findings
 # under CI; here an unreachable server is named instead of failing the chapter):
 
 # %%
-from dbdesign.probe import available_engines
+from dbdesign.lab.probe import available_engines
 
 servers = available_engines(("postgres", "mysql"))
 print(servers.note())
@@ -203,7 +203,7 @@ with open(f"{MIGRATIONS}/0008_data_backfill_posts_published_at.down.sql") as fh:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from dbdesign.verify import drill_frame, failure_drill
+from dbdesign.migrate.verify import drill_frame, failure_drill
 
 drills = [failure_drill(name) for name in ("sqlite", "duckdb")]
 print(nbk.text_table(drill_frame(drills)))
@@ -263,7 +263,7 @@ else:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from dbdesign.migration_lint import format_text, lint_migrations
+from dbdesign.checks.migration_lint import format_text, lint_migrations
 
 print(format_text(lint_migrations(MIGRATIONS)))
 assert lint_migrations(MIGRATIONS) == []
@@ -301,7 +301,7 @@ nbk.table(pd.DataFrame([{"rule": f.rule, "where": f"{f.file.rsplit('/', 1)[-1]}:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from dbdesign.migration_lint import RULES
+from dbdesign.checks.migration_lint import RULES
 
 PG_LOCKS = "tests/fixtures/migrations_pg_locks"
 locks = lint_migrations(PG_LOCKS)
@@ -325,7 +325,7 @@ nbk.table(pd.DataFrame([{"rule": r, "severity": sev, "why": why, "fix": fix} for
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from dbdesign.migration_lint import compare_with_squawk, squawk_version
+from dbdesign.checks.migration_lint import compare_with_squawk, squawk_version
 
 print(squawk_version())
 for folder in (MIGRATIONS, PG_LOCKS):
@@ -369,7 +369,7 @@ assert "0003.up:5" in fixture["migration-constraint-not-valid"]["where_only_ours
 
 # %%
 if "mysql" in servers.available:
-    from dbdesign.table_copy import table_copy_findings
+    from dbdesign.migrate.table_copy import table_copy_findings
     decisions = []
     table_copy_findings("tests/fixtures/migrations_mysql_copy", engines.server_url("mysql"), decisions=decisions)
     nbk.table(pd.DataFrame([{"where": f"{f.rsplit('/', 1)[-1]}:{line}", "table": t, "algorithm": a,
@@ -392,7 +392,7 @@ else:
 # rewrites the table.
 
 # %%
-from dbdesign.rehearse import rehearse
+from dbdesign.migrate.rehearse import rehearse
 
 REHEARSAL = "tests/fixtures/migrations_rehearsal"
 rehearse_rows = 1_000_000 if wb.scale == "large" else 100_000
@@ -462,8 +462,8 @@ else:
 # NBVAL_CHECK_OUTPUT
 import tempfile
 
-from dbdesign.interop import FORMATS, engine_files, export_folder, import_folder
-from dbdesign.parse import split_statements
+from dbdesign.migrate.interop import FORMATS, engine_files, export_folder, import_folder
+from dbdesign.schema.parse import split_statements
 
 
 def _statements(path):
@@ -497,7 +497,7 @@ assert layouts["same statements"].all()
 # formats only (`tests/test_interop.py`).
 
 # %%
-from dbdesign.interop import round_trip, tool_command
+from dbdesign.migrate.interop import round_trip, tool_command
 
 proofs = []
 for fmt in ("dbmate", "knex", "alembic"):

@@ -34,7 +34,7 @@
 # print; the `assert` cells state the facts the text relies on.
 
 # %%
-from dbdesign import notebook as nbk
+from dbdesign.review import notebook as nbk
 
 wb = nbk.setup()  # repo root as working directory; DBDESIGN_SOURCE / dbdesign.toml pick the schema
 print(f"schema source: {wb.source}  ({len(wb.schema.sources)} migration files read, scale: {wb.scale})")
@@ -49,7 +49,7 @@ print(f"schema source: {wb.source}  ({len(wb.schema.sources)} migration files re
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from dbdesign.catalog import build_catalog
+from dbdesign.generate.catalog import build_catalog
 
 cat = build_catalog(wb.schema)
 constraints = cat.to_frame()
@@ -102,7 +102,7 @@ for _, fk in fks.iterrows():
 # missing and the note below says why.
 
 # %%
-from dbdesign import probe
+from dbdesign.lab import probe
 
 avail = probe.available_engines()
 print(avail.note())
@@ -204,7 +204,7 @@ for label in ("posts CHECK ck_posts_status", "comments.post_id -> posts orphan")
 # %% [markdown]
 # ## Validation layers: API, ORM, database
 #
-# The seed's three layers, generated from the same model (`dbdesign.layers`):
+# The seed's three layers, generated from the same model (`dbdesign.generate.layers`):
 #
 # - **API** - pydantic v2 "create" models: `VARCHAR(n)` -> `max_length`, `CHECK (x IN (...))`
 #   and enum types -> `Literal[...]`, simple CHECK bounds -> `ge` / `le` / `min_length`,
@@ -218,7 +218,7 @@ for label in ("posts CHECK ck_posts_status", "comments.post_id -> posts orphan")
 # The generated API model for `posts`:
 
 # %%
-from dbdesign import layers
+from dbdesign.generate import layers
 
 api_source = layers.pydantic_source(wb.schema, ["posts"])
 nbk.md("```python\n" + api_source[api_source.index("class PostIn"):] + "```")
@@ -293,7 +293,7 @@ print("foreign keys and uniqueness: database only; NOT NULL: api + database; CHE
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from dbdesign import pool
+from dbdesign.generate import pool
 
 settings = pool.configured(wb.config) or pool.recommend(db_cores=4, spindles=1, app_instances=2,
                                                        server_max_connections=100)

@@ -25,13 +25,15 @@
 # pitfall below is a cell that **fails if the engine behaves otherwise**.
 
 # %%
-from dbdesign import notebook as nbk
+from dbdesign.review import notebook as nbk
 
 wb = nbk.setup()  # repo root as working directory; DBDESIGN_SOURCE / dbdesign.toml pick the schema
 print(f"schema source: {wb.source}  ({len(wb.schema.sources)} migration files read, scale: {wb.scale})")
 
 # %%
-from dbdesign import audit, engines, pool, probe, softdelete
+from dbdesign import engines
+from dbdesign.generate import audit, pool, softdelete
+from dbdesign.lab import probe
 
 avail = probe.available_engines()
 print(avail.note())
@@ -262,7 +264,7 @@ for note in softdelete.soft_delete_statements(wb.schema, "postgres").notes:
 # copied the personal data:
 
 # %%
-from dbdesign import naming
+from dbdesign.schema import naming
 
 users_table = wb.schema.table(naming.conventions(wb.config).users_table)
 if users_table is not None:
@@ -463,7 +465,7 @@ else:
 # full sweep.
 
 # %%
-from dbdesign import datagen, poolbench
+from dbdesign.lab import datagen, poolbench
 
 if "postgres" in avail.available:
     pool_data = datagen.generate(wb.schema, 3000, progress=False)
@@ -518,7 +520,7 @@ else:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from dbdesign import pgbouncer
+from dbdesign.engines import pgbouncer
 
 if "postgres" in avail.available and pgbouncer.binary():
     with engines.throwaway("postgres") as eng, pgbouncer.running(eng.url) as bouncer_url:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from dbdesign import engines, workload
-from dbdesign.source import load_source
+from dbdesign import engines
+from dbdesign.lab import workload
+from dbdesign.schema.source import load_source
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_MIGRATIONS = REPO / "migrations"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dbdesign.model import Schema
-from dbdesign.parse import parse_file
+from dbdesign.schema.parse import parse_file
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"

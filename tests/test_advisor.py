@@ -6,9 +6,10 @@ import re
 
 import pytest
 
-from dbdesign import advisor, datagen, engines, workload
+from dbdesign import engines
+from dbdesign.lab import advisor, datagen, workload
 from dbdesign.errors import InputError
-from dbdesign.workload import Query
+from dbdesign.lab.workload import Query
 
 from conftest import require_engine, EXAMPLE_QUERIES
 

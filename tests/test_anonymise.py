@@ -3,11 +3,12 @@ import os
 
 import pytest
 
-from dbdesign import anonymise, engines, seeds
+from dbdesign import engines
+from dbdesign.generate import anonymise, seeds
 from dbdesign.config import load_config
 from dbdesign.errors import InputError
-from dbdesign.migrate import Migrator
-from dbdesign.source import load_source
+from dbdesign.migrate.runner import Migrator
+from dbdesign.schema.source import load_source
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MIGRATIONS = os.path.join(ROOT, "migrations")

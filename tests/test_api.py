@@ -10,7 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from dbdesign.api import RULES, check, document, load_contract, snake, table_for
+from dbdesign.checks.api import RULES, check, document, load_contract, snake, table_for
 from dbdesign.cli import main
 from dbdesign.errors import InputError
 

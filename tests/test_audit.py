@@ -8,7 +8,9 @@ import threading
 
 import pytest
 
-from dbdesign import audit, engines, probe
+from dbdesign import engines
+from dbdesign.generate import audit
+from dbdesign.lab import probe
 from dbdesign.errors import EngineError, InputError
 
 

@@ -8,7 +8,8 @@ import time
 import pytest
 
 from conftest import require_engine, EXAMPLE_QUERIES
-from dbdesign import bench, datagen, engines, workload
+from dbdesign import engines
+from dbdesign.lab import bench, datagen, workload
 
 
 def test_run_query_records(example_schema, engine_name, tmp_path):

@@ -258,7 +258,7 @@ def report_html(tmp_path_factory) -> Path:
     chapters = list((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     if built.is_file() and all(built.stat().st_mtime >= p.stat().st_mtime for p in chapters):
         return built
-    from dbdesign.report import build_report
+    from dbdesign.review.report import build_report
     out = tmp_path_factory.mktemp("report")
     if os.environ.get("DBDESIGN_BROWSER_FULL_REPORT") == "1":
         return Path(build_report(out, "small", REPO / "notebooks"))
@@ -287,7 +287,7 @@ def test_report_renders_offline(browser, report_html):
 @pytest.fixture(scope="module")
 def widget_page(tmp_path_factory) -> Path:
     """The review notebook executed and exported with the widget manager inlined."""
-    from dbdesign import report_assets
+    from dbdesign.review import report_assets
     assets = report_assets.find_assets(REPO / "build" / "vendor")
     if assets is None:
         try:
@@ -299,7 +299,7 @@ def widget_page(tmp_path_factory) -> Path:
     import nbformat
     from nbconvert import HTMLExporter
 
-    from dbdesign.report import execute_notebook
+    from dbdesign.review.report import execute_notebook
     nb, _ = execute_notebook(REPO / "notebooks" / "00_design_review.ipynb", cwd=REPO,
                              env={"DBDESIGN_SCALE": "small"})
     exporter = HTMLExporter(template_name="lab", exclude_input=True, **report_assets.offline_widget_options())

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from dbdesign.catalog import KINDS, build_catalog, tables_frame
-from dbdesign.parse import parse_sql
+from dbdesign.generate.catalog import KINDS, build_catalog, tables_frame
+from dbdesign.schema.parse import parse_sql
 
 
 @pytest.fixture(scope="module")

@@ -127,10 +127,10 @@ def test_more_bad_input_is_one_line_exit_2(tmp_path, args, message):
 
 
 def test_a_bug_is_one_line_exit_3_not_a_traceback(monkeypatch):
-    import dbdesign.catalog
+    import dbdesign.generate.catalog
     def boom(schema):
         raise KeyError("oops")
-    monkeypatch.setattr(dbdesign.catalog, "build_catalog", boom)
+    monkeypatch.setattr(dbdesign.generate.catalog, "build_catalog", boom)
     res = run("catalog")
     assert res.exit_code == 3
     assert "internal error (KeyError: 'oops'); please report it" in res.stderr

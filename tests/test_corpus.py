@@ -114,6 +114,6 @@ def test_fast_path_reads_the_same_model_as_sqlglot(case, models, monkeypatch):
     """The regular-expression reader of plain pg_dump statements builds exactly what the
     sqlglot path builds, source lines included."""
     need_corpus(case)
-    import dbdesign.parse as parse_module
+    import dbdesign.schema.parse as parse_module
     monkeypatch.setattr(parse_module, "FAST_PATH", False)
     assert parse_case(case).to_dict() == models(case).to_dict()

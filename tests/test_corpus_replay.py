@@ -1,6 +1,6 @@
 """Replay of the real corpus (`../shared/corpus`, SOURCES.md): for every schema, `ddl` for each
 engine runs on the real engine and reads back equal to what the rendering says the engine
-holds (`dbdesign.replay`: execute, introspect, diff). An empty diff on a cross-engine replay is
+holds (`dbdesign.schema.replay`: execute, introspect, diff). An empty diff on a cross-engine replay is
 "a note for every change": the rendered model is the design minus the noted losses.
 
 Pairs that do not replay yet are listed in KNOWN_GAPS with the reason; they are strict xfails,
@@ -13,7 +13,7 @@ import pytest
 
 from conftest import require_engine
 from corpus_load import CASES, Case, parse_case
-from dbdesign.replay import replay
+from dbdesign.schema.replay import replay
 from test_corpus import need_corpus
 
 ENGINES = ("postgres", "mysql", "sqlite", "duckdb")

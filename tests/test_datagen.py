@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from dbdesign import datagen, engines
+from dbdesign import engines
+from dbdesign.lab import datagen
 from dbdesign.errors import InputError
 
 ROWS = 3000

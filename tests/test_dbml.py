@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
-from dbdesign.erd import to_dbml
-from dbdesign.source import load_source
+from dbdesign.review.erd import to_dbml
+from dbdesign.schema.source import load_source
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PARSER_DIR = os.path.join(ROOT, "build", "dbml")
@@ -51,8 +51,8 @@ def _parse(text: str) -> dict:
 def test_dbml_of_a_large_generated_schema_parses():
     if not os.path.isdir(os.path.join(PARSER_DIR, "node_modules", "@dbml", "core")) or not shutil.which("node"):
         pytest.skip("@dbml/core not installed (make setup installs it into build/dbml when npm is present)")
-    from dbdesign.parse import parse_sql
-    from dbdesign.synth import synthetic_ddl
+    from dbdesign.schema.parse import parse_sql
+    from dbdesign.schema.synth import synthetic_ddl
     schema = parse_sql(synthetic_ddl(120, seed=2))
     parsed = _parse(to_dbml(schema))
     assert "error" not in parsed, parsed

@@ -5,9 +5,10 @@ import shutil
 
 import pytest
 
-from dbdesign import deployed, engines, seeds
-from dbdesign.migrate import Migrator
-from dbdesign.source import load_source
+from dbdesign import engines
+from dbdesign.generate import deployed, seeds
+from dbdesign.migrate.runner import Migrator
+from dbdesign.schema.source import load_source
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MIGRATIONS = os.path.join(ROOT, "migrations")

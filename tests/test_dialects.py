@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from dbdesign.dialects.statements import render_statements
 from dbdesign import dialects, engines
 from dbdesign.errors import EngineError, InputError
 from dbdesign.model import Schema
-from dbdesign.parse import parse_file, parse_sql
-from dbdesign.source import discover_migrations
+from dbdesign.schema.parse import parse_file, parse_sql
+from dbdesign.schema.source import discover_migrations
 
 from conftest import ALL_ENGINES, EXAMPLE_MIGRATIONS
 
@@ -315,7 +316,7 @@ def test_migrations_up_then_down_on_engine(throwaway_engine, engine_name):
     eng = throwaway_engine
     for mf in migrations:
         befores.append(schema)
-        r = dialects.render_statements(Path(mf.up).read_text(), engine_name, mf.up, schema)
+        r = render_statements(Path(mf.up).read_text(), engine_name, mf.up, schema)
         run(eng, r)
         schema = parse_file(mf.up, copy.deepcopy(schema))
         assert sorted(eng.table_names()) == sorted(r.model.tables), mf.up
@@ -327,7 +328,7 @@ def test_migrations_up_then_down_on_engine(throwaway_engine, engine_name):
                 f"('00000000-0000-4000-8000-000000000003', '{P1}', '{U1}', 'c', '{U2}')")
     for mf, before in reversed(list(zip(migrations, befores))):
         after = parse_file(mf.up, copy.deepcopy(before))
-        r = dialects.render_statements(Path(mf.down).read_text(), engine_name, mf.down, after)
+        r = render_statements(Path(mf.down).read_text(), engine_name, mf.down, after)
         run(eng, r)
         if "DROP COLUMN published_at" in Path(mf.down).read_text():
             assert eng.query("SELECT count(*) FROM comments") == [(2,)]
@@ -371,8 +372,8 @@ def test_alter_keeps_rows_and_children(engine_name, sql, check):
                                for f in ("0001_create_users.up.sql", "0002_create_profiles.up.sql")))
     with engines.throwaway(engine_name) as eng:
         eng.run_script(dialects.render(schema, engine_name).statements)
-        eng.run_script(dialects.render_statements(SEED, engine_name, "seed.sql", schema).statements)
-        r = dialects.render_statements(sql, engine_name, "m.up.sql", schema)
+        eng.run_script(render_statements(SEED, engine_name, "seed.sql", schema).statements)
+        r = render_statements(sql, engine_name, "m.up.sql", schema)
         run(eng, r)
         assert eng.query("SELECT count(*) FROM users") == [(1,)]
         assert eng.query("SELECT count(*) FROM profiles") == [(1,)]
@@ -384,12 +385,12 @@ def test_alter_keeps_rows_and_children(engine_name, sql, check):
 
 
 def test_sqlite_rebuild_needs_foreign_keys_off(example_schema):
-    r = dialects.render_statements("ALTER TABLE users ALTER COLUMN role DROP DEFAULT", "sqlite",
+    r = render_statements("ALTER TABLE users ALTER COLUMN role DROP DEFAULT", "sqlite",
                                    "m.sql", example_schema)
     assert r.foreign_keys_off
     assert r.statements[0].startswith("CREATE TABLE _users_new")
     assert any(n.feature == "table rebuild" and n.where == "m.sql:1" for n in r.notes)
-    plain = dialects.render_statements("ALTER TABLE posts ADD COLUMN x TEXT", "sqlite", "m.sql",
+    plain = render_statements("ALTER TABLE posts ADD COLUMN x TEXT", "sqlite", "m.sql",
                                        example_schema)
     assert not plain.foreign_keys_off and plain.statements == ["ALTER TABLE posts ADD COLUMN x TEXT"]
 
@@ -398,27 +399,27 @@ def test_render_statements_fixes_per_dialect(example_schema):
     sql = ("ALTER TABLE posts ADD COLUMN edited_at TIMESTAMPTZ;\n"
            "INSERT INTO tags (id, name, slug) VALUES (gen_random_uuid(), 'a', 'a');\n"
            "CREATE INDEX idx_posts_live ON posts (created_at) WHERE deleted_at IS NULL;\n")
-    maria = dialects.render_statements(sql, "mysql", "m.sql", example_schema)
+    maria = render_statements(sql, "mysql", "m.sql", example_schema)
     assert maria.statements[0] == "ALTER TABLE posts ADD COLUMN edited_at DATETIME(6)"
     assert "UUID()" in maria.statements[1]
     assert len(maria.statements) == 2  # partial index dropped ...
     assert any(n.object == "idx_posts_live" and n.where == "m.sql:3" for n in maria.notes)  # ... with a note
-    lite = dialects.render_statements(sql, "sqlite", "m.sql", example_schema)
+    lite = render_statements(sql, "sqlite", "m.sql", example_schema)
     assert "RANDOMBLOB" in lite.statements[1].upper()
     assert lite.statements[2].endswith("WHERE deleted_at IS NULL")
-    pg = dialects.render_statements(sql, "postgres", "m.sql", example_schema)
+    pg = render_statements(sql, "postgres", "m.sql", example_schema)
     assert pg.statements[0] == "ALTER TABLE posts ADD COLUMN edited_at TIMESTAMPTZ"
 
 
 def test_render_statements_refuses_what_it_cannot_express(example_schema):
     fn = "SELECT 1;\nCREATE FUNCTION f() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql;"
     with pytest.raises(InputError) as err:
-        dialects.render_statements(fn, "sqlite", "0009_fn.up.sql", example_schema)
+        render_statements(fn, "sqlite", "0009_fn.up.sql", example_schema)
     assert str(err.value).startswith("0009_fn.up.sql:2: sqlite: ")
-    assert dialects.render_statements(fn, "postgres", "0009_fn.up.sql", example_schema).statements[1] \
+    assert render_statements(fn, "postgres", "0009_fn.up.sql", example_schema).statements[1] \
         .startswith("CREATE FUNCTION")
     with pytest.raises(InputError, match="unknown dialect"):
-        dialects.render_statements("SELECT 1", "oracle")
+        render_statements("SELECT 1", "oracle")
 
 
 PG_ONLY = """

@@ -5,10 +5,10 @@ import copy
 
 import pytest
 
-from dbdesign.diff import Change, canonical_expr, canonical_type, diff
+from dbdesign.schema.diff import Change, canonical_expr, canonical_type, diff
 from dbdesign.model import (CheckConstraint, EnumType, ForeignKey, Index, IndexColumn, Schema,
                             UniqueConstraint)
-from dbdesign.parse import parse_sql
+from dbdesign.schema.parse import parse_sql
 
 BASE = """
 CREATE TYPE mood AS ENUM ('happy', 'sad');

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from dbdesign import engines
-from dbdesign.diff import canonical_expr, diff
-from dbdesign.parse import parse_sql
+from dbdesign.schema.diff import canonical_expr, diff
+from dbdesign.schema.parse import parse_sql
 
 from conftest import require_engine
 

@@ -7,11 +7,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from dbdesign import erd
+from dbdesign.review import erd
 from dbdesign.errors import InputError
 from dbdesign.model import Column, ForeignKey, Table
-from dbdesign.parse import parse_sql
-from dbdesign.synth import synthetic_ddl
+from dbdesign.schema.parse import parse_sql
+from dbdesign.schema.synth import synthetic_ddl
 
 SVG = "{http://www.w3.org/2000/svg}"
 

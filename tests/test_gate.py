@@ -17,8 +17,8 @@ from dbdesign import engines
 
 from dbdesign.cli import main
 from dbdesign.config import load_config
-from dbdesign.gate import CHAPTERS, CHECKLIST, GATE, NOT_MET, evaluate
-from dbdesign.source import discover_migrations, load_source
+from dbdesign.checks.gate import CHAPTERS, CHECKLIST, GATE, NOT_MET, evaluate
+from dbdesign.schema.source import discover_migrations, load_source
 
 ROOT = Path(__file__).resolve().parent.parent
 

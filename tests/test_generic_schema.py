@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from conftest import REPO
-from dbdesign import bench, datagen, workload
-from dbdesign.source import load_source
+from dbdesign.lab import bench, datagen, workload
+from dbdesign.schema.source import load_source
 
 CORPUS = REPO.parent / "shared" / "corpus"
 SMALL = REPO / "tests" / "fixtures" / "shop_generic.sql"
@@ -62,7 +62,7 @@ def test_derived_workload_runs_on_sqlite_and_never_names_the_example(path):
 
 @pytest.mark.parametrize("path", _schemas())
 def test_audit_demo_takes_its_tables_from_the_schema(path):
-    from dbdesign import audit
+    from dbdesign.generate import audit
     demo = audit.trail_demo("sqlite", load_source(path))
     assert demo.update_audit_rows == 1 and demo.n_updated == demo.n_audit_rows
     assert demo.delete_recorded and demo.rolled_back_audit_rows == 0 and demo.actor_recorded
@@ -70,7 +70,7 @@ def test_audit_demo_takes_its_tables_from_the_schema(path):
 
 
 def test_lint_loads_no_database_driver():
-    code = ("import sys, dbdesign.lint, dbdesign.engines; "
+    code = ("import sys, dbdesign.checks.lint, dbdesign.engines; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('psycopg', 'pymysql', 'duckdb', 'adbc_driver_sqlite', 'adbc_driver_manager')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -78,7 +78,7 @@ def test_lint_loads_no_database_driver():
 
 
 def test_pool_command_bad_input_is_one_line_exit_2():
-    out = subprocess.run([sys.executable, "-m", "dbdesign.pool", "abc", "2", "100"],
+    out = subprocess.run([sys.executable, "-m", "dbdesign.generate.pool", "abc", "2", "100"],
                          capture_output=True, text=True)
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
 
@@ -87,7 +87,7 @@ def test_pool_command_bad_input_is_one_line_exit_2():
 def test_the_lab_and_demo_chapters_run_on_a_schema_that_is_not_the_example(chapter):
     """`DBDESIGN_SOURCE=any.sql`: the index lab and the soft-delete/audit demos run on that
     schema, and what the lab shows is about it (no example table in its outputs)."""
-    from dbdesign.report import execute_notebook
+    from dbdesign.review.report import execute_notebook
     nb, run = execute_notebook(REPO / "notebooks" / f"{chapter}.ipynb", REPO,
                                {"DBDESIGN_SCALE": "small", "DBDESIGN_SOURCE": str(SMALL)})
     shown = " ".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))

@@ -10,13 +10,13 @@ import json
 import pytest
 
 from dbdesign import engines
-from dbdesign.audit import install_audit, set_actor
+from dbdesign.generate.audit import install_audit, set_actor
 from dbdesign.dialects import DIALECTS
 from dbdesign.dialects.postgres import dollar_quote
 from dbdesign.errors import InputError
-from dbdesign.parse import parse_sql
-from dbdesign.probe import insert_sql, install_schema, names_for, where_sql
-from dbdesign.softdelete import erase_user, install_soft_delete
+from dbdesign.schema.parse import parse_sql
+from dbdesign.lab.probe import insert_sql, install_schema, names_for, where_sql
+from dbdesign.generate.softdelete import erase_user, install_soft_delete
 
 HOSTILE_TABLE = "t$$; DROP TABLE victim; --"
 HOSTILE_COLUMNS = ["path\\", "back\\slash", "q'uote", 'd"q', "b`t", "c/*x", "semi;--", "naïve✓"]
@@ -90,7 +90,7 @@ def test_erase_user_with_a_hostile_id_touches_nobody(hostile):
     install_soft_delete(eng, schema)
     n = names_for(schema, eng.name)
     users = schema.tables["users"]
-    from dbdesign.probe import ValueFactory, load_baseline
+    from dbdesign.lab.probe import ValueFactory, load_baseline
     load_baseline(eng, schema, ValueFactory(schema))
     before = eng.query(f"SELECT * FROM {n.table(users)} ORDER BY 1")
     for user_id in ("nobody\\' -- ", "x' OR '1'='1", "00000000-0000-0000-0000-000000000000\\"):
@@ -158,7 +158,7 @@ def test_dbdesign_audit_output_through_psql_leaves_the_canary(tmp_path):
 def test_seeds_with_hostile_values_keep_their_text(hostile, tmp_path):
     """Seeds are written in PostgreSQL's dialect and rendered per engine: every value must
     arrive as written (backslashes are plain characters in a standard string)."""
-    from dbdesign.seeds import apply_seeds
+    from dbdesign.generate.seeds import apply_seeds
     eng, schema = hostile
     n = names_for(schema, eng.name)
     table = schema.tables[HOSTILE_TABLE]

@@ -13,10 +13,10 @@ from click.testing import CliRunner
 
 from conftest import IN_CI, require_engine
 from dbdesign.errors import InputError
-from dbdesign.interop import FORMATS, engine_files, export_folder, import_folder, round_trip, tool_command
-from dbdesign.migrate import load_folder
-from dbdesign.migrate_cli import migrate
-from dbdesign.parse import split_statements
+from dbdesign.migrate.interop import FORMATS, engine_files, export_folder, import_folder, round_trip, tool_command
+from dbdesign.migrate.runner import load_folder
+from dbdesign.cli.migrate import migrate
+from dbdesign.schema.parse import split_statements
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "migrations"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from dbdesign import layers, probe
+from dbdesign.generate import layers
+from dbdesign.lab import probe
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +78,6 @@ def test_layer_comparison_names_the_only_guard(example_schema):
 def test_orm_models_describe_the_same_tables(example_schema, orm):
     assert layers.orm_differences(example_schema, orm) == []
     # and the check can fail: a model with a column the ORM does not know
-    from dbdesign.parse import parse_sql
+    from dbdesign.schema.parse import parse_sql
     other = parse_sql("CREATE TABLE users (id UUID PRIMARY KEY, email VARCHAR(255) NOT NULL, extra INT);")
     assert "users.extra: missing in the ORM model" in layers.orm_differences(other, orm)

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from dbdesign.config import Config, RuleConfig, Waiver, parse_config
-from dbdesign.lint import RULES, lint, rules_table
-from dbdesign.parse import parse_sql
+from dbdesign.checks.lint import RULES, lint, rules_table
+from dbdesign.schema.parse import parse_sql
 
 USERS = "CREATE TABLE users (id UUID PRIMARY KEY, name TEXT);\n"
 FK_PARENT = "CREATE TABLE users (id BIGINT PRIMARY KEY, email TEXT);\n"
@@ -129,7 +129,7 @@ def test_rule_fires_on_bad_and_not_on_fixed(rule, bad, line, good):
 
 def test_docs_rules_md_is_current():
     from conftest import REPO
-    from dbdesign.lint import rules_markdown
+    from dbdesign.checks.lint import rules_markdown
     assert (REPO / "docs" / "rules.md").read_text() == rules_markdown(), (
         "docs/rules.md is stale; regenerate it with the command at its top")
 
@@ -357,7 +357,7 @@ def test_example_without_waivers_shows_the_deliberate_choices(example_schema):
 
 
 def test_large_synthetic_schema_findings_are_located():
-    from dbdesign.synth import synthetic_ddl
+    from dbdesign.schema.synth import synthetic_ddl
     schema = parse_sql(synthetic_ddl(80, seed=3), "synth.sql")
     r = lint(schema)
     assert r.findings and all(f.rule in RULES for f in r.findings)

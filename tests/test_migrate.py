@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from dbdesign import engines
-from dbdesign.migrate import (HISTORY_TABLE, LOCKS, LockTimeout, MigrationBlocked, MigrationFailed,
+from dbdesign.migrate.runner import (HISTORY_TABLE, LOCKS, LockTimeout, MigrationBlocked, MigrationFailed,
                               Migrator, new_migration)
-from dbdesign.migrate_cli import migrate
+from dbdesign.cli.migrate import migrate
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SIMPLE = FIXTURES / "migrations_simple"
@@ -213,7 +213,7 @@ def test_new_creates_timestamped_pair(tmp_path):
 HOLDER = """
 import sys, time
 from dbdesign import engines
-from dbdesign.migrate import LOCKS
+from dbdesign.migrate.runner import LOCKS
 eng = engines.connect(sys.argv[1])
 LOCKS[eng.name](eng).acquire(5)
 print("locked", flush=True)
@@ -222,7 +222,7 @@ time.sleep(120)
 
 
 def _run_up(url: str, folder: Path) -> subprocess.Popen:
-    return subprocess.Popen([PY, "-m", "dbdesign.migrate_cli", "up", "--dir", str(folder), "--db", url,
+    return subprocess.Popen([PY, "-m", "dbdesign.cli.migrate", "up", "--dir", str(folder), "--db", url,
                              "--lock-timeout", "30"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, cwd=REPO)
 
@@ -281,7 +281,7 @@ def test_data_migration_backfills_and_is_safe_to_run_twice(throwaway_engine):
     """0008 (a `data` migration) through the runner on every engine, on the dev seed where
     the published post predates 0007: backfilled once; a second run of its SQL and the
     (deliberately empty) down leave every value alone, including one the application wrote."""
-    from dbdesign.seeds import apply_seeds
+    from dbdesign.generate.seeds import apply_seeds
     eng = throwaway_engine
     m = Migrator(str(REPO / "migrations"), eng)
     m.up(target=7)
@@ -311,7 +311,7 @@ def test_data_migration_backfills_and_is_safe_to_run_twice(throwaway_engine):
 
 def test_timeline_and_erd_diff_of_the_example():
     from dbdesign.errors import InputError
-    from dbdesign.migrate import erd_diff_svg, timeline
+    from dbdesign.migrate.runner import erd_diff_svg, timeline
     t = timeline(str(REPO / "migrations"))
     assert list(t["version"]) == [f"{v:04d}" for v in range(1, 13)]
     row = {r["version"]: r for r in t.to_dict("records")}

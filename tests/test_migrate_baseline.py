@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from dbdesign import engines
-from dbdesign.migrate import HISTORY_TABLE, MigrationBlocked, Migrator
+from dbdesign.migrate.runner import HISTORY_TABLE, MigrationBlocked, Migrator
 
 SIMPLE = str(Path(__file__).parent / "fixtures" / "migrations_simple")
 

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from dbdesign import engines
 from dbdesign.errors import InputError
-from dbdesign.migrate import HISTORY_TABLE, Migrator
-from dbdesign.migrate_cli import migrate
+from dbdesign.migrate.runner import HISTORY_TABLE, Migrator
+from dbdesign.cli.migrate import migrate
 
 from test_migrate_layout import write_folder
 
@@ -126,7 +126,7 @@ def test_pageship_postgres_folder_applies_as_golang_migrate_does():
 
 def test_a_failure_inside_a_marked_files_own_transaction_is_recorded_as_failed(tmp_path):
     from conftest import require_engine
-    from dbdesign.migrate import MigrationFailed
+    from dbdesign.migrate.runner import MigrationFailed
     require_engine("postgres")
     folder = write_folder(tmp_path, {
         "0001_a.up.sql": "-- dbdesign:no-transaction\nCREATE TABLE a (id INT);\nBEGIN;\n"

@@ -9,8 +9,8 @@ import pytest
 
 from dbdesign import engines
 from dbdesign.errors import InputError
-from dbdesign.migrate import HISTORY_TABLE, REPEATABLE_TABLE, MigrationBlocked, Migrator
-from dbdesign.source import discover, split_verbatim
+from dbdesign.migrate.runner import HISTORY_TABLE, REPEATABLE_TABLE, MigrationBlocked, Migrator
+from dbdesign.schema.source import discover, split_verbatim
 
 FILES = {
     "0001_create_colors.up.sql":
@@ -146,7 +146,7 @@ def test_plan_script_gives_what_up_gives(engine_name, tmp_path):
         script = Migrator(folder, by_plan).plan()
         assert "-- history" not in script and f"INSERT INTO {HISTORY_TABLE}" in script
         _run_script(by_plan, script)
-        from dbdesign.diff import diff
+        from dbdesign.schema.diff import diff
         assert diff(by_up.introspect(), by_plan.introspect()).is_empty
         assert _history(by_plan) == _history(by_up)
         assert names(by_plan) == names(by_up)
@@ -160,7 +160,7 @@ def test_plan_script_gives_what_up_gives(engine_name, tmp_path):
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgres", "mysql"])
 def test_verify_runs_the_layout(engine, tmp_path):
-    from dbdesign.verify import verify
+    from dbdesign.migrate.verify import verify
     from conftest import require_engine
     require_engine(engine)
     result = verify(str(write_folder(tmp_path)), (engine,))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from dbdesign import engines
-from dbdesign.migrate import LOCKS, LockTimeout, Migrator
+from dbdesign.migrate.runner import LOCKS, LockTimeout, Migrator
 
 from conftest import require_engine
 from test_migrate_layout import write_folder
@@ -31,7 +31,7 @@ def _start_runner(engine: str, eng, tmp_path: Path) -> subprocess.Popen:
                                      "0002_slow.up.sql": SLEEP[engine],
                                      "0002_slow.down.sql": "SELECT 1;\n"})
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "lib")}
-    proc = subprocess.Popen([sys.executable, "-m", "dbdesign.migrate_cli", "up", "--dir", str(folder),
+    proc = subprocess.Popen([sys.executable, "-m", "dbdesign.cli.migrate", "up", "--dir", str(folder),
                              "--db", eng.url], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
     while not eng.query(RUNNING[engine])[0][0]:

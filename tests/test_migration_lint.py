@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from dbdesign.errors import InputError
-from dbdesign.migration_lint import (RULES, SEVERITY, compare_with_squawk, lint_migrations, run_squawk,
+from dbdesign.checks.migration_lint import (RULES, SEVERITY, compare_with_squawk, lint_migrations, run_squawk,
                                      squawk_path)
-from dbdesign.migrate_cli import migrate
+from dbdesign.cli.migrate import migrate
 
 REPO = Path(__file__).resolve().parent.parent
 RISKY = REPO / "tests" / "fixtures" / "migrations_risky"
@@ -168,7 +168,7 @@ def test_mariadb_table_copy_is_the_servers_answer():
     from conftest import require_engine
 
     from dbdesign import engines
-    from dbdesign.table_copy import table_copy_findings
+    from dbdesign.migrate.table_copy import table_copy_findings
     require_engine("mysql")
     decisions = []
     found = table_copy_findings(str(MYSQL_COPY), engines.server_url("mysql"), decisions=decisions)
@@ -225,7 +225,7 @@ def test_compare_with_squawk():
 
 def test_checksum_mismatch_needs_a_database(tmp_path):
     from dbdesign import engines
-    from dbdesign.migrate import Migrator
+    from dbdesign.migrate.runner import Migrator
     folder = tmp_path / "m"
     shutil.copytree(REPO / "tests/fixtures/migrations_simple", folder)
     url = f"sqlite:///{tmp_path / 'c.db'}"

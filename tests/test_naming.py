@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from dbdesign import engines, naming
+from dbdesign import engines
+from dbdesign.schema import naming
 from dbdesign.config import parse_config
 from dbdesign.errors import InputError
-from dbdesign.parse import parse_sql
+from dbdesign.schema.parse import parse_sql
 
 
 @pytest.mark.parametrize("plural, singular", [
@@ -136,7 +137,7 @@ def test_availability_reachable_server_is_none_and_cached():
 
 
 def test_report_engine_versions_use_the_shared_check(monkeypatch):
-    from dbdesign.report import engine_versions
+    from dbdesign.review.report import engine_versions
     monkeypatch.setenv("DBDESIGN_MYSQL_URL", "mysql://root@127.0.0.1:1/test")
     v = engine_versions()
     assert v["MariaDB/MySQL"].startswith("not reachable (mysql: cannot connect")

@@ -1,10 +1,10 @@
-"""Document and key-value designs derived from the example model (dbdesign.nosql)."""
+"""Document and key-value designs derived from the example model (dbdesign.generate.nosql)."""
 from __future__ import annotations
 
 import pytest
 
 from dbdesign.errors import InputError
-from dbdesign.nosql import document_design, key_value_design
+from dbdesign.generate.nosql import document_design, key_value_design
 
 USER = "u1"
 ROWS = {
@@ -53,7 +53,7 @@ def test_unknown_root(example_schema):
 
 def test_root_and_audit_columns_from_config_and_shared_singular():
     from dbdesign.config import parse_config
-    from dbdesign.parse import parse_sql
+    from dbdesign.schema.parse import parse_sql
     schema = parse_sql(
         "CREATE TABLE people (id BIGINT PRIMARY KEY, email TEXT UNIQUE);\n"
         "CREATE TABLE notes (id BIGINT PRIMARY KEY, person_id BIGINT NOT NULL REFERENCES people (id),"

@@ -9,8 +9,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from dbdesign import datagen, dynalite, dynamodb, engines, mongodb
-from dbdesign.access_patterns import derive, load_patterns
+from dbdesign import engines
+from dbdesign.engines import dynalite
+from dbdesign.generate import dynamodb, mongodb
+from dbdesign.lab import datagen
+from dbdesign.generate.access_patterns import derive, load_patterns
 from dbdesign.cli import main
 from dbdesign.errors import InputError
 

@@ -6,7 +6,7 @@
 - no error outputs, no paths of the machine that ran them, no oversize outputs,
 - the first code cell calls `notebook.setup()` (repo root as working directory, run parameters).
 
-The fix for most failures: `python -m dbdesign.report --refresh notebooks/NN_name.ipynb`.
+The fix for most failures: `python -m dbdesign.review.report --refresh notebooks/NN_name.ipynb`.
 """
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ import jupytext
 import nbformat
 import pytest
 
-from dbdesign.report import NOTEBOOK_PATTERN
+from dbdesign.review.report import NOTEBOOK_PATTERN
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted(p for p in (REPO / "notebooks").glob("*.ipynb") if NOTEBOOK_PATTERN.match(p.name))
-REFRESH = "run `python -m dbdesign.report --refresh notebooks/{name}`"
+REFRESH = "run `python -m dbdesign.review.report --refresh notebooks/{name}`"
 MAX_BYTES = 2_000_000
 
 
@@ -83,4 +83,4 @@ def test_size_and_setup(chapter):
     path, nb = chapter
     assert path.stat().st_size < MAX_BYTES, f"{path.name}: over {MAX_BYTES} bytes; keep big outputs out of git"
     first = code_cells(nb)[0].source
-    assert "setup()" in first, f"{path.name}: the first code cell must call dbdesign.notebook.setup()"
+    assert "setup()" in first, f"{path.name}: the first code cell must call dbdesign.review.notebook.setup()"

@@ -11,7 +11,9 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import configure_mappers
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from dbdesign import engines, layers, naming
+from dbdesign import engines
+from dbdesign.generate import layers
+from dbdesign.schema import naming
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +65,7 @@ def test_relationships_pair_up_without_clashes(orm):
 def test_relationships_write_through_the_orm():
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
-    from dbdesign.parse import parse_sql
+    from dbdesign.schema.parse import parse_sql
     schema = parse_sql("CREATE TABLE nodes (id INT PRIMARY KEY, parent_id INT REFERENCES nodes (id),"
                        " owner_id INT NOT NULL REFERENCES owners (id), editor_id INT REFERENCES owners (id));"
                        "CREATE TABLE owners (id INT PRIMARY KEY, name TEXT NOT NULL);")
@@ -112,7 +114,7 @@ def test_secret_column_names():
 def test_real_schemas_through_the_orm(engine_name, throwaway_engine, corpus_file):
     """Real schemas (integer keys, named constraints, REAL, BYTEA, TIMESTAMP without zone)."""
     from corpus_load import CORPUS
-    from dbdesign.source import load_source
+    from dbdesign.schema.source import load_source
     if type(throwaway_engine).sqlalchemy_scheme is None:
         pytest.skip(f"{engine_name}: no SQLAlchemy dialect pinned for this engine (duckdb_engine is not a dependency)")
     path = CORPUS / corpus_file

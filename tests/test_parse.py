@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from dbdesign.errors import InputError
-from dbdesign.parse import parse_sql, split_statements
+from dbdesign.schema.parse import parse_sql, split_statements
 
 
 def test_statements_keep_their_lines():

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dbdesign.errors import InputError
-from dbdesign.parse import parse_sql
+from dbdesign.schema.parse import parse_sql
 
 SQL_WORDS = ["CREATE", "TABLE", "INDEX", "UNIQUE", "ALTER", "DROP", "ADD", "COLUMN", "CONSTRAINT",
              "PRIMARY", "KEY", "FOREIGN", "REFERENCES", "ON", "DELETE", "CASCADE", "CHECK", "NOT",
@@ -63,7 +63,7 @@ def test_sequences_of_changes_are_deterministic(stmts):
 # -- model -> PostgreSQL DDL -> model is stable --------------------------------------------------
 
 from dbdesign import dialects  # noqa: E402
-from dbdesign.diff import diff  # noqa: E402
+from dbdesign.schema.diff import diff  # noqa: E402
 from dbdesign.model import (CheckConstraint, Column, ForeignKey, Index, IndexColumn,  # noqa: E402
                             PrimaryKey, Schema, Table, UniqueConstraint)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import EXAMPLE_QUERIES
-from dbdesign import datagen, engines, plans, workload
+from dbdesign import engines
+from dbdesign.lab import datagen, plans, workload
 
 ROWS = 6000
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from conftest import EXAMPLE_QUERIES
-from dbdesign import datagen, workload
+from dbdesign.lab import datagen, workload
 from dbdesign.errors import InputError
-from dbdesign.playground import INDEX_SETS, Playground
+from dbdesign.lab.playground import INDEX_SETS, Playground
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from dbdesign import engines, pool
+from dbdesign import engines
+from dbdesign.generate import pool
 from dbdesign.errors import InputError
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from dbdesign import datagen, engines, pgbouncer, poolbench
+from dbdesign import engines
+from dbdesign.engines import pgbouncer
+from dbdesign.lab import datagen, poolbench
 
 from conftest import IN_CI, require_engine
 
@@ -63,7 +65,7 @@ def test_pgbouncer_transaction_mode_breaks_session_state_and_the_fixes_hold(pg):
 
 
 def test_transaction_local_actor_is_postgres_only():
-    from dbdesign.audit import set_actor
+    from dbdesign.generate.audit import set_actor
     from dbdesign.errors import InputError
     with engines.throwaway("sqlite") as eng, pytest.raises(InputError, match="PostgreSQL setting"):
         set_actor(eng, "alice", local=True)

@@ -6,8 +6,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from dbdesign import engines, probe
-from dbdesign.probe_cli import audit as audit_cmd, probe as probe_cmd
+from dbdesign import engines
+from dbdesign.lab import probe
+from dbdesign.cli.probe import audit as audit_cmd, probe as probe_cmd
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from dbdesign import audit, probe, softdelete
+from dbdesign.generate import audit, softdelete
+from dbdesign.lab import probe
 from dbdesign.errors import EngineError
-from dbdesign.parse import parse_file
+from dbdesign.schema.parse import parse_file
 
 SCHEMA_FILE = Path(__file__).parent / "fixtures" / "quoted_names" / "schema.sql"
 USERS, ORDERS, LINES = "User Accounts", "app.orders", "app.order_lines"
@@ -144,7 +145,7 @@ def test_audit_trail_names_the_table_the_engine_holds(loaded, schema):
 
 
 def test_api_and_orm_layers_for_quoted_and_qualified_names(schema):
-    from dbdesign import layers
+    from dbdesign.generate import layers
     assert layers.class_name(USERS) == "UserAccount" and layers.class_name(ORDERS) == "Order"
     assert layers.py_name("E-mail") == "E_mail" and layers.py_name("class") == "class_"
     api = layers.load_module(layers.pydantic_source(schema), "quoted_api")

@@ -13,8 +13,8 @@ from dbdesign import engines
 from dbdesign.cli import main
 from dbdesign.config import Config
 from dbdesign.errors import InputError
-from dbdesign.lint import lint
-from dbdesign.parse import parse_sql, split_statements
+from dbdesign.checks.lint import lint
+from dbdesign.schema.parse import parse_sql, split_statements
 
 
 def kinds(schema, category="no design effect"):

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from conftest import require_engine
 from dbdesign import engines
 from dbdesign.errors import InputError
-from dbdesign.migrate_cli import migrate
-from dbdesign.rehearse import default_baseline, rehearse, touched_tables
+from dbdesign.cli.migrate import migrate
+from dbdesign.migrate.rehearse import default_baseline, rehearse, touched_tables
 
 REPO = Path(__file__).resolve().parent.parent
 FOLDER = REPO / "tests" / "fixtures" / "migrations_rehearsal"
@@ -51,7 +51,7 @@ def test_a_table_copy_blocks_writes_on_mariadb_and_the_server_predicted_it():
 
 
 def test_baseline_and_touched_tables():
-    from dbdesign.migrate import Migrator
+    from dbdesign.migrate.runner import Migrator
     assert default_baseline(str(FOLDER)) == 1
     assert default_baseline(str(REPO / "migrations")) == 6
     with engines.throwaway("sqlite") as eng:

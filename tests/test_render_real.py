@@ -8,9 +8,9 @@ import pytest
 
 from dbdesign import dialects, engines
 from dbdesign.dialects.base import fk_order, shorten
-from dbdesign.diff import diff
+from dbdesign.schema.diff import diff
 from dbdesign.model import CheckConstraint, Domain, ForeignKey
-from dbdesign.parse import parse_sql
+from dbdesign.schema.parse import parse_sql
 
 LONG = "a_table_whose_name_is_much_longer_than_any_engine_is_willing_to_keep_as_is"
 SQL = f"""

@@ -12,7 +12,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from dbdesign.errors import DbDesignError, InputError
-from dbdesign.report import ReportError, build_report, export_html, machine_paths
+from dbdesign.review.report import ReportError, build_report, export_html, machine_paths
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -38,7 +38,7 @@ def _build(tmp_path_factory):
              new_code_cell("secret_marker_in_code = 42\nprint('second ran')"))
     write_nb(nbs / "README.ipynb", new_code_cell("raise SystemExit('not a chapter: must not run')"))
     out = tmp_path_factory.mktemp("report")
-    from dbdesign import report
+    from dbdesign.review import report
     with pytest.MonkeyPatch.context() as mp:  # the measured index documentation, kept small here
         mp.setattr(report, "_ADVISOR_ROWS", {"small": 2_000, "large": 2_000})
         index = build_report(out, scale="large", notebooks_dir=nbs, source=str(REPO / "migrations"))
@@ -54,7 +54,7 @@ def built(tmp_path_factory):
 @pytest.fixture(scope="module")
 def built_static(tmp_path_factory):
     """The report on a machine where the widget manager could not be fetched (no npm)."""
-    from dbdesign import report_assets
+    from dbdesign.review import report_assets
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(report_assets, "find_assets", lambda *a, **k: None)
         return _build(tmp_path_factory)
@@ -90,9 +90,9 @@ def test_toc_and_footer(built):
 
 
 def test_widgets_are_live_offline_when_the_manager_is_vendored(built):
-    from dbdesign import report_assets
+    from dbdesign.review import report_assets
     if report_assets.find_assets(REPO / report_assets.DEFAULT_VENDOR_DIR) is None:
-        pytest.skip("widget manager not vendored (run `python -m dbdesign.report_assets fetch`)")
+        pytest.skip("widget manager not vendored (run `python -m dbdesign.review.report_assets fetch`)")
     _, text = built
     assert report_assets.WIDGET_STATE_MIME in text  # the widgets' saved state travels in the page
     assert "application/vnd.jupyter.widget-view+json" in text

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from dbdesign import report_assets as ra
+from dbdesign.review import report_assets as ra
 
 
 def test_rewrite_notebook_links_to_report_anchors():

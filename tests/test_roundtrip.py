@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from dbdesign import dialects
-from dbdesign.diff import diff
+from dbdesign.schema.diff import diff
 
 
 def test_example_schema_round_trips(engine_name, throwaway_engine, example_schema):
@@ -34,7 +34,7 @@ def test_round_trip_catches_a_real_difference(example_schema):
 
 def test_integer_keys_round_trip_on_every_engine(engine_name, throwaway_engine):
     """Plain integer keys (no identity): SQLite makes them the rowid alias, and says so."""
-    from dbdesign.parse import parse_sql
+    from dbdesign.schema.parse import parse_sql
     schema = parse_sql("CREATE TABLE things (id BIGINT PRIMARY KEY, n INT NOT NULL);\n"
                        "CREATE TABLE parts (id INT PRIMARY KEY, thing_id BIGINT NOT NULL REFERENCES things (id));")
     rendered = dialects.render(schema, engine_name)
@@ -60,7 +60,7 @@ def test_tables_outside_the_current_schema_are_introspected(engine_name):
     """Engines with schemas: every user schema is read, tables named as `app.orders`."""
     from conftest import require_engine
     from dbdesign import engines
-    from dbdesign.parse import parse_sql
+    from dbdesign.schema.parse import parse_sql
     require_engine(engine_name)
     schema = parse_sql(QUALIFIED)
     rendered = dialects.render(schema, engine_name)

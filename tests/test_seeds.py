@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from dbdesign.errors import InputError
-from dbdesign.parse import parse_sql
-from dbdesign.seeds import apply_seeds, check_seeds
+from dbdesign.schema.parse import parse_sql
+from dbdesign.generate.seeds import apply_seeds, check_seeds
 
 from conftest import REPO
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from dbdesign import engines, probe, softdelete
+from dbdesign import engines
+from dbdesign.generate import softdelete
+from dbdesign.lab import probe
 from dbdesign.errors import EngineError, InputError
-from dbdesign.parse import parse_sql
+from dbdesign.schema.parse import parse_sql
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from collections import Counter
 import pytest
 
 from dbdesign import engines
-from dbdesign.parse import parse_sql, split_statements
-from dbdesign.synth import plural, synthetic_ddl
+from dbdesign.schema.parse import parse_sql, split_statements
+from dbdesign.schema.synth import plural, synthetic_ddl
 
 from conftest import require_engine
 
@@ -56,7 +56,7 @@ def test_plural():
 
 
 def test_generated_table_names_pass_the_plural_rule():
-    from dbdesign.lint import lint
+    from dbdesign.checks.lint import lint
     r = lint(parse_sql(synthetic_ddl(300, seed=5)))
     assert not [f for f in r.findings if f.rule == "table-name-plural"]
 

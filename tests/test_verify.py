@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 from conftest import require_engine
 from dbdesign.errors import InputError
-from dbdesign.migrate import open_migrator
-from dbdesign.migrate_cli import migrate
-from dbdesign.verify import CHECKS, verify
+from dbdesign.migrate.runner import open_migrator
+from dbdesign.cli.migrate import migrate
+from dbdesign.migrate.verify import CHECKS, verify
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "migrations"
@@ -21,7 +21,7 @@ IRREVERSIBLE = REPO / "tests" / "fixtures" / "migrations_irreversible"
 
 
 def example_labels() -> list[str]:
-    from dbdesign.source import discover_migrations  # engine-override-only versions count too
+    from dbdesign.schema.source import discover_migrations  # engine-override-only versions count too
     return [m.label for m in discover_migrations(str(EXAMPLE))[0]]
 
 
@@ -149,7 +149,7 @@ def test_unknown_engine_is_input_error():
 def test_failure_drill_nothing_half_applied_or_failed_plus_repair(engine_name):
     """The rollback drill on each engine: transactional DDL leaves nothing behind; MariaDB keeps
     the first statement, records `failed`, refuses `up` until the hand fix and `repair`."""
-    from dbdesign.verify import failure_drill
+    from dbdesign.migrate.verify import failure_drill
     d = failure_drill(engine_name, str(EXAMPLE), str(REPO / "seeds"))
     drill = f"migrations/{len(example_labels()) + 1:04d}_add_posts_reading_minutes.up.sql"
     assert (d.failed_file, d.failed_line) == (drill, 3)

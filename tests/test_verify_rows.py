@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from dbdesign import engines
 from dbdesign.errors import EngineUnavailable
 from dbdesign.cli import main
-from dbdesign.verify import DATA_CHECK, verify
+from dbdesign.migrate.verify import DATA_CHECK, verify
 
 HERE = os.path.dirname(__file__)
 ROOT = os.path.dirname(HERE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import EXAMPLE_QUERIES
-from dbdesign import datagen, workload
+from dbdesign.lab import datagen, workload
 from dbdesign.errors import InputError
 
 REQUIRED = {"user-by-email", "posts-by-user", "posts-by-status-recent", "posts-created-range",

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import DbDesignError, EngineError, InputError
-from .model import Schema
-from .parse import parse_sql
-from .source import load_source
+from dbdesign.errors import DbDesignError, EngineError, InputError
+from dbdesign.model import Schema
+from dbdesign.schema.parse import parse_sql
+from dbdesign.schema.source import load_source
 
 __all__ = ["__version__", "DbDesignError", "EngineError", "InputError", "Schema", "parse_sql",
            "load_source"]

@@ -50,7 +50,7 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import InputError
+from dbdesign.errors import InputError
 
 CONFIG_NAME = "dbdesign.toml"
 SEVERITIES = ("error", "warning", "info")
@@ -243,7 +243,7 @@ class _Reader:
 
     # -- reading ---------------------------------------------------------------------------
     def read(self, data: dict[str, Any]) -> Config:
-        from .lint import RULES  # the registry lives with the rules; imported late (no cycle)
+        from dbdesign.checks.lint import RULES  # the registry lives with the rules; imported late (no cycle)
 
         cfg = Config(path=self.path)
         base = os.path.dirname(self.path) if self.path else ""
@@ -266,7 +266,7 @@ class _Reader:
                           "source is written in)", self.line_of("read"))
             cfg.read = data["read"]
         if "pool" in data:
-            from .pool import CONFIG_KEYS
+            from dbdesign.generate.pool import CONFIG_KEYS
             if isinstance(data["pool"], dict):
                 for key in data["pool"]:
                     if key not in CONFIG_KEYS:

@@ -5,17 +5,18 @@ what each engine cannot hold (the portability report).
     >>> out = dialects.render(schema, "sqlite")
     >>> out.sql, out.notes, out.model
 
-`render_statements` renders a PostgreSQL-dialect migration file statement by statement.
+`statements.render_statements` renders a PostgreSQL-dialect migration file statement by
+statement.
 """
 from __future__ import annotations
 
-from ..errors import InputError
-from ..model import Schema
-from .base import ACTIONS, Dialect, FkOrder, PortabilityNote, Rendered, fk_order, table_order
-from .duckdb import DuckDBDialect
-from .mysql import MySQLDialect
-from .postgres import PostgresDialect
-from .sqlite import SQLiteDialect
+from dbdesign.errors import InputError
+from dbdesign.model import Schema
+from dbdesign.dialects.base import ACTIONS, Dialect, FkOrder, PortabilityNote, Rendered, fk_order, table_order
+from dbdesign.dialects.duckdb import DuckDBDialect
+from dbdesign.dialects.mysql import MySQLDialect
+from dbdesign.dialects.postgres import PostgresDialect
+from dbdesign.dialects.sqlite import SQLiteDialect
 
 DIALECTS: dict[str, type[Dialect]] = {
     "postgres": PostgresDialect,
@@ -52,8 +53,7 @@ def portability_frame(schema: Schema):
     return pd.DataFrame(rows, columns=["engine", "feature", "object", "action", "detail"])
 
 
-from .statements import render_statements  # noqa: E402  (needs the names above)
 
 __all__ = ["ACTIONS", "DIALECTS", "NAMES", "Dialect", "PortabilityNote", "Rendered", "get_dialect",
-           "render", "render_statements", "portability_report", "portability_frame", "table_order",
+           "render", "portability_report", "portability_frame", "table_order",
            "fk_order", "FkOrder"]

@@ -23,9 +23,9 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel
 
-from ..engines.base import Capabilities
-from ..errors import InputError
-from ..model import (CheckConstraint, Column, ForeignKey, Index, IndexColumn, PrimaryKey, Schema,
+from dbdesign.engines.base import Capabilities
+from dbdesign.errors import InputError
+from dbdesign.model import (CheckConstraint, Column, ForeignKey, Index, IndexColumn, PrimaryKey, Schema,
                      Table)
 
 ACTIONS = ("emulated", "dropped", "changed", "not enforced", "kept")

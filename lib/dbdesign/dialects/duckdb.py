@@ -7,9 +7,9 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 
-from ..engines.duckdb import DuckDBEngine
-from ..model import Column, Schema, Table
-from .base import Dialect, col_obj
+from dbdesign.engines.duckdb import DuckDBEngine
+from dbdesign.model import Column, Schema, Table
+from dbdesign.dialects.base import Dialect, col_obj
 
 T = exp.DataType.Type
 

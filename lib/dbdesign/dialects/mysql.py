@@ -12,9 +12,9 @@ import re
 from sqlglot import exp
 from sqlglot.dialects.mysql import MySQL
 
-from ..engines.mysql import MySQLEngine
-from ..model import Column, Schema, Table
-from .base import Dialect, col_obj
+from dbdesign.engines.mysql import MySQLEngine
+from dbdesign.model import Column, Schema, Table
+from dbdesign.dialects.base import Dialect, col_obj
 
 T = exp.DataType.Type
 

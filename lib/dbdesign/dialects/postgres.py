@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from ..engines.postgres import PostgresEngine
-from .base import Dialect
+from dbdesign.engines.postgres import PostgresEngine
+from dbdesign.dialects.base import Dialect
 
 
 class PostgresDialect(Dialect):

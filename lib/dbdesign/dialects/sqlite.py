@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from ..engines.sqlite import SQLiteEngine
-from ..model import Column, Index, Schema, Table
-from .base import Dialect, col_obj
+from dbdesign.engines.sqlite import SQLiteEngine
+from dbdesign.model import Column, Index, Schema, Table
+from dbdesign.dialects.base import Dialect, col_obj
 
 T = exp.DataType.Type
 # A random (version 4) UUID from SQLite built-ins: 16 random bytes, version nibble 4, variant 8-b.

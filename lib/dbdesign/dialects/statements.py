@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from ..errors import InputError
-from ..model import CheckConstraint, Column, ForeignKey, Index, Schema, Table, UniqueConstraint
-from ..parse import Applier as _Applier, Statement, split_statements, table_qualname as _qualname
-from . import get_dialect
-from .base import Dialect, PortabilityNote, Rendered, clone
+from dbdesign.errors import InputError
+from dbdesign.model import CheckConstraint, Column, ForeignKey, Index, Schema, Table, UniqueConstraint
+from dbdesign.schema.parse import Applier as _Applier, Statement, split_statements, table_qualname as _qualname
+from dbdesign.dialects import get_dialect
+from dbdesign.dialects.base import Dialect, PortabilityNote, Rendered, clone
 
 _TX = (exp.Transaction, exp.Commit, exp.Rollback)
 _DATA = (exp.Insert, exp.Update, exp.Delete, exp.Select, exp.Merge)
@@ -583,5 +583,5 @@ def _cons_columns(c) -> list[str]:
 
 
 def _creation_order(model: Schema) -> list[Table]:
-    from .base import table_order
+    from dbdesign.dialects.base import table_order
     return table_order(model)[0]

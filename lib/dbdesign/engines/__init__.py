@@ -5,12 +5,12 @@ import os
 from typing import Iterable
 from urllib.parse import urlsplit
 
-from ..errors import InputError
-from .base import Capabilities, Engine
-from .duckdb import DuckDBEngine
-from .mysql import MySQLEngine
-from .postgres import PostgresEngine
-from .sqlite import SQLiteEngine
+from dbdesign.errors import InputError
+from dbdesign.engines.base import Capabilities, Engine
+from dbdesign.engines.duckdb import DuckDBEngine
+from dbdesign.engines.mysql import MySQLEngine
+from dbdesign.engines.postgres import PostgresEngine
+from dbdesign.engines.sqlite import SQLiteEngine
 
 ENGINES: dict[str, type[Engine]] = {
     "sqlite": SQLiteEngine,
@@ -54,8 +54,8 @@ def connect(url: str, create: bool = True) -> Engine:
 def server_url(name: str) -> str:
     """The server URL for throw-away databases: $DBDESIGN_POSTGRES_URL / $DBDESIGN_MYSQL_URL,
     else this machine's defaults."""
-    from .mysql import DEFAULT_URL as MYSQL_URL
-    from .postgres import DEFAULT_URL as PG_URL
+    from dbdesign.engines.mysql import DEFAULT_URL as MYSQL_URL
+    from dbdesign.engines.postgres import DEFAULT_URL as PG_URL
     defaults = {"postgres": PG_URL, "mysql": MYSQL_URL}
     return os.environ.get(f"DBDESIGN_{name.upper()}_URL", defaults.get(name, ""))
 
@@ -76,7 +76,7 @@ def availability(names: Iterable[str] | None = None, refresh: bool = False) -> d
     `server_url(name)` ($DBDESIGN_POSTGRES_URL / $DBDESIGN_MYSQL_URL); the answer is cached per
     process and URL (a down server costs its connect timeout once, not once per caller);
     `refresh=True` asks again. An unknown name raises InputError."""
-    from ..errors import DbDesignError
+    from dbdesign.errors import DbDesignError
     out: dict[str, str | None] = {}
     for name in (ENGINES if names is None else names):
         engine_class(name)

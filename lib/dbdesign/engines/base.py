@@ -10,10 +10,10 @@ import os
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from ..errors import EngineError
+from dbdesign.errors import EngineError
 
 if TYPE_CHECKING:
-    from ..model import Schema
+    from dbdesign.model import Schema
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ class Engine:
     def introspect(self) -> "Schema":  # pragma: no cover - abstract
         """Read this live database back into the model (current schema only; tables named
         `dbdesign_*` are our bookkeeping and skipped). Normalisation rules: see
-        `engines.introspection`; comparing with a design: `dbdesign.diff`."""
+        `engines.introspection`; comparing with a design: `dbdesign.schema.diff`."""
         raise NotImplementedError
 
     # -- throw-away databases --------------------------------------------------------------

@@ -9,12 +9,12 @@ from typing import Iterator
 
 from sqlglot import exp
 
-from ..errors import InputError
-from ..errors import EngineError
-from ..model import (CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, Table,
+from dbdesign.errors import InputError
+from dbdesign.errors import EngineError
+from dbdesign.model import (CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, Table,
                      UniqueConstraint)
-from .base import Capabilities, Engine, _first_line
-from .introspection import add_index_sql, clean_default, clean_expr, is_internal, norm_type
+from dbdesign.engines.base import Capabilities, Engine, _first_line
+from dbdesign.engines.introspection import add_index_sql, clean_default, clean_expr, is_internal, norm_type
 
 
 class DuckDBEngine(Engine):
@@ -167,5 +167,5 @@ def _introspect_duckdb(engine: DuckDBEngine) -> Schema:
 
 
 def _quote(name: str) -> str:
-    from ..dialects import DIALECTS  # the dialects import the engines
+    from dbdesign.dialects import DIALECTS  # the dialects import the engines
     return DIALECTS["duckdb"].quote(name, force=True)

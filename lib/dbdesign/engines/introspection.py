@@ -27,7 +27,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-from ..model import Diagnostic, Index, Schema, SourceRef
+from dbdesign.model import Diagnostic, Index, Schema, SourceRef
 
 INTERNAL_PREFIX = "dbdesign_"
 PG = "postgres"
@@ -125,8 +125,8 @@ def add_index_sql(schema: Schema, sql: str, dialect_of_sql: str = PG) -> Index |
     """Read one engine-written `CREATE INDEX` statement into `schema` with our own parser
     (one parser for designs and catalogues), then clean its expressions. Returns the Index, or
     None (and a Diagnostic on the schema) when the statement cannot be read."""
-    from ..errors import InputError
-    from ..parse import parse_sql
+    from dbdesign.errors import InputError
+    from dbdesign.schema.parse import parse_sql
     text = sql.strip().rstrip(";")
     if dialect_of_sql != PG:
         try:

@@ -10,11 +10,11 @@ from urllib.parse import unquote, urlsplit
 import sqlglot
 from sqlglot import exp
 
-from ..errors import EngineUnavailable, InputError, mask_secrets
-from ..model import (CheckConstraint, Column, ForeignKey, Index, IndexColumn, PrimaryKey, Schema,
+from dbdesign.errors import EngineUnavailable, InputError, mask_secrets
+from dbdesign.model import (CheckConstraint, Column, ForeignKey, Index, IndexColumn, PrimaryKey, Schema,
                      Table, UniqueConstraint)
-from .base import Capabilities, ServerEngine
-from .introspection import clean_default, clean_expr, fk_action, is_internal, norm_type
+from dbdesign.engines.base import Capabilities, ServerEngine
+from dbdesign.engines.introspection import clean_default, clean_expr, fk_action, is_internal, norm_type
 
 DEFAULT_URL = "mysql://root@127.0.0.1:3306/test"
 CONNECT_TIMEOUT = 5  # seconds: TCP connect, and the wait for the server's greeting
@@ -96,7 +96,7 @@ class MySQLEngine(ServerEngine):
         """MariaDB refuses to drop an index a foreign key relies on (InnoDB dropped its own FK
         index when ours appeared): a plain index on the first column goes back in the same
         ALTER."""
-        from ..errors import EngineError
+        from dbdesign.errors import EngineError
         try:
             self.execute(self.drop_index_sql(name, table))
         except EngineError as err:

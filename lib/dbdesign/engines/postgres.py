@@ -1,11 +1,11 @@
 """PostgreSQL through psycopg 3 (a server; URL postgresql://user@host:port/db)."""
 from __future__ import annotations
 
-from ..errors import EngineUnavailable, InputError, mask_secrets
-from ..model import (CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, Table,
+from dbdesign.errors import EngineUnavailable, InputError, mask_secrets
+from dbdesign.model import (CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, Table,
                      UniqueConstraint)
-from .base import Capabilities, ServerEngine
-from .introspection import add_index_sql, clean_default, clean_expr, is_internal, norm_type
+from dbdesign.engines.base import Capabilities, ServerEngine
+from dbdesign.engines.introspection import add_index_sql, clean_default, clean_expr, is_internal, norm_type
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 CONNECT_TIMEOUT = 5  # seconds, for connecting and the startup exchange

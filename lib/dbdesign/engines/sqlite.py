@@ -8,12 +8,12 @@ import sqlite3
 import tempfile
 from typing import Iterator
 
-from ..errors import EngineError, InputError
-from ..model import (Column, Diagnostic, ForeignKey, PrimaryKey, Schema, SourceRef, Table,
+from dbdesign.errors import EngineError, InputError
+from dbdesign.model import (Column, Diagnostic, ForeignKey, PrimaryKey, Schema, SourceRef, Table,
                      UniqueConstraint)
-from ..parse import parse_sql
-from .base import Capabilities, Engine
-from .introspection import add_index_sql, clean_default, fk_action, is_internal, norm_type
+from dbdesign.schema.parse import parse_sql
+from dbdesign.engines.base import Capabilities, Engine
+from dbdesign.engines.introspection import add_index_sql, clean_default, fk_action, is_internal, norm_type
 
 
 class SQLiteEngine(Engine):
@@ -98,7 +98,7 @@ class SQLiteEngine(Engine):
 # -- introspection -------------------------------------------------------------------------
 # PRAGMAs are the engine's truth for columns, keys and index columns; CHECK constraints,
 # constraint names, partial WHERE and index expressions exist only in the stored CREATE text
-# (sqlite_master.sql), which we read with our own parser (`dbdesign.parse`) - SQLite's DDL is
+# (sqlite_master.sql), which we read with our own parser (`dbdesign.schema.parse`) - SQLite's DDL is
 # close enough to PostgreSQL's for it; what it cannot read becomes a Diagnostic, never a guess.
 
 def _scratch_table(schema: Schema, name: str, sql: str) -> Table | None:
@@ -192,5 +192,5 @@ def _sqlite_foreign_keys(engine: SQLiteEngine, table: Table, parsed: Table | Non
 
 
 def _quote(name: str) -> str:
-    from ..dialects import DIALECTS  # the dialects import the engines
+    from dbdesign.dialects import DIALECTS  # the dialects import the engines
     return DIALECTS["sqlite"].quote(name, force=True)

@@ -1,0 +1,1 @@
+"""Checks over the model: design lint, migration-safety lint, the API contract, the gate."""

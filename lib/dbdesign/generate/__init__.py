@@ -1,0 +1,1 @@
+"""What the model generates: soft delete, audit, ORM/API layers, NoSQL designs, pools, seeds, the catalogue."""

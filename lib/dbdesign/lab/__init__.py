@@ -1,0 +1,1 @@
+"""The index lab: data generation, workloads, plans, timing, the advisor, constraint probes."""

@@ -1,0 +1,1 @@
+"""The migrations runner and what proves a folder: verify, lock rehearsal, interop."""

@@ -1,0 +1,1 @@
+"""The design review: ERDs, the notebooks' helpers, the offline HTML report."""

@@ -1,0 +1,142 @@
+"""Small helpers every notebook starts with: find the repo, read the run parameters, display.
+
+Notebooks run with the repository root as working directory - in JupyterLab (which starts the
+kernel in `notebooks/`) as well as under `make report` and nbval - so relative paths such as
+`migrations/0001_create_users.up.sql` mean the same everywhere and no output ever shows an
+absolute path of the machine that ran it.
+
+Parameters come from the environment, set by `dbdesign report` (papermill-style, without
+papermill): `DBDESIGN_SCALE` (small | large) and `DBDESIGN_SOURCE` (a .sql file or migrations
+folder; default: `source` in dbdesign.toml, else `migrations/`).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dbdesign.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dbdesign.model import Schema
+
+SCALES = ("small", "large")
+
+
+def repo_root(start: str | os.PathLike | None = None) -> Path:
+    """The nearest folder (from `start`, default the cwd, upwards) holding pyproject.toml and
+    notebooks/; the cwd itself when there is none (a notebook copied elsewhere)."""
+    here = Path(start or os.getcwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "pyproject.toml").is_file() and (folder / "notebooks").is_dir():
+            return folder
+    return here
+
+
+def scale() -> str:
+    """The run's data scale: `small` (default; CI and the default report) or `large`."""
+    value = os.environ.get("DBDESIGN_SCALE", "small").strip().lower() or "small"
+    if value not in SCALES:
+        raise InputError(f"DBDESIGN_SCALE={value!r}: use one of {', '.join(SCALES)}")
+    return value
+
+
+@dataclass
+class Workbook:
+    """What a chapter needs: the run's scale, the schema source, its config and its model."""
+    scale: str
+    source: str
+    config: Any
+    schema: "Schema"
+
+
+def setup() -> Workbook:
+    """Move to the repo root, set readable pandas defaults and load the configured schema."""
+    os.chdir(repo_root())
+    try:
+        import pandas as pd
+        pd.set_option("display.max_colwidth", 200)
+        pd.set_option("display.max_rows", 200)
+        pd.set_option("display.width", 200)
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pass
+    from dbdesign.config import load_config
+    from dbdesign.schema.source import load_source
+    config = load_config()
+    source = os.environ.get("DBDESIGN_SOURCE") or config.source
+    return Workbook(scale(), source, config, load_source(source))
+
+
+# -- display --------------------------------------------------------------------------------
+def md(text: str) -> None:
+    """Show Markdown generated from the model (a computed sentence, a list of facts)."""
+    from IPython.display import Markdown, display
+    display(Markdown(text))
+
+
+def sql(text: str, dialect: str | None = None) -> None:
+    """Show SQL as a highlighted code block (in the report too, where code cells are hidden).
+    With `dialect`, statements are laid out one clause/column per line for reading (display
+    only: the text that runs on the engines is the unformatted one)."""
+    if dialect:
+        text = pretty_sql(text, dialect)
+    md(f"```sql\n{text.rstrip()}\n```")
+
+
+def pretty_sql(text: str, dialect: str) -> str:
+    """sqlglot's pretty layout of each statement; a statement it cannot re-read stays as is."""
+    import sqlglot
+    from dbdesign.schema.parse import split_statements
+    out = []
+    for stmt in split_statements(text):
+        if stmt.expression is None and not stmt.sql.strip():
+            continue
+        try:
+            out.append(sqlglot.transpile(stmt.sql, read=_SQLGLOT.get(dialect, dialect),
+                                         write=_SQLGLOT.get(dialect, dialect), pretty=True)[0] + ";")
+        except Exception:
+            out.append(stmt.sql.strip().rstrip(";") + ";")
+    return "\n\n".join(out)
+
+
+_SQLGLOT = {"mysql": "mysql", "postgres": "postgres", "sqlite": "sqlite", "duckdb": "duckdb"}
+
+
+def table(frame: "pd.DataFrame", caption: str | None = None) -> None:
+    """Show a DataFrame without its index (row numbers mean nothing to a reviewer)."""
+    from IPython.display import HTML, display
+    html = frame.to_html(index=False, escape=True, border=0, classes="dbdesign-table")
+    if caption:
+        html = f"<p><b>{caption}</b></p>" + html
+    display(HTML(html))
+
+
+def text_table(frame: "pd.DataFrame") -> str:
+    """A fixed-width text rendering for checked (nbval) cells: stable, diff-friendly."""
+    return frame.to_string(index=False) if len(frame) else "(none)"
+
+
+def rows(engine, table_name: str, order_by: str = "1") -> list[dict[str, Any]]:
+    """All rows of a (small) table as dicts, with values as plain str/int for display."""
+    cur_rows = engine.query(f"SELECT * FROM {table_name} ORDER BY {order_by}")
+    cur = engine.conn.cursor()  # column names: the Engine interface returns bare tuples
+    try:
+        cur.execute(f"SELECT * FROM {table_name} LIMIT 0")
+        names = [d[0] for d in cur.description]
+        if hasattr(cur, "fetchall"):
+            cur.fetchall()
+    finally:
+        try:
+            cur.close()
+        except Exception:
+            pass
+    return [{n: _plain(v) for n, v in zip(names, r)} for r in cur_rows]
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (int, float, str, bool)):
+        return value
+    return str(value)

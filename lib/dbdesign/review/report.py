@@ -1,0 +1,602 @@
+"""`make report`: run every chapter notebook and export one offline HTML design review.
+
+    build_report(out_dir="build/report", scale="small", notebooks_dir="notebooks") -> Path
+
+1. Executes `notebooks/[0-9][0-9]_*.ipynb` in name order, each in a fresh kernel of the running
+   Python (the venv), with the repository root as working directory and the run's parameters
+   in the environment (`DBDESIGN_SCALE`; `DBDESIGN_SOURCE` when a source is given). A cell that
+   raises stops the build with `ReportError` naming the notebook and the cell.
+2. Merges the executed chapters into ONE self-contained `index.html` (nbconvert's lab
+   template): code hidden unless a cell is tagged `show-input`, a table of contents, and a
+   footer with the generation time and the versions of the engines and libraries. Nothing is
+   loaded from the network: CDN scripts (require.js, MathJax, Mermaid, the widget manager) are
+   removed, and widget outputs fall back to their static rendering (a widget's own HTML
+   fallback, else a note) instead of an empty box.
+3. Writes the seed's expected outputs next to it: DDL per dialect, portability report,
+   constraint catalogue, index documentation, lint findings, migration list and the ERD files,
+   plus `manifest.json` (what was written, what was not and why, timings).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import json
+import os
+import platform
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from dbdesign.review import report_assets
+from dbdesign.errors import DbDesignError, InputError
+from dbdesign.review.notebook import SCALES, repo_root
+
+NOTEBOOK_PATTERN = re.compile(r"^\d\d_.+\.ipynb$")
+SHOW_INPUT_TAG = "show-input"
+CELL_TIMEOUT = 600  # seconds; a cell that runs longer is a bug at any scale we ship
+DIALECTS = ("postgres", "mysql", "sqlite", "duckdb")
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+LIBRARIES = ("sqlglot", "duckdb", "pandas", "psycopg", "pymysql", "sqlalchemy", "pydantic",
+             "graphviz", "nbconvert", "nbclient", "ipywidgets", "matplotlib")
+
+
+class ReportError(DbDesignError):
+    """The report could not be built: a notebook failed, or an output could not be written."""
+
+
+@dataclass
+class ChapterRun:
+    name: str
+    seconds: float
+    cells: int
+    scrubbed_paths: int = 0  # machine paths replaced in outputs (see _scrub)
+
+
+@dataclass
+class ReportRun:
+    out_dir: Path
+    scale: str
+    chapters: list[ChapterRun] = field(default_factory=list)
+    artifacts: dict[str, str] = field(default_factory=dict)  # relative path -> what it is
+    skipped: dict[str, str] = field(default_factory=dict)  # artifact -> why it is missing
+    seconds: float = 0.0
+
+
+# ------------------------------------------------------------------------------------------
+def build_report(out_dir: str | os.PathLike = "build/report", scale: str = "small",
+                 notebooks_dir: str | os.PathLike = "notebooks", *, source: str | None = None,
+                 log: Callable[[str], None] | None = None) -> Path:
+    """Execute the chapter notebooks and write `out_dir/index.html` plus the seed's outputs.
+
+    Returns the path of index.html. Raises InputError for a bad scale or a missing notebooks
+    folder, ReportError when a notebook cell raises (the message names notebook and cell)."""
+    started = time.perf_counter()
+    say = log or (lambda msg: None)
+    if scale not in SCALES:
+        raise InputError(f"unknown scale {scale!r}; use one of {', '.join(SCALES)}")
+    nb_dir = Path(notebooks_dir)
+    if not nb_dir.is_dir():
+        raise InputError("no such notebooks folder", str(notebooks_dir))
+    root = repo_root(nb_dir)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    run = ReportRun(out, scale)
+
+    paths = sorted(p for p in nb_dir.iterdir() if NOTEBOOK_PATTERN.match(p.name))
+    if not paths:
+        raise InputError("no chapter notebooks (NN_name.ipynb) in this folder", str(nb_dir))
+
+    env = {"DBDESIGN_SCALE": scale}
+    source = source or os.environ.get("DBDESIGN_SOURCE") or None  # `DBDESIGN_SOURCE=x make report`
+    if source:
+        env["DBDESIGN_SOURCE"] = source
+    executed = []
+    for path in paths:
+        say(f"running {path.name} ...")
+        nb, chapter = execute_notebook(path, cwd=root, env=env)
+        run.chapters.append(chapter)
+        executed.append((path.name, nb))
+        say(f"  {path.name}: {chapter.cells} cells in {chapter.seconds:.1f} s")
+
+    say("writing the seed's outputs ...")
+    _write_artifacts(run, root, source)
+    versions = collect_versions()
+    index = out / "index.html"
+    index.write_text(export_html(executed, versions, run), encoding="utf-8")
+    run.artifacts["index.html"] = "the design review (one offline HTML file)"
+    run.seconds = time.perf_counter() - started
+    _write_json(out / "manifest.json", _manifest(run, versions))
+    say(f"wrote {index} in {run.seconds:.1f} s")
+    return index
+
+
+# -- execution ------------------------------------------------------------------------------
+def execute_notebook(path: Path, cwd: Path, env: dict[str, str]) -> tuple[Any, ChapterRun]:
+    """Run one notebook top to bottom in a fresh kernel; the executed notebook is returned,
+    the file on disk is not touched."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    nb = nbformat.read(str(path), as_version=4)
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name=_kernel_name(),
+                            resources={"metadata": {"path": str(cwd)}}, allow_errors=False)
+    old = {k: os.environ.get(k) for k in (*env, "DBDESIGN_SOURCE")}
+    os.environ.pop("DBDESIGN_SOURCE", None)
+    os.environ.update(env)
+    started = time.perf_counter()
+    try:
+        client.execute()
+    except CellExecutionError as err:
+        raise ReportError(f"{path.name}: {_failed_cell(nb)} raised "
+                          f"{getattr(err, 'ename', 'an error')}: {_first_line(getattr(err, 'evalue', str(err)))}"
+                          "; run the notebook in JupyterLab to see the traceback") from None
+    except CellTimeoutError:
+        raise ReportError(f"{path.name}: {_running_cell(nb)} ran longer than {CELL_TIMEOUT} s") from None
+    except DeadKernelError as err:
+        raise ReportError(f"{path.name}: the kernel died ({_first_line(str(err))})") from None
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    seconds = time.perf_counter() - started
+    scrubbed = _scrub(nb, cwd)
+    return nb, ChapterRun(path.name, round(seconds, 2), sum(c.cell_type == "code" for c in nb.cells),
+                          scrubbed)
+
+
+def _kernel_name() -> str:
+    """The kernel of *this* Python (the venv): ipykernel's native spec, whatever is installed
+    system-wide under the name python3."""
+    from jupyter_client.kernelspec import NATIVE_KERNEL_NAME
+    return NATIVE_KERNEL_NAME
+
+
+def _failed_cell(nb) -> str:
+    code_no = 0
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        code_no += 1
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return f"cell {i + 1} (code cell {code_no}: {_first_line(cell.source)!r})"
+    return "a cell"
+
+
+def _running_cell(nb) -> str:
+    last = None
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and cell.get("execution_count"):
+            last = (i, cell)
+    return f"cell {last[0] + 1} ({_first_line(last[1].source)!r})" if last else "a cell"
+
+
+def _first_line(text: str) -> str:
+    for line in str(text).splitlines():
+        if line.strip():
+            return line.strip()[:120]
+    return ""
+
+
+def machine_paths(root: Path) -> list[str]:
+    """Absolute paths that identify the build machine: repo, venv, home, temp folder."""
+    import tempfile
+    paths = {str(root.resolve()), str(Path(sys.prefix).resolve()), str(Path.home()),
+             tempfile.gettempdir()}
+    return sorted((p for p in paths if p and p not in ("/", "/tmp")), key=len, reverse=True)
+
+
+def _scrub(nb, root: Path) -> int:
+    """Replace machine paths in outputs (warnings and library reprs can carry them) with
+    neutral names; returns how many were replaced. Notebooks themselves should not print
+    paths - tests/test_notebooks_policy.py checks the stored outputs strictly."""
+    paths = machine_paths(root)
+    names = {str(root.resolve()): ".", str(Path(sys.prefix).resolve()): "<venv>", str(Path.home()): "~"}
+    count = 0
+
+    def fix(text: str) -> str:
+        nonlocal count
+        for p in paths:
+            if p in text:
+                count += text.count(p)
+                text = text.replace(p, names.get(p, "<tmp>"))
+        return text
+
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if "text" in out:
+                out["text"] = fix(out["text"])
+            for mime, value in (out.get("data") or {}).items():
+                if isinstance(value, str):
+                    out["data"][mime] = fix(value)
+            if "traceback" in out:
+                out["traceback"] = [fix(t) for t in out["traceback"]]
+    return count
+
+
+# -- HTML -----------------------------------------------------------------------------------
+def export_html(chapters: list[tuple[str, Any]], versions: dict[str, Any], run: ReportRun | None = None) -> str:
+    """One HTML page from executed notebooks: hidden code, TOC, footer, no network."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    merged = nbformat.v4.new_notebook()
+    merged.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                       "language_info": {"name": "python"}}
+    # Live widgets when the widget manager was vendored at setup (`make setup` runs
+    # `python -m dbdesign.review.report_assets fetch`): they are inlined, so the page still needs no
+    # network. Without the assets every widget shows its static fallback instead.
+    assets = report_assets.find_assets(repo_root() / report_assets.DEFAULT_VENDOR_DIR)
+    for name, nb in chapters:
+        anchor = report_assets.chapter_anchor(name)
+        merged.cells.append(nbformat.v4.new_raw_cell(
+            f'<div class="dbdesign-chapter" id="{anchor}" data-notebook="{html.escape(name)}"></div>',
+            metadata={"format": "text/html"}))
+        for cell in nb.cells:
+            cell = nbformat.from_dict(cell)
+            if cell.cell_type == "code":
+                tags = cell.get("metadata", {}).get("tags", [])
+                if SHOW_INPUT_TAG not in tags:
+                    cell.metadata.setdefault("transient", {})["remove_source"] = True
+                if assets is None:
+                    cell.outputs = [_static_output(o) for o in cell.get("outputs", [])]
+            merged.cells.append(cell)
+    state = report_assets.merge_widget_state(nb for _, nb in chapters) if assets else {}
+    if state:
+        merged.metadata["widgets"] = {report_assets.WIDGET_STATE_MIME: state}
+
+    options = report_assets.offline_widget_options() if assets else {}
+    exporter = HTMLExporter(template_name="lab", exclude_input_prompt=True,
+                            exclude_output_prompt=True, embed_images=True, **options)
+    body, _ = exporter.from_notebook_node(merged, resources={"metadata": {"name": "Database design review"}})
+    page = _finish_html(body, chapters, versions, run, keep_widgets=bool(state))
+    page = report_assets.rewrite_notebook_links(page, [name for name, _ in chapters])
+    if state:
+        # After the clean-up: the widget manager's own code holds import( and https strings
+        # that the network rule above would otherwise strip.
+        page = report_assets.inline_widget_assets(page, state, assets)
+    return page
+
+
+def _static_output(out: dict) -> dict:
+    """Widgets cannot run in a static page: keep their static fallback (HTML/SVG/PNG from the
+    same output), else a note; never an empty box."""
+    data = out.get("data") or {}
+    if WIDGET_VIEW not in data:
+        return out
+    data = {k: v for k, v in data.items() if k != WIDGET_VIEW}
+    rich = {k: v for k, v in data.items() if k != "text/plain"}
+    if not rich:
+        data = {"text/html": '<p class="dbdesign-widget-note"><em>Interactive widget: open this '
+                             'notebook in JupyterLab to use it.</em></p>'}
+    out = dict(out)
+    out["data"] = data
+    return out
+
+
+_NETWORK = re.compile(r"https?://", re.I)
+
+
+def _finish_html(body: str, chapters, versions: dict[str, Any], run: ReportRun | None,
+                 keep_widgets: bool = False) -> str:
+    """Offline clean-up, table of contents and footer (BeautifulSoup, installed with nbconvert)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(body, "html.parser")
+    # 1. Nothing from the network: remote scripts and stylesheets, and inline module scripts
+    #    that import from a CDN (nbconvert's Mermaid loader, MathJax config, widget manager).
+    for tag in soup.find_all("script"):
+        if _NETWORK.search(tag.get("src") or "") or (not tag.get("src") and "import(" in (tag.string or "")
+                                                     and _NETWORK.search(tag.string or "")):
+            tag.decompose()
+        elif tag.get("src") is None and _NETWORK.search(tag.string or "") and "MathJax" in (tag.string or ""):
+            tag.decompose()
+        elif (tag.get("type") or "").startswith("text/x-mathjax-config"):
+            tag.decompose()
+        elif (tag.get("type") or "").startswith("application/vnd.jupyter.widget") and not keep_widgets:
+            tag.decompose()
+    for tag in soup.find_all("link"):
+        if _NETWORK.search(tag.get("href") or ""):
+            tag.decompose()
+    title = soup.find("title")
+    if title is not None:
+        title.string = "Database design review"
+
+    # 2. Table of contents from the chapters' h1/h2 headings.
+    main = soup.find("main") or soup.body
+    items = []
+    for h in main.find_all(["h1", "h2"]):
+        if not h.get("id"):
+            h["id"] = re.sub(r"[^A-Za-z0-9]+", "-", h.get_text(" ", strip=True)).strip("-")
+        text = h.get_text(" ", strip=True).rstrip("¶").strip()
+        items.append((h.name, h["id"], text))
+    nav = soup.new_tag("nav", attrs={"id": "toc", "class": "dbdesign-toc"})
+    nav.append(BeautifulSoup("<h2>Contents</h2>", "html.parser"))
+    ul = soup.new_tag("ul")
+    for level, anchor, text in items:
+        li = soup.new_tag("li", attrs={"class": f"toc-{level}"})
+        a = soup.new_tag("a", href=f"#{anchor}")
+        a.string = text
+        li.append(a)
+        ul.append(li)
+    nav.append(ul)
+    main.insert(0, nav)
+
+    # 3. Footer: when, with what.
+    footer = BeautifulSoup(_footer_html(versions, run), "html.parser")
+    main.append(footer)
+    style = soup.new_tag("style")
+    style.string = _CSS
+    (soup.head or soup).append(style)
+    return str(soup)
+
+
+_CSS = """
+.dbdesign-toc { border: 1px solid #ddd; padding: .5em 1.5em; margin: 1em 0 2em; background: #fafafa; }
+.dbdesign-toc ul { list-style: none; padding-left: 0; columns: 2; }
+.dbdesign-toc li.toc-h2 { padding-left: 1.2em; font-size: 95%; }
+.dbdesign-toc li.toc-h1 { font-weight: 600; margin-top: .4em; }
+.dbdesign-footer { border-top: 1px solid #ddd; margin-top: 3em; padding-top: 1em; font-size: 90%; color: #444; }
+.dbdesign-footer table { font-size: 90%; }
+table.dbdesign-table td, table.dbdesign-table th { text-align: left !important; vertical-align: top; }
+@media print { .dbdesign-toc { columns: 1; } }
+"""
+
+
+def _footer_html(versions: dict[str, Any], run: ReportRun | None) -> str:
+    esc = html.escape
+    engines = "".join(f"<tr><td>{esc(k)}</td><td>{esc(str(v))}</td></tr>"
+                      for k, v in versions["engines"].items())
+    libs = ", ".join(f"{esc(k)} {esc(str(v))}" for k, v in versions["libraries"].items())
+    timing = ""
+    if run is not None:
+        timing = (f"<p>Scale: <b>{esc(run.scale)}</b>. Chapters: "
+                  + ", ".join(f"{esc(c.name)} ({c.seconds:.1f} s)" for c in run.chapters) + ".</p>")
+    return (f'<footer class="dbdesign-footer"><p>Generated {esc(versions["generated_at"])} by '
+            f'dbdesign {esc(versions["dbdesign"])} on Python {esc(versions["python"])} '
+            f'({esc(versions["platform"])}).</p>{timing}'
+            f"<table><tr><th>engine</th><th>version</th></tr>{engines}</table>"
+            f"<p>Libraries: {libs}.</p></footer>")
+
+
+def collect_versions() -> dict[str, Any]:
+    """Versions for the footer and manifest; a server that cannot be reached says so."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from dbdesign import __version__
+    libs = {}
+    for name in LIBRARIES:
+        try:
+            libs[name] = version(name)
+        except PackageNotFoundError:
+            libs[name] = "not installed"
+    return {"generated_at": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "dbdesign": __version__, "python": platform.python_version(),
+            "platform": f"{platform.system()} {platform.machine()}",
+            "engines": engine_versions(), "libraries": libs}
+
+
+def engine_versions() -> dict[str, str]:
+    from dbdesign import engines
+    out: dict[str, str] = {}
+    labels = {name: cls.label for name, cls in engines.ENGINES.items()}
+    unreachable = engines.availability()  # one cached check per server, shared with the others
+    for name in engines.ENGINES:
+        if unreachable[name]:
+            out[labels[name]] = f"not reachable ({unreachable[name][:80]})"
+            continue
+        try:
+            with engines.throwaway(name) if name in engines.EMBEDDED else \
+                    engines.connect(engines.server_url(name)) as eng:
+                out[labels[name]] = str(eng.version())
+        except DbDesignError as err:
+            out[labels[name]] = f"not reachable ({_first_line(str(err))[:80]})"
+    return out
+
+
+# -- the seed's outputs ---------------------------------------------------------------------
+def _write_artifacts(run: ReportRun, root: Path, source: str | None) -> None:
+    from dbdesign.generate.catalog import build_catalog
+    from dbdesign.config import load_config
+    from dbdesign.schema.source import discover_migrations, load_source
+
+    # Config, source and the migration comments the catalogue quotes are read relative to the
+    # repository, exactly as the notebooks see them.
+    cwd = os.getcwd()
+    run.out_dir = run.out_dir.resolve()
+    os.chdir(root)
+    try:
+        config = load_config()
+        src = source or os.environ.get("DBDESIGN_SOURCE") or config.source
+        schema = load_source(src)
+        out = run.out_dir
+
+        cat = build_catalog(schema)
+        _write(run, "catalog.md", cat.to_markdown(), "constraint catalogue and index documentation (Markdown)")
+        _write_json(out / "catalog.json", cat.to_dict())
+        run.artifacts["catalog.json"] = "constraint catalogue and index documentation (JSON)"
+        _write(run, "indexes.md", _indexes_md(cat), "index documentation with rationale")
+        _write_index_evidence(run, schema, src, config)
+        _write_orm(run, schema, config)
+        _write_seeds(run, schema, src)
+
+        from dbdesign.checks.lint import lint
+        _write_json(out / "lint.json", lint(schema, config).to_dict())
+        run.artifacts["lint.json"] = "design lint findings and summary"
+
+        _write_ddl(run, schema)
+        _write_erd(run, schema)
+
+        if os.path.isdir(src):
+            migs, _ = discover_migrations(src)
+            lines = ["# Migrations", "", "| version | name | down | kind |", "|---|---|---|---|"]
+            for m in migs:
+                lines.append(f"| {m.version_text} | {m.name} | {'yes' if m.down else '**missing**'} "
+                             f"| {'data' if m.is_data else 'schema'} |")
+            _write(run, "migrations.md", "\n".join(lines) + "\n", "migration list")
+        else:
+            run.skipped["migrations.md"] = "the schema source is a single .sql file"
+    finally:
+        os.chdir(cwd)
+
+
+# Rows of the largest table for the measured index documentation, per scale.
+_ADVISOR_ROWS = {"small": 20_000, "large": 1_000_000}
+
+
+def _write_index_evidence(run: ReportRun, schema, source: str, config) -> None:
+    """The seed's "Index Documentation" with evidence: every index with its rationale, the
+    workload queries whose captured plans use it and the measured gain (SQLite, generated
+    data), then the advisor's verified proposals."""
+    from dbdesign.lab.advisor import advise
+    from dbdesign.lab.workload import for_schema
+    started = time.perf_counter()
+    advice = advise(schema, for_schema(schema, source, config), "sqlite",
+                    rows=_ADVISOR_ROWS.get(run.scale, 20_000))
+    _write(run, "index-documentation.md", advice.index_documentation(schema) + "\n",
+           f"index documentation with measured benefit (SQLite, {advice.rows:,} rows, "
+           f"{time.perf_counter() - started:.0f} s)")
+
+
+def _write_orm(run: ReportRun, schema, config) -> None:
+    """The seed's "ORM Configuration": SQLAlchemy 2.0 models with the connection-pool settings
+    of dbdesign.toml (or the recommended ones when it has no [pool])."""
+    from dbdesign.generate import layers, pool
+    settings = pool.configured(config) or pool.recommend(db_cores=4, spindles=1, app_instances=2,
+                                                         server_max_connections=100)
+    _write(run, "orm_models.py", layers.sqlalchemy_source(schema, settings=settings),
+           "ORM configuration: SQLAlchemy models and connection-pool settings")
+
+
+def _write_seeds(run: ReportRun, schema, src: str) -> None:
+    """The seed scripts per environment, checked against the schema."""
+    from dbdesign.generate.seeds import check_seeds
+    # seeds/ sits beside the migrations folder (or the .sql file) in a project
+    folder = Path(src).resolve().parent / "seeds"
+    if not folder.is_dir():
+        run.skipped["seeds.md"] = f"no seeds/ folder beside {src}"
+        return
+    lines = ["# Seed scripts", "", "| environment | file | rows per table |", "|---|---|---|"]
+    for env in sorted(p.name for p in folder.iterdir() if p.is_dir()):
+        for seed in check_seeds(schema, str(folder), env):
+            rows = ", ".join(f"{t} {n}" for t, n in seed.tables.items())
+            lines.append(f"| {env} | `seeds/{env}/{Path(seed.path).name}` | {rows} |")
+    _write(run, "seeds.md", "\n".join(lines) + "\n", "seed scripts per environment, valid against the schema")
+
+
+def _write_ddl(run: ReportRun, schema) -> None:
+    from dbdesign.dialects import portability_frame, render
+    (run.out_dir / "ddl").mkdir(exist_ok=True)
+    notes_md = ["# Portability report", "",
+                "What each target engine drops, emulates or changes when the PostgreSQL-dialect "
+                "model is rendered for it.", ""]
+    for dialect in DIALECTS:
+        rendered = render(schema, dialect)
+        _write(run, f"ddl/{dialect}.sql", rendered.sql.rstrip() + "\n", f"DDL for {dialect}")
+    notes_md.append(_frame_md(portability_frame(schema)))
+    _write(run, "portability.md", "\n".join(notes_md) + "\n", "portability report (engine x feature x what happened)")
+
+
+def _write_erd(run: ReportRun, schema) -> None:
+    from dbdesign.review import erd
+    for name, render, what in (("erd.svg", erd.to_svg, "ERD (SVG)"), ("erd.mmd", erd.to_mermaid, "ERD (Mermaid)"),
+                               ("erd.dbml", erd.to_dbml, "ERD (DBML, dbdiagram.io)")):
+        _write(run, name, render(schema), what)
+
+
+def _indexes_md(cat) -> str:
+    md = cat.to_markdown()
+    return md[md.index("# Indexes"):] if "# Indexes" in md else md
+
+
+def _frame_md(frame) -> str:
+    cols = list(frame.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in frame.itertuples(index=False):
+        lines.append("| " + " | ".join(_md(str(v)) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _write(run: ReportRun, rel: str, text: str, what: str) -> None:
+    path = run.out_dir / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    run.artifacts[rel] = what
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def _manifest(run: ReportRun, versions: dict[str, Any]) -> dict[str, Any]:
+    return {"scale": run.scale, "seconds": round(run.seconds, 1),
+            "chapters": [c.__dict__ for c in run.chapters],
+            "artifacts": run.artifacts, "not_written": run.skipped, "versions": versions}
+
+
+# -- keeping notebooks in git ----------------------------------------------------------------
+VOLATILE_CELL_METADATA = ("execution", "collapsed", "scrolled")
+
+
+def refresh_notebook(path: str | os.PathLike, scale: str = "small") -> ChapterRun:
+    """Re-run a chapter and store it with its outputs (what nbval compares and reviewers see),
+    normalised so that a re-run without a change gives no diff: no execution timestamps, no
+    interpreter patch version, machine paths scrubbed. Also rewrites the paired `# %%` .py file
+    (jupytext), the readable form for review diffs."""
+    import jupytext
+    import nbformat
+
+    path = Path(path)
+    nb, chapter = execute_notebook(path, cwd=repo_root(path.parent), env={"DBDESIGN_SCALE": scale})
+    normalise_notebook(nb)
+    nbformat.write(nb, str(path))
+    jupytext.write(nb, str(path.with_suffix(".py")), fmt="py:percent")
+    return chapter
+
+
+def normalise_notebook(nb) -> None:
+    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.metadata.setdefault("jupytext", {})["formats"] = "ipynb,py:percent"
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        for k in VOLATILE_CELL_METADATA:
+            cell.metadata.pop(k, None)
+
+
+@click.command(name="python -m dbdesign.review.report")
+@click.option("--refresh", is_flag=True,
+              help="Re-run NOTEBOOKS (default: all chapters) and store their outputs.")
+@click.argument("notebooks", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--scale", type=click.Choice(SCALES), default="small", show_default=True)
+@click.option("--out", default="build/report", show_default=True)
+def main(refresh: bool, notebooks: tuple[str, ...], scale: str, out: str) -> None:
+    """Build the report, or (--refresh) re-run chapters and store them with their outputs."""
+    try:
+        if refresh:
+            nbs = list(notebooks) or sorted(str(p) for p in Path("notebooks").glob("[0-9][0-9]_*.ipynb"))
+            for nb in nbs:
+                chapter = refresh_notebook(nb, scale)
+                click.echo(f"{chapter.name}: {chapter.cells} cells, {chapter.seconds:.1f} s, stored with outputs")
+        elif notebooks:
+            raise click.UsageError("NOTEBOOKS are for --refresh")
+        else:
+            build_report(out, scale, log=click.echo)
+    except DbDesignError as err:
+        click.echo(f"dbdesign: {err}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""Schemas in: DDL parsed per input dialect, migration folders, diffs, naming."""
