@@ -247,6 +247,29 @@ class Dialect:
     # None: no such problem query; else SQL listing what the skip hid (MariaDB's warnings).
     INSERT_IF_ABSENT_PROBLEMS: ClassVar[str | None] = None
 
+    # Migration files are written in PostgreSQL's dialect; how their statements reach this engine.
+    # SQL in the authoring dialect (PostgreSQL: migration files, generic generated files, lint
+    # probes) runs here as written
+    MIGRATION_VERBATIM: ClassVar[bool] = False
+    DROP_TRIGGER_ON_TABLE: ClassVar[bool] = False  # DROP TRIGGER name ON table
+    NEW_UUID_SQL: ClassVar[str] = "gen_random_uuid()"  # an expression giving a new random UUID
+    POSTGRES_LOCKS: ClassVar[bool] = False  # PostgreSQL's lock levels (the lock lint's model)
+    TABLE_COPY_CHECK: ClassVar[bool] = False  # the server tells whether an ALTER copies the table
+    DROP_INDEX_ON_TABLE: ClassVar[bool] = False  # DROP INDEX name ON table (MariaDB)
+    RENAME_INDEX_IN_ALTER_TABLE: ClassVar[bool] = False  # ALTER TABLE t RENAME INDEX a TO b
+    # What ALTER TABLE can do: "full"; "rebuild" (SQLite: anything but a plain ADD COLUMN or
+    # DROP COLUMN rebuilds the table); "rebuild-family" (DuckDB refuses ALTERs on a table with an
+    # index or an FK pointing at it: the table and its dependents are rebuilt)
+    ALTER_TABLE: ClassVar[str] = "full"
+    DROP_CONSTRAINTS_FIRST: ClassVar[bool] = False  # drop a column's constraints before it
+    MODIFY_COLUMN: ClassVar[bool] = False  # a column changes by restating it (MODIFY COLUMN)
+    REBUILD_FOREIGN_KEYS_OFF: ClassVar[bool] = False  # a rebuild runs with FK enforcement off
+
+    def statement_complete(self, sql: str) -> bool:
+        """Whether `sql` (up to and with a `;`) is a whole statement; engines whose statements hold
+        `;` in a body without a delimiter say so (SQLite triggers)."""
+        return True
+
     def insert_if_absent(self, insert_sql: str, key: Sequence[str] = ()) -> str:
         """`insert_sql` (a rendered INSERT ... VALUES) made a no-op for rows whose key exists
         (`key`: the table's primary-key columns, for engines that need them named)."""

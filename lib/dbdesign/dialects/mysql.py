@@ -71,6 +71,9 @@ class MySQLDialect(Dialect):
     # trigger and move updated_at. So: INSERT IGNORE, then every warning but 1062 (duplicate
     # entry) is an error.
     INSERT_IF_ABSENT_PROBLEMS = "SHOW WARNINGS"
+    NEW_UUID_SQL = "UUID()"  # version 1 (time-based) on MariaDB
+    TABLE_COPY_CHECK = True  # migrate.table_copy asks the server
+    DROP_INDEX_ON_TABLE = RENAME_INDEX_IN_ALTER_TABLE = DROP_CONSTRAINTS_FIRST = MODIFY_COLUMN = True
 
     def insert_if_absent(self, insert_sql: str, key=()) -> str:
         return re.sub(r"^\s*INSERT\s+INTO\b", "INSERT IGNORE INTO", insert_sql, count=1, flags=re.I)

@@ -37,6 +37,9 @@ class SQLiteDialect(Dialect):
     LENGTH_CHECK_TYPE = "TEXT"
     DEFERRABLE = frozenset({"fk"})  # DEFERRABLE INITIALLY DEFERRED foreign keys exist
     JSON_CAST = False
+    ALTER_TABLE = "rebuild"
+    NEW_UUID_SQL = f"({UUID_V4})"
+    REBUILD_FOREIGN_KEYS_OFF = True  # PRAGMA foreign_keys=OFF, or the DROP cascades/refuses
 
     def sql(self, node: exp.Expression, pretty: bool = False) -> str:
         """PostgreSQL's escape strings (E'it\\'s') reach the model as sqlglot ByteStrings, which
@@ -85,6 +88,10 @@ class SQLiteDialect(Dialect):
         if dt.is_type(*exp.DataType.INTEGER_TYPES):
             return exp.DataType.build("INTEGER")
         return dt
+
+    def statement_complete(self, sql: str) -> bool:
+        import sqlite3
+        return sqlite3.complete_statement(sql)
 
     def map_expression(self, node: exp.Expression, obj: str, where: str) -> exp.Expression:
         def fix(n: exp.Expression) -> exp.Expression:

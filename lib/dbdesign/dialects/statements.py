@@ -108,7 +108,7 @@ class _MigrationRenderer:
             self.note("transaction control", st.sql.split()[0].upper(), "dropped",
                       "the migration runner owns transactions")
             return
-        if self.d.name == "postgres":
+        if self.d.MIGRATION_VERBATIM:
             self.out.append(st.sql.strip())
             return
         if isinstance(e, exp.Create):
@@ -208,7 +208,7 @@ class _MigrationRenderer:
 
     def drop_index_sql(self, t: Table, ix: Index, exists: bool = False) -> str:
         node = exp.Drop(kind="INDEX", exists=exists or None, tables=[self.d.index_target(t, ix)])
-        if self.d.name == "mysql":  # MariaDB: DROP INDEX name ON table
+        if self.d.DROP_INDEX_ON_TABLE:
             node.set("cluster", exp.OnProperty(this=self.d.table_node(t.qualname)))
         return self.sql(node)
 
@@ -259,7 +259,7 @@ class _MigrationRenderer:
                     if ix is None:
                         return
                     t = before.tables[ix.table]
-                    if self.d.name == "mysql":
+                    if self.d.RENAME_INDEX_IN_ALTER_TABLE:
                         node = exp.Alter(this=self.d.table_node(t.qualname), kind="TABLE",
                                          actions=[exp.RenameIndex(this=self.d.ident(ix.name),
                                                                   to=self.d.ident(a.this.name))]) \
@@ -280,7 +280,7 @@ class _MigrationRenderer:
             return  # ALTER TABLE IF EXISTS on a missing table
         at = after.table(qn)  # None after a table rename
         if all(isinstance(a, (exp.RenameColumn, exp.AlterRename)) for a in actions):
-            if self.d.name == "duckdb":
+            if self.d.ALTER_TABLE == "rebuild-family":
                 return self.rebuild_family(bt, at, before, after, _renames(actions))
             for a in actions:
                 if isinstance(a, exp.RenameColumn):
@@ -316,7 +316,7 @@ class _MigrationRenderer:
         with_dropped = [(k, c) for k, c in dropped_cons if set(_cons_columns(c)) & set(dropped_cols)]
         other_dropped = [(k, c) for k, c in dropped_cons if (k, c) not in with_dropped]
 
-        if d.name == "sqlite":
+        if d.ALTER_TABLE == "rebuild":
             simple_add = all(self.sqlite_can_add(at, c) for c in added_cols)
             if changed_cols or other_added or other_dropped or with_dropped or not simple_add:
                 return self.rebuild(bt, at)
@@ -329,7 +329,7 @@ class _MigrationRenderer:
             self.out.extend(ops)
             return
 
-        if d.name == "duckdb":
+        if d.ALTER_TABLE == "rebuild-family":
             # DuckDB refuses every ALTER but ADD COLUMN on a table that has an index or is
             # referenced by a foreign key ("Cannot alter entry ... entries that depend on it"),
             # and cannot add a column with a CHECK or FK: rebuild the table and its dependents.
@@ -338,7 +338,7 @@ class _MigrationRenderer:
             if not plain_add:
                 return self.rebuild_family(bt, at, self.before, after)
         ops: list[str] = [self.drop_index_sql(bt, ix) for ix in dropped_ix]
-        if d.name == "mysql":
+        if d.DROP_CONSTRAINTS_FIRST:
             for k, c in other_dropped + [x for x in with_dropped if x[0][0] == "fk"]:
                 ops.append(self.drop_constraint_sql(bt, k, c))
         ops += [self.table_op(bt, exp.Drop(tables=[exp.column(d.ident(n))], kind="COLUMN"))
@@ -385,7 +385,7 @@ class _MigrationRenderer:
         return self.table_op(t, cd)
 
     def change_column_sql(self, bt: Table, at: Table, c: Column) -> list[str]:
-        if self.d.name == "mysql":
+        if self.d.MODIFY_COLUMN:
             return [self.modify_column_sql(at, c)]
         old = bt.columns[c.name]
         out = []
@@ -546,12 +546,12 @@ class _MigrationRenderer:
         if d.COMMENTS == "statement":
             stmts.extend(d.comment_statements(at))
         self.out.extend(stmts)
-        if d.name == "sqlite":
+        if d.REBUILD_FOREIGN_KEYS_OFF:
             self.fk_off = True
         self.note("table rebuild", at.qualname, "emulated",
                   "ALTER TABLE cannot do this here: new table, copy rows, drop, rename"
                   + (" (run with PRAGMA foreign_keys=OFF; see Rendered.foreign_keys_off)"
-                     if d.name == "sqlite" else ""))
+                     if d.REBUILD_FOREIGN_KEYS_OFF else ""))
 
 
 def _renames(actions) -> tuple[dict[str, str], str | None]:

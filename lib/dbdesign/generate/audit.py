@@ -134,7 +134,7 @@ def audit_statements(schema: Schema, dialect: str, tables: Sequence[str] | None 
     """Trigger DDL for `dialect` (postgres | mysql | sqlite | duckdb), to run after the schema.
     Every name is quoted and qualified as `dialects.render` created it (`app.orders`,
     `"User Accounts"`); the trail records a table by the name the engine holds."""
-    spec = _spec(dialect)
+    spec = engine_spec(dialect)
     chosen = audited_tables(schema, tables, audit_table)
     stamps = Stamps.of(config)
     n = names_for(schema, dialect)
@@ -384,7 +384,8 @@ _ENGINES: dict[str, _EngineAudit] = {
 }
 
 
-def _spec(name: str) -> _EngineAudit:
+def engine_spec(name: str) -> _EngineAudit:
+    """How the audit trail is built on engine `name` (trigger kinds, the actor's mechanism)."""
     try:
         return _ENGINES[name]
     except KeyError:
@@ -394,12 +395,12 @@ def _spec(name: str) -> _EngineAudit:
 def actor_is_function(engine_name: str) -> bool:
     """True where the triggers call a per-connection function (SQLite's app_user_id()) that
     must be registered (`set_actor`) before any write to an audited table."""
-    return _spec(engine_name).actor_is_function
+    return engine_spec(engine_name).actor_is_function
 
 
 def update_path(engine_name: str) -> str:
     """'trigger' where UPDATE row triggers audit an UPDATE, else 'application (app_update)'."""
-    return "trigger" if _spec(engine_name).update_triggers else "application (app_update)"
+    return "trigger" if engine_spec(engine_name).update_triggers else "application (app_update)"
 
 
 # -- installing and using ----------------------------------------------------------------------
@@ -415,14 +416,14 @@ def set_actor(engine: Engine, user_id: str | None, local: bool = False) -> None:
                              "the actor per connection")
         engine.query("SELECT set_config('app.user_id', %s, true)", (user_id or "",))
         return
-    _spec(engine.name).set_actor(engine, user_id)
+    engine_spec(engine.name).set_actor(engine, user_id)
 
 
 def install_audit(engine: Engine, schema: Schema, tables: Sequence[str] | None = None,
                   config: Any = None) -> AuditPlan:
     """Install the triggers on `engine` (which holds the schema); return the plan."""
     plan = audit_statements(schema, engine.name, tables, config)
-    if _spec(engine.name).actor_is_function:
+    if engine_spec(engine.name).actor_is_function:
         set_actor(engine, None)  # the triggers call app_user_id(): register it first
     engine.run_script(plan.statements)
     return plan
@@ -444,7 +445,7 @@ def app_update(engine: Engine, schema: Schema, table: str, values: dict[str, Any
     values = dict(values)
     if stamps.updated_at in t.columns and stamps.updated_at not in values:
         values[stamps.updated_at] = _Raw("CURRENT_TIMESTAMP")
-    if stamps.updated_by in t.columns and actor is not None and _spec(engine.name).stamp_updated_by:
+    if stamps.updated_by in t.columns and actor is not None and engine_spec(engine.name).stamp_updated_by:
         values[stamps.updated_by] = actor
     pk = t.primary_key.columns
     logged = logged_columns(t)
@@ -479,7 +480,7 @@ def audited_update(engine: Engine, schema: Schema, table: str, values: dict[str,
     """UPDATE that is audited on every engine: a plain UPDATE where triggers do the work, the
     application path (`app_update`) where UPDATE triggers do not exist. Returns the row count
     where it is known."""
-    if not _spec(engine.name).update_triggers:
+    if not engine_spec(engine.name).update_triggers:
         return app_update(engine, schema, table, values, where, actor)
     t = schema.table(table)
     if t is None:
@@ -697,7 +698,7 @@ def trail_demo(engine_name: str, schema: Schema, config: Any = None) -> TrailDem
         before = count()
         eng.begin()
         eng.execute(insert_sql(many, own_key(many, values.row(many, base), 30), names))
-        if _spec(engine_name).update_triggers:  # else app_update audits in its own transaction
+        if engine_spec(engine_name).update_triggers:  # else app_update audits in its own transaction
             eng.execute(f"UPDATE {names.table(subject.qualname)} SET {names.col(s_col)} = "
                         f"'never happened' WHERE {key}")
         eng.rollback()
@@ -749,7 +750,7 @@ def measure_overhead(engine_name: str, schema: Schema, n: int = 300, config: Any
             eng.commit()
             ins = time.perf_counter() - t
             t = time.perf_counter()
-            if audited and not _spec(engine_name).update_triggers:  # audited in the application
+            if audited and not engine_spec(engine_name).update_triggers:  # audited in the application
                 app_update(eng, schema, tags.qualname, {col: "renamed"}, keep, actor)
             else:
                 eng.execute(f"UPDATE {names.table(tags)} SET {names.col(col)} = 'renamed' WHERE {keep}")

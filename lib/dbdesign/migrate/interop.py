@@ -21,6 +21,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from dbdesign.dialects import get_dialect
 from dbdesign.errors import EngineError, InputError
 
 FORMATS = ("flyway", "dbmate", "goose", "liquibase", "alembic", "knex", "prisma")
@@ -77,7 +78,7 @@ def read_pairs(directory: str, dialect: str = "postgres") -> list[Pair]:
                 continue
             with open(path, encoding="utf-8") as fh:
                 raw = fh.read()
-            if dialect == "postgres" or verbatim:
+            if get_dialect(dialect).MIGRATION_VERBATIM or verbatim:
                 texts[direction] = _strip_marker(raw)
             else:
                 steps = render_file(path, dialect, copy.deepcopy(schema)).steps

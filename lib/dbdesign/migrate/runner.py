@@ -44,6 +44,7 @@ from dbdesign.errors import DbDesignError, EngineError, InputError
 from dbdesign.model import Schema
 from dbdesign.schema.parse import parse_sql, split_statements
 from dbdesign.schema.source import MIGRATION_RE, Folder, Migration, discover, split_verbatim
+from dbdesign.dialects import get_dialect
 
 HISTORY_TABLE = "dbdesign_schema_history"
 STATES = ("applied", "pending", "failed", "modified", "missing")
@@ -302,7 +303,7 @@ def render_file(path: str, dialect: str, schema_before: Schema | None = None,
     one source statement at a time, or up front with `exact_lines` (for `plan`)."""
     text = _read(path)
     statements = [st for st in split_statements(text, path) if st.expression is not None]
-    if dialect == "postgres":
+    if get_dialect(dialect).MIGRATION_VERBATIM:
         return RenderedFile([Step(st.sql.strip(), path, st.line) for st in statements], [])
     if exact_lines:
         return _render_per_statement(text, path, dialect, schema_before, statements)

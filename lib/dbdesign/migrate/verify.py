@@ -50,6 +50,7 @@ from dbdesign.errors import EngineError, InputError
 from dbdesign.migrate.runner import HistoryRow, Migration, MigrationError, Migrator, load_folder
 from dbdesign.checks.migration_lint import SEVERITY, checksum_findings, schema_shape
 from dbdesign.model import Schema
+from dbdesign.dialects import get_dialect
 
 CHECKS = ("up", "idempotent", "down restores", "re-up")
 DATA_CHECK = "with data"  # the populated run's column (only with rows)
@@ -217,7 +218,7 @@ class _EngineRun:
         another dialect than the model's ran here (an engine override, or `--read` files)."""
         def foreign(m: Migration) -> bool:
             verbatim = self.m.file_for(m, "up")[1]
-            return verbatim and not (self.name == "postgres" and self.m.read == "postgres")
+            return verbatim and self.m.read != self.name
         return not any(foreign(m) for m in self.m.migrations if m.version <= mg.version)
 
     def has_down(self, mg: Migration) -> bool:
@@ -377,7 +378,7 @@ class _EngineRun:
     def engine_sql(self, sql: str) -> str:
         """A probe (PostgreSQL dialect, as the lint writes it) in this engine's dialect."""
         import sqlglot
-        if self.engine.dialect == "postgres":
+        if get_dialect(self.name).MIGRATION_VERBATIM:
             return sql
         return sqlglot.transpile(sql, read="postgres", write=self.engine.dialect)[0]
 

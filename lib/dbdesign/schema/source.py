@@ -125,7 +125,7 @@ class Folder:
             models[-1] = copy.deepcopy(schema)
             for m in self.migrations:
                 up, _down, verbatim = m.files_for(engine) if engine else (m.model_file(), None, False)
-                if up and verbatim and engine != "postgres":
+                if up and verbatim and not _dialect(engine).MIGRATION_VERBATIM:
                     with open(up, encoding="utf-8", errors="replace") as fh:
                         text = fh.read()
                     for st in split_verbatim(text, up, engine):
@@ -260,9 +260,7 @@ class RawStatement:
 def split_verbatim(text: str, path: str, engine: str) -> list[RawStatement]:
     """Split a file written for `engine` into statements as written, with their lines, using
     that engine's tokenizer (quotes, comments, dollar quotes); SQLite trigger bodies stay whole
-    (a statement ends where `sqlite3.complete_statement` says it does)."""
-    import sqlite3
-
+    (a statement ends where the dialect's `statement_complete` says it does)."""
     import sqlglot
     from sqlglot.errors import TokenError
     from sqlglot.tokens import TokenType
@@ -287,10 +285,15 @@ def split_verbatim(text: str, path: str, engine: str) -> list[RawStatement]:
             pending = []
             continue
         sql = text[pending[0].start:pending[-1].end + 1]
-        if engine == "sqlite" and group and not sqlite3.complete_statement(sql):
+        if group and not _dialect(engine).statement_complete(sql):
             continue
         out.append(RawStatement(sql.rstrip().rstrip(";").rstrip(), pending[0].line))
         pending = []
     if any(t.token_type != TokenType.SEMICOLON for t in pending):  # an unfinished trigger
         out.append(RawStatement(text[pending[0].start:pending[-1].end + 1].strip(), pending[0].line))
     return out
+
+
+def _dialect(name: str):
+    from dbdesign.dialects import get_dialect  # the renderers load on first use only
+    return get_dialect(name)
