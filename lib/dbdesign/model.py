@@ -8,6 +8,8 @@ re-parsed by sqlglot wherever a module needs the AST.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +26,66 @@ class SourceRef:
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
+_FAMILIES = {
+    "uuid": ("UUID",),
+    "text": ("VARCHAR", "CHARACTER VARYING", "CHAR", "CHARACTER", "BPCHAR", "TEXT", "CITEXT", "NVARCHAR",
+             "NCHAR", "CLOB", "TINYTEXT", "MEDIUMTEXT", "LONGTEXT", "STRING", "NAME"),
+    "int": ("INT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "MEDIUMINT", "INT2", "INT4", "INT8",
+            "SERIAL", "BIGSERIAL", "SMALLSERIAL", "SERIAL4", "SERIAL8", "HUGEINT"),
+    "numeric": ("NUMERIC", "DECIMAL", "REAL", "DOUBLE", "DOUBLE PRECISION", "FLOAT", "FLOAT4", "FLOAT8",
+                "MONEY"),
+    "bool": ("BOOL", "BOOLEAN"),
+    "timestamp": ("TIMESTAMP", "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITHOUT TIME ZONE",
+                  "DATETIME"),
+    "date": ("DATE",),
+    "time": ("TIME", "TIMETZ", "TIME WITH TIME ZONE", "TIME WITHOUT TIME ZONE"),
+    "interval": ("INTERVAL",),
+    "json": ("JSON", "JSONB"),
+    "binary": ("BYTEA", "BLOB", "TINYBLOB", "MEDIUMBLOB", "LONGBLOB", "BINARY", "VARBINARY"),
+}
+_FAMILY_OF = {name: fam for fam, names in _FAMILIES.items() for name in names}
+
+
+@dataclass(frozen=True)
+class ColumnType:
+    """A declared type, read once (`column_type`): its family, base name, length or precision
+    and scale, and whether it is an array. Anything else (an enum, a domain, an extension's
+    type) is family "other" with its name as written."""
+    family: str  # uuid | text | int | numeric | bool | timestamp | date | time | interval | json | binary | other
+    name: str  # the base name in upper case ("VARCHAR", "TIMESTAMPTZ"), else as written
+    length: int | None = None  # VARCHAR(n) / CHAR(n)
+    precision: int | None = None  # NUMERIC(p, s)
+    scale: int | None = None
+    array: bool = False
+
+
+@functools.lru_cache(maxsize=4096)
+def column_type(spelling: str) -> ColumnType:
+    """Read a type as the model stores it ("VARCHAR(255)", "TEXT[]", "DECIMAL(5, 2)",
+    "public.mpaa_rating"); the one place type text is interpreted."""
+    text = " ".join(spelling.split())
+    array = False
+    while text.endswith("[]"):
+        text, array = text[:-2].rstrip(), True
+    if text.upper().endswith(" ARRAY"):
+        text, array = text[:-6].rstrip(), True
+    m = re.fullmatch(r"(.*?)\s*\(\s*(\d+)\s*(?:,\s*(-?\d+)\s*)?\)(.*)", text)
+    args: tuple[int | None, int | None] = (None, None)
+    if m:
+        text = (m.group(1) + m.group(4)).strip()
+        args = (int(m.group(2)), int(m.group(3)) if m.group(3) is not None else None)
+    base = text.upper()
+    base = re.sub(r"\s+UNSIGNED$", "", base)
+    family = _FAMILY_OF.get(base, "other")
+    if family == "other":
+        return ColumnType("other", text, array=array)
+    if family == "text":
+        return ColumnType(family, base, length=args[0], array=array)
+    if family == "numeric":
+        return ColumnType(family, base, precision=args[0], scale=args[1], array=array)
+    return ColumnType(family, base, array=array)
+
+
 @dataclass
 class Column:
     name: str
@@ -34,6 +96,11 @@ class Column:
     generated: str | None = None  # expression of GENERATED ALWAYS AS (...) STORED
     comment: str | None = None
     source: SourceRef = field(default_factory=SourceRef)
+
+    @property
+    def kind(self) -> ColumnType:
+        """The declared type, read (`column_type`)."""
+        return column_type(self.type)
 
 
 @dataclass
@@ -231,6 +298,18 @@ class Schema:
         """Foreign keys in other tables (and self-references) that point at `table`."""
         return [(t, fk) for t in self.tables.values() for fk in t.foreign_keys
                 if fk.ref_table == table]
+
+    def most_connected(self) -> Table | None:
+        """The table with the most foreign keys in and out (ties: the first by name): where a
+        reader of an unfamiliar schema starts, and what the demos and explorer open on."""
+        degree = {qn: len(t.foreign_keys) for qn, t in self.tables.items()}
+        for t in self.tables.values():
+            for fk in t.foreign_keys:
+                if fk.ref_table in degree and fk.ref_table != t.qualname:
+                    degree[fk.ref_table] += 1
+        if not degree:
+            return None
+        return self.tables[min(degree, key=lambda qn: (-degree[qn], qn))]
 
     # -- serialisation ---------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

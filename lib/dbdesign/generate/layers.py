@@ -24,6 +24,7 @@ from dbdesign.lab.probe import ProbeResult, ValueFactory, parse_expr, check_in_v
 
 PY_TYPES = {"uuid": "uuid.UUID", "text": "str", "int": "int", "numeric": "decimal.Decimal",
             "bool": "bool", "timestamp": "datetime.datetime", "date": "datetime.date",
+            "time": "datetime.time", "interval": "datetime.timedelta", "binary": "bytes",
             "json": "Any", "other": "str"}
 
 

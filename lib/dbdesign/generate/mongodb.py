@@ -18,6 +18,7 @@ Embedding rules (MongoDB's "data that is accessed together is stored together"):
 """
 from __future__ import annotations
 
+import base64
 import datetime as _dt
 import json
 from dataclasses import dataclass, field
@@ -238,7 +239,7 @@ def to_json_schema(node: Any) -> Any:
         if k == "bsonType":
             kinds = v if isinstance(v, list) else [v]
             types = [{"long": "integer", "int": "integer", "double": "number", "decimal": "number",
-                      "bool": "boolean", "date": "string"}.get(b, b) for b in kinds]
+                      "bool": "boolean", "date": "string", "binData": "object"}.get(b, b) for b in kinds]
             out["type"] = types if len(types) > 1 else types[0]
             if "date" in kinds:
                 out["format"] = "date-time"
@@ -250,7 +251,7 @@ def to_json_schema(node: Any) -> Any:
 def _bson(schema: Schema, t: Table, column: str, nullable: bool) -> dict[str, Any]:
     col = t.columns[column]
     fam = type_family(col.type)
-    kind = BSON.get(fam, "string")
+    kind = "binData" if fam == "binary" else BSON.get(fam, "string")
     p: dict[str, Any] = {"bsonType": [kind, "null"] if nullable else kind}
     allowed = schema.enums[col.type].values if col.type in schema.enums else check_in_values(t, column)
     if allowed:
@@ -264,17 +265,24 @@ def _bson(schema: Schema, t: Table, column: str, nullable: bool) -> dict[str, An
 
 
 def _value(t: Table, column: str, v: Any) -> Any:
-    """A row value as the document carries it: timestamps as RFC 3339 strings."""
+    """A row value as the document carries it (MongoDB Extended JSON): timestamps and dates as
+    RFC 3339 strings (a BSON date is an instant: a DATE is its midnight UTC), bytes as
+    `{"$binary": ...}`."""
     col = t.columns.get(column)
     if v is None or col is None:
         return v
     fam = type_family(col.type)
+    if isinstance(v, (bytes, bytearray, memoryview)) or fam == "binary":
+        raw = bytes(v) if not isinstance(v, str) else v.encode()
+        return {"$binary": {"base64": base64.b64encode(raw).decode(), "subType": "00"}}
     if fam in ("timestamp", "date"):
         if isinstance(v, str):
             v = _dt.datetime.fromisoformat(v)
+        elif not isinstance(v, _dt.datetime) and isinstance(v, _dt.date):
+            v = _dt.datetime.combine(v, _dt.time())
         if isinstance(v, _dt.datetime) and v.tzinfo is None:
             v = v.replace(tzinfo=_dt.timezone.utc)
-        return v.isoformat() if fam == "timestamp" else str(v)[:10]
+        return v.isoformat()
     if fam == "json" and isinstance(v, str):
         try:
             return json.loads(v)

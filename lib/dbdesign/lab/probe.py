@@ -31,7 +31,7 @@ from sqlglot import exp
 from dbdesign import dialects, engines
 from dbdesign.engines.base import Engine
 from dbdesign.errors import EngineError, InputError
-from dbdesign.model import Column, ForeignKey, Index, IndexColumn, Schema, Table
+from dbdesign.model import Column, ForeignKey, Index, IndexColumn, Schema, Table, column_type
 
 from dbdesign.checks.lint import Finding
 
@@ -130,25 +130,9 @@ def names_for(schema: Schema, dialect: str) -> Names:
 # -- values ------------------------------------------------------------------------------------
 
 def type_family(col_type: str) -> str:
-    """uuid | text | int | numeric | bool | timestamp | date | json | other."""
-    t = col_type.upper()
-    if t.startswith("UUID"):
-        return "uuid"
-    if t.startswith(("VARCHAR", "CHAR", "TEXT", "CHARACTER", "CITEXT")):
-        return "text"
-    if t.startswith(("INT", "BIGINT", "SMALLINT", "SERIAL", "BIGSERIAL")):
-        return "int"
-    if t.startswith(("NUMERIC", "DECIMAL", "REAL", "DOUBLE", "FLOAT")):
-        return "numeric"
-    if t.startswith("BOOL"):
-        return "bool"
-    if t.startswith("TIMESTAMP"):
-        return "timestamp"
-    if t.startswith("DATE"):
-        return "date"
-    if t.startswith("JSON"):
-        return "json"
-    return "other"
+    """uuid | text | int | numeric | bool | timestamp | date | time | interval | json | binary |
+    other (`model.column_type`)."""
+    return column_type(col_type).family
 
 
 def is_email(column: str) -> bool:
@@ -157,8 +141,8 @@ def is_email(column: str) -> bool:
 
 
 def max_length(col_type: str) -> int | None:
-    m = re.match(r"\s*(?:VARCHAR|CHARACTER VARYING|CHAR|CHARACTER)\s*\(\s*(\d+)\s*\)", col_type, re.I)
-    return int(m.group(1)) if m else None
+    """n of VARCHAR(n) / CHAR(n) (`model.column_type`)."""
+    return column_type(col_type).length
 
 
 def check_in_values(table: Table, column: str) -> list[str] | None:

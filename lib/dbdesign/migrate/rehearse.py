@@ -33,6 +33,7 @@ from sqlglot import exp
 
 from dbdesign.errors import EngineError, InputError
 from dbdesign.model import Schema
+from dbdesign.dialects import get_dialect
 
 # The lint rules that predict a lock held against writers (the others are about data or history).
 LOCK_RULES = ("migration-index-not-concurrent", "migration-lock-timeout-missing",
@@ -172,14 +173,14 @@ class _Writer(threading.Thread):
             col = q(others[0])
             ops.append((f"UPDATE {q(table)} SET {col} = {col} WHERE {q(pk)} = %s",
                         lambda: (self.rng.choice(keys),)))
-        pk_type = t.columns[pk].type.upper()
+        pk_family = t.columns[pk].kind.family
         new_key = None
-        if pk_type.startswith(("INT", "BIGINT", "SMALLINT")):
+        if pk_family == "int":
             top = self.eng.query(f"SELECT COALESCE(MAX({q(pk)}), 0) FROM {q(table)}")[0][0]
             counter = iter(range(int(top) + 1, 2**62))
             new_key = ("%s", lambda: next(counter))
-        elif pk_type.startswith("UUID"):
-            new_key = ("gen_random_uuid()" if self.eng.name == "postgres" else "UUID()", None)
+        elif pk_family == "uuid":
+            new_key = (get_dialect(self.eng.name).NEW_UUID_SQL, None)
         if new_key is not None and others:
             cols = ", ".join(q(c) for c in others)
             sql, value = new_key
@@ -250,9 +251,7 @@ class _Sampler(threading.Thread):
 
 
 def _quote(engine_name: str) -> Callable[[str], str]:
-    if engine_name == "mysql":
-        return lambda n: "`" + n.replace("`", "``") + "`"
-    return lambda n: '"' + n.replace('"', '""') + '"'
+    return get_dialect(engine_name).quote
 
 
 def _p99(values: list[float]) -> float:
@@ -301,11 +300,12 @@ def predictions(directory: str, baseline: int, engine_name: str, server_url: str
     """{up file path: lock rules that fire on it}, for the batch after `baseline`. On
     MariaDB/MySQL the PostgreSQL-only rules are left out and the server's COPY answer added."""
     from dbdesign.checks.migration_lint import POSTGRES_ONLY, lint_migrations
+    dialect = get_dialect(engine_name)
     findings = lint_migrations(directory, batch_from=baseline + 1,
-                               copy_check_url=server_url if engine_name == "mysql" else None)
+                               copy_check_url=server_url if dialect.TABLE_COPY_CHECK else None)
     out: dict[str, list[str]] = {}
     for f in findings:
-        if f.rule not in LOCK_RULES or (engine_name != "postgres" and f.rule in POSTGRES_ONLY):
+        if f.rule not in LOCK_RULES or (not dialect.POSTGRES_LOCKS and f.rule in POSTGRES_ONLY):
             continue
         rules = out.setdefault(f.file or "", [])
         if f.rule not in rules:
