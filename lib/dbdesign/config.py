@@ -47,6 +47,7 @@ import fnmatch
 import os
 import re
 import tomllib
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,7 +59,9 @@ _LINT_KEYS = {"user_facing_tables", "audit_columns", "timestamp_columns", "soft_
               "users_table"}
 _OWN_TOP_KEYS = {"source", "read", "lint", "rules", "waivers"}
 READS = ("postgres", "mysql", "sqlite")
-_OTHER_SECTIONS = {"pool", "api", "workload", "staging"}  # read by their own modules, kept in Config.extra
+_OTHER_SECTIONS = {"pool", "api", "workload", "staging", "review", "nosql"}  # read by their own modules, kept in Config.extra
+_SCHEMA_SECTIONS = {"api", "workload", "nosql", "review", "staging"}  # about `source`'s tables
+_REVIEW_KEYS = {"focus"}  # [review] focus = "table": the table the chapters' demos show
 _WAIVER_KEYS = ("rule", "object", "reason", "expires")
 CONFIG_ENV = "DBDESIGN_CONFIG"  # names the config file, as `dbdesign --config FILE` does
 
@@ -125,6 +128,19 @@ class Config:
     key_lines: dict[str, int] = field(default_factory=dict)  # "lint.user_facing_tables" -> line
     configured: set[str] = field(default_factory=set)  # [lint] keys the file sets explicitly
     extra: dict[str, Any] = field(default_factory=dict)  # other commands' sections
+
+    def for_source(self, source: str | None) -> "Config":
+        """The config as it applies to `source`. The file describes the schema its `source`
+        names; for another schema only the project's policy holds (rule settings, column
+        conventions, pool): waivers, table lists and the files about that schema ([api],
+        [workload], [nosql], [review], [staging]) do not."""
+        if source is None or os.path.realpath(source) == os.path.realpath(self.source):
+            return self
+        policy = {k: v for k, v in self.extra.items() if k not in _SCHEMA_SECTIONS}
+        return dataclasses.replace(
+            self, source=source, waivers=[], user_facing_tables=None,
+            users_table=Config().users_table,
+            configured=self.configured - {"user_facing_tables", "users_table"}, extra=policy)
 
     def rule_enabled(self, rule_id: str) -> bool:
         rc = self.rules.get(rule_id)
@@ -272,6 +288,11 @@ class _Reader:
                     if key not in CONFIG_KEYS:
                         self.fail(f"unknown key {key!r} in [pool]" + did_you_mean(key, CONFIG_KEYS),
                                   self.line_of(key, "pool"))
+        if isinstance(data.get("review"), dict):
+            for key in data["review"]:
+                if key not in _REVIEW_KEYS:
+                    self.fail(f"unknown key {key!r} in [review]" + did_you_mean(key, _REVIEW_KEYS),
+                              self.line_of(key, "review"))
         cfg.extra = {k: v for k, v in data.items() if k not in _OWN_TOP_KEYS}
 
         lint = data.get("lint", {})

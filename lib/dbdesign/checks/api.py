@@ -18,6 +18,7 @@ not columns, and are not mapped.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -279,6 +280,18 @@ def map_schemas(schema: Schema, contract: Contract) -> tuple[list[Mapped], list[
 
 
 # -- the check ------------------------------------------------------------------------------
+def contract_path(config: Any) -> str | None:
+    """The project's Phase 1 contract: `[api] openapi` in dbdesign.toml (relative to that file),
+    else `openapi.yaml` beside it; None without a config file or contract."""
+    extra = getattr(config, "extra", None) or {}
+    named = (extra.get("api") or {}).get("openapi") if isinstance(extra, dict) else None
+    cfg_path = getattr(config, "path", None)
+    if cfg_path is None and named is None:
+        return None
+    path = os.path.join(os.path.dirname(cfg_path or "dbdesign.toml"), named or "openapi.yaml")
+    return path if named or os.path.isfile(path) else None
+
+
 def check(schema: Schema, path: str, validate: bool = True) -> LintResult:
     """Every finding of the contract in `path` against `schema` (`validate`: see
     `load_contract`)."""

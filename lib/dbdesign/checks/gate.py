@@ -601,12 +601,10 @@ def _audit_plan(p: _Project):
 def _api_contract(p: _Project):
     """The Phase 1 contract (`[api] openapi` in dbdesign.toml, else openapi.yaml beside it)
     checked against the schema by `dbdesign api`."""
-    from dbdesign.checks.api import check
-    extra = getattr(p.config, "extra", None) or {}
-    base = os.path.dirname(getattr(p.config, "path", None) or "dbdesign.toml")
-    name = ((extra.get("api") or {}) if isinstance(extra, dict) else {}).get("openapi", "openapi.yaml")
-    path = os.path.join(base, name)
-    if not os.path.isfile(path):
+    from dbdesign.checks.api import check, contract_path
+    path = contract_path(p.config)
+    name = os.path.basename(path) if path else "openapi.yaml"
+    if path is None or not os.path.isfile(path):
         return NOT_MET, f"no API contract ({name}): set [api] openapi in dbdesign.toml to the Phase 1 OpenAPI file"
     try:  # the OpenAPI structure itself is validated by `dbdesign api` (seconds), not here
         result = check(p.schema, path, validate=False)

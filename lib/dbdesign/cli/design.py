@@ -35,16 +35,16 @@ def api(source: str | None, openapi_file: str | None, generate: bool, fmt: str) 
 
 @click.command()
 @click.argument("source", required=False)
-@click.option("--patterns", "patterns_file", help="Access patterns (YAML); default: derived from the schema.")
+@click.option("--patterns", "patterns_file", help="Access patterns (YAML); default: [nosql] patterns in dbdesign.toml, else derived from the schema.")
 @click.option("--target", type=click.Choice(["mongodb", "dynamodb"]), required=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "script"]), default="text", show_default=True,
               help="script: the mongosh script / the create-table JSON.")
 @handle_errors
 def nosql(source: str | None, patterns_file: str | None, target: str, fmt: str) -> None:
     """A MongoDB or DynamoDB design of SOURCE for its access patterns."""
-    from dbdesign.generate.access_patterns import derive, load_patterns
+    from dbdesign.generate.access_patterns import for_schema, load_patterns
     schema, config = load(source)
-    patterns = load_patterns(patterns_file, schema) if patterns_file else derive(schema, config)
+    patterns = load_patterns(patterns_file, schema) if patterns_file else for_schema(schema, config)
     if target == "mongodb":
         from dbdesign.generate.mongodb import design
         doc = design(schema, patterns, config)

@@ -79,9 +79,9 @@ def load(source: str | None, read: str | None = None):
     from dbdesign.config import load_config
     from dbdesign.schema.parse import reading
     from dbdesign.schema.source import load_source
-    config = load_config()
+    config = load_config().for_source(source)
     read = read or config.read
-    path = source or config.source
+    path = config.source
     try:
         with reading(read):
             schema = load_source(path, read)

@@ -120,6 +120,17 @@ def _pattern(raw: Any, schema: Schema, path: str, line: int) -> Pattern:
                    bool(raw.get("many", False)), limit, float(freq), str(raw.get("description", "")), line)
 
 
+def for_schema(schema: Schema, config: Any = None) -> list[Pattern]:
+    """The project's access patterns: the `[nosql] patterns` file of dbdesign.toml (relative to
+    it) when the config describes this schema, else patterns derived from the schema."""
+    import os
+    section = ((getattr(config, "extra", None) or {}).get("nosql") or {})
+    if section.get("patterns"):
+        base = os.path.dirname(getattr(config, "path", None) or "") or "."
+        return load_patterns(os.path.join(base, section["patterns"]), schema)
+    return derive(schema, config)
+
+
 def derive(schema: Schema, config: Any = None) -> list[Pattern]:
     """Patterns from the schema alone: get by primary key, get by each single unique column,
     and the children of each owning (non-audit) single-column foreign key."""

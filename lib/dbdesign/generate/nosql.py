@@ -115,9 +115,10 @@ class KeyValueDesign:
 def document_design(schema: Schema, root: str | None = None,
                     config: "Config | None" = None) -> DocumentDesign:
     """How `root`'s rows (default: the configured users table) and their children become one
-    document each. Audit references (created_by -> users) are not ownership."""
+    document each (default: the configured users table, else the most connected one). Audit
+    references (created_by -> users) are not ownership."""
     conv = conventions(config)
-    root = root or conv.users_table
+    root = root or _default_root(schema, conv)
     table = _need(schema, root)
     design = DocumentDesign(root, [c for c in table.columns])
     for child, fk in _owning_children(schema, table, conv):
@@ -162,7 +163,7 @@ def key_value_design(schema: Schema, root: str | None = None,
     partition, children as sort-key ranges, and one guard item per unique column (the key is
     the only uniqueness DynamoDB enforces)."""
     conv = conventions(config)
-    root = root or conv.users_table
+    root = root or _default_root(schema, conv)
     table = _need(schema, root)
     ent = singular_table(root).upper()
     items = [KeyItem(root, f"{ent}#{{id}}", "META", [c for c in table.columns if c != "id"],
@@ -193,6 +194,14 @@ def key_value_design(schema: Schema, root: str | None = None,
 
 
 # -- helpers --------------------------------------------------------------------------------
+def _default_root(schema: Schema, conv: Conventions) -> str:
+    """The configured users table when the schema has it, else its most connected table."""
+    if schema.table(conv.users_table) is not None:
+        return conv.users_table
+    hub = schema.most_connected()
+    return hub.qualname if hub is not None else conv.users_table
+
+
 def _need(schema: Schema, name: str) -> Table:
     table = schema.table(name)
     if table is None:
