@@ -16,10 +16,10 @@
 # %% [markdown]
 # # 1. Schema design
 #
-# The seed asks for a relational schema with naming conventions, one primary-key strategy,
-# foreign keys with explicit actions, constraints, soft delete and timestamps - and for a
-# comparison with document and key-value modelling. This chapter reads the example design
-# straight from its migration files (no database needed), checks it against the Phase 1 API
+# A relational schema with naming conventions, one primary-key strategy, foreign keys with
+# explicit actions, constraints, soft delete and timestamps - and how it compares with document
+# and key-value modelling. This chapter reads the design under review straight from its source
+# (DDL or migration files; no database needed), checks it against the Phase 1 API
 # contract first, shows its tables and conventions, runs the design lint over it, shows what
 # each of the four target engines cannot hold, and designs the document and key-value
 # versions of the same data - from its relations, then from its access patterns, measured.
@@ -51,19 +51,25 @@ for diag in wb.schema.diagnostics:
 # NBVAL_CHECK_OUTPUT
 from dbdesign.checks import api
 
-contract = api.load_contract("openapi.yaml")
-mapped, not_tables = api.map_schemas(wb.schema, contract)
-print(nbk.text_table(pd.DataFrame([{"component schema": m.name, "table": m.table.name, "role": m.role,
-                                    "properties": len(m.properties)} for m in mapped])))
-contract_check = api.check(wb.schema, "openapi.yaml")
-print(contract_check.format_text())
+contract_file = api.contract_path(wb.config)
+if contract_file:
+    contract = api.load_contract(contract_file)
+    mapped, not_tables = api.map_schemas(wb.schema, contract)
+    print(nbk.text_table(pd.DataFrame([{"component schema": m.name, "table": m.table.name, "role": m.role,
+                                        "properties": len(m.properties)} for m in mapped])))
+    contract_check = api.check(wb.schema, contract_file)
+    print(contract_check.format_text())
+else:
+    print("no API contract configured: set [api] openapi in dbdesign.toml to the Phase 1 OpenAPI file")
+
+# %% tags=["example"]
 assert not contract_check.findings
 
-# %% [markdown]
+# %% [markdown] tags=["example"]
 # What a finding looks like - the same contract with `User.role` missing the `editor` value,
 # pointing at the line of the OpenAPI file:
 
-# %%
+# %% tags=["example"]
 # NBVAL_CHECK_OUTPUT
 import os
 import tempfile
@@ -77,7 +83,8 @@ with tempfile.TemporaryDirectory() as tmp:
 
 # %% [markdown]
 # ## The tables
-#
+
+# %% [markdown] tags=["example"]
 # The seed's blog (`users`, `posts`) grown into a small product: a 1:1 `profiles` table keeps
 # the hot `users` row narrow, `comments` are threaded (`parent_id`), `tags` and `post_tags` form
 # a many-to-many relation, and `audit_log` records every change (see chapter 5).
@@ -96,18 +103,20 @@ print(nbk.text_table(tables.drop(columns=["comment"])))
 # %%
 nbk.table(tables[["table", "comment"]])
 
-# %% [markdown]
-# The `posts` table in detail - note `published_at`, added by a later migration
-# (`0007_add_posts_published_at`): the model is the result of applying every up migration in
-# order, and each column remembers the file and line that created it.
+# %% [markdown] tags=["example"]
+# `users` is the table every other one refers to (authors, actors of the audit columns): its
+# soft-delete column and case-insensitive unique email are what chapters 4 and 5 probe. The
+# model is the result of applying every up migration in order.
 
 # %%
-nbk.table(columns_frame(wb.schema, "posts"))
+nbk.md(f"The `{wb.focus}` table in detail; each column remembers the file and line that created it:")
+nbk.table(columns_frame(wb.schema, wb.focus))
 
 # %% [markdown]
 # ## Conventions
-#
-# The seed's naming conventions, and the choices this design adds:
+
+# %% [markdown] tags=["example"]
+# The naming conventions, and the choices this design adds:
 #
 # | convention | rule | example |
 # |---|---|---|
@@ -129,6 +138,8 @@ nbk.table(columns_frame(wb.schema, "posts"))
 # NBVAL_CHECK_OUTPUT
 pks = primary_keys_frame(wb.schema)
 print(nbk.text_table(pks))
+
+# %% tags=["example"]
 uuid_tables = set(pks[pks["type"].str.startswith("UUID")]["table"])
 assert set(pks["table"]) - uuid_tables == {"audit_log"}, "only audit_log may use a non-UUID key"
 
@@ -149,6 +160,8 @@ result = lint(wb.schema, wb.config)
 s = result.summary
 print(f"{s['rules_run']} rules over {s['tables']} tables: {s['error']} errors, "
       f"{s['warning']} warnings, {s['info']} info, {s['waived']} waived")
+
+# %% tags=["example"]
 assert not result.has_errors, "the example design must pass its own lint"
 
 # %% [markdown]
@@ -182,8 +195,11 @@ actions = {}
 for _, fk in fks:
     actions[fk.on_delete or "(unspecified)"] = actions.get(fk.on_delete or "(unspecified)", 0) + 1
 print(f"{len(fks)} foreign keys; ON DELETE: " + ", ".join(f"{a} {n}" for a, n in sorted(actions.items())))
-assert "(unspecified)" not in actions
-assert not result.by_rule("fk-missing-index", include_waived=True)
+unindexed = result.by_rule("fk-missing-index", include_waived=True)
+print(f"{len(unindexed)} foreign keys without an index leading with their columns")
+
+# %% tags=["example"]
+assert "(unspecified)" not in actions and not unindexed
 
 # %% [markdown]
 # ## Constraints and indexes
@@ -203,13 +219,13 @@ print(f"{summary['indexes']} indexes: {summary['declared_indexes']} declared, "
 
 # %% [markdown]
 # What the foreign keys protect, in words - generated from the model unless the author wrote
-# a `COMMENT ON`. Note the three delete behaviours: `RESTRICT` where a hard delete would be a
-# bug (users are soft-deleted), `CASCADE` for rows that cannot exist without their parent,
-# `SET NULL` for audit references.
+# a `COMMENT ON`. The delete behaviour is the decision to review: `RESTRICT` where a hard delete
+# would be a bug, `CASCADE` for rows that cannot exist without their parent, `SET NULL` for
+# references that may outlive their target.
 
 # %%
 fk_frame = cat.to_frame()
-nbk.table(fk_frame[(fk_frame["kind"] == "FOREIGN KEY") & ~fk_frame["columns"].isin(["created_by", "updated_by"])]
+nbk.table(fk_frame[(fk_frame["kind"] == "FOREIGN KEY") & ~fk_frame["columns"].isin(wb.config.audit_columns)]
           [["table", "columns", "definition", "description"]])
 
 # %% [markdown]
@@ -219,7 +235,7 @@ nbk.table(fk_frame[(fk_frame["kind"] == "FOREIGN KEY") & ~fk_frame["columns"].is
 
 # %%
 ix = cat.indexes_frame()
-nbk.table(ix[~ix["columns"].isin(["created_by", "updated_by"])][["table", "index", "columns", "unique", "where", "purpose"]])
+nbk.table(ix[~ix["columns"].isin(wb.config.audit_columns)][["table", "index", "columns", "unique", "where", "purpose"]])
 
 # %% [markdown]
 # ## Portability: one design, four engines
@@ -236,6 +252,8 @@ port = portability_frame(wb.schema)
 pivot = port.pivot_table(index="feature", columns="engine", values="action",
                          aggfunc=lambda s: ", ".join(sorted(set(s)))).fillna("")
 print(pivot.to_string())
+
+# %% tags=["example"]
 # the losses the DDL section below relies on
 assert pivot.loc["partial index", "mysql"] == "dropped"
 assert pivot.loc["fk action", "duckdb"] == "dropped"
@@ -251,24 +269,29 @@ nbk.table(serious.drop_duplicates(subset=["engine", "feature", "action"])[["engi
 
 # %% [markdown]
 # ## Relational, document, key-value
-#
+
+# %% [markdown]
+# The same data can be modelled three ways; a document or key-value design is built for the
+# questions the application asks, which are its access patterns (below).
+
+# %% [markdown] tags=["example"]
 # The seed sketches the same data three ways. Here the document and key-value designs are
 # *derived* from the relational model's relations (`dbdesign.generate.nosql`), and filled with the
 # development seed data (`seeds/dev`) loaded into a throw-away SQLite database.
 #
 # **Document (MongoDB-style)**: one document per user. What gets embedded and why:
 
-# %%
+# %% tags=["example"]
 # NBVAL_CHECK_OUTPUT
 from dbdesign.generate.nosql import document_design, key_value_design
 
 doc_design = document_design(wb.schema, root="users")
 print(nbk.text_table(doc_design.to_frame()[["field", "table", "relation", "decision", "fields"]]))
 
-# %%
+# %% tags=["example"]
 nbk.table(doc_design.to_frame()[["field", "decision", "reason"]])
 
-# %%
+# %% tags=["example"]
 # NBVAL_CHECK_OUTPUT
 import json
 
@@ -287,18 +310,18 @@ alice = {k: v for k, v in alice.items() if k not in ("password_hash",)}
 print(json.dumps(alice, indent=2))
 assert [p["tags"] for p in alice["posts"]] == [["databases", "design"], ["design"]]
 
-# %% [markdown]
+# %% [markdown] tags=["example"]
 # **Key-value (DynamoDB-style)**, single-table design: the user is the partition, the
 # profile and the posts are sort-key ranges inside it, so "a user's page" is one `Query`.
 # DynamoDB enforces uniqueness only for the key itself, so each unique column of `users` needs
 # a guard item written in the same transaction.
 
-# %%
+# %% tags=["example"]
 # NBVAL_CHECK_OUTPUT
 kv = key_value_design(wb.schema, root="users")
 print(nbk.text_table(kv.to_frame()[["entity", "PK", "SK", "access pattern"]]))
 
-# %%
+# %% tags=["example"]
 # NBVAL_CHECK_OUTPUT
 items = [i for i in kv.build(data) if i["PK"].endswith("8000-000000000003") and i["SK"] != "UNIQUE"]
 for item in items:
@@ -308,18 +331,19 @@ for item in items:
 # ### Driven by access patterns
 #
 # A document or key-value design is built for the questions the application asks, so the
-# designs below start from the access patterns (`access-patterns.yaml`: entity, key fields,
+# designs below start from the access patterns (`[nosql] patterns` in dbdesign.toml, here
+# `access-patterns.yaml`: entity, key fields,
 # filter, sort, one or many, requests per second; `dbdesign nosql --patterns FILE --target
 # mongodb|dynamodb`, which derives patterns from the schema when there is no file).
 
 # %%
 # NBVAL_CHECK_OUTPUT
+from dbdesign import engines
 from dbdesign.engines import dynalite
-from dbdesign.generate import dynamodb, mongodb
+from dbdesign.generate import access_patterns, dynamodb, mongodb
 from dbdesign.lab import datagen
-from dbdesign.generate.access_patterns import load_patterns
 
-patterns = load_patterns("access-patterns.yaml", wb.schema)
+patterns = access_patterns.for_schema(wb.schema, wb.config)
 print(nbk.text_table(pd.DataFrame([{"pattern": p.name, "entity": p.entity, "key": ", ".join(p.key) or "-",
                                     "filter": ", ".join(f"{k}={v}" for k, v in p.filter.items()) or "-",
                                     "sort": (("-" if p.desc else "") + p.sort) if p.sort else "-",
@@ -328,9 +352,12 @@ print(nbk.text_table(pd.DataFrame([{"pattern": p.name, "entity": p.entity, "key"
 # %% [markdown]
 # **DynamoDB, single table.** Every row is one item (`PK = ENTITY#id`); a lookup by primary
 # key is a `GetItem`, every other pattern a `Query` on a global secondary index. The GSIs are
-# overloaded - `GSI1` carries the first non-key pattern of *every* entity - so two indexes
-# serve all nine patterns; "published posts" is a sparse index (only published posts carry
-# its keys).
+# overloaded - `GSI1` carries the first non-key pattern of *every* entity - so few indexes
+# serve all the patterns.
+
+# %% [markdown] tags=["example"]
+# Here two indexes serve all nine patterns; "published posts" is a sparse index (only
+# published posts carry its keys).
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -357,13 +384,16 @@ with engines.throwaway("sqlite") as nosql_engine:
 estimates = pd.DataFrame(kv_design.estimates(wb.schema, nosql_rows))
 print(nbk.text_table(estimates[["pattern", "items", "max_item_bytes", "partitions", "largest_collection",
                                 "frequency", "hottest_partition_rcu", "hot"]]))
+
+# %% tags=["example"]
 assert estimates.set_index("pattern").loc["published_posts", "hot"]  # one key value takes every request
 
-# %% [markdown]
+# %% [markdown] tags=["example"]
 # "Published posts" is the hot partition: every request goes to the one key `status=published`
 # (at 400 requests/s of 20 items it needs ~2,000 read units/s of one partition's 3,000). The
 # usual fix is write sharding - `status=published#0..N`, queried in parallel and merged.
-#
+
+# %% [markdown]
 # **MongoDB.** Embedding is decided per pattern (the reason is in the table), indexes follow
 # the equality-sort-range rule, and each collection gets a `$jsonSchema` validator.
 # **No MongoDB server installs from the package registries here**: the validators are checked
@@ -403,7 +433,7 @@ else:
 if side_by_side is not None:
     nbk.table(side_by_side[["pattern", "relational access", "document how", "key-value capacity units"]])
 
-# %% [markdown]
+# %% [markdown] tags=["example"]
 # **Trade-offs.**
 #
 # | | relational (this design) | document | key-value |
@@ -421,18 +451,23 @@ if side_by_side is not None:
 # %% [markdown]
 # ## DDL per engine
 #
-# The same `users` table as each engine receives it (`dbdesign ddl --dialect ...`; the full
-# files are in `build/report/ddl/`). Read them next to the portability table above: SQLite
-# gets TEXT with length CHECKs and an emulated UUID default, MariaDB loses the partial unique
-# index, DuckDB loses the `ON DELETE` actions.
+# The table shown in detail above, as each engine receives it (`dbdesign ddl --dialect ...`;
+# the full files are in `build/report/ddl/`). Read them next to the portability table above.
+
+# %% [markdown] tags=["example"]
+# SQLite gets TEXT with length CHECKs and an emulated UUID default, MariaDB loses the partial
+# unique index, DuckDB loses the `ON DELETE` actions.
 
 # %%
 import re
 
+from dbdesign.dialects import render
+
+focus_name = re.escape(wb.focus.rpartition(".")[2])
 for dialect in ("postgres", "mysql", "sqlite", "duckdb"):
     rendered = render(wb.schema, dialect)
-    users_ddl = [stmt for stmt in rendered.statements
-                 if re.match(r"CREATE TABLE\s+[`\"]?users\b", stmt)
-                 or re.search(r"\bON\s+[`\"]?users[`\"]?\s*\(", stmt)]
+    focus_ddl = [stmt for stmt in rendered.statements
+                 if re.match(rf"CREATE TABLE\s+(\S+\.)?[`\"]?{focus_name}[`\"]?\s*\(", stmt)
+                 or re.search(rf"\bON\s+(\S+\.)?[`\"]?{focus_name}[`\"]?\s*\(", stmt)]
     nbk.md(f"**{dialect}**")
-    nbk.sql(";\n".join(users_ddl) + ";", dialect)
+    nbk.sql(";\n".join(focus_ddl) + ";", dialect)

@@ -79,7 +79,6 @@ from dbdesign.lab import datagen, workload
 queries = workload.for_schema(wb.schema, wb.source, wb.config)
 lab_tables = datagen.with_parents(wb.schema, sorted({t for q in queries for t in q.tables}))
 data = datagen.generate(wb.schema, ROWS, seed=42, tables=lab_tables, progress=False)
-EXAMPLE = "posts-by-status-recent" in {q.name for q in queries}  # facts about the example below
 print({t: n for t, n in data.counts.items()} if wb.scale == "small" else "large scale")
 print(nbk.text_table(pd.DataFrame([{"query": q.name, "candidates": ", ".join(c.name for c in q.candidates)}
                                    for q in queries])))
@@ -115,7 +114,7 @@ uses = top.pivot_table(index="query", columns=["engine"], values="uses_index",
                        aggfunc=lambda s: "".join("x" if v else "." for v in s))
 print("x = plan uses an index; per engine: keys only, candidate 1, candidate 2, design\n")
 print(uses.to_string())
-if "sqlite" in names and EXAMPLE:
+if "sqlite" in names and wb.example:
     assert uses.loc["posts-by-status-recent", "sqlite"] == ".xxx"
     assert uses.loc["user-by-email-ci", "sqlite"][1] == "."  # lower(email): the plain index is not used
 
@@ -171,7 +170,7 @@ sizes = top[top["index_set"].isin(["candidate 1", "candidate 2"])].pivot_table(
     index="index", columns="engine", values="index_bytes") / 1024
 nbk.table(sizes.round(0).reset_index(), caption="Index size, KiB (DuckDB: database growth when built)")
 
-# %% [markdown]
+# %% [markdown] tags=["example"]
 # ## Engine behaviours that surprise people
 #
 # Each claim below is checked on the engine; the cell fails if the engine behaves otherwise.
@@ -180,96 +179,84 @@ nbk.table(sizes.round(0).reset_index(), caption="Index size, KiB (DuckDB: databa
 # `EXPLAIN ANALYZE` shows the index scan. **Its ART index is skipped for a two-sided range**:
 # zone maps prune row groups instead.
 
-# %%
+# %% tags=["example"]
 # NBVAL_CHECK_OUTPUT
 from dbdesign.lab import plans
 
-if EXAMPLE:
-    with engines.throwaway("duckdb") as duck:
-        datagen.load(data, duck, indexes="none")
-        duck.execute("CREATE INDEX ix_email ON users (email)")
-        duck.execute("CREATE INDEX ix_created ON posts (created_at)")
-        email = data.sample("SELECT email FROM users ORDER BY hash(email) LIMIT 1")[0][0]
-        sql = "SELECT id FROM users WHERE email = ?"
-        analyzed = plans.explain(duck, sql, (email,))
-        plain = plans.plain_explain_text(duck, sql, (email,))
-        lo, hi = data.sample("SELECT quantile_disc(created_at, 0.5), quantile_disc(created_at, 0.5) "
-                             "+ INTERVAL 7 DAY FROM posts")[0]
-        two_sided = plans.explain(duck, "SELECT id FROM posts WHERE created_at >= ? AND created_at < ?", (lo, hi))
-    print(f"EXPLAIN ANALYZE, email = ?:          uses index: {analyzed.uses_index}")
-    print(f"plain EXPLAIN mentions an index scan: {'Index Scan' in plain}")
-    print(f"two-sided range on created_at:        uses index: {two_sided.uses_index}")
-    assert analyzed.uses_index and "Index Scan" not in plain and not two_sided.uses_index
-else:
-    print("these demos use the example's tables; this schema has other ones")
+with engines.throwaway("duckdb") as duck:
+    datagen.load(data, duck, indexes="none")
+    duck.execute("CREATE INDEX ix_email ON users (email)")
+    duck.execute("CREATE INDEX ix_created ON posts (created_at)")
+    email = data.sample("SELECT email FROM users ORDER BY hash(email) LIMIT 1")[0][0]
+    sql = "SELECT id FROM users WHERE email = ?"
+    analyzed = plans.explain(duck, sql, (email,))
+    plain = plans.plain_explain_text(duck, sql, (email,))
+    lo, hi = data.sample("SELECT quantile_disc(created_at, 0.5), quantile_disc(created_at, 0.5) "
+                         "+ INTERVAL 7 DAY FROM posts")[0]
+    two_sided = plans.explain(duck, "SELECT id FROM posts WHERE created_at >= ? AND created_at < ?", (lo, hi))
+print(f"EXPLAIN ANALYZE, email = ?:          uses index: {analyzed.uses_index}")
+print(f"plain EXPLAIN mentions an index scan: {'Index Scan' in plain}")
+print(f"two-sided range on created_at:        uses index: {two_sided.uses_index}")
+assert analyzed.uses_index and "Index Scan" not in plain and not two_sided.uses_index
 
-# %% [markdown]
+# %% [markdown] tags=["example"]
 # **SQLite ignores a plain index under `lower()` and for `LIKE 'abc%'`** (LIKE is
 # case-insensitive, the index is not), and **a partial index is used only when the query
 # repeats its predicate** - on PostgreSQL too.
 
-# %%
+# %% tags=["example"]
 # NBVAL_CHECK_OUTPUT
-if EXAMPLE:
-    with engines.throwaway("sqlite") as lite:
-        datagen.load(data, lite, indexes="none")
-        lite.execute("CREATE INDEX ix_email ON users (email)")
-        lite.execute("CREATE INDEX ix_live ON users (created_at) WHERE deleted_at IS NULL")
-        lite.execute("ANALYZE")
-        facts = {
-            "email = ?": plans.explain(lite, "SELECT id FROM users WHERE email = ?", (email,)),
-            "lower(email) = ?": plans.explain(lite, "SELECT id FROM users WHERE lower(email) = ?", (email,)),
-            "email LIKE 'anna%'": plans.explain(lite, "SELECT id FROM users WHERE email LIKE 'anna%'"),
-            "deleted_at IS NULL ORDER BY created_at": plans.explain(
-                lite, "SELECT id FROM users WHERE deleted_at IS NULL ORDER BY created_at LIMIT 5"),
-            "ORDER BY created_at (predicate not repeated)": plans.explain(
-                lite, "SELECT id FROM users ORDER BY created_at LIMIT 5"),
-        }
-    for what, plan in facts.items():
-        print(f"sqlite  {what:45} -> {plan.summary()}")
-    assert facts["email = ?"].uses_index
-    assert not facts["lower(email) = ?"].uses_index and not facts["email LIKE 'anna%'"].uses_index
-    assert facts["deleted_at IS NULL ORDER BY created_at"].index_names == ["ix_live"]
-    assert not facts["ORDER BY created_at (predicate not repeated)"].uses_index
-else:
-    print("these demos use the example's tables; this schema has other ones")
+with engines.throwaway("sqlite") as lite:
+    datagen.load(data, lite, indexes="none")
+    lite.execute("CREATE INDEX ix_email ON users (email)")
+    lite.execute("CREATE INDEX ix_live ON users (created_at) WHERE deleted_at IS NULL")
+    lite.execute("ANALYZE")
+    facts = {
+        "email = ?": plans.explain(lite, "SELECT id FROM users WHERE email = ?", (email,)),
+        "lower(email) = ?": plans.explain(lite, "SELECT id FROM users WHERE lower(email) = ?", (email,)),
+        "email LIKE 'anna%'": plans.explain(lite, "SELECT id FROM users WHERE email LIKE 'anna%'"),
+        "deleted_at IS NULL ORDER BY created_at": plans.explain(
+            lite, "SELECT id FROM users WHERE deleted_at IS NULL ORDER BY created_at LIMIT 5"),
+        "ORDER BY created_at (predicate not repeated)": plans.explain(
+            lite, "SELECT id FROM users ORDER BY created_at LIMIT 5"),
+    }
+for what, plan in facts.items():
+    print(f"sqlite  {what:45} -> {plan.summary()}")
+assert facts["email = ?"].uses_index
+assert not facts["lower(email) = ?"].uses_index and not facts["email LIKE 'anna%'"].uses_index
+assert facts["deleted_at IS NULL ORDER BY created_at"].index_names == ["ix_live"]
+assert not facts["ORDER BY created_at (predicate not repeated)"].uses_index
 
-# %%
+# %% tags=["example"]
 # NBVAL_CHECK_OUTPUT
-if EXAMPLE:
-    if "postgres" in names:
-        with engines.throwaway("postgres") as pg:
-            datagen.load(data, pg, indexes="none")
-            pg.execute("CREATE INDEX ix_live ON users (created_at) WHERE deleted_at IS NULL")
-            datagen.analyze_tables(pg, ["users"])
-            rep = plans.explain(pg, "SELECT id FROM users WHERE deleted_at IS NULL ORDER BY created_at LIMIT 5")
-            norep = plans.explain(pg, "SELECT id FROM users ORDER BY created_at LIMIT 5")
-        print(f"postgres predicate repeated: {rep.summary()}\npostgres not repeated:       {norep.summary()}")
-        assert rep.index_names == ["ix_live"] and "ix_live" not in norep.index_names
-    else:
-        print("postgres not reachable here")
+if "postgres" in names:
+    with engines.throwaway("postgres") as pg:
+        datagen.load(data, pg, indexes="none")
+        pg.execute("CREATE INDEX ix_live ON users (created_at) WHERE deleted_at IS NULL")
+        datagen.analyze_tables(pg, ["users"])
+        rep = plans.explain(pg, "SELECT id FROM users WHERE deleted_at IS NULL ORDER BY created_at LIMIT 5")
+        norep = plans.explain(pg, "SELECT id FROM users ORDER BY created_at LIMIT 5")
+    print(f"postgres predicate repeated: {rep.summary()}\npostgres not repeated:       {norep.summary()}")
+    assert rep.index_names == ["ix_live"] and "ix_live" not in norep.index_names
 else:
-    print("these demos use the example's tables; this schema has other ones")
+    print("postgres not reachable here")
 
-# %% [markdown]
+# %% [markdown] tags=["example"]
 # **A composite `(status, created_at)` satisfies `WHERE status = ? ORDER BY created_at`** - rows
 # come out of the index already sorted - **but not `status IN (...)`**: the rows of two status
 # values are two sorted runs, and a sort (SQLite: a temp B-tree) comes back.
 
-# %%
+# %% tags=["example"]
 # NBVAL_CHECK_OUTPUT
-if EXAMPLE:
-    with engines.throwaway("sqlite") as lite:
-        datagen.load(data, lite, indexes="none")
-        lite.execute("CREATE INDEX ix_sc ON posts (status, created_at)")
-        lite.execute("ANALYZE")
-        one = plans.explain(lite, "SELECT id FROM posts WHERE status = 'draft' ORDER BY created_at LIMIT 20")
-        two = plans.explain(lite, "SELECT id FROM posts WHERE status IN ('draft', 'archived') "
-                                  "ORDER BY created_at LIMIT 20")
-    print(f"status = ?      -> {one.summary()}\nstatus IN (..)  -> {two.summary()}")
-    assert one.uses_index and not one.sort and two.sort
-else:
-    print("these demos use the example's tables; this schema has other ones")
+with engines.throwaway("sqlite") as lite:
+    datagen.load(data, lite, indexes="none")
+    lite.execute("CREATE INDEX ix_sc ON posts (status, created_at)")
+    lite.execute("ANALYZE")
+    one = plans.explain(lite, "SELECT id FROM posts WHERE status = 'draft' ORDER BY created_at LIMIT 20")
+    two = plans.explain(lite, "SELECT id FROM posts WHERE status IN ('draft', 'archived') "
+                              "ORDER BY created_at LIMIT 20")
+print(f"status = ?      -> {one.summary()}\nstatus IN (..)  -> {two.summary()}")
+assert one.uses_index and not one.sort and two.sort
 
 # %% [markdown]
 # ## The advisor: proposals, then proof
@@ -309,15 +296,15 @@ for n in ("sqlite", "postgres"):
             print(f"  {used:11} {p.label()}")
 assert all(any(c["uses_proposal"] for c in p.checks) for p in fresh["sqlite"].proposals if p.checks)
 
-# %% [markdown]
+# %% [markdown] tags=["example"]
 # DuckDB is the outlier: its ART index serves equality lookups (here also on the leading column
 # of a composite), but not expressions, two-sided ranges or `ORDER BY ... LIMIT` (the top-N
 # runs over a scan) - so most proposals are not used there, and the advisor rejects them with
 # the plan as evidence:
 
-# %%
+# %% tags=["example"]
 # NBVAL_CHECK_OUTPUT
-if "duckdb" in fresh and EXAMPLE:
+if "duckdb" in fresh:
     duck_used = {}
     for p in fresh["duckdb"].proposals:
         if p.checks:
@@ -343,7 +330,7 @@ for n, a in design.items():
 for n, a in design.items():
     print(f"-- {n}: design indexes no workload query uses")
     print(nbk.text_table(a.unused_frame()[["index", "definition", "note"]]))
-if "sqlite" in design and EXAMPLE:
+if "sqlite" in design and wb.example:
     flagged = set(design["sqlite"].unused_frame()["index"])
     assert "idx_comments_user_id" in flagged and "idx_posts_status_created_at" not in flagged
 
@@ -377,10 +364,10 @@ if peers.hypopg_available:
 # NBVAL_CHECK_OUTPUT
 cmp = peers.to_frame()
 print(nbk.text_table(cmp[["query", ".expert (sqlite)", "vs .expert"]]))
-if EXAMPLE:
+if wb.example:
     assert (cmp.set_index("query").loc["user-by-email-ci", "vs .expert"]) == "differ"
 
-# %% [markdown]
+# %% [markdown] tags=["example"]
 # Where they differ, the reason is instructive: for an expression such as `lower(email) = ?`
 # and for the newest live rows, `.expert` suggests an index on `deleted_at` - it does not
 # propose expression or partial indexes, and `deleted_at IS NULL` matches most rows. For full text neither peer has anything

@@ -29,8 +29,15 @@ from dbdesign.review import notebook as nbk
 from dbdesign.migrate.runner import load_folder
 
 wb = nbk.setup()
-MIGRATIONS = "migrations"
-print(f"{len(load_folder(MIGRATIONS))} migrations in {MIGRATIONS}/, scale: {wb.scale}")
+import os
+
+MIGRATIONS = wb.source if os.path.isdir(wb.source) else None  # the project's migrations folder
+if MIGRATIONS:
+    print(f"{len(load_folder(MIGRATIONS))} migrations in {MIGRATIONS}/, scale: {wb.scale}")
+else:
+    print(f"{wb.source} is one DDL file, not a migrations folder: the sections about this "
+          "project's migrations are skipped; the lint, drill, rehearsal and interop sections "
+          "run on their own fixture folders")
 
 # %% [markdown]
 # ## Tool choice and why
@@ -69,8 +76,11 @@ print(f"{len(load_folder(MIGRATIONS))} migrations in {MIGRATIONS}/, scale: {wb.s
 # NBVAL_CHECK_OUTPUT
 from dbdesign.migrate.runner import timeline
 
-tl = timeline(MIGRATIONS)
-print(nbk.text_table(tl.drop(columns=["checksum"])))
+if MIGRATIONS:
+    tl = timeline(MIGRATIONS)
+    print(nbk.text_table(tl.drop(columns=["checksum"])))
+
+# %% tags=["example"]
 assert tl["down_statements"].notna().all(), "every migration has a down file"
 assert list(tl[tl["kind"] == "data"]["name"]) == ["data_backfill_posts_published_at"]
 
@@ -80,29 +90,30 @@ assert list(tl[tl["kind"] == "data"]["name"]) == ["data_backfill_posts_published
 # until someone restores it or accepts the change with `migrate repair`.
 
 # %%
-nbk.table(tl[["version", "name", "checksum"]])
+if MIGRATIONS:
+    nbk.table(tl[["version", "name", "checksum"]])
 
-# %% [markdown]
+# %% [markdown] tags=["example"]
 # ### One migration up close: the ERD before and after
 #
 # `0004_create_comments` adds a table with three relationships; the diagram shows the schema
 # after it, with what it added in green (removed would be red, changed amber).
 
-# %%
+# %% tags=["example"]
 from IPython.display import SVG, display
 
 from dbdesign.migrate.runner import erd_diff_svg
 
 display(SVG(erd_diff_svg(MIGRATIONS, 4, compact=True)))
 
-# %% [markdown]
+# %% [markdown] tags=["example"]
 # ### One file, four engines
 #
 # Files are written once, in PostgreSQL dialect; the runner renders them per engine through the
 # dialect layer. `migrate plan` prints exactly what `up` would run, without running it - here
 # `0007` (add `published_at`) for SQLite and DuckDB, as a reviewer sees it before a deploy.
 
-# %%
+# %% tags=["example"]
 # NBVAL_CHECK_OUTPUT
 from dbdesign import engines
 from dbdesign.migrate.runner import Migrator
@@ -133,9 +144,12 @@ for name in ("sqlite", "duckdb"):
 # NBVAL_CHECK_OUTPUT
 from dbdesign.migrate.verify import verify
 
-result = verify(MIGRATIONS, engines=("sqlite", "duckdb"))
-print(nbk.text_table(result.matrix().reset_index()))
-print(result.format_text())
+if MIGRATIONS:
+    result = verify(MIGRATIONS, engines=("sqlite", "duckdb"))
+    print(nbk.text_table(result.matrix().reset_index()))
+    print(result.format_text())
+
+# %% tags=["example"]
 assert result.ok and not result.findings
 
 # %% [markdown]
@@ -147,10 +161,11 @@ from dbdesign.lab.probe import available_engines
 
 servers = available_engines(("postgres", "mysql"))
 print(servers.note())
-if servers.available:
-    on_servers = verify(MIGRATIONS, engines=servers.available)
-    nbk.table(on_servers.matrix().reset_index())
-    assert on_servers.ok, on_servers.format_text()
+if MIGRATIONS:
+    if servers.available:
+        on_servers = verify(MIGRATIONS, engines=servers.available)
+        nbk.table(on_servers.matrix().reset_index())
+        assert on_servers.ok, on_servers.format_text()
 
 # %% [markdown]
 # What a broken down file looks like: a fixture folder whose `0002` down forgets to drop its
@@ -165,7 +180,7 @@ for f in broken.findings:
     print(f.format())
 assert [f.rule for f in broken.findings] == ["migration-irreversible"] * 2
 
-# %% [markdown]
+# %% [markdown] tags=["example"]
 # ## Idempotency and data migrations
 #
 # Two different promises hide behind "safe to run multiple times":
@@ -179,7 +194,7 @@ assert [f.rule for f in broken.findings] == ["migration-irreversible"] * 2
 #    (`tests/test_migrate.py::test_data_migration_backfills_and_is_safe_to_run_twice` runs it
 #    twice on all four engines with the dev seed).
 
-# %%
+# %% tags=["example"]
 with open(f"{MIGRATIONS}/0008_data_backfill_posts_published_at.up.sql") as fh:
     nbk.sql(fh.read())
 with open(f"{MIGRATIONS}/0008_data_backfill_posts_published_at.down.sql") as fh:
@@ -192,7 +207,8 @@ with open(f"{MIGRATIONS}/0008_data_backfill_posts_published_at.down.sql") as fh:
 # lint's `migration-mixes-data-and-schema` rule enforces it. The backfill's down is deliberately
 # empty: a backfilled value cannot be told apart from one the application wrote later, so
 # "undoing" it would destroy real data; rolling back `0007` drops the column anyway.
-#
+
+# %% [markdown] tags=["example"]
 # ## When a migration fails: the rollback drill
 #
 # A migration whose second statement fails on real data - a UNIQUE index the dev seed violates
@@ -201,7 +217,7 @@ with open(f"{MIGRATIONS}/0008_data_backfill_posts_published_at.down.sql") as fh:
 # history row: after the failure **nothing is half-applied** - the schema diff before/after is
 # empty, the migration is still `pending`, fixing the file is enough.
 
-# %%
+# %% tags=["example"]
 # NBVAL_CHECK_OUTPUT
 from dbdesign.migrate.verify import drill_frame, failure_drill
 
@@ -211,13 +227,13 @@ for d in drills:
     print(d.error)
     assert d.left_behind == "no differences" and d.state_after_failure == "pending" and d.final_matches_model
 
-# %% [markdown]
+# %% [markdown] tags=["example"]
 # **MariaDB has no transactional DDL**: the `ALTER TABLE` before the failing statement stays
 # applied. The runner writes a `failed` row *before* it starts (Flyway's approach, so even a
 # crash half-way is recorded), refuses further `up` runs with a message that says what to do,
 # and `repair` clears the row once a human has undone or finished the change by hand:
 
-# %%
+# %% tags=["example"]
 db_servers = [n for n in ("postgres", "mysql") if n in servers.available]
 if db_servers:
     server_drills = [failure_drill(name) for name in db_servers]
@@ -265,7 +281,10 @@ else:
 # NBVAL_CHECK_OUTPUT
 from dbdesign.checks.migration_lint import format_text, lint_migrations
 
-print(format_text(lint_migrations(MIGRATIONS)))
+if MIGRATIONS:
+    print(format_text(lint_migrations(MIGRATIONS)))
+
+# %% tags=["example"]
 assert lint_migrations(MIGRATIONS) == []
 
 # %% [markdown]
@@ -328,7 +347,7 @@ nbk.table(pd.DataFrame([{"rule": r, "severity": sev, "why": why, "fix": fix} for
 from dbdesign.checks.migration_lint import compare_with_squawk, squawk_version
 
 print(squawk_version())
-for folder in (MIGRATIONS, PG_LOCKS):
+for folder in [f for f in (MIGRATIONS, PG_LOCKS) if f]:
     cmp = compare_with_squawk(folder)
     print(f"\n{folder}")
     print(nbk.text_table(cmp))
@@ -471,20 +490,23 @@ def _statements(path):
         return [s.sql.strip() for s in split_statements(fh.read()) if s.expression is not None]
 
 
-layout_rows = []
-with tempfile.TemporaryDirectory() as tmp:
-    for fmt in FORMATS:
-        out, back = os.path.join(tmp, fmt), os.path.join(tmp, fmt + "-back")
-        exported = export_folder(MIGRATIONS, out, fmt)
-        imported = import_folder(out, back, fmt)
-        files = sorted(os.listdir(back))
-        runs = engine_files(MIGRATIONS)  # what PostgreSQL runs: root files or its overrides
-        same = set(files) <= set(runs) and all(
-            _statements(os.path.join(back, f)) == _statements(runs[f]) for f in files)
-        layout_rows.append({"format": fmt, "files written": len(exported.written), "files back": len(files),
-                            "same statements": same, "notes": len(exported.notes + imported.notes)})
-layouts = pd.DataFrame(layout_rows)
-print(nbk.text_table(layouts))
+if MIGRATIONS:
+    layout_rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for fmt in FORMATS:
+            out, back = os.path.join(tmp, fmt), os.path.join(tmp, fmt + "-back")
+            exported = export_folder(MIGRATIONS, out, fmt)
+            imported = import_folder(out, back, fmt)
+            files = sorted(os.listdir(back))
+            runs = engine_files(MIGRATIONS)  # what PostgreSQL runs: root files or its overrides
+            same = set(files) <= set(runs) and all(
+                _statements(os.path.join(back, f)) == _statements(runs[f]) for f in files)
+            layout_rows.append({"format": fmt, "files written": len(exported.written), "files back": len(files),
+                                "same statements": same, "notes": len(exported.notes + imported.notes)})
+    layouts = pd.DataFrame(layout_rows)
+    print(nbk.text_table(layouts))
+
+# %% tags=["example"]
 assert layouts["same statements"].all()
 
 # %% [markdown]
@@ -499,14 +521,15 @@ assert layouts["same statements"].all()
 # %%
 from dbdesign.migrate.interop import round_trip, tool_command
 
-proofs = []
-for fmt in ("dbmate", "knex", "alembic"):
-    if tool_command(fmt) is None:
-        proofs.append({"tool": fmt, "engine": "-", "version": "not installed (make interop-tools)"})
-        continue
-    for name in servers.available:
-        rt = round_trip(MIGRATIONS, fmt, name)
-        proofs.append({"tool": fmt, "engine": name, "version": rt.tool_version, "tables": rt.tables,
-                       "up = our schema": not rt.up_differences, "down leaves nothing": not rt.left_after_down})
-        assert rt.ok, rt
-nbk.table(pd.DataFrame(proofs))
+if MIGRATIONS:
+    proofs = []
+    for fmt in ("dbmate", "knex", "alembic"):
+        if tool_command(fmt) is None:
+            proofs.append({"tool": fmt, "engine": "-", "version": "not installed (make interop-tools)"})
+            continue
+        for name in servers.available:
+            rt = round_trip(MIGRATIONS, fmt, name)
+            proofs.append({"tool": fmt, "engine": name, "version": rt.tool_version, "tables": rt.tables,
+                           "up = our schema": not rt.up_differences, "down leaves nothing": not rt.left_after_down})
+            assert rt.ok, rt
+    nbk.table(pd.DataFrame(proofs))

@@ -16,8 +16,7 @@
 # %% [markdown]
 # # 4. Constraints and data integrity
 #
-# The seed calls database constraints "the last line of defence" and lists three validation
-# layers: the API validates input before business logic, the ORM before the write, the
+# Database constraints are the last line of defence, behind two other validation layers: the API validates input before business logic, the ORM before the write, the
 # database last. This chapter takes that literally:
 #
 # 1. the **constraint catalogue** - every NOT NULL, UNIQUE, CHECK, FOREIGN KEY (with its
@@ -69,8 +68,10 @@ assert (constraints["description"].str.len() > 0).all(), "every constraint has a
 nbk.table(constraints[["table", "kind", "columns", "definition", "description", "source", "at"]])
 
 # %% [markdown]
-# The foreign keys and what a parent delete does to the child row. Three behaviours are used on
-# purpose: `RESTRICT` where a hard delete would be a bug (users and posts are soft-deleted, so a
+# The foreign keys and what a parent delete does to the child row.
+
+# %% [markdown] tags=["example"]
+# Three behaviours are used on purpose: `RESTRICT` where a hard delete would be a bug (users and posts are soft-deleted, so a
 # real DELETE of a parent with children should fail loudly), `CASCADE` for rows that cannot
 # exist without their parent (a profile, a post's tag links, a post's comments - see chapter 5
 # for why this one is questionable together with soft delete), and `SET NULL` for the
@@ -138,7 +139,7 @@ print(result.summary().to_string())
 # NBVAL_CHECK_OUTPUT
 print(nbk.text_table(result.findings_summary()))
 
-# %% [markdown]
+# %% [markdown] tags=["example"]
 # Read it as:
 #
 # - **SQLite without the pragma** keeps none of the 19 foreign keys: orphans go in, and a parent
@@ -156,7 +157,7 @@ print(nbk.text_table(result.findings_summary()))
 #   is accepted for the wrong reason: there is no index at all.
 # - **PostgreSQL** holds every guard.
 
-# %%
+# %% tags=["example"]
 # NBVAL_CHECK_OUTPUT
 o = result.outcome
 facts = [
@@ -197,7 +198,10 @@ nbk.table(result.matrix().reset_index())
 # %%
 import pandas as pd
 
-for label in ("posts CHECK ck_posts_status", "comments.post_id -> posts orphan"):
+first = {}
+for x in result.outcomes:
+    first.setdefault(x.kind, x.constraint)
+for label in [first[k] for k in ("check", "fk-orphan") if k in first]:
     nbk.table(pd.DataFrame([{"engine": x.engine, "outcome": x.outcome, "message": x.message}
                             for x in result.outcomes if x.constraint == label]), caption=label)
 
@@ -215,24 +219,23 @@ for label in ("posts CHECK ck_posts_status", "comments.post_id -> posts orphan")
 #   lengths; NOT NULL is still only seen at flush time, by the database.
 # - **Database** - the probe above.
 #
-# The generated API model for `posts`:
+# The generated API model for the table shown in chapter 1, and its JSON Schema as the API
+# contract would publish it:
 
 # %%
 from dbdesign.generate import layers
 
-api_source = layers.pydantic_source(wb.schema, ["posts"])
-nbk.md("```python\n" + api_source[api_source.index("class PostIn"):] + "```")
-
-# %% [markdown]
-# Its JSON Schema, as the API contract would publish it (`users`):
+api_source = layers.pydantic_source(wb.schema, [wb.focus])
+nbk.md("```python\n" + api_source[api_source.index("\nclass ") + 1:] + "```")
 
 # %%
 # NBVAL_CHECK_OUTPUT
-js = layers.json_schema(wb.schema, "users")
+js = layers.json_schema(wb.schema, wb.focus)
 print("required:", sorted(js["required"]))
-for name in ("email", "username", "role"):
-    prop = js["properties"][name]
+for name, prop in js["properties"].items():
     print(f"{name}: " + ", ".join(f"{k}={v}" for k, v in sorted(prop.items()) if k != "title"))
+
+# %% tags=["example"]
 assert js["properties"]["email"]["maxLength"] == 255
 
 # %% [markdown]
@@ -256,7 +259,7 @@ guards = (compare.reset_index().groupby(["guarded by", "only guard"], sort=False
           .agg(inputs=("bad input", "count"), example=("bad input", "first")).reset_index())
 print(nbk.text_table(guards.sort_values("inputs", ascending=False, kind="stable")))
 
-# %% [markdown]
+# %% [markdown] tags=["example"]
 # In words:
 #
 # - **Foreign keys and uniqueness: the database is the only guard.** Neither the API model nor
@@ -272,7 +275,7 @@ print(nbk.text_table(guards.sort_values("inputs", ascending=False, kind="stable"
 #   the same CHECKs - the duplication costs nothing when it is generated, and the API gives the
 #   user a readable message before a round trip.
 
-# %%
+# %% tags=["example"]
 # NBVAL_CHECK_OUTPUT
 row = compare.loc
 assert row["comments.post_id -> posts orphan", "guarded by"].startswith("database")
@@ -287,7 +290,7 @@ print("foreign keys and uniqueness: database only; NOT NULL: api + database; CHE
 #
 # The seed's "ORM configuration" output: SQLAlchemy 2.0 models for every table plus the engine
 # with its connection-pool settings. The pool settings come from `[pool]` in `dbdesign.toml`
-# when it is there, else from the sizing rule of chapter 5 for the example's assumed production
+# when it is there, else from the sizing rule of chapter 5 for an assumed production
 # set-up (a 4-core PostgreSQL server with the default `max_connections = 100`, two application
 # instances).
 
@@ -305,19 +308,20 @@ print(f"{len(orm.Base.metadata.tables)} ORM tables; differences from the schema 
 assert not problems
 
 # %% [markdown]
-# The generated module, abridged to the `posts` model and the engine (the full file is
+# The generated module, abridged to one model and the engine (the full file is
 # `layers.sqlalchemy_source(schema)`; every table, CHECK, partial index and validator is in it):
 
 # %%
-posts_part = orm_source[orm_source.index("class Post(Base):"):]
-posts_part = posts_part[:posts_part.index("\n\nclass ")]
+focus_part = orm_source[orm_source.index(f"class {layers.class_name(wb.focus)}(Base):"):]
+focus_part = focus_part[:focus_part.index("\n\nclass ")] if "\n\nclass " in focus_part else focus_part
 engine_part = orm_source[orm_source.index("# -- connection settings"):]
-nbk.md("```python\n" + posts_part.rstrip() + "\n\n\n" + engine_part.rstrip() + "\n```")
+nbk.md("```python\n" + focus_part.split("# -- connection settings")[0].rstrip() + "\n\n\n"
+       + engine_part.rstrip() + "\n```")
 
-# %% [markdown]
+# %% [markdown] tags=["example"]
 # The ORM validators at work, and the one thing they do not do (NOT NULL):
 
-# %%
+# %% tags=["example"]
 # NBVAL_CHECK_OUTPUT
 for make in (lambda: orm.Post(status="deleted"), lambda: orm.User(username="x" * 51),
              lambda: orm.User(email=None)):

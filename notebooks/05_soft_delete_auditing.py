@@ -41,8 +41,6 @@ if avail.unavailable:
     nbk.md("**Note:** " + ", ".join(avail.unavailable) + " not reachable: the cells that need "
            "them say so and skip (set `DBDESIGN_POSTGRES_URL` / `DBDESIGN_MYSQL_URL` and re-run).")
 server = "postgres" if "postgres" in avail.available else "sqlite"  # where the live examples run
-# the live soft-delete walk-through below uses the example's users, posts and comments
-EXAMPLE_TABLES = {"users", "posts", "comments"} <= set(wb.schema.tables)
 
 # %% [markdown]
 # ## Soft delete
@@ -91,46 +89,43 @@ for dialect in ("postgres", "mysql"):
     nbk.md(f"**{dialect}**")
     nbk.sql(softdelete.soft_delete_statements(wb.schema, dialect).sql)
 
-# %% [markdown]
+# %% [markdown] tags=["example"]
 # ### Soft delete, reuse, restore - live
 #
 # On a throw-away database (PostgreSQL when reachable, else SQLite) with the schema and the
 # soft-delete objects installed: soft-delete a user, reuse the address, try to restore the old
 # account.
 
-# %%
+# %% tags=["example"]
 # NBVAL_CHECK_OUTPUT
 from dbdesign.errors import EngineError
 
-if EXAMPLE_TABLES:
-    with engines.throwaway(server) as eng:
-        probe.install_schema(eng, wb.schema)
-        softdelete.install_soft_delete(eng, wb.schema)
-        values = probe.ValueFactory(wb.schema)
-        base = probe.load_baseline(eng, wb.schema, values)
-        users, uid, email = wb.schema.tables["users"], base["users"]["id"], base["users"]["email"]
-        count = lambda sql: eng.query(sql)[0][0]  # noqa: E731
+with engines.throwaway(server) as eng:
+    probe.install_schema(eng, wb.schema)
+    softdelete.install_soft_delete(eng, wb.schema)
+    values = probe.ValueFactory(wb.schema)
+    base = probe.load_baseline(eng, wb.schema, values)
+    users, uid, email = wb.schema.tables["users"], base["users"]["id"], base["users"]["email"]
+    count = lambda sql: eng.query(sql)[0][0]  # noqa: E731
 
-        print("active users before:", count("SELECT count(*) FROM active_users"))
-        softdelete.soft_delete(eng, wb.schema, "users", {"id": uid})
-        print("active users after the soft delete:", count("SELECT count(*) FROM active_users"))
-        print("rows still in users:", count("SELECT count(*) FROM users"), "(recoverable)")
-        print("the user's posts and comments, soft-deleted with it:",
-              count(f"SELECT count(*) FROM posts WHERE user_id = '{uid}' AND deleted_at IS NOT NULL"),
-              count(f"SELECT count(*) FROM comments WHERE user_id = '{uid}' AND deleted_at IS NOT NULL"))
+    print("active users before:", count("SELECT count(*) FROM active_users"))
+    softdelete.soft_delete(eng, wb.schema, "users", {"id": uid})
+    print("active users after the soft delete:", count("SELECT count(*) FROM active_users"))
+    print("rows still in users:", count("SELECT count(*) FROM users"), "(recoverable)")
+    print("the user's posts and comments, soft-deleted with it:",
+          count(f"SELECT count(*) FROM posts WHERE user_id = '{uid}' AND deleted_at IS NOT NULL"),
+          count(f"SELECT count(*) FROM comments WHERE user_id = '{uid}' AND deleted_at IS NOT NULL"))
 
-        twin = values.row(users, base, {"email": email.upper(), "username": base["users"]["username"]})
-        eng.execute(probe.insert_sql(users, twin))
-        print("a new account with the same address (other case): accepted")
-        try:
-            eng.execute(softdelete.restore_sql("users", {"id": uid}))
-            restored = "accepted"
-        except EngineError:
-            restored = "rejected (the address is taken by a live account)"
-        print("restore the old account:", restored)
-        assert restored.startswith("rejected")
-else:
-    print("this walk-through uses the example's users and their content; not in this schema")
+    twin = values.row(users, base, {"email": email.upper(), "username": base["users"]["username"]})
+    eng.execute(probe.insert_sql(users, twin))
+    print("a new account with the same address (other case): accepted")
+    try:
+        eng.execute(softdelete.restore_sql("users", {"id": uid}))
+        restored = "accepted"
+    except EngineError:
+        restored = "rejected (the address is taken by a live account)"
+    print("restore the old account:", restored)
+    assert restored.startswith("rejected")
 
 # %% [markdown]
 # A restore is `UPDATE ... SET deleted_at = NULL`; when nobody took the unique values meanwhile
@@ -217,11 +212,11 @@ if "mysql" in avail.available:
     nbk.table(pit.frame())
 
 # %% [markdown]
-# **5. Hard `ON DELETE CASCADE` is wrong together with soft delete.** `comments.post_id` is
-# declared `ON DELETE CASCADE`. A soft delete of the post is an UPDATE, so the cascade never
-# fires: the comments of a "deleted" post stay live. And the one hard delete that does happen
-# (an erasure request, a cleanup job) silently destroys comments *other people* wrote. The fix
-# on the same database: the generated soft-delete cascade.
+# **5. Hard `ON DELETE CASCADE` is wrong together with soft delete.** A soft delete of the
+# parent is an UPDATE, so the cascade never fires: the children of a "deleted" parent stay live.
+# And the one hard delete that does happen (an erasure request, a cleanup job) silently destroys
+# child rows *other people* wrote. The fix on the same database: the generated soft-delete
+# cascade, shown on a cascading pair of soft-deletable tables taken from the schema.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -244,10 +239,9 @@ if cascade:
     nbk.table(pit.frame())
 
 # %% [markdown]
-# The design consequence: hard deletes of soft-deletable parents should be `RESTRICT` (as
-# `posts.user_id` and `comments.user_id` are), so an accidental one fails loudly; `CASCADE`
-# belongs on rows that are truly owned and never soft-deleted (`profiles`, `post_tags`). The lint
-# of chapter 1 and this table agree on which foreign keys that concerns:
+# The design consequence: hard deletes of soft-deletable parents should be `RESTRICT`, so an
+# accidental one fails loudly; `CASCADE` belongs on rows that are truly owned and never
+# soft-deleted. The lint of chapter 1 and this table agree on which foreign keys that concerns:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -259,9 +253,8 @@ for note in softdelete.soft_delete_statements(wb.schema, "postgres").notes:
 # ### Erasure requests (GDPR)
 #
 # Soft delete keeps the data - the opposite of what an erasure request asks. The erasure path
-# keeps the `users` row (so `RESTRICT` children such as posts stay valid) but anonymises its
-# personal columns, deletes the personal 1:1 rows (`profiles`), and blanks the audit JSON that
-# copied the personal data:
+# keeps the user's row (so `RESTRICT` children stay valid) but anonymises its personal columns,
+# deletes the personal 1:1 rows, and blanks the audit JSON that copied the personal data:
 
 # %%
 from dbdesign.schema import naming
@@ -287,7 +280,7 @@ if users_table is not None:
                             for name in avail.available])
     print(nbk.text_table(erasure))
     assert (erasure["audit rows with personal data after erase_user"] == 0).all()
-    if EXAMPLE_TABLES:  # the example's profiles copy personal data into their own audit rows
+    if wb.example:  # the example's profiles copy personal data into their own audit rows
         assert (erasure["audit rows with personal data after erasure_statements"] > 0).all()
 
 # %% [markdown]
@@ -346,7 +339,7 @@ for d in demos.values():
     assert d.soft_delete_recorded is not False and d.delete_recorded, d.engine
     assert d.rolled_back_audit_rows == 0, f"{d.engine}: a rolled-back transaction leaves nothing"
     assert d.actor_recorded, d.engine
-    if EXAMPLE_TABLES:  # the example's session edits a post's title
+    if wb.example:  # the example's session edits a post's title
         assert set(d.changed) == {"title", "updated_at"}, d.engine
 
 # %% [markdown]
@@ -533,7 +526,8 @@ else:
 
 # %% [markdown]
 # ## Summary for the design review
-#
+
+# %% [markdown] tags=["example"]
 # - Soft delete is generated for `users`, `posts` and `comments` on all four engines; the
 #   live-only unique indexes hold on PostgreSQL and SQLite, through a generated column on
 #   MariaDB, and **not at all on DuckDB** (the application's job there).

@@ -589,28 +589,28 @@ def pitfall_sqlite_foreign_keys() -> Pitfall:
     from dbdesign import engines
     with engines.throwaway("sqlite") as eng:
         setup = _Script(eng)
-        setup.run("CREATE TABLE users (id INTEGER PRIMARY KEY)")
-        setup.run("CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id))")
+        setup.run("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+        setup.run("CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent (id))")
         steps = [Step("-- schema, on dbdesign's connection (pragma ON)", "")] + setup.steps
         plain = sqlite3.connect(eng.path, isolation_level=None)  # what most code does
         s = _Script(plain, (sqlite3.Error,))
         s.steps.append(Step("-- a plain sqlite3.connect(): no pragma", ""))
-        orphan = s.run("INSERT INTO posts VALUES (1, 42)")
+        orphan = s.run("INSERT INTO child VALUES (1, 42)")
         plain.close()
         late = sqlite3.connect(eng.path)  # default: implicit BEGIN before DML
         s.target = late
         s.steps.append(Step("-- the pragma after the first INSERT (Python opened a transaction)", ""))
-        s.run("INSERT INTO users VALUES (1)")
+        s.run("INSERT INTO parent VALUES (1)")
         s.run("PRAGMA foreign_keys=ON")
         late_state = s.value("PRAGMA foreign_keys")
-        late_orphan = s.run("INSERT INTO posts VALUES (2, 43)")
+        late_orphan = s.run("INSERT INTO child VALUES (2, 43)")
         late.rollback()
         late.close()
         good = sqlite3.connect(eng.path, isolation_level=None)
         s.target = good
         s.steps.append(Step("-- the fix: the pragma first thing on every connection", ""))
         s.run("PRAGMA foreign_keys=ON")
-        fixed = s.run("INSERT INTO posts VALUES (3, 44)")
+        fixed = s.run("INSERT INTO child VALUES (3, 44)")
         good.close()
     observed = "accepted" if orphan == "ok" else "rejected"
     if late_state == 0 and late_orphan == "ok":
@@ -630,22 +630,22 @@ def pitfall_duckdb_cascade() -> Pitfall:
     from dbdesign import engines
     with engines.throwaway("duckdb") as eng:
         s = _Script(eng)
-        s.run("CREATE TABLE posts (id INTEGER PRIMARY KEY, deleted_at TIMESTAMPTZ)")
-        create = s.run("CREATE TABLE comments (id INTEGER PRIMARY KEY, "
-                       "post_id INTEGER REFERENCES posts (id) ON DELETE CASCADE, deleted_at TIMESTAMPTZ)")
-        s.run("CREATE TABLE comments (id INTEGER PRIMARY KEY, post_id INTEGER REFERENCES posts (id), "
+        s.run("CREATE TABLE parent (id INTEGER PRIMARY KEY, deleted_at TIMESTAMPTZ)")
+        create = s.run("CREATE TABLE child (id INTEGER PRIMARY KEY, "
+                       "parent_id INTEGER REFERENCES parent (id) ON DELETE CASCADE, deleted_at TIMESTAMPTZ)")
+        s.run("CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id), "
               "deleted_at TIMESTAMPTZ)")
-        s.run("INSERT INTO posts VALUES (1, NULL)")
-        s.run("INSERT INTO comments VALUES (10, 1, NULL)")
-        delete = s.run("DELETE FROM posts WHERE id = 1")
+        s.run("INSERT INTO parent VALUES (1, NULL)")
+        s.run("INSERT INTO child VALUES (10, 1, NULL)")
+        delete = s.run("DELETE FROM parent WHERE id = 1")
         s.steps.append(Step("-- children first, parent second, in one transaction", ""))
         s.run("BEGIN")
-        s.run("DELETE FROM comments WHERE post_id = 1")
-        in_tx = s.run("DELETE FROM posts WHERE id = 1")
+        s.run("DELETE FROM child WHERE parent_id = 1")
+        in_tx = s.run("DELETE FROM parent WHERE id = 1")
         s.run("ROLLBACK")
         s.steps.append(Step("-- what works: children first, each DELETE committed on its own", ""))
-        s.run("DELETE FROM comments WHERE post_id = 1")
-        fixed = s.run("DELETE FROM posts WHERE id = 1")
+        s.run("DELETE FROM child WHERE parent_id = 1")
+        fixed = s.run("DELETE FROM parent WHERE id = 1")
     observed = "; ".join([f"CASCADE {'rejected' if create == 'error' else 'accepted'}",
                           f"parent delete {'rejected' if delete == 'error' else 'accepted'}",
                           f"children first in one transaction {'rejected' if in_tx == 'error' else 'accepted'}"])

@@ -7,10 +7,16 @@ absolute path of the machine that ran it.
 
 Parameters come from the environment, set by `dbdesign report` (papermill-style, without
 papermill): `DBDESIGN_SCALE` (small | large) and `DBDESIGN_SOURCE` (a .sql file or migrations
-folder; default: `source` in dbdesign.toml, else `migrations/`).
+folder; default: `source` in dbdesign.toml, else `migrations/`) and `DBDESIGN_READ` (its
+dialect when it is not PostgreSQL's).
+
+Every chapter runs on the configured schema. Cells tagged `example` explain or check the bundled
+blog example by name; they run when the example is the source and are left out of the report of
+any other schema (`example_cells_dropped`).
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +30,8 @@ if TYPE_CHECKING:
     from dbdesign.model import Schema
 
 SCALES = ("small", "large")
+EXAMPLE_SOURCE = "migrations"  # the bundled example, relative to the repo root
+EXAMPLE_TAG = "example"
 
 
 def repo_root(start: str | os.PathLike | None = None) -> Path:
@@ -44,13 +52,39 @@ def scale() -> str:
     return value
 
 
+def is_example(source: str | os.PathLike, root: str | os.PathLike | None = None) -> bool:
+    """True when `source` is the bundled example schema (the repo's `migrations/`)."""
+    return Path(repo_root(root), source).resolve() == (repo_root(root) / EXAMPLE_SOURCE).resolve()
+
+
+def example_cells_dropped(nb) -> int:
+    """Remove the cells tagged `example` from a notebook node (for a schema that is not the
+    example); returns how many went."""
+    keep = [c for c in nb.cells if EXAMPLE_TAG not in c.get("metadata", {}).get("tags", [])]
+    dropped = len(nb.cells) - len(keep)
+    nb.cells = keep
+    return dropped
+
+
 @dataclass
 class Workbook:
-    """What a chapter needs: the run's scale, the schema source, its config and its model."""
+    """What a chapter needs: the run's scale, the schema source, its config and its model.
+    `example` says whether the source is the bundled example; `focus` is the table the
+    chapters' demos show (the most connected one)."""
     scale: str
     source: str
     config: Any
     schema: "Schema"
+    example: bool = False
+
+    @property
+    def focus(self) -> str | None:
+        """`[review] focus` in dbdesign.toml when that table exists, else the most connected."""
+        named = (self.config.extra.get("review") or {}).get("focus")
+        if named and self.schema.table(named) is not None:
+            return self.schema.table(named).qualname
+        table = self.schema.most_connected()
+        return table.qualname if table is not None else None
 
 
 def setup() -> Workbook:
@@ -65,9 +99,11 @@ def setup() -> Workbook:
         pass
     from dbdesign.config import load_config
     from dbdesign.schema.source import load_source
-    config = load_config()
-    source = os.environ.get("DBDESIGN_SOURCE") or config.source
-    return Workbook(scale(), source, config, load_source(source))
+    config = load_config().for_source(os.environ.get("DBDESIGN_SOURCE") or None)
+    if os.environ.get("DBDESIGN_READ"):  # the source's dialect: postgres | mysql | sqlite
+        config = dataclasses.replace(config, read=os.environ["DBDESIGN_READ"])
+    return Workbook(scale(), config.source, config, load_source(config.source, read=config.read),
+                    is_example(config.source))
 
 
 # -- display --------------------------------------------------------------------------------
@@ -87,22 +123,14 @@ def sql(text: str, dialect: str | None = None) -> None:
 
 
 def pretty_sql(text: str, dialect: str) -> str:
-    """sqlglot's pretty layout of each statement; a statement it cannot re-read stays as is."""
+    """sqlglot's pretty layout of the statements, read and written as `dialect`; text it cannot
+    re-read stays as it is (display only)."""
     import sqlglot
-    from dbdesign.schema.parse import split_statements
-    out = []
-    for stmt in split_statements(text):
-        if stmt.expression is None and not stmt.sql.strip():
-            continue
-        try:
-            out.append(sqlglot.transpile(stmt.sql, read=_SQLGLOT.get(dialect, dialect),
-                                         write=_SQLGLOT.get(dialect, dialect), pretty=True)[0] + ";")
-        except Exception:
-            out.append(stmt.sql.strip().rstrip(";") + ";")
-    return "\n\n".join(out)
-
-
-_SQLGLOT = {"mysql": "mysql", "postgres": "postgres", "sqlite": "sqlite", "duckdb": "duckdb"}
+    try:
+        return "\n\n".join(st + ";" for st in sqlglot.transpile(text, read=dialect, write=dialect,
+                                                                 pretty=True) if st.strip())
+    except Exception:
+        return text
 
 
 def table(frame: "pd.DataFrame", caption: str | None = None) -> None:

@@ -34,7 +34,7 @@ import click
 
 from dbdesign.review import report_assets
 from dbdesign.errors import DbDesignError, InputError
-from dbdesign.review.notebook import SCALES, repo_root
+from dbdesign.review.notebook import SCALES, example_cells_dropped, is_example, repo_root
 
 NOTEBOOK_PATTERN = re.compile(r"^\d\d_.+\.ipynb$")
 SHOW_INPUT_TAG = "show-input"
@@ -95,10 +95,12 @@ def build_report(out_dir: str | os.PathLike = "build/report", scale: str = "smal
     source = source or os.environ.get("DBDESIGN_SOURCE") or None  # `DBDESIGN_SOURCE=x make report`
     if source:
         env["DBDESIGN_SOURCE"] = source
+    from dbdesign.config import load_config
+    example = is_example(source or load_config().source, root)
     executed = []
     for path in paths:
         say(f"running {path.name} ...")
-        nb, chapter = execute_notebook(path, cwd=root, env=env)
+        nb, chapter = execute_notebook(path, cwd=root, env=env, example=example)
         run.chapters.append(chapter)
         executed.append((path.name, nb))
         say(f"  {path.name}: {chapter.cells} cells in {chapter.seconds:.1f} s")
@@ -116,14 +118,18 @@ def build_report(out_dir: str | os.PathLike = "build/report", scale: str = "smal
 
 
 # -- execution ------------------------------------------------------------------------------
-def execute_notebook(path: Path, cwd: Path, env: dict[str, str]) -> tuple[Any, ChapterRun]:
+def execute_notebook(path: Path, cwd: Path, env: dict[str, str],
+                     example: bool = True) -> tuple[Any, ChapterRun]:
     """Run one notebook top to bottom in a fresh kernel; the executed notebook is returned,
-    the file on disk is not touched."""
+    the file on disk is not touched. For a schema that is not the example (`example=False`)
+    the cells about the example are left out first."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     nb = nbformat.read(str(path), as_version=4)
+    if not example:
+        example_cells_dropped(nb)
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name=_kernel_name(),
                             resources={"metadata": {"path": str(cwd)}}, allow_errors=False)
     old = {k: os.environ.get(k) for k in (*env, "DBDESIGN_SOURCE")}
