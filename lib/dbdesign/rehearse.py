@@ -31,6 +31,7 @@ from typing import Any, Callable
 
 from sqlglot import exp
 
+from .engines.base import Params
 from .errors import EngineError, InputError
 from .model import Schema
 
@@ -168,23 +169,28 @@ class _Writer(threading.Thread):
             return []
         others = [c for c in t.columns if c != pk]
         ops = []
+
+        def driver_sql(text: str) -> str:  # markers -> the driver's placeholders, % escaped
+            return self.eng.bind(text, marks)[0]
+        marks = Params()
+        slot = marks(None)  # where a value goes; each run passes its own
         if others:
             col = q(others[0])
-            ops.append((f"UPDATE {q(table)} SET {col} = {col} WHERE {q(pk)} = %s",
+            ops.append((driver_sql(f"UPDATE {q(table)} SET {col} = {col} WHERE {q(pk)} = {slot}"),
                         lambda: (self.rng.choice(keys),)))
         pk_type = t.columns[pk].type.upper()
         new_key = None
         if pk_type.startswith(("INT", "BIGINT", "SMALLINT")):
             top = self.eng.query(f"SELECT COALESCE(MAX({q(pk)}), 0) FROM {q(table)}")[0][0]
             counter = iter(range(int(top) + 1, 2**62))
-            new_key = ("%s", lambda: next(counter))
+            new_key = (slot, lambda: next(counter))
         elif pk_type.startswith("UUID"):
             new_key = ("gen_random_uuid()" if self.eng.name == "postgres" else "UUID()", None)
         if new_key is not None and others:
             cols = ", ".join(q(c) for c in others)
             sql, value = new_key
-            insert = (f"INSERT INTO {q(table)} ({q(pk)}, {cols}) SELECT {sql}, {cols} FROM {q(table)} "
-                      f"WHERE {q(pk)} = %s")
+            insert = driver_sql(f"INSERT INTO {q(table)} ({q(pk)}, {cols}) SELECT {sql}, {cols} "
+                                f"FROM {q(table)} WHERE {q(pk)} = {slot}")
             ops.append((insert, (lambda: (value(), self.rng.choice(keys))) if value else
                         (lambda: (self.rng.choice(keys),))))
         return ops
