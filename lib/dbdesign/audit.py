@@ -344,9 +344,13 @@ def _duckdb(g: _Gen) -> None:
 
 # -- the actor setting, per engine ---------------------------------------------------------------
 
-def _pg_actor(engine: Engine, user_id: str | None) -> None:
+def _pg_actor(engine: Engine, user_id: str | None, local: bool = False) -> None:
     p = Params()
-    engine.query(f"SELECT set_config('app.user_id', {p(user_id or '')}, false)", p)
+    engine.query(f"SELECT set_config('app.user_id', {p(user_id or '')}, {p(local)})", p)
+
+
+def _pg_local_actor(engine: Engine, user_id: str | None) -> None:
+    _pg_actor(engine, user_id, local=True)
 
 
 def _mysql_actor(engine: Engine, user_id: str | None) -> None:
@@ -372,6 +376,8 @@ class _EngineAudit:
     differences live here, in one table, not in `if engine.name == ...` branches."""
     generate: Callable[[_Gen], None]
     set_actor: Callable[[Engine, str | None], None]
+    # the actor for the current transaction only (SET LOCAL); None: the engine keeps it per connection
+    set_local_actor: Callable[[Engine, str | None], None] | None = None
     update_triggers: bool = True  # UPDATE row triggers (DuckDB 2.0: no -> app_update())
     actor_is_function: bool = False  # triggers call a function each connection registers (SQLite)
     # DuckDB runs an update of an indexed column (every FK column is indexed there) as delete +
@@ -380,7 +386,7 @@ class _EngineAudit:
 
 
 _ENGINES: dict[str, _EngineAudit] = {
-    "postgres": _EngineAudit(_postgres, _pg_actor),
+    "postgres": _EngineAudit(_postgres, _pg_actor, _pg_local_actor),
     "mysql": _EngineAudit(_mysql, _mysql_actor),
     "sqlite": _EngineAudit(_sqlite, _sqlite_actor, actor_is_function=True),
     "duckdb": _EngineAudit(_duckdb, _duckdb_actor, update_triggers=False, stamp_updated_by=False),
@@ -412,14 +418,14 @@ def set_actor(engine: Engine, user_id: str | None, local: bool = False) -> None:
     `local=True` (PostgreSQL) sets it for the current transaction only (`SET LOCAL`): the form
     that stays correct through a transaction-pooling pgbouncer, where a session setting is
     read by the next client of the server connection. Call it inside the write's transaction."""
+    spec = _spec(engine.name)
     if local:
-        if engine.name != "postgres":
+        if spec.set_local_actor is None:
             raise InputError(f"a transaction-local actor is a PostgreSQL setting; {engine.name} keeps "
                              "the actor per connection")
-        p = Params()
-        engine.query(f"SELECT set_config('app.user_id', {p(user_id or '')}, true)", p)
+        spec.set_local_actor(engine, user_id)
         return
-    _spec(engine.name).set_actor(engine, user_id)
+    spec.set_actor(engine, user_id)
 
 
 def install_audit(engine: Engine, schema: Schema, tables: Sequence[str] | None = None,
