@@ -248,3 +248,24 @@ def test_cli_batch_and_squawk_options():
     if squawk_path() is not None:
         text = CliRunner().invoke(migrate, ["lint", "--dir", str(PG_LOCKS)]).output
         assert "squawk: " in text and "squawk require-concurrent-index-deletion" in text
+
+
+def test_size_probe_names_any_table_in_one_literal(tmp_path):
+    """The size query a finding suggests runs as written, for a table name holding a quote."""
+    from conftest import require_engine
+
+    from dbdesign import engines
+    require_engine("postgres")
+    name = "Or'ders; DROP TABLE victim; --"
+    quoted = '"' + name + '"'
+    (tmp_path / "0001_base.up.sql").write_text(f"CREATE TABLE {quoted} (id INT PRIMARY KEY);\n")
+    (tmp_path / "0002_alter.up.sql").write_text(f"ALTER TABLE {quoted} ADD COLUMN x INT NOT NULL DEFAULT 0;\n"
+                                                f"ALTER TABLE {quoted} ALTER COLUMN x TYPE BIGINT;\n")
+    found = [f for f in lint_migrations(str(tmp_path)) if f.rule == "migration-lock-timeout-missing"]
+    assert found
+    probe = found[0].message.split("see the table's size first: ", 1)[1]
+    with engines.throwaway("postgres") as eng:
+        eng.execute("CREATE TABLE victim (id INTEGER)")
+        eng.execute(f"CREATE TABLE {quoted} (id INT PRIMARY KEY)")
+        assert len(eng.query(probe)) == 1
+        assert eng.query("SELECT count(*) FROM victim") == [(0,)]

@@ -232,8 +232,13 @@ class Probe:
 
 
 def _size_probe(table: str) -> str:
-    return (f"SELECT reltuples::bigint AS rows, pg_size_pretty(pg_total_relation_size('{table}')) "
-            f"FROM pg_class WHERE oid = '{table}'::regclass")
+    """A PostgreSQL query for the size of `table` (a qualified model name): the name as
+    regclass text, each part quoted as the DDL writes it, in one string literal."""
+    from dbdesign.dialects import DIALECTS
+    pg = DIALECTS["postgres"]
+    name = pg.literal(".".join(pg.quote(part) for part in table.split(".")))
+    return (f"SELECT reltuples::bigint AS rows, pg_size_pretty(pg_total_relation_size({name})) "
+            f"FROM pg_class WHERE oid = {name}::regclass")
 
 
 class _FileLint:

@@ -4,6 +4,8 @@ no identity (a sequence instead), generated columns are VIRTUAL only, and foreig
 cross schemas."""
 from __future__ import annotations
 
+import re
+
 import sqlglot
 from sqlglot import exp
 
@@ -74,8 +76,15 @@ class DuckDBDialect(Dialect):
 
     def insert_if_absent(self, insert_sql: str, key=()) -> str:
         # DuckDB 2.0 refuses ON CONFLICT / INSERT OR IGNORE on a table with row triggers
-        # ("not yet supported"): select the VALUES rows whose key is not there yet.
-        node = sqlglot.parse_one(insert_sql, read="duckdb")
+        # ("not yet supported"): select the VALUES rows whose key is not there yet. Parameter
+        # markers (`engines.Params`) stand as $n placeholders while sqlglot rewrites the
+        # statement and come back unchanged.
+        from dbdesign.engines.base import Params
+        mark = Params.MARK
+        text = re.sub(f"{mark}(\\d+){mark}", lambda m: f"${int(m.group(1)) + 1}", insert_sql)
+        node = sqlglot.parse_one(text, read="duckdb").transform(
+            lambda x: exp.Var(this=f"{mark}{int(x.name) - 1}{mark}")
+            if isinstance(x, exp.Placeholder) and x.name.isdigit() else x)
         target, values = node.this, node.expression
         if not key or not isinstance(target, exp.Schema) or not isinstance(values, exp.Values):
             return super().insert_if_absent(insert_sql, key)

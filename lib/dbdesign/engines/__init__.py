@@ -6,7 +6,7 @@ from typing import Iterable
 from urllib.parse import urlsplit
 
 from dbdesign.errors import InputError
-from dbdesign.engines.base import Capabilities, Engine
+from dbdesign.engines.base import Capabilities, Engine, Params
 from dbdesign.engines.duckdb import DuckDBEngine
 from dbdesign.engines.mysql import MySQLEngine
 from dbdesign.engines.postgres import PostgresEngine
@@ -105,5 +105,5 @@ def capability_table() -> list[dict]:
     return [{"engine": name, **cls.capabilities.as_dict()} for name, cls in ENGINES.items()]
 
 
-__all__ = ["Capabilities", "Engine", "ENGINES", "EMBEDDED", "SERVERS", "engine_class", "connect",
+__all__ = ["Capabilities", "Engine", "Params", "ENGINES", "EMBEDDED", "SERVERS", "engine_class", "connect",
            "server_url", "throwaway", "capability_table", "availability", "available"]

@@ -16,6 +16,36 @@ if TYPE_CHECKING:
     from dbdesign.model import Schema
 
 
+class Params:
+    """The values of executed statements, kept out of their SQL text. `p(value)` keeps the
+    value and returns a marker to write where it goes; `Engine.query(sql, p)` swaps the markers
+    it finds for the driver's placeholders (in text order) and hands the values to the driver.
+    A marker carries its value's index, so fragments may be composed in any order and one
+    `Params` may serve several statements. Generated scripts spell values with
+    `Dialect.literal` instead; `inline` does that for a statement built with markers."""
+
+    MARK = "\x00"  # never in SQL text otherwise: quoting refuses NUL in identifiers
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+
+    def __call__(self, value: Any) -> str:
+        self.values.append(value)
+        return f"{self.MARK}{len(self.values) - 1}{self.MARK}"
+
+    def split(self, sql: str) -> tuple[list[str], list[Any]]:
+        """The text between the markers of `sql`, and the values in the order they occur."""
+        parts = sql.split(self.MARK)
+        if len(parts) % 2 == 0 or not all(p.isdigit() for p in parts[1::2]):
+            raise EngineError("a NUL character in SQL text outside a parameter marker")
+        return parts[::2], [self.values[int(i)] for i in parts[1::2]]
+
+    def inline(self, sql: str, literal) -> str:
+        """`sql` with every marker replaced by `literal(value)` (a script's spelling)."""
+        texts, values = self.split(sql)
+        return texts[0] + "".join(literal(v) + t for v, t in zip(values, texts[1:]))
+
+
 @dataclass(frozen=True)
 class Capabilities:
     transactional_ddl: bool = True
@@ -78,7 +108,10 @@ class Engine:
         self.close()
 
     # -- running SQL -----------------------------------------------------------------------
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    def query(self, sql: str, params: "Sequence[Any] | Params" = ()) -> list[tuple]:
+        """Run one statement; `params`: values for the driver's placeholders, or a `Params`
+        whose markers `sql` holds."""
+        sql, params = self.bind(sql, params)
         cur = self.conn.cursor()
         try:
             cur.execute(sql, params) if params else cur.execute(sql)
@@ -89,7 +122,7 @@ class Engine:
             with contextlib.suppress(Exception):
                 cur.close()
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+    def execute(self, sql: str, params: "Sequence[Any] | Params" = ()) -> None:
         self.query(sql, params)
 
     def run_script(self, statements: Sequence[str], transaction: bool = True) -> None:
@@ -130,6 +163,22 @@ class Engine:
     # -- facts the index lab asks ---------------------------------------------------------
     label = "?"  # the engine's name for people
     paramstyle = "%s"  # the driver's positional placeholder
+    # format-style drivers (psycopg, PyMySQL) read every % of a statement that has parameters:
+    # a literal % is written %% there
+    percent_in_params = "%%"
+
+    @classmethod
+    def bind(cls, sql: str, params: "Sequence[Any] | Params") -> tuple[str, Sequence[Any]]:
+        """`sql` and `params` as the driver takes them: a `Params`' markers become this
+        driver's placeholders and its values (adapted) follow in text order. Values never
+        enter the SQL text, so no quote, backslash or NUL in one can change the statement."""
+        if not isinstance(params, Params):
+            return sql, params
+        texts, values = params.split(sql)
+        if not values:
+            return texts[0], ()
+        texts = [t.replace("%", cls.percent_in_params) for t in texts]
+        return cls.paramstyle.join(texts), [cls.adapt_param(v) for v in values]
     index_methods: tuple[str, ...] = ("btree",)  # CREATE INDEX ... USING <method> it builds
     per_index_bytes = True  # False: an index's size is the database's growth when it is built
     clustered_pk = False  # secondary indexes carry the primary key (InnoDB)

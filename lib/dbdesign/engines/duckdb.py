@@ -53,6 +53,7 @@ class DuckDBEngine(Engine):
         # DuckDB's conn.cursor() is a *new connection* with its own transaction context, so a
         # BEGIN on one cursor and a COMMIT on the next fail ("no transaction is active"): run
         # every statement on the connection itself.
+        sql, params = self.bind(sql, params)
         try:
             cur = self.conn.execute(sql, params) if params else self.conn.execute(sql)
             return list(cur.fetchall()) if cur.description else []
@@ -64,6 +65,7 @@ class DuckDBEngine(Engine):
         return duckdb.__version__
 
     paramstyle = "?"
+    percent_in_params = "%"
     per_index_bytes = False  # no per-index figure: the database's growth when it is built
 
     def database_bytes(self) -> int | None:

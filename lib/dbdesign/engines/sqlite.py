@@ -57,6 +57,7 @@ class SQLiteEngine(Engine):
         return sqlite3.sqlite_version
 
     paramstyle = "?"
+    percent_in_params = "%"
 
     @classmethod
     def adapt_param(cls, value):

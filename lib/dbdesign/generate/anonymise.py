@@ -22,11 +22,12 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import hmac
+import json
 import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from dbdesign.engines.base import Engine
+from dbdesign.engines.base import Engine, Params
 from dbdesign.errors import InputError
 from dbdesign.model import Schema, Table
 
@@ -144,6 +145,16 @@ def _parents_first(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, A
     return out
 
 
+def _portable(value: Any) -> Any:
+    """A value read from the source as every target driver takes it: timestamps as ISO text
+    (the engines differ in time-zone handling), JSON documents as JSON text."""
+    if isinstance(value, _dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return value
+
+
 def build_staging(source: Engine, target: Engine, schema: Schema, rules: MaskRules) -> StagingResult:
     """Copy every table (but `skip_tables`) from `source` into `target` (which holds the
     migrated schema), masked; rows already there are skipped (a rerun changes nothing). Then
@@ -168,8 +179,9 @@ def build_staging(source: Engine, target: Engine, schema: Schema, rules: MaskRul
                 row_key = table.qualname + ":" + ",".join(str(row[c]) for c in pk)
                 out = {c: (mask_value(rules, table, c, masks[c], v, row_key) if c in masks else v)
                        for c, v in row.items() if not table.columns[c].identity}
-                out = {c: (v.isoformat(sep=" ") if isinstance(v, _dt.datetime) else v) for c, v in out.items()}
-                target.execute(dialect.insert_if_absent(insert_sql(table, out, n), pk))
+                out = {c: _portable(v) for c, v in out.items()}
+                p = Params()
+                target.execute(dialect.insert_if_absent(insert_sql(table, out, n, p), pk), p)
             counts[table.qualname] = len(rows)
         target.commit()
     except Exception:

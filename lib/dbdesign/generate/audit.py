@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from dbdesign.schema import naming
-from dbdesign.engines.base import Engine
+from dbdesign.engines.base import Engine, Params
 from dbdesign.errors import InputError
 from dbdesign.model import Schema, Table
 from dbdesign.dialects.postgres import dollar_quote
@@ -344,12 +344,18 @@ def _duckdb(g: _Gen) -> None:
 
 # -- the actor setting, per engine ---------------------------------------------------------------
 
-def _pg_actor(engine: Engine, user_id: str | None) -> None:
-    engine.query("SELECT set_config('app.user_id', %s, false)", (user_id or "",))
+def _pg_actor(engine: Engine, user_id: str | None, local: bool = False) -> None:
+    p = Params()
+    engine.query(f"SELECT set_config('app.user_id', {p(user_id or '')}, {p(local)})", p)
+
+
+def _pg_local_actor(engine: Engine, user_id: str | None) -> None:
+    _pg_actor(engine, user_id, local=True)
 
 
 def _mysql_actor(engine: Engine, user_id: str | None) -> None:
-    engine.execute("SET @app_user_id = %s", (user_id,))
+    p = Params()
+    engine.execute(f"SET @app_user_id = {p(user_id)}", p)
 
 
 def _sqlite_actor(engine: Engine, user_id: str | None) -> None:
@@ -360,7 +366,8 @@ def _duckdb_actor(engine: Engine, user_id: str | None) -> None:
     if user_id is None:
         engine.execute("RESET VARIABLE app_user_id")
     else:
-        engine.execute(f"SET VARIABLE app_user_id = {Names('duckdb').lit(user_id)}")
+        p = Params()
+        engine.execute(f"SET VARIABLE app_user_id = {p(user_id)}", p)
 
 
 @dataclass(frozen=True)
@@ -369,6 +376,8 @@ class _EngineAudit:
     differences live here, in one table, not in `if engine.name == ...` branches."""
     generate: Callable[[_Gen], None]
     set_actor: Callable[[Engine, str | None], None]
+    # the actor for the current transaction only (SET LOCAL); None: the engine keeps it per connection
+    set_local_actor: Callable[[Engine, str | None], None] | None = None
     update_triggers: bool = True  # UPDATE row triggers (DuckDB 2.0: no -> app_update())
     actor_is_function: bool = False  # triggers call a function each connection registers (SQLite)
     # DuckDB runs an update of an indexed column (every FK column is indexed there) as delete +
@@ -377,7 +386,7 @@ class _EngineAudit:
 
 
 _ENGINES: dict[str, _EngineAudit] = {
-    "postgres": _EngineAudit(_postgres, _pg_actor),
+    "postgres": _EngineAudit(_postgres, _pg_actor, _pg_local_actor),
     "mysql": _EngineAudit(_mysql, _mysql_actor),
     "sqlite": _EngineAudit(_sqlite, _sqlite_actor, actor_is_function=True),
     "duckdb": _EngineAudit(_duckdb, _duckdb_actor, update_triggers=False, stamp_updated_by=False),
@@ -410,13 +419,14 @@ def set_actor(engine: Engine, user_id: str | None, local: bool = False) -> None:
     `local=True` (PostgreSQL) sets it for the current transaction only (`SET LOCAL`): the form
     that stays correct through a transaction-pooling pgbouncer, where a session setting is
     read by the next client of the server connection. Call it inside the write's transaction."""
+    spec = engine_spec(engine.name)
     if local:
-        if engine.name != "postgres":
+        if spec.set_local_actor is None:
             raise InputError(f"a transaction-local actor is a PostgreSQL setting; {engine.name} keeps "
                              "the actor per connection")
-        engine.query("SELECT set_config('app.user_id', %s, true)", (user_id or "",))
+        spec.set_local_actor(engine, user_id)
         return
-    engine_spec(engine.name).set_actor(engine, user_id)
+    spec.set_actor(engine, user_id)
 
 
 def install_audit(engine: Engine, schema: Schema, tables: Sequence[str] | None = None,
@@ -430,11 +440,12 @@ def install_audit(engine: Engine, schema: Schema, tables: Sequence[str] | None =
 
 
 def app_update(engine: Engine, schema: Schema, table: str, values: dict[str, Any], where: str,
-               actor: str | None = None, config: Any = None) -> int:
+               actor: str | None = None, config: Any = None, params: Params | None = None) -> int:
     """UPDATE with the audit trail in application code (DuckDB, where UPDATE row triggers do not
     exist): in one transaction, read the old rows, update (stamping updated_at/updated_by),
     read the new rows, write one audit row per changed row. Returns the number of rows.
-    `values` and `where` name columns as in the model; `where` is SQL in the engine's dialect."""
+    `values` and `where` name columns as in the model; `where` is SQL in the engine's dialect,
+    its values driver parameters of `params` (`probe.where_sql(key, names, params)`)."""
     t = schema.table(table)
     if t is None:
         raise InputError(f"unknown table {table!r}")
@@ -449,20 +460,21 @@ def app_update(engine: Engine, schema: Schema, table: str, values: dict[str, Any
         values[stamps.updated_by] = actor
     pk = t.primary_key.columns
     logged = logged_columns(t)
+    p = params if params is not None else Params()
     engine.begin()
     try:
-        old = engine.query(f"SELECT {n.cols(logged)} FROM {n.table(t)} WHERE {where}")
-        engine.execute(f"UPDATE {n.table(t)} SET {_sets(values, n)} WHERE {where}")
+        old = engine.query(f"SELECT {n.cols(logged)} FROM {n.table(t)} WHERE {where}", p)
+        engine.execute(f"UPDATE {n.table(t)} SET {_sets(values, n, p)} WHERE {where}", p)
         for row in old:
             rec = dict(zip(logged, row))
             key = {c: rec[c] for c in pk}
-            new = engine.query(f"SELECT {n.cols(logged)} FROM {n.table(t)} WHERE {where_sql(_str(key), n)}")
+            new = engine.query(f"SELECT {n.cols(logged)} FROM {n.table(t)} "
+                               f"WHERE {where_sql(_str(key), n, p)}", p)
             new_rec = dict(zip(logged, new[0])) if new else None
             engine.execute(
                 f"INSERT INTO {n.table(schema.table(AUDIT_TABLE))} ({', '.join(AUDIT_COLUMNS)}) VALUES ("
-                f"{n.lit(n.held_name(t))}, {n.lit(','.join(str(rec[c]) for c in pk))}, 'UPDATE', "
-                f"{n.lit(_to_json(rec))}, {n.lit(_to_json(new_rec)) if new_rec else 'NULL'}, "
-                f"{n.lit(actor)})")
+                f"{p(n.held_name(t))}, {p(','.join(str(rec[c]) for c in pk))}, 'UPDATE', "
+                f"{p(_to_json(rec))}, {p(_to_json(new_rec)) if new_rec else 'NULL'}, {p(actor)})", p)
         engine.commit()
     except Exception:
         engine.rollback()
@@ -470,23 +482,24 @@ def app_update(engine: Engine, schema: Schema, table: str, values: dict[str, Any
     return len(old)
 
 
-def _sets(values: dict[str, Any], n: Names) -> str:
-    return ", ".join(f"{n.col(c)} = {v.sql if isinstance(v, _Raw) else n.lit(v)}"
+def _sets(values: dict[str, Any], n: Names, p: Params) -> str:
+    return ", ".join(f"{n.col(c)} = {v.sql if isinstance(v, _Raw) else p(v)}"
                      for c, v in values.items())
 
 
 def audited_update(engine: Engine, schema: Schema, table: str, values: dict[str, Any], where: str,
-                   actor: str | None = None) -> int | None:
+                   actor: str | None = None, params: Params | None = None) -> int | None:
     """UPDATE that is audited on every engine: a plain UPDATE where triggers do the work, the
     application path (`app_update`) where UPDATE triggers do not exist. Returns the row count
-    where it is known."""
+    where it is known. `where` as in `app_update`."""
     if not engine_spec(engine.name).update_triggers:
-        return app_update(engine, schema, table, values, where, actor)
+        return app_update(engine, schema, table, values, where, actor, params=params)
     t = schema.table(table)
     if t is None:
         raise InputError(f"unknown table {table!r}")
     n = names_for(schema, engine.name)
-    engine.execute(f"UPDATE {n.table(t)} SET {_sets(values, n)} WHERE {where}")
+    p = params if params is not None else Params()
+    engine.execute(f"UPDATE {n.table(t)} SET {_sets(values, n, p)} WHERE {where}", p)
     return None
 
 
@@ -660,47 +673,48 @@ def trail_demo(engine_name: str, schema: Schema, config: Any = None) -> TrailDem
         set_actor(eng, actor)
         overrides = {c: OLD_STAMP for c in conv.timestamp_columns if c in subject.columns}
         row = own_key(subject, values.row(subject, base, overrides), 1)
-        eng.execute(insert_sql(subject, row, names))
+        p = Params()  # the values of every statement below
+        eng.execute(insert_sql(subject, row, names, p), p)
         pk = subject.primary_key.columns[0]
-        row_id = names.lit(str(row[pk]))
-        count = lambda where="1=1": eng.query(f"SELECT count(*) FROM {AUDIT_TABLE} WHERE {where}")[0][0]  # noqa: E731
-        key = where_sql({pk: row[pk]}, names)
+        row_id = p(str(row[pk]))
+        count = lambda where="1=1": eng.query(f"SELECT count(*) FROM {AUDIT_TABLE} WHERE {where}", p)[0][0]  # noqa: E731
+        key = where_sql({pk: row[pk]}, names, p)
         # 1. one UPDATE of one row
         before = count()
-        audited_update(eng, schema, subject.qualname, {s_col: "Edited title"}, key, actor)
+        audited_update(eng, schema, subject.qualname, {s_col: "Edited title"}, key, actor, p)
         update_rows = count() - before
         old, new, who = eng.query(f"SELECT old_values, new_values, actor_id FROM {AUDIT_TABLE} WHERE "
-                                  f"operation = 'UPDATE' AND row_id = {row_id}")[0]
+                                  f"operation = 'UPDATE' AND row_id = {row_id}", p)[0]
         changed = changed_fields(old, new)
         # 2. an UPDATE of N rows
         for k in range(3):
-            eng.execute(insert_sql(many, own_key(many, values.row(many, base), 10 + k), names))
+            eng.execute(insert_sql(many, own_key(many, values.row(many, base), 10 + k), names, p), p)
         n = eng.query(f"SELECT count(*) FROM {names.table(many.qualname)}")[0][0]
         before = count("operation = 'UPDATE'")
-        audited_update(eng, schema, many.qualname, {m_col: "renamed"}, "1=1", actor)
+        audited_update(eng, schema, many.qualname, {m_col: "renamed"}, "1=1", actor, p)
         n_audit = count("operation = 'UPDATE'") - before
         # 3. a soft delete is an UPDATE of the soft-delete column: recorded with before/after
         soft_recorded = None
         if sd in subject.columns:
-            audited_update(eng, schema, subject.qualname, {sd: _Raw("CURRENT_TIMESTAMP")}, key, actor)
+            audited_update(eng, schema, subject.qualname, {sd: _Raw("CURRENT_TIMESTAMP")}, key, actor, p)
             last = eng.query(f"SELECT old_values, new_values FROM {AUDIT_TABLE} WHERE operation = 'UPDATE' "
-                             f"AND row_id = {row_id} ORDER BY id DESC")[0]
+                             f"AND row_id = {row_id} ORDER BY id DESC", p)[0]
             soft = changed_fields(*last).get(sd, (0, 0))
             soft_recorded = soft[0] is None and soft[1] is not None
         # 4. a DELETE (a fresh row nothing references)
         spare = own_key(many, values.row(many, base), 20)
-        eng.execute(insert_sql(many, spare, names))
+        eng.execute(insert_sql(many, spare, names, p), p)
         mpk = many.primary_key.columns[0]
-        eng.execute(f"DELETE FROM {names.table(many.qualname)} WHERE {where_sql({mpk: spare[mpk]}, names)}")
+        eng.execute(f"DELETE FROM {names.table(many.qualname)} WHERE {where_sql({mpk: spare[mpk]}, names, p)}", p)
         deleted = eng.query(f"SELECT old_values FROM {AUDIT_TABLE} WHERE operation = 'DELETE' "
-                            f"AND row_id = {names.lit(str(spare[mpk]))}")
+                            f"AND row_id = {p(str(spare[mpk]))}", p)
         # 5. a transaction that is rolled back
         before = count()
         eng.begin()
-        eng.execute(insert_sql(many, own_key(many, values.row(many, base), 30), names))
+        eng.execute(insert_sql(many, own_key(many, values.row(many, base), 30), names, p), p)
         if engine_spec(engine_name).update_triggers:  # else app_update audits in its own transaction
             eng.execute(f"UPDATE {names.table(subject.qualname)} SET {names.col(s_col)} = "
-                        f"'never happened' WHERE {key}")
+                        f"'never happened' WHERE {key}", p)
         eng.rollback()
         rolled_back = count() - before
         cols = ["id", "table_name", "row_id", "operation", "actor_id", "old_values", "new_values"]
@@ -735,7 +749,8 @@ def measure_overhead(engine_name: str, schema: Schema, n: int = 300, config: Any
         base = load_baseline(eng, schema, values)
         users = base.get(conv.users_table) or {}
         actor = str(users["id"]) if "id" in users else None
-        keep = f"{names.col(pk)} <> {names.lit(base[tags.qualname][pk])}"
+        p = Params()
+        keep = f"{names.col(pk)} <> {p(base[tags.qualname][pk])}"
         serial = iter(range(10 ** 9, 2 * 10 ** 9))
 
         def batch(count: int, audited: bool) -> tuple[float, float]:
@@ -746,16 +761,16 @@ def measure_overhead(engine_name: str, schema: Schema, n: int = 300, config: Any
             eng.begin()
             t = time.perf_counter()
             for r in rows:
-                eng.execute(insert_sql(tags, r, names))
+                eng.execute(insert_sql(tags, r, names, p), p)
             eng.commit()
             ins = time.perf_counter() - t
             t = time.perf_counter()
             if audited and not engine_spec(engine_name).update_triggers:  # audited in the application
-                app_update(eng, schema, tags.qualname, {col: "renamed"}, keep, actor)
+                app_update(eng, schema, tags.qualname, {col: "renamed"}, keep, actor, params=p)
             else:
-                eng.execute(f"UPDATE {names.table(tags)} SET {names.col(col)} = 'renamed' WHERE {keep}")
+                eng.execute(f"UPDATE {names.table(tags)} SET {names.col(col)} = 'renamed' WHERE {keep}", p)
             upd = time.perf_counter() - t
-            eng.execute(f"DELETE FROM {names.table(tags)} WHERE {keep}")
+            eng.execute(f"DELETE FROM {names.table(tags)} WHERE {keep}", p)
             return count / ins, count / upd
 
         batch(max(10, n // 5), False)  # warm-up: caches, plans, connection

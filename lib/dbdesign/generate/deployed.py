@@ -278,8 +278,8 @@ def check_database(eng, schema: Schema, config: Any = None) -> list[Check]:
 
 def _stamp_checks(eng, schema: Schema, baseline: dict, names, config: Any) -> list[Check]:
     from dbdesign.generate import audit
+    from dbdesign.engines import Params
     from dbdesign.lab.probe import where_sql
-    sql_literal = names.lit
     checks: list[Check] = []
     stamps = audit.Stamps.of(config)
     if schema.table(audit.AUDIT_TABLE) is None:
@@ -293,11 +293,12 @@ def _stamp_checks(eng, schema: Schema, baseline: dict, names, config: Any) -> li
         if row is None or any(c not in row for c in t.primary_key.columns):
             continue
         key = {c: row[c] for c in t.primary_key.columns}
-        where = where_sql({c: str(v) for c, v in key.items()}, names)
+        p = Params()
+        where = where_sql({c: str(v) for c, v in key.items()}, names, p)
         label = names.held_name(t)
         row_id = ",".join(str(row[c]) for c in t.primary_key.columns)
-        rows_sql = (f"SELECT actor_id FROM {log} WHERE table_name = {sql_literal(label)} "
-                     f"AND row_id = {sql_literal(row_id)} AND operation = 'UPDATE'")
+        rows_sql = (f"SELECT actor_id FROM {log} WHERE table_name = {p(label)} "
+                    f"AND row_id = {p(row_id)} AND operation = 'UPDATE'")
         ucol = stamps.updated_at if stamps.updated_at in t.columns else None
         target = ucol or next(c for c in t.columns if c not in t.primary_key.columns)
         if not audit.engine_spec(eng.name).update_triggers:
@@ -305,16 +306,16 @@ def _stamp_checks(eng, schema: Schema, baseline: dict, names, config: Any) -> li
                                 f"{eng.name} {eng.version()} has no UPDATE row triggers: updated_at and "
                                 "the UPDATE audit row come from the application (dbdesign.generate.audit.app_update)"))
             continue
-        before = len(eng.query(rows_sql))
+        before = len(eng.query(rows_sql, p))
         value = BACKDATE if ucol else row.get(target)
-        eng.execute(f"UPDATE {names.table(t)} SET {names.col(target)} = {sql_literal(value)} WHERE {where}")
+        eng.execute(f"UPDATE {names.table(t)} SET {names.col(target)} = {p(value)} WHERE {where}", p)
         if ucol:
             moved = eng.query(f"SELECT count(*) FROM {names.table(t)} WHERE {where} AND "
-                              f"{names.col(ucol)} > {sql_literal('2001-01-01 00:00:00')}")[0][0]
+                              f"{names.col(ucol)} > {p('2001-01-01 00:00:00')}", p)[0][0]
             checks.append(Check(eng.name, "updated_at", f"{t.qualname}.{ucol}", "passed" if moved else "failed",
                                 "an UPDATE setting it to 2000-01-01 left the database clock" if moved else
                                 "an UPDATE kept the client's 2000-01-01: no trigger maintains it"))
-        rows = eng.query(rows_sql)
+        rows = eng.query(rows_sql, p)
         n = len(rows) - before
         who = rows[-1][0] if rows else None
         ok = n == 1 and (actor is None or str(who) == actor)

@@ -28,7 +28,7 @@ from typing import Any, Callable, Sequence
 import sqlglot
 
 from dbdesign.schema import naming
-from dbdesign.engines.base import Engine
+from dbdesign.engines.base import Engine, Params
 from dbdesign.errors import EngineError, InputError
 from dbdesign.model import Index, Schema, Table
 from dbdesign.dialects.postgres import dollar_quote
@@ -308,16 +308,17 @@ def soft_delete(engine: Engine, schema: Schema, table: str, key: dict[str, Any],
     n = names_for(schema, engine.name)
     t = _table(schema, table)
     dcol = n.col(conv.soft_delete_column)
-    engine.execute(f"UPDATE {n.table(t)} SET {dcol} = CURRENT_TIMESTAMP WHERE {where_sql(key, n)} "
-                   f"AND {dcol} IS NULL")
+    p = Params()
+    engine.execute(f"UPDATE {n.table(t)} SET {dcol} = CURRENT_TIMESTAMP WHERE {where_sql(key, n, p)} "
+                   f"AND {dcol} IS NULL", p)
     for child, cols, ref in soft_delete_children(schema, t, conv):
         in_app = (strategy.cascade_trigger is None if cascade_in_app is None else cascade_in_app) \
             or (child.qualname == t.qualname and not strategy.trigger_updates_own_table)
         if not in_app:
             continue
         rows = engine.query(f"SELECT {n.cols(child.primary_key.columns)} FROM {n.table(child)} WHERE "
-                            + where_sql({c: key[r] for c, r in zip(cols, ref) if r in key}, n)
-                            + f" AND {dcol} IS NULL")
+                            + where_sql({c: key[r] for c, r in zip(cols, ref) if r in key}, n, p)
+                            + f" AND {dcol} IS NULL", p)
         for row in rows:
             soft_delete(engine, schema, child.qualname, dict(zip(child.primary_key.columns, map(str, row))),
                         True, conv)
@@ -331,14 +332,16 @@ def restore_sql(table: str, key: dict[str, Any], names: Names = Names(), config:
 
 def erasure_statements(schema: Schema, user_id: str, users_table: str | None = None,
                        audit_table: str = "audit_log", dialect: str = "postgres",
-                       config: Config = None) -> list[str]:
+                       config: Config = None, params: Params | None = None) -> list[str]:
     """GDPR erasure of one user: anonymise the personal columns (keeping the row, so RESTRICT
     children such as posts stay valid), delete personal 1:1 rows (ON DELETE CASCADE children of
     the user, e.g. profiles), and blank the audit JSON of the user's row. The deleted child
     rows' own audit rows (keyed by the child's id) are not covered: `erase_user` runs these
-    statements and blanks those too."""
+    statements and blanks those too. With `params` the values are driver parameters (run
+    each statement with `engine.execute(sql, params)`); without, literals of a script."""
     conv = _conventions(config)
     n = names_for(schema, dialect)
+    value = params if params is not None else n.lit
     users = _table(schema, users_table or conv.users_table)
     key = {users.primary_key.columns[0]: user_id}
     sets = []
@@ -347,11 +350,11 @@ def erasure_statements(schema: Schema, user_id: str, users_table: str | None = N
             continue
         c = n.col(col.name)
         if is_email(col.name):
-            sets.append(f"{c} = {n.lit(f'erased-{user_id}@invalid')}")
+            sets.append(f"{c} = {value(f'erased-{user_id}@invalid')}")
         elif col.nullable:
             sets.append(f"{c} = NULL")
         else:
-            sets.append(f"{c} = {n.lit(f'erased-{user_id}'[:20])}"
+            sets.append(f"{c} = {value(f'erased-{user_id}'[:20])}"
                         if "name" in col.name.lower() else f"{c} = ''")
     if conv.soft_delete_column in users.columns:
         dcol = n.col(conv.soft_delete_column)
@@ -359,17 +362,19 @@ def erasure_statements(schema: Schema, user_id: str, users_table: str | None = N
     out = []
     for child, fk in schema.referencing(users.qualname):
         if (fk.on_delete or "").upper() == "CASCADE":
-            out.append(f"DELETE FROM {n.table(child)} WHERE {where_sql({fk.columns[0]: user_id}, n)}")
-    out.append(f"UPDATE {n.table(users)} SET {', '.join(sets)} WHERE {where_sql(key, n)}")
+            out.append(f"DELETE FROM {n.table(child)} WHERE {where_sql({fk.columns[0]: user_id}, n, params)}")
+    out.append(f"UPDATE {n.table(users)} SET {', '.join(sets)} WHERE {where_sql(key, n, params)}")
     if schema.table(audit_table):
-        out.append(_blank_audit_sql(n, audit_table, n.held_name(users), user_id))
+        out.append(_blank_audit_sql(n, audit_table, n.held_name(users), user_id, params))
     return out
 
 
-def _blank_audit_sql(n: Names, audit_table: str, table: str, row_id: str) -> str:
+def _blank_audit_sql(n: Names, audit_table: str, table: str, row_id: str,
+                     params: Params | None = None) -> str:
     """Blank the audit JSON of one row (`table`: the name the trail records, as held)."""
+    value = params if params is not None else n.lit
     return (f"UPDATE {n.table(audit_table)} SET old_values = NULL, new_values = NULL WHERE "
-            f"table_name = {n.lit(table)} AND row_id = {n.lit(row_id)}")
+            f"table_name = {value(table)} AND row_id = {value(row_id)}")
 
 
 def erase_user(engine: Engine, schema: Schema, user_id: str, users_table: str | None = None,
@@ -381,20 +386,21 @@ def erase_user(engine: Engine, schema: Schema, user_id: str, users_table: str | 
     n = names_for(schema, engine.name)
     users = _table(schema, users_table or _conventions(config).users_table)
     touched: list[tuple[str, str]] = []
+    p = Params()
     for child, fk in schema.referencing(users.qualname):
         if (fk.on_delete or "").upper() == "CASCADE" and child.primary_key:
             pk = child.primary_key.columns
             for row in engine.query(f"SELECT {n.cols(pk)} FROM {n.table(child)} WHERE "
-                                    f"{where_sql({fk.columns[0]: user_id}, n)}"):
+                                    f"{where_sql({fk.columns[0]: user_id}, n, p)}", p):
                 touched.append((n.held_name(child), ",".join(str(v) for v in row)))
-    statements = erasure_statements(schema, user_id, users_table, audit_table, engine.name, config)
+    statements = erasure_statements(schema, user_id, users_table, audit_table, engine.name, config, p)
     if schema.table(audit_table):
         user_blank = statements.pop()  # the user's blanking last
-        statements += [_blank_audit_sql(n, audit_table, t, k) for t, k in touched] + [user_blank]
+        statements += [_blank_audit_sql(n, audit_table, t, k, p) for t, k in touched] + [user_blank]
     engine.begin()
     try:
         for sql in statements:
-            engine.execute(sql)
+            engine.execute(sql, p)
         engine.commit()
     except Exception:
         engine.rollback()
@@ -432,12 +438,15 @@ def erasure_demo(engine_name: str, schema: Schema, users_table: str | None = Non
             if how == "erase_user":
                 erase_user(eng, schema, uid, users.qualname)
             else:
-                for sql in erasure_statements(schema, uid, users.qualname, dialect=engine_name):
-                    eng.execute(sql)
+                values = Params()
+                for sql in erasure_statements(schema, uid, users.qualname, dialect=engine_name,
+                                              params=values):
+                    eng.execute(sql, values)
             trail = eng.query(f"SELECT old_values, new_values FROM {n.table(AUDIT_TABLE)}")
             leaks = sum(1 for row in trail if any(p in str(row) for p in personal))
+            values = Params()
             row = eng.query(f"SELECT * FROM {n.table(users)} WHERE "
-                            f"{where_sql({users.primary_key.columns[0]: uid}, n)}")
+                            f"{where_sql({users.primary_key.columns[0]: uid}, n, values)}", values)
             out[f"audit rows with personal data after {how}"] = leaks
         if how == "erase_user":
             out["user row kept"] = len(row) == 1
@@ -520,35 +529,41 @@ class Pitfall:
 class _Script:
     """Runs statements on an Engine (or a raw DB-API connection) and records each answer."""
 
-    def __init__(self, target: Any, errors: tuple[type[BaseException], ...] = ()):
+    def __init__(self, target: Any, errors: tuple[type[BaseException], ...] = (),
+                 names: Names | None = None):
         from dbdesign.errors import EngineError
         self.target = target
         self.errors = (EngineError, *errors)
         self.steps: list[Step] = []
+        self.names = names  # spells the parameters of a recorded step (an Engine target)
 
-    def _run(self, sql: str) -> list[tuple]:
+    def _run(self, sql: str, params: Params | None = None) -> list[tuple]:
         if isinstance(self.target, Engine):
-            return self.target.query(sql)
+            return self.target.query(sql, params or ())
         cur = self.target.execute(sql)
         return cur.fetchall() if cur.description else []
 
-    def run(self, sql: str) -> str:
+    def _shown(self, sql: str, params: Params | None) -> str:
+        return params.inline(sql, self.names.lit) if params is not None and self.names else sql
+
+    def run(self, sql: str, params: Params | None = None) -> str:
         """'ok' or 'error: ...' (never raises for an engine error: that is the finding)."""
         try:
-            rows = self._run(sql)
+            rows = self._run(sql, params)
         except self.errors as err:
             msg = str(err).splitlines()[0]
             msg = re.sub(r"^(sqlite|duckdb|postgres|mysql): ", "", msg)
-            self.steps.append(Step(sql, "error: " + msg))
+            self.steps.append(Step(self._shown(sql, params), "error: " + msg))
             return "error"
         shows_rows = re.match(r"(?i)\s*(SELECT|PRAGMA|SHOW|WITH)\b", sql)
-        self.steps.append(Step(sql, ", ".join(map(str, rows)) if rows and shows_rows else "ok"))
+        self.steps.append(Step(self._shown(sql, params),
+                               ", ".join(map(str, rows)) if rows and shows_rows else "ok"))
         return "ok"
 
-    def value(self, sql: str) -> Any:
+    def value(self, sql: str, params: Params | None = None) -> Any:
         """First column of the first row (recorded as well)."""
-        rows = self._run(sql)
-        self.steps.append(Step(sql, str(rows[0][0]) if rows else "(no rows)"))
+        rows = self._run(sql, params)
+        self.steps.append(Step(self._shown(sql, params), str(rows[0][0]) if rows else "(no rows)"))
         return rows[0][0] if rows else None
 
 
@@ -735,33 +750,34 @@ def pitfall_hard_cascade(engine_name: str, schema: Schema, parent: str | None = 
         values = ValueFactory(schema)
         base = load_baseline(eng, schema, values, n)
         other = values.row(u_t, base) if author else None
+        p = Params()  # one set of values for every statement below
         if other is not None:
-            eng.execute(insert_sql(u_t, other, n))
+            eng.execute(insert_sql(u_t, other, n, p), p)
         post = base[p_t.qualname][pk]
-        s = _Script(eng)
+        s = _Script(eng, names=n)
         s.run(insert_sql(c_t, values.row(c_t, base, {author: other[u_t.primary_key.columns[0]]}
-                                         if author else {}), n))
-        key = f"{n.col(fk.columns[0])} = {n.lit(post)}"
+                                         if author else {}), n, p), p)
+        key = f"{n.col(fk.columns[0])} = {p(post)}"
         live = f"SELECT count(*) FROM {child_sql} WHERE {key} AND {dcol} IS NULL"
-        before = s.value(live)
-        s.run(f"UPDATE {parent_sql} SET {dcol} = CURRENT_TIMESTAMP WHERE {n.col(pk)} = {n.lit(post)}")
-        after_soft = s.value(live)
+        before = s.value(live, p)
+        s.run(f"UPDATE {parent_sql} SET {dcol} = CURRENT_TIMESTAMP WHERE {n.col(pk)} = {p(post)}", p)
+        after_soft = s.value(live, p)
         others = f"SELECT count(*) FROM {child_sql} WHERE {key}" + (
-            f" AND {n.col(author)} = {n.lit(other[u_t.primary_key.columns[0]])}" if author else "")
-        s.value(others)
-        hard = s.run(f"DELETE FROM {parent_sql} WHERE {n.col(pk)} = {n.lit(post)}")
-        others_after = s.value(others)
+            f" AND {n.col(author)} = {p(other[u_t.primary_key.columns[0]])}" if author else "")
+        s.value(others, p)
+        hard = s.run(f"DELETE FROM {parent_sql} WHERE {n.col(pk)} = {p(post)}", p)
+        others_after = s.value(others, p)
         s.steps.append(Step(f"-- the fix: the generated soft-delete cascade, on a new {parent} row", ""))
         plan = install_soft_delete(eng, schema)
         new_parent = values.row(p_t, base)
-        eng.execute(insert_sql(p_t, new_parent, n))
-        s.run(insert_sql(c_t, values.row(c_t, base, {fk.columns[0]: new_parent[pk]}), n))
+        eng.execute(insert_sql(p_t, new_parent, n, p), p)
+        s.run(insert_sql(c_t, values.row(c_t, base, {fk.columns[0]: new_parent[pk]}), n, p), p)
         soft_delete(eng, schema, parent, {pk: new_parent[pk]})
         s.steps.append(Step(f"soft_delete(engine, schema, {parent!r}, ...)"
                             + (" -- application cascade" if p_t.qualname in plan.app_cascade
                                else " -- trigger cascades"), "ok"))
         fixed_live = s.value(f"SELECT count(*) FROM {child_sql} WHERE {n.col(fk.columns[0])} = "
-                             f"{n.lit(new_parent[pk])} AND {dcol} IS NULL")
+                             f"{p(new_parent[pk])} AND {dcol} IS NULL", p)
     hard_text = (f"other users' {child} left {others_after}" if hard == "ok" else "hard delete rejected")
     return Pitfall(
         "hard-cascade", engine_name,

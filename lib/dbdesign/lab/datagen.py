@@ -31,6 +31,7 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
+from dbdesign.engines.base import Params
 from dbdesign.errors import EngineError, InputError
 from dbdesign.model import Column, ForeignKey, Index, Schema, Table
 
@@ -1242,7 +1243,9 @@ def _sqlite_verify_checks(query, table: str) -> None:
     built once, not once per row). The CHECK texts come from the table's stored CREATE
     statement; if they cannot be read, `PRAGMA quick_check(table)` does the same job
     (slower: it also walks every B-tree page)."""
-    sql = query(f"SELECT sql FROM sqlite_master WHERE type = 'table' AND name = {_lit(table)}")[0]
+    # the table is picked in Python: the ADBC writer's driver binds parameters only through pyarrow
+    sql = next(r[1:] for r in query("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+               if r[0] == table)
     try:
         tree = sqlglot.parse_one(sql[0], read="sqlite")
         checks = [(n.this if isinstance(n, exp.CheckColumnConstraint) else n.this).sql("sqlite")
@@ -1312,8 +1315,8 @@ def _load_postgres(data, engine, tables, report, tmp, chunk_rows) -> None:
         cols = data.columns(table)
         t0 = time.perf_counter()
         path = os.path.join(tmp, f"{staging_name(table)}.csv")
-        data.conn.execute(f"COPY ({_export_select(data, table, 'postgres')}) TO {_lit(path)} "
-                          "(FORMAT csv, HEADER false)")
+        data.conn.execute(f"COPY ({_export_select(data, table, 'postgres')}) TO ? "
+                          "(FORMAT csv, HEADER false)", [path])
         sql = f"COPY {_pg_name(table)} ({', '.join(quote(c) for c in cols)}) FROM STDIN (FORMAT csv)"
         try:
             with engine.conn.cursor() as cur, cur.copy(sql) as copy, open(path, "rb") as fh:
@@ -1343,8 +1346,8 @@ def _load_mysql(data, engine, tables, report, tmp, chunk_rows) -> None:
             col_list = ", ".join(_q_mysql(c) for c in cols)
             if local:
                 path = os.path.join(tmp, f"{staging_name(table)}.csv")
-                data.conn.execute(f"COPY ({_export_select(data, table, 'mysql')}) TO {_lit(path)} "
-                                  "(FORMAT csv, HEADER false, NULLSTR 'NULL', FORCE_QUOTE *)")
+                data.conn.execute(f"COPY ({_export_select(data, table, 'mysql')}) TO ? "
+                                  "(FORMAT csv, HEADER false, NULLSTR 'NULL', FORCE_QUOTE *)", [path])
                 cur.execute(f"LOAD DATA LOCAL INFILE %s INTO TABLE {_q_mysql(table)} CHARACTER SET utf8mb4 "
                             "FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' ESCAPED BY '' "
                             f"LINES TERMINATED BY '\\n' ({col_list})", (path,))
@@ -1376,28 +1379,29 @@ def _load_duckdb(data, engine, tables, report, tmp, chunk_rows) -> None:
     for table in tables:
         cols = ", ".join(quote(c) for c in data.columns(table))
         t0 = time.perf_counter()
+        p = Params()
         if same:
             src = f"(SELECT {cols} FROM {quote(staging_name(table))})"
         else:
             path = os.path.join(tmp, f"{staging_name(table)}.parquet")
-            data.conn.execute(f"COPY ({_export_select(data, table, 'duckdb')}) TO {_lit(path)} (FORMAT parquet)")
-            src = f"read_parquet({_lit(path)})"
+            data.conn.execute(f"COPY ({_export_select(data, table, 'duckdb')}) TO ? (FORMAT parquet)", [path])
+            src = f"read_parquet({p(path)})"
         t = data.schema.table(table)
         self_fks = [fk for fk in t.foreign_keys if fk.ref_table == t.qualname and len(fk.columns) == 1]
         if self_fks and t.primary_key and len(t.primary_key.columns) == 1:
-            _duckdb_insert_rounds(engine, table, cols, src, t.primary_key.columns[0], self_fks, report)
+            _duckdb_insert_rounds(engine, table, cols, src, t.primary_key.columns[0], self_fks, report, p)
         else:
-            engine.execute(f"INSERT INTO {quote(table)} ({cols}) SELECT {cols} FROM {src}")
+            engine.execute(f"INSERT INTO {quote(table)} ({cols}) SELECT {cols} FROM {src}", p)
         report.rows[table] = data.counts.get(table) or _count(data, table)
         report.seconds[table] = time.perf_counter() - t0
 
 
-def _duckdb_insert_rounds(engine, table, cols, src, pk, self_fks, report) -> None:
+def _duckdb_insert_rounds(engine, table, cols, src, pk, self_fks, report, params) -> None:
     """DuckDB checks a foreign key against rows committed before the statement, so a
     self-reference (users.created_by, comments.parent_id) inside one INSERT fails, and a
     later UPDATE of the column fails too (update = delete + insert). Insert in rounds: each
     round adds the rows whose self-referenced parent is already there."""
-    engine.execute(f"CREATE OR REPLACE TEMP TABLE _dd_src AS SELECT {cols} FROM {src}")
+    engine.execute(f"CREATE OR REPLACE TEMP TABLE _dd_src AS SELECT {cols} FROM {src}", params)
     ready = " AND ".join(f"(s.{quote(fk.columns[0])} IS NULL OR s.{quote(fk.columns[0])} IN "
                          f"(SELECT {quote(fk.ref_columns[0])} FROM {quote(table)}))" for fk in self_fks)
     rounds = 0

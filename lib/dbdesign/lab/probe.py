@@ -29,7 +29,7 @@ import sqlglot
 from sqlglot import exp
 
 from dbdesign import dialects, engines
-from dbdesign.engines.base import Engine
+from dbdesign.engines.base import Engine, Params
 from dbdesign.errors import EngineError, InputError
 from dbdesign.model import Column, ForeignKey, Index, IndexColumn, Schema, Table, column_type
 
@@ -232,15 +232,21 @@ class ValueFactory:
         return row
 
 
-def insert_sql(table: Table, row: dict[str, Any], names: Names = Names()) -> str:
-    """INSERT of one row, every name quoted and qualified as `names`' engine holds it."""
-    vals = ", ".join(names.lit(v) for v in row.values())
+def insert_sql(table: Table, row: dict[str, Any], names: Names = Names(),
+               params: Params | None = None) -> str:
+    """INSERT of one row, every name quoted and qualified as `names`' engine holds it. With
+    `params` the values are driver parameters (run it with `engine.execute(sql, params)`);
+    without, literals of a script."""
+    value = params if params is not None else names.lit
+    vals = ", ".join(value(v) for v in row.values())
     return f"INSERT INTO {names.table(table)} ({names.cols(row)}) VALUES ({vals})"
 
 
-def where_sql(row: dict[str, Any], names: Names = Names()) -> str:
-    """`col = value AND ...` (IS NULL for None); '1=1' for an empty row."""
-    parts = [f"{names.col(c)} IS NULL" if v is None else f"{names.col(c)} = {names.lit(v)}"
+def where_sql(row: dict[str, Any], names: Names = Names(), params: Params | None = None) -> str:
+    """`col = value AND ...` (IS NULL for None); '1=1' for an empty row. Values as in
+    `insert_sql`: driver parameters with `params`, else literals."""
+    value = params if params is not None else names.lit
+    parts = [f"{names.col(c)} IS NULL" if v is None else f"{names.col(c)} = {value(v)}"
              for c, v in row.items()]
     return " AND ".join(parts) or "1=1"
 
@@ -404,7 +410,8 @@ class _Ctx:
 
     def insert(self, table: Table, row: dict[str, Any]) -> str | None:
         """Insert `row`; None on success, the engine's first error line on failure."""
-        return _try(self, insert_sql(table, row, self.names))
+        p = Params()
+        return _try(self, insert_sql(table, row, self.names, p), p)
 
     def fresh(self, table: Table, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         """A new valid row. A NOT NULL foreign key that is part of a unique key (1:1 tables,
@@ -420,7 +427,8 @@ class _Ctx:
                 continue
             parent_t = self.schema.tables[fk.ref_table]
             parent = self.fresh(parent_t)
-            self.engine.execute(insert_sql(parent_t, parent, self.names))
+            p = Params()
+            self.engine.execute(insert_sql(parent_t, parent, self.names, p), p)
             overrides.update({c: parent[rc] for c, rc in zip(fk.columns, fk.ref_columns)})
         return self.values.row(table, parents, overrides)
 
@@ -579,10 +587,10 @@ def _violating_value(table: Table, expression: str) -> tuple[str, Any] | None:
 
 
 
-def _try(ctx: _Ctx, sql: str) -> str | None:
+def _try(ctx: _Ctx, sql: str, params: Params | None = None) -> str | None:
     """Run `sql`; return None on success, the engine's first error line on failure."""
     try:
-        ctx.engine.execute(sql)
+        ctx.engine.execute(sql, params or ())
         return None
     except EngineError as err:
         return str(err).splitlines()[0]
@@ -597,7 +605,9 @@ def _write_probe(table: Table, column: str, value: Any, compare: str = "equal"):
         if err:
             return "rejected", err
         locate = {c: v for c, v in row.items() if c != column}
-        stored = ctx.engine.query(f"SELECT {n.col(column)} FROM {n.table(table)} WHERE {where_sql(locate, n)}")
+        p = Params()
+        stored = ctx.engine.query(f"SELECT {n.col(column)} FROM {n.table(table)} "
+                                  f"WHERE {where_sql(locate, n, p)}", p)
         if not stored:
             return "accepted", "row not found after insert"
         got = stored[0][0]
@@ -641,11 +651,13 @@ def _delete_probe(table: Table, fk: ForeignKey):
         if err:
             return "error", f"could not insert the child: {err}"
         pkey = {c: parent[c] for c in (parent_t.primary_key.columns if parent_t.primary_key else parent)}
-        err = _try(ctx, f"DELETE FROM {n.table(parent_t)} WHERE {where_sql(pkey, n)}")
+        p = Params()
+        err = _try(ctx, f"DELETE FROM {n.table(parent_t)} WHERE {where_sql(pkey, n, p)}", p)
         if err:
             return "rejected", err
         ckey = {c: child[c] for c in (table.primary_key.columns if table.primary_key else child)}
-        rows = ctx.engine.query(f"SELECT {n.cols(fk.columns)} FROM {n.table(table)} WHERE {where_sql(ckey, n)}")
+        rows = ctx.engine.query(f"SELECT {n.cols(fk.columns)} FROM {n.table(table)} "
+                                f"WHERE {where_sql(ckey, n, p)}", p)
         if not rows:
             return "cascaded", "child row deleted with the parent"
         if all(v is None for v in rows[0]):
@@ -671,8 +683,9 @@ def _unique_probe(table: Table, parts: list[IndexColumn], variant: str):
                    for c, v in dup.items()}
         if variant == "reuse":
             pkey = {c: base[c] for c in table.primary_key.columns}
+            p = Params()
             err = _try(ctx, f"UPDATE {n.table(table)} SET {n.col('deleted_at')} = CURRENT_TIMESTAMP "
-                            f"WHERE {where_sql(pkey, n)}")
+                            f"WHERE {where_sql(pkey, n, p)}", p)
             if err:
                 return "error", f"could not soft-delete the baseline row: {err}"
         err = ctx.insert(table, ctx.fresh(table, dup))
@@ -690,7 +703,8 @@ def load_baseline(engine: Engine, schema: Schema, values: ValueFactory,
     baseline: dict[str, dict[str, Any]] = {}
     for table in table_order(schema):
         row = values.row(table, baseline)
-        engine.execute(insert_sql(table, row, names))
+        p = Params()
+        engine.execute(insert_sql(table, row, names, p), p)
         baseline[table.qualname] = row
     return baseline
 

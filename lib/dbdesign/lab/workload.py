@@ -145,27 +145,20 @@ class Query:
 def bind(sql: str, params: dict[str, Any], engine: str) -> tuple[str, tuple]:
     """Named `:param` -> the driver's positional placeholder, values in order. UUIDs and
     timestamps become text where the driver would not adapt them (sqlite3, PyMySQL)."""
-    from dbdesign.engines import engine_class
-    cls = engine_class(engine)
-    values: list[Any] = []
-    mark = cls.paramstyle
+    from dbdesign.engines import Params, engine_class
+    marks = Params()
 
     def repl(m: re.Match) -> str:
         name = m.group(1)
         if name not in params:
             raise InputError(f"parameter :{name} has no value; give it in params")
-        values.append(cls.adapt_param(params[name]))
-        return mark
+        return marks(params[name])
 
-    out = []
     # do not touch string literals (and PostgreSQL '::' casts are excluded by the regex)
     parts = re.split(r"('(?:[^']|'')*')", sql)
-    has_params = any(PARAM_RE.search(p) for p in parts[::2])
-    for k, part in enumerate(parts):
-        if mark == "%s" and has_params:  # pyformat drivers: a literal % must be doubled
-            part = part.replace("%", "%%")
-        out.append(part if k % 2 else PARAM_RE.sub(repl, part))
-    return "".join(out), tuple(values)
+    marked = "".join(part if k % 2 else PARAM_RE.sub(repl, part) for k, part in enumerate(parts))
+    out, values = engine_class(engine).bind(marked, marks)
+    return out, tuple(values)
 
 
 def get_query(name: str, queries: Sequence[Query]) -> Query:

@@ -31,6 +31,7 @@ from typing import Any, Callable
 
 from sqlglot import exp
 
+from dbdesign.engines.base import Params
 from dbdesign.errors import EngineError, InputError
 from dbdesign.model import Schema
 from dbdesign.dialects import get_dialect
@@ -169,23 +170,28 @@ class _Writer(threading.Thread):
             return []
         others = [c for c in t.columns if c != pk]
         ops = []
+
+        def driver_sql(text: str) -> str:  # markers -> the driver's placeholders, % escaped
+            return self.eng.bind(text, marks)[0]
+        marks = Params()
+        slot = marks(None)  # where a value goes; each run passes its own
         if others:
             col = q(others[0])
-            ops.append((f"UPDATE {q(table)} SET {col} = {col} WHERE {q(pk)} = %s",
+            ops.append((driver_sql(f"UPDATE {q(table)} SET {col} = {col} WHERE {q(pk)} = {slot}"),
                         lambda: (self.rng.choice(keys),)))
         pk_family = t.columns[pk].kind.family
         new_key = None
         if pk_family == "int":
             top = self.eng.query(f"SELECT COALESCE(MAX({q(pk)}), 0) FROM {q(table)}")[0][0]
             counter = iter(range(int(top) + 1, 2**62))
-            new_key = ("%s", lambda: next(counter))
+            new_key = (slot, lambda: next(counter))
         elif pk_family == "uuid":
             new_key = (get_dialect(self.eng.name).NEW_UUID_SQL, None)
         if new_key is not None and others:
             cols = ", ".join(q(c) for c in others)
             sql, value = new_key
-            insert = (f"INSERT INTO {q(table)} ({q(pk)}, {cols}) SELECT {sql}, {cols} FROM {q(table)} "
-                      f"WHERE {q(pk)} = %s")
+            insert = driver_sql(f"INSERT INTO {q(table)} ({q(pk)}, {cols}) SELECT {sql}, {cols} "
+                                f"FROM {q(table)} WHERE {q(pk)} = {slot}")
             ops.append((insert, (lambda: (value(), self.rng.choice(keys))) if value else
                         (lambda: (self.rng.choice(keys),))))
         return ops

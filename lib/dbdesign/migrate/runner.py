@@ -39,7 +39,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from dbdesign.engines import Engine, connect
+from dbdesign.engines import Engine, Params, connect
 from dbdesign.errors import DbDesignError, EngineError, InputError
 from dbdesign.model import Schema
 from dbdesign.schema.parse import parse_sql, split_statements
@@ -525,8 +525,6 @@ LOCKS: dict[str, type[Lock]] = {
     "sqlite": FileLock,
     "duckdb": FileLock,
 }
-# Bind parameters differ per driver (sqlite3/duckdb: qmark; psycopg/PyMySQL: format).
-PLACEHOLDERS: dict[str, str] = {"postgres": "%s", "mysql": "%s", "sqlite": "?", "duckdb": "?"}
 
 
 # SQLite table rebuilds need foreign keys off around the transaction (the pragma is ignored
@@ -664,18 +662,16 @@ class ScriptWriter:
         self.engine = engine
         self.name, self.dialect, self.capabilities = engine.name, engine.dialect, engine.capabilities
         self.lines: list[str] = []
-        self._marks = PLACEHOLDERS[engine.name]
 
     def source_line(self, step: Step) -> None:
         self.lines.append(f"-- {os.path.basename(step.file)}:{step.line}")
 
-    def execute(self, sql: str, params: tuple = ()) -> None:
-        if params:
-            parts = sql.split(self._marks)
-            sql = parts[0] + "".join(sql_literal(self.name, v) + rest for v, rest in zip(params, parts[1:]))
+    def execute(self, sql: str, params: Params | None = None) -> None:
+        if params is not None:
+            sql = params.inline(sql, lambda v: sql_literal(self.name, v))
         self.lines.append(sql.rstrip().rstrip(";") + ";")
 
-    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+    def query(self, sql: str, params: Params | None = None) -> list[tuple]:
         self.execute(sql, params)
         if sql.startswith("PRAGMA foreign_key_check"):
             self.lines[-1] += "  -- must return no rows"
@@ -711,7 +707,6 @@ class History:
 
     def __init__(self, engine: Engine, who: str | None = None):
         self.engine = engine
-        self.p = PLACEHOLDERS[engine.name]
         self.who = who  # applied_by; default: user@host of this process
 
     def exists(self, table: str = HISTORY_TABLE) -> bool:
@@ -739,42 +734,43 @@ class History:
         return {r[0]: HistoryRow(0, r[0], r[1], r[2], int(r[3]), r[4], r[5], r[6]) for r in rows}
 
     def insert(self, m: Migration, state: str, execution_ms: int, error: str | None = None) -> None:
-        ps = ", ".join([self.p] * 8)
-        self.engine.execute(f"INSERT INTO {HISTORY_TABLE} ({self.COLUMNS}) VALUES ({ps})",
-                            (m.version, m.name, m.checksum, _now(), execution_ms, self.who or _who(), state, error))
+        p = Params()
+        values = (m.version, m.name, m.checksum, _now(), execution_ms, self.who or _who(), state, error)
+        self.engine.execute(f"INSERT INTO {HISTORY_TABLE} ({self.COLUMNS}) VALUES "
+                            f"({', '.join(map(p, values))})", p)
 
     def record_repeatable(self, m: Migration, state: str, execution_ms: int,
                           error: str | None = None) -> None:
         """Replace the row of repeatable `m` (delete + insert: portable on every engine)."""
-        self.engine.execute(f"DELETE FROM {REPEATABLE_TABLE} WHERE name = {self.p}", (m.name,))
-        ps = ", ".join([self.p] * 7)
-        self.engine.execute(f"INSERT INTO {REPEATABLE_TABLE} ({self.REPEATABLE_COLUMNS}) VALUES ({ps})",
-                            (m.name, m.checksum, _now(), execution_ms, self.who or _who(), state, error))
+        p = Params()
+        self.engine.execute(f"DELETE FROM {REPEATABLE_TABLE} WHERE name = {p(m.name)}", p)
+        values = (m.name, m.checksum, _now(), execution_ms, self.who or _who(), state, error)
+        self.engine.execute(f"INSERT INTO {REPEATABLE_TABLE} ({self.REPEATABLE_COLUMNS}) VALUES "
+                            f"({', '.join(map(p, values))})", p)
 
     def set_state(self, version: int, state: str, execution_ms: int | None = None,
                   error: str | None = None) -> None:
-        p = self.p
-        if execution_ms is None:
-            self.engine.execute(f"UPDATE {HISTORY_TABLE} SET state = {p}, error = {p} WHERE version = {p}",
-                                (state, error, version))
-        else:
-            self.engine.execute(f"UPDATE {HISTORY_TABLE} SET state = {p}, error = {p}, execution_ms = {p}, "
-                                f"applied_at = {p} WHERE version = {p}",
-                                (state, error, execution_ms, _now(), version))
+        p = Params()
+        timing = "" if execution_ms is None else \
+            f", execution_ms = {p(execution_ms)}, applied_at = {p(_now())}"
+        self.engine.execute(f"UPDATE {HISTORY_TABLE} SET state = {p(state)}, error = {p(error)}"
+                            f"{timing} WHERE version = {p(version)}", p)
 
     def set_checksum(self, version: int, checksum: str) -> None:
-        p = self.p
-        self.engine.execute(f"UPDATE {HISTORY_TABLE} SET checksum = {p} WHERE version = {p}",
-                            (checksum, version))
+        p = Params()
+        self.engine.execute(f"UPDATE {HISTORY_TABLE} SET checksum = {p(checksum)} "
+                            f"WHERE version = {p(version)}", p)
 
     def delete(self, version: int) -> None:
-        self.engine.execute(f"DELETE FROM {HISTORY_TABLE} WHERE version = {self.p}", (version,))
+        p = Params()
+        self.engine.execute(f"DELETE FROM {HISTORY_TABLE} WHERE version = {p(version)}", p)
 
     def forget_repeatables(self) -> None:
         self.engine.execute(f"DELETE FROM {REPEATABLE_TABLE}")
 
     def delete_repeatable(self, name: str) -> None:
-        self.engine.execute(f"DELETE FROM {REPEATABLE_TABLE} WHERE name = {self.p}", (name,))
+        p = Params()
+        self.engine.execute(f"DELETE FROM {REPEATABLE_TABLE} WHERE name = {p(name)}", p)
 
 
 def _now() -> str:
