@@ -43,6 +43,8 @@ def test_sweep_runs_every_cell_with_the_pattern_mix(example_schema, name):
     assert [(c.pool_size, c.concurrency) for c in cells] == [(1, 1), (1, 4), (3, 1), (3, 4)]
     assert all(c.engine == name and c.ops > 0 and c.errors == 0 and c.p99_ms >= c.p50_ms for c in cells)
     assert all(len(c.rounds_throughput) == len(c.rounds_p99_ms) == 2 for c in cells)
+    assert all(0 < c.client_ops_max and c.client_ops_min <= c.client_ops_max
+               and c.client_ops_min * c.concurrency <= c.ops <= c.client_ops_max * c.concurrency for c in cells)
     rec = poolbench.recommend_size(cells, 4)
     assert rec["size"] in poolbench.plateau(cells, 4)["sizes"]
 

@@ -45,6 +45,10 @@ class Cell:
     wait_p99_ms: float
     rounds_throughput: list[float] = field(default_factory=list)  # every round's, best kept above
     rounds_p99_ms: list[float] = field(default_factory=list)  # every round's p99, same order
+    # queries completed by the least and the most served client: a pool that does not hand a
+    # returned connection to the longest waiter lets a few clients do nearly all the work
+    client_ops_min: int = 0
+    client_ops_max: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,6 +90,7 @@ def run_cell(engine: str, borrow: Callable, mix: list[tuple[str, dict]], pool_si
     """`concurrency` threads run queries from `mix` through `borrow()` (a context manager
     yielding a DB-API connection) for `seconds`."""
     lat: list[float] = []
+    per_client: list[int] = []
     waits: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -113,6 +118,7 @@ def run_cell(engine: str, borrow: Callable, mix: list[tuple[str, dict]], pool_si
             mine_lat.append(t2 - t0)
             mine_wait.append(t1 - t0)
         with lock:
+            per_client.append(len(mine_lat))
             lat.extend(mine_lat)
             waits.extend(mine_wait)
             errors[0] += errs
@@ -127,13 +133,15 @@ def run_cell(engine: str, borrow: Callable, mix: list[tuple[str, dict]], pool_si
     ms = 1000.0
     return Cell(engine, pool_size, concurrency, round(elapsed, 3), len(lat), errors[0],
                 round(len(lat) / elapsed, 1), round(_percentile(lat, .5) * ms, 3), round(_percentile(lat, .99) * ms, 3),
-                round(_percentile(waits, .5) * ms, 3), round(_percentile(waits, .99) * ms, 3))
+                round(_percentile(waits, .5) * ms, 3), round(_percentile(waits, .99) * ms, 3),
+                client_ops_min=min(per_client), client_ops_max=max(per_client))
 
 
 class PsycopgPool:
     """psycopg_pool's ConnectionPool of fixed size. `check` hands out a connection only after
     `ConnectionPool.check_connection` (a round trip) found it alive; `max_lifetime` closes
-    connections older than it (psycopg_pool adds up to 5% jitter)."""
+    connections older than it (psycopg_pool shortens it by up to 5% at random, so that
+    connections opened together do not all expire together)."""
 
     library = "psycopg_pool"
     logger = "psycopg.pool"  # warns once per broken connection it discards
@@ -257,6 +265,7 @@ def sweep(url: str, mix: list[tuple[str, dict]], sizes: list[int], concurrencies
                     best[(size, c)].rounds_throughput = (old.rounds_throughput if old else []) + [cell.throughput]
                     best[(size, c)].rounds_p99_ms = (old.rounds_p99_ms if old else []) + [cell.p99_ms]
     return [best[k] for k in sorted(best)]
+
 
 def default_sizes(cores: int | None = None) -> list[int]:
     """1, then cores .. 4 x cores, plus the HikariCP recommendation."""
@@ -435,10 +444,13 @@ def failure_modes(url: str) -> dict[str, Any]:
 
 
 def summary(cells: list[Cell]) -> str:
-    lines = [f"{'engine':8} {'pool':>4} {'clients':>7} {'ops/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'wait p99':>9}"]
+    """The cells as a text table; `client ops` is the least and most served client's count."""
+    lines = [f"{'engine':8} {'pool':>4} {'clients':>7} {'ops/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'wait p50':>9} "
+             f"{'wait p99':>9} {'client ops':>12}"]
     for c in cells:
         lines.append(f"{c.engine:8} {c.pool_size:4d} {c.concurrency:7d} {c.throughput:9.1f} {c.p50_ms:8.2f} "
-                     f"{c.p99_ms:8.2f} {c.wait_p99_ms:9.2f}")
+                     f"{c.p99_ms:8.2f} {c.wait_p50_ms:9.2f} {c.wait_p99_ms:9.2f} "
+                     f"{f'{c.client_ops_min}-{c.client_ops_max}':>12}")
     return "\n".join(lines)
 
 
