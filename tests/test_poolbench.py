@@ -123,6 +123,8 @@ def test_plateau_is_within_ten_percent_and_reports_the_noise():
              cell(8, 88, rounds=[88, 60])]
     plat = poolbench.plateau(noisy, 16)
     assert plat["noise"] > 0.3 and plat["sizes"] == [2, 4]  # noise is reported, the band stays 10%
+    assert poolbench.recommend_size(noisy, 16)["noise_exceeds_tolerance"]
+    assert not poolbench.recommend_size(steady, 16)["noise_exceeds_tolerance"]
 
 
 @pytest.mark.parametrize("cells, size, best", [

@@ -112,5 +112,9 @@ def pool_bench(source, url, rows, sizes, clients, seconds, rounds, target_client
                    f"queries/s at p99 {rec['p99_ms']:.2f} ms; the best, size {rec['best_size']}, "
                    f"{rec['best_throughput']:.0f} queries/s; plateau {rec['plateau_sizes']}; "
                    f"round-to-round noise {rec['noise']:.0%}")
+        if rec["noise_exceeds_tolerance"]:
+            click.echo(f"note: the same cell varied {rec['noise']:.0%} between rounds, more than the "
+                       f"{rec['tolerance']:.0%} tolerance; run more --rounds or longer --seconds on a quieter "
+                       "machine before configuring this size")
         click.echo(f"HikariCP's formula says {hikari['size']} "
                    + ("(on the measured plateau)" if hikari["on_plateau"] else "(not on the measured plateau)"))

@@ -312,7 +312,9 @@ def recommend_size(cells: list[Cell], concurrency: int, tolerance: float = TOLER
     size on the plateau serves the load as well as the best within the tolerance, and each
     connection beyond that costs server memory and a share of `max_connections` without
     adding throughput. The best cell is always a candidate, so there is always an answer,
-    and it is on the plateau by construction."""
+    and it is on the plateau by construction. When the round-to-round noise exceeds the
+    tolerance (`noise_exceeds_tolerance`), the sizes at the plateau's edge are within the
+    noise of each other: measure more rounds before configuring the result."""
     row = [c for c in cells if c.concurrency == concurrency]
     clean = [c for c in row if c.errors == 0 and c.ops > 0]
     if not clean:
@@ -329,7 +331,8 @@ def recommend_size(cells: list[Cell], concurrency: int, tolerance: float = TOLER
             "plateau_sizes": [c.pool_size for c in on_plateau],
             "p99_excluded": [c.pool_size for c in on_plateau if c.p99_ms > p99_limit],
             "errored_sizes": sorted(c.pool_size for c in row if c.errors or not c.ops),
-            "noise": round(_noise(row), 3), "rule": RULE.format(clients=concurrency, tol=tolerance)}
+            "noise": round(_noise(row), 3), "noise_exceeds_tolerance": _noise(row) > tolerance,
+            "rule": RULE.format(clients=concurrency, tol=tolerance)}
 
 # -- failure modes, on any server engine through its pool library -----------------------------
 def _describe(err: BaseException) -> str:
