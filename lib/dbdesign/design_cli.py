@@ -117,4 +117,5 @@ def pool_bench(source, url, rows, sizes, clients, seconds, rounds, target_client
                        f"{rec['tolerance']:.0%} tolerance; run more --rounds or longer --seconds on a quieter "
                        "machine before configuring this size")
         click.echo(f"HikariCP's formula says {hikari['size']} "
-                   + ("(on the measured plateau)" if hikari["on_plateau"] else "(not on the measured plateau)"))
+                   + ("(on the measured plateau)" if hikari["on_plateau"] else "(not on the measured plateau)"
+                      if hikari["measured"] else "(not among the measured --sizes)"))

@@ -484,7 +484,8 @@ def bench(schema: Schema, url: str, rows: int = 3000, sizes: list[int] | None = 
     return {"engine": cls.name, "library": cls.pool_library, "server_version": str(version), "rows": rows,
             "queries_in_mix": len(mix), "seconds_per_cell": seconds, "rounds": rounds, "sizes": sizes,
             "clients": clients, "recommendation": recommend_size(cells, target), "plateau": flat,
-            "hikaricp": {"size": hikari.max_size, "on_plateau": hikari.max_size in flat["sizes"],
+            "hikaricp": {"size": hikari.max_size, "measured": hikari.max_size in sizes,
+                         "on_plateau": hikari.max_size in flat["sizes"],
                          "rationale": hikari.rationale},
             "cells": [c.to_dict() for c in cells]}
 
