@@ -445,61 +445,125 @@ else:
 # %% [markdown]
 # ### Pool size, measured
 #
-# The rule above is a starting point; this measures it on the real server. Client threads
-# share one `psycopg_pool` and run a query mix drawn from the schema's access patterns (gets by
-# key, lists of children, over generated data - not `SELECT 1`) for a fixed time per pool
-# size; each size is measured five times in turn and keeps its best round, so a busy second
-# on this shared machine does not pick the winner. The full sweep (sizes 1 to 4x cores against
-# 1 to 64 clients, PostgreSQL and MariaDB) is `benchmarks/bench_pool.py` /
-# `dbdesign pool bench --db URL`; this cell runs the small one. It says whether the recommended
-# size sits on the measured plateau: within 10% of the best throughput - or, when the same cell
-# varied more than that between rounds (this machine is shared), within that measured noise. A
-# timing is a measurement to read, not a fact to assert: `benchmarks/bench_pool.py` records the
-# full sweep.
+# The formula above is a starting point; the size to configure is read off a measurement on
+# the real server. Client threads share one pool - `psycopg_pool` on PostgreSQL, SQLAlchemy's
+# `QueuePool` on MariaDB - and run a query mix drawn from the schema's access patterns (gets by
+# key, lists of children, over generated data - not `SELECT 1`) for a fixed time per pool size,
+# 16 clients at once. Each size is measured five times in turn and keeps its best round, so a
+# busy second on this shared machine does not pick the winner; the spread between rounds is
+# reported as the noise.
+#
+# **The recommended size is the smallest on the measured plateau**: the smallest pool whose
+# throughput is within 10% of the best measured, and whose p99 latency is no worse than the
+# best cell's beyond that cell's own round-to-round spread. Smallest, because every size on the
+# plateau serves this load as well as the best one within the tolerance, while each extra
+# connection costs server memory (a PostgreSQL backend process, a MariaDB thread) and a share of
+# `max_connections` that every application instance, migration and administrator competes for.
+# HikariCP's formula for this machine's cores is drawn beside it for comparison. The full sweep
+# (sizes 1 to 4x cores against 1 to 64 clients) is `dbdesign pool bench --db URL` /
+# `benchmarks/bench_pool.py`; this cell runs the small one.
 
 # %%
+import matplotlib.pyplot as plt
+from IPython.display import display
+
 from dbdesign.lab import datagen, poolbench
 
-if "postgres" in avail.available:
-    pool_data = datagen.generate(wb.schema, 3000, progress=False)
-    with engines.throwaway("postgres") as eng:
+POOL_CLIENTS = 16
+hikari = pool.recommend().max_size  # HikariCP's formula for this machine's cores
+pool_servers = [name for name in engines.SERVERS if name in avail.available]
+pool_data = datagen.generate(wb.schema, 3000, progress=False) if pool_servers else None
+pool_sweeps, pool_recs = {}, {}
+for name in pool_servers:
+    with engines.throwaway(name) as eng:
         datagen.load(pool_data, eng)
-        mix = poolbench.query_mix(wb.schema, pool_data, "postgres")
-        recommended = pool.recommend().max_size
-        pool_cells = poolbench.sweep("postgres", eng.url, mix, poolbench.default_sizes(), [16],
-                                     seconds=0.25, rounds=5)
-    poolbench.plot(pool_cells, 16, recommended)
-    nbk.table(pd.DataFrame([c.to_dict() for c in pool_cells]).drop(columns=["engine", "seconds", "errors",
-                                                                        "rounds_throughput"]))
-    plateau = poolbench.plateau(pool_cells, 16)
-    print(f"best {plateau['best']:.0f} queries/s; round-to-round noise {plateau['noise']:.0%}; plateau band "
-          f"{plateau['band']:.0%}: sizes {plateau['sizes']}; recommended {recommended} - "
-          + ("on the plateau" if recommended in plateau["sizes"] else "NOT on the plateau in this run"))
-else:
-    print("PostgreSQL not reachable: no pool sweep -", avail.unavailable["postgres"])
+        mix = poolbench.query_mix(wb.schema, pool_data, name)
+        pool_sweeps[name] = poolbench.sweep(eng.url, mix, poolbench.default_sizes(), [POOL_CLIENTS],
+                                            seconds=0.25, rounds=5)
+    pool_recs[name] = rec = poolbench.recommend_size(pool_sweeps[name], POOL_CLIENTS)
+    fig = poolbench.plot(pool_sweeps[name], POOL_CLIENTS, rec["size"], compare={"HikariCP formula": hikari})
+    display(fig)
+    plt.close(fig)
+    nbk.table(pd.DataFrame([c.to_dict() for c in pool_sweeps[name]])
+              .drop(columns=["seconds", "errors", "rounds_throughput", "rounds_p99_ms"]))
+    print(f"{name}: recommended pool size {rec['size']} ({rec['throughput']:.0f} queries/s, p99 "
+          f"{rec['p99_ms']:.1f} ms); best size {rec['best_size']} ({rec['best_throughput']:.0f} queries/s); "
+          f"plateau {rec['plateau_sizes']}, p99 excluded {rec['p99_excluded']}; round-to-round noise "
+          f"{rec['noise']:.0%}; HikariCP's {hikari} is "
+          + ("on the plateau" if hikari in rec["plateau_sizes"] else "not on the plateau in this run")
+          + (" - the noise exceeds the 10% tolerance: sizes at the plateau's edge are not told apart "
+             "in this run" if rec["noise_exceeds_tolerance"] else ""))
+if not pool_servers:
+    print("no server reachable: no pool sweep -", avail.unavailable)
 
 # %% [markdown]
-# **When the pool runs dry, when the server drops connections, when connections age.**
-# Six clients each hold a connection for 0.5 s from a pool of two with a 0.2 s acquire
-# timeout; `pg_terminate_backend` kills every connection of a pool of four, which then serves
-# eight queries with and without a check before handing a connection out
-# (`ConnectionPool.check_connection`, SQLAlchemy's `pool_pre_ping`).
+# Read `client_ops_min` / `client_ops_max` beside the latencies: the queries finished by the
+# least and the most served of the 16 clients. `psycopg_pool` hands a returned connection to the
+# client that has waited longest (a FIFO of waiters), so every client progresses. SQLAlchemy's
+# `QueuePool` only puts it back in a queue and wakes a waiter; the thread that just returned it
+# usually takes it again first, so with more clients than connections a few clients do nearly
+# all the work and the rest wait - their p99 is then the length of the measurement, not the
+# server's latency. An application thread that does other work between queries softens this,
+# but under saturation it is what the slowest requests see.
+#
+# The recommendation lies on the measured plateau - within 10% of the best throughput measured
+# in this run. That follows from the rule (the best size always qualifies, and only sizes
+# within 10% of it are considered), so the check below reads the measured cells and cannot
+# fail on a slow second; what the numbers are is a measurement to read, not a threshold. Where
+# the noise exceeds 10%, sizes near the edge of the plateau are not told apart reliably on this
+# machine: more rounds (`--rounds`) or longer cells (`--seconds`) in `dbdesign pool bench` sharpen it.
+# A size measured here is this machine's answer: the client threads share its cores with the
+# server, so the client often saturates first and a small pool already reaches the plateau.
+# Measure against a server like production's before configuring the size.
+
+# %%
+for name, cells in pool_sweeps.items():
+    measured = {c.pool_size: c.throughput for c in cells if c.concurrency == POOL_CLIENTS and not c.errors}
+    size = pool_recs[name]["size"]
+    assert measured[size] >= 0.9 * max(measured.values()), (name, size, measured)
+    assert not any(s < size and t >= 0.9 * max(measured.values())
+                   and next(c.p99_ms for c in cells if c.pool_size == s) <= pool_recs[name]["p99_limit_ms"]
+                   for s, t in measured.items())  # and no smaller size qualified
+    print(f"{name}: size {size} ran {measured[size]:.0f} queries/s, "
+          f"{measured[size] / max(measured.values()):.0%} of the best ({max(measured.values()):.0f})")
+
+# %% [markdown]
+# **When the pool runs dry, when the server drops connections, when connections age** - on
+# each server, through its pool library. Six clients each hold a connection for 0.5 s (the
+# engine's sleep) from a pool of two with a 0.2 s acquire timeout. The server kills every
+# connection of a pool of four (`pg_terminate_backend`, MariaDB's `KILL CONNECTION`), which
+# then serves eight queries with and without a check before handing a connection out
+# (`psycopg_pool`'s `check_connection`, SQLAlchemy's `pool_pre_ping`). A one-second maximum
+# lifetime (`max_lifetime`, `pool_recycle`) replaces connections while one client queries for
+# three seconds.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-if "postgres" in avail.available:
-    with engines.throwaway("postgres") as eng:
-        ex = poolbench.exhaustion(eng.url)
-        print(f"exhaustion: {ex['ok']} of {ex['clients']} clients served, {ex['timeouts']} got "
-              f"{ex['error'].split(':')[0]} - the application must turn it into a 503, not a hang")
-        for check in (False, True):
-            r = poolbench.recovery(eng.url, eng.url, check=check)
-            print(f"after pg_terminate_backend of {r['killed']} connections, check={check}: "
-                  f"{r['errors']} of {r['queries']} queries failed")
-        rot = poolbench.rotation(eng.url, max_lifetime_s=1.0, run_s=3.0)
-    assert rot["distinct_backends"] > rot["pool_size"]  # max_lifetime replaced connections
-else:
-    print("PostgreSQL not reachable -", avail.unavailable["postgres"])
+for name in pool_servers:
+    with engines.throwaway(name) as eng:
+        modes = poolbench.failure_modes(eng.url)
+    ex, rot = modes["exhaustion"], modes["rotation"]
+    print(f"{name} ({ex['library']}):")
+    print(f"  exhaustion: {ex['ok']} of {ex['clients']} clients served, {ex['timeouts']} got "
+          f"{ex['error'].split(':')[0]} - the application must turn it into a 503, not a hang")
+    for key in ("recovery_without_check", "recovery_with_check"):
+        r = modes[key]
+        print(f"  after the server killed {r['killed']} pooled connections, check={r['check']}: "
+              f"{r['errors']} of {r['queries']} queries failed"
+              + (f" with {r['error'].split(':')[0]}" if r["error"] else ""))
+    assert modes["recovery_with_check"]["errors"] == 0 and modes["recovery_without_check"]["errors"] > 0
+    assert rot["distinct_sessions"] > rot["pool_size"]  # the maximum lifetime replaced connections
+    print(f"  max lifetime {rot['max_lifetime_s']} s: more server sessions than the pool's {rot['pool_size']}")
+if not pool_servers:
+    print("no server reachable -", avail.unavailable)
+
+# %% [markdown]
+# Without a check, `psycopg_pool` hands out each dead connection once (the query fails, the pool
+# discards it when it comes back): as many failed requests as pooled connections. SQLAlchemy
+# fails the first request, recognises a disconnect and invalidates every connection the pool
+# held, so one request fails. With the check, none does: the round trip before each checkout is
+# the price, and a pool that serves short queries at high rates may prefer to check only
+# connections idle for a while (what `pool_pre_ping` and `check_connection` leave to the caller).
 
 # %% [markdown]
 # **pgbouncer in transaction mode.** A server connection belongs to a client for one
@@ -539,8 +603,10 @@ else:
 # - The audit trail records every change exactly once, with actor and before/after, and nothing
 #   for a rollback - by triggers on PostgreSQL, MariaDB and SQLite, by `app_update()` for
 #   UPDATEs on DuckDB.
-# - Pool: 4 connections per instance for the assumed set-up, fixed size, 5 s connect timeout,
-#   300 s idle timeout, 30 s statement timeout; a check before handing out a connection (dead
-#   connections after a server restart otherwise reach the application).
+# - Pool: 4 connections per instance for the assumed set-up (HikariCP's formula) until the
+#   production server is measured; the size to configure is the smallest on the measured
+#   plateau (`dbdesign pool bench`), fixed size, 5 s connect timeout, 300 s idle timeout, 30 s
+#   statement timeout; a check before handing out a connection (dead connections after a
+#   server restart otherwise reach the application).
 # - Through pgbouncer in transaction mode: migrations run on a direct connection, the audit
 #   actor is set with `SET LOCAL` in the write's transaction, no server-side prepared statements.

@@ -80,11 +80,16 @@ def pool() -> None:
 @click.option("--sizes", default="", help="Pool sizes, comma-separated (default: 1, cores .. 4 x cores, HikariCP's).")
 @click.option("--clients", default="1,4,16,64", show_default=True, help="Client concurrency levels.")
 @click.option("--seconds", type=click.FloatRange(0.1, 60), default=1.0, show_default=True, help="Per cell.")
+@click.option("--rounds", type=click.IntRange(1, 100), default=2, show_default=True,
+              help="Times each size is measured in turn; a cell keeps its best round, the spread is the noise.")
+@click.option("--target-clients", type=click.IntRange(1), default=None,
+              help="Client concurrency the pool size is recommended for (default: the highest in --clients).")
 @click.option("--format", "fmt", type=FORMATS_TEXT_JSON, default="text", show_default=True)
 @handle_errors
-def pool_bench(source, url, rows, sizes, clients, seconds, fmt) -> None:
+def pool_bench(source, url, rows, sizes, clients, seconds, rounds, target_clients, fmt) -> None:
     """Throughput, p50/p99 and acquire wait per pool size x client concurrency, with a query
-    mix from SOURCE's access patterns over generated data (in a throw-away database)."""
+    mix from SOURCE's access patterns over generated data (in a throw-away database), and
+    the pool size recommended from the measurements: the smallest on the plateau."""
     from dbdesign.lab.poolbench import bench
     from dbdesign.errors import InputError
     try:
@@ -92,12 +97,25 @@ def pool_bench(source, url, rows, sizes, clients, seconds, fmt) -> None:
         client_list = [int(x) for x in clients.split(",") if x.strip()]
     except ValueError:
         raise InputError("--sizes and --clients are comma-separated integers, e.g. --clients 1,4,16") from None
+    if not client_list or any(n < 1 for n in (size_list or []) + client_list):
+        raise InputError("--sizes and --clients are positive integers, e.g. --sizes 1,2,4 --clients 1,4,16")
     schema, _ = load(source)
-    result = bench(schema, url, rows=rows, sizes=size_list, clients=client_list, seconds=seconds)
+    result = bench(schema, url, rows=rows, sizes=size_list, clients=client_list, seconds=seconds,
+                   rounds=rounds, target_clients=target_clients)
     if fmt == "json":
         emit_json(result)
     else:
         from dbdesign.lab.poolbench import Cell, summary
+        rec, hikari = result["recommendation"], result["hikaricp"]
         click.echo(summary([Cell(**c) for c in result["cells"]]))
-        click.echo(f"recommended (HikariCP) {result['recommended']}; plateau at {result['plateau']['concurrency']} "
-                   f"clients: sizes {result['plateau']['sizes']}")
+        click.echo(f"recommended pool size {rec['size']}: {rec['rule']}. It ran {rec['throughput']:.0f} "
+                   f"queries/s at p99 {rec['p99_ms']:.2f} ms; the best, size {rec['best_size']}, "
+                   f"{rec['best_throughput']:.0f} queries/s; plateau {rec['plateau_sizes']}; "
+                   f"round-to-round noise {rec['noise']:.0%}")
+        if rec["noise_exceeds_tolerance"]:
+            click.echo(f"note: the same cell varied {rec['noise']:.0%} between rounds, more than the "
+                       f"{rec['tolerance']:.0%} tolerance; run more --rounds or longer --seconds on a quieter "
+                       "machine before configuring this size")
+        click.echo(f"HikariCP's formula says {hikari['size']} "
+                   + ("(on the measured plateau)" if hikari["on_plateau"] else "(not on the measured plateau)"
+                      if hikari["measured"] else "(not among the measured --sizes)"))

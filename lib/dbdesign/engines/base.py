@@ -247,6 +247,19 @@ class ServerEngine(Engine):
     STATEMENT_TIMEOUT: str = ""
     STATEMENT_TIMEOUT_RESET: str = ""
     OWN_QUERY_TIMEOUT = 120  # seconds for the catalogue queries dbdesign runs itself
+    # Sessions as a client connection pool meets them (poolbench): the query returning this
+    # connection's server session id, a statement holding a connection busy for {seconds}
+    # (a float), the query returning the server's connection limit, and the pool library
+    # measured against the engine ("psycopg_pool" or "sqlalchemy", SQLAlchemy's QueuePool).
+    SESSION_ID: str = ""
+    SLEEP: str = ""
+    MAX_CONNECTIONS: str = ""
+    pool_library: str = ""
+
+    def kill_session(self, session_id: int) -> bool:  # pragma: no cover - abstract
+        """End another connection's session on the server, as an administrator or a failover
+        would; False when there is no such session."""
+        raise NotImplementedError
 
     @contextlib.contextmanager
     def own_queries(self, seconds: float | None = None) -> Iterator["ServerEngine"]:

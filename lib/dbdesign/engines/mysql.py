@@ -33,6 +33,10 @@ class MySQLEngine(ServerEngine):
     STATEMENT_TIMEOUT = "SET SESSION max_statement_time = {seconds}"
     STATEMENT_TIMEOUT_RESET = "SET SESSION max_statement_time = DEFAULT"
     LIST_DATABASES = "SHOW DATABASES"
+    SESSION_ID = "SELECT CONNECTION_ID()"
+    SLEEP = "SELECT SLEEP({seconds})"
+    MAX_CONNECTIONS = "SELECT @@max_connections"
+    pool_library = "sqlalchemy"
     name = "mysql"
     label = "MariaDB/MySQL"
     dialect = "mysql"
@@ -83,6 +87,18 @@ class MySQLEngine(ServerEngine):
 
     def version(self) -> str:
         return self.query("SELECT VERSION()")[0][0]
+
+    def kill_session(self, session_id: int) -> bool:
+        """`KILL CONNECTION id` (the thread id `CONNECTION_ID()` returns): the server closes
+        the connection; its client finds out at its next statement (error 2013 or 2006)."""
+        from errors import EngineError
+        try:
+            self.execute(f"KILL CONNECTION {int(session_id)}")
+        except EngineError as err:
+            if "unknown thread" in str(err).lower():
+                return False
+            raise
+        return True
 
     @classmethod
     def adapt_param(cls, value):

@@ -18,6 +18,10 @@ class PostgresEngine(ServerEngine):
     STATEMENT_TIMEOUT = "SET statement_timeout = '{seconds}s'"
     STATEMENT_TIMEOUT_RESET = "RESET statement_timeout"
     LIST_DATABASES = "SELECT datname FROM pg_database"
+    SESSION_ID = "SELECT pg_backend_pid()"
+    SLEEP = "SELECT pg_sleep({seconds})"
+    MAX_CONNECTIONS = "SHOW max_connections"
+    pool_library = "psycopg_pool"
     name = "postgres"
     label = "PostgreSQL"
     dialect = "postgres"
@@ -47,6 +51,11 @@ class PostgresEngine(ServerEngine):
 
     def version(self) -> str:
         return self.query("SHOW server_version")[0][0]
+
+    def kill_session(self, session_id: int) -> bool:
+        """`pg_terminate_backend`: the backend process exits; its client finds out at its next
+        statement."""
+        return bool(self.query("SELECT pg_terminate_backend(%s)", (int(session_id),))[0][0])
 
     def warmup_calls(self) -> int:
         """psycopg prepares a statement on the server after `prepare_threshold` (5) runs, and

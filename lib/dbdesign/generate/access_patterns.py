@@ -21,7 +21,7 @@ key (newest first when there is a `created_at`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from dbdesign.errors import InputError
 from dbdesign.model import Schema, Table
@@ -44,16 +44,18 @@ class Pattern:
     description: str = ""
     line: int | None = None
 
-    def sql(self, table: Table) -> tuple[str, list[str]]:
+    def sql(self, table: Table, quote: Callable[[str], str] | None = None) -> tuple[str, list[str]]:
         """The relational query answering this pattern (named parameters = key fields), and
         its ORDER BY columns: sort field then the primary key, both in the pattern's direction,
-        so ties come back in one defined order."""
-        where = [f'"{k}" = :{k}' for k in self.key] + [f'"{k}" = :f_{k}' for k in self.filter]
+        so ties come back in one defined order. Names are in standard double quotes unless
+        `quote` (a dialect's, e.g. MariaDB's backticks) says otherwise."""
+        q = quote or (lambda name: '"' + name.replace('"', '""') + '"')
+        where = [f"{q(k)} = :{k}" for k in self.key] + [f"{q(k)} = :f_{k}" for k in self.filter]
         order = ([self.sort] if self.sort else []) + (table.primary_key.columns if table.primary_key else [])
         direction = " DESC" if self.desc else ""
-        sql = f'SELECT * FROM "{table.name}" WHERE {" AND ".join(where) or "1=1"}'
+        sql = f'SELECT * FROM {q(table.name)} WHERE {" AND ".join(where) or "1=1"}'
         if order:
-            sql += " ORDER BY " + ", ".join(f'"{c}"{direction}' for c in order)
+            sql += " ORDER BY " + ", ".join(f"{q(c)}{direction}" for c in order)
         if self.limit or not self.many:
             sql += f" LIMIT {int(self.limit or 1)}"
         return sql, order

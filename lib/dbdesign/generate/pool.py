@@ -143,12 +143,11 @@ def configured(config: Any) -> PoolSettings | None:
 
 
 def server_max_connections(engine) -> int:
-    """The server's connection limit (PostgreSQL `max_connections`, MariaDB `max_connections`)."""
-    if engine.name == "postgres":
-        return int(engine.query("SHOW max_connections")[0][0])
-    if engine.name == "mysql":
-        return int(engine.query("SELECT @@max_connections")[0][0])
-    raise InputError(f"{engine.name} is embedded: no server connection limit, no pool needed")
+    """The server's connection limit (the engine's `MAX_CONNECTIONS` query)."""
+    query = getattr(engine, "MAX_CONNECTIONS", "")
+    if not query:
+        raise InputError(f"{engine.name} is embedded: no server connection limit, no pool needed")
+    return int(engine.query(query)[0][0])
 
 
 def measure_connect_vs_pool(url: str, n: int = 30) -> dict[str, float]:

@@ -1,15 +1,17 @@
 """Connection pools measured on real servers: psycopg_pool on PostgreSQL, SQLAlchemy's
-QueuePool on MariaDB.
+QueuePool on MariaDB (each engine names its library, `pool_library`).
 
 `sweep()` runs client threads against a pool for a fixed time per (pool size, concurrency)
 cell with a query mix drawn from the schema's access patterns (`access_patterns.derive`:
 gets by key, lists of children - not `SELECT 1`) over generated data, and records throughput,
-p50/p99 latency (acquire + query) and the time spent waiting for a connection. `exhaustion()`,
-`recovery()` and `rotation()` show what clients see when the pool runs dry, when the server
-kills its connections (with and without a check before use), and that `max_lifetime` replaces
-connections. The clients are Python threads: at high concurrency the client's GIL is part of
-what is measured, which is why the numbers are for comparing pool sizes on one machine, not
-for capacity planning.
+p50/p99 latency (acquire + query) and the time spent waiting for a connection.
+`recommend_size()` reads the pool size off that sweep: the smallest size on the measured
+plateau. `exhaustion()`, `recovery()` and `rotation()` show what clients see when the pool
+runs dry, when the server kills its connections (with and without a check before use), and
+that a maximum lifetime replaces connections; the engine supplies the server side (its
+session id, how to kill a session, a sleep). The clients are Python threads: at high
+concurrency the client's GIL is part of what is measured, which is why the numbers are for
+comparing pool sizes on one machine, not for capacity planning.
 """
 from __future__ import annotations
 
@@ -18,11 +20,14 @@ import random
 import re
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from dbdesign.generate.access_patterns import derive
 from dbdesign.model import Schema
+
+TOLERANCE = 0.10  # the plateau: within 10% of the best measured throughput
 
 
 @dataclass
@@ -39,6 +44,11 @@ class Cell:
     wait_p50_ms: float
     wait_p99_ms: float
     rounds_throughput: list[float] = field(default_factory=list)  # every round's, best kept above
+    rounds_p99_ms: list[float] = field(default_factory=list)  # every round's p99, same order
+    # queries completed by the least and the most served client: a pool that does not hand a
+    # returned connection to the longest waiter lets a few clients do nearly all the work
+    client_ops_min: int = 0
+    client_ops_max: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -46,19 +56,22 @@ class Cell:
 
 def query_mix(schema: Schema, data, engine: str, per_pattern: int = 20, seed: int = 7) -> list[tuple[str, dict]]:
     """(SQL, parameters) pairs: every derived access pattern with key values drawn from the
-    generated data, in the driver's parameter style."""
+    generated data, names quoted in the engine's dialect, parameters in the pyformat style
+    both drivers (psycopg, PyMySQL) accept."""
+    from dbdesign import engines
     from dbdesign.lab.datagen import quote, staging_name
+    from dbdesign.dialects import get_dialect
+    dialect = get_dialect(engines.engine_class(engine).dialect)
     rng = random.Random(seed)
     out = []
     for p in derive(schema):
         table = schema.table(p.entity)
-        sql, _ = p.sql(table)
-        cols = ", ".join(f'"{k}"' for k in p.key)
-        keys = data.sample(f'SELECT {cols} FROM {quote(staging_name(table.qualname))} WHERE {" AND ".join(f"{chr(34)}{k}{chr(34)} IS NOT NULL" for k in p.key)} '
+        sql, _ = p.sql(table, quote=lambda name: dialect.quote(name, force=True))
+        cols = ", ".join(quote(k) for k in p.key)
+        present = " AND ".join(f"{quote(k)} IS NOT NULL" for k in p.key)
+        keys = data.sample(f"SELECT {cols} FROM {quote(staging_name(table.qualname))} WHERE {present} "
                            f"ORDER BY hash({cols}) LIMIT {int(per_pattern)}")
-        sql = re.sub(r":(\w+)", r"%(\1)s", sql)
-        if engine == "mysql":
-            sql = sql.replace('"', "`")
+        sql = re.sub(r":(\w+)", r"%(\1)s", sql.replace("%", "%%"))
         for k in keys:
             out.append((sql, {name: str(v) for name, v in zip(p.key, k)}))
     rng.shuffle(out)
@@ -77,6 +90,7 @@ def run_cell(engine: str, borrow: Callable, mix: list[tuple[str, dict]], pool_si
     """`concurrency` threads run queries from `mix` through `borrow()` (a context manager
     yielding a DB-API connection) for `seconds`."""
     lat: list[float] = []
+    per_client: list[int] = []
     waits: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -104,6 +118,7 @@ def run_cell(engine: str, borrow: Callable, mix: list[tuple[str, dict]], pool_si
             mine_lat.append(t2 - t0)
             mine_wait.append(t1 - t0)
         with lock:
+            per_client.append(len(mine_lat))
             lat.extend(mine_lat)
             waits.extend(mine_wait)
             errors[0] += errs
@@ -118,59 +133,137 @@ def run_cell(engine: str, borrow: Callable, mix: list[tuple[str, dict]], pool_si
     ms = 1000.0
     return Cell(engine, pool_size, concurrency, round(elapsed, 3), len(lat), errors[0],
                 round(len(lat) / elapsed, 1), round(_percentile(lat, .5) * ms, 3), round(_percentile(lat, .99) * ms, 3),
-                round(_percentile(waits, .5) * ms, 3), round(_percentile(waits, .99) * ms, 3))
+                round(_percentile(waits, .5) * ms, 3), round(_percentile(waits, .99) * ms, 3),
+                client_ops_min=min(per_client), client_ops_max=max(per_client))
 
 
-def postgres_pool(url: str, size: int, **kw):
-    from psycopg_pool import ConnectionPool
-    pool = ConnectionPool(url, min_size=size, max_size=size, open=True, kwargs={"autocommit": True}, **kw)
-    pool.wait(10)
-    return pool, pool.connection
+class PsycopgPool:
+    """psycopg_pool's ConnectionPool of fixed size. `check` hands out a connection only after
+    `ConnectionPool.check_connection` (a round trip) found it alive; `max_lifetime` closes
+    connections older than it (psycopg_pool shortens it by up to 5% at random, so that
+    connections opened together do not all expire together)."""
+
+    library = "psycopg_pool"
+    logger = "psycopg.pool"  # warns once per broken connection it discards
+
+    def __init__(self, url: str, size: int, timeout: float = 30.0, max_lifetime: float | None = None,
+                 check: bool = False):
+        import psycopg
+        from psycopg_pool import ConnectionPool, PoolTimeout
+        kw: dict[str, Any] = {"check": ConnectionPool.check_connection} if check else {}
+        if max_lifetime:
+            kw["max_lifetime"] = max_lifetime
+        self.timeout_error = PoolTimeout
+        self.errors: tuple[type[BaseException], ...] = (psycopg.Error,)
+        self.pool = ConnectionPool(url, min_size=size, max_size=size, timeout=timeout, open=True,
+                                   kwargs={"autocommit": True}, **kw)
+        self.pool.wait(10)
+
+    def borrow(self):
+        """A context manager lending a DB-API connection."""
+        return self.pool.connection()
+
+    def query(self, sql: str) -> list:
+        """`sql` the way an application runs it through this library."""
+        with self.pool.connection() as conn:
+            return conn.execute(sql).fetchall()
+
+    def close(self) -> None:
+        self.pool.close()
 
 
-def mysql_pool(url: str, size: int, **kw):
-    from contextlib import contextmanager
+class QueuePoolClient:
+    """SQLAlchemy's QueuePool of fixed size (`max_overflow=0`: QueuePool closes overflow
+    connections on return). `check` is `pool_pre_ping` (a ping before each checkout);
+    `max_lifetime` is `pool_recycle`, applied when a connection is checked out. Queries go
+    through `Engine.connect()`, whose disconnect handling invalidates every pooled connection
+    once one of them is found dead."""
 
-    from sqlalchemy import create_engine
-    from sqlalchemy.pool import QueuePool
-    engine = create_engine(url.replace("mysql://", "mysql+pymysql://", 1), poolclass=QueuePool,
-                           pool_size=size, max_overflow=0, pool_timeout=kw.pop("timeout", 30), **kw)
+    library = "sqlalchemy"
+    logger = "sqlalchemy.pool"  # logs a traceback per dead connection it cannot reset
+
+    def __init__(self, url: str, size: int, timeout: float = 30.0, max_lifetime: float | None = None,
+                 check: bool = False, scheme: str = ""):
+        from urllib.parse import urlsplit
+
+        from sqlalchemy import create_engine, exc
+        from sqlalchemy.pool import QueuePool
+        target = urlsplit(url)._replace(scheme=scheme).geturl() if scheme else url
+        self.engine = create_engine(target, poolclass=QueuePool, pool_size=size, max_overflow=0,
+                                    pool_timeout=timeout, pool_recycle=max_lifetime or -1,
+                                    pool_pre_ping=check)
+        self.timeout_error = exc.TimeoutError
+        self.errors = (exc.DBAPIError, self.engine.dialect.loaded_dbapi.Error)
 
     @contextmanager
-    def borrow():
-        conn = engine.raw_connection()
+    def borrow(self):
+        """A context manager lending a DB-API connection (committed before it goes back)."""
+        conn = self.engine.raw_connection()
         try:
             yield conn
             conn.commit()
         finally:
             conn.close()
-    return engine, borrow
+
+    def query(self, sql: str) -> list:
+        """`sql` the way an application runs it through this library."""
+        from sqlalchemy import text
+        with self.engine.connect() as conn:
+            return list(conn.execute(text(sql)).fetchall())
+
+    def close(self) -> None:
+        self.engine.dispose()
 
 
-def sweep(engine: str, url: str, mix: list[tuple[str, dict]], sizes: list[int], concurrencies: list[int],
+POOL_LIBRARIES = {"psycopg_pool": PsycopgPool, "sqlalchemy": QueuePoolClient}
+
+
+def server_engine(url: str):
+    """The engine class of a server URL (one with a client pool library), else InputError."""
+    from dbdesign import engines
+    from dbdesign.errors import InputError
+    cls = engines.connect(url).__class__  # the class only: nothing is opened or created
+    if getattr(cls, "pool_library", "") not in POOL_LIBRARIES:
+        raise InputError(f"pool bench needs a server URL (postgresql://... or mysql://...), "
+                         f"not {cls.label}: an embedded database has no connection pool")
+    return cls
+
+
+@contextmanager
+def open_pool(url: str, size: int, timeout: float = 30.0, max_lifetime: float | None = None,
+              check: bool = False) -> Iterator[PsycopgPool | QueuePoolClient]:
+    """A fixed-size pool of the client library the engine of `url` is measured with."""
+    cls = server_engine(url)
+    lib = POOL_LIBRARIES[cls.pool_library]
+    kw = {"scheme": cls.sqlalchemy_scheme} if lib is QueuePoolClient else {}
+    pool = lib(url, size, timeout=timeout, max_lifetime=max_lifetime, check=check, **kw)
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
+def sweep(url: str, mix: list[tuple[str, dict]], sizes: list[int], concurrencies: list[int],
           seconds: float = 1.0, rounds: int = 1) -> list[Cell]:
     """Every (pool size, concurrency) cell on one database. With `rounds` > 1 the sizes are
-    measured in turn that many times and each cell keeps its best round, so a few seconds of
-    a busy machine do not decide which pool size wins."""
+    measured in turn that many times and each cell keeps its best round (and every round's
+    throughput and p99, the measured noise), so a few seconds of a busy machine do not decide
+    which pool size wins."""
+    name = server_engine(url).name
     best: dict[tuple[int, int], Cell] = {}
     for _ in range(rounds):
         for size in sizes:
-            if engine == "postgres":
-                pool, borrow = postgres_pool(url, size)
-                close = pool.close
-            else:
-                pool, borrow = mysql_pool(url, size)
-                close = pool.dispose
-            try:
-                run_cell(engine, borrow, mix, size, 1, min(0.2, seconds))  # warm the connections and caches
+            with open_pool(url, size) as pool:
+                with holding(pool, size):  # open every connection now (QueuePool opens lazily) ...
+                    pass
+                run_cell(name, pool.borrow, mix, size, 1, min(0.2, seconds))  # ... and warm the caches
                 for c in concurrencies:
-                    cell = run_cell(engine, borrow, mix, size, c, seconds)
-                    seen = best[(size, c)].rounds_throughput if (size, c) in best else []
-                    if not seen or cell.throughput > best[(size, c)].throughput:
+                    cell = run_cell(name, pool.borrow, mix, size, c, seconds)
+                    old = best.get((size, c))
+                    if old is None or cell.throughput > old.throughput:
                         best[(size, c)] = cell
-                    best[(size, c)].rounds_throughput = seen + [cell.throughput]
-            finally:
-                close()
+                    best[(size, c)].rounds_throughput = (old.rounds_throughput if old else []) + [cell.throughput]
+                    best[(size, c)].rounds_p99_ms = (old.rounds_p99_ms if old else []) + [cell.p99_ms]
     return [best[k] for k in sorted(best)]
 
 
@@ -183,41 +276,88 @@ def default_sizes(cores: int | None = None) -> list[int]:
     return sorted({1, cores, 2 * cores, 3 * cores, 4 * cores, recommend(db_cores=cores).max_size})
 
 
-def plateau(cells: list[Cell], concurrency: int, tolerance: float = 0.10) -> dict[str, Any]:
-    """At one concurrency: the best throughput and the pool sizes within `tolerance` of it.
-    When the same cell varied more than that from round to round (`noise`: the median over
-    cells of (max - min) / max of their rounds), the machine cannot tell sizes apart that
-    closely, and the band widens to the noise - reported, so a reader sees which it was."""
-    row = [c for c in cells if c.concurrency == concurrency]
-    best = max(c.throughput for c in row)
+def _noise(row: list[Cell]) -> float:
+    """The median over cells of (max - min) / max of their rounds' throughput: how far the
+    same cell moved from round to round on this machine (0 with one round)."""
     spreads = sorted((max(c.rounds_throughput) - min(c.rounds_throughput)) / max(c.rounds_throughput)
                      for c in row if len(c.rounds_throughput) > 1 and max(c.rounds_throughput) > 0)
-    noise = spreads[len(spreads) // 2] if spreads else 0.0
-    band = max(tolerance, noise)
-    return {"concurrency": concurrency, "best": best, "noise": round(noise, 3), "band": round(band, 3),
-            "sizes": sorted(c.pool_size for c in row if c.throughput >= best * (1 - band))}
+    return spreads[len(spreads) // 2] if spreads else 0.0
 
 
-# -- failure modes (PostgreSQL) ---------------------------------------------------------------
+def plateau(cells: list[Cell], concurrency: int, tolerance: float = TOLERANCE) -> dict[str, Any]:
+    """At one concurrency: the best throughput and the pool sizes within `tolerance` of it
+    (the plateau), with the round-to-round noise beside it. When the noise exceeds the
+    tolerance, sizes on and just off the plateau cannot be told apart on this machine: more
+    rounds or longer cells are needed before reading much into the edge."""
+    row = [c for c in cells if c.concurrency == concurrency]
+    if not row:
+        raise ValueError(f"no measured cell at {concurrency} clients")
+    best = max(c.throughput for c in row)
+    return {"concurrency": concurrency, "best": best, "tolerance": tolerance, "noise": round(_noise(row), 3),
+            "sizes": sorted(c.pool_size for c in row if c.throughput >= best * (1 - tolerance))}
+
+
+RULE = ("the smallest pool size whose throughput at {clients} clients is within {tol:.0%} of the best "
+        "measured, and whose p99 latency is no worse than the best cell's beyond that cell's own "
+        "spread (its worst round, or +{tol:.0%}, whichever is wider)")
+
+
+def recommend_size(cells: list[Cell], concurrency: int, tolerance: float = TOLERANCE) -> dict[str, Any]:
+    """The pool size read off a measured sweep at `concurrency` clients.
+
+    Best cell: the highest throughput among cells without errors (ties: lower p99, then the
+    smaller size). Candidates: error-free cells with throughput >= best x (1 - `tolerance`)
+    - the plateau - and p99 <= the best cell's p99 limit, max(its p99 x (1 + `tolerance`),
+    the worst p99 of its own rounds). The recommendation is the smallest candidate: every
+    size on the plateau serves the load as well as the best within the tolerance, and each
+    connection beyond that costs server memory and a share of `max_connections` without
+    adding throughput. The best cell is always a candidate, so there is always an answer,
+    and it is on the plateau by construction. When the round-to-round noise exceeds the
+    tolerance (`noise_exceeds_tolerance`), the sizes at the plateau's edge are within the
+    noise of each other: measure more rounds before configuring the result."""
+    row = [c for c in cells if c.concurrency == concurrency]
+    clean = [c for c in row if c.errors == 0 and c.ops > 0]
+    if not clean:
+        raise ValueError(f"no error-free cell at {concurrency} clients: nothing to recommend from")
+    best = sorted(clean, key=lambda c: (-c.throughput, c.p99_ms, c.pool_size))[0]
+    p99_limit = max(best.p99_ms * (1 + tolerance), max(best.rounds_p99_ms or [best.p99_ms]))
+    on_plateau = sorted((c for c in clean if c.throughput >= best.throughput * (1 - tolerance)),
+                        key=lambda c: c.pool_size)
+    candidates = [c for c in on_plateau if c.p99_ms <= p99_limit]
+    pick = candidates[0]
+    return {"size": pick.pool_size, "concurrency": concurrency, "throughput": pick.throughput,
+            "p99_ms": pick.p99_ms, "best_size": best.pool_size, "best_throughput": best.throughput,
+            "best_p99_ms": best.p99_ms, "p99_limit_ms": round(p99_limit, 3), "tolerance": tolerance,
+            "plateau_sizes": [c.pool_size for c in on_plateau],
+            "p99_excluded": [c.pool_size for c in on_plateau if c.p99_ms > p99_limit],
+            "errored_sizes": sorted(c.pool_size for c in row if c.errors or not c.ops),
+            "noise": round(_noise(row), 3), "noise_exceeds_tolerance": _noise(row) > tolerance,
+            "rule": RULE.format(clients=concurrency, tol=tolerance)}
+
+# -- failure modes, on any server engine through its pool library -----------------------------
+def _describe(err: BaseException) -> str:
+    """`Type: first line` of an error, as a client's log would show it."""
+    return f"{type(err).__name__}: {(str(err).strip().splitlines() or [''])[0]}"
+
+
 def exhaustion(url: str, size: int = 2, clients: int = 6, hold_s: float = 0.5, timeout_s: float = 0.2) -> dict[str, Any]:
-    """`clients` threads each hold a connection for `hold_s` from a pool of `size` with an
-    acquire timeout of `timeout_s`: the ones that do not get a connection in time get
-    psycopg_pool's PoolTimeout - what a request handler sees and must turn into a 503."""
-    from psycopg_pool import ConnectionPool, PoolTimeout
+    """`clients` threads each hold a connection for `hold_s` (the engine's sleep) from a pool
+    of `size` with an acquire timeout of `timeout_s`: the ones that do not get a connection
+    in time get the pool library's timeout error (psycopg_pool's PoolTimeout, SQLAlchemy's
+    TimeoutError) - what a request handler sees and must turn into a 503."""
+    sleep = server_engine(url).SLEEP.format(seconds=float(hold_s))
     out: list[str] = []
     lock = threading.Lock()
-    with ConnectionPool(url, min_size=size, max_size=size, timeout=timeout_s, open=True) as pool:
-        pool.wait(10)
+    with open_pool(url, size, timeout=timeout_s) as pool:
         gate = threading.Barrier(clients)
 
         def client() -> None:
             gate.wait()
             try:
-                with pool.connection() as conn:
-                    conn.execute("SELECT pg_sleep(%s)", (hold_s,))
+                pool.query(sleep)
                 res = "ok"
-            except PoolTimeout as err:
-                res = f"PoolTimeout: {str(err).splitlines()[0]}"
+            except pool.timeout_error as err:
+                res = _describe(err)
             with lock:
                 out.append(res)
         threads = [threading.Thread(target=client) for _ in range(clients)]
@@ -225,115 +365,147 @@ def exhaustion(url: str, size: int = 2, clients: int = 6, hold_s: float = 0.5, t
             t.start()
         for t in threads:
             t.join()
-        stats = pool.get_stats()
     timeouts = [r for r in out if r != "ok"]
-    return {"pool_size": size, "clients": clients, "ok": out.count("ok"), "timeouts": len(timeouts),
-            "error": timeouts[0] if timeouts else None, "requests_errors": stats.get("requests_errors", 0)}
+    return {"library": pool.library, "pool_size": size, "clients": clients, "ok": out.count("ok"),
+            "timeouts": len(timeouts), "error": timeouts[0] if timeouts else None}
+
+
+@contextmanager
+def holding(pool, size: int) -> Iterator[list]:
+    """`size` DB-API connections of `pool`, all checked out at once - so each is a different
+    connection, and a pool that opens connections lazily (QueuePool) opens them here rather
+    than inside a timed cell."""
+    from contextlib import ExitStack
+    with ExitStack() as stack:
+        yield [stack.enter_context(pool.borrow()) for _ in range(size)]
+
+
+def pooled_session_ids(pool, size: int, session_id_sql: str) -> list[int]:
+    """The server session ids of a pool's `size` connections, each asked while all are held."""
+    ids = []
+    with holding(pool, size) as conns:
+        for conn in conns:
+            cur = conn.cursor()
+            cur.execute(session_id_sql)
+            ids.append(int(cur.fetchone()[0]))
+            cur.close()
+    return ids
 
 
 def recovery(url: str, admin_url: str, size: int = 4, check: bool = False) -> dict[str, Any]:
-    """Kill every connection of a pool with `pg_terminate_backend`, then run `size * 2`
-    queries: without a check the pool hands out dead connections (errors); with
-    `check=ConnectionPool.check_connection` (a pre-ping) it replaces them first."""
-    from psycopg_pool import ConnectionPool
-    tag = f"dbdesign_pool_{random.randrange(10**9)}"
-    kw = {"check": ConnectionPool.check_connection} if check else {}
-    log = logging.getLogger("psycopg.pool")  # it warns per dead connection it discards: counted here
-    level = log.level
-    log.setLevel(logging.ERROR)
-    try:
-        return _recovery(url, admin_url, size, check, tag, kw)
-    finally:
-        log.setLevel(level)
+    """The server kills every connection of a pool of `size` (the engine's `kill_session`:
+    `pg_terminate_backend`, MariaDB's `KILL CONNECTION`), then the application runs
+    `size * 2` queries. Without a check the pool hands out dead connections and clients get
+    errors (psycopg_pool: one per dead connection; SQLAlchemy: one, after which it
+    invalidates the whole pool); with the check (psycopg_pool's `check_connection`,
+    SQLAlchemy's `pool_pre_ping`) the pool replaces them before handing them out."""
+    from dbdesign import engines
+    cls = server_engine(url)
+    errors, ok, first = 0, 0, None
+    with open_pool(url, size, check=check) as pool:
+        log = logging.getLogger(pool.logger)  # logs every dead connection it discards: counted here
+        level = log.level
+        log.setLevel(logging.CRITICAL)
+        try:
+            ids = pooled_session_ids(pool, size, cls.SESSION_ID)
+            with engines.connect(admin_url) as admin:
+                killed = sum(admin.kill_session(i) for i in ids)
+            time.sleep(0.2)
+            for _ in range(size * 2):
+                try:
+                    pool.query("SELECT 1")
+                    ok += 1
+                except pool.errors as err:
+                    errors += 1
+                    first = first or _describe(err)
+        finally:
+            log.setLevel(level)
+    return {"library": pool.library, "check": check, "killed": killed, "queries": size * 2, "ok": ok,
+            "errors": errors, "error": first}
 
 
-def _recovery(url: str, admin_url: str, size: int, check: bool, tag: str, kw: dict) -> dict[str, Any]:
-    import psycopg
-    from psycopg_pool import ConnectionPool
-    errors, ok = 0, 0
-    with ConnectionPool(url, min_size=size, max_size=size, open=True,
-                        kwargs={"application_name": tag, "autocommit": True}, **kw) as pool:
-        pool.wait(10)
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            killed = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                   "WHERE application_name = %s", (tag,)).fetchone()[0]
-        time.sleep(0.2)
-        for _ in range(size * 2):
-            try:
-                with pool.connection() as conn:
-                    conn.execute("SELECT 1").fetchone()
-                ok += 1
-            except psycopg.OperationalError:
-                errors += 1
-    return {"check": check, "killed": killed, "queries": size * 2, "ok": ok, "errors": errors}
-
-
-def rotation(url: str, size: int = 2, max_lifetime_s: float = 1.0, run_s: float = 3.0) -> dict[str, Any]:
-    """With `max_lifetime`, the pool closes connections older than it (with psycopg_pool's
-    jitter) and opens new ones: the distinct backend pids seen over `run_s` exceed the size."""
-    from psycopg_pool import ConnectionPool
-    pids = set()
-    with ConnectionPool(url, min_size=size, max_size=size, max_lifetime=max_lifetime_s, open=True) as pool:
-        pool.wait(10)
+def rotation(url: str, size: int = 2, max_lifetime_s: float | None = 1.0, run_s: float = 3.0) -> dict[str, Any]:
+    """One client queries its session id every 20 ms for `run_s`. With a maximum connection
+    lifetime (psycopg_pool's `max_lifetime`, SQLAlchemy's `pool_recycle`) the pool closes
+    connections older than it and opens new ones, so more distinct server sessions appear
+    than the pool holds; with `max_lifetime_s=None` at most `size` do."""
+    session_id = server_engine(url).SESSION_ID
+    ids = set()
+    with open_pool(url, size, max_lifetime=max_lifetime_s) as pool:
         end = time.perf_counter() + run_s
         while time.perf_counter() < end:
-            with pool.connection() as conn:
-                pids.add(conn.execute("SELECT pg_backend_pid()").fetchone()[0])
+            ids.add(pool.query(session_id)[0][0])
             time.sleep(0.02)
-    return {"pool_size": size, "max_lifetime_s": max_lifetime_s, "seconds": run_s, "distinct_backends": len(pids)}
+    return {"library": pool.library, "pool_size": size, "max_lifetime_s": max_lifetime_s, "seconds": run_s,
+            "distinct_sessions": len(ids)}
+
+
+def failure_modes(url: str) -> dict[str, Any]:
+    """Exhaustion, recovery without and with a check, and rotation on one database."""
+    return {"exhaustion": exhaustion(url), "recovery_without_check": recovery(url, url, check=False),
+            "recovery_with_check": recovery(url, url, check=True), "rotation": rotation(url)}
 
 
 def summary(cells: list[Cell]) -> str:
-    lines = [f"{'engine':8} {'pool':>4} {'clients':>7} {'ops/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'wait p99':>9}"]
+    """The cells as a text table; `client ops` is the least and most served client's count."""
+    lines = [f"{'engine':8} {'pool':>4} {'clients':>7} {'ops/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'wait p50':>9} "
+             f"{'wait p99':>9} {'client ops':>12}"]
     for c in cells:
         lines.append(f"{c.engine:8} {c.pool_size:4d} {c.concurrency:7d} {c.throughput:9.1f} {c.p50_ms:8.2f} "
-                     f"{c.p99_ms:8.2f} {c.wait_p99_ms:9.2f}")
+                     f"{c.p99_ms:8.2f} {c.wait_p50_ms:9.2f} {c.wait_p99_ms:9.2f} "
+                     f"{f'{c.client_ops_min}-{c.client_ops_max}':>12}")
     return "\n".join(lines)
 
 
-
 def bench(schema: Schema, url: str, rows: int = 3000, sizes: list[int] | None = None,
-          clients: list[int] | None = None, seconds: float = 1.0, rounds: int = 1) -> dict[str, Any]:
+          clients: list[int] | None = None, seconds: float = 1.0, rounds: int = 1,
+          target_clients: int | None = None) -> dict[str, Any]:
     """The whole measurement on one server: generated data in a throw-away database, the
-    sweep, the plateau at the highest concurrency and HikariCP's recommendation beside it."""
-    from dbdesign import engines
+    sweep, and at `target_clients` (default: the highest concurrency measured) the plateau,
+    the pool size recommended from it (`recommend_size`) and HikariCP's formula beside it."""
     from dbdesign.lab import datagen
+    from dbdesign.errors import InputError
     from dbdesign.generate.pool import recommend
-    name = "postgres" if url.startswith(("postgres://", "postgresql://")) else "mysql" if url.startswith("mysql://") else None
-    if name is None:
-        from dbdesign.errors import InputError
-        raise InputError(f"pool bench needs a server URL (postgresql://... or mysql://...), not {url.split(':')[0]}")
+    cls = server_engine(url)
     sizes = sizes or default_sizes()
     clients = clients or [1, 4, 16, 64]
+    target = target_clients or max(clients)
+    if target not in clients:
+        raise InputError(f"the target concurrency {target} is not among the measured clients "
+                         f"{', '.join(map(str, clients))}; add it to --clients")
     data = datagen.generate(schema, rows, progress=False)
-    cls = engines.connect(url, create=False).__class__
     with cls.throwaway(url) as eng:
         datagen.load(data, eng)
-        version = eng.version() if hasattr(eng, "version") else ""
-        mix = query_mix(schema, data, name)
-        cells = sweep(name, eng.url, mix, sizes, clients, seconds, rounds)
-    top, recommended = max(clients), recommend().max_size
-    flat = plateau(cells, top)
-    return {"engine": name, "server_version": str(version), "rows": rows, "queries_in_mix": len(mix),
-            "seconds_per_cell": seconds, "rounds": rounds, "sizes": sizes, "clients": clients,
-            "recommended": recommended, "plateau": flat,
-            "recommended_on_plateau": recommended in flat["sizes"],
+        version = eng.version()
+        mix = query_mix(schema, data, cls.name)
+        cells = sweep(eng.url, mix, sizes, clients, seconds, rounds)
+    flat = plateau(cells, target)
+    hikari = recommend()
+    return {"engine": cls.name, "library": cls.pool_library, "server_version": str(version), "rows": rows,
+            "queries_in_mix": len(mix), "seconds_per_cell": seconds, "rounds": rounds, "sizes": sizes,
+            "clients": clients, "recommendation": recommend_size(cells, target), "plateau": flat,
+            "hikaricp": {"size": hikari.max_size, "measured": hikari.max_size in sizes,
+                         "on_plateau": hikari.max_size in flat["sizes"],
+                         "rationale": hikari.rationale},
             "cells": [c.to_dict() for c in cells]}
 
 
-def plot(cells: list[Cell], concurrency: int, recommended: int, tolerance: float = 0.10):
+def plot(cells: list[Cell], concurrency: int, recommended: int, compare: dict[str, int] | None = None,
+         tolerance: float = TOLERANCE):
     """Throughput and p99 latency against pool size at one client concurrency, the plateau
-    band (`plateau()`: within `tolerance` of the best, or the noise) shaded and the
-    recommended size marked."""
+    (within `tolerance` of the best) shaded, the recommended size marked, and `compare`
+    ({label: size}, e.g. HikariCP's formula) as dotted lines."""
     import matplotlib.pyplot as plt
     row = sorted((c for c in cells if c.concurrency == concurrency), key=lambda c: c.pool_size)
     sizes = [c.pool_size for c in row]
-    plat = plateau(cells, concurrency, tolerance)
-    best, band = plat["best"], plat["band"]
+    best = plateau(cells, concurrency, tolerance)["best"]
     fig, ax = plt.subplots(figsize=(7, 3.6))
     ax.plot(sizes, [c.throughput for c in row], "o-", color="tab:blue", label="throughput (queries/s)")
-    ax.axhspan(best * (1 - band), best, color="tab:blue", alpha=0.12, label=f"plateau (within {band:.0%} of best)")
-    ax.axvline(recommended, color="tab:green", ls="--", label=f"recommended: {recommended}")
+    ax.axhspan(best * (1 - tolerance), best, color="tab:blue", alpha=0.12,
+               label=f"plateau (within {tolerance:.0%} of best)")
+    ax.axvline(recommended, color="tab:green", ls="--", label=f"recommended (measured): {recommended}")
+    for label, size in (compare or {}).items():
+        ax.axvline(size, color="tab:gray", ls=":", label=f"{label}: {size}")
     ax.set_xlabel("pool size (connections)")
     ax.set_ylabel("queries/s")
     ax.set_ylim(bottom=0)
