@@ -58,7 +58,7 @@ _LINT_KEYS = {"user_facing_tables", "audit_columns", "timestamp_columns", "soft_
               "users_table"}
 _OWN_TOP_KEYS = {"source", "read", "lint", "rules", "waivers"}
 READS = ("postgres", "mysql", "sqlite")
-_OTHER_SECTIONS = {"pool", "api", "workload", "staging"}  # read by their own modules, kept in Config.extra
+_OTHER_SECTIONS = {"pool", "api", "workload", "staging", "erd"}  # read by their own modules, kept in Config.extra
 _WAIVER_KEYS = ("rule", "object", "reason", "expires")
 CONFIG_ENV = "DBDESIGN_CONFIG"  # names the config file, as `dbdesign --config FILE` does
 
@@ -241,6 +241,30 @@ class _Reader:
     def fail(self, message: str, line: int | None) -> None:
         raise InputError(message, self.path, line)
 
+    def _check_erd(self, section: Any) -> None:
+        """`[erd]`: `max_cluster` (tables per cluster diagram) and `[erd.viewpoints]`
+        (name = list of table names or wildcards), each with its line on error."""
+        from .erd import CONFIG_KEYS
+        if not isinstance(section, dict):
+            self.fail("`erd` must be a table ([erd])", self.line_of("erd"))
+        for key, value in section.items():
+            line = self.line_of(key, "erd") or self._section_line(f"erd.{key}")
+            if key not in CONFIG_KEYS:
+                self.fail(f"unknown key {key!r} in [erd]" + did_you_mean(key, CONFIG_KEYS), line)
+            if key == "max_cluster" and (not isinstance(value, int) or isinstance(value, bool)
+                                         or value < 2):
+                self.fail("[erd] max_cluster must be a whole number of tables, at least 2", line)
+            if key == "viewpoints":
+                if not isinstance(value, dict):
+                    self.fail("[erd] viewpoints must be a table: [erd.viewpoints] then "
+                              'name = ["table", "prefix_*"]', line)
+                for name, patterns in value.items():
+                    if not (isinstance(patterns, list) and patterns
+                            and all(isinstance(p, str) and p for p in patterns)):
+                        self.fail(f"[erd.viewpoints] {name} must be a non-empty list of table "
+                                  'names or wildcards, e.g. ["invoice*", "payment"]',
+                                  self.line_of(name, "erd.viewpoints") or line)
+
     # -- reading ---------------------------------------------------------------------------
     def read(self, data: dict[str, Any]) -> Config:
         from .lint import RULES  # the registry lives with the rules; imported late (no cycle)
@@ -272,6 +296,8 @@ class _Reader:
                     if key not in CONFIG_KEYS:
                         self.fail(f"unknown key {key!r} in [pool]" + did_you_mean(key, CONFIG_KEYS),
                                   self.line_of(key, "pool"))
+        if "erd" in data:
+            self._check_erd(data["erd"])
         cfg.extra = {k: v for k, v in data.items() if k not in _OWN_TOP_KEYS}
 
         lint = data.get("lint", {})
