@@ -2,12 +2,21 @@
 from __future__ import annotations
 
 import copy
+import os
 import re
+import struct
 import xml.etree.ElementTree as ET
+from collections import Counter
 
 import pytest
 
+from click.testing import CliRunner
+
+from conftest import IN_CI
+from corpus_load import CORPUS
 from dbdesign import erd
+from dbdesign.cli import main
+from dbdesign.config import parse_config
 from dbdesign.errors import InputError
 from dbdesign.model import Column, ForeignKey, Table
 from dbdesign.parse import parse_sql
@@ -132,6 +141,10 @@ MERMAID_REL = re.compile(r'^    ([A-Za-z][A-Za-z0-9_-]*) (\|o|\|\||\}o|\}\|)(--|
 def _parse_mermaid(text: str) -> tuple[dict[str, list[str]], list[tuple]]:
     """A strict structural reading of Mermaid erDiagram syntax (the subset we emit)."""
     lines = text.rstrip("\n").split("\n")
+    if lines[0] == "---":  # front matter: the title
+        end = lines.index("---", 1)
+        assert all(ln.startswith("title: ") for ln in lines[1:end])
+        lines = lines[end + 1:]
     assert lines[0] == "erDiagram"
     entities: dict[str, list[str]] = {}
     rels = []
@@ -281,3 +294,205 @@ def test_implied_relationship_uses_the_shared_plural():
                        "CREATE TABLE notes (id BIGINT PRIMARY KEY, person_id BIGINT);")
     implied = [(r.child, r.parent) for r in erd.relationships(schema) if r.kind == "implied"]
     assert implied == [("notes", "people")]
+
+
+XLINK = "{http://www.w3.org/1999/xlink}href"
+
+
+def _links(el: ET.Element) -> list[str]:
+    return [a.get(XLINK) for a in el.iter(f"{SVG}a") if a.get(XLINK)]
+
+
+# -- small schemas: the one-diagram ERD stays, and links to the report's table sections -------
+
+def test_table_boxes_link_to_report_sections(example_schema):
+    groups = _svg_groups(erd.to_svg(example_schema))
+    for name in example_schema.tables:
+        assert _links(groups[f"erd-table-{name}"]) == [f"#{erd.table_anchor(name)}"] == [f"#table-{name}"]
+    assert not any(k.startswith("table-") for k in groups)  # the report's anchors stay unique
+    assert _links(_svg_groups(erd.to_svg(example_schema, links=False))["erd-table-users"]) == []
+
+
+def test_small_schema_set_is_the_one_diagram(example_schema, tmp_path):
+    written = erd.render_set(example_schema, str(tmp_path / "erd.svg"))
+    assert [(f.path, f.what) for f in written] == [(str(tmp_path / "erd.svg"), "ERD")]
+    assert (tmp_path / "erd.svg").read_text() == erd.to_svg(example_schema, title=None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["erd.svg"]
+    assert not erd.is_large(example_schema)
+    assert erd.mermaid_files(example_schema) == ({"erd.mmd": erd.to_mermaid(example_schema)}, None)
+
+
+def test_neighbourhood_svg_for_a_table_page(example_schema):
+    svg = erd.neighbourhood_svg(example_schema, "posts")
+    groups = _svg_groups(svg)
+    nodes = {k[len("erd-posts-table-"):] for k in groups if k.startswith("erd-posts-table-")}
+    assert nodes == {"posts", "users", "comments", "post_tags"}
+    assert "erd-posts-legend" not in groups and not any("cluster" in k for k in groups)
+    assert _links(groups["erd-posts-table-users"]) == ["#table-users"]
+    two = _svg_groups(erd.neighbourhood_svg(example_schema, "posts", degree=2))
+    assert "erd-posts-table-tags" in two and "erd-posts-table-profiles" in two
+    with pytest.raises(InputError, match="did you mean posts"):
+        erd.neighbourhood_svg(example_schema, "post")
+
+
+def test_viewpoints_from_config(example_schema, tmp_path):
+    cfg = parse_config('[erd.viewpoints]\nwriting = ["post*", "comments"]\nbilling = ["invoice*"]\n')
+    assert erd.viewpoints(example_schema, cfg) == {
+        "writing": ["comments", "post_tags", "posts"], "billing": []}
+    written = erd.render_set(example_schema, str(tmp_path / "erd.svg"), config=cfg)
+    assert [f.what for f in written] == ["ERD", "viewpoint writing",
+                                         "viewpoint billing: matches no table, not drawn"]
+    groups = _svg_groups((tmp_path / "erd-viewpoint-writing.svg").read_text())
+    assert {k[len("erd-table-"):] for k in groups if k.startswith("erd-table-")} == {
+        "comments", "post_tags", "posts"}
+    # FK neighbours outside the viewpoint: name boxes linking to their own section
+    assert {k[len("erd-context-"):] for k in groups if k.startswith("erd-context-")} == {"users", "tags"}
+    assert _links(groups["erd-context-tags"]) == ["#table-tags"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["erd-viewpoint-writing.svg", "erd.svg"]
+    mm = erd.render_set(example_schema, str(tmp_path / "v.mmd"), config=cfg)
+    entities, rels = _parse_mermaid((tmp_path / "v-viewpoint-writing.mmd").read_text())
+    assert set(entities) == {"comments", "post_tags", "posts"}  # drawn with their columns
+    assert {r[0] for r in rels} - set(entities) == {"users", "tags"}  # FK neighbours: named only
+    assert [f.what for f in mm][0] == "ERD (Mermaid)"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[erd]\nmax_clustr = 30\n", r"cfg.toml:2: unknown key 'max_clustr' in \[erd\]; did you mean max_cluster\?"),
+    ('[erd.viewpoints]\nbilling = "invoice"\n', r"cfg.toml:2: \[erd.viewpoints\] billing must be a non-empty list"),
+    ("[erd]\nmax_cluster = 1\n", r"cfg.toml:2: \[erd\] max_cluster must be a whole number"),
+    ("[erd]\nviewpoints = 3\n", r"cfg.toml:2: \[erd\] viewpoints must be a table"),
+])
+def test_erd_config_errors_name_the_line(text, message):
+    with pytest.raises(InputError, match=message):
+        parse_config(text, "cfg.toml")
+
+
+def test_no_one_table_clusters_and_an_unconnected_group():
+    ddl = ["CREATE TABLE hub (id INT PRIMARY KEY);"]
+    ddl += [f"CREATE TABLE spoke{i} (id INT PRIMARY KEY, hub_id INT REFERENCES hub (id));" for i in range(4)]
+    ddl += ["CREATE TABLE lone (id INT PRIMARY KEY, spoke0_id INT REFERENCES spoke0 (id));",
+            "CREATE TABLE hub_archive (id INT PRIMARY KEY);",  # no FK: its name points at hub
+            "CREATE TABLE settings (k TEXT PRIMARY KEY);", "CREATE TABLE zz_log (id INT PRIMARY KEY);"]
+    schema = parse_sql("\n".join(ddl))
+    groups = erd.named_clusters(schema, max_size=7)
+    assert [(c.name, c.tables) for c in groups] == [
+        ("hub", ("hub", "hub_archive", "spoke1", "spoke2", "spoke3")),
+        ("spoke0", ("lone", "spoke0")),
+        ("unconnected", ("settings", "zz_log"))]
+    assert groups[2].hub is None and groups[2].label == "unconnected (2 tables: no foreign keys)"
+    # A cap of 3: modularity leaves lone tables behind; each joins a neighbour group.
+    small = erd.named_clusters(schema, max_size=3)
+    assert (small[0].name, small[0].tables) == ("hub", ("hub", "spoke1", "spoke2", "spoke3"))  # one over
+    assert small[-1].tables == ("hub_archive", "settings", "zz_log")  # hub's group is full
+    assert all(len(c.tables) >= 2 for c in small)
+    assert sorted(t for c in small for t in c.tables) == sorted(schema.tables)
+    assert small == erd.named_clusters(schema, max_size=3)
+
+
+# -- a 375-table schema (MusicBrainz, from the corpus) ---------------------------------------
+
+MUSICBRAINZ = CORPUS / "musicbrainz-combined.sql"
+
+
+@pytest.fixture(scope="module")
+def musicbrainz():
+    if not MUSICBRAINZ.exists():
+        if IN_CI:
+            pytest.fail(f"corpus missing under CI=true: {MUSICBRAINZ}")
+        pytest.skip(f"corpus not here: {MUSICBRAINZ} (see the preamble: ../shared/corpus)")
+    from dbdesign.source import load_source
+    schema = load_source(str(MUSICBRAINZ))
+    assert len(schema.tables) == 375
+    return schema
+
+
+@pytest.fixture(scope="module")
+def mb_clusters(musicbrainz):
+    return erd.named_clusters(musicbrainz)
+
+
+def test_musicbrainz_clusters_are_named_by_hub_tables(musicbrainz, mb_clusters):
+    flat = [t for c in mb_clusters for t in c.tables]
+    assert sorted(flat) == sorted(musicbrainz.tables)  # every table exactly once
+    assert min(len(c.tables) for c in mb_clusters) >= 2
+    assert len({c.name for c in mb_clusters}) == len(mb_clusters)
+    domain = [r for r in erd.relationships(musicbrainz) if not r.audit and r.child != r.parent]
+    for c in mb_clusters:
+        members = set(c.tables)
+        inside = Counter()
+        for r in domain:
+            if r.child in members and r.parent in members:
+                inside[r.child] += 1
+                inside[r.parent] += 1
+        if c.hub is None:  # the unconnected group: no FK touches its tables
+            assert not any(r.child in members or r.parent in members for r in domain)
+            continue
+        assert c.name == c.hub and c.hub in members
+        assert inside[c.hub] == max(inside.values())
+        assert "/" not in c.label and c.label.startswith(f"{c.hub} ({len(c.tables)} tables")
+    names = {c.name for c in mb_clusters}
+    assert {"artist", "release", "recording", "work", "label", "editor"} <= names
+    assert erd.named_clusters(musicbrainz) == mb_clusters  # deterministic
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_musicbrainz_overview_fits_one_screen(musicbrainz, mb_clusters):
+    svg = erd.overview_svg(musicbrainz)
+    width, height = erd.svg_size(svg)
+    assert max(width, height) <= 4000, (width, height)
+    png = erd._run_dot(erd.overview_dot(musicbrainz), "png")  # dot's own raster, 96 dpi
+    assert max(_png_size(png)) <= 4000
+    groups = _svg_groups(svg)
+    for c in mb_clusters:
+        assert _links(groups[f"erd-overview-{c.slug}"]) == [f"#{c.anchor}"]
+    # Line labels: FK counts between clusters, totalling every domain FK that crosses clusters.
+    where = {t: c.name for c in mb_clusters for t in c.tables}
+    crossing = sum(1 for r in erd.relationships(musicbrainz)
+                   if not r.audit and where[r.child] != where[r.parent])
+    labels = [int(t) for k, g in groups.items() if k.startswith("erd-overview-") and "--" in k
+              for t in _texts(g)]
+    assert sum(labels) == crossing == sum(erd.cluster_links(musicbrainz, mb_clusters).values())
+
+
+def test_musicbrainz_mermaid_is_split_under_githubs_limits(musicbrainz, mb_clusters):
+    whole = erd.to_mermaid(musicbrainz)
+    assert len(whole) > erd.MERMAID_MAX_TEXT and not erd.mermaid_fits(whole)
+    files, note = erd.mermaid_files(musicbrainz)
+    assert "over GitHub's Mermaid limits" in note and f"{len(mb_clusters)} per-cluster files" in note
+    index = files.pop("erd.mmd")
+    assert index.startswith(f"---\ntitle: {note}\n---\nflowchart TB\n")
+    assert len(files) == len(mb_clusters)
+    drawn: Counter = Counter()
+    rel_lines = set()
+    for name, text in files.items():
+        assert len(text) <= erd.MERMAID_MAX_TEXT and erd.mermaid_fits(text), name
+        entities, rels = _parse_mermaid(text)
+        drawn.update(e for e, cols in entities.items() if cols)
+        rel_lines.update((r[0], r[4]) for r in rels)
+    assert sorted(drawn) == sorted(erd._mm_ident(t) for t in musicbrainz.tables)
+    assert set(drawn.values()) == {1}  # each table drawn in full exactly once
+    _, whole_rels = _parse_mermaid(whole)
+    assert {(r[0], r[4]) for r in whole_rels} <= rel_lines  # no relationship lost
+
+
+def test_cli_writes_overview_and_cluster_files(musicbrainz, mb_clusters, tmp_path):
+    out = tmp_path / "erd.svg"
+    res = CliRunner().invoke(main, ["erd", str(MUSICBRAINZ), "-o", str(out)], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    listed = [ln.split(": ", 1) for ln in res.output.splitlines() if ln.startswith(str(tmp_path))]
+    assert listed[0] == [str(out), f"cluster overview: {len(mb_clusters)} clusters, 375 tables"]
+    assert len(listed) == 1 + len(mb_clusters)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(os.path.basename(p) for p, _ in listed)
+    overview = out.read_text()
+    assert max(erd.svg_size(overview)) <= 4000
+    # The overview's boxes open the cluster files written next to it.
+    for link in _links(ET.fromstring(overview)):
+        assert (tmp_path / link).exists(), link
+    hub = mb_clusters[0]
+    groups = _svg_groups((tmp_path / f"erd-{hub.slug}.svg").read_text())
+    assert {k[len("erd-table-"):] for k in groups if k.startswith("erd-table-")} == set(hub.tables)
+    assert any(k.startswith("erd-context-") for k in groups)  # its FK neighbours elsewhere
