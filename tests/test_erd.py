@@ -333,6 +333,10 @@ def test_neighbourhood_svg_for_a_table_page(example_schema):
     assert "erd-posts-table-tags" in two and "erd-posts-table-profiles" in two
     with pytest.raises(InputError, match="did you mean posts"):
         erd.neighbourhood_svg(example_schema, "post")
+    # Every table's page at once, from one dot run: the same diagrams.
+    batch = erd.neighbourhood_svgs(example_schema)
+    assert list(batch) == sorted(example_schema.tables)
+    assert all(batch[t] == erd.neighbourhood_svg(example_schema, t) for t in example_schema.tables)
 
 
 def test_viewpoints_from_config(example_schema, tmp_path):

@@ -159,7 +159,10 @@ def neighbourhood(schema: Schema, around: str, depth: int = 1) -> list[str]:
     if depth < 0:
         raise InputError(f"depth must be >= 0, got {depth}")
     start = resolve_table(schema, around)
-    adj = _adjacency(schema, relationships(schema))
+    return _within(_adjacency(schema, relationships(schema)), start, depth)
+
+
+def _within(adj: dict[str, Counter], start: str, depth: int) -> list[str]:
     seen = {start: 0}
     queue = deque([start])
     while queue:
@@ -527,13 +530,17 @@ def _edge_id(r: Relationship) -> str:
 def _build_graph(schema: Schema, o: ErdOptions, status: dict[str, str] | None = None,
                  col_status: dict[str, dict[str, str]] | None = None,
                  rel_status: dict[str, str] | None = None,
-                 extra_rels: list[Relationship] | None = None) -> graphviz.Digraph:
+                 extra_rels: list[Relationship] | None = None,
+                 all_rels: list[Relationship] | None = None) -> graphviz.Digraph:
+    """The diagram; `all_rels` is `relationships(schema, ...)` when the caller has it."""
     status = status or {}
     col_status = col_status or {}
     rel_status = rel_status or {}
     names = _selected(schema, o)
     selected = set(names)
-    rels = relationships(schema, implied=o.implied, conv=o.conv) + list(extra_rels or [])
+    if all_rels is None:
+        all_rels = relationships(schema, implied=o.implied, conv=o.conv)
+    rels = all_rels + list(extra_rels or [])
     outside: set[str] = set()
     if o.context and o.tables is not None:
         outside = {t for r in rels if not r.audit and (r.child in selected) != (r.parent in selected)
@@ -635,12 +642,16 @@ _PROLOG = re.compile(r"\A(?:\s*<\?xml[^>]*\?>|\s*<!DOCTYPE[^>]*>|\s*<!--\s*Gener
 
 
 def _run_dot(source: str, fmt: str) -> bytes:
+    """`dot -T{fmt}` on `source`. Not `graphviz.Source.pipe`: it writes all of stdin before
+    reading stdout, which deadlocks once dot answers a multi-graph input (one output per
+    graph) with more than a pipe buffer; `communicate` reads and writes together."""
     try:
-        return graphviz.Source(source).pipe(format=fmt, engine="dot")
-    except graphviz.ExecutableNotFound:
+        proc = subprocess.run(["dot", f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True)
+    except FileNotFoundError:
         raise InputError("Graphviz `dot` not found; install it (Debian: apt-get install graphviz)") from None
-    except (graphviz.CalledProcessError, subprocess.CalledProcessError) as err:  # pragma: no cover
-        raise InputError(f"Graphviz failed: {err}") from None
+    if proc.returncode != 0:  # pragma: no cover - our DOT is generated
+        raise InputError(f"Graphviz failed: {proc.stderr.decode('utf-8', 'replace').strip()[:300]}")
+    return proc.stdout
 
 
 def _clean_svg(svg: str) -> str:
@@ -811,8 +822,43 @@ def neighbourhood_dot(schema: Schema, table: str, degree: int = 1, **opts) -> st
 
 
 def neighbourhood_svg(schema: Schema, table: str, degree: int = 1, **opts) -> str:
-    """Inline SVG of `neighbourhood_dot`: the diagram for a table's own page in the report."""
+    """Inline SVG of `neighbourhood_dot`: the diagram for a table's own page in the report.
+    For many tables, `neighbourhood_svgs` is several times faster."""
     return _clean_svg(_run_dot(neighbourhood_dot(schema, table, degree, **opts), "svg").decode("utf-8"))
+
+
+def neighbourhood_svgs(schema: Schema, tables: list[str] | None = None, degree: int = 1,
+                       **opts) -> dict[str, str]:
+    """{table: `neighbourhood_svg(schema, table, degree)`} for `tables` (default: all), the
+    same diagrams rendered by one `dot` process and one pass over the FKs: a page per table
+    of a 375-table schema must not pay for 375 processes."""
+    o = _options(opts)
+    rels = relationships(schema, o.implied, o.conv)
+    adj = _adjacency(schema, rels)
+    names = [resolve_table(schema, t) for t in (tables if tables is not None else sorted(schema.tables))]
+    if not names:
+        return {}
+    sources = []
+    for name in names:
+        per = _options({"legend": False, "cluster": "none", "id_prefix": f"erd-{name}-", **opts,
+                        "tables": _within(adj, name, degree)})
+        sources.append(_build_graph(schema, per, all_rels=rels).source)
+    return dict(zip(names, _svgs(sources)))
+
+
+def _svgs(sources: list[str]) -> list[str]:
+    """Inline SVGs of several DOT graphs from one `dot` run (a process per graph costs more
+    than the layout of a small one)."""
+    if not sources:
+        return []
+    out = _run_dot("\n".join(sources), "svg").decode("utf-8")
+    # dot names the n-th graph of a run `page0,n_graph0`; the single-graph name keeps the
+    # output identical to a run of its own.
+    svgs = [re.sub(r'<g id="page\d+,\d+_graph0"', '<g id="graph0"', _clean_svg(doc), count=1)
+            for doc in re.split(r"(?=<\?xml )", out) if doc.strip()]
+    if len(svgs) != len(sources):  # pragma: no cover - dot writes one document per graph
+        raise RuntimeError(f"dot returned {len(svgs)} SVGs for {len(sources)} graphs")
+    return svgs
 
 
 # -- viewpoints ----------------------------------------------------------------------------
@@ -979,6 +1025,8 @@ def render_set(schema: Schema, path: str, **opts) -> list[ErdFile]:
             planned.append((target, ("dot", to_dot(schema, **per)), f"viewpoint {vname}"))
     # Render everything before writing anything: a failure leaves no half-written set.
     ready: list[tuple[str | None, str | bytes | None, str]] = []
+    dot_sources = [d[1] for _, d, _ in planned if isinstance(d, tuple)]
+    rendered = iter(_svgs(dot_sources) if ext == ".svg" else [])
     for target, data, what in planned:
         if target is None:
             ready.append((None, None, what))
@@ -986,8 +1034,7 @@ def render_set(schema: Schema, path: str, **opts) -> list[ErdFile]:
             ready.append((target, None, what))
         elif isinstance(data, tuple):
             src = data[1]
-            ready.append((target, src if ext == ".dot" else
-                          _clean_svg(_run_dot(src, "svg").decode("utf-8")) if ext == ".svg" else
+            ready.append((target, src if ext == ".dot" else next(rendered) if ext == ".svg" else
                           _run_dot(src, ext[1:]), what))
         else:
             ready.append((target, data, what))
@@ -1261,7 +1308,7 @@ def render(schema: Schema, path: str, **opts) -> str:
 
 
 __all__ = ["Relationship", "ErdOptions", "ErdDiff", "Cluster", "ErdFile", "relationships",
-           "neighbourhood", "neighbourhood_dot", "neighbourhood_svg", "clusters", "named_clusters",
+           "neighbourhood", "neighbourhood_dot", "neighbourhood_svg", "neighbourhood_svgs", "clusters", "named_clusters",
            "cluster_links", "overview_dot", "overview_svg", "svg_size", "table_anchor", "viewpoints",
            "mermaid_files", "mermaid_fits", "is_large", "render_set", "MERMAID_MAX_TEXT",
            "MERMAID_MAX_EDGES", "CONFIG_KEYS",
