@@ -18,6 +18,11 @@ A project config looks like this (every key is optional)::
     severity = "error"
     max = 6
 
+    [erd]
+    max_cluster = 40                  # tables per cluster diagram of a large schema
+    [erd.viewpoints]                  # curated groups, each drawn as its own ERD
+    billing = ["invoice*", "payment"] # table names or * wildcards
+
     [[waivers]]
     rule = "primary-key-strategy-mixed"
     object = "audit_log"              # "table", "table.column" or an index name; * wildcards

@@ -1,10 +1,15 @@
 """Entity-relationship diagrams of a `Schema`: Graphviz (SVG/PNG/DOT), Mermaid, DBML, and a diff view.
 
 Peers' diagrams (eralchemy, SchemaSpy) become unreadable past ~100 tables. Here a large schema
-is laid out in clusters found from its FK graph (each at most `max_cluster` tables), a reviewer
-can ask for the neighbourhood of one table (`around=`, `depth=`) or keys only (`compact=True`),
-and the audit references every table makes to the users table (`created_by`/`updated_by`) are
-drawn faint and ignored when grouping: they say who touched a row, not what the row belongs to.
+is split into clusters found from its FK graph (each about `max_cluster` tables, named by its
+hub table, never one table alone): `overview_svg` draws one box per cluster with FK counts
+between them (a 375-table schema fits one screen), `render_set` writes that overview plus a
+diagram per cluster and per `[erd.viewpoints]` group, and Mermaid is split per cluster past
+GitHub's limits. A reviewer can ask for the neighbourhood of one table (`around=`, `depth=`,
+or `neighbourhood_svg` for a table's page) or keys only (`compact=True`). Table boxes link to
+`#table-NAME`, the report's per-table sections. The audit references every table makes to the
+users table (`created_by`/`updated_by`) are drawn faint and ignored when grouping: they say who
+touched a row, not what the row belongs to.
 
 Crow's-foot notation, parent on the left: the parent end is "exactly one" (tee-tee) or, when the
 FK column is nullable, "zero or one" (tee-circle); the child end is "zero or many" (crow-circle)
