@@ -18,6 +18,11 @@ A project config looks like this (every key is optional)::
     severity = "error"
     max = 6
 
+    [erd]
+    max_cluster = 40                  # tables per cluster diagram of a large schema
+    [erd.viewpoints]                  # curated groups, each drawn as its own ERD
+    billing = ["invoice*", "payment"] # table names or * wildcards
+
     [[waivers]]
     rule = "primary-key-strategy-mixed"
     object = "audit_log"              # "table", "table.column" or an index name; * wildcards
@@ -59,7 +64,7 @@ _LINT_KEYS = {"user_facing_tables", "audit_columns", "timestamp_columns", "soft_
               "users_table"}
 _OWN_TOP_KEYS = {"source", "read", "lint", "rules", "waivers"}
 READS = ("postgres", "mysql", "sqlite")
-_OTHER_SECTIONS = {"pool", "api", "workload", "staging", "review", "nosql"}  # read by their own modules, kept in Config.extra
+_OTHER_SECTIONS = {"pool", "api", "workload", "staging", "review", "nosql", "erd"}  # read by their own modules, kept in Config.extra
 _SCHEMA_SECTIONS = {"api", "workload", "nosql", "review", "staging"}  # about `source`'s tables
 _REVIEW_KEYS = {"focus"}  # [review] focus = "table": the table the chapters' demos show
 _WAIVER_KEYS = ("rule", "object", "reason", "expires")
@@ -257,6 +262,30 @@ class _Reader:
     def fail(self, message: str, line: int | None) -> None:
         raise InputError(message, self.path, line)
 
+    def _check_erd(self, section: Any) -> None:
+        """`[erd]`: `max_cluster` (tables per cluster diagram) and `[erd.viewpoints]`
+        (name = list of table names or wildcards), each with its line on error."""
+        from dbdesign.review.erd import CONFIG_KEYS
+        if not isinstance(section, dict):
+            self.fail("`erd` must be a table ([erd])", self.line_of("erd"))
+        for key, value in section.items():
+            line = self.line_of(key, "erd") or self._section_line(f"erd.{key}")
+            if key not in CONFIG_KEYS:
+                self.fail(f"unknown key {key!r} in [erd]" + did_you_mean(key, CONFIG_KEYS), line)
+            if key == "max_cluster" and (not isinstance(value, int) or isinstance(value, bool)
+                                         or value < 2):
+                self.fail("[erd] max_cluster must be a whole number of tables, at least 2", line)
+            if key == "viewpoints":
+                if not isinstance(value, dict):
+                    self.fail("[erd] viewpoints must be a table: [erd.viewpoints] then "
+                              'name = ["table", "prefix_*"]', line)
+                for name, patterns in value.items():
+                    if not (isinstance(patterns, list) and patterns
+                            and all(isinstance(p, str) and p for p in patterns)):
+                        self.fail(f"[erd.viewpoints] {name} must be a non-empty list of table "
+                                  'names or wildcards, e.g. ["invoice*", "payment"]',
+                                  self.line_of(name, "erd.viewpoints") or line)
+
     # -- reading ---------------------------------------------------------------------------
     def read(self, data: dict[str, Any]) -> Config:
         from dbdesign.checks.lint import RULES  # the registry lives with the rules; imported late (no cycle)
@@ -293,6 +322,8 @@ class _Reader:
                 if key not in _REVIEW_KEYS:
                     self.fail(f"unknown key {key!r} in [review]" + did_you_mean(key, _REVIEW_KEYS),
                               self.line_of(key, "review"))
+        if "erd" in data:
+            self._check_erd(data["erd"])
         cfg.extra = {k: v for k, v in data.items() if k not in _OWN_TOP_KEYS}
 
         lint = data.get("lint", {})

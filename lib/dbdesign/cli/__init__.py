@@ -123,24 +123,38 @@ def inspect(url: str, fmt: str, with_lint: bool) -> None:
 @click.option("--depth", type=click.IntRange(0, 20), default=1, show_default=True, help="Hops for --around.")
 @click.option("--compact", is_flag=True, help="Keys only.")
 @click.option("--cluster", type=click.Choice(["auto", "prefix", "none"]), default="auto", show_default=True)
-@click.option("--max-cluster", type=click.IntRange(2, 1000), default=40, show_default=True)
+@click.option("--max-cluster", type=click.IntRange(2, 1000), default=None,
+              help="Tables per cluster [default: [erd] max_cluster, else 40].")
 @click.option("--audit-edges", is_flag=True, help="Also draw created_by/updated_by lines.")
 @click.option("--diff-from", "diff_from", help="Older SOURCE: draw what changed from it to SOURCE.")
+@click.option("--whole", is_flag=True,
+              help="One diagram of every table, even past --max-cluster tables (no overview).")
 @READ_OPTION
 @STRICT_OPTION
 @handle_errors
 def erd(source, output, around, depth, compact, cluster, max_cluster, audit_edges, diff_from,
-        read, strict) -> None:
-    """Entity-relationship diagram of SOURCE (or a before/after diff with --diff-from)."""
+        whole, read, strict) -> None:
+    """Entity-relationship diagram of SOURCE (or a before/after diff with --diff-from).
+
+    Past --max-cluster tables, OUTPUT is a cluster overview and each cluster (and each
+    [erd.viewpoints] entry of dbdesign.toml) gets its own file next to it; every file
+    written is listed. Mermaid is split only past GitHub's limits."""
     from dbdesign.review import erd as erd_mod
+    from dbdesign.config import load_config
     schema, _ = load(source, read)
     opts = dict(around=around, depth=depth, compact=compact, cluster=cluster,
-                max_cluster=max_cluster, audit_edges=audit_edges)
+                audit_edges=audit_edges, config=load_config())
+    if max_cluster is not None:
+        opts["max_cluster"] = max_cluster
     if diff_from:
         erd_mod.render_diff(load(diff_from, read)[0], schema, output, **opts)
-    else:
+        click.echo(output)
+    elif whole:
         erd_mod.render(schema, output, **opts)
-    click.echo(output)
+        click.echo(output)
+    else:
+        for f in erd_mod.render_set(schema, output, **opts):
+            click.echo(f"{f.path}: {f.what}" if f.path else f.what)
     finish(schema, strict)
 
 

@@ -1,10 +1,15 @@
 """Entity-relationship diagrams of a `Schema`: Graphviz (SVG/PNG/DOT), Mermaid, DBML, and a diff view.
 
 Peers' diagrams (eralchemy, SchemaSpy) become unreadable past ~100 tables. Here a large schema
-is laid out in clusters found from its FK graph (each at most `max_cluster` tables), a reviewer
-can ask for the neighbourhood of one table (`around=`, `depth=`) or keys only (`compact=True`),
-and the audit references every table makes to the users table (`created_by`/`updated_by`) are
-drawn faint and ignored when grouping: they say who touched a row, not what the row belongs to.
+is split into clusters found from its FK graph (each about `max_cluster` tables, named by its
+hub table, never one table alone): `overview_svg` draws one box per cluster with FK counts
+between them (a 375-table schema fits one screen), `render_set` writes that overview plus a
+diagram per cluster and per `[erd.viewpoints]` group, and Mermaid is split per cluster past
+GitHub's limits. A reviewer can ask for the neighbourhood of one table (`around=`, `depth=`,
+or `neighbourhood_svg` for a table's page) or keys only (`compact=True`). Table boxes link to
+`#table-NAME`, the report's per-table sections. The audit references every table makes to the
+users table (`created_by`/`updated_by`) are drawn faint and ignored when grouping: they say who
+touched a row, not what the row belongs to.
 
 Crow's-foot notation, parent on the left: the parent end is "exactly one" (tee-tee) or, when the
 FK column is nullable, "zero or one" (tee-circle); the child end is "zero or many" (crow-circle)
@@ -14,7 +19,9 @@ or, when the FK columns are unique, "zero or one" (a 1:1 relationship). Implied 
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import html
+import math
 import os
 import re
 import subprocess
@@ -157,7 +164,10 @@ def neighbourhood(schema: Schema, around: str, depth: int = 1) -> list[str]:
     if depth < 0:
         raise InputError(f"depth must be >= 0, got {depth}")
     start = resolve_table(schema, around)
-    adj = _adjacency(schema, relationships(schema))
+    return _within(_adjacency(schema, relationships(schema)), start, depth)
+
+
+def _within(adj: dict[str, Counter], start: str, depth: int) -> list[str]:
     seen = {start: 0}
     queue = deque([start])
     while queue:
@@ -213,62 +223,146 @@ def _greedy_modularity(nodes: list[str], adj: dict[str, Counter], max_size: int)
     return [sorted(m) for m in members.values()]
 
 
+def _attach_leftovers(groups: list[list[str]], loose: list[str], adj: dict[str, Counter],
+                      names: list[str], max_size: int) -> tuple[list[list[str]], list[str]]:
+    """Give every table of `loose` (1-table groups) a home among `groups`.
+
+    A table with FK neighbours joins the group it has most FKs to, one with room first (ties:
+    the smaller group, then its first name); only when every neighbour group is full does it
+    overflow one, since a 41-table cluster reads better than a 1-table one. A table with no FK
+    at all takes a name hint: it joins the group of the longest table name it starts with
+    (`artist_release_va` -> `artist_release`'s group) when that group has room. The rest come
+    back as unconnected. Deterministic: tables are placed in name order.
+    """
+    where = {t: i for i, g in enumerate(groups) for t in g}
+    unplaced: list[str] = []
+    isolated: list[str] = []
+    for t in sorted(loose):
+        weights: Counter = Counter()
+        for nb, w in adj[t].items():
+            if nb in where:
+                weights[where[nb]] += w
+        if not weights:
+            isolated.append(t)
+            continue
+        best = sorted(weights, key=lambda i: (len(groups[i]) + 1 > max_size, -weights[i],
+                                             len(groups[i]), groups[i][0]))[0]
+        groups[best].append(t)
+        where[t] = best
+    name_set = set(names)
+    for t in isolated:
+        base = t.rsplit(".", 1)[-1]
+        qual = t[: len(t) - len(base)]
+        parts = base.split("_")
+        home = None
+        for k in range(len(parts) - 1, 0, -1):
+            cand = qual + "_".join(parts[:k])
+            if cand in name_set and cand in where and len(groups[where[cand]]) < max_size:
+                home = where[cand]
+                break
+        if home is None:
+            unplaced.append(t)
+        else:
+            groups[home].append(t)
+            where[t] = home
+    return groups, unplaced
+
+
+def _partition(schema: Schema, max_size: int, method: str, names: list[str],
+               adj: dict[str, Counter]) -> tuple[list[list[str]], list[str]]:
+    """(FK groups, unconnected tables): the groups have at least 2 tables each."""
+    in_names = set(names)
+    sub_adj = {n: Counter({nb: w for nb, w in adj[n].items() if nb in in_names and nb != n})
+               for n in names}
+    if method == "auto":
+        connected = [n for n in names if sub_adj[n]]
+        parts = _greedy_modularity(connected, sub_adj, max_size)
+        loose = [n for n in names if n not in {m for g in parts for m in g}]
+    else:
+        by_prefix: dict[str, list[str]] = defaultdict(list)
+        for n in names:
+            by_prefix[_prefix_of(n)].append(n)
+        parts = []
+        for _, ms in sorted(by_prefix.items()):
+            parts.extend([ms] if len(ms) <= max_size else _greedy_modularity(ms, sub_adj, max_size))
+        loose = []
+    groups = [list(g) for g in parts if len(g) > 1]
+    loose += [g[0] for g in parts if len(g) == 1]
+    if not groups:
+        return [], sorted(loose)
+    groups, unplaced = _attach_leftovers(groups, loose, sub_adj, names, max_size)
+    return [sorted(g) for g in groups], sorted(unplaced)
+
+
 def clusters(schema: Schema, max_size: int = DEFAULT_MAX_CLUSTER, method: str = "auto",
              tables: list[str] | None = None) -> list[list[str]]:
-    """Partition tables into groups of at most `max_size`, every table in exactly one.
+    """Partition tables into groups of about `max_size` at most, every table in exactly one.
 
-    `method="auto"`: communities of the FK graph (greedy modularity, capped); tables with no
-    domain relationship are grouped by name prefix. `method="prefix"`: by name prefix
-    (`billing_`, or the schema), a prefix larger than `max_size` split by FK connectivity.
-    Sorted by size (largest first), then name, so output is stable.
+    `method="auto"`: communities of the FK graph (greedy modularity, capped at `max_size`).
+    `method="prefix"`: by name prefix (`billing_`), a prefix larger than `max_size` split by FK
+    connectivity. Either way no group has one table: a lone table joins the group it has most
+    FKs to (see `_attach_leftovers`), and tables with no FK at all end in trailing
+    "unconnected" groups. Sorted by size (largest first), then name, so output is stable.
     """
+    return [list(c.tables) for c in named_clusters(schema, max_size, method, tables)]
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A group of tables drawn together, named after its hub (its most-connected table)."""
+    name: str  # the hub table, or "unconnected" / "unconnected-2"
+    tables: tuple[str, ...]
+    hub: str | None  # None for the unconnected group
+    hubs: tuple[str, ...] = ()  # the next most-connected tables, for the label
+
+    @property
+    def slug(self) -> str:
+        """File-name and anchor-safe form of `name`."""
+        return re.sub(r"[^A-Za-z0-9_.-]", "_", self.name)
+
+    @property
+    def anchor(self) -> str:
+        """The HTML id the per-cluster diagram is expected under (`#erd-cluster-SLUG`)."""
+        return f"erd-cluster-{self.slug}"
+
+    @property
+    def label(self) -> str:
+        n = len(self.tables)
+        if self.hub is None:
+            return f"{self.name} ({n} table{'s' if n != 1 else ''}: no foreign keys)"
+        also = f"; also {', '.join(self.hubs)}" if self.hubs else ""
+        return f"{self.hub} ({n} tables{also})"
+
+
+def _hubs(group: list[str], adj: dict[str, Counter], n: int = 3) -> list[str]:
+    """Tables of `group` by FK count inside the group, then overall, then name."""
+    members = set(group)
+    return sorted(group, key=lambda t: (-sum(w for nb, w in adj[t].items() if nb in members and nb != t),
+                                        -sum(adj[t].values()), t))[:n]
+
+
+def named_clusters(schema: Schema, max_size: int = DEFAULT_MAX_CLUSTER, method: str = "auto",
+                   tables: list[str] | None = None) -> list[Cluster]:
+    """`clusters` with names: each FK group is named by its hub table (most FKs inside the
+    group), the tables without any FK form "unconnected" groups, listed last."""
     if max_size < 1:
         raise InputError(f"max cluster size must be >= 1, got {max_size}")
     if method not in ("auto", "prefix"):
         raise InputError(f"unknown clustering method {method!r}; use auto or prefix")
     names = sorted(tables if tables is not None else schema.tables)
     adj = _adjacency(schema, relationships(schema))
-    groups: list[list[str]] = []
-    if method == "auto":
-        connected = [n for n in names if any(nb in adj[n] for nb in names if nb != n)]
-        connected_set = set(connected)
-        groups = [g for g in _greedy_modularity(connected, adj, max_size) if len(g) > 1]
-        leftovers = [n for n in names if n not in {m for g in groups for m in g}]
-        # Singletons and isolated tables: grouped by prefix, so they still land near their kin.
-        by_prefix: dict[str, list[str]] = defaultdict(list)
-        for n in leftovers:
-            by_prefix[_prefix_of(n)].append(n)
-        for _, ms in sorted(by_prefix.items()):
-            for i in range(0, len(ms), max_size):
-                groups.append(ms[i:i + max_size])
-        del connected_set
-    else:
-        by_prefix = defaultdict(list)
-        for n in names:
-            by_prefix[_prefix_of(n)].append(n)
-        for _, ms in sorted(by_prefix.items()):
-            if len(ms) <= max_size:
-                groups.append(ms)
-                continue
-            parts = _greedy_modularity(ms, adj, max_size)
-            # Merge the small leftovers of a split prefix back together, still capped.
-            parts.sort(key=lambda g: (-len(g), g[0]))
-            merged: list[list[str]] = []
-            for p in parts:
-                for m in merged:
-                    if len(m) + len(p) <= max_size and len(p) < 3:
-                        m.extend(p)
-                        break
-                else:
-                    merged.append(list(p))
-            groups.extend(sorted(m) for m in merged)
-    return sorted((sorted(g) for g in groups), key=lambda g: (-len(g), g[0]))
-
-
-def _cluster_label(group: list[str]) -> str:
-    prefixes = Counter(_prefix_of(n) or n for n in group)
-    top = [p for p, _ in prefixes.most_common(2)]
-    return f"{' / '.join(top)} ({len(group)} tables)"
+    groups, unconnected = _partition(schema, max_size, method, names, adj)
+    out = []
+    for g in sorted(groups, key=lambda g: (-len(g), g[0])):
+        hubs = _hubs(g, adj)
+        out.append(Cluster(hubs[0], tuple(g), hubs[0], tuple(hubs[1:])))
+    if unconnected:
+        chunks = -(-len(unconnected) // max_size)
+        size = -(-len(unconnected) // chunks)  # even chunks: no 1-table tail
+        for i in range(chunks):
+            part = unconnected[i * size:(i + 1) * size]
+            out.append(Cluster("unconnected" if i == 0 else f"unconnected-{i + 1}", tuple(part), None))
+    return out
 
 
 # -- Graphviz ------------------------------------------------------------------------------
@@ -286,6 +380,10 @@ class ErdOptions:
     legend: bool = True
     rankdir: str = "LR"
     title: str | None = None
+    tables: list[str] | None = None  # draw only these tables (a cluster, a viewpoint)
+    context: bool = False  # with `tables`: also draw their FK neighbours as linked name boxes
+    links: bool = True  # table boxes link to `#table-NAME` (the report's per-table sections)
+    id_prefix: str = "erd-"  # SVG ids: unique when several diagrams share one HTML page
     config: Any = None  # a dbdesign Config: its [lint] audit / soft-delete / timestamp columns
 
     @property
@@ -307,7 +405,14 @@ def _options(opts: dict) -> ErdOptions:
 def _selected(schema: Schema, o: ErdOptions) -> list[str]:
     if o.around is not None:
         return neighbourhood(schema, o.around, o.depth)
+    if o.tables is not None:
+        return sorted({resolve_table(schema, t) for t in o.tables})
     return sorted(schema.tables)
+
+
+def table_anchor(name: str) -> str:
+    """The HTML id of a table's section in the report; ERD boxes link to `#` + this."""
+    return f"table-{name}"
 
 
 def _key_sets(t: Table) -> tuple[set[str], set[str], set[str]]:
@@ -388,6 +493,10 @@ def _table_label(t: Table, o: ErdOptions, implied_cols: set[str], status: str | 
             + "".join(rows) + "</TABLE>>")
 
 
+def _link(o: ErdOptions, name: str) -> dict[str, str]:
+    return {"href": "#" + table_anchor(name), "target": "_top"} if o.links else {}
+
+
 def _arrows(r: Relationship) -> tuple[str, str]:
     """(parent end, child end) Graphviz arrow names in crow's-foot notation."""
     parent_end = "teeodot" if r.nullable else "teetee"
@@ -426,14 +535,24 @@ def _edge_id(r: Relationship) -> str:
 def _build_graph(schema: Schema, o: ErdOptions, status: dict[str, str] | None = None,
                  col_status: dict[str, dict[str, str]] | None = None,
                  rel_status: dict[str, str] | None = None,
-                 extra_rels: list[Relationship] | None = None) -> graphviz.Digraph:
+                 extra_rels: list[Relationship] | None = None,
+                 all_rels: list[Relationship] | None = None) -> graphviz.Digraph:
+    """The diagram; `all_rels` is `relationships(schema, ...)` when the caller has it."""
     status = status or {}
     col_status = col_status or {}
     rel_status = rel_status or {}
     names = _selected(schema, o)
     selected = set(names)
-    rels = relationships(schema, implied=o.implied, conv=o.conv) + list(extra_rels or [])
-    rels = [r for r in rels if r.child in selected and r.parent in selected]
+    if all_rels is None:
+        all_rels = relationships(schema, implied=o.implied, conv=o.conv)
+    rels = all_rels + list(extra_rels or [])
+    outside: set[str] = set()
+    if o.context and o.tables is not None:
+        outside = {t for r in rels if not r.audit and (r.child in selected) != (r.parent in selected)
+                   for t in (r.child, r.parent)} - selected
+    drawn = selected | outside
+    rels = [r for r in rels if r.child in drawn and r.parent in drawn
+            and (r.child in selected or r.parent in selected)]
     implied_cols: dict[str, set[str]] = defaultdict(set)
     for r in rels:
         if r.kind == "implied":
@@ -453,7 +572,8 @@ def _build_graph(schema: Schema, o: ErdOptions, status: dict[str, str] | None = 
         groups = [names]
         clustered = False
     else:
-        groups = clusters(schema, o.max_cluster, "auto" if o.cluster == "auto" else "prefix", names)
+        named = named_clusters(schema, o.max_cluster, "auto" if o.cluster == "auto" else "prefix", names)
+        groups = [list(c.tables) for c in named]
         clustered = True
 
     for i, group in enumerate(groups):
@@ -461,7 +581,7 @@ def _build_graph(schema: Schema, o: ErdOptions, status: dict[str, str] | None = 
         sub = None
         if clustered:
             sub = graphviz.Digraph(f"cluster_{i}")
-            sub.attr(label=_cluster_label(group), style="rounded,filled",
+            sub.attr(label=named[i].label, style="rounded,filled", id=f"{o.id_prefix}{named[i].anchor}",
                      fillcolor=CLUSTER_FILLS[i % len(CLUSTER_FILLS)], color="#c0c8d0",
                      fontsize="14", fontname="Helvetica-Bold")
             target = sub
@@ -469,9 +589,13 @@ def _build_graph(schema: Schema, o: ErdOptions, status: dict[str, str] | None = 
             t = schema.tables[name]
             target.node(name, label=_table_label(t, o, implied_cols[name], status.get(name),
                                                  col_status.get(name)),
-                        id=f"table-{name}", tooltip=t.comment or name)
+                        id=f"{o.id_prefix}table-{name}", tooltip=t.comment or name, **_link(o, name))
         if sub is not None:
             g.subgraph(sub)
+    for name in sorted(outside):
+        g.node(name, label=name, shape="box", style="rounded,dashed", color=FAINT, fontcolor=FAINT,
+               id=f"{o.id_prefix}context-{name}", tooltip=f"{name}: outside this diagram",
+               **_link(o, name))
 
     hidden_audit = 0
     for r in sorted(rels, key=lambda r: (r.child, r.columns, r.parent)):
@@ -480,7 +604,7 @@ def _build_graph(schema: Schema, o: ErdOptions, status: dict[str, str] | None = 
             continue
         child_t, parent_t = schema.tables[r.child], schema.tables[r.parent]
         parent_end, child_end = _arrows(r)
-        attrs = {"arrowtail": parent_end, "arrowhead": child_end, "id": _edge_id(r),
+        attrs = {"arrowtail": parent_end, "arrowhead": child_end, "id": o.id_prefix + _edge_id(r),
                  "class": "audit" if r.audit else r.kind,
                  "tooltip": f"{r.child}({', '.join(r.columns)}) -> {r.parent}({', '.join(r.ref_columns)})"
                             + (" implied: no FK constraint" if r.kind == "implied" else "")}
@@ -493,14 +617,18 @@ def _build_graph(schema: Schema, o: ErdOptions, status: dict[str, str] | None = 
             attrs.update(color=DIFF_COLOURS[st][0], penwidth="2")
         tail_port = _port(parent_t, r.ref_columns[0]) if r.ref_columns else ""
         head_port = _port(child_t, r.columns[0])
-        if o.compact or not tail_port:
+        if o.compact or not tail_port or r.parent in outside:
             tail_port = ""
+        if r.child in outside:
+            head_port = ""
+        if r.parent in outside or r.child in outside:
+            attrs.update(color=FAINT, style="dashed" if r.kind == "implied" else "solid")
         # Ports on the row's outer side: the crow's foot lands on the column, not inside it.
         g.edge(f"{r.parent}:{tail_port}e:e" if tail_port else r.parent,
                f"{r.child}:{head_port}w:w" if head_port else r.child, **attrs)
     if o.legend:
         g.node("__legend__", label=_legend(o, hidden_audit, diff=bool(status or col_status or rel_status)),
-               id="legend")
+               id=f"{o.id_prefix}legend")
     return g
 
 
@@ -519,12 +647,16 @@ _PROLOG = re.compile(r"\A(?:\s*<\?xml[^>]*\?>|\s*<!DOCTYPE[^>]*>|\s*<!--\s*Gener
 
 
 def _run_dot(source: str, fmt: str) -> bytes:
+    """`dot -T{fmt}` on `source`. Not `graphviz.Source.pipe`: it writes all of stdin before
+    reading stdout, which deadlocks once dot answers a multi-graph input (one output per
+    graph) with more than a pipe buffer; `communicate` reads and writes together."""
     try:
-        return graphviz.Source(source).pipe(format=fmt, engine="dot")
-    except graphviz.ExecutableNotFound:
+        proc = subprocess.run(["dot", f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True)
+    except FileNotFoundError:
         raise InputError("Graphviz `dot` not found; install it (Debian: apt-get install graphviz)") from None
-    except (graphviz.CalledProcessError, subprocess.CalledProcessError) as err:  # pragma: no cover
-        raise InputError(f"Graphviz failed: {err}") from None
+    if proc.returncode != 0:  # pragma: no cover - our DOT is generated
+        raise InputError(f"Graphviz failed: {proc.stderr.decode('utf-8', 'replace').strip()[:300]}")
+    return proc.stdout
 
 
 def _clean_svg(svg: str) -> str:
@@ -536,6 +668,82 @@ def _clean_svg(svg: str) -> str:
 def to_svg(schema: Schema, **opts) -> str:
     """SVG text for inline use in HTML reports (no XML prolog, no Graphviz version comment)."""
     return _clean_svg(_run_dot(to_dot(schema, **opts), "svg").decode("utf-8"))
+
+
+# -- overview, per-cluster diagrams, viewpoints --------------------------------------------
+
+def cluster_links(schema: Schema, groups: list[Cluster], conv: Conventions = DEFAULT,
+                  implied: bool = True) -> dict[tuple[str, str], int]:
+    """FK count between each pair of clusters, keyed by their names in sorted order.
+
+    Domain relationships only (audit references say who touched a row, not what it belongs
+    to); with `implied`, FK-like columns without a constraint count too."""
+    where = {t: c.name for c in groups for t in c.tables}
+    counts: Counter = Counter()
+    for r in relationships(schema, implied, conv):
+        if r.audit or r.child not in where or r.parent not in where:
+            continue
+        a, b = where[r.child], where[r.parent]
+        if a != b:
+            counts[tuple(sorted((a, b)))] += 1
+    return dict(sorted(counts.items()))
+
+
+def overview_dot(schema: Schema, cluster_href: str | None = "#{anchor}", **opts) -> str:
+    """DOT of the cluster-level overview: one box per cluster (its hub, table count and next
+    hubs), one line per pair of clusters with FKs between them, labelled and weighted by the
+    FK count. A 375-table schema gives about 20 boxes: a diagram that fits one screen where
+    the full ERD is a strip tens of thousands of points long.
+
+    `cluster_href` links each box: a format string over the cluster's `slug` and `anchor`
+    (default `#{anchor}`, the per-cluster diagram's id in a report); None for no links.
+    Options as `to_dot` (`max_cluster`, `cluster`, `config`, `title`, `implied`).
+    """
+    o = _options(opts)
+    groups = named_clusters(schema, o.max_cluster, "prefix" if o.cluster == "prefix" else "auto",
+                            _selected(schema, o))
+    links = cluster_links(schema, groups, o.conv, o.implied)
+    g = graphviz.Graph("erd_overview", format="svg")
+    # Top to bottom and no edge weights: left to right, or weighted by FK count, dot stretches
+    # a 375-table overview to over 4000 px wide; this way it stays near 3000 x 2000.
+    g.attr(rankdir="TB", nodesep="0.25", ranksep="0.6", fontname="Helvetica", fontsize="11",
+           outputorder="edgesfirst")
+    ntables = sum(len(c.tables) for c in groups)
+    g.attr(label=o.title or f"{ntables} tables in {len(groups)} clusters; a line's number is "
+                            "the FK count between two clusters", labelloc="t", fontsize="14")
+    g.attr("node", shape="plaintext", fontname="Helvetica", fontsize="10", margin="0")
+    g.attr("edge", fontname="Helvetica", fontsize="9", color="#6a7a8a")
+    for i, c in enumerate(groups):
+        fill = CLUSTER_FILLS[i % len(CLUSTER_FILLS)] if c.hub else "#ffffff"
+        sub = f'<BR/><FONT POINT-SIZE="9" COLOR="{FAINT}">{_esc(", ".join(c.hubs))}</FONT>' if c.hubs else ""
+        what = f"{len(c.tables)} tables" if c.hub else f"{len(c.tables)} tables, no FKs"
+        label = (f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" STYLE="ROUNDED" '
+                 f'BGCOLOR="{fill}" COLOR="#8aa0b8"><TR><TD><B>{_esc(c.name)}</B><BR/>'
+                 f'<FONT POINT-SIZE="9">{what}</FONT>{sub}</TD></TR></TABLE>>')
+        attrs = {"id": f"{o.id_prefix}overview-{c.slug}",
+                 "tooltip": f"{c.label}: {', '.join(c.tables[:12])}{' ...' if len(c.tables) > 12 else ''}"}
+        if cluster_href is not None:
+            attrs.update(href=cluster_href.format(slug=c.slug, anchor=c.anchor), target="_top")
+        g.node(c.name, label=label, **attrs)
+    top = max(links.values(), default=1)
+    for (a, b), n in links.items():
+        g.edge(a, b, label=str(n), penwidth=f"{0.8 + 3.2 * math.log1p(n) / math.log1p(top):.2f}",
+               id=f"{o.id_prefix}overview-{a}--{b}", tooltip=f"{a} - {b}: {n} FKs")
+    return g.source
+
+
+def overview_svg(schema: Schema, cluster_href: str | None = "#{anchor}", **opts) -> str:
+    """Inline SVG of `overview_dot`."""
+    return _clean_svg(_run_dot(overview_dot(schema, cluster_href, **opts), "svg").decode("utf-8"))
+
+
+def svg_size(svg: str) -> tuple[float, float]:
+    """(width, height) of a Graphviz SVG in CSS pixels (Graphviz writes points: 1 pt = 4/3 px)."""
+    m = re.search(r'<svg[^>]*\swidth="([\d.]+)(pt|px)?"[^>]*\sheight="([\d.]+)(pt|px)?"', svg)
+    if not m:
+        raise ValueError("no width/height on the <svg> element")
+    scale = 4 / 3 if (m.group(2) or "pt") == "pt" else 1.0
+    return float(m.group(1)) * scale, float(m.group(3)) * scale
 
 
 # -- Mermaid -------------------------------------------------------------------------------
@@ -557,11 +765,16 @@ def to_mermaid(schema: Schema, **opts) -> str:
     Relationship lines read parent-to-child: `users ||--o{ posts : "user_id"`; nullable FK ->
     `|o` on the parent side, unique FK -> `o|` on the child side; implied relationships use the
     dotted `..` line. Audit references are left out unless `audit_edges=True`, like the SVG.
+    With `tables=` and `context=True`, FKs to tables outside the selection are kept: those
+    tables appear as entities without attributes.
     """
     o = _options(opts)
     names = _selected(schema, o)
     selected = set(names)
-    rels = [r for r in relationships(schema, o.implied, o.conv) if r.child in selected and r.parent in selected]
+    rels = [r for r in relationships(schema, o.implied, o.conv)
+            if (r.child in selected and r.parent in selected)
+            or (o.context and o.tables is not None and not r.audit
+                and (r.child in selected or r.parent in selected))]
     draw_audit = o.audit_edges
     implied_cols: dict[str, set[str]] = defaultdict(set)
     for r in rels:
@@ -599,6 +812,246 @@ def to_mermaid(schema: Schema, **opts) -> str:
         label = ", ".join(r.columns) + (" (implied)" if r.kind == "implied" else "")
         lines.append(f'    {_mm_ident(r.parent)} {left}{line}{right} {_mm_ident(r.child)} : "{label}"')
     return "\n".join(lines) + "\n"
+
+
+# -- one table's neighbourhood -------------------------------------------------------------
+
+def neighbourhood_dot(schema: Schema, table: str, degree: int = 1, **opts) -> str:
+    """DOT of `table` and every table within `degree` FK hops of it (both directions).
+
+    Drawn without legend or clusters, boxes linked to `#table-NAME`, SVG ids prefixed
+    `erd-TABLE-` so one page can hold a neighbourhood per table. Other options as `to_dot`."""
+    name = resolve_table(schema, table)
+    opts = {"legend": False, "cluster": "none", "id_prefix": f"erd-{name}-", **opts}
+    return to_dot(schema, around=name, depth=degree, **opts)
+
+
+def neighbourhood_svg(schema: Schema, table: str, degree: int = 1, **opts) -> str:
+    """Inline SVG of `neighbourhood_dot`: the diagram for a table's own page in the report.
+    For many tables, `neighbourhood_svgs` is several times faster."""
+    return _clean_svg(_run_dot(neighbourhood_dot(schema, table, degree, **opts), "svg").decode("utf-8"))
+
+
+def neighbourhood_svgs(schema: Schema, tables: list[str] | None = None, degree: int = 1,
+                       **opts) -> dict[str, str]:
+    """{table: `neighbourhood_svg(schema, table, degree)`} for `tables` (default: all), the
+    same diagrams rendered by one `dot` process and one pass over the FKs: a page per table
+    of a 375-table schema must not pay for 375 processes."""
+    o = _options(opts)
+    rels = relationships(schema, o.implied, o.conv)
+    adj = _adjacency(schema, rels)
+    names = [resolve_table(schema, t) for t in (tables if tables is not None else sorted(schema.tables))]
+    if not names:
+        return {}
+    sources = []
+    for name in names:
+        per = _options({"legend": False, "cluster": "none", "id_prefix": f"erd-{name}-", **opts,
+                        "tables": _within(adj, name, degree)})
+        sources.append(_build_graph(schema, per, all_rels=rels).source)
+    return dict(zip(names, _svgs(sources)))
+
+
+def _svgs(sources: list[str]) -> list[str]:
+    """Inline SVGs of several DOT graphs from one `dot` run (a process per graph costs more
+    than the layout of a small one)."""
+    if not sources:
+        return []
+    out = _run_dot("\n".join(sources), "svg").decode("utf-8")
+    # dot names the n-th graph of a run `page0,n_graph0`; the single-graph name keeps the
+    # output identical to a run of its own.
+    svgs = [re.sub(r'<g id="page\d+,\d+_graph0"', '<g id="graph0"', _clean_svg(doc), count=1)
+            for doc in re.split(r"(?=<\?xml )", out) if doc.strip()]
+    if len(svgs) != len(sources):  # pragma: no cover - dot writes one document per graph
+        raise RuntimeError(f"dot returned {len(svgs)} SVGs for {len(sources)} graphs")
+    return svgs
+
+
+# -- viewpoints ----------------------------------------------------------------------------
+
+CONFIG_KEYS = ("viewpoints", "max_cluster")  # the keys of `[erd]` in dbdesign.toml
+
+
+def viewpoints(schema: Schema, config: Any = None) -> dict[str, list[str]]:
+    """Curated groups from `[erd.viewpoints]` in dbdesign.toml, each matched against the
+    schema: `billing = ["invoice*", "payment"]` -> {"billing": [tables]}.
+
+    A pattern is a shell wildcard (`*`, `?`) matched against the table's qualified and bare
+    name. A viewpoint that matches no table maps to an empty list (the writer says so) rather
+    than failing: the config may name tables of a schema version not yet written."""
+    section = (getattr(config, "extra", None) or {}).get("erd") or {}
+    out: dict[str, list[str]] = {}
+    for name, patterns in (section.get("viewpoints") or {}).items():
+        out[name] = sorted(t for t in schema.tables for p in patterns
+                           if fnmatch.fnmatchcase(t, p) or fnmatch.fnmatchcase(t.rsplit(".", 1)[-1], p))
+        out[name] = sorted(set(out[name]))
+    return out
+
+
+def _config_max_cluster(config: Any) -> int | None:
+    section = (getattr(config, "extra", None) or {}).get("erd") or {}
+    return section.get("max_cluster")
+
+
+# -- Mermaid limits ------------------------------------------------------------------------
+
+# Mermaid's defaults, which GitHub keeps: a diagram over either is not drawn ("Maximum text
+# size in diagram exceeded" / "Too many edges"). https://mermaid.js.org/config/schema-docs/config.html
+MERMAID_MAX_TEXT = 50_000
+MERMAID_MAX_EDGES = 500
+
+
+def _mermaid_edges(text: str) -> int:
+    return sum(1 for line in text.splitlines() if re.match(r"^    \S+ \S+(--|\.\.)\S+ \S+ : ", line))
+
+
+def mermaid_fits(text: str) -> bool:
+    """Whether GitHub (Mermaid's default limits) will draw `text`."""
+    return len(text) <= MERMAID_MAX_TEXT and _mermaid_edges(text) <= MERMAID_MAX_EDGES
+
+
+def _mermaid_overview(groups: list[Cluster], links: dict[tuple[str, str], int], files: dict[str, str],
+                      note: str) -> str:
+    ident = {c.name: "c_" + _mm_ident(c.name) for c in groups}
+    lines = ["---", f"title: {note}", "---", "flowchart TB"]
+    for c in groups:
+        lines.append(f'    {ident[c.name]}["{c.name}<br/>{len(c.tables)} tables: {files[c.name]}"]')
+    for (a, b), n in links.items():
+        lines.append(f'    {ident[a]} ---|"{n} FK"| {ident[b]}')
+    return "\n".join(lines) + "\n"
+
+
+def mermaid_files(schema: Schema, stem: str = "erd", **opts) -> tuple[dict[str, str], str | None]:
+    """({file name: Mermaid text}, note): `{stem}.mmd` alone when GitHub can draw the whole
+    diagram, else split per cluster.
+
+    Over Mermaid's default 50,000 characters or 500 relationships, `{stem}.mmd` becomes an
+    overview (a flowchart of the clusters with FK counts, titled with the note) and each
+    cluster gets `{stem}-{cluster}.mmd` (its tables, plus FKs to neighbouring clusters); a
+    cluster still over the limits is written with key columns only. The note says so; None
+    when no split was needed."""
+    o = _options(opts)
+    whole = to_mermaid(schema, **opts)
+    if mermaid_fits(whole) or o.tables is not None or o.around is not None:
+        return {f"{stem}.mmd": whole}, None
+    groups = named_clusters(schema, o.max_cluster, "prefix" if o.cluster == "prefix" else "auto")
+    files: dict[str, str] = {}
+    names: dict[str, str] = {}
+    compacted = []
+    for c in groups:
+        fname = f"{stem}-{c.slug}.mmd"
+        per = {**opts, "tables": list(c.tables), "context": True, "title": f"{c.label}"}
+        text = to_mermaid(schema, **per)
+        if not mermaid_fits(text):
+            text = to_mermaid(schema, **{**per, "compact": True})
+            compacted.append(c.name)
+        files[fname] = text
+        names[c.name] = fname
+    note = (f"{len(schema.tables)} tables: the whole diagram ({len(whole):,} characters, "
+            f"{_mermaid_edges(whole)} relationships) is over GitHub's Mermaid limits "
+            f"({MERMAID_MAX_TEXT:,} characters, {MERMAID_MAX_EDGES} relationships), so it is split "
+            f"into {len(groups)} per-cluster files")
+    if compacted:
+        note += f"; keys only in {', '.join(compacted)}"
+    index = _mermaid_overview(groups, cluster_links(schema, groups, o.conv, o.implied), names, note)
+    return {f"{stem}.mmd": index, **files}, note
+
+
+# -- the set of diagrams for a large schema ------------------------------------------------
+
+@dataclass
+class ErdFile:
+    """One written diagram: its path and what it shows."""
+    path: str
+    what: str
+
+
+def is_large(schema: Schema, **opts) -> bool:
+    """Whether the schema gets an overview plus per-cluster diagrams instead of one diagram:
+    more tables than `max_cluster`, clustering on, no `around=` or `tables=` selection."""
+    o = _options(opts)
+    return (o.cluster != "none" and o.around is None and o.tables is None
+            and len(schema.tables) > o.max_cluster)
+
+
+def render_set(schema: Schema, path: str, **opts) -> list[ErdFile]:
+    """Write the ERD set for `path` (.svg .png .dot .mmd .dbml) and return what was written.
+
+    A schema of at most `max_cluster` tables (or `cluster="none"`) gets the one diagram of
+    `render`. A larger one gets, next to `path`: `path` itself as the cluster overview
+    (`overview_dot`), `{stem}-{cluster}{ext}` per cluster (its tables, plus the tables they
+    reference elsewhere as linked name boxes), and `{stem}-viewpoint-{name}{ext}` per
+    viewpoint of `[erd.viewpoints]`. Mermaid is split only past GitHub's limits
+    (`mermaid_files`); DBML stays one file (dbdiagram.io takes any size).
+    """
+    ext = Path(path).suffix.lower()
+    if ext not in SUPPORTED_EXTENSIONS:
+        raise InputError(f"unsupported ERD output {ext or '(no extension)'!r}; use one of "
+                         f"{', '.join(SUPPORTED_EXTENSIONS)}", path)
+    o = _options(opts)
+    if "max_cluster" not in opts and _config_max_cluster(o.config):
+        opts = {**opts, "max_cluster": _config_max_cluster(o.config)}
+        o = _options(opts)
+    folder, stem = os.path.dirname(path), Path(path).stem
+    def at(name: str) -> str:
+        return os.path.join(folder, name)
+    planned: list[tuple[str, Any, str]] = []  # (path, str|bytes producer, what)
+    views = {} if o.around is not None or o.tables is not None else viewpoints(schema, o.config)
+    if ext == ".mmd":
+        files, note = mermaid_files(schema, stem, **opts)
+        for i, (fname, text) in enumerate(files.items()):
+            what = ("ERD (Mermaid)" if note is None else
+                    "cluster overview (Mermaid; " + note + ")" if i == 0 else "cluster (Mermaid)")
+            planned.append((at(fname), text, what))
+    elif ext == ".dbml" or not is_large(schema, **opts):
+        planned.append((path, None, "ERD"))
+    else:
+        groups = named_clusters(schema, o.max_cluster, "prefix" if o.cluster == "prefix" else "auto")
+        href = "{stem}-{{slug}}{ext}".format(stem=stem, ext=ext) if ext == ".svg" else None
+        planned.append((path, ("dot", overview_dot(schema, href, **opts)),
+                        f"cluster overview: {len(groups)} clusters, {len(schema.tables)} tables"))
+        for c in groups:
+            per = {**opts, "tables": list(c.tables), "context": True, "title": c.label,
+                   "cluster": "none"}
+            planned.append((at(f"{stem}-{c.slug}{ext}"), ("dot", to_dot(schema, **per)),
+                            f"cluster {c.label}"))
+    for vname, tables in views.items():
+        if not tables:
+            planned.append((None, None, f"viewpoint {vname}: matches no table, not drawn"))
+            continue
+        vslug = re.sub(r"[^A-Za-z0-9_.-]", "_", vname)
+        per = {**opts, "tables": tables, "context": True, "title": f"viewpoint {vname} ({len(tables)} tables)",
+               "cluster": "none"}
+        target = at(f"{stem}-viewpoint-{vslug}{ext}")
+        if ext == ".mmd":
+            planned.append((target, to_mermaid(schema, **per), f"viewpoint {vname} (Mermaid)"))
+        elif ext == ".dbml":
+            planned.append((target, to_dbml(schema, **per), f"viewpoint {vname} (DBML)"))
+        else:
+            planned.append((target, ("dot", to_dot(schema, **per)), f"viewpoint {vname}"))
+    # Render everything before writing anything: a failure leaves no half-written set.
+    ready: list[tuple[str | None, str | bytes | None, str]] = []
+    dot_sources = [d[1] for _, d, _ in planned if isinstance(d, tuple)]
+    rendered = iter(_svgs(dot_sources) if ext == ".svg" else [])
+    for target, data, what in planned:
+        if target is None:
+            ready.append((None, None, what))
+        elif data is None:
+            ready.append((target, None, what))
+        elif isinstance(data, tuple):
+            src = data[1]
+            ready.append((target, src if ext == ".dot" else next(rendered) if ext == ".svg" else
+                          _run_dot(src, ext[1:]), what))
+        else:
+            ready.append((target, data, what))
+    written: list[ErdFile] = []
+    for target, data, what in ready:
+        if target is None:
+            written.append(ErdFile("", what))
+        elif data is None:
+            written.append(ErdFile(render(schema, target, **opts), what))
+        else:
+            written.append(ErdFile(_save(target, data), what))
+    return written
 
 
 # -- DBML ----------------------------------------------------------------------------------
@@ -859,6 +1312,10 @@ def render(schema: Schema, path: str, **opts) -> str:
     return _write(to_dot(schema, **opts), path, ext)
 
 
-__all__ = ["Relationship", "ErdOptions", "ErdDiff", "relationships", "neighbourhood", "clusters",
+__all__ = ["Relationship", "ErdOptions", "ErdDiff", "Cluster", "ErdFile", "relationships",
+           "neighbourhood", "neighbourhood_dot", "neighbourhood_svg", "neighbourhood_svgs", "clusters", "named_clusters",
+           "cluster_links", "overview_dot", "overview_svg", "svg_size", "table_anchor", "viewpoints",
+           "mermaid_files", "mermaid_fits", "is_large", "render_set", "MERMAID_MAX_TEXT",
+           "MERMAID_MAX_EDGES", "CONFIG_KEYS",
            "resolve_table", "to_dot", "to_svg", "to_mermaid", "to_dbml", "render", "diff_dot",
            "render_diff", "erd_diff", "SUPPORTED_EXTENSIONS"]
