@@ -13,7 +13,7 @@ class PostgresDialect(Dialect):
     caps = PostgresEngine.capabilities
     DEFERRABLE = frozenset({"fk", "unique", "pk"})
     NOT_VALID = NULLS_NOT_DISTINCT = OPERATOR_CLASSES = PARTITIONS = DOMAINS = True
-    OTHER_OBJECTS = UNKNOWN_FUNCTIONS = EXTENSION_TYPES = COLLATIONS = True
+    UNKNOWN_FUNCTIONS = EXTENSION_TYPES = COLLATIONS = True
     NO_BODY_CHECKS = "SET check_function_bodies = false"  # as pg_dump writes it
     SCHEMA_WIDE_NAMES = frozenset({"index", "constraint index"})  # PK/UNIQUE name an index
     MAX_IDENTIFIER = 63  # NAMEDATALEN - 1: longer names are truncated with only a NOTICE

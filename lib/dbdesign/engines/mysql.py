@@ -35,6 +35,7 @@ class MySQLEngine(ServerEngine):
     LIST_DATABASES = "SHOW DATABASES"
     name = "mysql"
     label = "MariaDB/MySQL"
+    enum_columns_by_values = True  # enum types are inline ENUM('a', 'b') column types here
     dialect = "mysql"
     url_schemes = ("mysql", "mariadb")
     sqlalchemy_scheme = "mysql+pymysql"
