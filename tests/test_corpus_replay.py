@@ -19,33 +19,12 @@ from test_corpus import need_corpus
 ENGINES = ("postgres", "mysql", "sqlite", "duckdb")
 
 # (corpus path, engine) -> why it does not replay (yet)
-_CANON = ("diff compares CHECK, default, index WHERE and generated-column text by spelling, not "
-          "canonical form (`NOT x IS NULL` vs `x IS NOT NULL`, SQL comments, `'-1'` vs `-1`, "
-          "sqlglot's safe division); diff.canonical_expr does not fold these yet")
 KNOWN_GAPS: dict[tuple[str, str], str] = {
     ("pagila-schema.sql", "postgres"): "needs the pgvector extension (`vector`), not installed "
                                        "here; the original does not load either",
-    ("pagila-schema.sql", "mysql"): _CANON,
-    ("pagila-schema.sql", "sqlite"): _CANON,
-    ("pagila-schema.sql", "duckdb"): "film.length_hours is a VIRTUAL generated column, which "
-                                     "DuckDB's introspection reads back as a default",
-    ("gisia-structure.sql", "mysql"): _CANON,
-    ("gisia-structure.sql", "sqlite"): _CANON,
     ("musicbrainz-combined.sql", "postgres"): "its CHECKs call functions of MusicBrainz's "
                                               "CreateFunctions.sql, not in the corpus; the "
                                               "original does not load either",
-    ("musicbrainz-combined.sql", "mysql"): _CANON,
-    ("musicbrainz-combined.sql", "sqlite"): _CANON,
-    ("musicbrainz-combined.sql", "duckdb"): _CANON,
-    ("sakila-mysql-schema.sql", "postgres"): "its views, triggers and routines are kept verbatim "
-                                             "in MySQL syntax: the model does not record the "
-                                             "dialect of an OtherObject's SQL, so PostgreSQL "
-                                             "gets them as written",
-    ("ente-migrations", "mysql"): "MariaDB 1553: CREATE INDEX on an FK column cannot replace "
-                                  "InnoDB's implicit FK index (Dialect.INLINE_INDEXES fixes it "
-                                  "but datagen's load-then-index path needs separate indexes)",
-    ("ente-migrations", "sqlite"): _CANON,
-    ("ente-migrations", "duckdb"): _CANON,
 }
 
 

@@ -254,3 +254,95 @@ def test_more_engine_refusals_are_notes(engine_name):
         assert ("index", "dropped") in feats
     if engine_name in ("duckdb", "mysql"):
         assert ("foreign key", "changed") in feats
+
+
+# pg_dump's partitioned-table indexes: ON ONLY the parent, each partition's index attached by
+# ALTER INDEX. Partition ev_b has none, so the parent's index stays invalid and ev_b unindexed;
+# a plain CREATE INDEX on the parent would have created one on ev_b.
+ON_ONLY = """
+CREATE TABLE ev (id INT NOT NULL, kind TEXT NOT NULL, day DATE) PARTITION BY LIST (kind);
+CREATE TABLE ev_a (id INT NOT NULL, kind TEXT NOT NULL, day DATE);
+CREATE TABLE ev_b (id INT NOT NULL, kind TEXT NOT NULL, day DATE);
+ALTER TABLE ONLY ev ATTACH PARTITION ev_a FOR VALUES IN ('a');
+ALTER TABLE ONLY ev ATTACH PARTITION ev_b FOR VALUES IN ('b');
+CREATE INDEX ev_day ON ONLY ev USING btree (day);
+CREATE INDEX ev_a_day ON ev_a USING btree (day);
+CREATE INDEX ev_kind ON ev (kind, id);
+ALTER INDEX ev_day ATTACH PARTITION ev_a_day;
+"""
+
+
+def test_on_only_indexes_and_their_attachments_replay_as_the_original():
+    from conftest import require_engine
+    from dbdesign.parse import split_statements
+    model = parse_sql(ON_ONLY)
+    ix = {i.name: i for i in model.indexes()}
+    assert ix["ev_day"].only and not ix["ev_kind"].only and ix["ev_a_day"].attached_to == "ev_day"
+    rendered = dialects.render(model, "postgres")
+    assert any(st.startswith("CREATE INDEX ev_day ON ONLY ev ") for st in rendered.statements)
+    assert not any(st.startswith("CREATE INDEX ev_kind ON ONLY") for st in rendered.statements)
+    assert "ALTER INDEX ev_day ATTACH PARTITION ev_a_day" in rendered.statements
+    require_engine("postgres")
+    with engines.throwaway("postgres") as eng:
+        for st in split_statements(ON_ONLY):
+            eng.execute(st.sql)
+        original = eng.introspect()
+    with engines.throwaway("postgres") as eng:
+        eng.run_script(rendered.statements)
+        replayed = eng.introspect()
+    assert sorted(i.name for i in replayed.tables["ev_b"].indexes) == \
+        sorted(i.name for i in original.tables["ev_b"].indexes)
+    assert diff(original, replayed, engine="postgres").is_empty
+    other = dialects.render(model, "mysql")  # no partitions there: the parent's index is plain
+    assert not any("ONLY" in s for s in other.statements)
+
+
+def test_dropping_a_column_with_an_fk_and_its_index_runs_on_mariadb():
+    """PostgreSQL drops the column's index and FK with it; InnoDB refuses to drop the index
+    while the FK still needs it (1553), so the FK goes first."""
+    from conftest import require_engine
+    from dbdesign.dialects import render_statements
+    before = parse_sql("CREATE TABLE acct (id INT PRIMARY KEY);\n"
+                       "CREATE TABLE tok (id INT PRIMARY KEY, acct_id INT CONSTRAINT tok_acct_fk "
+                       "REFERENCES acct (id));\n"
+                       "CREATE INDEX tok_acct_id_index ON tok (acct_id);")
+    step = render_statements("ALTER TABLE tok DROP COLUMN acct_id;", "mysql", "2.up.sql", before)
+    require_engine("mysql")
+    with engines.throwaway("mysql") as eng:
+        eng.run_script(dialects.render(before, "mysql").statements)
+        eng.run_script(step.statements)
+        assert list(eng.introspect().tables["tok"].columns) == ["id"]
+
+
+MYSQL_OBJECTS = """
+CREATE TABLE shelf (id INT PRIMARY KEY, label VARCHAR(20) NOT NULL);
+CREATE TABLE shelf_log (id INT AUTO_INCREMENT PRIMARY KEY, shelf_id INT NOT NULL);
+CREATE VIEW shelf_labels AS SELECT s.id, CONCAT(s.label, '!') AS loud FROM shelf s;
+DELIMITER ;;
+CREATE TRIGGER shelf_in AFTER INSERT ON shelf FOR EACH ROW BEGIN
+  INSERT INTO shelf_log (shelf_id) VALUES (NEW.id);
+END;;
+DELIMITER ;
+"""
+
+
+@pytest.mark.parametrize("engine_name", ["postgres", "mysql"])
+def test_verbatim_objects_render_only_for_the_engine_they_are_written_for(engine_name):
+    from conftest import require_engine
+    model = parse_sql(MYSQL_OBJECTS, read="mysql")
+    assert {o.name: o.dialect for o in model.others} == {"shelf_labels": "mysql", "shelf_in": "mysql"}
+    assert all(o.dialect == "postgres" for o in parse_sql(SQL).others)
+    rendered = dialects.render(model, engine_name)
+    kept = [s for s in rendered.statements if "shelf_labels" in s or "shelf_in" in s]
+    dropped = {n.object for n in rendered.notes if n.action == "dropped"}
+    if engine_name == "mysql":
+        assert len(kept) == 2 and not dropped
+    else:
+        assert kept == [] and dropped == {"shelf_labels", "shelf_in"}
+    require_engine(engine_name)
+    with engines.throwaway(engine_name) as eng:
+        eng.run_script(rendered.statements)
+        if engine_name == "mysql":
+            eng.execute("INSERT INTO shelf (id, label) VALUES (1, 'a')")
+            assert eng.query("SELECT shelf_id FROM shelf_log") == [(1,)]
+            assert eng.query("SELECT loud FROM shelf_labels") == [("a!",)]

@@ -167,6 +167,11 @@ class Index:
     comment: str | None = None
     source: SourceRef = field(default_factory=SourceRef)
     nulls_not_distinct: bool = False
+    # Partitioned tables, as pg_dump writes them: `only` - created ON ONLY the parent (it does
+    # not create its partitions' indexes); `attached_to` - on a partition's index, the name of
+    # the parent's index it is attached to (ALTER INDEX parent ATTACH PARTITION this).
+    only: bool = False
+    attached_to: str | None = None
 
     @property
     def column_names(self) -> list[str | None]:
@@ -196,12 +201,14 @@ class Domain:
 class OtherObject:
     """A statement we understand but do not model in detail: view, materialized view,
     function, trigger, extension, sequence. Kept verbatim so that nothing is silently
-    dropped; `depends_on` names the tables, types and sequences it uses (rendering order)."""
+    dropped; `depends_on` names the tables, types and sequences it uses (rendering order).
+    Verbatim SQL runs only on the engine it is written for: `dialect` says which."""
     kind: str  # "view", "materialized view", "function", "trigger", "extension", "sequence", ...
     name: str
     sql: str
     source: SourceRef = field(default_factory=SourceRef)
     depends_on: list[str] = field(default_factory=list)
+    dialect: str = "postgres"  # the engine whose SQL `sql` is written in (the input's --read)
 
 
 @dataclass
@@ -328,7 +335,8 @@ class Schema:
                 CheckConstraint(**{**c, "source": ref(c.get("source"))}) for c in d.get("checks", [])]})
         for o in data.get("others", []):
             schema.others.append(OtherObject(o["kind"], o["name"], o["sql"], ref(o.get("source")),
-                                             list(o.get("depends_on", []))))
+                                             list(o.get("depends_on", [])),
+                                             o.get("dialect", "postgres")))
         for d in data.get("diagnostics", []):
             schema.diagnostics.append(Diagnostic(**d))
         for s in data.get("skipped", []):

@@ -215,7 +215,6 @@ class Dialect:
     OPERATOR_CLASSES: ClassVar[bool] = False  # CREATE INDEX ... (col opclass)
     PARTITIONS: ClassVar[bool] = False  # PARTITION BY / ATTACH PARTITION
     DOMAINS: ClassVar[bool] = False  # CREATE DOMAIN
-    OTHER_OBJECTS: ClassVar[bool] = False  # views, sequences, functions, ... rendered verbatim
     NO_BODY_CHECKS: ClassVar[str | None] = None  # session setting that defers body validation
     MAX_IDENTIFIER: ClassVar[int | None] = None  # longest name the engine keeps
     # Characters the engine appends to a table name to name an unnamed FK (`_ibfk_1`): a
@@ -616,8 +615,12 @@ class Dialect:
                 if part.expression:
                     node = pg_expr(part.expression)
                     self.refuse_unknown_functions(node, "index expression")
-                    node = self.adapt_casts(node, obj)
-                    part.expression = self.sql(self.map_expression(node, obj, "index"))
+                    node = _unparen(self.map_expression(self.adapt_casts(node, obj), obj, "index"))
+                    if isinstance(node, exp.Column) and not node.table:
+                        # `(name COLLATE x)` without its collation is the plain column
+                        part.column, part.expression = node.name, None
+                    else:
+                        part.expression = self.sql(node)
         except (Unrenderable, sqlglot.errors.SqlglotError) as err:
             self.note("index", obj, "dropped", f"{str(err).splitlines()[0]}; index not created")
             return None
@@ -1022,20 +1025,42 @@ class Dialect:
             col.type = rcol.type
 
     def adapt_others(self, model: Schema) -> None:
-        """Views, functions, triggers, extensions: PostgreSQL only; listed as dropped elsewhere."""
+        """Views, functions, triggers, extensions are kept verbatim, so they are rendered only
+        for the engine whose SQL they are written in; elsewhere each is a note."""
+        from dbdesign.engines import ENGINES
         schemas = {t.schema for t in model.tables.values() if t.schema}
+        flattened = {o.name for o in model.others if o.kind == "schema"} - schemas \
+            if not self.SCHEMAS else set()
         others = []
         for o in model.others:
             if o.kind == "schema" and (o.name in schemas or not self.SCHEMAS):
                 continue  # created by create_statements (IF NOT EXISTS) or flattened away
+            if o.dialect != self.name:
+                label = getattr(ENGINES.get(o.dialect), "label", o.dialect)
+                self.note(o.kind, o.name, "dropped",
+                          f"{label}-specific object; not rendered - port it by hand")
+                continue
+            if flattened:
+                o.sql = self.unqualify(o.sql, flattened)
             others.append(o)
         model.others = others
-        if self.OTHER_OBJECTS:
-            return
-        for o in model.others:
-            self.note(o.kind, o.name, "dropped",
-                      "PostgreSQL-specific object; not rendered - port it by hand")
-        model.others = []
+
+    def unqualify(self, sql: str, databases: set[str]) -> str:
+        """`sql` without the `db.` in front of names of `databases`: the input created those
+        (`CREATE SCHEMA sakila`) and its tables land in the database the DDL runs in, so its
+        views and routines must name them there too."""
+        from sqlglot.tokens import TokenType
+        names = {d.lower() for d in databases}
+        try:
+            tokens = sqlglot.Dialect.get_or_raise(self.sqlglot_dialect).tokenize(sql)
+        except sqlglot.errors.SqlglotError:
+            return sql
+        cuts = [(a.start, b.end + 1) for a, b in zip(tokens, tokens[1:])
+                if a.token_type in (TokenType.VAR, TokenType.IDENTIFIER)
+                and a.text.lower() in names and b.token_type == TokenType.DOT]
+        for start, end in reversed(cuts):
+            sql = sql[:start] + sql[end:]
+        return sql
 
     def drop_comments(self, model: Schema) -> None:
         count = 0
@@ -1121,6 +1146,11 @@ class Dialect:
                 if self.inline_index(ix):
                     continue  # written in CREATE TABLE
                 emit(ix.name, lambda t=t, ix=ix: self.create_index_sql(t, ix))
+        for t in order:
+            for ix in t.indexes:
+                parent = self.parent_index(model, t, ix)
+                if parent is not None:
+                    emit(ix.name, lambda t=t, ix=ix, p=parent: self.attach_index_sql(t, ix, *p))
         if self.COMMENTS == "statement":
             for t in order:
                 emit(t.qualname, lambda t=t: self.comment_statements(t))
@@ -1431,7 +1461,31 @@ class Dialect:
             return exp.Ordered(this=node, desc=True, nulls_first=self.DESC_NULLS_FIRST)
         return node
 
+    def parent_index(self, model: Schema, t: Table, ix: Index) -> tuple[Table, Index] | None:
+        """(parent table, its index) when `ix` is attached to an index created ON ONLY the
+        partitioned parent: only then is the attachment a statement of its own (an index
+        created on the whole parent attaches its partitions' matching indexes by itself)."""
+        parent = model.tables.get(t.partition_of or "")
+        if not self.PARTITIONS or parent is None or ix.attached_to is None:
+            return None
+        found = next((p for p in parent.indexes if p.name == ix.attached_to), None)
+        return (parent, found) if found is not None and found.only else None
+
+    def attach_index_sql(self, t: Table, ix: Index, parent: Table, parent_ix: Index) -> str:
+        return (f"ALTER INDEX {self.sql(self.index_target(parent, parent_ix))} ATTACH PARTITION "
+                f"{self.sql(self.index_target(t, ix))}")
+
     def create_index_sql(self, t: Table, ix: Index) -> str:
+        sql = self._create_index_sql(t, ix)
+        if ix.only and self.PARTITIONS and t.partition_by:
+            # ON ONLY (sqlglot has no node for it): the parent's index alone, as pg_dump writes it
+            head = f"CREATE {'UNIQUE ' if ix.unique else ''}INDEX {self.sql(self.ident(ix.name))} ON "
+            if not sql.startswith(head):
+                raise Unrenderable(f"CREATE INDEX ... ON ONLY not rendered: {sql[:80]}")
+            sql = head + "ONLY " + sql[len(head):]
+        return sql
+
+    def _create_index_sql(self, t: Table, ix: Index) -> str:
         where = exp.Where(this=self.parse(ix.where)) if ix.where else None
         params = exp.IndexParameters(
             columns=[self.index_part(p) for p in ix.columns],

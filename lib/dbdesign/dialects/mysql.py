@@ -111,6 +111,9 @@ class MySQLDialect(Dialect):
                 return exp.RegexpLike(this=n.this, expression=n.expression)
             if isinstance(n, exp.CurrentTimestamp) and where == "default":
                 return exp.CurrentTimestamp(this=exp.Literal.number(6))
+            if isinstance(n, exp.Boolean) and not isinstance(n.parent, exp.Is):
+                # BOOLEAN is TINYINT(1): TRUE is 1, as the catalogue stores it (IS TRUE stays)
+                return exp.Literal.number(1 if n.this else 0)
             return n
         return node.transform(fix)
 

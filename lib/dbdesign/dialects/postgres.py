@@ -13,7 +13,7 @@ class PostgresDialect(Dialect):
     caps = PostgresEngine.capabilities
     DEFERRABLE = frozenset({"fk", "unique", "pk"})
     NOT_VALID = NULLS_NOT_DISTINCT = OPERATOR_CLASSES = PARTITIONS = DOMAINS = True
-    OTHER_OBJECTS = UNKNOWN_FUNCTIONS = EXTENSION_TYPES = COLLATIONS = True
+    UNKNOWN_FUNCTIONS = EXTENSION_TYPES = COLLATIONS = True
     MIGRATION_VERBATIM = DROP_TRIGGER_ON_TABLE = POSTGRES_LOCKS = True
     NO_BODY_CHECKS = "SET check_function_bodies = false"  # as pg_dump writes it
     SCHEMA_WIDE_NAMES = frozenset({"index", "constraint index"})  # PK/UNIQUE name an index

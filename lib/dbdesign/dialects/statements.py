@@ -337,10 +337,12 @@ class _MigrationRenderer:
                                             or dropped_cons or dropped_ix)
             if not plain_add:
                 return self.rebuild_family(bt, at, self.before, after)
-        ops: list[str] = [self.drop_index_sql(bt, ix) for ix in dropped_ix]
+        ops: list[str] = []
         if d.DROP_CONSTRAINTS_FIRST:
             for k, c in other_dropped + [x for x in with_dropped if x[0][0] == "fk"]:
                 ops.append(self.drop_constraint_sql(bt, k, c))
+        # after the foreign keys: InnoDB refuses to drop the index an FK uses (1553)
+        ops += [self.drop_index_sql(bt, ix) for ix in dropped_ix]
         ops += [self.table_op(bt, exp.Drop(tables=[exp.column(d.ident(n))], kind="COLUMN"))
                 for n in dropped_cols]
         for c in added_cols:

@@ -75,6 +75,12 @@ class Engine:
 
     name: str = "?"
     dialect: str = "?"  # sqlglot dialect name
+    # sqlglot dialect `introspect()` reads the catalogue's expression text with (CHECK,
+    # DEFAULT, generated column, index WHERE) before writing it as the model's PostgreSQL text
+    expression_dialect: str | None = None  # None: `dialect`
+    # The catalogue reports a column of an enum type by its values, not by the type's name
+    # (two enums with equal values cannot be told apart there)
+    enum_columns_by_values: bool = False
     capabilities: Capabilities = Capabilities()
     url_schemes: tuple[str, ...] = ()
     # SQLAlchemy URL scheme (dialect+driver) reaching this engine with a pinned driver; None:

@@ -7,6 +7,7 @@ import os
 import tempfile
 from typing import Iterator
 
+import sqlglot
 from sqlglot import exp
 
 from dbdesign.errors import InputError
@@ -14,13 +15,16 @@ from dbdesign.errors import EngineError
 from dbdesign.model import (CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, Table,
                      UniqueConstraint)
 from dbdesign.engines.base import Capabilities, Engine, _first_line
-from dbdesign.engines.introspection import add_index_sql, clean_default, clean_expr, is_internal, norm_type
+from dbdesign.engines.introspection import (add_index_sql, clean_default, clean_expr, is_internal, norm_type,
+                                             strip_implicit)
 
 
 class DuckDBEngine(Engine):
     name = "duckdb"
     label = "DuckDB"
     dialect = "duckdb"
+    expression_dialect = "postgres"  # DuckDB prints expressions in the grammar it derives from
+    enum_columns_by_values = True
     url_schemes = ("duckdb",)
     capabilities = Capabilities(
         partial_index=False, desc_index=False, fk_actions=False, alter_add_foreign_key=False,
@@ -125,9 +129,9 @@ def _introspect_duckdb(engine: DuckDBEngine) -> Schema:
         schema.enums[qn(nsp, name)] = EnumType(qn(nsp, name), list(values))
     enum_by_values = {tuple(e.values): e.name for e in schema.enums.values()}
 
-    for nsp, tname, cname, dtype, nullable, default, comment in engine.query(
+    for nsp, tname, cname, dtype, nullable, default, comment, generated in engine.query(
             f"SELECT schema_name, table_name, column_name, data_type, is_nullable, column_default, "
-            f"comment FROM duckdb_columns() WHERE NOT internal AND {where} "
+            f"comment, is_generated FROM duckdb_columns() WHERE NOT internal AND {where} "
             "ORDER BY schema_name, table_name, column_index"):
         table = schema.tables.get(qn(nsp, tname))
         if table is None:
@@ -136,8 +140,12 @@ def _introspect_duckdb(engine: DuckDBEngine) -> Schema:
         if dtype.upper().startswith("ENUM("):
             values = tuple(v.this for v in exp.DataType.build(dtype, dialect="duckdb").expressions)
             ctype = enum_by_values.get(values, ctype)
+        if generated:
+            table.columns[cname] = Column(name=cname, type=ctype, nullable=bool(nullable),
+                                          generated=_generation(default, dtype), comment=comment)
+            continue
         table.columns[cname] = Column(name=cname, type=ctype, nullable=bool(nullable),
-                                      default=clean_default(default, "postgres"), comment=comment)
+                                      default=clean_default(default, DuckDBEngine.expression_dialect), comment=comment)
 
     for nsp, tname, ctype, cols, expression, ref_table, ref_cols in engine.query(
             f"SELECT schema_name, table_name, constraint_type, constraint_column_names, expression, "
@@ -156,7 +164,7 @@ def _introspect_duckdb(engine: DuckDBEngine) -> Schema:
             # keys cannot cross schemas there, so the parent is in the child's schema.
             table.foreign_keys.append(ForeignKey(cols, qn(nsp, ref_table), list(ref_cols)))
         elif ctype == "CHECK":
-            table.checks.append(CheckConstraint(clean_expr(expression, "postgres"), None, cols))
+            table.checks.append(CheckConstraint(clean_expr(expression, DuckDBEngine.expression_dialect), None, cols))
 
     for nsp, tname, sql, comment in engine.query(
             f"SELECT schema_name, table_name, sql, comment FROM duckdb_indexes() WHERE {where} "
@@ -166,6 +174,16 @@ def _introspect_duckdb(engine: DuckDBEngine) -> Schema:
             if ix is not None:
                 ix.comment = comment
     return schema
+
+
+def _generation(text: str, dtype: str) -> str:
+    """A generated column's expression as declared: DuckDB reports it (in `column_default`)
+    wrapped in a cast to the column's own type, `CAST((i + 1) AS INTEGER)`."""
+    tree = sqlglot.parse_one(text, read=DuckDBEngine.expression_dialect)
+    if isinstance(tree, exp.Cast) and tree.to.sql(dialect="duckdb") == \
+            exp.DataType.build(dtype, dialect="duckdb", udt=True).sql(dialect="duckdb"):
+        tree = tree.this
+    return strip_implicit(tree).sql(dialect="postgres")
 
 
 def _quote(name: str) -> str:

@@ -37,8 +37,10 @@ _INT_TYPES = {exp.DataType.Type.TINYINT, exp.DataType.Type.SMALLINT, exp.DataTyp
               exp.DataType.Type.UBIGINT}
 # Casts PostgreSQL inserts around columns when it stores an expression (varchar compared as text,
 # integers compared with numeric literals): removing them restores what the designer wrote.
+# MariaDB prints a CAST(x AS CHAR) back as `cast(x as char charset utf8mb3)` (CHARACTER_SET).
 _IMPLICIT_COLUMN_CASTS = {exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR, exp.DataType.Type.CHAR,
-                          exp.DataType.Type.DECIMAL, exp.DataType.Type.BPCHAR}
+                          exp.DataType.Type.DECIMAL, exp.DataType.Type.BPCHAR,
+                          exp.DataType.Type.CHARACTER_SET}
 
 
 def is_internal(table_name: str) -> bool:
@@ -162,3 +164,28 @@ def add_index_sql(schema: Schema, sql: str, dialect_of_sql: str = PG) -> Index |
             else:
                 part.expression = cleaned
     return ix
+
+
+def as_catalogue(model: Schema, expression_dialect: str) -> Schema:
+    """A rendered model (`dialects.render(...).model`, whose expressions are written in the
+    target's dialect) with its CHECK, DEFAULT, generated-column and index expressions read the
+    way `introspect()` reads that engine's catalogue (`clean_expr` in `expression_dialect`), so
+    a diff against the engine compares one spelling with the same spelling."""
+    from dialects.base import clone
+    out = Schema(tables={}, enums=model.enums, domains=model.domains, others=model.others,
+                 sources=list(model.sources))
+    for qn, t in model.tables.items():
+        t = out.tables[qn] = clone(t)
+        for col in t.columns.values():
+            col.default = clean_default(col.default, expression_dialect)
+            if col.generated is not None:
+                col.generated = clean_expr(col.generated, expression_dialect)
+        for ch in t.checks:
+            ch.expression = clean_expr(ch.expression, expression_dialect)
+        for ix in t.indexes:
+            if ix.where is not None:
+                ix.where = clean_expr(ix.where, expression_dialect)
+            for part in ix.columns:
+                if part.expression is not None:
+                    part.expression = clean_expr(part.expression, expression_dialect)
+    return out

@@ -39,6 +39,7 @@ class MySQLEngine(ServerEngine):
     pool_library = "sqlalchemy"
     name = "mysql"
     label = "MariaDB/MySQL"
+    enum_columns_by_values = True  # enum types are inline ENUM('a', 'b') column types here
     dialect = "mysql"
     url_schemes = ("mysql", "mariadb")
     sqlalchemy_scheme = "mysql+pymysql"

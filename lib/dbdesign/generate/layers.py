@@ -587,6 +587,7 @@ def orm_on_engine(schema: Schema, eng, orm: types.ModuleType | None = None) -> O
     from sqlalchemy.orm import Session
     from dbdesign import dialects
     from dbdesign.schema.diff import diff
+    from dbdesign.engines.introspection import as_catalogue
     from dbdesign.errors import EngineUnavailable
     from dbdesign.lab.probe import table_order
     if not type(eng).sqlalchemy_scheme:
@@ -599,7 +600,8 @@ def orm_on_engine(schema: Schema, eng, orm: types.ModuleType | None = None) -> O
     try:
         orm.Base.metadata.create_all(sa)
         rendered = dialects.render(schema, eng.name)
-        result = diff(rendered.model, eng.introspect(), engine=eng.name)
+        result = diff(as_catalogue(rendered.model, eng.expression_dialect or eng.dialect),
+                      eng.introspect(), engine=eng.name)
         values = ValueFactory(schema)
         parents: dict[str, dict[str, Any]] = {}
         for t in table_order(schema):

@@ -8,12 +8,13 @@ schemas always give the same text, and an empty diff means "equal modulo the sta
 Equivalences that always hold (they are spelling, not design):
 - Types, defaults, CHECK/index/WHERE expressions are compared through sqlglot's AST, so
   whitespace, keyword case, redundant parentheses, casts an engine adds by itself
-  (`'x'::character varying`), `x = ANY (ARRAY[...])` vs `x IN (...)` and `BETWEEN` vs
-  `>= AND <=` do not count.
+  (`'x'::character varying`), `x = ANY (ARRAY[...])` vs `x IN (...)`, `BETWEEN` vs
+  `>= AND <=`, `NOT x IS NULL` vs `x IS NOT NULL`, `x IS NOT DISTINCT FROM TRUE` vs
+  `x IS TRUE`, `E'...'` vs `'...'` strings and `/* comments */` do not count.
 - FK action None (unspecified) == `NO ACTION`; index method None == `btree`.
 - SERIAL types, INT with a `nextval(...)` default and identity columns all mean "numbered by
   the engine" (`autonumber`); `x <> ALL (ARRAY[...])` == `NOT x IN (...)`; `DEFAULT NULL` == no
-  default; a quoted number (`'-1'`) == the number.
+  default; a quoted number (`'-1'`) == the number; a numeric default `100.0` == `100`.
 - A constraint name is compared only when both sides have one: None means "let the engine
   name it", and engines that cannot keep names (DuckDB, MariaDB's PRIMARY) read back None.
 
@@ -35,6 +36,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
+from dbdesign.engines import ENGINES
 from dbdesign.engines.introspection import strip_implicit
 from dbdesign.model import (CheckConstraint, Column, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table,
                     UniqueConstraint)
@@ -187,19 +189,50 @@ def canonical_expr(sql: str | None) -> str | None:
             return exp.and_(exp.GTE(this=node.this.copy(), expression=node.args["low"]),
                             exp.LTE(this=node.this.copy(), expression=node.args["high"]))
         if isinstance(node, exp.Identifier):
+            if not node.quoted and node.this == node.this.lower():
+                return node
             return exp.Identifier(this=node.this.lower() if not node.quoted else node.this,
                                   quoted=False)
         if isinstance(node, exp.In) and len(node.expressions) == 1 and not node.args.get("query"):
             return exp.EQ(this=node.this.copy(), expression=node.expressions[0].copy())  # PG: x IN (a) is x = a
         if isinstance(node, exp.Not) and isinstance(node.this, exp.EQ):
             return exp.NEQ(this=node.this.this.copy(), expression=node.this.expression.copy())
+        if isinstance(node, exp.Not) and isinstance(node.this, exp.Is):
+            # `NOT x IS NULL` is `x IS NOT NULL` (engines print back either)
+            inner = node.this.copy()
+            inner.set("negate", not inner.args.get("negate"))
+            return inner
+        if isinstance(node, exp.Not) and isinstance(node.this, exp.Not):
+            return node.this.this.copy()
+        if isinstance(node, (exp.NullSafeEQ, exp.NullSafeNEQ)) and \
+                isinstance(node.expression, (exp.Boolean, exp.Null)):
+            # `x IS NOT DISTINCT FROM TRUE` is `x IS TRUE` (DuckDB's spelling of IS TRUE)
+            return exp.Is(this=node.this.copy(), expression=node.expression.copy(),
+                          negate=isinstance(node, exp.NullSafeNEQ))
+        if isinstance(node, exp.Is) and isinstance(node.expression, exp.Boolean) and \
+                isinstance(node.this, exp.Cast) and node.this.to.is_type("boolean"):
+            # `x IS TRUE` only takes a boolean: a cast to BOOLEAN in front of it says nothing
+            return exp.Is(this=node.this.this.copy(), expression=node.expression.copy(),
+                          negate=node.args.get("negate"))
+        if isinstance(node, exp.ByteString):
+            return exp.Literal.string(node.this)  # E'a\\nb' is the string it denotes
         if isinstance(node, exp.Literal) and node.is_string and _NUMBER.fullmatch(node.this):
             return exp.Literal.number(node.this)  # '-1' on a numeric column is -1
         return node
 
     tree = tree.transform(_spelling)
-    for _ in range(3):  # removing parentheses can expose another rewrite
-        tree = tree.transform(fix)
+    # A replaced node's children are not visited in the same pass (sqlglot prunes them), and
+    # removing parentheses can expose another rewrite: repeat until nothing changes.
+    changed = [True]
+
+    def tracked(node: exp.Expression) -> exp.Expression:
+        new = fix(node)
+        if new is not node:
+            changed[0] = True
+        return new
+    while changed[0]:
+        changed[0] = False
+        tree = tree.transform(tracked)
     # Re-add parentheses around every compound operand: one tree, one text, no ambiguity.
     def wrap(node: exp.Expression) -> exp.Expression:
         for key, value in list(node.args.items()):
@@ -207,14 +240,14 @@ def canonical_expr(sql: str | None) -> str | None:
                 node.set(key, exp.Paren(this=value))
         return node
     tree = tree.transform(wrap)
-    return tree.sql(dialect=PG)
+    return tree.sql(dialect=PG, comments=False)  # /* comments */ are not meaning
 
 
 def canonical_type(type_text: str, engine: str | None = None,
                    enums: dict[str, EnumType] | None = None) -> str:
     """Type text as compared: sqlglot's PostgreSQL spelling, then `engine`'s equivalences."""
     raw = (type_text or "").strip()
-    if enums and engine in ("mysql",) and raw in enums:
+    if enums and engine in ENGINES and ENGINES[engine].enum_columns_by_values and raw in enums:
         raw = "ENUM(" + ", ".join("'" + v.replace("'", "''") + "'" for v in enums[raw].values) + ")"
     try:
         dt = exp.DataType.build(raw, dialect=PG, udt=True) if raw else None
@@ -265,6 +298,8 @@ def _default(value: str | None, engine: str | None) -> str | None:
         return None  # DEFAULT NULL is no default
     if canon is not None and engine in ("sqlite", "mysql"):
         canon = {"TRUE": "1", "FALSE": "0"}.get(canon.upper(), canon)
+    if canon is not None and _NUMBER.fullmatch(canon) and "." in canon:
+        canon = canon.rstrip("0").rstrip(".")  # a default takes the column's type: 100.0 is 100
     return canon
 
 

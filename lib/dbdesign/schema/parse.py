@@ -474,6 +474,7 @@ def parse_sql(text: str, file: str | None = None, schema: Schema | None = None,
         schema.sources.append(file)
     reader = _Reader(read, file, fold)
     applier = _Applier(schema, file, reader)
+    before = {id(o) for o in schema.others}
     for raw in iter_raw(text, reader.read, file):
         try:
             applier.apply_raw(raw)
@@ -484,6 +485,9 @@ def parse_sql(text: str, file: str | None = None, schema: Schema | None = None,
             if err.file is None and err.line is None:  # say where, when the raiser could not
                 raise InputError(err.message, file, raw.line, raw.col) from None
             raise
+    for o in schema.others:  # verbatim SQL is in the input's dialect
+        if id(o) not in before:
+            o.dialect = reader.read
     return schema
 
 
@@ -786,7 +790,8 @@ class _FastPath:
             return False
         ix = Index(name=name, table=table.qualname, columns=columns, unique=bool(m.group(1)),
                    where=where, method=using.lower() if using else None,
-                   source=SourceRef(self.file, self.stmt.line))
+                   source=SourceRef(self.file, self.stmt.line),
+                   only=bool(_INDEX_ON_ONLY.match(sql)))
         table.indexes.append(ix)
         self.index_map[self.index_key(ix)] = ix
         return True
@@ -1102,7 +1107,12 @@ class _Applier(_FastPath):
             child.partition_of = child.partition_bound = None
 
     def s_index_attach(self, m: re.Match, sql: str) -> None:
-        """ALTER INDEX parent ATTACH PARTITION child: both indexes are in the model already."""
+        """ALTER INDEX parent ATTACH PARTITION child: both indexes are in the model already;
+        the child records its parent (a constraint's index is not an Index: its key is)."""
+        parent = self.find_index(self.reader.qualname(m.group(1)))
+        child = self.find_index(self.reader.qualname(m.group(2)))
+        if parent is not None and child is not None:
+            child.attached_to = parent.name
 
     def s_domain(self, m: re.Match, sql: str) -> None:
         name = self.reader.qualname(m.group(1))
@@ -1491,7 +1501,8 @@ class _Applier(_FastPath):
                    where=_sql(where.this) if where is not None else None,
                    method=(using.name.lower() if using is not None else None),
                    include=_ident_list(include), source=self.ref(),
-                   nulls_not_distinct=bool(params.args.get("nulls_not_distinct")))
+                   nulls_not_distinct=bool(params.args.get("nulls_not_distinct")),
+                   only=bool(_INDEX_ON_ONLY.match(self.stmt.sql[:300])))
         table.indexes.append(ix)
         self.index_map[self.index_key(ix)] = ix
         if self.reader.read == "mysql":

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from dbdesign import dialects, engines
 from dbdesign.schema.diff import diff
+from dbdesign.engines.introspection import as_catalogue
 from dbdesign.errors import EngineError
 from dbdesign.model import Schema
 
@@ -44,6 +45,7 @@ def replay(schema: Schema, engine: str) -> Replay:
             result.error = str(err)
             return result
         result.executed = True
-        found = diff(rendered.model, eng.introspect(), engine=engine)
+        dialect = eng.expression_dialect or eng.dialect
+        found = diff(as_catalogue(rendered.model, dialect), eng.introspect(), engine=engine)
         result.diff = [] if found.is_empty else found.format_text().splitlines()
     return result
