@@ -81,6 +81,14 @@ class Engine:
     # The catalogue reports a column of an enum type by its values, not by the type's name
     # (two enums with equal values cannot be told apart there)
     enum_columns_by_values: bool = False
+    restrict_is_no_action: bool = False  # FK RESTRICT and NO ACTION are the same check here
+    booleans_as_integers: bool = False  # TRUE/FALSE are stored (and read back) as 1/0
+
+    @classmethod
+    def stored_type(cls, text: str, raw: str) -> str:
+        """The type this engine holds for the canonical PostgreSQL type `text` (declared as
+        `raw`), so designed and introspected models compare: its type equivalences."""
+        return text
     capabilities: Capabilities = Capabilities()
     url_schemes: tuple[str, ...] = ()
     # SQLAlchemy URL scheme (dialect+driver) reaching this engine with a pinned driver; None:

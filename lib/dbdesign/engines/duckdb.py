@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from typing import Iterator
 
@@ -25,6 +26,13 @@ class DuckDBEngine(Engine):
     dialect = "duckdb"
     expression_dialect = "postgres"  # DuckDB prints expressions in the grammar it derives from
     enum_columns_by_values = True
+    restrict_is_no_action = True  # no FK actions at all: every FK checks at once
+
+    @classmethod
+    def stored_type(cls, text: str, raw: str) -> str:
+        if re.fullmatch(r"(VARCHAR|CHAR|TEXT|BPCHAR)(\(\d+\))?", text):
+            return "TEXT"  # DuckDB has one string type; lengths are ignored (ENGINE_FACTS)
+        return text
     url_schemes = ("duckdb",)
     capabilities = Capabilities(
         partial_index=False, desc_index=False, fk_actions=False, alter_add_foreign_key=False,

@@ -30,6 +30,18 @@ class MySQLEngine(ServerEngine):
     DEFAULT_URL = DEFAULT_URL
     CREATE_DATABASE = "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
     DROP_DATABASE = "DROP DATABASE IF EXISTS `{name}`"
+    restrict_is_no_action = True  # InnoDB documents RESTRICT and NO ACTION as equal
+    booleans_as_integers = True
+
+    @classmethod
+    def stored_type(cls, text: str, raw: str) -> str:
+        if text in ("BOOLEAN", "SMALLINT(1)"):
+            return "BOOLEAN"
+        if raw.upper() == "FLOAT":
+            return "REAL"  # MariaDB's FLOAT is single precision (PostgreSQL's REAL)
+        if text in ("LONGBLOB", "BLOB", "BYTEA"):
+            return "BLOB"  # BYTEA is rendered LONGBLOB, which introspection reads as BLOB
+        return text
     STATEMENT_TIMEOUT = "SET SESSION max_statement_time = {seconds}"
     STATEMENT_TIMEOUT_RESET = "SET SESSION max_statement_time = DEFAULT"
     LIST_DATABASES = "SHOW DATABASES"

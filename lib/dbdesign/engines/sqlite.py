@@ -18,6 +18,20 @@ from dbdesign.engines.introspection import add_index_sql, clean_default, fk_acti
 
 class SQLiteEngine(Engine):
     name = "sqlite"
+    booleans_as_integers = True
+
+    @classmethod
+    def stored_type(cls, text: str, raw: str) -> str:
+        """SQLite's column affinity rules (https://www.sqlite.org/datatype3.html, 3.1)."""
+        if "INT" in text:
+            return "INTEGER"
+        if any(k in text for k in ("CHAR", "CLOB", "TEXT")):
+            return "TEXT"
+        if text == "" or "BLOB" in text or "BYTEA" in text:
+            return "BLOB"
+        if any(k in text for k in ("REAL", "FLOA", "DOUB")):
+            return "REAL"
+        return "NUMERIC"
     label = "SQLite"
     dialect = "sqlite"
     url_schemes = ("sqlite",)

@@ -48,7 +48,7 @@ class AuditPlan:
 
     @property
     def sql(self) -> str:
-        sep = "\n" if self.dialect in ("postgres", "mysql") else ""
+        sep = "\n" if engine_spec(self.dialect).blank_line_between else ""
         return "".join(s.rstrip() + ";\n" + sep for s in self.statements)
 
 
@@ -383,11 +383,12 @@ class _EngineAudit:
     # DuckDB runs an update of an indexed column (every FK column is indexed there) as delete +
     # insert, which fails while other tables reference the row: updated_by is not stamped.
     stamp_updated_by: bool = True
+    blank_line_between: bool = False  # multi-line trigger bodies read better with a blank line
 
 
 _ENGINES: dict[str, _EngineAudit] = {
-    "postgres": _EngineAudit(_postgres, _pg_actor, _pg_local_actor),
-    "mysql": _EngineAudit(_mysql, _mysql_actor),
+    "postgres": _EngineAudit(_postgres, _pg_actor, _pg_local_actor, blank_line_between=True),
+    "mysql": _EngineAudit(_mysql, _mysql_actor, blank_line_between=True),
     "sqlite": _EngineAudit(_sqlite, _sqlite_actor, actor_is_function=True),
     "duckdb": _EngineAudit(_duckdb, _duckdb_actor, update_triggers=False, stamp_updated_by=False),
 }

@@ -255,39 +255,14 @@ def canonical_type(type_text: str, engine: str | None = None,
         dt = None
     text = dt.sql(dialect=PG).upper() if dt is not None else raw.upper()
     text = re.sub(r"\s+", " ", text).replace("( ", "(").replace(" (", "(")
-    if engine == "sqlite":
-        return _sqlite_affinity(text)
-    if engine == "duckdb":
-        if re.fullmatch(r"(VARCHAR|CHAR|TEXT|BPCHAR)(\(\d+\))?", text):
-            return "TEXT"  # DuckDB has one string type; lengths are ignored (ENGINE_FACTS)
-    if engine == "mysql":
-        if text in ("BOOLEAN", "SMALLINT(1)"):
-            return "BOOLEAN"
-        if raw.upper() == "FLOAT":
-            return "REAL"  # MariaDB's FLOAT is single precision (PostgreSQL's REAL)
-        if text in ("LONGBLOB", "BLOB", "BYTEA"):
-            return "BLOB"  # BYTEA is rendered LONGBLOB, which introspection reads as BLOB
+    if engine in ENGINES:
+        return ENGINES[engine].stored_type(text, raw)
     return text
-
-
-def _sqlite_affinity(text: str) -> str:
-    """SQLite's column affinity rules (https://www.sqlite.org/datatype3.html, 3.1)."""
-    if "INT" in text:
-        return "INTEGER"
-    if any(k in text for k in ("CHAR", "CLOB", "TEXT")):
-        return "TEXT"
-    if text == "" or "BLOB" in text or "BYTEA" in text:
-        return "BLOB"
-    if any(k in text for k in ("REAL", "FLOA", "DOUB")):
-        return "REAL"
-    return "NUMERIC"
 
 
 def _action(value: str | None, engine: str | None) -> str:
     text = (value or "NO ACTION").upper()
-    if engine in ("mysql", "duckdb") and text == "RESTRICT":
-        # Without deferrable constraints RESTRICT and NO ACTION are the same check: InnoDB
-        # documents them as equal, DuckDB has no actions at all and checks at once.
+    if engine in ENGINES and ENGINES[engine].restrict_is_no_action and text == "RESTRICT":
         return "NO ACTION"
     return text
 
@@ -296,7 +271,7 @@ def _default(value: str | None, engine: str | None) -> str | None:
     canon = canonical_expr(value)
     if canon is not None and canon.upper() == "NULL":
         return None  # DEFAULT NULL is no default
-    if canon is not None and engine in ("sqlite", "mysql"):
+    if canon is not None and engine in ENGINES and ENGINES[engine].booleans_as_integers:
         canon = {"TRUE": "1", "FALSE": "0"}.get(canon.upper(), canon)
     if canon is not None and _NUMBER.fullmatch(canon) and "." in canon:
         canon = canon.rstrip("0").rstrip(".")  # a default takes the column's type: 100.0 is 100
