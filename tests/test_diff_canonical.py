@@ -108,7 +108,7 @@ CREATE INDEX note_title ON note (title COLLATE "C");
 
 @pytest.mark.parametrize("engine", ["postgres", "mysql", "sqlite", "duckdb"])
 def test_replay_of_engine_spellings_is_empty(engine):
-    from dbdesign.replay import replay
+    from dbdesign.schema.replay import replay
     require_engine(engine)
     result = replay(parse_sql(SPELLINGS), engine)
     assert result.executed, result.error

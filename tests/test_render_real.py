@@ -274,7 +274,7 @@ ALTER INDEX ev_day ATTACH PARTITION ev_a_day;
 
 def test_on_only_indexes_and_their_attachments_replay_as_the_original():
     from conftest import require_engine
-    from dbdesign.parse import split_statements
+    from dbdesign.schema.parse import split_statements
     model = parse_sql(ON_ONLY)
     ix = {i.name: i for i in model.indexes()}
     assert ix["ev_day"].only and not ix["ev_kind"].only and ix["ev_a_day"].attached_to == "ev_day"

@@ -171,7 +171,7 @@ def as_catalogue(model: Schema, expression_dialect: str) -> Schema:
     target's dialect) with its CHECK, DEFAULT, generated-column and index expressions read the
     way `introspect()` reads that engine's catalogue (`clean_expr` in `expression_dialect`), so
     a diff against the engine compares one spelling with the same spelling."""
-    from dialects.base import clone
+    from dbdesign.dialects.base import clone
     out = Schema(tables={}, enums=model.enums, domains=model.domains, others=model.others,
                  sources=list(model.sources))
     for qn, t in model.tables.items():

@@ -104,7 +104,7 @@ class MySQLEngine(ServerEngine):
     def kill_session(self, session_id: int) -> bool:
         """`KILL CONNECTION id` (the thread id `CONNECTION_ID()` returns): the server closes
         the connection; its client finds out at its next statement (error 2013 or 2006)."""
-        from errors import EngineError
+        from dbdesign.errors import EngineError
         try:
             self.execute(f"KILL CONNECTION {int(session_id)}")
         except EngineError as err:
