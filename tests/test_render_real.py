@@ -301,7 +301,7 @@ def test_dropping_a_column_with_an_fk_and_its_index_runs_on_mariadb():
     """PostgreSQL drops the column's index and FK with it; InnoDB refuses to drop the index
     while the FK still needs it (1553), so the FK goes first."""
     from conftest import require_engine
-    from dbdesign.dialects import render_statements
+    from dbdesign.dialects.statements import render_statements
     before = parse_sql("CREATE TABLE acct (id INT PRIMARY KEY);\n"
                        "CREATE TABLE tok (id INT PRIMARY KEY, acct_id INT CONSTRAINT tok_acct_fk "
                        "REFERENCES acct (id));\n"
