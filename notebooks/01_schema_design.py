@@ -16,9 +16,9 @@
 # %% [markdown]
 # # 1. Schema design
 #
-# The seed asks for a relational schema with naming conventions, one primary-key strategy,
-# foreign keys with explicit actions, constraints, soft delete and timestamps - and for a
-# comparison with document and key-value modelling. This chapter reads the example design
+# The schema under review: its naming conventions, its primary-key strategy, foreign keys with
+# explicit actions, constraints, soft delete and timestamps - and how the same data would look
+# as documents and key-value items. This chapter reads the design
 # straight from its migration files (no database needed), checks it against the Phase 1 API
 # contract first, shows its tables and conventions, runs the design lint over it, shows what
 # each of the four target engines cannot hold, and designs the document and key-value
@@ -78,7 +78,7 @@ with tempfile.TemporaryDirectory() as tmp:
 # %% [markdown]
 # ## The tables
 #
-# The seed's blog (`users`, `posts`) grown into a small product: a 1:1 `profiles` table keeps
+# A blog (`users`, `posts`) grown into a small product: a 1:1 `profiles` table keeps
 # the hot `users` row narrow, `comments` are threaded (`parent_id`), `tags` and `post_tags` form
 # a many-to-many relation, and `audit_log` records every change (see chapter 5).
 
@@ -107,7 +107,7 @@ nbk.table(columns_frame(wb.schema, "posts"))
 # %% [markdown]
 # ## Conventions
 #
-# The seed's naming conventions, and the choices this design adds:
+# The design's naming conventions and choices:
 #
 # | convention | rule | example |
 # |---|---|---|
@@ -252,7 +252,7 @@ nbk.table(serious.drop_duplicates(subset=["engine", "feature", "action"])[["engi
 # %% [markdown]
 # ## Relational, document, key-value
 #
-# The seed sketches the same data three ways. Here the document and key-value designs are
+# The same data three ways. The document and key-value designs are
 # *derived* from the relational model's relations (`dbdesign.nosql`), and filled with the
 # development seed data (`seeds/dev`) loaded into a throw-away SQLite database.
 #
@@ -419,18 +419,23 @@ if side_by_side is not None:
 # %% [markdown]
 # ## DDL per engine
 #
-# The same `users` table as each engine receives it (`dbdesign ddl --dialect ...`; the full
-# files are in `build/report/ddl/`). Read them next to the portability table above: SQLite
-# gets TEXT with length CHECKs and an emulated UUID default, MariaDB loses the partial unique
-# index, DuckDB loses the `ON DELETE` actions.
+# The most-connected table as each engine receives it (`dbdesign ddl --dialect ...`; the full
+# files are in `build/report/ddl/`), one engine open at a time. Read them next to the
+# portability table above: SQLite gets TEXT with length CHECKs and an emulated UUID default,
+# MariaDB loses partial unique indexes, DuckDB loses the `ON DELETE` actions.
 
 # %%
 import re
 
+from dbdesign.catalog import most_connected
+
+focus = most_connected(wb.schema)
+ddl = {}
 for dialect in ("postgres", "mysql", "sqlite", "duckdb"):
     rendered = render(wb.schema, dialect)
-    users_ddl = [stmt for stmt in rendered.statements
-                 if re.match(r"CREATE TABLE\s+[`\"]?users\b", stmt)
-                 or re.search(r"\bON\s+[`\"]?users[`\"]?\s*\(", stmt)]
-    nbk.md(f"**{dialect}**")
-    nbk.sql(";\n".join(users_ddl) + ";", dialect)
+    name = re.escape(wb.schema.table(focus).name)
+    statements = [stmt for stmt in rendered.statements
+                  if re.match(rf"CREATE TABLE\s+(\S+\.)?[`\"]?{name}[`\"]?\s*\(", stmt)
+                  or re.search(rf"\bON\s+(\S+\.)?[`\"]?{name}[`\"]?\s*\(", stmt)]
+    ddl[dialect] = nbk.pretty_sql(";\n".join(statements) + ";", dialect)
+nbk.folded(ddl, summary=f"{focus}: the table with the most foreign keys in and out")

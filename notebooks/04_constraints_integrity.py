@@ -16,7 +16,7 @@
 # %% [markdown]
 # # 4. Constraints and data integrity
 #
-# The seed calls database constraints "the last line of defence" and lists three validation
+# Database constraints are the last line of defence behind three validation
 # layers: the API validates input before business logic, the ORM before the write, the
 # database last. This chapter takes that literally:
 #
@@ -28,7 +28,7 @@
 #    same model, hit with the same bad inputs as the databases, and which layer is the *only*
 #    guard for what;
 # 4. the generated **ORM configuration** (SQLAlchemy models and connection settings), one of
-#    the seed's expected outputs.
+#    written by the report as `orm_models.py`.
 #
 # Cells marked as checked fail the test suite when an engine or the schema changes what they
 # print; the `assert` cells state the facts the text relies on.
@@ -204,7 +204,7 @@ for label in ("posts CHECK ck_posts_status", "comments.post_id -> posts orphan")
 # %% [markdown]
 # ## Validation layers: API, ORM, database
 #
-# The seed's three layers, generated from the same model (`dbdesign.layers`):
+# The three layers, generated from the same model (`dbdesign.layers`):
 #
 # - **API** - pydantic v2 "create" models: `VARCHAR(n)` -> `max_length`, `CHECK (x IN (...))`
 #   and enum types -> `Literal[...]`, simple CHECK bounds -> `ge` / `le` / `min_length`,
@@ -285,7 +285,7 @@ print("foreign keys and uniqueness: database only; NOT NULL: api + database; CHE
 # %% [markdown]
 # ## ORM configuration
 #
-# The seed's "ORM configuration" output: SQLAlchemy 2.0 models for every table plus the engine
+# SQLAlchemy 2.0 models for every table plus the engine
 # with its connection-pool settings. The pool settings come from `[pool]` in `dbdesign.toml`
 # when it is there, else from the sizing rule of chapter 5 for the example's assumed production
 # set-up (a 4-core PostgreSQL server with the default `max_connections = 100`, two application

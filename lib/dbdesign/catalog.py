@@ -559,6 +559,18 @@ def columns_frame(schema: Schema, table: str) -> "pd.DataFrame":
     return pd.DataFrame(rows, columns=["column", "type", "null", "default", "key", "comment"])
 
 
+def most_connected(schema: Schema) -> str | None:
+    """The table with the most foreign keys in and out (ties: by name): where a reader of an
+    unknown schema starts, rather than at the alphabetically first table."""
+    degree = {t.qualname: len(t.foreign_keys) for t in schema.tables.values()}
+    for t in schema.tables.values():
+        for fk in t.foreign_keys:
+            parent = schema.table(fk.ref_table)
+            if parent is not None and parent.qualname != t.qualname:
+                degree[parent.qualname] += 1
+    return min(degree, key=lambda n: (-degree[n], n)) if degree else None
+
+
 def primary_keys_frame(schema: Schema) -> "pd.DataFrame":
     """How each table's key is made: the seed's "UUID or auto-increment chosen consistently"."""
     import pandas as pd

@@ -333,6 +333,11 @@ PAGE_JS = r"""
   }
   document.addEventListener('DOMContentLoaded', function () {
     document.querySelectorAll('main table').forEach(enhance);
+    document.querySelectorAll('svg g[id^="erd-table-"]').forEach(function (g) {
+      if (g.closest('a') || g.querySelector('a')) return;  // the diagram links by itself
+      g.style.cursor = 'pointer';
+      g.addEventListener('click', function () { location.hash = g.id.slice(4); });
+    });
     window.addEventListener('hashchange', openTarget);
     if (location.hash) openTarget();
   });

@@ -381,6 +381,10 @@ def _finish_html(body: str, chapters, versions: dict[str, Any], run: ReportRun |
     style.string = _CSS + PAGE_CSS + COVER_CSS + TABLES_CSS
     (soup.head or soup).append(style)
     _tidy_tables(main)
+    # ERD nodes carry `id="table-NAME"` in erd.py's SVG; on this page that id belongs to the
+    # table's section, so the nodes are renamed (`erd-table-NAME`) and link to the section.
+    for node in main.select('svg g[id^="table-"]'):
+        node["id"] = "erd-" + node["id"]
     script = soup.new_tag("script")
     script.string = PAGE_JS
     (soup.body or soup).append(script)
