@@ -191,7 +191,7 @@ class TableDoc:
             stem = file_name(n)
             if draw:
                 svg = self.erd(n)
-                if svg.lstrip().startswith("<svg"):
+                if "<svg" in svg[:500]:
                     with open(os.path.join(folder, stem + ".svg"), "w", encoding="utf-8") as fh:
                         fh.write(svg)
                     written.append(stem + ".svg")
