@@ -98,10 +98,9 @@ class SchemaExplorer:
         self.start = most_connected(self.schema)
         if self.start not in self.tables:
             self.start = self.tables[0]
-        # the most-connected table first: it is pre-rendered even past max_prerendered
-        self.panel(self.start)
         self.lint_result = lint(self.schema, self.config)
         self.catalog = build_catalog(self.schema)
+        self.panel(self.start)  # the first one shown: pre-rendered even past max_prerendered
         for name in self.tables[: self.max_prerendered]:
             self.panel(name)
         self._widget = None
