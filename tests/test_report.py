@@ -226,3 +226,50 @@ def test_every_markdown_table_round_trips(built):
     assert n > 20  # catalogue, portability, index documentation, per-table files, chapter tables
     evidence = (index.parent / "index-documentation.md").read_text()
     assert "\\|\\|" in evidence or "&#124;&#124;" in evidence  # the full-text index's `||` is escaped
+
+
+def test_cover_first_then_chapters_then_table_pages(built):
+    index, text = built
+    out = index.parent
+    assert text.index('id="cover"') < text.index("First chapter") < text.index('id="tables"')
+    cover = text[text.index('id="cover"'):text.index("</section>", text.index('id="cover"'))]
+    assert "Decisions to sign off" in cover and "Changed since last review" in cover
+    assert 1 <= cover.count('class="dbdesign-decision"') <= 10
+    assert "First review in this output folder" in cover  # a fresh output folder
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert re.fullmatch(r"[0-9a-f]{12}", manifest["review"]["schema_hash"])
+    assert manifest["review"]["schema_hash"] in cover and "Scale</b> large" in cover
+    assert manifest["review"]["decisions"] and len(manifest["review"]["decisions"]) <= 10
+    weight = manifest["page_bytes"]
+    assert weight["total"] == index.stat().st_size
+    assert weight["widget_manager"] + weight["widget_state"] + weight["images"] + weight["rest"] == weight["total"]
+    for name in ("users", "posts", "audit_log"):  # the example's tables, each with a section and a file
+        assert f'id="table-{name}"' in text
+        assert (out / "tables" / f"{name}.md").is_file()
+    assert "Comment coverage" in text
+    assert not re.search(r'<g[^>]* id="table-', text), "an ERD node still has a section's id"
+    toc = text[text.index('id="toc"'):text.index("</nav>", text.index('id="toc"'))]
+    assert "Design review" in toc and "Tables" in toc
+
+
+def test_report_for_a_schema_that_is_not_the_example(tmp_path_factory):
+    corpus = Path("/work/shared/corpus/northwind-postgres.sql")
+    if not corpus.is_file():
+        pytest.skip("the northwind corpus schema is not on this machine")
+    from dbdesign import report
+    nbs = tmp_path_factory.mktemp("notebooks-nw")
+    write_nb(nbs / "01_only.ipynb", new_markdown_cell("# Only chapter"), new_code_cell("print('ran')"))
+    out = tmp_path_factory.mktemp("report-nw")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(report, "_ADVISOR_ROWS", {"small": 2_000, "large": 2_000})
+        index = build_report(out, notebooks_dir=nbs, source=str(corpus))
+        text = index.read_text(encoding="utf-8")
+        assert "Decisions to sign off" in text and 'id="table-orders"' in text
+        assert (out / "tables" / "orders.md").is_file()
+        # the second build in the same folder compares with the first
+        index = build_report(out, notebooks_dir=nbs, source=str(corpus))
+    text = index.read_text(encoding="utf-8")
+    cover = text[text.index('id="cover"'):text.index("</section>", text.index('id="cover"'))]
+    assert "The schema is unchanged (same hash)." in cover
+    for example_table in ("users", "posts", "comments"):
+        assert f'id="table-{example_table}"' not in text

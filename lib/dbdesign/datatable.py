@@ -263,7 +263,7 @@ PAGE_CSS = """
 table.dbdesign-table, .jp-RenderedHTMLCommon table.dbdesign-table { border-collapse: collapse;
   font-size: 13px; table-layout: auto; margin: 0; }
 table.dbdesign-table th, table.dbdesign-table td { text-align: left !important; vertical-align: top;
-  padding: 3px 8px; border-bottom: 1px solid #e4e4e4; white-space: normal; overflow-wrap: anywhere;
+  padding: 3px 8px; border-bottom: 1px solid #e4e4e4; white-space: normal; overflow-wrap: break-word;
   max-width: 38em; }
 table.dbdesign-table td.num { text-align: right !important; font-variant-numeric: tabular-nums;
   white-space: nowrap; overflow-wrap: normal; }
@@ -334,7 +334,9 @@ PAGE_JS = r"""
   document.addEventListener('DOMContentLoaded', function () {
     document.querySelectorAll('main table').forEach(enhance);
     document.querySelectorAll('svg g[id^="erd-table-"]').forEach(function (g) {
-      if (g.closest('a') || g.querySelector('a')) return;  // the diagram links by itself
+      var links = [g.closest('a')].concat(Array.prototype.slice.call(g.querySelectorAll('a')));
+      if (links.some(function (a) { return a && (a.getAttribute('href') ||
+          a.getAttributeNS('http://www.w3.org/1999/xlink', 'href')); })) return;  // the diagram links by itself
       g.style.cursor = 'pointer';
       g.addEventListener('click', function () { location.hash = g.id.slice(4); });
     });

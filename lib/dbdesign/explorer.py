@@ -32,8 +32,9 @@ def _frame_html(frame) -> str:
 
 def _neighbourhood_svg(schema: Schema, table: str, depth: int) -> str:
     from .erd import to_svg
+    from .tabledoc import page_svg
     try:
-        return to_svg(schema, around=table, depth=depth, legend=False, cluster="none")
+        return page_svg(to_svg(schema, around=table, depth=depth, legend=False, cluster="none"))
     except Exception as err:  # dot missing or failing: say so in the panel, keep the rest
         return f"<p><em>ERD not available: {_html.escape(str(err).splitlines()[0])}</em></p>"
 

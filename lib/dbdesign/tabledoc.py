@@ -31,6 +31,13 @@ ERD_LIMIT = 150
 _SEV = {"error": 0, "warning": 1, "info": 2}
 
 
+def page_svg(svg: str) -> str:
+    """An ERD for a page that also has the per-table sections: erd.py gives each node
+    `id="table-NAME"`, the section's id, so the node becomes `erd-table-NAME` (the page's
+    script makes a click on it open the section)."""
+    return re.sub(r'(<g\b[^>]*\bid=")table-', r"\1erd-table-", svg)
+
+
 def comment_coverage(schema: Schema) -> dict[str, Any]:
     """Tables and columns with a comment (`COMMENT ON`), counted and as a share."""
     tables = list(schema.tables.values())
@@ -158,7 +165,8 @@ class TableDoc:
                     continue
                 body.append(f"<h4>{esc(title)}</h4>" + frame_html(frame))
             if draw:
-                body.append(f'<h4>Neighbourhood</h4><div class="dbdesign-erd dbdesign-erd-small">{self.erd(n)}</div>')
+                body.append(f'<h4>Neighbourhood</h4><div class="dbdesign-erd dbdesign-erd-small">'
+                            f"{page_svg(self.erd(n))}</div>")
             else:
                 body.append(f'<p class="dbdesign-muted">{len(names)} tables: diagrams per table are left out of '
                             f"the page; <code>dbdesign erd --around {esc(n)} --depth 1</code> draws this one.</p>")
@@ -224,4 +232,4 @@ details.dbdesign-table-page:target, details.dbdesign-table-page.dbdesign-flash {
 .dbdesign-badge.warn { background: #b45309; } .dbdesign-badge.ok { background: #1a7f37; }
 """
 
-__all__ = ["ERD_LIMIT", "TableDoc", "comment_coverage", "file_name", "TABLES_CSS"]
+__all__ = ["ERD_LIMIT", "TableDoc", "comment_coverage", "file_name", "page_svg", "TABLES_CSS"]
