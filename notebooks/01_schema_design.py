@@ -241,6 +241,14 @@ assert pivot.loc["partial index", "mysql"] == "dropped"
 assert pivot.loc["fk action", "duckdb"] == "dropped"
 assert pivot.loc["varchar length", "sqlite"] == "emulated"
 
+# %%
+import matplotlib.pyplot as plt
+
+from dbdesign import charts
+
+charts.portability_heatmap(port)
+plt.show()
+
 # %% [markdown]
 # The cases that change behaviour, not just spelling - these are what a reviewer must accept
 # or work around for a target engine:

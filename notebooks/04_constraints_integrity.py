@@ -127,6 +127,14 @@ for name, info in result.engine_info.items():
 # NBVAL_CHECK_OUTPUT
 print(result.summary().to_string())
 
+# %%
+import matplotlib.pyplot as plt
+
+from dbdesign import charts
+
+charts.probe_heatmap(result)
+plt.show()
+
 # %% [markdown]
 # ### Findings and fixes
 #
