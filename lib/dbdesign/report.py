@@ -338,6 +338,7 @@ def _finish_html(body: str, chapters, versions: dict[str, Any], run: ReportRun |
         anchors = _heading_anchors(main, by_anchor)
         cover = _cover_html(review, versions, run, anchors, [name for name, _ in chapters])
         main.insert(0, BeautifulSoup(cover, "html.parser"))
+        _attention_boxes(main, review, by_anchor)
     badges = _chapter_badges(review, [name for name, _ in chapters])
     items = []
     for h in main.find_all(["h1", "h2"]):
@@ -389,6 +390,25 @@ def _finish_html(body: str, chapters, versions: dict[str, Any], run: ReportRun |
     script.string = PAGE_JS
     (soup.body or soup).append(script)
     return str(soup)
+
+
+def _attention_boxes(main, review: "ReviewPage", by_anchor: dict[str, str]) -> None:
+    """Each chapter starts with what needs attention in it: the cover's decisions whose
+    evidence is there, linked back to the cover."""
+    from bs4 import BeautifulSoup
+    for marker in main.find_all("div", class_="dbdesign-chapter"):
+        name = by_anchor.get(marker.get("id"), "")
+        mine = [d for d in review.items if d.chapter and name.startswith(d.chapter)]
+        heading = marker.find_next("h1")
+        if heading is None:
+            continue
+        if mine:
+            items = "".join(f"<li>{html.escape(d.title)}</li>" for d in mine)
+            box = (f'<div class="dbdesign-attention"><b>Needs a decision in this chapter</b> '
+                   f'(<a href="#decisions-to-sign-off">all decisions</a>):<ul>{items}</ul></div>')
+        else:
+            box = '<div class="dbdesign-attention ok">Nothing in this chapter is on the list of decisions.</div>'
+        heading.insert_after(BeautifulSoup(box, "html.parser"))
 
 
 def _heading_anchors(main, by_anchor: dict[str, str]) -> dict[tuple[str, str], str]:
@@ -481,6 +501,9 @@ body.dbdesign-page main { margin-left: 250px; max-width: 1100px; padding: 0 1.5e
 body.dbdesign-page main pre, body.dbdesign-page main .highlight { max-width: 100%; overflow-x: auto; }
 body.dbdesign-page main img, body.dbdesign-page main svg { max-width: 100%; height: auto; }
 .dbdesign-erd { max-width: 100%; overflow: auto; }
+.dbdesign-attention { border-left: 4px solid #d97706; background: #fff8ec; padding: .4em .9em; margin: .5em 0 1em;
+  font-size: 14px; } .dbdesign-attention ul { margin: .2em 0; padding-left: 1.2em; }
+.dbdesign-attention.ok { border-left-color: #1a7f37; background: #f0faf2; }
 .dbdesign-footer { border-top: 1px solid #ddd; margin-top: 3em; padding-top: 1em; font-size: 90%; color: #444; }
 .dbdesign-footer table { font-size: 90%; }
 @media (max-width: 900px) { .dbdesign-toc { position: static; width: auto; border-right: 0; }
