@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,12 @@ def test_table_pages_for_another_schema(tmp_path):
     assert "dbdesign erd --around" in html
     start = most_connected(schema)
     assert start in {t.qualname for t in schema.tables.values()}
+
+
+def test_page_svg_renames_erd_node_ids():
+    from dbdesign.erd import to_svg
+    from dbdesign.tabledoc import page_svg
+    schema = load_source(str(REPO / "migrations"))
+    svg = page_svg(to_svg(schema, around="posts", depth=1, legend=False, cluster="none"))
+    assert 'id="erd&#45;table&#45;posts"' in svg or 'id="erd-table-posts"' in svg
+    assert not re.search(r'<g\b[^>]*\bid="table(-|&#45;)', svg)

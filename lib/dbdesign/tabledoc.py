@@ -33,9 +33,9 @@ _SEV = {"error": 0, "warning": 1, "info": 2}
 
 def page_svg(svg: str) -> str:
     """An ERD for a page that also has the per-table sections: erd.py gives each node
-    `id="table-NAME"`, the section's id, so the node becomes `erd-table-NAME` (the page's
-    script makes a click on it open the section)."""
-    return re.sub(r'(<g\b[^>]*\bid=")table-', r"\1erd-table-", svg)
+    `id="table-NAME"` (Graphviz writes the dash as `&#45;`), the section's id, so the node
+    becomes `erd-table-NAME` (the page's script makes a click on it open the section)."""
+    return re.sub(r'(<g\b[^>]*\bid=")table(-|&#45;)', r"\1erd\2table\2", svg)
 
 
 def comment_coverage(schema: Schema) -> dict[str, Any]:
