@@ -234,7 +234,7 @@ def test_every_markdown_table_round_trips(built):
 def test_cover_first_then_chapters_then_table_pages(built):
     index, text = built
     out = index.parent
-    assert text.index('id="cover"') < text.index("First chapter") < text.index('id="tables"')
+    assert text.index('id="cover"') < text.index('id="chapter-01-first"') < text.index('id="tables"')
     cover = text[text.index('id="cover"'):text.index("</section>", text.index('id="cover"'))]
     assert "Decisions to sign off" in cover and "Changed since last review" in cover
     assert 1 <= cover.count('class="dbdesign-decision"') <= 10

@@ -658,7 +658,11 @@ def _review_page(run: ReportRun, schema, src: str, config, cat, lint_result, por
         run.artifacts[f"tables/{rel}"] = "per-table page (Markdown)" if rel.endswith(".md") else "per-table ERD"
     tables_html = doc.html_sections()
     run.timings["tables"] = round(time.perf_counter() - step, 2)
-    project = src.rstrip("/") + ("/" if os.path.isdir(src) else "")
+    # the source as the project names it; a file outside the project by its name only (no
+    # path of the build machine on the page)
+    shown = os.path.relpath(src) if not os.path.relpath(os.path.abspath(src)).startswith("..") else os.path.basename(
+        os.path.normpath(src))
+    project = shown.rstrip("/") + ("/" if os.path.isdir(src) else "")
     return ReviewPage(project, facts, items, section, changes, tables_html)
 
 
