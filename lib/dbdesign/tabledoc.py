@@ -62,6 +62,7 @@ class TableDoc:
     lint_result: Any = None
     advice: Any = None
     _svg: dict[str, str] = field(default_factory=dict)
+    _frames: dict[str, dict] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.catalog is None:
@@ -77,6 +78,12 @@ class TableDoc:
 
     # -- the parts, as frames ------------------------------------------------------------------
     def frames(self, table: str) -> dict[str, Any]:
+        """The parts of one table's page as DataFrames (computed once per table)."""
+        if table not in self._frames:
+            self._frames[table] = self._make_frames(table)
+        return self._frames[table]
+
+    def _make_frames(self, table: str) -> dict[str, Any]:
         import pandas as pd
 
         from .catalog import columns_frame
