@@ -12,9 +12,16 @@
    loaded from the network: CDN scripts (require.js, MathJax, Mermaid, the widget manager) are
    removed, and widget outputs fall back to their static rendering (a widget's own HTML
    fallback, else a note) instead of an empty box.
-3. Writes the seed's expected outputs next to it: DDL per dialect, portability report,
-   constraint catalogue, index documentation, lint findings, migration list and the ERD files,
-   plus `manifest.json` (what was written, what was not and why, timings).
+   The page opens on a cover (`review`: project, schema hash, date, scale, engines reached,
+   gate, the decisions to sign off with links to their evidence, what changed since the
+   previous build in the same folder), every chapter opens with its share of those decisions,
+   a side table of contents carries a badge per chapter, and a section per table
+   (`tabledoc`, `id="table-NAME"`) closes the page. Every table reads alike (`datatable`).
+3. Writes the design's outputs next to it: DDL per dialect, portability report, constraint
+   catalogue, index documentation, lint findings, migration list, the ERD files, a Markdown
+   file per table (`tables/`), `schema.json` (what the next build diffs against) and
+   `manifest.json` (what was written, what was not and why, timings, the page's weight by part
+   - the inlined widget manager is most of it - and the cover's decisions).
 """
 from __future__ import annotations
 
