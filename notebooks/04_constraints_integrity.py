@@ -27,7 +27,7 @@
 # 3. the **validation layers** - pydantic (API) and SQLAlchemy (ORM) models generated from the
 #    same model, hit with the same bad inputs as the databases, and which layer is the *only*
 #    guard for what;
-# 4. the generated **ORM configuration** (SQLAlchemy models and connection settings), one of
+# 4. the generated **ORM configuration** (SQLAlchemy models and connection settings),
 #    written by the report as `orm_models.py`.
 #
 # Cells marked as checked fail the test suite when an engine or the schema changes what they
