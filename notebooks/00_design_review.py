@@ -16,7 +16,7 @@
 # %% [markdown]
 # # 0. Design review
 #
-# The page a review session starts from: the seed's **Design Checklist** and **Gate Criteria**
+# The page a review session starts from: the design checklist and the gate criteria
 # as a live table, computed from the project as it is right now - the schema read from the
 # migrations, the lint, the migrations replayed on a throw-away database, the seeds, the pool
 # settings in `dbdesign.toml` and the chapters that show each point. Then the ERD, the open
@@ -35,7 +35,7 @@ print(f"schema source: {wb.source}  ({len(wb.schema.tables)} tables, scale: {wb.
 # %% [markdown]
 # ## Gate and checklist
 #
-# Each row: status, the seed's words, the evidence measured from the project, and the chapter
+# Each row: status, the criterion, the evidence measured from the project, and the chapter
 # that shows it (a link; a chapter not written yet says so).
 
 # %%

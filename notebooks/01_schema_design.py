@@ -16,9 +16,9 @@
 # %% [markdown]
 # # 1. Schema design
 #
-# A relational schema with naming conventions, one primary-key strategy, foreign keys with
-# explicit actions, constraints, soft delete and timestamps - and how it compares with document
-# and key-value modelling. This chapter reads the design under review straight from its source
+# The schema under review: its naming conventions, its primary-key strategy, foreign keys with
+# explicit actions, constraints, soft delete and timestamps - and how the same data would look
+# as documents and key-value items. This chapter reads the design straight from its source
 # (DDL or migration files; no database needed), checks it against the Phase 1 API
 # contract first, shows its tables and conventions, runs the design lint over it, shows what
 # each of the four target engines cannot hold, and designs the document and key-value
@@ -85,7 +85,7 @@ with tempfile.TemporaryDirectory() as tmp:
 # ## The tables
 
 # %% [markdown] tags=["example"]
-# The seed's blog (`users`, `posts`) grown into a small product: a 1:1 `profiles` table keeps
+# A blog (`users`, `posts`) grown into a small product: a 1:1 `profiles` table keeps
 # the hot `users` row narrow, `comments` are threaded (`parent_id`), `tags` and `post_tags` form
 # a many-to-many relation, and `audit_log` records every change (see chapter 5).
 
@@ -116,7 +116,7 @@ nbk.table(columns_frame(wb.schema, wb.focus))
 # ## Conventions
 
 # %% [markdown] tags=["example"]
-# The naming conventions, and the choices this design adds:
+# The design's naming conventions and choices:
 #
 # | convention | rule | example |
 # |---|---|---|
@@ -259,6 +259,14 @@ assert pivot.loc["partial index", "mysql"] == "dropped"
 assert pivot.loc["fk action", "duckdb"] == "dropped"
 assert pivot.loc["varchar length", "sqlite"] == "emulated"
 
+# %%
+import matplotlib.pyplot as plt
+
+from dbdesign.review import charts
+
+charts.portability_heatmap(port)
+plt.show()
+
 # %% [markdown]
 # The cases that change behaviour, not just spelling - these are what a reviewer must accept
 # or work around for a target engine:
@@ -275,7 +283,7 @@ nbk.table(serious.drop_duplicates(subset=["engine", "feature", "action"])[["engi
 # questions the application asks, which are its access patterns (below).
 
 # %% [markdown] tags=["example"]
-# The seed sketches the same data three ways. Here the document and key-value designs are
+# The same data three ways. The document and key-value designs are
 # *derived* from the relational model's relations (`dbdesign.generate.nosql`), and filled with the
 # development seed data (`seeds/dev`) loaded into a throw-away SQLite database.
 #
@@ -452,7 +460,8 @@ if side_by_side is not None:
 # ## DDL per engine
 #
 # The table shown in detail above, as each engine receives it (`dbdesign ddl --dialect ...`;
-# the full files are in `build/report/ddl/`). Read them next to the portability table above.
+# the full files are in `build/report/ddl/`), one engine open at a time. Read them next to the
+# portability table above.
 
 # %% [markdown] tags=["example"]
 # SQLite gets TEXT with length CHECKs and an emulated UUID default, MariaDB loses the partial
@@ -461,13 +470,13 @@ if side_by_side is not None:
 # %%
 import re
 
-from dbdesign.dialects import render
-
-focus_name = re.escape(wb.focus.rpartition(".")[2])
+focus = wb.focus
+ddl = {}
 for dialect in ("postgres", "mysql", "sqlite", "duckdb"):
     rendered = render(wb.schema, dialect)
-    focus_ddl = [stmt for stmt in rendered.statements
-                 if re.match(rf"CREATE TABLE\s+(\S+\.)?[`\"]?{focus_name}[`\"]?\s*\(", stmt)
-                 or re.search(rf"\bON\s+(\S+\.)?[`\"]?{focus_name}[`\"]?\s*\(", stmt)]
-    nbk.md(f"**{dialect}**")
-    nbk.sql(";\n".join(focus_ddl) + ";", dialect)
+    name = re.escape(focus.rpartition(".")[2])
+    statements = [stmt for stmt in rendered.statements
+                  if re.match(rf"CREATE TABLE\s+(\S+\.)?[`\"]?{name}[`\"]?\s*\(", stmt)
+                  or re.search(rf"\bON\s+(\S+\.)?[`\"]?{name}[`\"]?\s*\(", stmt)]
+    ddl[dialect] = nbk.pretty_sql(";\n".join(statements) + ";", dialect)
+nbk.folded(ddl, summary=f"{focus}: the table shown in detail above")

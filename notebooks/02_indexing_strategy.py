@@ -379,8 +379,8 @@ if wb.example:
 # %% [markdown]
 # ## Index documentation
 #
-# Every index of the design with its reason and the evidence measured here - the seed's
-# "Index Documentation" output (`Advice.index_documentation`). A design index a query uses is
+# Every index of the design with its reason and the evidence measured here
+# (`Advice.index_documentation`; the report writes it as `index-documentation.md`). A design index a query uses is
 # measured by dropping it and timing the query again; proposals the advisor verified on top of
 # the design are listed after the design's own indexes.
 

@@ -16,10 +16,10 @@
 # %% [markdown]
 # # 3. Migrations
 #
-# The seed asks for version-controlled migrations with four properties: **forward and
+# The design's migrations are version-controlled with these properties: **forward and
 # backward** (every `up` has a `down`), **idempotent** (safe to run more than once), **data
 # migrations separate** from schema migrations, **tested in staging** before production, and a
-# **rollback plan** that works. This chapter shows how the example project meets each one - not
+# **rollback plan** that works. This chapter shows how the project meets each one - not
 # by promise but with evidence computed when the notebook runs: the migration timeline, what
 # each migration changes, a verification matrix on real engines, a failure drill, and the
 # migration-safety lint.
@@ -42,7 +42,7 @@ else:
 # %% [markdown]
 # ## Tool choice and why
 #
-# The seed lists the usual runners (Knex, Alembic, golang-migrate, Flyway, Liquibase ...). What
+# The usual runners (Knex, Alembic, golang-migrate, Flyway, Liquibase ...), and what
 # they do with the parts that decide whether a team can trust a deploy:
 #
 # | | history | checksums | lock between two deploys | failed migration | down verified |

@@ -16,7 +16,8 @@
 # %% [markdown]
 # # 4. Constraints and data integrity
 #
-# Database constraints are the last line of defence, behind two other validation layers: the API validates input before business logic, the ORM before the write, the
+# Database constraints are the last line of defence behind three validation
+# layers: the API validates input before business logic, the ORM before the write, the
 # database last. This chapter takes that literally:
 #
 # 1. the **constraint catalogue** - every NOT NULL, UNIQUE, CHECK, FOREIGN KEY (with its
@@ -26,8 +27,8 @@
 # 3. the **validation layers** - pydantic (API) and SQLAlchemy (ORM) models generated from the
 #    same model, hit with the same bad inputs as the databases, and which layer is the *only*
 #    guard for what;
-# 4. the generated **ORM configuration** (SQLAlchemy models and connection settings), one of
-#    the seed's expected outputs.
+# 4. the generated **ORM configuration** (SQLAlchemy models and connection settings),
+#    written by the report as `orm_models.py`.
 #
 # Cells marked as checked fail the test suite when an engine or the schema changes what they
 # print; the `assert` cells state the facts the text relies on.
@@ -128,6 +129,14 @@ for name, info in result.engine_info.items():
 # NBVAL_CHECK_OUTPUT
 print(result.summary().to_string())
 
+# %%
+import matplotlib.pyplot as plt
+
+from dbdesign.review import charts
+
+charts.probe_heatmap(result)
+plt.show()
+
 # %% [markdown]
 # ### Findings and fixes
 #
@@ -208,7 +217,7 @@ for label in [first[k] for k in ("check", "fk-orphan") if k in first]:
 # %% [markdown]
 # ## Validation layers: API, ORM, database
 #
-# The seed's three layers, generated from the same model (`dbdesign.generate.layers`):
+# The three layers, generated from the same model (`dbdesign.generate.layers`):
 #
 # - **API** - pydantic v2 "create" models: `VARCHAR(n)` -> `max_length`, `CHECK (x IN (...))`
 #   and enum types -> `Literal[...]`, simple CHECK bounds -> `ge` / `le` / `min_length`,
@@ -288,7 +297,7 @@ print("foreign keys and uniqueness: database only; NOT NULL: api + database; CHE
 # %% [markdown]
 # ## ORM configuration
 #
-# The seed's "ORM configuration" output: SQLAlchemy 2.0 models for every table plus the engine
+# SQLAlchemy 2.0 models for every table plus the engine
 # with its connection-pool settings. The pool settings come from `[pool]` in `dbdesign.toml`
 # when it is there, else from the sizing rule of chapter 5 for an assumed production
 # set-up (a 4-core PostgreSQL server with the default `max_connections = 100`, two application

@@ -16,8 +16,8 @@
 # %% [markdown]
 # # 5. Soft delete, timestamps, audit trail, connection pooling
 #
-# The seed asks for soft delete on user-facing data ("data recovery possible, audit trail
-# maintained, referential integrity preserved"), `created_at` / `updated_at` /
+# The design keeps user-facing data recoverable with soft delete (data recovery possible, audit
+# trail maintained, referential integrity preserved), `created_at` / `updated_at` /
 # `created_by` / `updated_by` on every table, audit logs "for compliance (GDPR, HIPAA)" by
 # triggers or the application, and a configured connection pool. Each is generated here from the
 # schema model for PostgreSQL, MariaDB, SQLite and DuckDB, installed on the real engines and
@@ -136,8 +136,8 @@ with engines.throwaway(server) as eng:
 # %% [markdown]
 # ### The pitfalls, each proven on its engine
 #
-# **1. PostgreSQL: a column-level `UNIQUE (email)` defeats the partial unique index.** The seed's
-# own `users` table declares `email VARCHAR(255) UNIQUE NOT NULL`. Add the partial index for
+# **1. PostgreSQL: a column-level `UNIQUE (email)` defeats the partial unique index.** A textbook
+# `users` table declares `email VARCHAR(255) UNIQUE NOT NULL`. Add the partial index for
 # soft delete next to it and nothing changes: the table-wide constraint still counts the
 # soft-deleted row, so the address can never be used again. (The same happens on SQLite; the
 # example schema has no column-level UNIQUE on `users`, and the soft-delete generator warns when
@@ -382,7 +382,8 @@ nbk.table(overhead[["engine", "rows", "insert slowdown", "update slowdown", "upd
 # %% [markdown]
 # ## Connection pooling
 #
-# The seed's gate asks for "Connection pooling configured: pool size, timeouts set". The sizing
+# The gate criterion "Connection pooling configured: pool size, timeouts set" needs a sizing
+# rule. The sizing
 # rule used here is HikariCP's ("About Pool Sizing"): **connections = database cores x 2 +
 # effective spindles**, for the whole database server - shared by all application instances,
 # and capped by the server's `max_connections` minus a reserve for administrators and migrations.

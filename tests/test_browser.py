@@ -427,3 +427,65 @@ def test_jupyterlab_renders_schema_explorer(loopback_browser, jupyterlab):
               if "Traceback" in o]
     assert errors == [], errors[:1]
     assert browser.js("document.querySelectorAll('.jp-OutputArea-output .ansi-red-fg').length") == 0
+
+
+# -- the review page: cover, side TOC, per-table sections, sortable tables, layout -----------------------
+def test_review_page_cover_toc_tables_and_layout(browser, report_html):
+    """As a reviewer reads it at 1280 px: the cover with its decisions first, every evidence
+    link landing somewhere, a TOC that stays on screen, an ERD node that opens its table's
+    section, a table that sorts, and nothing wider than the window."""
+    browser.open(report_html.resolve().as_uri())
+    assert browser.wait_for("document.querySelector('#cover .dbdesign-decision')", 10), "no decisions on the cover"
+    browser.pump(0.5)
+    cover = browser.js("""(() => { const c = document.querySelector('#cover');
+        const r = c.getBoundingClientRect();
+        return {top: r.top + window.scrollY, heading: [...c.querySelectorAll('h2')].map(h => h.innerText),
+                decisions: c.querySelectorAll('.dbdesign-decision').length,
+                links: [...c.querySelectorAll('a.dbdesign-evidence-link, .dbdesign-evidence a')].map(a => a.getAttribute('href')),
+                firstInMain: document.querySelector('main').firstElementChild === c}; })()""")
+    assert cover["firstInMain"] and cover["top"] < 50, "the cover is not the first thing on the page"
+    assert "Decisions to sign off" in cover["heading"] and "Changed since last review" in cover["heading"]
+    assert 1 <= cover["decisions"] <= 10
+    missing = browser.js(f"""{json.dumps(cover['links'])}.filter(h => h.startsWith('#') &&
+                             !document.getElementById(decodeURIComponent(h.slice(1))))""")
+    assert missing == [], f"evidence links that land nowhere: {missing}"
+
+    # the table of contents stays on screen while the page scrolls, with a badge per chapter
+    browser.js("window.scrollTo(0, document.documentElement.scrollHeight / 2)")
+    browser.pump(0.3)
+    toc = browser.js("""(() => { const t = document.querySelector('#toc'); const r = t.getBoundingClientRect();
+        return {top: r.top, bottom: r.bottom, position: getComputedStyle(t).position,
+                badges: t.querySelectorAll('.dbdesign-badge').length, scrolled: window.scrollY}; })()""")
+    assert toc["scrolled"] > 1000 and toc["position"] in ("fixed", "sticky") and toc["top"] <= 1 and toc["bottom"] > 300
+    assert toc["badges"] >= 1
+
+    # an ERD node opens and shows its table's section
+    node = browser.js("""(() => { const g = document.querySelector('.dbdesign-erd svg g[id^="erd-table-"]');
+        return g ? g.id.slice(4) : null; })()""")
+    assert node, "no ERD node with a table id"
+    assert browser.click(f'svg g[id="erd-{node}"] text')
+    assert browser.wait_for(f"location.hash === {json.dumps('#' + node)}", 5), "the ERD node does not link"
+    section = browser.js(f"""(() => {{ const d = document.getElementById({json.dumps(node)});
+        const r = d.getBoundingClientRect();
+        return {{tag: d.tagName, open: d.open, top: r.top, height: r.height}}; }})()""")
+    assert section["tag"] == "DETAILS" and section["open"] and -5 <= section["top"] < 900 and section["height"] > 100
+
+    # a table sorts on a header click (the section's Columns table)
+    before = browser.js(f"""[...document.getElementById({json.dumps(node)})
+        .querySelector('table.dbdesign-datatable').tBodies[0].rows].map(r => r.cells[0].innerText)""")
+    assert len(before) >= 3
+    assert browser.click(f'[id="{node}"] table.dbdesign-datatable thead th')
+    after = browser.js(f"""[...document.getElementById({json.dumps(node)})
+        .querySelector('table.dbdesign-datatable').tBodies[0].rows].map(r => r.cells[0].innerText)""")
+    assert after == sorted(before, key=str.lower)
+    assert browser.js(f"""document.getElementById({json.dumps(node)})
+        .querySelector('table.dbdesign-datatable thead th').getAttribute('aria-sort')""") == "ascending"
+
+    # nothing is wider than the window at 1280 px
+    width = browser.js("""(() => ({scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,
+        wide: [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right
+              > document.documentElement.clientWidth + 1 && !e.closest('.dbdesign-scroll, .dbdesign-erd, pre, .highlight'))
+              .slice(0, 3).map(e => e.tagName + '.' + e.className)}))()""")
+    assert width["scroll"] <= width["client"], f"horizontal overflow at 1280 px: {width}"
+    browser.screenshot(SHOTS / "report-cover.png", full_page=False)
+    assert browser.console_errors() == [], browser.console_errors()

@@ -159,3 +159,120 @@ def test_machine_paths_are_scrubbed():
     assert str(REPO) in machine_paths(REPO)
     # export_html itself does not scrub (execute_notebook does); the policy is tested there
     assert "warning in" in html
+
+
+# -- Markdown tables keep their cells: the written files and the chapters' Markdown outputs -------------
+def _markdown_outputs() -> list[tuple[str, str]]:
+    out = []
+    for path in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        nb = nbformat.read(str(path), as_version=4)
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type == "markdown":
+                out.append((f"{path.name} markdown cell {i + 1}", cell.source))
+            for o in cell.get("outputs", []):
+                text = (o.get("data") or {}).get("text/markdown")
+                if text:
+                    out.append((f"{path.name} cell {i + 1} output", text if isinstance(text, str) else "".join(text)))
+    return out
+
+
+def _rendered_rows(html: str) -> list[list[str]]:
+    from bs4 import BeautifulSoup
+    rows = []
+    for tr in BeautifulSoup(html, "html.parser").find_all("tr"):
+        rows.append([c.get_text() for c in tr.find_all(["td", "th"])])
+    return rows
+
+
+def _assert_round_trip(where: str, markdown: str) -> int:
+    """Every GFM table keeps its cells: our reading, markdown-it (CommonMark + GFM tables, what
+    GitHub follows) and mistune (what the report's nbconvert uses) agree cell for cell."""
+    from markdown_it import MarkdownIt
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    from dbdesign.review.datatable import parse_md_tables
+    tables = parse_md_tables(markdown)
+    if not tables:
+        return 0
+    expected = [[html_unescape_code(c) for c in row] for t in tables for row in t]
+    for name, html in (("markdown-it", MarkdownIt("commonmark").enable("table").render(markdown)),
+                       ("mistune", markdown2html_mistune(markdown))):
+        got = _rendered_rows(html)
+        got = [r for r in got if r]
+        assert len(got) == len(expected), f"{where}: {name} renders {len(got)} table rows, expected {len(expected)}"
+        for want, have in zip(expected, got):
+            assert len(have) == len(want), f"{where}: {name} splits {want!r} into {have!r}"
+            assert [_plain(h) for h in have] == [_plain(w) for w in want], f"{where}: {name}: {have!r} != {want!r}"
+    return len(tables)
+
+
+def _plain(text: str) -> str:
+    """Cell text with emphasis and code markers gone (both renderers drop them)."""
+    return " ".join(text.replace("*", "").replace("`", "").split())
+
+
+def html_unescape_code(cell: str) -> str:
+    """What a cell shows: markup and backticks gone, entities decoded."""
+    import html as _html
+    text = re.sub(r"<[^>]+>", "", cell)
+    text = re.sub(r"`([^`]*)`", r"\1", text)
+    text = re.sub(r"\*\*([^*]+)\*\*", r"\1", text)
+    text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text)
+    return _html.unescape(text).strip()
+
+
+def test_every_markdown_table_round_trips(built):
+    index, _ = built
+    n = 0
+    for path in sorted(index.parent.rglob("*.md")):
+        n += _assert_round_trip(str(path.relative_to(index.parent)), path.read_text(encoding="utf-8"))
+    for where, text in _markdown_outputs():
+        n += _assert_round_trip(where, text)
+    assert n > 20  # catalogue, portability, index documentation, per-table files, chapter tables
+
+
+def test_cover_first_then_chapters_then_table_pages(built):
+    index, text = built
+    out = index.parent
+    assert text.index('id="cover"') < text.index('id="chapter-01-first"') < text.index('id="tables"')
+    cover = text[text.index('id="cover"'):text.index("</section>", text.index('id="cover"'))]
+    assert "Decisions to sign off" in cover and "Changed since last review" in cover
+    assert 1 <= cover.count('class="dbdesign-decision"') <= 10
+    assert "First review in this output folder" in cover  # a fresh output folder
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert re.fullmatch(r"[0-9a-f]{12}", manifest["review"]["schema_hash"])
+    assert manifest["review"]["schema_hash"] in cover and "Scale</b> large" in cover
+    assert manifest["review"]["decisions"] and len(manifest["review"]["decisions"]) <= 10
+    weight = manifest["page_bytes"]
+    assert weight["total"] == index.stat().st_size
+    assert weight["widget_manager"] + weight["widget_state"] + weight["images"] + weight["rest"] == weight["total"]
+    for name in ("users", "posts", "audit_log"):  # the example's tables, each with a section and a file
+        assert f'id="table-{name}"' in text
+        assert (out / "tables" / f"{name}.md").is_file()
+    assert "Comment coverage" in text
+    assert not re.search(r'<g[^>]* id="table-', text), "an ERD node still has a section's id"
+    toc = text[text.index('id="toc"'):text.index("</nav>", text.index('id="toc"'))]
+    assert "Design review" in toc and "Tables" in toc
+
+
+def test_report_for_a_schema_that_is_not_the_example(tmp_path_factory):
+    corpus = Path("/work/shared/corpus/northwind-postgres.sql")
+    if not corpus.is_file():
+        pytest.skip("the northwind corpus schema is not on this machine")
+    from dbdesign.review import report
+    nbs = tmp_path_factory.mktemp("notebooks-nw")
+    write_nb(nbs / "01_only.ipynb", new_markdown_cell("# Only chapter"), new_code_cell("print('ran')"))
+    out = tmp_path_factory.mktemp("report-nw")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(report, "_ADVISOR_ROWS", {"small": 2_000, "large": 2_000})
+        index = build_report(out, notebooks_dir=nbs, source=str(corpus))
+        text = index.read_text(encoding="utf-8")
+        assert "Decisions to sign off" in text and 'id="table-orders"' in text
+        assert (out / "tables" / "orders.md").is_file()
+        # the second build in the same folder compares with the first
+        index = build_report(out, notebooks_dir=nbs, source=str(corpus))
+    text = index.read_text(encoding="utf-8")
+    cover = text[text.index('id="cover"'):text.index("</section>", text.index('id="cover"'))]
+    assert "The schema is unchanged (same hash)." in cover
+    for example_table in ("users", "posts", "comments"):
+        assert f'id="table-{example_table}"' not in text

@@ -131,7 +131,7 @@ class Catalog:
                     desc += f" *({c.description_source})*"
                 if c.column_comment and c.column_comment != c.description:
                     desc += f" Column: {c.column_comment}"
-                out.append(f"| {c.kind} | {_md(', '.join(c.columns))} | `{_md(c.definition)}` | {_md(desc)} |")
+                out.append(f"| {c.kind} | {_md(', '.join(c.columns))} | {_md(f'`{c.definition}`')} | {_md(desc)} |")
         out += ["", "# Indexes", "",
                 f"{s['indexes']} indexes ({s['declared_indexes']} declared with CREATE INDEX, the "
                 f"rest implied by PRIMARY KEY / UNIQUE constraints); {s['partial_indexes']} partial.",
@@ -517,7 +517,8 @@ def _loc(file: str | None, line: int | None) -> str:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    from dbdesign.review.datatable import md_cell
+    return md_cell(text)
 
 
 # -- schema overview (the seed's "Schema documented" item) ---------------------------------

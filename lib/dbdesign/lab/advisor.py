@@ -648,7 +648,7 @@ class Advice:
                         {tb for b in self.baseline_plans.values() for tb in b.get("tables", [])}:
                     continue
                 for ix in t.indexes:
-                    why = (ix.comment or purposes.get((t.qualname, ix.name)) or "").replace("|", "/")
+                    why = ix.comment or purposes.get((t.qualname, ix.name)) or ""
                     if ix.name in used_by:
                         ev = "used by " + ", ".join(
                             q + next((_benefit_text(b["gain"]) for b in self.design_benefit.get(ix.name, [])
@@ -662,15 +662,21 @@ class Advice:
                             u["index"] == ix.name for u in self.unused) else ""
                     defn = f"{t.name} ({', '.join(_col_text(c) for c in ix.columns)})" + \
                         (f" WHERE {ix.where}" if ix.where else "")
-                    lines.append(f"| {ix.name} | {defn} | {why} | {ev} |")
+                    lines.append(_md_row(ix.name, defn, why, ev))
         for p in self.proposals:
             if p.verdict != "accept":
                 continue
             ev = (f"proposed by the advisor, verified: read gain {p.gain:.1f}x on {', '.join(p.queries)}"
                   + (f", {_cost_text(p.write_cost)}" if p.write_cost else "")
                   + (f", {p.index_bytes / 1024:.0f} KiB" if p.index_bytes else ""))
-            lines.append(f"| {p.name} | {p.label()} | {p.rationale.replace('|', '/')} | {ev} |")
+            lines.append(_md_row(p.name, p.label(), p.rationale, ev))
         return "\n".join(lines)
+
+
+def _md_row(*cells: str) -> str:
+    """One Markdown table row, each cell escaped (`||` in SQL would otherwise split cells)."""
+    from dbdesign.review.datatable import md_cell
+    return "| " + " | ".join(md_cell(c) for c in cells) + " |"
 
 
 def _workload_data(schema: Schema, queries, data, rows: int, seed: int):

@@ -26,15 +26,15 @@ _SEV_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
 def _frame_html(frame) -> str:
-    if len(frame) == 0:
-        return "<p><em>none</em></p>"
-    return frame.to_html(index=False, escape=True, border=0, classes="dbdesign-table")
+    from dbdesign.review.datatable import frame_html
+    return frame_html(frame)
 
 
 def _neighbourhood_svg(schema: Schema, table: str, depth: int) -> str:
     from dbdesign.review.erd import to_svg
+    from dbdesign.review.tabledoc import page_svg
     try:
-        return to_svg(schema, around=table, depth=depth, legend=False, cluster="none")
+        return page_svg(to_svg(schema, around=table, depth=depth, legend=False, cluster="none"))
     except Exception as err:  # dot missing or failing: say so in the panel, keep the rest
         return f"<p><em>ERD not available: {_html.escape(str(err).splitlines()[0])}</em></p>"
 
@@ -95,8 +95,13 @@ class SchemaExplorer:
         if not self.schema.tables:
             raise InputError("the schema has no tables to explore")
         self.tables = sorted(self.schema.tables)
+        hub = self.schema.most_connected()
+        self.start = hub.qualname if hub is not None else None
+        if self.start not in self.tables:
+            self.start = self.tables[0]
         self.lint_result = lint(self.schema, self.config)
         self.catalog = build_catalog(self.schema)
+        self.panel(self.start)  # the first one shown: pre-rendered even past max_prerendered
         for name in self.tables[: self.max_prerendered]:
             self.panel(name)
         self._widget = None
@@ -111,12 +116,12 @@ class SchemaExplorer:
         """Dropdown + Stack of HTML panels, linked in the browser (works in static HTML)."""
         if self._widget is None:
             import ipywidgets as w
-            picker = w.Dropdown(options=self.tables, value=self.tables[0], description="Table",
+            picker = w.Dropdown(options=self.tables, value=self.start, description="Table",
                                 layout=w.Layout(width="320px"))
             pending = ("<p><em>Rendered when selected: run this notebook in JupyterLab "
                        f"(only the first {self.max_prerendered} tables are pre-rendered).</em></p>")
             views = [w.HTML(self.panels.get(t, pending)) for t in self.tables]
-            stack = w.Stack(views, selected_index=0)
+            stack = w.Stack(views, selected_index=self.tables.index(self.start))
             w.jslink((picker, "index"), (stack, "selected_index"))
 
             def on_pick(change):  # with a kernel: render late panels on demand
@@ -126,10 +131,11 @@ class SchemaExplorer:
                     view.value = self.panel(name)
             picker.observe(on_pick, names="value")
             summary = w.HTML(f"<p>{len(self.tables)} tables; {len(self.lint_result.active)} open lint "
-                             "findings. Pick a table to see its columns, constraints, indexes, "
-                             "findings and ERD neighbourhood.</p>")
-            self._widget = w.VBox([summary, picker, stack], layout=w.Layout(border="1px solid #ddd",
-                                                                           padding="6px"))
+                             f"findings. Starting at <b>{self.start}</b>, the most-connected table; pick "
+                             "another to see its columns, constraints, indexes, findings and ERD "
+                             "neighbourhood.</p>")
+            self._widget = w.VBox([summary, picker, stack], layout=w.Layout(border="1px solid #e1e4e8",
+                                                                           padding="8px 12px"))
             self._widget.add_class("dbdesign-explorer")
         return self._widget
 
@@ -142,7 +148,7 @@ class SchemaExplorer:
             if name not in self.panels:
                 parts.append(f"<p><em>{_html.escape(name)}: open the notebook to explore it.</em></p>")
                 continue
-            parts.append(f"<details{' open' if i == 0 else ''}><summary><b>{_html.escape(name)}</b>"
+            parts.append(f"<details{' open' if name == self.start else ''}><summary><b>{_html.escape(name)}</b>"
                          f"</summary>{self.panels[name]}</details>")
         parts.append("</div>")
         return "\n".join(parts)

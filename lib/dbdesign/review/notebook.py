@@ -133,13 +133,40 @@ def pretty_sql(text: str, dialect: str) -> str:
         return text
 
 
-def table(frame: "pd.DataFrame", caption: str | None = None) -> None:
-    """Show a DataFrame without its index (row numbers mean nothing to a reviewer)."""
-    from IPython.display import HTML, display
-    html = frame.to_html(index=False, escape=True, border=0, classes="dbdesign-table")
-    if caption:
-        html = f"<p><b>{caption}</b></p>" + html
-    display(HTML(html))
+def table(frame: "pd.DataFrame", caption: str | None = None, exceptions=None) -> None:
+    """Show a DataFrame through the report's one table renderer (`dbdesign.review.datatable`): no
+    index, formatted numbers, `–` for missing, ✓/– for booleans, human headers, the rows that
+    need attention marked (`exceptions`: a boolean per row; default: rows with a marked cell)
+    and long tables folded behind their exceptions. The text/plain twin is the same table as
+    text (what nbval and a terminal see)."""
+    from IPython.display import display
+
+    from dbdesign.review.datatable import frame_html, frame_text
+    text = frame_text(frame)
+    display({"text/html": frame_html(frame, caption, exceptions),
+             "text/plain": f"{caption}\n{text}" if caption else text}, raw=True)
+
+
+def folded(items: "dict[str, str]", summary: str = "", open_first: bool = True, language: str = "sql") -> None:
+    """Several variants of one thing (the DDL per engine) as folded sections, the first open:
+    the reader picks an engine instead of scrolling past all of them."""
+    import html as _html
+
+    from IPython.display import display
+    parts = [f"<p>{_html.escape(summary)}</p>"] if summary else []
+    for i, (label, body) in enumerate(items.items()):
+        parts.append(f'<details class="dbdesign-fold"{" open" if open_first and i == 0 else ""}>'
+                     f"<summary><b>{_html.escape(label)}</b></summary>{highlight(body, language)}</details>")
+    plain = "\n\n".join(f"-- {label}\n{body}" for label, body in items.items())
+    display({"text/html": "".join(parts), "text/plain": plain}, raw=True)
+
+
+def highlight(code: str, language: str = "sql") -> str:
+    """Code as highlighted HTML (Pygments, the highlighter nbconvert uses for Markdown)."""
+    from pygments import highlight as _highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import get_lexer_by_name
+    return _highlight(code.rstrip() + "\n", get_lexer_by_name(language), HtmlFormatter(cssclass="highlight"))
 
 
 def text_table(frame: "pd.DataFrame") -> str:

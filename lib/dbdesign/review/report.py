@@ -12,9 +12,16 @@
    loaded from the network: CDN scripts (require.js, MathJax, Mermaid, the widget manager) are
    removed, and widget outputs fall back to their static rendering (a widget's own HTML
    fallback, else a note) instead of an empty box.
-3. Writes the seed's expected outputs next to it: DDL per dialect, portability report,
-   constraint catalogue, index documentation, lint findings, migration list and the ERD files,
-   plus `manifest.json` (what was written, what was not and why, timings).
+   The page opens on a cover (`review`: project, schema hash, date, scale, engines reached,
+   gate, the decisions to sign off with links to their evidence, what changed since the
+   previous build in the same folder), every chapter opens with its share of those decisions,
+   a side table of contents carries a badge per chapter, and a section per table
+   (`tabledoc`, `id="table-NAME"`) closes the page. Every table reads alike (`datatable`).
+3. Writes the design's outputs next to it: DDL per dialect, portability report, constraint
+   catalogue, index documentation, lint findings, migration list, the ERD files, a Markdown
+   file per table (`tables/`), `schema.json` (what the next build diffs against) and
+   `manifest.json` (what was written, what was not and why, timings, the page's weight by part
+   - the inlined widget manager is most of it - and the cover's decisions).
 """
 from __future__ import annotations
 
@@ -65,6 +72,20 @@ class ReportRun:
     artifacts: dict[str, str] = field(default_factory=dict)  # relative path -> what it is
     skipped: dict[str, str] = field(default_factory=dict)  # artifact -> why it is missing
     seconds: float = 0.0
+    review: "ReviewPage | None" = None  # the cover and the per-table pages (set by _write_artifacts)
+    page_bytes: dict[str, int] = field(default_factory=dict)  # what the page weighs, by part
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per report step
+
+
+@dataclass
+class ReviewPage:
+    """What the page adds around the chapters: the cover (decisions, changes) and the tables."""
+    project: str
+    facts: Any  # review.ReviewFacts
+    items: list = field(default_factory=list)  # review.Decision
+    section: dict[str, Any] = field(default_factory=dict)  # manifest "review"
+    changes: list[str] = field(default_factory=list)
+    tables_html: str = ""
 
 
 # ------------------------------------------------------------------------------------------
@@ -86,6 +107,7 @@ def build_report(out_dir: str | os.PathLike = "build/report", scale: str = "smal
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     run = ReportRun(out, scale)
+    previous = _previous_run(out)
 
     paths = sorted(p for p in nb_dir.iterdir() if NOTEBOOK_PATTERN.match(p.name))
     if not paths:
@@ -105,12 +127,16 @@ def build_report(out_dir: str | os.PathLike = "build/report", scale: str = "smal
         executed.append((path.name, nb))
         say(f"  {path.name}: {chapter.cells} cells in {chapter.seconds:.1f} s")
 
-    say("writing the seed's outputs ...")
-    _write_artifacts(run, root, source)
+    say("writing the design's outputs ...")
     versions = collect_versions()
+    _write_artifacts(run, root, source, versions, previous)
     index = out / "index.html"
-    index.write_text(export_html(executed, versions, run), encoding="utf-8")
+    step = time.perf_counter()
+    page = export_html(executed, versions, run)
+    index.write_text(page, encoding="utf-8")
+    run.timings["html"] = round(time.perf_counter() - step, 2)
     run.artifacts["index.html"] = "the design review (one offline HTML file)"
+    run.page_bytes = _page_weight(page)
     run.seconds = time.perf_counter() - started
     _write_json(out / "manifest.json", _manifest(run, versions))
     say(f"wrote {index} in {run.seconds:.1f} s")
@@ -315,44 +341,187 @@ def _finish_html(body: str, chapters, versions: dict[str, Any], run: ReportRun |
     if title is not None:
         title.string = "Database design review"
 
-    # 2. Table of contents from the chapters' h1/h2 headings.
+    # 2. The cover first, the per-table pages last, then a side table of contents from the
+    #    chapters' h1/h2 headings with a status badge per chapter.
     main = soup.find("main") or soup.body
+    review = run.review if run is not None else None
+    by_anchor = {report_assets.chapter_anchor(name): name for name, _ in chapters}
+    if review is not None:
+        main.append(BeautifulSoup(review.tables_html, "html.parser"))
+        anchors = _heading_anchors(main, by_anchor)
+        cover = _cover_html(review, versions, run, anchors, [name for name, _ in chapters])
+        main.insert(0, BeautifulSoup(cover, "html.parser"))
+        _attention_boxes(main, review, by_anchor)
+    badges = _chapter_badges(review, [name for name, _ in chapters])
     items = []
     for h in main.find_all(["h1", "h2"]):
+        if h.find_parent(class_="dbdesign-cover") is not None and h.name == "h2":
+            continue
+        if h.find_parent("details") is not None:
+            continue
         if not h.get("id"):
             h["id"] = re.sub(r"[^A-Za-z0-9]+", "-", h.get_text(" ", strip=True)).strip("-")
         text = h.get_text(" ", strip=True).rstrip("¶").strip()
-        items.append((h.name, h["id"], text))
+        marker = h.find_previous(class_="dbdesign-chapter")
+        chapter = by_anchor.get(marker.get("id")) if marker is not None else None
+        items.append((h.name, h["id"], text, chapter))
     nav = soup.new_tag("nav", attrs={"id": "toc", "class": "dbdesign-toc"})
     nav.append(BeautifulSoup("<h2>Contents</h2>", "html.parser"))
     ul = soup.new_tag("ul")
-    for level, anchor, text in items:
+    badged = set()
+    for level, anchor, text, chapter in items:
         li = soup.new_tag("li", attrs={"class": f"toc-{level}"})
         a = soup.new_tag("a", href=f"#{anchor}")
         a.string = text
         li.append(a)
+        if level == "h1" and chapter in badges and chapter not in badged:
+            badged.add(chapter)
+            kind, label = badges[chapter]
+            li.append(BeautifulSoup(f' <span class="dbdesign-badge {kind}">{html.escape(label)}</span>',
+                                    "html.parser"))
         ul.append(li)
     nav.append(ul)
-    main.insert(0, nav)
+    (soup.body or main).insert(0, nav)
+    if soup.body is not None:
+        soup.body["class"] = (soup.body.get("class") or []) + ["dbdesign-page"]
 
     # 3. Footer: when, with what.
     footer = BeautifulSoup(_footer_html(versions, run), "html.parser")
     main.append(footer)
+    from dbdesign.review.datatable import PAGE_CSS, PAGE_JS
+    from dbdesign.review.cover import COVER_CSS
+    from dbdesign.review.tabledoc import TABLES_CSS
     style = soup.new_tag("style")
-    style.string = _CSS
+    style.string = _CSS + PAGE_CSS + COVER_CSS + TABLES_CSS
     (soup.head or soup).append(style)
+    _tidy_tables(main)
+    # ERD nodes carry `id="table-NAME"` in erd.py's SVG; on this page that id belongs to the
+    # table's section, so the nodes are renamed (`erd-table-NAME`) and link to the section.
+    for node in main.select('svg g[id^="table-"]'):
+        node["id"] = "erd-" + node["id"]
+    script = soup.new_tag("script")
+    script.string = PAGE_JS
+    (soup.body or soup).append(script)
     return str(soup)
 
 
+def _attention_boxes(main, review: "ReviewPage", by_anchor: dict[str, str]) -> None:
+    """Each chapter starts with what needs attention in it: the cover's decisions whose
+    evidence is there, linked back to the cover."""
+    from bs4 import BeautifulSoup
+    for marker in main.find_all("div", class_="dbdesign-chapter"):
+        name = by_anchor.get(marker.get("id"), "")
+        mine = [d for d in review.items if d.chapter and name.startswith(d.chapter)]
+        heading = marker.find_next("h1")
+        if heading is None:
+            continue
+        if mine:
+            items = "".join(f"<li>{html.escape(d.title)}</li>" for d in mine)
+            box = (f'<div class="dbdesign-attention"><b>Needs a decision in this chapter</b> '
+                   f'(<a href="#decisions-to-sign-off">all decisions</a>):<ul>{items}</ul></div>')
+        else:
+            box = '<div class="dbdesign-attention ok">Nothing in this chapter is on the list of decisions.</div>'
+        heading.insert_after(BeautifulSoup(box, "html.parser"))
+
+
+def _heading_anchors(main, by_anchor: dict[str, str]) -> dict[tuple[str, str], str]:
+    """(chapter notebook, heading text) -> id, for every h1-h3 of the chapters."""
+    out: dict[tuple[str, str], str] = {}
+    chapter = ""
+    for el in main.find_all(["div", "h1", "h2", "h3"]):
+        if el.name == "div":
+            if "dbdesign-chapter" in (el.get("class") or []):
+                chapter = by_anchor.get(el.get("id"), "")
+            continue
+        if not el.get("id"):
+            el["id"] = re.sub(r"[^A-Za-z0-9]+", "-", el.get_text(" ", strip=True)).strip("-")
+        out.setdefault((chapter, el.get_text(" ", strip=True).rstrip("¶").strip()), el["id"])
+    return out
+
+
+def _cover_html(review: "ReviewPage", versions: dict[str, Any], run: ReportRun,
+                anchors: dict[tuple[str, str], str], notebooks: list[str]) -> str:
+    from dbdesign.review import cover as rv
+
+    titles = {nb: text for (nb, text), _ in reversed(list(anchors.items()))}  # first heading of a chapter
+
+    def resolve(d) -> tuple[str, str]:
+        chapter = next((n for n in notebooks if d.chapter and n.startswith(d.chapter)), None)
+        if chapter and d.heading:
+            for (nb, text), anchor in anchors.items():
+                if nb == chapter and text.startswith(d.heading):
+                    return f"#{anchor}", f"{titles.get(chapter, chapter)} › {text}"
+        if chapter:
+            return f"#{report_assets.chapter_anchor(chapter)}", titles.get(chapter, chapter)
+        if d.tables:
+            return f"#{rv.table_anchor(d.tables[0])}", d.tables[0]
+        return (d.artifact or "#tables"), (d.artifact or "Tables")
+
+    reached = [k for k, v in versions["engines"].items() if not str(v).startswith("not reachable")]
+    missing = [k for k, v in versions["engines"].items() if str(v).startswith("not reachable")]
+    return rv.cover_html(review.project, review.section, run.scale, reached, missing, review.facts.gate,
+                         review.items, review.changes, resolve)
+
+
+def _chapter_badges(review: "ReviewPage | None", notebooks: list[str]) -> dict[str, tuple[str, str]]:
+    """Per chapter notebook: ("warn", "N to decide") when cover decisions point into it,
+    else ("ok", "ok")."""
+    out = {}
+    for name in notebooks:
+        n = sum(1 for d in (review.items if review else []) if d.chapter and name.startswith(d.chapter))
+        out[name] = ("warn", f"{n} to decide") if n else ("ok", "ok")
+    return out if review is not None else {}
+
+
+def _tidy_tables(main) -> None:
+    """Tables not made by the table renderer (Markdown, a library's own HTML) get the same
+    reading rules: `–` for missing, ✓/– for booleans, headers in words, a scroll box."""
+    from bs4 import BeautifulSoup
+
+    from dbdesign.review.datatable import human_header
+    for table in main.find_all("table"):
+        if "dbdesign-datatable" in (table.get("class") or []) or table.find_parent("svg") is not None:
+            continue
+        if table.find_parent(class_="dbdesign-cover") is not None:
+            continue
+        for cell in table.find_all("td"):
+            text = cell.get_text(strip=True)
+            if cell.find(True) is None and text in ("NaN", "nan", "None", "NaT", "<NA>", "True", "False"):
+                cell.string = {"True": "✓"}.get(text, "–")
+        for th in table.find_all("th"):
+            if th.find(True) is None and th.string:
+                th.string = human_header(th.string.strip())
+        classes = table.get("class") or []
+        if "dbdesign-table" not in classes:
+            table["class"] = classes + ["dbdesign-table"]
+        if table.parent is not None and "dbdesign-scroll" not in (table.parent.get("class") or []):
+            wrapper = table.wrap(BeautifulSoup("", "html.parser").new_tag("div"))
+            wrapper["class"] = ["dbdesign-scroll"]
+
+
 _CSS = """
-.dbdesign-toc { border: 1px solid #ddd; padding: .5em 1.5em; margin: 1em 0 2em; background: #fafafa; }
-.dbdesign-toc ul { list-style: none; padding-left: 0; columns: 2; }
-.dbdesign-toc li.toc-h2 { padding-left: 1.2em; font-size: 95%; }
-.dbdesign-toc li.toc-h1 { font-weight: 600; margin-top: .4em; }
+body.dbdesign-page { margin: 0; }
+.dbdesign-toc { position: fixed; top: 0; left: 0; bottom: 0; width: 250px; overflow-y: auto; box-sizing: border-box;
+  padding: .6em .8em 2em; background: #f7f8fa; border-right: 1px solid #e1e4e8; font-size: 13px; z-index: 10; }
+.dbdesign-toc h2 { font-size: 15px; margin: .2em 0 .5em; }
+.dbdesign-toc ul { list-style: none; padding-left: 0; margin: 0; }
+.dbdesign-toc li { margin: .15em 0; line-height: 1.3; }
+.dbdesign-toc li.toc-h2 { padding-left: 1em; font-size: 95%; }
+.dbdesign-toc li.toc-h1 { font-weight: 600; margin-top: .6em; }
+.dbdesign-toc a { color: #1f2937; text-decoration: none; } .dbdesign-toc a:hover { text-decoration: underline; }
+body.dbdesign-page main { margin-left: 250px; max-width: 1100px; padding: 0 1.5em; box-sizing: border-box;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+body.dbdesign-page main pre, body.dbdesign-page main .highlight { max-width: 100%; overflow-x: auto; }
+body.dbdesign-page main img, body.dbdesign-page main svg { max-width: 100%; height: auto; }
+.dbdesign-erd { max-width: 100%; overflow: auto; }
+.dbdesign-attention { border-left: 4px solid #d97706; background: #fff8ec; padding: .4em .9em; margin: .5em 0 1em;
+  font-size: 14px; } .dbdesign-attention ul { margin: .2em 0; padding-left: 1.2em; }
+.dbdesign-attention.ok { border-left-color: #1a7f37; background: #f0faf2; }
 .dbdesign-footer { border-top: 1px solid #ddd; margin-top: 3em; padding-top: 1em; font-size: 90%; color: #444; }
 .dbdesign-footer table { font-size: 90%; }
-table.dbdesign-table td, table.dbdesign-table th { text-align: left !important; vertical-align: top; }
-@media print { .dbdesign-toc { columns: 1; } }
+@media (max-width: 900px) { .dbdesign-toc { position: static; width: auto; border-right: 0; }
+  body.dbdesign-page main { margin-left: 0; } }
+@media print { .dbdesign-toc { position: static; width: auto; } body.dbdesign-page main { margin-left: 0; } }
 """
 
 
@@ -408,7 +577,8 @@ def engine_versions() -> dict[str, str]:
 
 
 # -- the seed's outputs ---------------------------------------------------------------------
-def _write_artifacts(run: ReportRun, root: Path, source: str | None) -> None:
+def _write_artifacts(run: ReportRun, root: Path, source: str | None, versions: dict[str, Any] | None = None,
+                     previous: tuple[dict | None, Any] = (None, None)) -> None:
     from dbdesign.generate.catalog import build_catalog
     from dbdesign.config import load_config
     from dbdesign.schema.source import discover_migrations, load_source
@@ -429,35 +599,105 @@ def _write_artifacts(run: ReportRun, root: Path, source: str | None) -> None:
         _write_json(out / "catalog.json", cat.to_dict())
         run.artifacts["catalog.json"] = "constraint catalogue and index documentation (JSON)"
         _write(run, "indexes.md", _indexes_md(cat), "index documentation with rationale")
-        _write_index_evidence(run, schema, src, config)
+        advice = _write_index_evidence(run, schema, src, config)
         _write_orm(run, schema, config)
         _write_seeds(run, schema, src)
 
         from dbdesign.checks.lint import lint
-        _write_json(out / "lint.json", lint(schema, config).to_dict())
+        lint_result = lint(schema, config)
+        _write_json(out / "lint.json", lint_result.to_dict())
         run.artifacts["lint.json"] = "design lint findings and summary"
 
-        _write_ddl(run, schema)
+        port = _write_ddl(run, schema)
         _write_erd(run, schema)
 
         if os.path.isdir(src):
+            from dbdesign.review.datatable import md_table
             migs, _ = discover_migrations(src)
-            lines = ["# Migrations", "", "| version | name | down | kind |", "|---|---|---|---|"]
-            for m in migs:
-                lines.append(f"| {m.version_text} | {m.name} | {'yes' if m.down else '**missing**'} "
-                             f"| {'data' if m.is_data else 'schema'} |")
-            _write(run, "migrations.md", "\n".join(lines) + "\n", "migration list")
+            rows = [[m.version_text, m.name, "yes" if m.down else "**missing**", "data" if m.is_data else "schema"]
+                    for m in migs]
+            _write(run, "migrations.md", "# Migrations\n\n" + md_table(["version", "name", "down", "kind"], rows)
+                   + "\n", "migration list")
         else:
             run.skipped["migrations.md"] = "the schema source is a single .sql file"
+
+        _write_json(out / "schema.json", schema.to_dict())
+        run.artifacts["schema.json"] = "the schema model (the next review diffs against it)"
+        run.review = _review_page(run, schema, src, config, cat, lint_result, port, advice, versions, previous)
     finally:
         os.chdir(cwd)
+
+
+def _previous_run(out: Path) -> tuple[dict | None, Any]:
+    """The previous build's manifest and schema model in this output folder, if any (read
+    before anything is overwritten); unreadable files count as no previous run."""
+    from dbdesign.model import Schema
+    manifest = schema = None
+    try:
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None, None
+    try:
+        schema = Schema.from_dict(json.loads((out / "schema.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, KeyError):
+        schema = None
+    return manifest, schema
+
+
+def _review_page(run: ReportRun, schema, src: str, config, cat, lint_result, port, advice,
+                 versions: dict[str, Any] | None, previous: tuple[dict | None, Any]) -> ReviewPage:
+    """The cover's facts and decisions, the changes since the previous build, and the per-table
+    pages (also written as Markdown under tables/)."""
+    from dbdesign.review import cover as review
+    from dbdesign.checks.gate import evaluate
+    from dbdesign.review.tabledoc import TableDoc
+    step = time.perf_counter()
+    gate = None
+    try:
+        gate = evaluate(schema, config, src if os.path.isdir(src) else None, "seeds")
+    except DbDesignError as err:
+        run.skipped["gate"] = _first_line(str(err))
+    contract, contract_file = _contract(schema, config)
+    facts = review.ReviewFacts(schema, lint_result, gate, port, advice, contract, contract_file)
+    items = review.decisions(facts)
+    generated = (versions or {}).get("generated_at") or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    section = review.manifest_section(schema, items, gate, generated)
+    changes = review.changes_since(previous[0], previous[1], schema, section)
+    run.timings["review"] = round(time.perf_counter() - step, 2)
+
+    step = time.perf_counter()
+    doc = TableDoc(schema, cat, lint_result, advice)
+    for rel in doc.write(run.out_dir / "tables"):
+        run.artifacts[f"tables/{rel}"] = "per-table page (Markdown)" if rel.endswith(".md") else "per-table ERD"
+    tables_html = doc.html_sections()
+    run.timings["tables"] = round(time.perf_counter() - step, 2)
+    # the source as the project names it; a file outside the project by its name only (no
+    # path of the build machine on the page)
+    shown = os.path.relpath(src) if not os.path.relpath(os.path.abspath(src)).startswith("..") else os.path.basename(
+        os.path.normpath(src))
+    project = shown.rstrip("/") + ("/" if os.path.isdir(src) else "")
+    return ReviewPage(project, facts, items, section, changes, tables_html)
+
+
+def _contract(schema, config) -> tuple[Any, str | None]:
+    """The API contract check when the project has one (`[api] openapi`, else openapi.yaml)."""
+    from dbdesign.checks.api import check
+    extra = getattr(config, "extra", None) or {}
+    name = ((extra.get("api") or {}) if isinstance(extra, dict) else {}).get("openapi", "openapi.yaml")
+    path = os.path.join(os.path.dirname(getattr(config, "path", None) or "dbdesign.toml"), name)
+    if not os.path.isfile(path):
+        return None, None
+    try:
+        return check(schema, path, validate=False), name
+    except DbDesignError:
+        return None, None
 
 
 # Rows of the largest table for the measured index documentation, per scale.
 _ADVISOR_ROWS = {"small": 20_000, "large": 1_000_000}
 
 
-def _write_index_evidence(run: ReportRun, schema, source: str, config) -> None:
+def _write_index_evidence(run: ReportRun, schema, source: str, config):
     """The seed's "Index Documentation" with evidence: every index with its rationale, the
     workload queries whose captured plans use it and the measured gain (SQLite, generated
     data), then the advisor's verified proposals."""
@@ -469,6 +709,8 @@ def _write_index_evidence(run: ReportRun, schema, source: str, config) -> None:
     _write(run, "index-documentation.md", advice.index_documentation(schema) + "\n",
            f"index documentation with measured benefit (SQLite, {advice.rows:,} rows, "
            f"{time.perf_counter() - started:.0f} s)")
+    run.timings["advisor"] = round(time.perf_counter() - started, 2)
+    return advice
 
 
 def _write_orm(run: ReportRun, schema, config) -> None:
@@ -489,15 +731,17 @@ def _write_seeds(run: ReportRun, schema, src: str) -> None:
     if not folder.is_dir():
         run.skipped["seeds.md"] = f"no seeds/ folder beside {src}"
         return
-    lines = ["# Seed scripts", "", "| environment | file | rows per table |", "|---|---|---|"]
+    from dbdesign.review.datatable import md_table
+    rows = []
     for env in sorted(p.name for p in folder.iterdir() if p.is_dir()):
         for seed in check_seeds(schema, str(folder), env):
-            rows = ", ".join(f"{t} {n}" for t, n in seed.tables.items())
-            lines.append(f"| {env} | `seeds/{env}/{Path(seed.path).name}` | {rows} |")
-    _write(run, "seeds.md", "\n".join(lines) + "\n", "seed scripts per environment, valid against the schema")
+            rows.append([env, f"`seeds/{env}/{Path(seed.path).name}`",
+                         ", ".join(f"{t} {n}" for t, n in seed.tables.items())])
+    _write(run, "seeds.md", "# Seed scripts\n\n" + md_table(["environment", "file", "rows per table"], rows) + "\n",
+           "seed scripts per environment, valid against the schema")
 
 
-def _write_ddl(run: ReportRun, schema) -> None:
+def _write_ddl(run: ReportRun, schema):
     from dbdesign.dialects import portability_frame, render
     (run.out_dir / "ddl").mkdir(exist_ok=True)
     notes_md = ["# Portability report", "",
@@ -506,8 +750,10 @@ def _write_ddl(run: ReportRun, schema) -> None:
     for dialect in DIALECTS:
         rendered = render(schema, dialect)
         _write(run, f"ddl/{dialect}.sql", rendered.sql.rstrip() + "\n", f"DDL for {dialect}")
-    notes_md.append(_frame_md(portability_frame(schema)))
+    port = portability_frame(schema)
+    notes_md.append(_frame_md(port))
     _write(run, "portability.md", "\n".join(notes_md) + "\n", "portability report (engine x feature x what happened)")
+    return port
 
 
 def _write_erd(run: ReportRun, schema) -> None:
@@ -523,15 +769,8 @@ def _indexes_md(cat) -> str:
 
 
 def _frame_md(frame) -> str:
-    cols = list(frame.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in frame.itertuples(index=False):
-        lines.append("| " + " | ".join(_md(str(v)) for v in row) + " |")
-    return "\n".join(lines)
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    from dbdesign.review.datatable import frame_markdown
+    return frame_markdown(frame)
 
 
 def _write(run: ReportRun, rel: str, text: str, what: str) -> None:
@@ -546,9 +785,29 @@ def _write_json(path: Path, data: Any) -> None:
 
 
 def _manifest(run: ReportRun, versions: dict[str, Any]) -> dict[str, Any]:
-    return {"scale": run.scale, "seconds": round(run.seconds, 1),
-            "chapters": [c.__dict__ for c in run.chapters],
-            "artifacts": run.artifacts, "not_written": run.skipped, "versions": versions}
+    out = {"scale": run.scale, "seconds": round(run.seconds, 1),
+           "chapters": [c.__dict__ for c in run.chapters], "steps_seconds": run.timings,
+           "page_bytes": run.page_bytes,
+           "artifacts": run.artifacts, "not_written": run.skipped, "versions": versions}
+    if run.review is not None:
+        out["review"] = run.review.section
+    return out
+
+
+def _page_weight(page: str) -> dict[str, int]:
+    """Bytes of the page by part, so the cost of the live widgets is stated: the inlined
+    widget manager and require.js, the stored widget state, embedded images, the rest."""
+    total = len(page.encode("utf-8"))
+    manager = 0
+    if "@jupyter-widgets/html-manager" in page:
+        assets = report_assets.find_assets(repo_root() / report_assets.DEFAULT_VENDOR_DIR)
+        if assets is not None:
+            manager = sum(len(t.encode("utf-8")) for t in assets.read())
+    state = sum(len(m.group(0).encode("utf-8")) for m in re.finditer(
+        r'<script type="application/vnd\.jupyter\.widget-state\+json">.*?</script>', page, re.S))
+    images = sum(len(m.group(0)) for m in re.finditer(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", page))
+    return {"total": total, "widget_manager": manager, "widget_state": state, "images": images,
+            "rest": max(total - manager - state - images, 0)}
 
 
 # -- keeping notebooks in git ----------------------------------------------------------------
