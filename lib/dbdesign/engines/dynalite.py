@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from dbdesign import REPO_ROOT
 from dbdesign.generate.dynamodb import KeyValueDesign, from_attr, to_attr
 from dbdesign.errors import EngineUnavailable
 from dbdesign.engines.localserver import free_port, process
 from dbdesign.model import Schema
 
 VERSION = "4.0.0"
-INSTALL_DIR = Path(__file__).resolve().parents[2] / "build" / "dynalite"
+INSTALL_DIR = REPO_ROOT / "build" / "dynalite"
 
 
 def binary() -> str | None:

@@ -21,6 +21,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from dbdesign import REPO_ROOT
 from dbdesign.dialects import get_dialect
 from dbdesign.errors import EngineError, InputError
 
@@ -645,10 +646,9 @@ def import_folder(src: str, out: str, fmt: str) -> ExportResult:
 TOOL_TABLES = {"dbmate": {"schema_migrations"}, "knex": {"knex_migrations", "knex_migrations_lock"},
                "alembic": {"alembic_version"}}
 INTEROP_DIR = os.path.join("build", "interop")
-REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
-def tool_command(fmt: str, root: str = REPO_ROOT) -> list[str] | None:
+def tool_command(fmt: str, root: str | os.PathLike = REPO_ROOT) -> list[str] | None:
     """The real tool's executable for `fmt` (None when it is not installed): dbmate and knex
     from `make interop-tools` (build/interop), alembic beside this Python."""
     import shutil
