@@ -470,6 +470,8 @@ if side_by_side is not None:
 # %%
 import re
 
+from dbdesign.dialects import render
+
 focus = wb.focus
 ddl = {}
 for dialect in ("postgres", "mysql", "sqlite", "duckdb"):

@@ -25,8 +25,9 @@
 # migration-safety lint.
 
 # %%
-from dbdesign.review import notebook as nbk
+from dbdesign import engines
 from dbdesign.migrate.runner import load_folder
+from dbdesign.review import notebook as nbk
 
 wb = nbk.setup()
 import os
