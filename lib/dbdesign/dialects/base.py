@@ -1486,7 +1486,7 @@ class Dialect:
             include=self.idents(ix.include) or None,
             where=None if ix.nulls_not_distinct else where)
         index = exp.Index(this=self.ident(ix.name), table=self.table_node(t.qualname), params=params)
-        sql = self.sql(exp.Create(kind="INDEX", unique=ix.unique, this=index))
+        sql = self.sql(exp.Create(kind="INDEX", unique=ix.unique, this=index), copy=False)
         if ix.nulls_not_distinct:  # sqlglot has no node for it; it goes before WHERE
             sql += " NULLS NOT DISTINCT" + (f" {self.sql(where)}" if where else "")
         return sql
