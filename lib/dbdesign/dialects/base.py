@@ -124,7 +124,7 @@ def _tree_key(node):
     return (type(node), node)
 
 
-_TYPE_SQL: dict = {}  # (dialect, tree key) -> generated type text
+_TYPE_SQL: dict = {}  # (Dialect class, tree key) -> generated type text
 
 
 class Unrenderable(Exception):
@@ -329,7 +329,7 @@ class Dialect:
 
     def type_sql(self, dt: exp.DataType) -> str:
         """`self.sql(dt)`, generated once per distinct type tree (columns repeat a few types)."""
-        key = (self.sqlglot_dialect, _tree_key(dt))
+        key = (type(self), _tree_key(dt))
         text = _TYPE_SQL.get(key)
         if text is None:
             text = self.sql(dt)
