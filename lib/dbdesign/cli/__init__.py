@@ -5,13 +5,14 @@ line on stderr (``file:line:col: message``), never a traceback.
 """
 from __future__ import annotations
 
+import itertools
 import sys
 
 import click
 
 from dbdesign import __version__
 from dbdesign.cli.tools import (DIALECTS, FORMATS_TEXT_JSON, READ_OPTION, STRICT_OPTION, emit_json,
-                       finish, handle_errors, load)
+                       emit_stream, finish, handle_errors, load)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,11 +56,11 @@ def lint(source: str | None, fmt: str, read: str | None, strict: bool) -> None:
 @handle_errors
 def ddl(source: str | None, dialect: str, read: str | None, strict: bool) -> None:
     """DDL for one engine on stdout; one portability note per line on stderr."""
-    from dbdesign.dialects import render
+    from dbdesign.dialects import get_dialect
     schema, _ = load(source, read)
-    rendered = render(schema, dialect)
-    click.echo(rendered.sql)
-    for note in rendered.notes:
+    target = get_dialect(dialect)
+    emit_stream(itertools.chain((f"{s};\n" for s in target.render_iter(schema)), "\n"))
+    for note in target.ctx.notes:
         click.echo(str(note), err=True)
     finish(schema, strict)
 

@@ -6,6 +6,7 @@ Kept apart from `cli` so that command modules living beside their libraries (`mi
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
 import sys
@@ -55,12 +56,25 @@ def handle_errors(fn):
     return wrapper
 
 
+def emit_stream(pieces) -> None:
+    """Text pieces on stdout as they come, one write per 64 KB (a write per piece costs more
+    than making it), so a large output is never held whole."""
+    out = click.get_text_stream("stdout")
+    chunks: list[str] = []
+    size = 0
+    for piece in pieces:
+        chunks.append(piece)
+        size += len(piece)
+        if size >= 1 << 16:
+            out.write("".join(chunks))
+            chunks, size = [], 0
+    out.write("".join(chunks))
+
+
 def emit_json(data) -> None:
     """JSON on stdout, written as it is encoded (a 50 MB schema's lint is ~100 MB of JSON:
     never held as one string)."""
-    out = click.get_text_stream("stdout")
-    json.dump(data, out, indent=2, default=str)
-    out.write("\n")
+    emit_stream(itertools.chain(json.JSONEncoder(indent=2, default=str).iterencode(data), "\n"))
 
 
 READS = click.Choice(["postgres", "mysql", "sqlite"])

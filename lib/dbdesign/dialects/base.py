@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Iterable, Sequence
+from functools import lru_cache
+from typing import Any, Callable, ClassVar, Iterable, Iterator, Sequence
 
 import sqlglot
 from sqlglot import exp
@@ -87,8 +88,43 @@ def clone(obj):
     return copy.deepcopy(obj)
 
 
+@lru_cache(maxsize=16384)
+def _parsed(text: str, dialect: str) -> exp.Expression:
+    return sqlglot.parse_one(text, read=dialect)
+
+
+def parse_as(text: str, dialect: str) -> exp.Expression:
+    """`sqlglot.parse_one(text, read=dialect)`, parsed once per text: a schema repeats a few
+    types, defaults and expressions thousands of times. The caller gets its own copy."""
+    return _parsed(text, dialect).copy()
+
+
+@lru_cache(maxsize=4096)
+def _built_type(text: str, dialect: str | None, udt: bool) -> exp.DataType:
+    return exp.DataType.build(text, dialect=dialect, udt=udt)
+
+
+def build_type(text: str, dialect: str | None = None, udt: bool = False) -> exp.DataType:
+    """`exp.DataType.build(text, dialect=dialect, udt=udt)`, built once per text (a copy)."""
+    return _built_type(text, dialect, udt).copy()
+
+
 def pg_expr(text: str) -> exp.Expression:
-    return sqlglot.parse_one(text, read=PG)
+    return parse_as(text, PG)
+
+
+def _tree_key(node):
+    """A hashable value equal for two sqlglot trees exactly when they have the same node
+    classes, arguments and comments (so they generate the same SQL)."""
+    if isinstance(node, exp.Expression):
+        return (type(node), tuple((k, _tree_key(v)) for k, v in node.args.items()),
+                tuple(node.comments or ()))
+    if isinstance(node, list):
+        return tuple(_tree_key(x) for x in node)
+    return (type(node), node)
+
+
+_TYPE_SQL: dict = {}  # (Dialect class, tree key) -> generated type text
 
 
 class Unrenderable(Exception):
@@ -139,6 +175,7 @@ def col_obj(table: Table, col: Column) -> ColumnRef:
 class _Ctx:
     entries: list = field(default_factory=list)  # PortabilityNote | group key, in order
     groups: dict = field(default_factory=dict)  # group key -> column names
+    seen: set = field(default_factory=set)  # the PortabilityNotes in entries (no repeats)
 
     @property
     def notes(self) -> list[PortabilityNote]:
@@ -283,6 +320,12 @@ class Dialect:
         model = self.adapt(schema)
         return Rendered(self.name, self.create_statements(model), list(self.ctx.notes), model)
 
+    def render_iter(self, schema: Schema) -> Iterator[str]:
+        """The statements of `render(schema).sql`, one at a time as they are made, for writing
+        a large schema's DDL without holding it; `self.ctx.notes` is complete at the end."""
+        self.ctx = _Ctx()
+        return self.iter_statements(self.adapt(schema))
+
     def note(self, feature: str, obj: str, action: str, detail: str) -> None:
         assert action in ACTIONS, action
         if self._recording is not None:
@@ -296,16 +339,30 @@ class Dialect:
                 self.ctx.groups[key].append(obj.column)
             return
         n = PortabilityNote(self.name, feature, str(obj), action, detail)
-        if n not in self.ctx.entries:
+        if n not in self.ctx.seen:
+            self.ctx.seen.add(n)
             self.ctx.entries.append(n)
 
-    def sql(self, node: exp.Expression, pretty: bool = False) -> str:
+    def sql(self, node: exp.Expression, pretty: bool = False, copy: bool = True) -> str:
+        """`node` in the target dialect. `copy=False` for a tree built for this one call: the
+        generator may then rewrite it in place instead of first copying all of it."""
         return node.sql(dialect=self.sqlglot_dialect, unsupported_level=ErrorLevel.RAISE,
-                        pretty=pretty)
+                        pretty=pretty, copy=copy)
+
+    def type_sql(self, dt: exp.DataType) -> str:
+        """`self.sql(dt)`, generated once per distinct type tree (columns repeat a few types)."""
+        key = (type(self), _tree_key(dt))
+        text = _TYPE_SQL.get(key)
+        if text is None:
+            text = self.sql(dt)
+            if len(_TYPE_SQL) >= 4096:
+                _TYPE_SQL.clear()
+            _TYPE_SQL[key] = text
+        return text
 
     def parse(self, text: str) -> exp.Expression:
         """Parse text written in the target dialect (the adapted model's expressions)."""
-        return sqlglot.parse_one(text, read=self.sqlglot_dialect)
+        return parse_as(text, self.sqlglot_dialect)
 
     # == step 1: adapt the model ===========================================================
     def adapt(self, schema: Schema) -> Schema:
@@ -315,8 +372,10 @@ class Dialect:
                        diagnostics=[], sources=list(schema.sources))
         self._functions = {o.name.split(".")[-1].lower() for o in schema.others
                            if o.kind in ("function", "procedure", "aggregate")}
+        owned = False  # model.tables holds clones already (no second clone needed)
         if not self.SCHEMAS and any(t.schema for t in model.tables.values()):
             model.tables = {qn: clone(t) for qn, t in model.tables.items()}
+            owned = True
             self.flatten_schemas(model)
         enums_key = repr((sorted((k, e.values) for k, e in model.enums.items()),
                           sorted((k, repr(d)) for k, d in model.domains.items()),
@@ -324,7 +383,7 @@ class Dialect:
         self._model = model
         self.adapt_partitions(model)
         for qn in list(model.tables):
-            model.tables[qn] = self.adapt_table_cached(model, model.tables[qn], enums_key)
+            model.tables[qn] = self.adapt_table_cached(model, model.tables[qn], enums_key, owned)
         self.adapt_domains(model)
         self.adapt_enums(model)
         self.adapt_key_types(model)
@@ -372,7 +431,15 @@ class Dialect:
     _model: Schema | None = None
     _functions: set[str] = set()
 
-    def adapt_table_cached(self, model: Schema, table: Table, enums_key: str) -> Table:
+    _CACHE_SIZE: ClassVar[int] = 2000
+
+    def adapt_table_cached(self, model: Schema, table: Table, enums_key: str,
+                           owned: bool = False) -> Table:
+        if len(model.tables) > self._CACHE_SIZE:
+            # more tables than the cache holds: a re-adaptation would find none of them
+            table = table if owned else clone(table)
+            self.adapt_table(model, table)
+            return table
         key = (type(self).__name__, repr(table), enums_key)
         hit = self._cache.get(key)
         if hit is not None:
@@ -380,14 +447,14 @@ class Dialect:
             for args in calls:
                 self.note(*args)
             return clone(adapted)
-        table = clone(table)
+        table = table if owned else clone(table)
         self._recording = []
         try:
             self.adapt_table(model, table)
             calls = self._recording
         finally:
             self._recording = None
-        if len(self._cache) > 2000:
+        if len(self._cache) > self._CACHE_SIZE:
             self._cache.clear()
         self._cache[key] = (clone(table), calls)
         return table
@@ -431,9 +498,9 @@ class Dialect:
         elif enum is not None:
             col.type = self.enum_column_type(table, col, enum)
         else:
-            dt = self.adapt_serial(table, col, exp.DataType.build(col.type, dialect=PG, udt=True))
+            dt = self.adapt_serial(table, col, build_type(col.type, dialect=PG, udt=True))
             dt = self.portable_type(table, col, dt)
-            col.type = self.sql(self.map_type(table, col, dt))
+            col.type = self.type_sql(self.map_type(table, col, dt))
         if col.default is not None and isinstance(_unparen(pg_expr(col.default)), exp.Null):
             col.default = None  # DEFAULT NULL is no default: the catalogue shows none
         if col.default is not None:
@@ -464,7 +531,7 @@ class Dialect:
             return dt
         what = dt.this.name if dt.this in _SERIAL_BASE else f"DEFAULT {col.default}"
         if dt.this in _SERIAL_BASE:
-            dt = exp.DataType.build(_SERIAL_BASE[dt.this])
+            dt = build_type(_SERIAL_BASE[dt.this])
         col.default = None
         col.identity = col.identity or "by default"
         col.nullable = False
@@ -480,13 +547,13 @@ class Dialect:
             self.note("extension type", col_obj(table, col), "changed",
                       f"{dt.sql(dialect=PG)} is not a type of this engine (an extension's): "
                       "TEXT holding its text form")
-            return exp.DataType.build("TEXT")
+            return build_type("TEXT")
         key = _pg_only_key(dt)
         if key is None or key not in PG_ONLY_TYPES or key in self.NATIVE_PG_TYPES:
             return dt
         stand_in, lost = PG_ONLY_TYPES[key]
         self.note(key.lower() + " type", col_obj(table, col), "changed", lost)
-        return exp.DataType.build(stand_in, dialect=PG)
+        return build_type(stand_in, dialect=PG)
 
     def enum_column_type(self, table: Table, col: Column, enum) -> str:
         """Enum types: kept where the engine has CREATE TYPE ... AS ENUM, else an inline
@@ -561,7 +628,7 @@ class Dialect:
         if n is None:
             return dt
         table.__dict__.setdefault("_length_checks", []).append((col.name, n))
-        return exp.DataType.build(self.LENGTH_CHECK_TYPE, dialect=self.sqlglot_dialect)
+        return build_type(self.LENGTH_CHECK_TYPE, dialect=self.sqlglot_dialect)
 
     def adapt_length_checks(self, table: Table) -> None:
         limits = table.__dict__.pop("_length_checks", [])
@@ -683,7 +750,7 @@ class Dialect:
                 if model is not None and self.enum_of(model, label) is not None:
                     if self.caps.enum_type:
                         enum = self.enum_of(model, label)
-                        return exp.Cast(this=n.this, to=exp.DataType.build(
+                        return exp.Cast(this=n.this, to=build_type(
                             enum.name, dialect=self.sqlglot_dialect, udt=True))
                     self.note("cast", obj, "changed", f"no enum type here: CAST AS {label} "
                               "dropped, the value is plain text")
@@ -694,7 +761,7 @@ class Dialect:
                     base = self.domain_of(model, label).type
                     self.note("cast", obj, "changed", f"no domains here: CAST AS {label} -> "
                               f"the domain's base type {base}")
-                    return self.adapt_casts(exp.Cast(this=n.this, to=exp.DataType.build(
+                    return self.adapt_casts(exp.Cast(this=n.this, to=build_type(
                         base, dialect=PG, udt=True)), obj)
                 if self.EXTENSION_TYPES:
                     return n
@@ -722,7 +789,7 @@ class Dialect:
             if key in PG_ONLY_TYPES and key not in self.NATIVE_PG_TYPES:
                 stand_in = PG_ONLY_TYPES[key][0]
                 self.note("cast", obj, "changed", f"no {key} type here: CAST AS {stand_in}")
-                return exp.Cast(this=n.this, to=exp.DataType.build(stand_in, dialect=PG))
+                return exp.Cast(this=n.this, to=build_type(stand_in, dialect=PG))
             return n
 
         return node.transform(fix)
@@ -1085,78 +1152,81 @@ class Dialect:
         "collation", "text search configuration", "sequence")
 
     def create_statements(self, model: Schema) -> list[str]:
+        """The DDL in dependency order (see `iter_statements`), as a list."""
+        return list(self.iter_statements(model))
+
+    def iter_statements(self, model: Schema) -> Iterator[str]:
         """The DDL in dependency order: schemas, extensions, types, domains, sequences,
         tables (parents first), partitions, constraints that must follow the tables (cycles,
         NOT VALID), indexes, comments, then views and the other objects (by `depends_on`).
-        A statement that cannot be rendered is left out with a note."""
-        out: list[str] = []
+        A statement that cannot be rendered is left out with a note. Statements are made one
+        at a time as they are consumed (a 50 MB schema's DDL is never held whole); the notes
+        are complete once the iterator is exhausted."""
 
-        def emit(obj: str, build) -> None:
+        def emit(obj: str, build) -> list[str]:
             try:
                 sql = build()
             except (sqlglot.errors.SqlglotError, Unrenderable, ValueError) as err:
                 self.note("statement", obj, "dropped",
                           f"cannot be rendered here ({str(err).splitlines()[0][:200]})")
-                return
-            if isinstance(sql, str):
-                out.append(sql)
-            else:
-                out.extend(sql)
+                return []
+            return [sql] if isinstance(sql, str) else sql
 
         pre, post = self.ordered_others(model)
         if self.NO_BODY_CHECKS and any(o.kind in ("function", "procedure") for o in pre + post):
-            out.append(self.NO_BODY_CHECKS)  # a body may call a function created after it
+            yield self.NO_BODY_CHECKS  # a body may call a function created after it
         schemas = sorted({t.schema for t in model.tables.values() if t.schema})
         for s in schemas:
-            out.append(self.sql(exp.Create(kind="SCHEMA", exists=True,
-                                           this=exp.Table(db=exp.to_identifier(s)))))
+            yield self.sql(exp.Create(kind="SCHEMA", exists=True,
+                                      this=exp.Table(db=exp.to_identifier(s))))
         for o in pre:
             if o.kind in ("sequence",):
                 continue
-            out.append(o.sql.strip().rstrip(";"))
+            yield o.sql.strip().rstrip(";")
         for e in model.enums.values():
-            emit(e.name, lambda e=e: self.create_enum_sql(e))
+            yield from emit(e.name, lambda e=e: self.create_enum_sql(e))
         for d in model.domains.values():
-            emit(d.name, lambda d=d: self.create_domain_sql(d))
+            yield from emit(d.name, lambda d=d: self.create_domain_sql(d))
         for o in pre:
             if o.kind == "sequence":
-                out.append(o.sql.strip().rstrip(";"))
+                yield o.sql.strip().rstrip(";")
         order, deferred = table_order(model, self.FK_FORWARD_REFERENCE)
         later = {id(fk) for t in order for fk in t.foreign_keys if not fk.validated}
         later |= deferred
         parents = [t for t in order if not t.partition_of]
         for t in parents:
-            emit(t.qualname, lambda t=t: [*self.pre_table_statements(t),
-                                          self.create_table_sql(t, skip_fks=later, with_indexes=True)])
+            yield from emit(t.qualname, lambda t=t: [
+                *self.pre_table_statements(t),
+                self.create_table_sql(t, skip_fks=later, with_indexes=True)])
         for t in order:
             if t.partition_of:
-                emit(t.qualname, lambda t=t: [*self.pre_table_statements(t),
-                                              *self.create_partition_sql(t, skip_fks=later)])
+                yield from emit(t.qualname, lambda t=t: [
+                    *self.pre_table_statements(t), *self.create_partition_sql(t, skip_fks=later)])
         for t in order:
             for fk in t.foreign_keys:
                 if id(fk) in later:
-                    emit(fk.name or t.qualname, lambda t=t, fk=fk: self.add_fk_sql(t, fk))
+                    yield from emit(fk.name or t.qualname, lambda t=t, fk=fk: self.add_fk_sql(t, fk))
             for ch in t.checks:
                 if not ch.validated:
-                    emit(ch.name or t.qualname, lambda t=t, ch=ch: self.add_check_sql(t, ch))
+                    yield from emit(ch.name or t.qualname,
+                                    lambda t=t, ch=ch: self.add_check_sql(t, ch))
         # a partition's own indexes first: an index then created on the parent attaches a
         # matching one instead of creating a second under a generated name
         for t in sorted(order, key=lambda t: not t.partition_of):
             for ix in t.indexes:
                 if self.inline_index(ix):
                     continue  # written in CREATE TABLE
-                emit(ix.name, lambda t=t, ix=ix: self.create_index_sql(t, ix))
+                yield from emit(ix.name, lambda t=t, ix=ix: self.create_index_sql(t, ix))
         for t in order:
             for ix in t.indexes:
                 parent = self.parent_index(model, t, ix)
                 if parent is not None:
-                    emit(ix.name, lambda t=t, ix=ix, p=parent: self.attach_index_sql(t, ix, *p))
+                    yield from emit(ix.name, lambda t=t, ix=ix, p=parent: self.attach_index_sql(t, ix, *p))
         if self.COMMENTS == "statement":
             for t in order:
-                emit(t.qualname, lambda t=t: self.comment_statements(t))
+                yield from emit(t.qualname, lambda t=t: self.comment_statements(t))
         for o in post:
-            out.append(o.sql.strip().rstrip(";"))
-        return out
+            yield o.sql.strip().rstrip(";")
 
     # Objects after the tables, by kind: functions (their bodies may use tables), views,
     # indexes on materialized views, triggers, then anything else.
@@ -1300,7 +1370,7 @@ class Dialect:
         return []
 
     def column_type_node(self, col: Column) -> exp.DataType:
-        return exp.DataType.build(col.type, dialect=self.sqlglot_dialect, udt=True)
+        return build_type(col.type, dialect=self.sqlglot_dialect, udt=True)
 
     def default_node(self, col: Column) -> exp.Expression:
         node = self.parse(col.default)
@@ -1421,7 +1491,7 @@ class Dialect:
 
     def create_domain_sql(self, d) -> str:
         parts = [f"CREATE DOMAIN {self.sql(self.table_node(d.name))} AS "
-                 f"{self.sql(exp.DataType.build(d.type, dialect=PG, udt=True))}"]
+                 f"{self.sql(build_type(d.type, dialect=PG, udt=True))}"]
         if d.default is not None:
             parts.append(f"DEFAULT {self.sql(pg_expr(d.default))}")
         if not d.nullable:
@@ -1442,7 +1512,7 @@ class Dialect:
             this=self.table_node(name or t.qualname),
             expressions=self.table_elements(t, skip_fks, with_indexes)),
                           properties=self.table_properties(t))
-        return self.sql(node, pretty=True)  # one column per line: readable output and diffs
+        return self.sql(node, pretty=True, copy=False)  # one column per line: readable output
 
     def add_fk_sql(self, t: Table, fk: ForeignKey) -> str:
         return self.sql(exp.Alter(this=self.table_node(t.qualname), kind="TABLE",
@@ -1493,7 +1563,7 @@ class Dialect:
             include=self.idents(ix.include) or None,
             where=None if ix.nulls_not_distinct else where)
         index = exp.Index(this=self.ident(ix.name), table=self.table_node(t.qualname), params=params)
-        sql = self.sql(exp.Create(kind="INDEX", unique=ix.unique, this=index))
+        sql = self.sql(exp.Create(kind="INDEX", unique=ix.unique, this=index), copy=False)
         if ix.nulls_not_distinct:  # sqlglot has no node for it; it goes before WHERE
             sql += " NULLS NOT DISTINCT" + (f" {self.sql(where)}" if where else "")
         return sql

@@ -11,7 +11,7 @@ from sqlglot import exp
 
 from dbdesign.engines.duckdb import DuckDBEngine
 from dbdesign.model import Column, Schema, Table
-from dbdesign.dialects.base import Dialect, col_obj
+from dbdesign.dialects.base import Dialect, build_type, col_obj
 
 T = exp.DataType.Type
 
@@ -44,7 +44,7 @@ class DuckDBDialect(Dialect):
         obj = col_obj(table, col)
         if dt.this == T.JSONB:
             self.note("json", obj, "changed", "JSONB -> JSON (text with JSON functions)")
-            return exp.DataType.build("JSON", dialect="duckdb")
+            return build_type("JSON", dialect="duckdb")
         if self.length_limited(dt) is not None:
             return self.emulate_length(table, col, dt)
         if dt.this in (T.TIMESTAMP, T.TIMESTAMPTZ) and dt.expressions:

@@ -14,7 +14,7 @@ from sqlglot.dialects.mysql import MySQL
 
 from dbdesign.engines.mysql import MySQLEngine
 from dbdesign.model import Column, Schema, Table
-from dbdesign.dialects.base import Dialect, col_obj
+from dbdesign.dialects.base import Dialect, build_type, col_obj
 
 T = exp.DataType.Type
 
@@ -84,18 +84,18 @@ class MySQLDialect(Dialect):
             self.note("timestamptz", obj, "changed",
                       "no time-zone-aware type: DATETIME(6) holding UTC by convention (set the "
                       "session time_zone to '+00:00')")
-            return exp.DataType.build("DATETIME(6)", dialect="mysql")
+            return build_type("DATETIME(6)", dialect="mysql")
         if dt.this == T.TIMESTAMP:
-            return exp.DataType.build("DATETIME(6)", dialect="mysql")
+            return build_type("DATETIME(6)", dialect="mysql")
         if dt.this in (T.VARBINARY, T.BINARY) and not dt.expressions:
-            return exp.DataType.build("LONGBLOB", dialect="mysql")  # BYTEA: unbounded bytes
+            return build_type("LONGBLOB", dialect="mysql")  # BYTEA: unbounded bytes
         if dt.this == T.JSONB:
             self.note("json", obj, "changed",
                       "JSONB -> JSON (LONGTEXT + JSON_VALID check): no binary form, no GIN")
-            return exp.DataType.build("JSON", dialect="mysql")
+            return build_type("JSON", dialect="mysql")
         if dt.this == T.ARRAY:
             self.note("array", obj, "changed", "no arrays: JSON")
-            return exp.DataType.build("JSON", dialect="mysql")
+            return build_type("JSON", dialect="mysql")
         return dt
 
     def map_expression(self, node: exp.Expression, obj: str, where: str) -> exp.Expression:

@@ -11,7 +11,7 @@ from sqlglot import exp
 
 from dbdesign.engines.sqlite import SQLiteEngine
 from dbdesign.model import Column, Index, Schema, Table
-from dbdesign.dialects.base import Dialect, col_obj
+from dbdesign.dialects.base import Dialect, build_type, col_obj
 
 T = exp.DataType.Type
 # A random (version 4) UUID from SQLite built-ins: 16 random bytes, version nibble 4, variant 8-b.
@@ -41,12 +41,13 @@ class SQLiteDialect(Dialect):
     NEW_UUID_SQL = f"({UUID_V4})"
     REBUILD_FOREIGN_KEYS_OFF = True  # PRAGMA foreign_keys=OFF, or the DROP cascades/refuses
 
-    def sql(self, node: exp.Expression, pretty: bool = False) -> str:
+    def sql(self, node: exp.Expression, pretty: bool = False, copy: bool = True) -> str:
         """PostgreSQL's escape strings (E'it\\'s') reach the model as sqlglot ByteStrings, which
         SQLite has no spelling for: written as the standard string of the same text."""
         node = node.transform(lambda n: exp.Literal.string(n.this)
-                              if isinstance(n, exp.ByteString) and not n.args.get("is_bytes") else n)
-        return super().sql(node, pretty)
+                              if isinstance(n, exp.ByteString) and not n.args.get("is_bytes") else n,
+                              copy=copy)
+        return super().sql(node, pretty, copy=False)  # transform copied it (unless copy=False)
 
     @classmethod
     def string_with_nul(cls, text: str) -> str:
@@ -58,35 +59,35 @@ class SQLiteDialect(Dialect):
         obj = col_obj(table, col)
         if dt.this == T.UUID:
             self.note("uuid type", obj, "changed", "no UUID type: TEXT (36 characters)")
-            return exp.DataType.build("TEXT")
+            return build_type("TEXT")
         if dt.this in (T.TIMESTAMPTZ, T.TIMESTAMPLTZ):
             self.note("timestamptz", obj, "changed",
                       "no date/time types: TEXT 'YYYY-MM-DD HH:MM:SS' in UTC, no time zone; "
                       "DEFAULT now() -> CURRENT_TIMESTAMP (whole seconds)")
-            return exp.DataType.build("TEXT")
+            return build_type("TEXT")
         if dt.this in (T.TIMESTAMP, T.DATETIME, T.DATE, T.TIME):
-            return exp.DataType.build("TEXT")
+            return build_type("TEXT")
         if dt.this in (T.JSON, T.JSONB):
             self.add_check(table, f"ck_{table.name}_{col.name}_json",
                            # json_valid(NULL) is 0 on SQLite 3.40, so NULL is let through explicitly
                            exp.or_(exp.Is(this=self.column_ref(col.name), expression=exp.Null()),
                                    exp.func("json_valid", self.column_ref(col.name))), [col.name])
             self.note("json", obj, "emulated", "no JSON type: TEXT + CHECK (json_valid(col))")
-            return exp.DataType.build("TEXT")
+            return build_type("TEXT")
         if dt.this in (T.DECIMAL, T.MONEY):
             self.note("numeric", obj, "changed",
                       "no exact decimals: REAL (floating point); store cents as INTEGER if "
                       "exactness matters")
-            return exp.DataType.build("NUMERIC")
+            return build_type("NUMERIC")
         if dt.this == T.BOOLEAN:
             self.note("boolean", obj, "changed", "no BOOLEAN: INTEGER 0/1")
-            return exp.DataType.build("INTEGER")
+            return build_type("INTEGER")
         if self.length_limited(dt) is not None:
             return self.emulate_length(table, col, dt)
         if dt.this in (T.VARCHAR, T.CHAR, T.TEXT):
-            return exp.DataType.build("TEXT")
+            return build_type("TEXT")
         if dt.is_type(*exp.DataType.INTEGER_TYPES):
-            return exp.DataType.build("INTEGER")
+            return build_type("INTEGER")
         return dt
 
     def statement_complete(self, sql: str) -> bool:
