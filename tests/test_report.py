@@ -256,7 +256,7 @@ def test_cover_first_then_chapters_then_table_pages(built):
 
 
 def test_report_for_a_schema_that_is_not_the_example(tmp_path_factory):
-    corpus = Path("/work/shared/corpus/northwind-postgres.sql")
+    corpus = REPO.parent / "shared" / "corpus" / "northwind-postgres.sql"
     if not corpus.is_file():
         pytest.skip("the northwind corpus schema is not on this machine")
     from dbdesign.review import report

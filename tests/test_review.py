@@ -16,9 +16,7 @@ from dbdesign.schema.source import load_source
 from dbdesign.review.tabledoc import TableDoc, comment_coverage
 
 REPO = Path(__file__).resolve().parent.parent
-NORTHWIND = Path("/work/shared/corpus/northwind-postgres.sql")
-if not NORTHWIND.is_file():
-    NORTHWIND = REPO / "tests" / "fixtures" / "northwind-postgres.sql"
+NORTHWIND = REPO.parent / "shared" / "corpus" / "northwind-postgres.sql"
 
 
 @pytest.fixture(scope="module")
