@@ -55,3 +55,12 @@ def mask_secrets(text: str) -> str:
     for pattern, repl in _MASKS:
         text = pattern.sub(repl, text)
     return text
+
+
+def read_text(path: str) -> str:
+    """A file the user gave, as UTF-8 text; anything else is bad input naming the file."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except UnicodeDecodeError as err:
+        raise InputError(f"not UTF-8 text ({err.reason}); save the file as UTF-8", path) from None

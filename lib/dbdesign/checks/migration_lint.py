@@ -31,7 +31,7 @@ from typing import Any, Iterator
 
 from sqlglot import exp
 
-from dbdesign.errors import InputError
+from dbdesign.errors import InputError, read_text
 from dbdesign.checks.lint import Finding
 from dbdesign.model import Schema
 from dbdesign.schema.parse import Statement, parse_sql, split_statements
@@ -141,14 +141,6 @@ def _scan(directory: str) -> tuple[list[_File], list[Finding]]:
     return sorted(files.values(), key=lambda f: (f.version, f.name)), findings
 
 
-def _read(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    except UnicodeDecodeError as err:
-        raise InputError(f"not UTF-8 text ({err.reason}); save the file as UTF-8", path) from None
-
-
 def _table(node: exp.Expression | None) -> str:
     t = node.find(exp.Table) if node is not None and not isinstance(node, exp.Table) else node
     if t is None:
@@ -253,7 +245,7 @@ class _FileLint:
         self.created_here: set[str] = set()
         self.indexes_here: dict[str, str] = {}  # index -> table, for CREATE INDEX in this file
         self.lock_timeout_set = False
-        self.marked = no_transaction_marked(_read(self.path))
+        self.marked = no_transaction_marked(read_text(self.path))
         self.probes: dict[int, list[Probe]] = {}  # statement line -> rows that make it fail
 
     def probe(self, stmt: Statement, probe: Probe) -> Probe:
@@ -655,9 +647,9 @@ def _named_difference(key: str, a: Any, b: Any) -> list[str]:
 
 def _irreversible(f: _File, before: Schema) -> Finding | None:
     after_up = copy.deepcopy(before)
-    parse_sql(_read(f.up), f.up, after_up)
+    parse_sql(read_text(f.up), f.up, after_up)
     try:
-        parse_sql(_read(f.down), f.down, after_up)
+        parse_sql(read_text(f.down), f.down, after_up)
     except InputError as err:
         return _finding("migration-irreversible", f"the down file does not apply after the up file: "
                         f"{err.message}", f.down, err.line)
@@ -695,14 +687,14 @@ def lint_migrations(directory: str, config: Any = None, url: str | None = None,
     schema = Schema()
     folder = _Folder()
     for f in files:
-        statements = [s for s in split_statements(_read(f.up), f.up) if s.expression is not None]
+        statements = [s for s in split_statements(read_text(f.up), f.up) if s.expression is not None]
         if f.down is None:
             findings.append(_finding("migration-down-missing",
                                      f"{os.path.basename(f.up)} has no down file; write "
                                      f"{f.version_text}_{f.name}.down.sql (or state in it why it cannot be undone)",
                                      f.up, 1))
         else:
-            down = split_statements(_read(f.down), f.down)  # syntax errors are bad input (exit 2)
+            down = split_statements(read_text(f.down), f.down)  # syntax errors are bad input (exit 2)
             findings.extend(_FileLint(f, schema, folder, f.down).transaction_rules(down))
         lint = _FileLint(f, schema, folder)
         findings.extend(lint.run(statements))
@@ -713,7 +705,7 @@ def lint_migrations(directory: str, config: Any = None, url: str | None = None,
             if found:
                 findings.append(found)
         with contextlib.suppress(InputError):
-            parse_sql(_read(f.up), f.up, schema)
+            parse_sql(read_text(f.up), f.up, schema)
     for name, (path, line, table) in folder.waiting.items():
         findings.append(_finding("migration-constraint-not-valid",
                                  f"constraint {name} on {table} is added NOT VALID but never validated: "
@@ -730,7 +722,7 @@ def statement_probes(path: str, before: Schema, version: int = 0) -> dict[int, l
     queries that find the existing rows on which each statement fails (the same probes the
     rule messages show; every table of `before` counts as holding rows)."""
     lint = _FileLint(_File(version, os.path.basename(path)), before, _Folder(), path)
-    list(lint.run([s for s in split_statements(_read(path), path) if s.expression is not None]))
+    list(lint.run([s for s in split_statements(read_text(path), path) if s.expression is not None]))
     return lint.probes
 
 
@@ -829,7 +821,7 @@ def run_squawk(paths: list[str]) -> list[SquawkFinding]:
     exe = squawk_path()
     if exe is None or not paths:
         return []
-    marked = [p for p in paths if no_transaction_marked(_read(p))]
+    marked = [p for p in paths if no_transaction_marked(read_text(p))]
     plain = [p for p in paths if p not in marked]
     out: list[SquawkFinding] = []
     for group, flags in ((plain, ["--assume-in-transaction"]), (marked, [])):

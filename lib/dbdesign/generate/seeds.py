@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from dbdesign.engines import Engine
-from dbdesign.errors import EngineError, InputError
+from dbdesign.errors import EngineError, InputError, read_text
 from dbdesign.model import Schema
 from dbdesign.schema.parse import split_statements
 
@@ -37,11 +37,6 @@ def discover_seeds(seeds_dir: str, env: str) -> list[str]:
     return [os.path.join(folder, f) for f in sorted(os.listdir(folder)) if f.endswith(".sql")]
 
 
-def _read(path: str) -> str:
-    with open(path, encoding="utf-8") as fh:
-        return fh.read()
-
-
 def check_seeds(schema: Schema, seeds_dir: str, env: str) -> list[SeedFile]:
     """Validate every INSERT of an environment's seeds against the model.
 
@@ -49,7 +44,7 @@ def check_seeds(schema: Schema, seeds_dir: str, env: str) -> list[SeedFile]:
     results = []
     for path in discover_seeds(seeds_dir, env):
         seed = SeedFile(env, path)
-        for stmt in split_statements(_read(path), path):
+        for stmt in split_statements(read_text(path), path):
             e = stmt.expression
             if not isinstance(e, exp.Insert):
                 raise InputError("seed files hold INSERT statements only; put schema changes in a "
@@ -94,7 +89,7 @@ def apply_seeds(engine: Engine, schema: Schema, seeds_dir: str, env: str) -> lis
     dialect = get_dialect(engine.dialect)
     statements: list[str] = []
     for seed in seeds:
-        text = _read(seed.path)
+        text = read_text(seed.path)
         rendered = render_statements(text, engine.dialect, seed.path, schema).statements
         keys = [_key_of(schema, st.expression) for st in split_statements(text, seed.path)]
         statements.extend(dialect.insert_if_absent(sql, key) for sql, key in zip(rendered, keys))

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from dbdesign import REPO_ROOT
 from dbdesign.dialects import get_dialect
-from dbdesign.errors import EngineError, InputError
+from dbdesign.errors import EngineError, InputError, read_text
 
 FORMATS = ("flyway", "dbmate", "goose", "liquibase", "alembic", "knex", "prisma")
 MARKER_LINE = "-- dbdesign:no-transaction"
@@ -140,11 +140,6 @@ def _write(path: str, text: str) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text if text.endswith("\n") or not text else text + "\n")
-
-
-def _read(path: str) -> str:
-    with open(path, encoding="utf-8") as fh:
-        return fh.read()
 
 
 def _statements(sql: str) -> list[str]:
@@ -409,13 +404,13 @@ def _import_flyway(src: str, res: ExportResult) -> list[Pair]:
                 raise InputError(f"version {version} has dots or underscores; dbdesign versions are whole "
                                  "numbers: rename the file (e.g. V0102__...)", path)
             p = found.setdefault(version, Pair(version, _check_name(m.group("name"), path), "", None))
-            text = _read(path)
+            text = read_text(path)
             if m.group("kind") == "V":
                 p.up = text
             else:
                 p.down = text
             conf = path + ".conf"
-            if os.path.exists(conf) and re.search(r"executeInTransaction\s*=\s*false", _read(conf)):
+            if os.path.exists(conf) and re.search(r"executeInTransaction\s*=\s*false", read_text(conf)):
                 p.no_transaction = True
         elif _REPEATABLE.match(entry):
             repeatable.append((_REPEATABLE.match(entry).group("name"), path))
@@ -428,7 +423,7 @@ def _import_flyway(src: str, res: ExportResult) -> list[Pair]:
     top = int(pairs[-1].version) if pairs else 0
     for i, (name, path) in enumerate(repeatable, 1):
         pairs.append(Pair(str(top + i).zfill(len(pairs[-1].version) if pairs else 4), _check_name(name, path),
-                          _read(path), "-- a Flyway repeatable migration: re-applied, never undone\n"))
+                          read_text(path), "-- a Flyway repeatable migration: re-applied, never undone\n"))
         res.notes.append(f"flyway: repeatable {os.path.basename(path)} became version {top + i}, after "
                          "the versioned ones (Flyway re-runs it when it changes; dbdesign runs it once)")
     return pairs
@@ -459,7 +454,7 @@ def _import_one_file(src: str, up_re: re.Pattern, down_re: re.Pattern, no_tx: re
         m = _VERSIONED.match(entry)
         if not m:
             raise InputError("not a migration name ({version}_{name}.sql); rename it", path)
-        up, down, head, up_line = _sections(path, _read(path), up_re, down_re)
+        up, down, head, up_line = _sections(path, read_text(path), up_re, down_re)
         pairs.append(Pair(m.group("version"), _check_name(m.group("name"), path), clean(up),
                           clean(down) if down is not None else None, bool(no_tx.search(head + up_line))))
     return sorted(pairs, key=lambda p: int(p.version))
@@ -473,7 +468,7 @@ def _import_liquibase(src: str) -> list[Pair]:
     files = [os.path.join(src, e) for e in sorted(os.listdir(src)) if e.endswith(".sql")]
     pairs: list[Pair] = []
     for path in files:
-        text = _read(path)
+        text = read_text(path)
         if not text.lstrip().lower().startswith("--liquibase formatted sql"):
             raise InputError("not a Liquibase formatted SQL file: the first line must be "
                              "`--liquibase formatted sql`", path, 1)
@@ -510,7 +505,7 @@ def _import_alembic(src: str) -> list[Pair]:
             continue
         path = os.path.join(folder, entry)
         try:
-            tree = ast.parse(_read(path), path)
+            tree = ast.parse(read_text(path), path)
         except SyntaxError as err:
             raise InputError(f"Python syntax error: {err.msg}", path, err.lineno, err.offset) from None
         consts, bodies = {}, {}
@@ -577,7 +572,7 @@ def _import_knex(src: str) -> list[Pair]:
         m = re.match(r"^(?P<version>\d+)_(?P<name>.+)\.js$", entry)
         if not m:
             raise InputError("not a Knex migration name ({version}_{name}.js); rename it", path)
-        text = _read(path)
+        text = read_text(path)
         parts = re.split(r"exports\.down\s*=", text, maxsplit=1)
         if not parts[0].count("exports.up"):
             raise InputError("no `exports.up = ...`; not a Knex migration", path)
@@ -599,7 +594,7 @@ def _import_prisma(src: str, res: ExportResult) -> list[Pair]:
         m = re.match(r"^(?P<version>\d+)_(?P<name>.+)$", entry)
         if not m or not os.path.exists(path):
             raise InputError("not a Prisma migration folder ({timestamp}_{name}/migration.sql)", os.path.join(src, entry))
-        pairs.append(Pair(m.group("version"), _check_name(m.group("name"), path), _read(path), None))
+        pairs.append(Pair(m.group("version"), _check_name(m.group("name"), path), read_text(path), None))
     res.notes.append("prisma: no down files (Prisma Migrate has none); `dbdesign migrate lint` reports "
                      "each as migration-down-missing until you write them")
     return sorted(pairs, key=lambda p: int(p.version))

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from dbdesign.engines import Engine, Params, connect
-from dbdesign.errors import DbDesignError, EngineError, InputError
+from dbdesign.errors import DbDesignError, EngineError, InputError, read_text
 from dbdesign.model import Schema
 from dbdesign.schema.parse import parse_sql, split_statements
 from dbdesign.schema.source import MIGRATION_RE, Folder, Migration, discover, split_verbatim
@@ -193,14 +193,6 @@ def file_checksum(path: str) -> str:
         return hashlib.sha256(fh.read()).hexdigest()
 
 
-def _read(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    except UnicodeDecodeError as err:
-        raise InputError(f"not UTF-8 text ({err.reason}); save the file as UTF-8", path) from None
-
-
 def first_comment_line(text: str) -> str:
     """The first line of a file when it is a comment (where run-mode markers live)."""
     line = text.lstrip("\ufeff").lstrip().split("\n", 1)[0].strip()
@@ -211,7 +203,7 @@ def wants_no_transaction(path: str) -> bool:
     """A file marked on its first line to run outside a transaction (``-- dbdesign:no-transaction``,
     dbmate's ``transaction:false``, goose's ``NO TRANSACTION``), or one using CONCURRENTLY,
     which PostgreSQL refuses inside a transaction."""
-    text = _read(path)
+    text = read_text(path)
     return bool(NO_TRANSACTION_MARKERS.search(first_comment_line(text)) or CONCURRENTLY.search(text))
 
 
@@ -219,7 +211,7 @@ def transaction_control(path: str, engine: str | None) -> tuple[bool, list]:
     """(wrapped, statements): the transaction-control statements of a file, and whether they
     only wrap the whole file in one BEGIN ... COMMIT (golang-migrate users' way to get one
     transaction: the runner drops the pair and runs the body in its own transaction)."""
-    statements = split_verbatim(_read(path), path, engine or "postgres")
+    statements = split_verbatim(read_text(path), path, engine or "postgres")
     found = [i for i, st in enumerate(statements) if TRANSACTION_CONTROL.match(st.sql)]
     wrapped = (len(found) == 2 and found == [0, len(statements) - 1]
                and re.match(r"(BEGIN|START)\b", statements[0].sql, re.I) is not None
@@ -259,7 +251,7 @@ def read_folder(directory: str, read: str = "postgres") -> Folder:
         for path in (m.up, m.down):
             if path is not None:
                 if read == "postgres":
-                    split_statements(_read(path), path)  # syntax errors -> InputError now
+                    split_statements(read_text(path), path)  # syntax errors -> InputError now
                 check_transaction_control(path, None if read == "postgres" else read)
         for engine, files in m.overrides.items():
             for path in files:
@@ -301,7 +293,7 @@ def render_file(path: str, dialect: str, schema_before: Schema | None = None,
     PostgreSQL statements map 1:1 to the source. For the other engines the whole file is
     rendered at once (fast); a step's source line is found on demand (`line_of`) by rendering
     one source statement at a time, or up front with `exact_lines` (for `plan`)."""
-    text = _read(path)
+    text = read_text(path)
     statements = [st for st in split_statements(text, path) if st.expression is not None]
     if get_dialect(dialect).MIGRATION_VERBATIM:
         return RenderedFile([Step(st.sql.strip(), path, st.line) for st in statements], [])
@@ -315,7 +307,7 @@ def render_file(path: str, dialect: str, schema_before: Schema | None = None,
 
 def verbatim_file(path: str, engine: str) -> RenderedFile:
     """An engine override (or a file written for this engine): its statements as written."""
-    return RenderedFile([Step(st.sql, path, st.line) for st in split_verbatim(_read(path), path, engine)], [])
+    return RenderedFile([Step(st.sql, path, st.line) for st in split_verbatim(read_text(path), path, engine)], [])
 
 
 def _render_per_statement(text: str, path: str, dialect: str, schema_before: Schema | None,
@@ -1198,7 +1190,7 @@ def model_steps(directory: str) -> list[ModelStep]:
     for m in load_folder(directory):
         before = copy.deepcopy(schema)
         if m.model_file():
-            parse_sql(_read(m.model_file()), m.model_file(), schema)
+            parse_sql(read_text(m.model_file()), m.model_file(), schema)
         out.append(ModelStep(m, before, copy.deepcopy(schema)))
     return out
 
@@ -1208,7 +1200,7 @@ def _statement_kinds(path: str | None) -> list[str]:
     if path is None:
         return []
     kinds = []
-    for st in split_statements(_read(path), path):
+    for st in split_statements(read_text(path), path):
         if st.expression is None:
             continue
         words = re.sub(r"(?i)^\s*CREATE\s+OR\s+REPLACE\s+", "CREATE ", st.sql).split()
