@@ -211,6 +211,23 @@ class OtherObject:
     dialect: str = "postgres"  # the engine whose SQL `sql` is written in (the input's --read)
 
 
+def _get_depends_on(self: OtherObject) -> list[str]:
+    if self._depends is None:
+        self._depends = list(self._resolve())
+        self._resolve = None
+    return self._depends
+
+
+def _set_depends_on(self: OtherObject, value) -> None:
+    """A list, or a function that returns one when first asked: reading a view's query for
+    the names it uses costs more than the rest of a dump's statements, and only rendering
+    order needs it."""
+    self._depends, self._resolve = (None, value) if callable(value) else (value, None)
+
+
+OtherObject.depends_on = property(_get_depends_on, _set_depends_on)
+
+
 @dataclass
 class Skipped:
     """A statement (or clause) that is not in the model, and why: `category` is "no design

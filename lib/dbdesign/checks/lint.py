@@ -35,6 +35,7 @@ Decisions a reader may want to challenge (also in docs/rules.md):
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -262,6 +263,7 @@ _MAX_IDENT = 63  # PostgreSQL NAMEDATALEN - 1: longer names are silently truncat
 
 # -- fix-it SQL: names in suggestions must be valid SQL -------------------------------------
 
+@functools.lru_cache(maxsize=1 << 16)
 def _snake(name: str) -> str:
     """A lower snake_case form of any name (`User Accounts` -> `user_accounts`, `E-mail` ->
     `e_mail`), for the *new* names a suggestion proposes."""

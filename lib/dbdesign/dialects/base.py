@@ -125,6 +125,7 @@ def _tree_key(node):
 
 
 _TYPE_SQL: dict = {}  # (Dialect class, tree key) -> generated type text
+_COLUMN_SQL: dict = {}  # (Dialect class, column fields) -> generated column definition
 
 
 class Unrenderable(Exception):
@@ -1395,6 +1396,19 @@ class Dialect:
         return exp.ColumnDef(this=self.ident(col.name), kind=self.column_type_node(col),
                              constraints=cons)
 
+    def column_def_text(self, t: Table, col: Column) -> exp.Var:
+        """`column_def` as generated text (pretty), made once per distinct column: a large
+        schema repeats the same few column shapes thousands of times."""
+        key = (type(self), col.name, col.type, col.nullable, col.default, col.generated,
+               col.identity, col.comment if self.COMMENTS == "inline" else None)
+        text = _COLUMN_SQL.get(key)
+        if text is None:
+            text = self.sql(self.column_def(t, col), pretty=True, copy=False)
+            if len(_COLUMN_SQL) >= 65536:
+                _COLUMN_SQL.clear()
+            _COLUMN_SQL[key] = text
+        return exp.Var(this=text)
+
     def identity_constraints(self, t: Table, col: Column) -> list[exp.Expression]:
         if col.identity:
             return [exp.ColumnConstraint(kind=exp.GeneratedAsIdentityColumnConstraint(
@@ -1438,7 +1452,10 @@ class Dialect:
 
     def table_elements(self, t: Table, skip_fks: set[int] = frozenset(),
                        with_indexes: bool = False) -> list[exp.Expression]:
-        items: list[exp.Expression] = [self.column_def(t, c) for c in t.columns.values()]
+        # a one-column key stays a node: SQLite's generator moves the key onto its column
+        pk_col = t.primary_key.columns[0] if t.primary_key and len(t.primary_key.columns) == 1 else None
+        items: list[exp.Expression] = [self.column_def(t, c) if c.name == pk_col else
+                                       self.column_def_text(t, c) for c in t.columns.values()]
         if t.primary_key:
             pk = t.primary_key
             items.append(self.named(pk.name, exp.PrimaryKey(

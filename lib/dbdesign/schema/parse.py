@@ -1146,21 +1146,34 @@ class _Applier(_FastPath):
         kind = "materialized view" if m.group(1) else "view"
         name = self.reader.qualname(m.group(2))
         body = re.sub(r"\s+WITH\s+(?:NO\s+)?DATA\s*$", "", sql[m.end():], flags=re.I)
-        depends: list[str] = []
-        try:
-            tree = self.reader.fold(sqlglot.parse_one(body, read=_SQLGLOT_READ[self.reader.read]))
-            ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
-            for t in tree.find_all(exp.Table):
-                qn = _qualname(t)
-                if t.name and qn not in ctes and qn not in depends:
-                    depends.append(qn)
-        except (ParseError, TokenError):
-            self.warn(f"{kind} {name}: its query was not read; the objects it uses are not known")
         existing = self.other(kind, name)
         if existing is not None and existing.name == name:
             self._others = None
             self.schema.others.remove(existing)
-        self.schema.others.append(OtherObject(kind, name, sql, self.ref(), depends))
+        self.schema.others.append(OtherObject(kind, name, sql, self.ref(),
+                                              self._view_depends(kind, name, body)))
+
+    def _view_depends(self, kind: str, name: str, body: str):
+        """The tables a view's query uses, read when first needed (rendering order); a query
+        sqlglot cannot read is a diagnostic then."""
+        reader, schema = self.reader, self.schema
+        file, line = self.file, (self.stmt.line if self.stmt else None)
+
+        def resolve() -> list[str]:
+            depends: list[str] = []
+            try:
+                tree = reader.fold(sqlglot.parse_one(body, read=_SQLGLOT_READ[reader.read]))
+                ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
+                for t in tree.find_all(exp.Table):
+                    qn = _qualname(t)
+                    if t.name and qn not in ctes and qn not in depends:
+                        depends.append(qn)
+            except (ParseError, TokenError):
+                schema.diagnostics.append(Diagnostic(
+                    f"{kind} {name}: its query was not read; the objects it uses are not known",
+                    file, line, "warning"))
+            return depends
+        return resolve
 
 
     # -- CREATE ----------------------------------------------------------------------------
