@@ -126,6 +126,7 @@ def _tree_key(node):
 
 _TYPE_SQL: dict = {}  # (Dialect class, tree key) -> generated type text
 _COLUMN_SQL: dict = {}  # (Dialect class, column fields) -> generated column definition
+_ADAPTED_COLUMNS: dict = {}  # (Dialect class, enums key, column shape) -> (adapted shape, notes)
 
 
 class Unrenderable(Exception):
@@ -164,6 +165,12 @@ class ColumnRef(str):
     same feature, action and detail are merged into one line, ``users(created_at, updated_at)``."""
     table: str
     column: str
+
+
+def _shape_of(obj) -> dict:
+    """What a change to `obj` would alter: each attribute's identity, and a list's or dict's
+    length (a hook that appends a CHECK or records a pending emulation changes it)."""
+    return {k: len(v) if isinstance(v, (list, dict)) else id(v) for k, v in obj.__dict__.items()}
 
 
 def col_obj(table: Table, col: Column) -> ColumnRef:
@@ -331,6 +338,8 @@ class Dialect:
         assert action in ACTIONS, action
         if self._recording is not None:
             self._recording.append((feature, obj, action, detail))
+        if self._column_notes is not None:
+            self._column_notes.append((feature, obj, action, detail))
         if isinstance(obj, ColumnRef):
             key = (self.name, feature, obj.table, action, detail)
             if key not in self.ctx.groups:
@@ -382,6 +391,7 @@ class Dialect:
                           sorted((k, repr(d)) for k, d in model.domains.items()),
                           sorted(self._functions)))
         self._model = model
+        self._enums_key = enums_key
         self.adapt_partitions(model)
         for qn in list(model.tables):
             model.tables[qn] = self.adapt_table_cached(model, model.tables[qn], enums_key, owned)
@@ -429,6 +439,8 @@ class Dialect:
     # tables come from this cache (with their notes replayed) instead of being re-parsed.
     _cache: ClassVar[dict] = {}
     _recording: list | None = None
+    _column_notes: list | None = None
+    _enums_key: str = ""
     _model: Schema | None = None
     _functions: set[str] = set()
 
@@ -463,7 +475,7 @@ class Dialect:
     def adapt_table(self, model: Schema, table: Table) -> None:
         declared_checks = list(table.checks)  # emulations below add checks in target dialect
         for col in list(table.columns.values()):
-            self.adapt_column(model, table, col)
+            self.adapt_column_cached(model, table, col)
         self.adapt_identity(model, table)
         for ch in declared_checks:
             self.adapt_check(table, ch)
@@ -487,6 +499,43 @@ class Dialect:
         key = type_text.strip('"')
         return model.domains.get(key) or model.domains.get(key.split(".")[-1]) \
             or (model.domains.get(key[len("public."):]) if key.startswith("public.") else None)
+
+    _COLUMN_FIELDS = ("type", "default", "generated", "identity", "nullable")
+
+    def adapt_column_cached(self, model: Schema, table: Table, col: Column) -> None:
+        """`adapt_column`, worked out once per column shape (type, default, generated,
+        identity, nullability) and replayed with its notes: a large schema repeats a few
+        shapes. Shapes that touch the table (an emulating CHECK), a domain or an enum are
+        adapted each time."""
+        if self.domain_of(model, col.type) is not None or self.enum_of(model, col.type) is not None:
+            self.adapt_column(model, table, col)
+            return
+        key = (type(self), self._enums_key, *(getattr(col, f) for f in self._COLUMN_FIELDS))
+        hit = _ADAPTED_COLUMNS.get(key)
+        if hit is not None:
+            values, notes = hit
+            for f, v in zip(self._COLUMN_FIELDS, values):
+                setattr(col, f, v)
+            obj = col_obj(table, col)
+            for feature, action, detail in notes:
+                self.note(feature, obj, action, detail)
+            return
+        before, outer = _shape_of(table), self._column_notes
+        self._column_notes = []
+        try:
+            self.adapt_column(model, table, col)
+            notes = self._column_notes
+        finally:
+            self._column_notes = outer
+        if outer is not None:
+            outer.extend(notes)
+        obj = f"{table.qualname}.{col.name}"
+        if _shape_of(table) == before and all(
+                isinstance(o, ColumnRef) and str(o) == obj for _, o, _, _ in notes):
+            if len(_ADAPTED_COLUMNS) >= 65536:
+                _ADAPTED_COLUMNS.clear()
+            _ADAPTED_COLUMNS[key] = (tuple(getattr(col, f) for f in self._COLUMN_FIELDS),
+                                     [(f, a, d) for f, _, a, d in notes])
 
     def adapt_column(self, model: Schema, table: Table, col: Column) -> None:
         obj = col_obj(table, col)
