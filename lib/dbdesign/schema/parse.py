@@ -700,6 +700,18 @@ def _pg_expression(text: str) -> str | None:
     return _sql(node)
 
 
+@lru_cache(maxsize=16384)
+def _default_of(text: str) -> str | None:
+    """A column default as written -> as the model keeps it (one read per distinct text)."""
+    return _by_shape(_pg_default, text)
+
+
+@lru_cache(maxsize=16384)
+def _expression_of(text: str) -> str | None:
+    """An index predicate as written -> as the model keeps it (one read per distinct text)."""
+    return _by_shape(_pg_expression, text)
+
+
 class _FastPath:
     """Mixin of `_Applier`: the regular-expression readers (PostgreSQL input only)."""
 
@@ -766,7 +778,7 @@ class _FastPath:
     def fast_set_default(self, m: re.Match, sql: str) -> bool:
         table = self.fast_table_of(m.group(1))
         col = table.columns.get(self.reader.name(m.group(2)))
-        default = _by_shape(_pg_default, m.group(3).strip())
+        default = _default_of(m.group(3).strip())
         if col is None or default is None:
             return False
         col.default = default
@@ -789,7 +801,7 @@ class _FastPath:
                 return False
             columns.append(IndexColumn(column=col, desc=desc))
         using = m.group(4)
-        where = _by_shape(_pg_expression, m.group(6).strip()) if m.group(6) else None
+        where = _expression_of(m.group(6).strip()) if m.group(6) else None
         if m.group(6) and where is None:
             return False
         ix = Index(name=name, table=table.qualname, columns=columns, unique=bool(m.group(1)),
@@ -825,6 +837,7 @@ class _FastPath:
         if table.qualname in self.schema.tables:
             return False
         columns = []
+        line, counted = self.stmt.line, 0
         for start, end in items:
             text, mtext = sql[start:end], masked[start:end]
             if not text.strip() or _TABLE_ITEM_HEAD.match(mtext) or _NOT_SIMPLE.search(mtext):
@@ -838,8 +851,11 @@ class _FastPath:
             typed = _pg_type(text[rest_at:type_end].strip())
             if typed is None:
                 return False
+            at = start + head.start(1)
+            line += sql.count("\n", counted, at)
+            counted = at
             col = Column(self.reader.name(head.group(1)), typed[0],
-                         source=self.line_at(sql, start + head.start(1)))
+                         source=SourceRef(self.file, line))
             col.nullable = not typed[1]
             for i, mark in enumerate(marks):
                 word = " ".join(mark.group(1).upper().split())
@@ -849,7 +865,7 @@ class _FastPath:
                 elif word == "NULL":
                     col.nullable = True
                 else:
-                    default = _by_shape(_pg_default, text[mark.end():stop].strip())
+                    default = _default_of(text[mark.end():stop].strip())
                     if default is None:
                         return False
                     col.default = default
