@@ -229,3 +229,34 @@ ALTER TABLE posts DROP CONSTRAINT posts_pkey;
     assert posts.foreign_keys == [] and posts.primary_key is None
     with pytest.raises(InputError, match="constraint 'users_nope_key' not found"):
         parse_sql("CREATE TABLE users (id INT, email TEXT UNIQUE);\nALTER TABLE users DROP CONSTRAINT users_nope_key;")
+
+
+PG_DUMP_SHAPES = """
+CREATE TABLE public.t (
+    id bigint NOT NULL,
+    name character varying(80) NOT NULL,
+    score numeric(5,2) DEFAULT round((1.5)::numeric, 1),
+    tags text DEFAULT concat('a', lower(('B, C'::text)), 'd')
+);
+CREATE INDEX t_lower_name ON public.t USING btree (lower((name)::text));
+CREATE UNIQUE INDEX t_name_score ON public.t USING btree (lower((name)::text) DESC, score) WHERE (score > (0)::numeric);
+CREATE INDEX t_trgm ON public.t USING gin (name public.gin_trgm_ops);
+"""
+
+
+def test_fast_reader_matches_sqlglot_on_nested_parentheses_and_expression_indexes(monkeypatch):
+    """The pg_dump fast path reads defaults with commas inside nested calls and expression
+    index parts exactly as the sqlglot path does, source lines included."""
+    import dbdesign.schema.parse as parse_module
+    parsed = []
+    full = parse_module._Reader.parse
+    monkeypatch.setattr(parse_module._Reader, "parse",
+                        lambda self, raw, lenient=True: parsed.append(raw.sql) or full(self, raw, lenient))
+    fast = parse_sql(PG_DUMP_SHAPES, file="dump.sql")
+    assert [s.split()[2] for s in parsed] == ["t_trgm"]  # only the opclass index needs sqlglot
+    monkeypatch.setattr(parse_module, "FAST_PATH", False)
+    slow = parse_sql(PG_DUMP_SHAPES, file="dump.sql")
+    assert fast.to_dict() == slow.to_dict()
+    t = fast.table("t")
+    assert [ix.columns[0].expression for ix in t.indexes[:2]] == ["LOWER(CAST((name) AS TEXT))"] * 2
+    assert t.indexes[1].columns[0].desc and t.indexes[1].where is not None

@@ -596,9 +596,11 @@ _FAST_FK = re.compile(
     r"((?:\s+ON\s+(?:DELETE|UPDATE)\s+(?:CASCADE|RESTRICT|SET\s+NULL|SET\s+DEFAULT|NO\s+ACTION))*)"
     r"(\s+(?:NOT\s+)?DEFERRABLE(?:\s+INITIALLY\s+(?:DEFERRED|IMMEDIATE))?)?(\s+NOT\s+VALID)?\s*$", _F)
 _FAST_INDEX = re.compile(
-    rf"CREATE\s+(UNIQUE\s+)?INDEX\s+({_N})\s+ON\s+(?:ONLY\s+)?({_QN})(?:\s+USING\s+(\w+))?\s*"
-    rf"\(\s*({_SIMPLE_NAME}(?:\s+(?:ASC|DESC))?(?:\s*,\s*{_SIMPLE_NAME}(?:\s+(?:ASC|DESC))?)*)\s*\)"
-    r"(?:\s+WHERE\s+(.+))?\s*$", _F)
+    rf"CREATE\s+(UNIQUE\s+)?INDEX\s+({_N})\s+ON\s+(?:ONLY\s+)?({_QN})(?:\s+USING\s+(\w+))?\s*\(", _F)
+_INDEX_COLUMN = re.compile(rf"\s*({_SIMPLE_NAME})(?:\s+(ASC|DESC))?\s*$", _F)
+# a function call over the masked text (arguments blanked), optionally ordered
+_INDEX_CALL = re.compile(rf"\s*({_N}(?:\s*\.\s*{_N})?\s*\(_*\))(?:\s+(ASC|DESC))?\s*$", _F)
+_INDEX_TAIL = re.compile(r"\s*(?:WHERE\s+(.+))?\s*$", _F)
 _FAST_SET_DEFAULT = re.compile(
     rf"ALTER\s+TABLE\s+(?:ONLY\s+)?({_QN})\s+ALTER\s+(?:COLUMN\s+)?({_N})\s+SET\s+DEFAULT\s+(.+)$", _F)
 _FAST_TABLE = re.compile(rf"CREATE\s+TABLE\s+({_QN})\s*\(", _F)
@@ -623,10 +625,10 @@ def _mask(text: str) -> str:
     """`text` with string literals and parenthesised parts blanked (same length), so keywords
     and commas are found only at the top level."""
     text = _MASK_STRING.sub(lambda m: "'" + "_" * (len(m.group(0)) - 2) + "'", text)
-    while True:
-        masked = _MASK_PARENS.sub(lambda m: "(" + "_" * (len(m.group(0)) - 2) + ")", text)
+    while True:  # innermost groups first; their parentheses stand aside until the outer is done
+        masked = _MASK_PARENS.sub(lambda m: "\x02" + "_" * (len(m.group(0)) - 2) + "\x03", text)
         if masked == text:
-            return text
+            return text.replace("\x02", "(").replace("\x03", ")")
         text = masked
 
 
@@ -792,17 +794,39 @@ class _FastPath:
         name = self.reader.name(m.group(2))
         if self.find_index(f"{table.schema}.{name}" if table.schema else name) is not None:
             return False
-        columns = []
-        for part in m.group(5).split(","):
-            words = part.split()
-            desc = len(words) > 1 and words[-1].upper() == "DESC"
-            col = self.reader.name(words[0])
-            if col not in table.columns:
-                return False
-            columns.append(IndexColumn(column=col, desc=desc))
+        if "--" in sql or "/*" in sql:
+            return False
+        open_at = m.end() - 1
+        strings = _MASK_STRING.sub(lambda s: "'" + "_" * (len(s.group(0)) - 2) + "'", sql)
+        depth, close = 0, -1
+        for p in _PAREN.finditer(strings, open_at):
+            depth += 1 if p.group(0) == "(" else -1
+            if depth == 0:
+                close = p.start()
+                break
+        tail = _INDEX_TAIL.match(sql, close + 1) if close > 0 else None
+        if tail is None:
+            return False  # INCLUDE, WITH (...), NULLS NOT DISTINCT: the full path
+        masked = " " * (open_at + 1) + _mask(strings[open_at + 1:close])
+        columns, pos = [], open_at + 1
+        for part in masked[open_at + 1:close].split(","):
+            text, mtext = sql[pos:pos + len(part)], masked[pos:pos + len(part)]
+            pos += len(part) + 1
+            plain = _INDEX_COLUMN.match(text)
+            if plain:
+                col = self.reader.name(plain.group(1))
+                if col not in table.columns:
+                    return False
+                columns.append(IndexColumn(column=col, desc=(plain.group(2) or "").upper() == "DESC"))
+                continue
+            call = _INDEX_CALL.match(mtext)
+            expression = call and _expression_of(text[call.start(1):call.end(1)])
+            if not expression:
+                return False  # an opclass, COLLATE, NULLS FIRST or another shape: the full path
+            columns.append(IndexColumn(expression=expression, desc=(call.group(2) or "").upper() == "DESC"))
         using = m.group(4)
-        where = _expression_of(m.group(6).strip()) if m.group(6) else None
-        if m.group(6) and where is None:
+        where = _expression_of(tail.group(1).strip()) if tail.group(1) else None
+        if tail.group(1) and where is None:
             return False
         ix = Index(name=name, table=table.qualname, columns=columns, unique=bool(m.group(1)),
                    where=where, method=using.lower() if using else None,
