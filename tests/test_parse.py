@@ -260,3 +260,41 @@ def test_fast_reader_matches_sqlglot_on_nested_parentheses_and_expression_indexe
     t = fast.table("t")
     assert [ix.columns[0].expression for ix in t.indexes[:2]] == ["LOWER(CAST((name) AS TEXT))"] * 2
     assert t.indexes[1].columns[0].desc and t.indexes[1].where is not None
+
+
+HAND_WRITTEN = """
+CREATE TABLE users (
+    id bigint PRIMARY KEY,
+    email varchar(255) NOT NULL UNIQUE,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE posts (id bigint NOT NULL, user_id bigint NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    editor_id bigint
+        REFERENCES users ON DELETE SET NULL ON UPDATE NO ACTION,
+    slug text DEFAULT NULL,
+    CONSTRAINT posts_pk PRIMARY KEY (id),
+    UNIQUE (user_id, slug),
+    CONSTRAINT posts_editor_fk FOREIGN KEY (editor_id, user_id)
+        REFERENCES users (id, id) ON DELETE SET DEFAULT
+);
+CREATE TABLE tags (post_id bigint REFERENCES posts(id) DEFERRABLE, name text CHECK (name <> ''));
+"""
+
+
+def test_fast_reader_matches_sqlglot_on_hand_written_keys(monkeypatch):
+    """Inline and table-level keys of hand-written DDL (PRIMARY KEY, UNIQUE, REFERENCES with
+    or without columns and actions, named constraints) take the fast path and build exactly
+    the sqlglot model; DEFERRABLE and CHECK still go to sqlglot."""
+    import dbdesign.schema.parse as parse_module
+    parsed = []
+    full = parse_module._Reader.parse
+    monkeypatch.setattr(parse_module._Reader, "parse",
+                        lambda self, raw, lenient=True: parsed.append(raw.sql) or full(self, raw, lenient))
+    fast = parse_sql(HAND_WRITTEN, file="schema.sql")
+    assert [s.split()[2] for s in parsed] == ["tags"]
+    monkeypatch.setattr(parse_module, "FAST_PATH", False)
+    assert fast.to_dict() == parse_sql(HAND_WRITTEN, file="schema.sql").to_dict()
+    posts = fast.table("posts")
+    assert [(fk.columns, fk.ref_columns, fk.on_delete, fk.on_update) for fk in posts.foreign_keys] == [
+        (["user_id"], ["id"], "CASCADE", None), (["editor_id"], ["id"], "SET NULL", "NO ACTION"),
+        (["editor_id", "user_id"], ["id", "id"], "SET DEFAULT", None)]

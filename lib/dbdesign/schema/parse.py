@@ -609,10 +609,17 @@ _MASK_PARENS = re.compile(r"\([^()]*\)")
 _PAREN = re.compile(r"[()]")
 _COMMENT_OR_STRING = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/", re.S)
 _COLUMN_HEAD = re.compile(rf"\s*({_N})\s+")
-_NOT_SIMPLE = re.compile(r"\b(?:CONSTRAINT|CHECK|REFERENCES|PRIMARY|UNIQUE|COLLATE|GENERATED|"
-                         r"FOREIGN|EXCLUDE|LIKE|AS|STORED|VIRTUAL)\b", re.I)
+_NOT_SIMPLE = re.compile(r"\b(?:CONSTRAINT|CHECK|COLLATE|GENERATED|FOREIGN|EXCLUDE|LIKE|AS|STORED|"
+                         r"VIRTUAL|DEFERRABLE|MATCH)\b", re.I)
+_REFERENCES_WORD = re.compile(r"\s*REFERENCES\b", re.I)
+_SET_BEFORE = re.compile(r"\b(?:SET|DEFAULT)\s+$", re.I)
 _TABLE_ITEM_HEAD = re.compile(r"\s*(?:CONSTRAINT|PRIMARY|UNIQUE|FOREIGN|CHECK|EXCLUDE|LIKE)\b", re.I)
-_NULLS = re.compile(r"\b(NOT\s+NULL|NULL|DEFAULT)\b", re.I)
+_COLUMN_MARKS = re.compile(r"\b(NOT\s+NULL|NULL|DEFAULT|PRIMARY\s+KEY|UNIQUE|REFERENCES)\b", re.I)
+_REFERENCE = re.compile(
+    rf"\s*({_QN})\s*(?:\(\s*({_NAME_LIST})\s*\))?"
+    r"((?:\s+ON\s+(?:DELETE|UPDATE)\s+(?:CASCADE|RESTRICT|SET\s+NULL|SET\s+DEFAULT|NO\s+ACTION))*)\s*$", _F)
+_TABLE_KEY = re.compile(rf"\s*(?:CONSTRAINT\s+({_N})\s+)?(PRIMARY\s+KEY|UNIQUE|FOREIGN\s+KEY)\s*"
+                        rf"\(\s*({_NAME_LIST})\s*\)", _F)
 
 
 def _uncomment(text: str) -> str:
@@ -861,48 +868,136 @@ class _FastPath:
         if table.qualname in self.schema.tables:
             return False
         columns = []
-        line, counted = self.stmt.line, 0
+        at_line = _LineCounter(sql, self.stmt.line)
         for start, end in items:
             text, mtext = sql[start:end], masked[start:end]
-            if not text.strip() or _TABLE_ITEM_HEAD.match(mtext) or _NOT_SIMPLE.search(mtext):
+            if not text.strip():
+                return False
+            if _TABLE_ITEM_HEAD.match(mtext):
+                if not self.fast_table_constraint(table, text, mtext, start, at_line):
+                    return False
+                continue
+            if _NOT_SIMPLE.search(mtext):
                 return False
             head = _COLUMN_HEAD.match(text)
             if head is None:
                 return False
             rest_at = head.end()
-            marks = list(_NULLS.finditer(mtext, rest_at))
+            marks = [k for k in _COLUMN_MARKS.finditer(mtext, rest_at)
+                     if not _SET_BEFORE.search(mtext, 0, k.start())]  # SET NULL, DEFAULT NULL
             type_end = marks[0].start() if marks else len(text)
             typed = _pg_type(text[rest_at:type_end].strip())
             if typed is None:
                 return False
-            at = start + head.start(1)
-            line += sql.count("\n", counted, at)
-            counted = at
             col = Column(self.reader.name(head.group(1)), typed[0],
-                         source=SourceRef(self.file, line))
+                         source=SourceRef(self.file, at_line(start + head.start(1))))
+            if col.name in table.columns:
+                return False
+            table.columns[col.name] = col
             col.nullable = not typed[1]
             for i, mark in enumerate(marks):
                 word = " ".join(mark.group(1).upper().split())
                 stop = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+                rest = text[mark.end():stop].strip()
+                if word == "DEFAULT":
+                    default = _default_of(rest)
+                    if default is None:
+                        return False
+                    col.default = default
+                    continue
+                if word == "REFERENCES":
+                    fk = self.fast_reference([col.name], text, mark.end(), stop, start, at_line, None)
+                    if fk is None:
+                        return False
+                    table.foreign_keys.append(fk)
+                    continue
+                if rest:
+                    return False
                 if word == "NOT NULL":
                     col.nullable = False
                 elif word == "NULL":
                     col.nullable = True
-                else:
-                    default = _default_of(text[mark.end():stop].strip())
-                    if default is None:
+                elif word == "PRIMARY KEY":
+                    if table.primary_key is not None:
                         return False
-                    col.default = default
-                if text[mark.end():stop].strip() and word != "DEFAULT":
-                    return False
-            if col.name in table.columns:
-                return False
-            table.columns[col.name] = col
+                    table.primary_key = PrimaryKey([col.name], None, SourceRef(self.file, col.source.line))
+                    col.nullable = False
+                else:  # UNIQUE
+                    table.uniques.append(UniqueConstraint([col.name], None, SourceRef(self.file, col.source.line)))
             columns.append(col)
         if not columns:
             return False
         self.schema.tables[table.qualname] = table
         return True
+
+    def fast_reference(self, columns: list[str], text: str, begin: int, stop: int, offset: int,
+                       at_line, name: str | None) -> ForeignKey | None:
+        """`REFERENCES parent [(cols)] [ON DELETE/UPDATE action]...` from text[begin:stop];
+        None for any other shape (MATCH, DEFERRABLE, an unknown parent's key: the full path)."""
+        r = _REFERENCE.match(text, begin, stop)
+        if r is None:
+            return None
+        ref_table = self.reader.qualname(r.group(1))
+        if r.group(2):
+            ref_columns = self.names(r.group(2))
+            line = at_line(offset + r.start(2))
+        else:
+            parent = self.schema.table(ref_table)
+            if parent is None or parent.primary_key is None:
+                return None
+            ref_columns = list(parent.primary_key.columns)
+            line = at_line(offset + r.start(1))
+        actions = " ".join(r.group(3).upper().split())
+        on_delete = re.search(r"ON DELETE (CASCADE|RESTRICT|SET NULL|SET DEFAULT|NO ACTION)", actions)
+        on_update = re.search(r"ON UPDATE (CASCADE|RESTRICT|SET NULL|SET DEFAULT|NO ACTION)", actions)
+        return ForeignKey(columns, ref_table, ref_columns, on_delete.group(1) if on_delete else None,
+                          on_update.group(1) if on_update else None, name, SourceRef(self.file, line))
+
+    def fast_table_constraint(self, table: Table, text: str, mtext: str, offset: int, at_line) -> bool:
+        """A table-level PRIMARY KEY, UNIQUE or FOREIGN KEY, optionally named; False for any
+        other item (CHECK, EXCLUDE, LIKE, options: the full path)."""
+        c = _TABLE_KEY.match(text)
+        if c is None or _TABLE_KEY.match(mtext) is None:
+            return False
+        name = self.reader.name(c.group(1)) if c.group(1) else None
+        cols = self.names(c.group(3))
+        if any(col not in table.columns for col in cols):
+            return False
+        ref = SourceRef(self.file, at_line(offset + c.start(3)))
+        kind = " ".join(c.group(2).upper().split())
+        if kind == "PRIMARY KEY":
+            if table.primary_key is not None or c.end() != len(text.rstrip()):
+                return False
+            table.primary_key = PrimaryKey(cols, name, ref)
+            for col in cols:
+                table.columns[col].nullable = False
+        elif kind == "UNIQUE":
+            if c.end() != len(text.rstrip()):
+                return False
+            table.uniques.append(UniqueConstraint(cols, name, ref))
+        else:
+            head = _REFERENCES_WORD.match(text, c.end())
+            fk = head and self.fast_reference(cols, text, head.end(), len(text), offset, at_line, name)
+            if not fk:
+                return False
+            fk.source = ref
+            table.foreign_keys.append(fk)
+        return True
+
+
+class _LineCounter:
+    """Line numbers of positions in one statement, counted forward from the last one asked."""
+
+    def __init__(self, sql: str, first_line: int):
+        self.sql, self.line, self.at = sql, first_line, 0
+        self.first = first_line
+
+    def __call__(self, pos: int) -> int:
+        if pos < self.at:
+            return self.first + self.sql.count("\n", 0, pos)
+        self.line += self.sql.count("\n", self.at, pos)
+        self.at = pos
+        return self.line
 
 
 class _Applier(_FastPath):
