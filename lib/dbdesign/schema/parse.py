@@ -884,7 +884,7 @@ class _FastPath:
                 return False
             rest_at = head.end()
             marks = [k for k in _COLUMN_MARKS.finditer(mtext, rest_at)
-                     if not _SET_BEFORE.search(mtext, 0, k.start())]  # SET NULL, DEFAULT NULL
+                     if not _SET_BEFORE.search(mtext, max(0, k.start() - 12), k.start())]  # SET NULL, DEFAULT NULL
             type_end = marks[0].start() if marks else len(text)
             typed = _pg_type(text[rest_at:type_end].strip())
             if typed is None:
