@@ -80,7 +80,7 @@ def cli_run(url: str, rows: int, extra: list[str] = ()) -> dict:
     child's peak RSS, and its JSON (counts, load report)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "lib"), os.environ.get("PYTHONPATH", "")])}
     args = [sys.executable, "-m", "dbdesign.cli", "datagen", str(REPO / "migrations"),
-            "--rows", str(rows), "--db", url, *extra]
+            "--rows", str(rows), "--db", url, "--no-progress", *extra]
     t0 = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
     _, status, usage = os.wait4(proc.pid, 0)

@@ -231,3 +231,46 @@ def test_self_references_load_in_depth_levels(example_schema):
             f"{t}: self-referencing FK loaded in 4 depth levels (DuckDB checks FKs against rows "
             "committed before the statement)" for t in ("users", "comments")]
         assert eng.query("SELECT count(*) FROM comments")[0][0] == data.counts["comments"]
+
+
+@pytest.mark.parametrize("engine_name", ["mysql", "postgres"])
+def test_server_loads_verify_foreign_keys(example_schema, engine_name):
+    """MariaDB loads with foreign_key_checks=0 and PostgreSQL adds its foreign keys after
+    COPY: a child row without a parent must still fail the load on both."""
+    from dbdesign.errors import EngineError
+    if engines.availability([engine_name])[engine_name] is not None:
+        pytest.skip(engines.availability([engine_name])[engine_name])
+    bad = datagen.generate(example_schema, 300, tables=["users", "posts"], progress=False,
+                           overrides={"posts.user_id": "CASE WHEN i = 7 THEN uuid() ELSE "
+                                      "dd_uuid(i % 60, 'users/pk') END"})
+    with engines.throwaway(engine_name) as eng:
+        with pytest.raises(EngineError, match="violates foreign key|missing users"):
+            datagen.load(bad, eng, indexes="none")
+
+
+def test_cli_summary_line_and_progress(tmp_path):
+    """`dbdesign datagen` ends with one summary line on stderr (rows, rows/s, peak MiB) and
+    puts the same figures in its JSON; progress bars appear only when asked (stderr here is
+    not a terminal)."""
+    import json
+    import os
+    import re
+    import subprocess
+    import sys
+    repo = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(repo / "lib")}
+    runs = {}
+    for flag in ("--no-progress", "--progress"):
+        out = tmp_path / f"x{flag}.duckdb"
+        proc = subprocess.run([sys.executable, "-m", "dbdesign.cli", "datagen", str(repo / "migrations"),
+                               "--rows", "3000", "--engine", "duckdb", "--out", str(out), flag],
+                              capture_output=True, text=True, env=env, check=True)
+        runs[flag] = proc
+        res = json.loads(proc.stdout)
+        assert res["rows"] == sum(res["counts"].values()) and res["peak_mib"] > 20
+        last = proc.stderr.strip().splitlines()[-1]
+        m = re.fullmatch(r"datagen: ([\d,]+) rows in [\d.]+ s \([\d,]+ rows/s\), peak ([\d,]+) MiB", last)
+        assert m and int(m.group(1).replace(",", "")) == res["rows"], last
+    assert "rows/s" not in runs["--no-progress"].stderr.replace(
+        runs["--no-progress"].stderr.strip().splitlines()[-1], "")
+    assert "%|" not in runs["--no-progress"].stderr

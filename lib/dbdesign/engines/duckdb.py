@@ -158,7 +158,7 @@ class DuckDBEngine(Engine):
                     report.notes.append(f"{table}: self-referencing FK loaded in {levels[1]} depth levels "
                                         "(DuckDB checks FKs against rows committed before the statement)")
             except EngineError as err:
-                raise EngineError(f"duckdb: loading {table}: {err}") from err
+                raise EngineError(f"duckdb: loading {table}: {str(err).removeprefix('duckdb: ')}") from err
             report.table_done(table, data.counts.get(table) or dg._count(data, table), time.perf_counter() - t0)
 
     @classmethod

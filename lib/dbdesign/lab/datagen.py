@@ -8,9 +8,16 @@ The trick that keeps foreign keys cheap: a primary key value is a function of it
 (`pk = uuid(hash(seed, table, i))`), so a child row picks a parent *index* (skewed: a few users
 write most posts) and computes the parent's key without a join.
 
-`generate(schema, rows)` fills a DuckDB staging database; `load(data, engine)` copies it into
-SQLite / PostgreSQL / MariaDB / DuckDB with each engine's fast bulk path, creating tables
-first, loading, and building secondary indexes after (several times faster, ENGINE_FACTS).
+Self-references are generated in depth layers (`LAYERS`, `REPLY_LEVELS`): a row points only
+at a row of an earlier layer, so chains stay short and an engine that checks each FK against
+committed rows (DuckDB) loads a self-referencing table in a few statements.
+
+`generate(schema, rows)` fills a DuckDB staging database (memory bounded by `memory_limit`;
+DuckDB spills beyond it); `load(data, engine)` copies it into SQLite / PostgreSQL / MariaDB /
+DuckDB with each engine's `bulk_load`, creating tables first, loading, and building secondary
+indexes (and, where the engine can add them later, foreign keys) after (several times
+faster, ENGINE_FACTS). Realism knobs and per-column overrides come from [datagen] in
+dbdesign.toml (`REALISM_KEYS`).
 """
 from __future__ import annotations
 
@@ -85,7 +92,11 @@ REALISM_KEYS = {"skew": "FK fan-out skew: parent index = n * u**skew (1 = unifor
                 "overrides": "table of \"table.column\" = DuckDB SQL over the row index i",
                 "memory_limit": "DuckDB memory limit of the generating connection, e.g. \"1GB\""}
 PERMUTE = 2654435761  # prime; i * PERMUTE mod n scatters the popular parents over the table
-MEMORY_LIMIT = "1GB"  # DuckDB's limit for the generating connection (its default: 80% of RAM)
+# DuckDB's memory limit for the generating connection; None keeps DuckDB's default (80% of
+# RAM). "1GB" held the example at --rows 1 M (peak 1064 MiB, 1452 MiB without) but failed
+# at 5 M with "Out of Memory" while loading comments (6 ART indexes over 5 M rows), so a
+# limit is opt-in: [datagen] memory_limit or generate(memory_limit=...).
+MEMORY_LIMIT: str | None = None
 
 
 @dataclass
@@ -198,9 +209,10 @@ def generate(schema: Schema, rows: int, seed: int = 42, db: str | duckdb.DuckDBP
     `rows` is the row count of the largest table; `tables` restricts to a subset (required
     FK parents must be included); `counts` pins table sizes; `overrides` maps "table.column" to
     a DuckDB SQL expression over the row index `i` (e.g. ``{"users.role": "'admin'"}``).
-    `progress`: a tqdm bar (None: only when stderr is a terminal). `memory_limit` bounds a
-    connection made here (DuckDB spills what does not fit to a temp folder), so peak memory
-    follows the limit, not the row count. `realism`: the [datagen] keys of dbdesign.toml
+    `progress`: a tqdm bar (None: only when stderr is a terminal). `memory_limit` (e.g.
+    "1GB") bounds a connection made here: DuckDB spills what does not fit to a temp folder,
+    and fails with "Out of Memory" when what must stay resident (the ART indexes of a load)
+    does not fit. `realism`: the [datagen] keys of dbdesign.toml
     (`REALISM_KEYS`: skew, soft_deleted, null_rate, overrides, memory_limit); `overrides`
     given here win over the config's."""
     realism = dict(realism or {})
@@ -211,9 +223,9 @@ def generate(schema: Schema, rows: int, seed: int = 42, db: str | duckdb.DuckDBP
         conn = db
     else:
         conn = duckdb.connect(db or ":memory:")
+        conn.execute(f"SET temp_directory = {_lit(os.path.join(tempfile.gettempdir(), f'dbdesign-datagen-{os.getpid()}'))}")
         if memory_limit:
             conn.execute(f"SET memory_limit = {_lit(memory_limit)}")
-            conn.execute(f"SET temp_directory = {_lit(os.path.join(tempfile.gettempdir(), f'dbdesign-datagen-{os.getpid()}'))}")
     gen = _Generator(conn, schema, seed, {p.name: p.rows for p in plan}, overrides)
     gen.skew = float(realism.get("skew", SKEW))
     gen.soft_deleted = float(realism.get("soft_deleted", SOFT_DELETED))
@@ -1017,8 +1029,11 @@ def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | N
 
     SQLite: one transaction, an Arrow stream into the ADBC driver (or multi-row INSERTs
     through sqlite3, see `writer`), constraints verified before COMMIT. PostgreSQL: COPY FROM
-    STDIN (CSV written by DuckDB). MariaDB: LOAD DATA LOCAL INFILE when the server allows
-    local_infile, else multi-row INSERT. DuckDB: INSERT ... SELECT from a Parquet file.
+    STDIN (CSV written by DuckDB), foreign keys added after the data. MariaDB: LOAD DATA
+    LOCAL INFILE when the server allows local_infile, else multi-row INSERT. DuckDB: INSERT
+    ... SELECT from the generating connection with the target file attached (Parquet for an
+    in-memory target), self-references in depth levels. Each path is its engine's
+    `bulk_load` (engines/*.py).
     `indexes`: 'schema' builds the schema's secondary indexes after the data, 'none' keeps
     only primary keys and UNIQUE constraints (the baseline for index experiments).
     `checks` (SQLite): 'deferred' verifies CHECK constraints once over the loaded rows before
@@ -1078,9 +1093,12 @@ def analyze_tables(engine, tables: Sequence[str]) -> None:
     engine.analyze(tables)
 
 
-def export_select(data: Dataset, table: str, casts: Sequence[tuple[str, str]] = (), rowid: bool = False) -> str:
+def export_select(data: Dataset, table: str, casts: Sequence[tuple[str, str]] = (), rowid: bool = False,
+                  key_order: bool = False) -> str:
     """SELECT over the staging table with values shaped for a target engine's loader:
-    `casts` is the engine's `export_casts` (DuckDB type prefix -> SQL over `{}`)."""
+    `casts` is the engine's `export_casts` (DuckDB type prefix -> SQL over `{}`);
+    `key_order` sorts by the primary key (a clustered table then appends instead of
+    inserting at random places)."""
     types = dict(data.conn.execute(
         "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = ? AND table_name = ?",
         [data.catalog, staging_name(table)]).fetchall())
@@ -1092,7 +1110,9 @@ def export_select(data: Dataset, table: str, casts: Sequence[tuple[str, str]] = 
         parts.append(f"{shape.format(q) if shape else q} AS {q}")
     if rowid:
         parts.append("rowid AS _dd_rowid")
-    return f"SELECT {', '.join(parts)} FROM {data.staged(table)}"
+    key = data.schema.table(table).primary_key
+    order = f" ORDER BY {', '.join(quote(c) for c in key.columns)}" if key_order and key else ""
+    return f"SELECT {', '.join(parts)} FROM {data.staged(table)}{order}"
 
 
 # Load-time settings (per connection, restored afterwards). journal_mode=MEMORY (not OFF):
