@@ -94,8 +94,10 @@ REALISM_KEYS = {"skew": "FK fan-out skew: parent index = n * u**skew (1 = unifor
 PERMUTE = 2654435761  # prime; i * PERMUTE mod n scatters the popular parents over the table
 # DuckDB's memory limit for the generating connection; None keeps DuckDB's default (80% of
 # RAM). "1GB" held the example at --rows 1 M (peak 1064 MiB, 1452 MiB without) but failed
-# at 5 M with "Out of Memory" while loading comments (6 ART indexes over 5 M rows), so a
-# limit is opt-in: [datagen] memory_limit or generate(memory_limit=...).
+# at 5 M with "Out of Memory" while loading comments (6 ART indexes over 5 M rows), and
+# "1500MB" ended there in a FatalException that invalidates the database (peak 1.66 GB);
+# without a limit that run peaks at 6.2 GB. So a limit is opt-in: [datagen] memory_limit
+# or generate(memory_limit=...).
 MEMORY_LIMIT: str | None = None
 
 
