@@ -1,6 +1,8 @@
 """datagen: deterministic, referentially valid, constraint-respecting data; loads on 4 engines."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from dbdesign import engines
@@ -145,7 +147,7 @@ def test_sqlite_writers_load_identical_rows(example_schema):
             rep = datagen.load(data, eng, writer=writer)
             assert ("ADBC" in rep.method) == (writer == "adbc"), rep.method
             dumps[writer] = {t: eng.query(f"SELECT * FROM {t} ORDER BY 1, 2") for t in data.tables}
-            types = {t: eng.query(f"SELECT DISTINCT " + ", ".join(
+            types = {t: eng.query("SELECT DISTINCT " + ", ".join(
                 f"typeof({c})" for c in data.columns(t)) + f" FROM {t}") for t in data.tables}
             dumps[writer + "-types"] = types
     assert dumps["adbc"] == dumps["python"]
@@ -172,3 +174,103 @@ def test_adbc_writer_refused_while_the_connection_has_a_transaction(example_sche
         eng.rollback()
         assert eng.query("SELECT count(*) FROM users")[0][0] == 0
         assert datagen.load(data, eng, indexes="none", create=False).rows == {"users": 100}
+
+
+def test_scale_curve_frame_and_plot(tmp_path):
+    """One child process per size: rows grow with --rows, every run reports its own time and
+    peak memory, and the plot has the two panels over the same sizes."""
+    from dbdesign.lab.datagen import plot_scale_curve, scale_curve
+    from matplotlib.figure import Figure
+    source = str(Path(__file__).resolve().parent.parent / "migrations")
+    frame = scale_curve(source, sizes=(200, 2000), engine="duckdb", folder=str(tmp_path))
+    assert list(frame.columns) == ["rows_arg", "rows", "seconds", "rows_per_s", "peak_mib"]
+    assert list(frame["rows_arg"]) == [200, 2000]
+    assert frame["rows"].iloc[0] < frame["rows"].iloc[1]
+    assert (frame["seconds"] > 0).all() and (frame["peak_mib"] > 20).all()
+    fig = plot_scale_curve(frame)
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    assert list(fig.axes[1].lines[0].get_ydata()) == list(frame["peak_mib"])
+    with pytest.raises(InputError, match="sqlite or duckdb"):
+        scale_curve(source, sizes=(10,), engine="postgres")
+
+
+def test_realism_keys_from_dbdesign_toml(example_schema):
+    """[datagen] in dbdesign.toml: skew, soft-deleted share, NULL rate and per-column
+    overrides change the generated rows; a bad value is an error naming its line."""
+    from dbdesign.config import parse_config
+    cfg = parse_config('[datagen]\nskew = 1.0\nsoft_deleted = 0.5\nnull_rate = 0.0\n'
+                       '[datagen.overrides]\n"users.role" = "\'editor\'"\n')
+    d = datagen.generate(example_schema, 4000, tables=["users", "posts"], progress=False,
+                         realism=cfg.extra["datagen"])
+    deleted, total = q(d, "SELECT count(deleted_at), count(*) FROM posts")[0]
+    assert 0.4 < deleted / total < 0.6  # default share is 5%
+    assert q(d, "SELECT DISTINCT role FROM users") == [("editor",)]
+    assert q(d, "SELECT count(*) - count(updated_by) FROM posts")[0][0] == 0  # no NULLs
+    flat = q(d, "SELECT max(c) FROM (SELECT count(*) c FROM posts GROUP BY user_id)")[0][0]
+    skewed = datagen.generate(example_schema, 4000, tables=["users", "posts"], progress=False)
+    assert flat * 3 < q(skewed, "SELECT max(c) FROM (SELECT count(*) c FROM posts GROUP BY user_id)")[0][0]
+    with pytest.raises(InputError, match="share from 0 to 1") as err:
+        parse_config("[datagen]\nsoft_deleted = 5\n", "dbdesign.toml")
+    assert "2" in str(err.value)  # line 2
+    with pytest.raises(InputError, match="did you mean skew"):
+        parse_config("[datagen]\nskw = 1\n", "dbdesign.toml")
+
+
+def test_self_references_load_in_depth_levels(example_schema):
+    """Self-references point only at earlier layers, so chains are short and DuckDB (which
+    checks an FK against rows committed before the statement) loads each table in at most
+    len(LAYERS) + 1 statements - not one round per link of the longest chain."""
+    data = datagen.generate(example_schema, 20_000, tables=NO_AUDIT, progress=False)
+    for table, col in [("users", "created_by"), ("users", "updated_by"), ("comments", "parent_id")]:
+        depth = q(data, f"""WITH RECURSIVE r(id, d) AS (SELECT id, 0 FROM {table} WHERE {col} IS NULL
+            UNION ALL SELECT s.id, r.d + 1 FROM {table} s JOIN r ON s.{col} = r.id) SELECT max(d) FROM r""")[0][0]
+        assert 1 <= depth <= len(datagen.LAYERS), (table, col, depth)
+    with engines.throwaway("duckdb") as eng:
+        rep = datagen.load(data, eng)
+        assert [n for n in rep.notes if "depth levels" in n] == [
+            f"{t}: self-referencing FK loaded in 4 depth levels (DuckDB checks FKs against rows "
+            "committed before the statement)" for t in ("users", "comments")]
+        assert eng.query("SELECT count(*) FROM comments")[0][0] == data.counts["comments"]
+
+
+@pytest.mark.parametrize("engine_name", ["mysql", "postgres"])
+def test_server_loads_verify_foreign_keys(example_schema, engine_name):
+    """MariaDB loads with foreign_key_checks=0 and PostgreSQL adds its foreign keys after
+    COPY: a child row without a parent must still fail the load on both."""
+    from dbdesign.errors import EngineError
+    if engines.availability([engine_name])[engine_name] is not None:
+        pytest.skip(engines.availability([engine_name])[engine_name])
+    bad = datagen.generate(example_schema, 300, tables=["users", "posts"], progress=False,
+                           overrides={"posts.user_id": "CASE WHEN i = 7 THEN uuid() ELSE "
+                                      "dd_uuid(i % 60, 'users/pk') END"})
+    with engines.throwaway(engine_name) as eng:
+        with pytest.raises(EngineError, match="violates foreign key|missing users"):
+            datagen.load(bad, eng, indexes="none")
+
+
+def test_cli_summary_line_and_progress(tmp_path):
+    """`dbdesign datagen` ends with one summary line on stderr (rows, rows/s, peak MiB) and
+    puts the same figures in its JSON; progress bars appear only when asked (stderr here is
+    not a terminal)."""
+    import json
+    import os
+    import re
+    import subprocess
+    import sys
+    repo = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(repo / "lib")}
+    runs = {}
+    for flag in ("--no-progress", "--progress"):
+        out = tmp_path / f"x{flag}.duckdb"
+        proc = subprocess.run([sys.executable, "-m", "dbdesign.cli", "datagen", str(repo / "migrations"),
+                               "--rows", "3000", "--engine", "duckdb", "--out", str(out), flag],
+                              capture_output=True, text=True, env=env, check=True)
+        runs[flag] = proc
+        res = json.loads(proc.stdout)
+        assert res["rows"] == sum(res["counts"].values()) and res["peak_mib"] > 20
+        last = proc.stderr.strip().splitlines()[-1]
+        m = re.fullmatch(r"datagen: ([\d,]+) rows in [\d.]+ s \([\d,]+ rows/s\), peak ([\d,]+) MiB", last)
+        assert m and int(m.group(1).replace(",", "")) == res["rows"], last
+    assert "rows/s" not in runs["--no-progress"].stderr.replace(
+        runs["--no-progress"].stderr.strip().splitlines()[-1], "")
+    assert "%|" not in runs["--no-progress"].stderr

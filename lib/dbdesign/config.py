@@ -18,6 +18,14 @@ A project config looks like this (every key is optional)::
     severity = "error"
     max = 6
 
+    [datagen]                         # `dbdesign datagen`: realism of the generated rows
+    skew = 2.0                        # FK fan-out: parent index = n * u**skew (1 = uniform)
+    soft_deleted = 0.05               # share of rows with deleted_at set
+    null_rate = 0.2                   # NULL share of nullable columns without a rule of their own
+    memory_limit = "1GB"              # DuckDB's limit while generating (spills beyond it)
+    [datagen.overrides]               # per column: DuckDB SQL over the row index i
+    "users.role" = "'member'"
+
     [erd]
     max_cluster = 40                  # tables per cluster diagram of a large schema
     [erd.viewpoints]                  # curated groups, each drawn as its own ERD
@@ -64,7 +72,7 @@ _LINT_KEYS = {"user_facing_tables", "audit_columns", "timestamp_columns", "soft_
               "users_table"}
 _OWN_TOP_KEYS = {"source", "read", "lint", "rules", "waivers"}
 READS = ("postgres", "mysql", "sqlite")
-_OTHER_SECTIONS = {"pool", "api", "workload", "staging", "review", "nosql", "erd"}  # read by their own modules, kept in Config.extra
+_OTHER_SECTIONS = {"pool", "api", "workload", "staging", "review", "nosql", "erd", "datagen"}  # read by their own modules, kept in Config.extra
 _SCHEMA_SECTIONS = {"api", "workload", "nosql", "review", "staging"}  # about `source`'s tables
 _REVIEW_KEYS = {"focus"}  # [review] focus = "table": the table the chapters' demos show
 _WAIVER_KEYS = ("rule", "object", "reason", "expires")
@@ -324,6 +332,8 @@ class _Reader:
                               self.line_of(key, "review"))
         if "erd" in data:
             self._check_erd(data["erd"])
+        if "datagen" in data:
+            self._check_datagen(data["datagen"])
         cfg.extra = {k: v for k, v in data.items() if k not in _OWN_TOP_KEYS}
 
         lint = data.get("lint", {})
@@ -399,6 +409,29 @@ class _Reader:
                     self.fail("waiver expires must be a date (YYYY-MM-DD)", at("expires"))
             cfg.waivers.append(Waiver(rule, obj, reason.strip(), expires, self.path, head_line))
         return cfg
+
+    def _check_datagen(self, section: Any) -> None:
+        """[datagen]: realism knobs of the data generator (`lab.datagen.REALISM_KEYS`)."""
+        from dbdesign.lab.datagen import REALISM_KEYS
+        if not isinstance(section, dict):
+            self.fail("`datagen` must be a table ([datagen])", self.line_of("datagen"))
+        for key, value in section.items():
+            line = self.line_of(key, "datagen")
+            if key not in REALISM_KEYS:
+                self.fail(f"unknown key {key!r} in [datagen]" + did_you_mean(key, REALISM_KEYS), line)
+            if key in ("soft_deleted", "null_rate"):
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                    self.fail(f"[datagen] {key} must be a share from 0 to 1 ({REALISM_KEYS[key]})", line)
+            elif key == "skew":
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 10:
+                    self.fail(f"[datagen] skew must be a number above 0 and at most 10 ({REALISM_KEYS[key]})", line)
+            elif key == "memory_limit":
+                if not isinstance(value, str) or not re.fullmatch(r"\s*\d+(\.\d+)?\s*[KMGT]i?B\s*", value, re.I):
+                    self.fail('[datagen] memory_limit must be a size such as "1GB" or "512MiB"', line)
+            elif key == "overrides":
+                if not (isinstance(value, dict) and all(isinstance(k, str) and "." in k and isinstance(v, str)
+                                                        for k, v in value.items())):
+                    self.fail('[datagen] overrides must map "table.column" to DuckDB SQL text', line)
 
     def _section_line(self, header: str) -> int | None:
         s = self._section_start(header)

@@ -3,7 +3,6 @@ the `dbdesign` group in cli.py)."""
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
@@ -24,14 +23,21 @@ ENGINES = click.Choice(["sqlite", "duckdb", "postgres", "mysql"])
 @click.option("--db", "url", help="Load into this database URL (tables are created there).")
 @click.option("--out", type=click.Path(dir_okay=False), help="File for --engine sqlite|duckdb.")
 @click.option("--indexes", type=click.Choice(["schema", "none"]), default="schema", show_default=True)
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bars per table (default: when stderr is a terminal).")
 @handle_errors
-def datagen(source, rows, seed, tables, engine, url, out, indexes) -> None:
-    """Generate seeded, referentially valid data for SOURCE and load it into a database."""
+def datagen(source, rows, seed, tables, engine, url, out, indexes, progress) -> None:
+    """Generate seeded, referentially valid data for SOURCE and load it into a database.
+
+    Prints the counts and the load report as JSON, and one summary line (rows, rows/s, peak
+    memory) on stderr."""
+    import time
     from dbdesign.lab import datagen as dg
     from dbdesign.cli.tools import load
     from dbdesign.engines import connect
     from dbdesign.errors import InputError
-    schema, _ = load(source)
+    t0 = time.perf_counter()
+    schema, config = load(source)
     if engine and url:
         raise InputError("give --engine (with --out) or --db, not both")
     if engine in SERVERS:
@@ -44,13 +50,20 @@ def datagen(source, rows, seed, tables, engine, url, out, indexes) -> None:
     if target is not None:
         target.conn  # a bad or unreachable database is bad input before any data is made
     # the tables asked for, plus the parents their NOT NULL foreign keys need
-    data = dg.generate(schema, rows, seed=seed, tables=dg.with_parents(schema, tables) if tables else None)
+    data = dg.generate(schema, rows, seed=seed, tables=dg.with_parents(schema, tables) if tables else None,
+                       progress=progress, realism=config.extra.get("datagen"))
     report = None
     if target is not None:
         with target as eng:
-            report = dg.load(data, eng, indexes=indexes)
+            report = dg.load(data, eng, indexes=indexes, progress=progress)
+    total = sum(data.counts.values())
+    secs = time.perf_counter() - t0
     click.echo(json.dumps({"seconds": round(data.seconds, 3), "counts": data.counts,
-                           "load": report.to_dict() if report else None}, indent=2, default=str))
+                           "load": report.to_dict() if report else None,
+                           "rows": total, "total_seconds": round(secs, 2),
+                           "rows_per_s": round(total / secs), "peak_mib": round(dg.peak_mib())},
+                          indent=2, default=str))
+    click.echo(dg.summary_line(total, secs), err=True)
 
 
 @click.command()

@@ -234,6 +234,29 @@ class Engine:
         `engines.introspection`; comparing with a design: `dbdesign.schema.diff`."""
         raise NotImplementedError
 
+    # -- bulk loads of generated data (`lab.datagen.load`) ----------------------------------
+    bulk_method = "?"  # the bulk path, for people (LoadReport.method)
+    # DuckDB type prefix -> SQL over `{}` (the staging column) that shapes a generated value
+    # for this engine's loader; the first matching prefix wins
+    export_casts: tuple[tuple[str, str], ...] = ()
+    # Foreign keys are added after the load (ALTER TABLE, validated in one pass by the
+    # engine) rather than checked row by row as the rows arrive
+    fks_after_load = False
+
+    def check_bulk_options(self, options: dict[str, Any]) -> None:
+        """Raise InputError when `options` (datagen.load's keyword options) cannot work here,
+        before anything is created."""
+
+    @contextlib.contextmanager
+    def load_session(self, data) -> Iterator["Engine"]:
+        """The engine to run a load's statements on (this one, by default)."""
+        yield self
+
+    def bulk_load(self, data, tables: Sequence[str], report, tmp: str, options: dict[str, Any]) -> None:  # pragma: no cover
+        """Copy the staging tables `tables` of `data` (a datagen.Dataset) into this database's
+        existing tables with the engine's fast path, filling `report` (rows, seconds, notes)."""
+        raise NotImplementedError
+
     # -- throw-away databases --------------------------------------------------------------
     @classmethod
     @contextlib.contextmanager

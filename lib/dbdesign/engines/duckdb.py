@@ -96,6 +96,71 @@ class DuckDBEngine(Engine):
         `engines.introspection` for how engine spellings are normalised)."""
         return _introspect_duckdb(self)
 
+    # -- bulk loads of generated data ------------------------------------------------------
+    bulk_method = "INSERT ... SELECT from the generating connection (target file attached)"
+    _stage: str | None = None  # the generating connection's catalog while a load is attached
+
+    @contextlib.contextmanager
+    def load_session(self, data) -> Iterator["DuckDBEngine"]:
+        """The generating connection with this database file ATTACHed (and made current), so
+        rows go from the staging tables into the target in one INSERT ... SELECT each, with
+        no copy through Python or a file. Another DuckDB instance in this process cannot
+        attach a file this engine holds open, so the engine's own connection is closed for
+        the load and reopened on next use. An in-memory target (private to its connection)
+        is loaded through Parquet files instead."""
+        conn = data.conn
+        if self.path == ":memory:" or conn is self._conn:
+            yield self
+            return
+        self.close()
+        stage = conn.execute("SELECT current_database()").fetchone()[0]
+        try:
+            conn.execute(f"ATTACH {_literal(os.path.abspath(self.path))} AS dd_target")
+        except Exception as err:
+            raise EngineError(f"duckdb: cannot attach {self.path}: {_first_line(err)}") from err
+        conn.execute("USE dd_target")
+        self._conn, self._stage = conn, stage
+        try:
+            yield self
+        finally:
+            self._conn, self._stage = None, None
+            conn.execute(f"USE {_quote(stage)}")
+            conn.execute("DETACH dd_target")
+
+    def bulk_load(self, data, tables, report, tmp, options) -> None:
+        """One INSERT ... SELECT per table (from the attached staging tables, or a Parquet
+        file for an in-memory target). A table that references itself loads in depth levels
+        (`self_reference_levels`): DuckDB checks a foreign key only against rows committed
+        before the statement."""
+        import time
+        from dbdesign.lab import datagen as dg
+        for table in tables:
+            cols = ", ".join(_quote(c) for c in data.columns(table))
+            t0 = time.perf_counter()
+            levels = dg.self_reference_levels(data, table)
+            staged = _quote(dg.staging_name(table))
+            if self._stage is not None:
+                src = f"{_quote(self._stage)}.main.{staged}"
+                level = f"{_quote(levels[0])} IN (SELECT id FROM temp.main._dd_level WHERE lvl = {{}})" if levels else ""
+            else:
+                path = os.path.join(tmp, f"{dg.staging_name(table)}.parquet")
+                sel = (f"SELECT s.*, l.lvl AS _dd_lvl FROM {staged} s JOIN _dd_level l ON s.{_quote(levels[0])} = l.id"
+                       if levels else f"SELECT {cols} FROM {staged}")
+                data.conn.execute(f"COPY ({sel}) TO ? (FORMAT parquet)", [path])
+                src, level = f"read_parquet({_literal(path)})", "_dd_lvl = {}"
+            into = f"INSERT INTO {_quote(table)} ({cols}) SELECT {cols} FROM {src}"
+            try:
+                if levels is None:
+                    self.execute(into)
+                else:
+                    for k in range(levels[1]):
+                        self.execute(f"{into} WHERE {level.format(k)}")
+                    report.notes.append(f"{table}: self-referencing FK loaded in {levels[1]} depth levels "
+                                        "(DuckDB checks FKs against rows committed before the statement)")
+            except EngineError as err:
+                raise EngineError(f"duckdb: loading {table}: {str(err).removeprefix('duckdb: ')}") from err
+            report.table_done(table, data.counts.get(table) or dg._count(data, table), time.perf_counter() - t0)
+
     @classmethod
     @contextlib.contextmanager
     def throwaway(cls, server_url: str | None = None) -> Iterator["DuckDBEngine"]:
@@ -192,6 +257,11 @@ def _generation(text: str, dtype: str) -> str:
             exp.DataType.build(dtype, dialect="duckdb", udt=True).sql(dialect="duckdb"):
         tree = tree.this
     return strip_implicit(tree).sql(dialect="postgres")
+
+
+def _literal(value: str) -> str:
+    from dbdesign.dialects import DIALECTS  # the dialects import the engines
+    return DIALECTS["duckdb"].literal(value)
 
 
 def _quote(name: str) -> str:

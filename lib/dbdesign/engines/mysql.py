@@ -98,6 +98,95 @@ class MySQLEngine(ServerEngine):
     def begin(self) -> None:
         self.execute("START TRANSACTION")
 
+    @staticmethod
+    def _verify_fks(cur, schema, tables) -> None:
+        """The rows were loaded with foreign_key_checks=0, which InnoDB never re-checks: count
+        the child rows without a parent, per FK between the loaded tables (MATCH SIMPLE: a
+        NULL in any FK column is not checked)."""
+        from dbdesign.errors import EngineError
+        loaded = set(tables)
+        for table in tables:
+            for fk in schema.table(table).foreign_keys:
+                if fk.ref_table not in loaded:
+                    continue
+                present = " AND ".join(f"c.{_bq(c)} IS NOT NULL" for c in fk.columns)
+                match = " AND ".join(f"p.{_bq(r)} = c.{_bq(c)}" for c, r in zip(fk.columns, fk.ref_columns))
+                cur.execute(f"SELECT count(*) FROM {_bq(table)} c WHERE {present} AND NOT EXISTS "
+                            f"(SELECT 1 FROM {_bq(fk.ref_table)} p WHERE {match})")
+                bad = cur.fetchone()[0]
+                if bad:
+                    raise EngineError(f"mysql: {bad} loaded rows of {table} reference a missing "
+                                      f"{fk.ref_table} ({', '.join(fk.columns)})")
+
+    # -- bulk loads of generated data ------------------------------------------------------
+    bulk_method = "LOAD DATA LOCAL INFILE (multi-row INSERT when the server forbids local_infile)"
+    export_casts = (("BOOLEAN", "{}::INTEGER"),)
+
+    def bulk_load(self, data, tables, report, tmp, options) -> None:
+        """LOAD DATA LOCAL INFILE from a CSV file DuckDB writes, with foreign_key_checks and
+        unique_checks off for the load (generated data is valid by construction; checking
+        each row's FK is what makes MariaDB loads slow). Servers with local_infile=OFF get
+        multi-row INSERTs."""
+        import os
+        import time
+        import uuid
+        import pymysql
+        from dbdesign.errors import EngineError
+        from dbdesign.lab import datagen as dg
+        local = self.query("SELECT @@local_infile")[0][0] in (1, "1", "ON")
+        if local:
+            conn = pymysql.connect(**{**self._params, "local_infile": True})
+            conn._read_timeout = READ_TIMEOUT
+        else:
+            conn = self.conn
+            report.method = "multi-row INSERT (server has local_infile=OFF)"
+        table = ""
+        try:
+            cur = conn.cursor()
+            cur.execute("SET foreign_key_checks = 0, unique_checks = 0")
+            for table in tables:
+                cols = data.columns(table)
+                t0 = time.perf_counter()
+                col_list = ", ".join(_bq(c) for c in cols)
+                # primary-key order: InnoDB clusters rows by it (100k example rows here:
+                # 30.4 -> 18.3 s of LOAD DATA cold, 20.1 -> 16.5 s warm)
+                select = dg.export_select(data, table, self.export_casts, key_order=True)
+                if local:
+                    path = os.path.join(tmp, f"{dg.staging_name(table)}.csv")
+                    data.conn.execute(f"COPY ({select}) TO ? (FORMAT csv, HEADER false, NULLSTR 'NULL', "
+                                      "FORCE_QUOTE *)", [path])
+                    cur.execute(f"LOAD DATA LOCAL INFILE %s INTO TABLE {_bq(table)} CHARACTER SET utf8mb4 "
+                                "FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' ESCAPED BY '' "
+                                f"LINES TERMINATED BY '\\n' ({col_list})", (path,))
+                    os.remove(path)
+                    n = data.counts.get(table) or dg._count(data, table)
+                else:
+                    src = data.conn.cursor()
+                    src.execute(select)
+                    ins = f"INSERT INTO {_bq(table)} ({col_list}) VALUES ({', '.join(['%s'] * len(cols))})"
+                    n = 0
+                    while batch := src.fetchmany(5000):
+                        cur.executemany(ins, [tuple(str(v) if isinstance(v, uuid.UUID) else v for v in row)
+                                              for row in batch])
+                        n += len(batch)
+                    src.close()
+                report.table_done(table, n, time.perf_counter() - t0)
+                warnings = cur.execute("SHOW WARNINGS") and cur.fetchall()
+                if warnings:
+                    report.notes.append(f"{table}: {len(warnings)} warnings, first: {warnings[0][2]}")
+            cur.execute("SET foreign_key_checks = 1, unique_checks = 1")
+            conn.commit()
+            t0 = time.perf_counter()
+            self._verify_fks(cur, data.schema, tables)
+            report.verify_seconds = time.perf_counter() - t0
+            report.notes.append(f"foreign keys verified after the load by one anti-join each "
+                                f"({report.verify_seconds:.2f} s)")
+        except pymysql.Error as err:
+            raise EngineError(f"mysql: loading {table}: {err.args[-1]}") from err
+        finally:
+            if local:
+                conn.close()
+
     def version(self) -> str:
         return self.query("SELECT VERSION()")[0][0]
 

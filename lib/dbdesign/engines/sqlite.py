@@ -8,7 +8,7 @@ import sqlite3
 import tempfile
 from typing import Iterator
 
-from dbdesign.errors import EngineError, InputError
+from dbdesign.errors import InputError
 from dbdesign.model import (Column, Diagnostic, ForeignKey, PrimaryKey, Schema, SourceRef, Table,
                      UniqueConstraint)
 from dbdesign.schema.parse import parse_sql
@@ -98,6 +98,35 @@ class SQLiteEngine(Engine):
         """This database as a `Schema` (PRAGMAs + the stored CREATE text; see
         `engines.introspection` for how engine spellings are normalised)."""
         return _introspect_sqlite(self)
+
+    # -- bulk loads of generated data ------------------------------------------------------
+    bulk_method = "ADBC ingest or multi-row INSERT: one transaction, key order, verified before COMMIT"
+    # SQLite has no UUID, timestamp, boolean or decimal storage class: text, 0/1 and REAL
+    export_casts = (("UUID", "{}::VARCHAR"), ("TIMESTAMP", "strftime({}, '%Y-%m-%d %H:%M:%S.%f')"),
+                    ("BOOLEAN", "{}::INTEGER"), ("DECIMAL", "{}::DOUBLE"), ("DATE", "{}::VARCHAR"))
+
+    def check_bulk_options(self, options) -> None:
+        """writer='adbc' needs a database file, no open transaction on this connection (the
+        driver's own SQLite would not see its locks) and the adbc-driver-sqlite package."""
+        from dbdesign.lab import datagen as dg
+        if options.get("writer") != "adbc":
+            return
+        if self.conn.in_transaction:
+            raise InputError("writer='adbc' cannot load while this connection has a transaction "
+                             "open (the driver's own SQLite would not see its locks); COMMIT or "
+                             "ROLLBACK first, or use writer='python'")
+        if self.path == ":memory:":
+            raise InputError("writer='adbc' needs a database file: an in-memory SQLite database "
+                             "is private to its connection; use writer='python'")
+        if dg.adbc_sqlite() is None:
+            raise InputError("writer='adbc' needs the adbc-driver-sqlite package "
+                             "(pip install -r requirements.txt)")
+
+    def bulk_load(self, data, tables, report, tmp, options) -> None:
+        """One transaction with foreign keys and CHECKs off, rows in key order, verified
+        before COMMIT (`datagen.sqlite_load`, which has the writers and the checks)."""
+        from dbdesign.lab import datagen as dg
+        dg.sqlite_load(data, self, tables, report, options["chunk_rows"], options["checks"], options["writer"])
 
     @classmethod
     @contextlib.contextmanager

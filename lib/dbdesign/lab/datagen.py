@@ -8,14 +8,20 @@ The trick that keeps foreign keys cheap: a primary key value is a function of it
 (`pk = uuid(hash(seed, table, i))`), so a child row picks a parent *index* (skewed: a few users
 write most posts) and computes the parent's key without a join.
 
-`generate(schema, rows)` fills a DuckDB staging database; `load(data, engine)` copies it into
-SQLite / PostgreSQL / MariaDB / DuckDB with each engine's fast bulk path, creating tables
-first, loading, and building secondary indexes after (several times faster, ENGINE_FACTS).
+Self-references are generated in depth layers (`LAYERS`, `REPLY_LEVELS`): a row points only
+at a row of an earlier layer, so chains stay short and an engine that checks each FK against
+committed rows (DuckDB) loads a self-referencing table in a few statements.
+
+`generate(schema, rows)` fills a DuckDB staging database (memory bounded by `memory_limit`;
+DuckDB spills beyond it); `load(data, engine)` copies it into SQLite / PostgreSQL / MariaDB /
+DuckDB with each engine's `bulk_load`, creating tables first, loading, and building secondary
+indexes (and, where the engine can add them later, foreign keys) after (several times
+faster, ENGINE_FACTS). Realism knobs and per-column overrides come from [datagen] in
+dbdesign.toml (`REALISM_KEYS`).
 """
 from __future__ import annotations
 
 import contextlib
-import io
 import math
 import os
 import random
@@ -31,9 +37,8 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
-from dbdesign.engines.base import Params
 from dbdesign.errors import EngineError, InputError
-from dbdesign.model import Column, ForeignKey, Index, Schema, Table
+from dbdesign.model import Column, ForeignKey, Schema, Table
 
 # -- vocabulary (fixed lists; the seed decides which value each row gets) --------------------
 FIRST_NAMES = ("Anna Ben Chloe David Emma Felix Grace Hugo Iris Jack Kira Liam Mia Noah Olga Paul "
@@ -79,7 +84,21 @@ TS_TYPES = {"TIMESTAMP", "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP W
 JSON_TYPES = {"JSON", "JSONB"}
 BOOL_TYPES = {"BOOLEAN", "BOOL"}
 SKEW = 2.0  # parent index = n * u**SKEW: ~0.1% of parents get ~3% of the children
+SOFT_DELETED = 0.05  # share of rows with a deleted_at
+# [datagen] keys of dbdesign.toml: realism knobs and per-column overrides (`Realism`)
+REALISM_KEYS = {"skew": "FK fan-out skew: parent index = n * u**skew (1 = uniform)",
+                "soft_deleted": "share of rows soft-deleted (deleted_at set), 0..1",
+                "null_rate": "share of NULLs in every nullable column without its own rule, 0..1",
+                "overrides": "table of \"table.column\" = DuckDB SQL over the row index i",
+                "memory_limit": "DuckDB memory limit of the generating connection, e.g. \"1GB\""}
 PERMUTE = 2654435761  # prime; i * PERMUTE mod n scatters the popular parents over the table
+# DuckDB's memory limit for the generating connection; None keeps DuckDB's default (80% of
+# RAM). "1GB" held the example at --rows 1 M (peak 1064 MiB, 1452 MiB without) but failed
+# at 5 M with "Out of Memory" while loading comments (6 ART indexes over 5 M rows), and
+# "1500MB" ended there in a FatalException that invalidates the database (peak 1.66 GB);
+# without a limit that run peaks at 6.2 GB. So a limit is opt-in: [datagen] memory_limit
+# or generate(memory_limit=...).
+MEMORY_LIMIT: str | None = None
 
 
 @dataclass
@@ -102,6 +121,16 @@ class Dataset:
     plan: list[TablePlan]
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    catalog: str = ""  # the staging tables' database in `conn` (set from `conn` when empty)
+
+    def __post_init__(self) -> None:
+        if not self.catalog:
+            self.catalog = self.conn.execute("SELECT current_database()").fetchone()[0]
+
+    def staged(self, table: str) -> str:
+        """The staging table of `table`, fully qualified: valid while a load has another
+        database attached and current on `conn`."""
+        return f"{quote(self.catalog)}.main.{quote(staging_name(table))}"
 
     @property
     def tables(self) -> list[str]:
@@ -175,15 +204,34 @@ def plan_rows(schema: Schema, rows: int, tables: Sequence[str] | None = None,
 
 def generate(schema: Schema, rows: int, seed: int = 42, db: str | duckdb.DuckDBPyConnection | None = None,
              tables: Sequence[str] | None = None, counts: dict[str, int] | None = None,
-             overrides: dict[str, str] | None = None, progress: bool = True) -> Dataset:
+             overrides: dict[str, str] | None = None, progress: bool | None = None,
+             memory_limit: str | None = MEMORY_LIMIT, realism: dict[str, Any] | None = None) -> Dataset:
     """Generate data for `schema` into DuckDB (`db`: a path, a connection, or None = memory).
 
     `rows` is the row count of the largest table; `tables` restricts to a subset (required
     FK parents must be included); `counts` pins table sizes; `overrides` maps "table.column" to
-    a DuckDB SQL expression over the row index `i` (e.g. ``{"users.role": "'admin'"}``)."""
+    a DuckDB SQL expression over the row index `i` (e.g. ``{"users.role": "'admin'"}``).
+    `progress`: a tqdm bar (None: only when stderr is a terminal). `memory_limit` (e.g.
+    "1GB") bounds a connection made here: DuckDB spills what does not fit to a temp folder,
+    and fails with "Out of Memory" when what must stay resident (the ART indexes of a load)
+    does not fit. `realism`: the [datagen] keys of dbdesign.toml
+    (`REALISM_KEYS`: skew, soft_deleted, null_rate, overrides, memory_limit); `overrides`
+    given here win over the config's."""
+    realism = dict(realism or {})
+    overrides = {**realism.get("overrides", {}), **(overrides or {})}
+    memory_limit = realism.get("memory_limit", memory_limit)
     plan = plan_rows(schema, rows, tables, counts)
-    conn = db if isinstance(db, duckdb.DuckDBPyConnection) else duckdb.connect(db or ":memory:")
-    gen = _Generator(conn, schema, seed, {p.name: p.rows for p in plan}, overrides or {})
+    if isinstance(db, duckdb.DuckDBPyConnection):
+        conn = db
+    else:
+        conn = duckdb.connect(db or ":memory:")
+        conn.execute(f"SET temp_directory = {_lit(os.path.join(tempfile.gettempdir(), f'dbdesign-datagen-{os.getpid()}'))}")
+        if memory_limit:
+            conn.execute(f"SET memory_limit = {_lit(memory_limit)}")
+    gen = _Generator(conn, schema, seed, {p.name: p.rows for p in plan}, overrides)
+    gen.skew = float(realism.get("skew", SKEW))
+    gen.soft_deleted = float(realism.get("soft_deleted", SOFT_DELETED))
+    gen.null_rate = realism.get("null_rate")
     gen.install_macros()
     t0 = time.perf_counter()
     bar = _progress(plan, progress)
@@ -205,6 +253,7 @@ def generate(schema: Schema, rows: int, seed: int = 42, db: str | duckdb.DuckDBP
 class _Generator:
     def __init__(self, conn, schema: Schema, seed: int, sizes: dict[str, int], overrides: dict[str, str]):
         self.conn, self.schema, self.seed, self.sizes, self.overrides = conn, schema, int(seed), sizes, overrides
+        self.skew, self.soft_deleted, self.null_rate = SKEW, SOFT_DELETED, None
 
     def install_macros(self) -> None:
         """Temp macros (gone with the connection): uniform, hash, uuid, word and sentence."""
@@ -226,8 +275,8 @@ class _Generator:
             "dd_uuid(i, k) AS ((((dd_h(i, k) & 18446744073709490175) | 16384)::UHUGEINT << 64) "
             "| ((dd_h(i, k || '/lo') & 4611686018427387903) | 9223372036854775808)::UHUGEINT)::UUID",
             # BIGINT arithmetic while n * PERMUTE fits (n < 3.4e9); HUGEINT was 3x slower.
-            f"dd_pick(i, k, n) AS ((floor(n * pow(dd_u(i, k), {SKEW}))::BIGINT * {PERMUTE}) % n)",
-            f"dd_pick_big(i, k, n) AS ((floor(n * pow(dd_u(i, k), {SKEW}))::HUGEINT * {PERMUTE}) % n)::BIGINT",
+            f"dd_pick(i, k, n) AS ((floor(n * pow(dd_u(i, k), {self.skew}))::BIGINT * {PERMUTE}) % n)",
+            f"dd_pick_big(i, k, n) AS ((floor(n * pow(dd_u(i, k), {self.skew}))::HUGEINT * {PERMUTE}) % n)::BIGINT",
             f"dd_first(h) AS {_sql_list(FIRST_NAMES)}[1 + (h % {len(FIRST_NAMES)})::INT]",
             f"dd_last(h) AS {_sql_list(LAST_NAMES)}[1 + (h % {len(LAST_NAMES)})::INT]",
             f"dd_domain(h) AS {_sql_list(DOMAINS)}[1 + (h % {len(DOMAINS)})::INT]",
@@ -277,14 +326,23 @@ class _Generator:
         if self_fks and partition_fk is not None:
             # A reply points at an earlier comment of the same post (or is top level):
             # lag() over the parent partition, in row order, so the target row exists first.
+            # A reply points at an earlier row of the same parent (comments of one post) one
+            # level up: each row draws a level (0 = top level), and a row of level k takes the
+            # latest earlier row of level k-1 in its partition. Chains are at most
+            # len(REPLY_LEVELS) long, so DuckDB loads the table in that many rounds.
             fk = self_fks[0]
             part = ", ".join(quote(c) for c in partition_fk.columns)
             ref = quote(fk.ref_columns[0])
-            sel = [f"CASE WHEN dd_u(i, '{name}/reply') < 0.4 THEN lag({ref}, "
-                   f"1 + (dd_h(i, '{name}/lag') % 3)::INT) OVER (PARTITION BY {part} ORDER BY i) END"
-                   if c.name == fk.columns[0] else quote(c.name) for c in cols]
-            sel = [s if s.startswith('"') else f"{s} AS {quote(fk.columns[0])}" for s in sel]
-            body = f"SELECT {', '.join(sel)} FROM ({body}) g ORDER BY i"
+            u = f"dd_u(i, '{name}/reply')"
+            level = "CASE " + " ".join(f"WHEN {u} < {x} THEN {k}" for k, x in enumerate(REPLY_LEVELS)) \
+                + f" ELSE {len(REPLY_LEVELS)} END"
+            latest = [f"last_value(CASE WHEN _dd_level = {k} THEN {ref} END IGNORE NULLS) OVER w"
+                      for k in range(len(REPLY_LEVELS))]
+            reply = "CASE _dd_level " + " ".join(f"WHEN {k + 1} THEN {e}" for k, e in enumerate(latest)) + " END"
+            sel = [f"{reply} AS {quote(fk.columns[0])}" if c.name == fk.columns[0] else quote(c.name)
+                   for c in cols]
+            body = (f"SELECT {', '.join(sel)} FROM (SELECT *, {level} AS _dd_level FROM ({body}) g0) g "
+                    f"WINDOW w AS (PARTITION BY {part} ORDER BY i) ORDER BY i")
         else:
             body = f"SELECT {col_list} FROM ({body}) g"
         self.conn.execute(f"DROP TABLE IF EXISTS {quote(staging_name(name))}")
@@ -375,6 +433,8 @@ class _Generator:
             raise InputError(f"{name}.{c.name}: no generator for type {c.type}; pass "
                              f"overrides={{'{name}.{c.name}': '<DuckDB SQL over i>'}}",
                              c.source.file, c.source.line)
+        if nullable and self.null_rate is not None:
+            null_rate = self.null_rate
         if null_rate and not unique:
             e = f"CASE WHEN dd_u(i, {key} || '/null') >= {null_rate} THEN {e} END"
         return e
@@ -388,12 +448,13 @@ class _Generator:
                 return "NULL"
             raise InputError(f"{name}.{c.name} references {parent}, which is not generated; "
                              f"add {parent} to the tables", c.source.file, c.source.line)
-        if parent == name:  # self-reference without a partition: an earlier row (or NULL)
-            pick = f"floor(i * dd_u(i, {key}))::BIGINT"
+        if parent == name:  # self-reference without a partition: a row of an earlier layer
+            pool = _layer_start(self.sizes[name])
+            pick = f"floor({pool} * pow(dd_u(i, {key}), {self.skew}))::BIGINT"
             e = self.pk_value(name, pick)
             if c.nullable:
-                return f"CASE WHEN i > 0 AND dd_u(i, {key} || '/null') < 0.6 THEN {e} END"
-            return f"CASE WHEN i > 0 THEN {e} ELSE {self.pk_value(name, 'i')} END"
+                return f"CASE WHEN {pool} > 0 AND dd_u(i, {key} || '/null') < 0.6 THEN {e} END"
+            return f"CASE WHEN {pool} > 0 THEN {e} ELSE {self.pk_value(name, 'i')} END"
         n = self.sizes[parent]
         if c.name in ctx.unique:  # 1:1 (profiles.user_id): row i belongs to parent i
             if ctx.span > n:
@@ -402,8 +463,12 @@ class _Generator:
             return self.pk_value(parent, "i")
         e = self.pk_value(parent, f"{_pick(n)}(i, {key}, {n})")
         if c.nullable:
-            e = f"CASE WHEN dd_u(i, {key} || '/null') >= 0.3 THEN {e} END"
+            e = f"CASE WHEN dd_u(i, {key} || '/null') >= {self._null(0.3)} THEN {e} END"
         return e
+
+    def _null(self, default: float) -> float:
+        """The NULL share of a nullable column: [datagen] null_rate when set, else `default`."""
+        return default if self.null_rate is None else self.null_rate
 
     def _enum_values(self, type_text: str) -> list[str] | None:
         e = self.schema.enums.get(type_text) or self.schema.enums.get(type_text.lower())
@@ -428,19 +493,19 @@ class _Generator:
             e = f"{anchor} + to_microseconds(({u} * 3 * 86400e6)::BIGINT)"
         elif cname == "deleted_at":
             e = f"{anchor} + to_microseconds(({u} * 200 * 86400e6)::BIGINT)"
-            return f"CASE WHEN dd_u(i, {key} || '/null') < 0.05 THEN {e} END" if c.nullable else e
+            return f"CASE WHEN dd_u(i, {key} || '/null') < {self.soft_deleted} THEN {e} END" if c.nullable else e
         elif created:
             e = f"{anchor} + to_microseconds(({u} * 30 * 86400e6)::BIGINT)"
         else:
             e = f"dd_ts({u})"
         if c.nullable:
-            e = f"CASE WHEN dd_u(i, {key} || '/null') >= 0.2 THEN {e} END"
+            e = f"CASE WHEN dd_u(i, {key} || '/null') >= {self._null(0.2)} THEN {e} END"
         return e
 
     def _integer(self, ctx: "_Ctx", c: Column, u: str, unique: bool) -> str:
         cname = c.name.lower()
         if unique:
-            return f"(i + 1)"
+            return "(i + 1)"
         lo, hi = ctx.bounds(c.name, None, None)
         if cname in ("age",):
             lo, hi = lo if lo is not None else 18, hi if hi is not None else 90
@@ -538,6 +603,23 @@ class _Ctx:
         info = self.checks.get(col, {})
         lo, hi = info.get("len_lo"), info.get("len_hi")
         return (int(lo) if lo is not None else None), (int(hi) if hi is not None else None)
+
+
+# Self-references are generated in depth layers: row i of a self-referencing table points at
+# a row of an earlier layer only, so every chain is at most len(LAYERS) rows long and DuckDB
+# (which checks an FK only against rows committed before the statement) loads the table in
+# that many rounds. Layer k holds the rows from n * LAYERS[k-1] to n * LAYERS[k]: a few roots
+# (admins who create accounts, top-level comments) and ever larger layers below them.
+LAYERS = (0.001, 0.01, 0.1)
+REPLY_LEVELS = (0.6, 0.85, 0.95)  # comment depth 0 (top level) 60%, 1: 25%, 2: 10%, 3: 5%
+
+
+def _layer_start(n: int) -> str:
+    """SQL: the first row index of row i's layer (0 for the root layer) - the rows before it
+    are the ones row i may reference."""
+    bounds = [math.ceil(n * f) for f in LAYERS]
+    parts = " ".join(f"WHEN i < {b} THEN {a}" for a, b in zip([0] + bounds, bounds))
+    return f"(CASE {parts} ELSE {bounds[-1]} END)"
 
 
 def _pick(n: int) -> str:
@@ -814,11 +896,6 @@ def quote(name: str) -> str:
     return DIALECTS["duckdb"].quote(name, force=True)
 
 
-def _q_mysql(name: str) -> str:
-    from dbdesign.dialects import DIALECTS
-    return DIALECTS["mysql"].quote(name, force=True)
-
-
 def staging_name(table: str) -> str:
     """Staging table name in DuckDB for a (possibly schema-qualified) table."""
     return table.replace(".", "__")
@@ -826,8 +903,30 @@ def staging_name(table: str) -> str:
 
 
 
-def _progress(plan: list[TablePlan], enabled: bool):
-    """A tqdm bar per table, shown only when generation takes more than ~2 s (tqdm `delay`)."""
+def peak_mib() -> float:
+    """This process's peak resident memory in MiB: VmHWM (reset by exec, unlike ru_maxrss,
+    which a child started from a big parent inherits), else ru_maxrss."""
+    with contextlib.suppress(OSError):
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def summary_line(rows: int, seconds: float) -> str:
+    """One line for the end of a run: rows, rows/s, peak MiB."""
+    rate = rows / seconds if seconds else float("nan")
+    return f"datagen: {rows:,} rows in {seconds:.1f} s ({rate:,.0f} rows/s), peak {peak_mib():,.0f} MiB"
+
+
+def _progress(plan: list[TablePlan], enabled: bool | None, desc: str = "datagen"):
+    """A tqdm bar over the plan's rows (postfix: the table), shown when `enabled` (None: when
+    stderr is a terminal) and the work takes more than ~2 s (tqdm `delay`)."""
+    import sys
+    if enabled is None:
+        enabled = sys.stderr.isatty()
     if not enabled:
         return None
     try:
@@ -835,7 +934,7 @@ def _progress(plan: list[TablePlan], enabled: bool):
     except ImportError:  # pragma: no cover - tqdm is a dependency
         return None
     return tqdm(total=sum(p.rows for p in plan), unit="rows", unit_scale=True, delay=2.0,
-                desc="datagen", leave=False)
+                desc=desc, leave=False)
 
 
 # -- loading into an engine ------------------------------------------------------------------
@@ -850,6 +949,14 @@ class LoadReport:
     verify_seconds: float = 0.0
     indexes_created: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    bar: Any = field(default=None, repr=False)  # a tqdm bar over the rows, while loading
+
+    def table_done(self, table: str, rows: int, seconds: float) -> None:
+        """A table is loaded: record it and move the progress bar."""
+        self.rows[table], self.seconds[table] = rows, seconds
+        if self.bar is not None:
+            self.bar.set_postfix_str(table, refresh=False)
+            self.bar.update(rows)
 
     @property
     def total_rows(self) -> int:
@@ -874,13 +981,22 @@ POST_LOAD_RE = re.compile(r"^\s*(ALTER\s+TABLE\b.*\bFOREIGN\s+KEY\b|CREATE\s+(OR
                           re.I | re.S)
 
 
-def load_statements(schema: Schema, engine_name: str, tables: Sequence[str] | None = None
-                    ) -> tuple[list[str], list[str], list[str]]:
+def load_statements(schema: Schema, engine_name: str, tables: Sequence[str] | None = None,
+                    fks_after: bool = False) -> tuple[list[str], list[str], list[str]]:
     """(create, indexes, post) statements for `engine_name`, from `dialects.render` on the
     schema restricted to `tables`: tables first, data next, then secondary indexes and
-    deferred FKs - load first, index after."""
+    deferred FKs - load first, index after. `fks_after` moves every foreign key into `post`
+    as ALTER TABLE ... ADD FOREIGN KEY (validated by the engine in one pass over the loaded
+    rows instead of one check per row)."""
     from dbdesign import dialects
     sub = subschema(schema, tables)
+    fk_sql = []
+    if fks_after:
+        dialect = dialects.get_dialect(engine_name)
+        for name in _topo_order(sub, set(sub.tables)):
+            t = sub.tables[name]
+            fk_sql.extend(dialect.add_fk_sql(t, fk) for fk in t.foreign_keys)
+            t.foreign_keys = []
     rendered = dialects.render(sub, engine_name)
     create, indexes, post = [], [], []
     for st in rendered.statements:
@@ -890,7 +1006,7 @@ def load_statements(schema: Schema, engine_name: str, tables: Sequence[str] | No
             post.append(st)
         else:
             create.append(st)
-    return create, indexes, post
+    return create, indexes, fk_sql + post
 
 
 def subschema(schema: Schema, tables: Sequence[str] | None) -> Schema:
@@ -909,13 +1025,17 @@ def subschema(schema: Schema, tables: Sequence[str] | None) -> Schema:
 
 def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | None = None, *,
          indexes: str = "schema", analyze: bool = True, create: bool = True,
-         chunk_rows: int = 50_000, checks: str = "deferred", writer: str = "auto") -> LoadReport:
+         chunk_rows: int = 50_000, checks: str = "deferred", writer: str = "auto",
+         progress: bool | None = None) -> LoadReport:
     """Copy generated data into `engine` (an `engines.Engine`) with its fast bulk path.
 
     SQLite: one transaction, an Arrow stream into the ADBC driver (or multi-row INSERTs
     through sqlite3, see `writer`), constraints verified before COMMIT. PostgreSQL: COPY FROM
-    STDIN (CSV written by DuckDB). MariaDB: LOAD DATA LOCAL INFILE when the server allows
-    local_infile, else multi-row INSERT. DuckDB: INSERT ... SELECT from a Parquet file.
+    STDIN (CSV written by DuckDB), foreign keys added after the data. MariaDB: LOAD DATA
+    LOCAL INFILE when the server allows local_infile, else multi-row INSERT. DuckDB: INSERT
+    ... SELECT from the generating connection with the target file attached (Parquet for an
+    in-memory target), self-references in depth levels. Each path is its engine's
+    `bulk_load` (engines/*.py).
     `indexes`: 'schema' builds the schema's secondary indexes after the data, 'none' keeps
     only primary keys and UNIQUE constraints (the baseline for index experiments).
     `checks` (SQLite): 'deferred' verifies CHECK constraints once over the loaded rows before
@@ -932,17 +1052,8 @@ def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | N
         raise InputError(f"checks must be 'deferred', 'engine' or 'row' (got {checks!r})")
     if writer not in SQLITE_WRITERS:
         raise InputError(f"writer must be one of {', '.join(SQLITE_WRITERS)} (got {writer!r})")
-    if writer == "adbc" and engine.name == "sqlite":
-        if engine.conn.in_transaction:
-            raise InputError("writer='adbc' cannot load while this connection has a transaction "
-                             "open (the driver's own SQLite would not see its locks); COMMIT or "
-                             "ROLLBACK first, or use writer='python'")
-        if engine.path == ":memory:":
-            raise InputError("writer='adbc' needs a database file: an in-memory SQLite database "
-                             "is private to its connection; use writer='python'")
-        if _adbc_sqlite() is None:
-            raise InputError("writer='adbc' needs the adbc-driver-sqlite package "
-                             "(pip install -r requirements.txt)")
+    options = {"chunk_rows": chunk_rows, "checks": checks, "writer": writer, "progress": progress}
+    engine.check_bulk_options(options)
     if isinstance(data, duckdb.DuckDBPyConnection):
         if schema is None:
             raise InputError("load(conn, engine, schema): the schema is needed with a bare connection")
@@ -951,25 +1062,28 @@ def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | N
         data = Dataset(data, schema, -1, [TablePlan(n, 0, 0, "given") for n in order])
     schema = schema or data.schema
     tables = data.tables
-    create_sql, index_sql, post_sql = load_statements(schema, engine.name, tables)
-    loader = _LOADERS[engine.name]
-    report = LoadReport(engine.name, loader.__doc__.split(":")[0].strip())
-    if create:
-        engine.run_script(create_sql)
-    with tempfile.TemporaryDirectory(prefix="dbdesign-load-") as tmp:
-        if engine.name == "sqlite":
-            loader(data, engine, tables, report, tmp, chunk_rows, checks, writer)
-        else:
-            loader(data, engine, tables, report, tmp, chunk_rows)
-    t0 = time.perf_counter()
-    if indexes == "schema":
-        for st in index_sql:
-            engine.execute(st)
-            m = re.search(r"INDEX\s+(?:IF NOT EXISTS\s+)?([\w\".]+)", st, re.I)
-            report.indexes_created.append(m.group(1).strip('"') if m else st[:60])
-    for st in post_sql:
-        engine.execute(st)
-    report.index_seconds = time.perf_counter() - t0
+    create_sql, index_sql, post_sql = load_statements(schema, engine.name, tables, engine.fks_after_load)
+    report = LoadReport(engine.name, engine.bulk_method)
+    report.bar = _progress([TablePlan(t, data.counts.get(t, 0), 0, "") for t in tables], progress,
+                           f"load {engine.name}")
+    with engine.load_session(data) as eng, tempfile.TemporaryDirectory(prefix="dbdesign-load-") as tmp:
+        if create:
+            eng.run_script(create_sql)
+        try:
+            eng.bulk_load(data, tables, report, tmp, options)
+        finally:
+            if report.bar is not None:
+                report.bar.close()
+                report.bar = None
+        t0 = time.perf_counter()
+        if indexes == "schema":
+            for st in index_sql:
+                eng.execute(st)
+                m = re.search(r"INDEX\s+(?:IF NOT EXISTS\s+)?([\w\".]+)", st, re.I)
+                report.indexes_created.append(m.group(1).strip('"') if m else st[:60])
+        for st in post_sql:
+            eng.execute(st)
+        report.index_seconds = time.perf_counter() - t0
     if analyze:
         analyze_tables(engine, tables)
     return report
@@ -981,34 +1095,26 @@ def analyze_tables(engine, tables: Sequence[str]) -> None:
     engine.analyze(tables)
 
 
-def _export_select(data: Dataset, table: str, engine_name: str, rowid: bool = False) -> str:
-    """SELECT over the staging table with values shaped for the target engine's loader."""
-    t = data.schema.table(table)
+def export_select(data: Dataset, table: str, casts: Sequence[tuple[str, str]] = (), rowid: bool = False,
+                  key_order: bool = False) -> str:
+    """SELECT over the staging table with values shaped for a target engine's loader:
+    `casts` is the engine's `export_casts` (DuckDB type prefix -> SQL over `{}`);
+    `key_order` sorts by the primary key (a clustered table then appends instead of
+    inserting at random places)."""
     types = dict(data.conn.execute(
-        "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?",
-        [staging_name(table)]).fetchall())
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = ? AND table_name = ?",
+        [data.catalog, staging_name(table)]).fetchall())
     parts = []
     for c in data.columns(table):
         dt = types.get(c, "VARCHAR").upper()
         q = quote(c)
-        if engine_name == "sqlite":
-            if dt == "UUID":
-                q = f"{q}::VARCHAR"
-            elif dt.startswith("TIMESTAMP"):
-                q = f"strftime({q}, '%Y-%m-%d %H:%M:%S.%f')"
-            elif dt == "BOOLEAN":
-                q = f"{q}::INTEGER"
-            elif dt.startswith("DECIMAL"):
-                q = f"{q}::DOUBLE"
-            elif dt == "DATE":
-                q = f"{q}::VARCHAR"
-        elif engine_name == "mysql":
-            if dt == "BOOLEAN":
-                q = f"{q}::INTEGER"
-        parts.append(f"{q} AS {quote(c)}")
+        shape = next((sql for prefix, sql in casts if dt.startswith(prefix)), None)
+        parts.append(f"{shape.format(q) if shape else q} AS {q}")
     if rowid:
         parts.append("rowid AS _dd_rowid")
-    return f"SELECT {', '.join(parts)} FROM {quote(staging_name(table))}"
+    key = data.schema.table(table).primary_key
+    order = f" ORDER BY {', '.join(quote(c) for c in key.columns)}" if key_order and key else ""
+    return f"SELECT {', '.join(parts)} FROM {data.staged(table)}{order}"
 
 
 # Load-time settings (per connection, restored afterwards). journal_mode=MEMORY (not OFF):
@@ -1019,7 +1125,7 @@ SQLITE_ROWS_PER_INSERT = 200  # multi-row VALUES; 50..1000 measured within 5% of
 SQLITE_WRITERS = ("auto", "adbc", "python")
 
 
-def _adbc_sqlite():
+def adbc_sqlite():
     """The ADBC SQLite driver module, or None when it is not installed."""
     try:
         import adbc_driver_sqlite.dbapi as adbc
@@ -1028,9 +1134,10 @@ def _adbc_sqlite():
     return adbc
 
 
-def _load_sqlite(data, engine, tables, report, tmp, chunk_rows, checks: str = "deferred",
-                 writer: str = "auto") -> None:
-    """ADBC ingest or multi-row INSERT: one transaction, key order, verified before COMMIT"""
+def sqlite_load(data, engine, tables, report, chunk_rows: int = 50_000, checks: str = "deferred",
+                writer: str = "auto") -> None:
+    """Load into SQLite: ADBC ingest or multi-row INSERT, one transaction, key order,
+    verified before COMMIT (`SQLiteEngine.bulk_load`)."""
     # Per-row FK checks plus a self-reference (which forces generation order instead of key
     # order) cost 3-5x; the data is valid by construction, so load with foreign_keys=OFF
     # (only effective outside a transaction) and verify before COMMIT.
@@ -1040,7 +1147,7 @@ def _load_sqlite(data, engine, tables, report, tmp, chunk_rows, checks: str = "d
     # COMMIT by one scan per table that evaluates every CHECK (`_sqlite_verify_checks`). A bad
     # row rolls the whole load back; the constraints stay in the table for every later write.
     if writer == "auto":
-        writer = ("adbc" if _adbc_sqlite() is not None and engine.path != ":memory:"
+        writer = ("adbc" if adbc_sqlite() is not None and engine.path != ":memory:"
                   and not engine.conn.in_transaction else "python")
     session = _AdbcSqlite(engine, data.conn) if writer == "adbc" else _PySqlite(engine)
     table = ""
@@ -1050,8 +1157,8 @@ def _load_sqlite(data, engine, tables, report, tmp, chunk_rows, checks: str = "d
         session.start(checks)
         for table in tables:
             t0 = time.perf_counter()
-            report.rows[table] = session.insert(data, table, max(chunk_rows, 10_000))
-            report.seconds[table] = time.perf_counter() - t0
+            n = session.insert(data, table, max(chunk_rows, 10_000))
+            report.table_done(table, n, time.perf_counter() - t0)
         t0 = time.perf_counter()
         session.execute("PRAGMA ignore_check_constraints=OFF")
         if checks != "row":
@@ -1142,7 +1249,7 @@ class _AdbcSqlite:
     other processes are locked out as usual."""
 
     def __init__(self, engine, duck):
-        adbc = _adbc_sqlite()
+        adbc = adbc_sqlite()
         self.duck = duck
         self.conn = adbc.connect(engine.path, autocommit=True)
         self.cur = self.conn.cursor()
@@ -1270,11 +1377,12 @@ def _sqlite_verify_checks(query, table: str) -> None:
 
 
 def sqlite_export_sql(data: Dataset, table: str) -> str:
-    """The rows of `table` as SQLite receives them (`_export_select`), in primary-key order:
+    """The rows of `table` as SQLite receives them (`export_select`), in primary-key order:
     key order turns random B-tree inserts into appends (54k -> 176k rows/s for a UUID key)."""
     t = data.schema.table(table)
     key = t.primary_key.columns if t.primary_key else None
-    src = _export_select(data, table, "sqlite", rowid=key is None)
+    from dbdesign.engines.sqlite import SQLiteEngine
+    src = export_select(data, table, SQLiteEngine.export_casts, rowid=key is None)
     order = ", ".join(quote(c) for c in key) if key else "_dd_rowid"
     return f"SELECT {', '.join(quote(c) for c in data.columns(table))} FROM ({src}) ORDER BY {order}"
 
@@ -1308,125 +1416,94 @@ def _sqlite_insert_rows(data: Dataset, conn, table: str, fetch_rows: int) -> int
     return n
 
 
-def _load_postgres(data, engine, tables, report, tmp, chunk_rows) -> None:
-    """COPY FROM STDIN: CSV written by DuckDB, streamed in 1 MiB chunks"""
-    engine.execute("SET timezone = 'UTC'")  # staging timestamps are UTC wall-clock values
-    for table in tables:
-        cols = data.columns(table)
-        t0 = time.perf_counter()
-        path = os.path.join(tmp, f"{staging_name(table)}.csv")
-        data.conn.execute(f"COPY ({_export_select(data, table, 'postgres')}) TO ? "
-                          "(FORMAT csv, HEADER false)", [path])
-        sql = f"COPY {_pg_name(table)} ({', '.join(quote(c) for c in cols)}) FROM STDIN (FORMAT csv)"
-        try:
-            with engine.conn.cursor() as cur, cur.copy(sql) as copy, open(path, "rb") as fh:
-                while chunk := fh.read(1 << 20):
-                    copy.write(chunk)
-        except Exception as err:
-            raise EngineError(f"postgres: COPY {table}: {str(err).splitlines()[0]}") from err
-        report.rows[table] = data.counts.get(table) or _count(data, table)
-        report.seconds[table] = time.perf_counter() - t0
-
-
-def _load_mysql(data, engine, tables, report, tmp, chunk_rows) -> None:
-    """LOAD DATA LOCAL INFILE (multi-row INSERT when the server forbids local_infile)"""
-    import pymysql
-    local = engine.query("SELECT @@local_infile")[0][0] in (1, "1", "ON")
-    conn = pymysql.connect(**{**engine._params, "local_infile": True}) if local else engine.conn
-    if not local:
-        report.method = "multi-row INSERT (server has local_infile=OFF)"
-    try:
-        cur = conn.cursor()
-        # Generated data is referentially valid by construction; checking each row's FK
-        # during the bulk load is what makes MariaDB loads slow.
-        cur.execute("SET foreign_key_checks = 0, unique_checks = 0")
-        for table in tables:
-            cols = data.columns(table)
-            t0 = time.perf_counter()
-            col_list = ", ".join(_q_mysql(c) for c in cols)
-            if local:
-                path = os.path.join(tmp, f"{staging_name(table)}.csv")
-                data.conn.execute(f"COPY ({_export_select(data, table, 'mysql')}) TO ? "
-                                  "(FORMAT csv, HEADER false, NULLSTR 'NULL', FORCE_QUOTE *)", [path])
-                cur.execute(f"LOAD DATA LOCAL INFILE %s INTO TABLE {_q_mysql(table)} CHARACTER SET utf8mb4 "
-                            "FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' ESCAPED BY '' "
-                            f"LINES TERMINATED BY '\\n' ({col_list})", (path,))
-                n = data.counts.get(table) or _count(data, table)
-            else:
-                src = data.conn.execute(_export_select(data, table, "mysql"))
-                ins = f"INSERT INTO {_q_mysql(table)} ({col_list}) VALUES ({', '.join(['%s'] * len(cols))})"
-                n = 0
-                while batch := src.fetchmany(5000):
-                    cur.executemany(ins, [tuple(str(v) if isinstance(v, __import__('uuid').UUID) else v
-                                                for v in row) for row in batch])
-                    n += len(batch)
-            report.rows[table], report.seconds[table] = n, time.perf_counter() - t0
-            warnings = cur.execute("SHOW WARNINGS") and cur.fetchall()
-            if warnings:
-                report.notes.append(f"{table}: {len(warnings)} warnings, first: {warnings[0][2]}")
-        cur.execute("SET foreign_key_checks = 1, unique_checks = 1")
-        conn.commit()
-    except pymysql.Error as err:
-        raise EngineError(f"mysql: loading {table}: {err.args[-1]}") from err
-    finally:
-        if local:
-            conn.close()
-
-
-def _load_duckdb(data, engine, tables, report, tmp, chunk_rows) -> None:
-    """INSERT ... SELECT: from the staging tables directly, or via Parquet from another file"""
-    same = data.conn is engine.conn
-    for table in tables:
-        cols = ", ".join(quote(c) for c in data.columns(table))
-        t0 = time.perf_counter()
-        p = Params()
-        if same:
-            src = f"(SELECT {cols} FROM {quote(staging_name(table))})"
-        else:
-            path = os.path.join(tmp, f"{staging_name(table)}.parquet")
-            data.conn.execute(f"COPY ({_export_select(data, table, 'duckdb')}) TO ? (FORMAT parquet)", [path])
-            src = f"read_parquet({p(path)})"
-        t = data.schema.table(table)
-        self_fks = [fk for fk in t.foreign_keys if fk.ref_table == t.qualname and len(fk.columns) == 1]
-        if self_fks and t.primary_key and len(t.primary_key.columns) == 1:
-            _duckdb_insert_rounds(engine, table, cols, src, t.primary_key.columns[0], self_fks, report, p)
-        else:
-            engine.execute(f"INSERT INTO {quote(table)} ({cols}) SELECT {cols} FROM {src}", p)
-        report.rows[table] = data.counts.get(table) or _count(data, table)
-        report.seconds[table] = time.perf_counter() - t0
-
-
-def _duckdb_insert_rounds(engine, table, cols, src, pk, self_fks, report, params) -> None:
-    """DuckDB checks a foreign key against rows committed before the statement, so a
-    self-reference (users.created_by, comments.parent_id) inside one INSERT fails, and a
-    later UPDATE of the column fails too (update = delete + insert). Insert in rounds: each
-    round adds the rows whose self-referenced parent is already there."""
-    engine.execute(f"CREATE OR REPLACE TEMP TABLE _dd_src AS SELECT {cols} FROM {src}", params)
+def self_reference_levels(data: Dataset, table: str) -> tuple[str, int] | None:
+    """(primary key column, number of levels) when `table` references itself through
+    single-column foreign keys, else None. Fills the temp table `_dd_level(id, lvl)` of
+    `data.conn`: level 0 holds the rows whose self-references are all NULL, level k the rows
+    whose referenced rows are all on earlier levels - the order a loader that checks each FK
+    against committed rows (DuckDB) must insert them in. Generated data has at most
+    len(LAYERS) + 1 levels; a cycle (or a row referencing itself) is an EngineError."""
+    t = data.schema.table(table)
+    fks = [fk for fk in t.foreign_keys if fk.ref_table == t.qualname and len(fk.columns) == 1]
+    if not fks or not t.primary_key or len(t.primary_key.columns) != 1:
+        return None
+    pk = t.primary_key.columns[0]
+    src, conn = data.staged(table), data.conn
+    refs = sorted({fk.ref_columns[0] for fk in fks})
+    keep = ", ".join(f"{quote(r)} AS {quote('r_' + r)}" for r in refs)
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE _dd_level AS SELECT {quote(pk)} AS id, {keep}, 0 AS lvl "
+                 f"FROM {src} WHERE " + " AND ".join(f"{quote(fk.columns[0])} IS NULL" for fk in fks))
     ready = " AND ".join(f"(s.{quote(fk.columns[0])} IS NULL OR s.{quote(fk.columns[0])} IN "
-                         f"(SELECT {quote(fk.ref_columns[0])} FROM {quote(table)}))" for fk in self_fks)
-    rounds = 0
-    while True:
-        n = engine.query(f"INSERT INTO {quote(table)} ({cols}) SELECT {cols} FROM _dd_src s WHERE "
-                         f"s.{quote(pk)} NOT IN (SELECT {quote(pk)} FROM {quote(table)}) AND {ready}")
-        rounds += 1
-        if not n or not n[0][0]:
-            break
-    left = engine.query("SELECT count(*) FROM _dd_src")[0][0] - engine.query(
-        f"SELECT count(*) FROM {quote(table)}")[0][0]
-    engine.execute("DROP TABLE _dd_src")
-    report.notes.append(f"{table}: self-referencing FK loaded in {rounds} rounds (DuckDB checks "
-                        "FKs against rows that existed before the statement)")
-    if left:
-        raise EngineError(f"duckdb: {left} rows of {table} reference themselves or a cycle")
-
-
-_LOADERS = {"sqlite": _load_sqlite, "postgres": _load_postgres, "mysql": _load_mysql,
-            "duckdb": _load_duckdb}
+                         f"(SELECT {quote('r_' + fk.ref_columns[0])} FROM temp.main._dd_level))" for fk in fks)
+    count, placed = 1, conn.execute("SELECT count(*) FROM temp.main._dd_level").fetchone()[0]
+    total = conn.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
+    while placed < total:
+        n = conn.execute(f"INSERT INTO temp.main._dd_level SELECT s.{quote(pk)}, "
+                         + ", ".join(f"s.{quote(r)}" for r in refs) + f", {count} FROM {src} s "
+                         f"WHERE s.{quote(pk)} NOT IN (SELECT id FROM temp.main._dd_level) AND {ready}"
+                         ).fetchone()[0]
+        if not n:
+            raise EngineError(f"{table}: {total - placed} generated rows reference themselves or "
+                              "form a cycle through a self-referencing foreign key; no load order exists")
+        placed, count = placed + n, count + 1
+    return pk, count
 
 
 def _count(data: Dataset, table: str) -> int:
-    return data.conn.execute(f"SELECT count(*) FROM {quote(staging_name(table))}").fetchone()[0]
+    return data.conn.execute(f"SELECT count(*) FROM {data.staged(table)}").fetchone()[0]
 
 
-def _pg_name(table: str) -> str:
-    return ".".join(quote(p) for p in table.split("."))
+# -- scale curve ----------------------------------------------------------------------------
+SCALE_SIZES = (10_000, 100_000, 300_000, 1_000_000)
+
+
+def scale_curve(source: str, sizes: Sequence[int] = SCALE_SIZES, engine: str = "duckdb",
+                folder: str | None = None):
+    """Rows vs seconds and peak memory of `dbdesign datagen SOURCE --rows N` into a fresh
+    `engine` file (sqlite or duckdb), one child process per size - peak memory is per
+    process, so each size gets its own. A DataFrame: rows_arg, rows, seconds, rows_per_s,
+    peak_mib (one row per size, in the order given)."""
+    import json
+    import subprocess
+    import sys
+
+    import pandas as pd
+    if engine not in ("sqlite", "duckdb"):
+        raise InputError(f"scale_curve loads into a file: engine sqlite or duckdb (got {engine!r})")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+         os.environ.get("PYTHONPATH", "")])}
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="dbdesign-scale-", dir=folder) as tmp:
+        for n in sizes:
+            path = os.path.join(tmp, f"scale-{n}.{engine}")
+            proc = subprocess.run([sys.executable, "-m", "dbdesign.cli", "datagen", source, "--rows", str(int(n)),
+                                   "--engine", engine, "--out", path, "--no-progress"],
+                                  capture_output=True, text=True, env=env)
+            if proc.returncode:
+                raise EngineError(f"datagen --rows {n} into {engine} failed: "
+                                  f"{(proc.stderr.strip().splitlines() or ['?'])[-1]}")
+            out = json.loads(proc.stdout)
+            rows.append({"rows_arg": int(n), "rows": out["rows"], "seconds": out["total_seconds"],
+                         "rows_per_s": out["rows_per_s"], "peak_mib": out["peak_mib"]})
+            os.remove(path)
+    return pd.DataFrame(rows, columns=["rows_arg", "rows", "seconds", "rows_per_s", "peak_mib"])
+
+
+def plot_scale_curve(frame, title: str = "Generating and loading: time and peak memory by size"):
+    """Two panels over the rows loaded (log scale): seconds, and peak MiB (`scale_curve`'s
+    frame). A matplotlib Figure."""
+    import matplotlib.pyplot as plt
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
+    for ax, col, label in ((left, "seconds", "seconds (generate + load)"), (right, "peak_mib", "peak memory (MiB)")):
+        ax.plot(frame["rows"], frame[col], marker="o")
+        ax.set_xscale("log")
+        ax.set_xlabel("rows loaded")
+        ax.set_ylabel(label)
+        ax.grid(True, alpha=0.3)
+        for x, y in zip(frame["rows"], frame[col]):
+            ax.annotate(f"{y:,.0f}" if col == "peak_mib" else f"{y:.1f}", (x, y), fontsize=8,
+                        textcoords="offset points", xytext=(0, 6), ha="center")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
