@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass
+@dataclass(slots=True)
 class SourceRef:
     """Where an object was declared (or last changed): file path as given, 1-based line."""
     file: str | None = None
@@ -86,7 +86,7 @@ def column_type(spelling: str) -> ColumnType:
     return ColumnType(family, base, array=array)
 
 
-@dataclass
+@dataclass(slots=True)
 class Column:
     name: str
     type: str  # PostgreSQL-dialect type text: "UUID", "VARCHAR(255)", "TIMESTAMPTZ", an enum name
@@ -103,7 +103,7 @@ class Column:
         return column_type(self.type)
 
 
-@dataclass
+@dataclass(slots=True)
 class PrimaryKey:
     columns: list[str]
     name: str | None = None
@@ -111,7 +111,7 @@ class PrimaryKey:
     deferrable: str | None = None  # None | "immediate" | "deferred" (DEFERRABLE INITIALLY ...)
 
 
-@dataclass
+@dataclass(slots=True)
 class ForeignKey:
     columns: list[str]
     ref_table: str  # qualified name as in Schema.tables
@@ -124,7 +124,7 @@ class ForeignKey:
     validated: bool = True  # False: added NOT VALID and not (yet) validated
 
 
-@dataclass
+@dataclass(slots=True)
 class UniqueConstraint:
     columns: list[str]
     name: str | None = None
@@ -133,7 +133,7 @@ class UniqueConstraint:
     deferrable: str | None = None  # None | "immediate" | "deferred"
 
 
-@dataclass
+@dataclass(slots=True)
 class CheckConstraint:
     expression: str  # PostgreSQL-dialect SQL text, without the CHECK keyword
     name: str | None = None
@@ -142,7 +142,7 @@ class CheckConstraint:
     validated: bool = True  # False: added NOT VALID and not (yet) validated
 
 
-@dataclass
+@dataclass(slots=True)
 class IndexColumn:
     """One key part: a plain column (`column`) or an expression (`expression`)."""
     column: str | None = None
@@ -155,7 +155,7 @@ class IndexColumn:
         return self.column if self.column is not None else f"({self.expression})"
 
 
-@dataclass
+@dataclass(slots=True)
 class Index:
     name: str
     table: str

@@ -83,7 +83,12 @@ def clone(obj):
         return tuple(clone(x) for x in obj)
     if hasattr(obj, "__dataclass_fields__"):
         new = object.__new__(type(obj))
-        new.__dict__.update({k: clone(v) for k, v in obj.__dict__.items()})
+        state = getattr(obj, "__dict__", None)
+        if state is None:  # slotted model objects (columns, keys, indexes, source lines)
+            for k in obj.__slots__:
+                object.__setattr__(new, k, clone(getattr(obj, k)))
+        else:
+            new.__dict__.update({k: clone(v) for k, v in state.items()})
         return new
     return copy.deepcopy(obj)
 
