@@ -163,7 +163,8 @@ for n in names:
     except EngineError as err:  # shown, not hidden: the load or a write failed on this engine
         print(f"write cost on {n} not measured: {str(err).splitlines()[0]}")
 writes = pd.DataFrame(wrows)
-wratios = pd.DataFrame(bench.write_cost_ratios(wrows))
+wratios = pd.DataFrame(bench.write_cost_ratios(wrows),  # empty when no engine could take fresh rows
+                       columns=["engine", "indexes", "base_indexes", "cost_x", "lo", "hi", "verdict", "text"])
 writes = writes.merge(wratios[["engine", "indexes", "text"]].rename(columns={"text": "insert cost"}),
                       on=["engine", "indexes"], how="left")
 nbk.table(writes[["engine", "indexes", "bulk_rows_per_s", "single_inserts_per_s", "insert cost",
