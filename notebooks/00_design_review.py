@@ -27,6 +27,8 @@
 # the gate is passed by a reviewed design, not by a schema alone.
 
 # %%
+import pandas as pd
+
 from dbdesign.review import notebook as nbk
 
 wb = nbk.setup()  # repo root as working directory; DBDESIGN_SOURCE / dbdesign.toml pick the schema
@@ -56,8 +58,8 @@ display(HTML(gate.to_html()))
 # NBVAL_CHECK_OUTPUT
 design_only = evaluate(wb.schema, wb.config, wb.source if os.path.isdir(wb.source) else None, "seeds",
                        notebooks_dir=None, replay=False)
-for item in design_only.items:
-    print(f"{'met    ' if item.met else 'NOT MET'}  {item.id}")
+nbk.table(pd.DataFrame([{"criterion": item.id, "status": "met" if item.met else "NOT MET"}
+                        for item in design_only.items]), caption="Gate criteria the design alone decides")
 
 # %% [markdown]
 # ## Entity-relationship diagram
@@ -65,13 +67,15 @@ for item in design_only.items:
 # Crow's-foot cardinality; primary, foreign and unique keys marked; soft-delete and audit
 # columns styled apart; relationships implied by column names but not declared are dashed.
 # `dbdesign erd -o FILE` writes the same as SVG, PNG, DOT, Mermaid or DBML (the report also
-# writes `erd.svg`, `erd.mmd` and `erd.dbml`); `--around TABLE --depth N` draws a neighbourhood
-# and large schemas are clustered automatically.
+# writes `erd.svg`, `erd.mmd` and `erd.dbml`); `--around TABLE --depth N` draws a neighbourhood.
+# A schema of more than 40 tables is shown as an overview of its clusters (named after their
+# hub tables, a line's number the FK count between two clusters) with one folded diagram per
+# cluster.
 
 # %%
 from dbdesign.review import erd
 
-display(HTML(f'<div class="dbdesign-erd">{erd.to_svg(wb.schema)}</div>'))
+display(HTML(erd.page_html(wb.schema, config=wb.config)))
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -109,7 +113,7 @@ findings = findings.sort_values(by=["waived", "severity"], key=lambda s: s.map(o
 # NBVAL_CHECK_OUTPUT
 counts = (findings.assign(status=findings["waived"].map({True: "waived", False: "open"}))
           .groupby(["status", "severity"]).size().rename("findings").reset_index())
-print(nbk.text_table(counts))
+nbk.table(counts)
 
 # %%
 for severity in ("error", "warning", "info"):

@@ -55,8 +55,8 @@ contract_file = api.contract_path(wb.config)
 if contract_file:
     contract = api.load_contract(contract_file)
     mapped, not_tables = api.map_schemas(wb.schema, contract)
-    print(nbk.text_table(pd.DataFrame([{"component schema": m.name, "table": m.table.name, "role": m.role,
-                                        "properties": len(m.properties)} for m in mapped])))
+    nbk.table(pd.DataFrame([{"component schema": m.name, "table": m.table.name, "role": m.role,
+                             "properties": len(m.properties)} for m in mapped]))
     contract_check = api.check(wb.schema, contract_file)
     print(contract_check.format_text())
 else:
@@ -94,7 +94,7 @@ with tempfile.TemporaryDirectory() as tmp:
 from dbdesign.generate.catalog import build_catalog, columns_frame, primary_keys_frame, tables_frame
 
 tables = tables_frame(wb.schema)
-print(nbk.text_table(tables.drop(columns=["comment"])))
+nbk.table(tables.drop(columns=["comment"]))
 
 # %% [markdown]
 # The table comments (`COMMENT ON TABLE`) are part of the design record; they travel with the
@@ -137,7 +137,7 @@ nbk.table(columns_frame(wb.schema, wb.focus))
 # %%
 # NBVAL_CHECK_OUTPUT
 pks = primary_keys_frame(wb.schema)
-print(nbk.text_table(pks))
+nbk.table(pks)
 
 # %% tags=["example"]
 uuid_tables = set(pks[pks["type"].str.startswith("UUID")]["table"])
@@ -251,7 +251,7 @@ from dbdesign.dialects import portability_frame
 port = portability_frame(wb.schema)
 pivot = port.pivot_table(index="feature", columns="engine", values="action",
                          aggfunc=lambda s: ", ".join(sorted(set(s)))).fillna("")
-print(pivot.to_string())
+nbk.table(pivot.reset_index())
 
 # %% tags=["example"]
 # the losses the DDL section below relies on
@@ -294,7 +294,7 @@ nbk.table(serious.drop_duplicates(subset=["engine", "feature", "action"])[["engi
 from dbdesign.generate.nosql import document_design, key_value_design
 
 doc_design = document_design(wb.schema, root="users")
-print(nbk.text_table(doc_design.to_frame()[["field", "table", "relation", "decision", "fields"]]))
+nbk.table(doc_design.to_frame()[["field", "table", "relation", "decision", "fields"]])
 
 # %% tags=["example"]
 nbk.table(doc_design.to_frame()[["field", "decision", "reason"]])
@@ -327,13 +327,14 @@ assert [p["tags"] for p in alice["posts"]] == [["databases", "design"], ["design
 # %% tags=["example"]
 # NBVAL_CHECK_OUTPUT
 kv = key_value_design(wb.schema, root="users")
-print(nbk.text_table(kv.to_frame()[["entity", "PK", "SK", "access pattern"]]))
+nbk.table(kv.to_frame()[["entity", "PK", "SK", "access pattern"]])
 
 # %% tags=["example"]
 # NBVAL_CHECK_OUTPUT
 items = [i for i in kv.build(data) if i["PK"].endswith("8000-000000000003") and i["SK"] != "UNIQUE"]
-for item in items:
-    print(item["PK"], "|", item["SK"], "|", item.get("title") or item.get("display_name") or item.get("email"))
+nbk.table(pd.DataFrame([{"PK": item["PK"], "SK": item["SK"],
+                         "attribute": item.get("title") or item.get("display_name") or item.get("email")}
+                        for item in items]))
 
 # %% [markdown]
 # ### Driven by access patterns
@@ -352,10 +353,10 @@ from dbdesign.generate import access_patterns, dynamodb, mongodb
 from dbdesign.lab import datagen
 
 patterns = access_patterns.for_schema(wb.schema, wb.config)
-print(nbk.text_table(pd.DataFrame([{"pattern": p.name, "entity": p.entity, "key": ", ".join(p.key) or "-",
-                                    "filter": ", ".join(f"{k}={v}" for k, v in p.filter.items()) or "-",
-                                    "sort": (("-" if p.desc else "") + p.sort) if p.sort else "-",
-                                    "many": p.many, "per s": p.frequency} for p in patterns])))
+nbk.table(pd.DataFrame([{"pattern": p.name, "entity": p.entity, "key": ", ".join(p.key) or "-",
+                         "filter": ", ".join(f"{k}={v}" for k, v in p.filter.items()) or "-",
+                         "sort": (("-" if p.desc else "") + p.sort) if p.sort else "-",
+                         "many": p.many, "per s": p.frequency} for p in patterns]))
 
 # %% [markdown]
 # **DynamoDB, single table.** Every row is one item (`PK = ENTITY#id`); a lookup by primary
@@ -370,7 +371,7 @@ print(nbk.text_table(pd.DataFrame([{"pattern": p.name, "entity": p.entity, "key"
 # %%
 # NBVAL_CHECK_OUTPUT
 kv_design = dynamodb.design(wb.schema, patterns)
-print(nbk.text_table(kv_design.to_frame()[["pattern", "operation", "index", "partition key", "sort key"]]))
+nbk.table(kv_design.to_frame()[["pattern", "operation", "index", "partition key", "sort key"]])
 
 # %% [markdown]
 # Generated data (the same rows for every design) in SQLite, the item and partition estimates,
@@ -390,8 +391,8 @@ with engines.throwaway("sqlite") as nosql_engine:
     side_by_side = (pd.DataFrame(compare(wb.schema, patterns, nosql_rows, nosql_engine))
                     if dynalite.env_ok() is None else None)
 estimates = pd.DataFrame(kv_design.estimates(wb.schema, nosql_rows))
-print(nbk.text_table(estimates[["pattern", "items", "max_item_bytes", "partitions", "largest_collection",
-                                "frequency", "hottest_partition_rcu", "hot"]]))
+nbk.table(estimates[["pattern", "items", "max_item_bytes", "partitions", "largest_collection",
+                     "frequency", "hottest_partition_rcu", "hot"]])
 
 # %% tags=["example"]
 assert estimates.set_index("pattern").loc["published_posts", "hot"]  # one key value takes every request
@@ -411,10 +412,10 @@ assert estimates.set_index("pattern").loc["published_posts", "hot"]  # one key v
 # %%
 # NBVAL_CHECK_OUTPUT
 doc_patterns = mongodb.design(wb.schema, patterns)
-print(nbk.text_table(doc_patterns.to_frame()[["pattern", "collection", "how", "index (ESR)"]]))
+nbk.table(doc_patterns.to_frame()[["pattern", "collection", "how", "index (ESR)"]])
 built = doc_patterns.documents(wb.schema, nosql_rows)
 invalid = doc_patterns.check_documents(wb.schema, built)
-print({c: f"{len(built[c])} documents, {len(e)} invalid" for c, e in invalid.items()})
+nbk.table(pd.DataFrame([{"collection": c, "documents": len(built[c]), "invalid": len(e)} for c, e in invalid.items()]))
 assert not any(invalid.values())
 
 # %%
@@ -430,9 +431,9 @@ nbk.table(pd.DataFrame(doc_patterns.sizes(built)))
 # %%
 # NBVAL_CHECK_OUTPUT
 if side_by_side is not None:
-    print(nbk.text_table(side_by_side[["pattern", "relational rows", "documents read", "document items",
-                                       "key-value round trips", "key-value operation", "key-value items",
-                                       "key-value scanned", "same rows"]]))
+    nbk.table(side_by_side[["pattern", "relational rows", "documents read", "document items",
+                            "key-value round trips", "key-value operation", "key-value items",
+                            "key-value scanned", "same rows"]])
     assert side_by_side["same rows"].all() and (side_by_side["key-value round trips"] == 1).all()
 else:
     print("dynalite is not installed (make setup):", dynalite.env_ok())

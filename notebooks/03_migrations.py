@@ -79,7 +79,7 @@ from dbdesign.migrate.runner import timeline
 
 if MIGRATIONS:
     tl = timeline(MIGRATIONS)
-    print(nbk.text_table(tl.drop(columns=["checksum"])))
+    nbk.table(tl.drop(columns=["checksum"]))
 
 # %% tags=["example"]
 assert tl["down_statements"].notna().all(), "every migration has a down file"
@@ -147,7 +147,7 @@ from dbdesign.migrate.verify import verify
 
 if MIGRATIONS:
     result = verify(MIGRATIONS, engines=("sqlite", "duckdb"))
-    print(nbk.text_table(result.matrix().reset_index()))
+    nbk.table(result.matrix().reset_index())
     print(result.format_text())
 
 # %% tags=["example"]
@@ -169,6 +169,23 @@ if MIGRATIONS:
         assert on_servers.ok, on_servers.format_text()
 
 # %% [markdown]
+# All engines at once: a green cell is a migration whose up, idempotent, down-restores and
+# re-up checks all passed on that engine; a red one names the checks that failed.
+
+# %%
+import dataclasses
+
+import matplotlib.pyplot as plt
+
+from dbdesign.review import charts
+
+if MIGRATIONS:
+    grid_result = result if not servers.available else dataclasses.replace(
+        result, engines=list(result.engines) + list(on_servers.engines), checks=result.checks + on_servers.checks)
+    charts.migration_grid(grid_result)
+    plt.show()
+
+# %% [markdown]
 # What a broken down file looks like: a fixture folder whose `0002` down forgets to drop its
 # index and whose `0003` down forgets its column. `verify` names the object, the file and the
 # engine, and carries on from a fresh database so later migrations are still checked:
@@ -176,7 +193,7 @@ if MIGRATIONS:
 # %%
 # NBVAL_CHECK_OUTPUT
 broken = verify("tests/fixtures/migrations_irreversible", engines=("sqlite",))
-print(nbk.text_table(broken.matrix().reset_index()))
+nbk.table(broken.matrix().reset_index())
 for f in broken.findings:
     print(f.format())
 assert [f.rule for f in broken.findings] == ["migration-irreversible"] * 2
@@ -223,7 +240,7 @@ with open(f"{MIGRATIONS}/0008_data_backfill_posts_published_at.down.sql") as fh:
 from dbdesign.migrate.verify import drill_frame, failure_drill
 
 drills = [failure_drill(name) for name in ("sqlite", "duckdb")]
-print(nbk.text_table(drill_frame(drills)))
+nbk.table(drill_frame(drills))
 for d in drills:
     print(d.error)
     assert d.left_behind == "no differences" and d.state_after_failure == "pending" and d.final_matches_model
@@ -299,7 +316,7 @@ import pandas as pd
 risky = lint_migrations("tests/fixtures/migrations_risky")
 frame = pd.DataFrame([{"rule": f.rule, "severity": f.severity, "file": f.file.rsplit("/", 1)[-1],
                        "line": f.line} for f in risky])
-print(nbk.text_table(frame))
+nbk.table(frame)
 assert {"migration-destructive", "migration-unique-on-existing", "migration-set-not-null",
         "migration-not-null-without-default", "migration-irreversible"} <= set(frame["rule"])
 
@@ -326,7 +343,7 @@ from dbdesign.checks.migration_lint import RULES
 PG_LOCKS = "tests/fixtures/migrations_pg_locks"
 locks = lint_migrations(PG_LOCKS)
 lock_frame = pd.DataFrame([{"rule": f.rule, "where": f"{f.file.rsplit('/', 1)[-1]}:{f.line}"} for f in locks])
-print(nbk.text_table(lock_frame.groupby("rule")["where"].apply(" ".join).reset_index()))
+nbk.table(lock_frame.groupby("rule")["where"].apply(" ".join).reset_index())
 assert not [f for f in locks if "0001_" in f.file], "nothing on tables the same file created"
 assert {"migration-constraint-not-valid", "migration-lock-timeout-missing", "migration-volatile-default",
         "migration-set-not-null", "migration-drop-index-not-concurrent", "migration-transaction-control",
@@ -351,7 +368,7 @@ print(squawk_version())
 for folder in [f for f in (MIGRATIONS, PG_LOCKS) if f]:
     cmp = compare_with_squawk(folder)
     print(f"\n{folder}")
-    print(nbk.text_table(cmp))
+    nbk.table(cmp)
 fixture = {r["ours"]: r for r in cmp.to_dict("records")}
 assert fixture["migration-drop-index-not-concurrent"]["both"] == 1
 assert "0003.up:5" in fixture["migration-constraint-not-valid"]["where_only_ours"]
@@ -505,7 +522,7 @@ if MIGRATIONS:
             layout_rows.append({"format": fmt, "files written": len(exported.written), "files back": len(files),
                                 "same statements": same, "notes": len(exported.notes + imported.notes)})
     layouts = pd.DataFrame(layout_rows)
-    print(nbk.text_table(layouts))
+    nbk.table(layouts)
 
 # %% tags=["example"]
 assert layouts["same statements"].all()

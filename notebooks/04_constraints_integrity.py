@@ -34,6 +34,8 @@
 # print; the `assert` cells state the facts the text relies on.
 
 # %%
+import pandas as pd
+
 from dbdesign.review import notebook as nbk
 
 wb = nbk.setup()  # repo root as working directory; DBDESIGN_SOURCE / dbdesign.toml pick the schema
@@ -55,7 +57,7 @@ cat = build_catalog(wb.schema)
 constraints = cat.to_frame()
 counts = constraints.pivot_table(index="table", columns="kind", values="definition",
                                  aggfunc="count", fill_value=0)
-print(counts.to_string())
+nbk.table(counts.reset_index())
 s = cat.summary()
 print(f"\n{s['constraints']} constraints, {s['documented_by_author']} described by their author, "
       f"the rest by a generated sentence")
@@ -81,8 +83,7 @@ nbk.table(constraints[["table", "kind", "columns", "definition", "description", 
 # %%
 # NBVAL_CHECK_OUTPUT
 fks = constraints[constraints["kind"] == "FOREIGN KEY"]
-for _, fk in fks.iterrows():
-    print(f"{fk['table']}.{fk['columns']}: {fk['definition']}")
+nbk.table(fks[["table", "columns", "definition"]], caption="Foreign keys")
 
 # %% [markdown]
 # ## The proof: adversarial writes on four engines
@@ -116,8 +117,7 @@ if avail.unavailable:
 # %%
 result = probe.run_probe(wb.schema, avail.available)
 print(f"{len(result.outcomes)} probes in {sum(result.seconds.values()):.1f} s")
-for name, info in result.engine_info.items():
-    print(f"  {name}: {info}")
+nbk.table(pd.DataFrame([{"engine": name, "version and settings": info} for name, info in result.engine_info.items()]))
 
 # %% [markdown]
 # What happened, counted per engine. `rejected`, `cascaded` and `set null` are a guard doing its
@@ -127,7 +127,7 @@ for name, info in result.engine_info.items():
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(result.summary().to_string())
+nbk.table(result.summary().reset_index())
 
 # %%
 import matplotlib.pyplot as plt
@@ -146,7 +146,7 @@ plt.show()
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(nbk.text_table(result.findings_summary()))
+nbk.table(result.findings_summary())
 
 # %% [markdown] tags=["example"]
 # Read it as:
@@ -184,13 +184,15 @@ facts = [
     ("mysql", "users UNIQUE INDEX idx_users_email ((LOWER(email))) duplicate", "not expressible"),
     ("mysql", "posts CHECK ck_posts_status", "rejected"),
 ]
+checked = []
 for engine, constraint, expected in facts:
     if engine not in result.engine_info:
         print(f"{engine}: not reachable, not checked: {constraint}")
         continue
     got = o(engine, constraint).outcome
     assert got == expected, f"{engine}: {constraint}: expected {expected}, got {got}"
-    print(f"{engine:16} {constraint}: {got}")
+    checked.append({"engine": engine, "write": constraint, "outcome": got})
+nbk.table(pd.DataFrame(checked), caption="Outcomes checked against what each engine is known to do")
 if "postgres" in result.engine_info:
     assert all(x.ok for x in result.outcomes if x.engine == "postgres"), "PostgreSQL holds every guard"
 
@@ -240,9 +242,9 @@ nbk.md("```python\n" + api_source[api_source.index("\nclass ") + 1:] + "```")
 # %%
 # NBVAL_CHECK_OUTPUT
 js = layers.json_schema(wb.schema, wb.focus)
-print("required:", sorted(js["required"]))
-for name, prop in js["properties"].items():
-    print(f"{name}: " + ", ".join(f"{k}={v}" for k, v in sorted(prop.items()) if k != "title"))
+nbk.table(pd.DataFrame([{"property": name, "required": name in js["required"],
+                         "schema": ", ".join(f"{k}={v}" for k, v in sorted(prop.items()) if k != "title")}
+                        for name, prop in js["properties"].items()]), caption=f"JSON Schema of {wb.focus}")
 
 # %% tags=["example"]
 assert js["properties"]["email"]["maxLength"] == 255
@@ -266,7 +268,7 @@ nbk.table(compare.reset_index())
 # NBVAL_CHECK_OUTPUT
 guards = (compare.reset_index().groupby(["guarded by", "only guard"], sort=False)
           .agg(inputs=("bad input", "count"), example=("bad input", "first")).reset_index())
-print(nbk.text_table(guards.sort_values("inputs", ascending=False, kind="stable")))
+nbk.table(guards.sort_values("inputs", ascending=False, kind="stable"))
 
 # %% [markdown] tags=["example"]
 # In words:

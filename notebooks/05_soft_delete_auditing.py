@@ -66,7 +66,7 @@ print("user-facing (dbdesign.toml):", configured)
 print("tables with deleted_at:     ", soft_tables)
 assert set(configured or []) <= set(soft_tables), "every user-facing table is soft-deletable"
 print()
-print(nbk.text_table(softdelete.strategy_frame(wb.schema)))
+nbk.table(softdelete.strategy_frame(wb.schema))
 
 # %% [markdown]
 # What the generator says it could not do, per dialect (also printed by the soft-delete
@@ -278,7 +278,7 @@ import pandas as pd
 if users_table is not None:
     erasure = pd.DataFrame([softdelete.erasure_demo(name, wb.schema, config=wb.config)
                             for name in avail.available])
-    print(nbk.text_table(erasure))
+    nbk.table(erasure)
     assert (erasure["audit rows with personal data after erase_user"] == 0).all()
     if wb.example:  # the example's profiles copy personal data into their own audit rows
         assert (erasure["audit rows with personal data after erasure_statements"] > 0).all()
@@ -332,7 +332,7 @@ nbk.sql(pg_plan.sql)
 # NBVAL_CHECK_OUTPUT
 demos = {name: audit.trail_demo(name, wb.schema, wb.config) for name in avail.available}
 trail = pd.DataFrame([d.facts() for d in demos.values()])
-print(trail.set_index("engine").T.to_string())
+nbk.table(trail.set_index("engine").T.rename_axis("fact").reset_index())
 for d in demos.values():
     assert d.update_audit_rows == 1, f"{d.engine}: one UPDATE -> exactly one audit row"
     assert d.n_updated == d.n_audit_rows, f"{d.engine}: an UPDATE of N rows -> N audit rows"
@@ -359,17 +359,26 @@ nbk.table(demos[server].log_frame())
 # ### What the trail costs
 #
 # Rows per second without and with the audit triggers, same run, same database and connection
-# (a warm-up batch first), at the chapter's small scale - so read the ratios, not the absolute
-# numbers, and expect them to move from run to run. `benchmarks/bench_audit.py` measures the same
+# (a warm-up batch first, then five batches each way), at the chapter's small scale - so read
+# the ratios, not the absolute numbers, and expect them to move from run to run. Each ratio
+# carries the interval of its batches; "inconclusive" means the batches with and without the
+# triggers overlap. `benchmarks/bench_audit.py` measures the same
 # at a larger size into `data/results/audit.json`.
 
 # %%
 n_rows = 200 if wb.scale == "small" else 2000
-overhead = pd.DataFrame([audit.measure_overhead(name, wb.schema, n_rows, wb.config)
+overhead = pd.DataFrame([audit.measure_overhead(name, wb.schema, n_rows, wb.config, repeat=5)
                          for name in avail.available])
-nbk.table(overhead[["engine", "rows", "insert slowdown", "update slowdown", "update path",
+nbk.table(overhead[["engine", "rows", "insert", "update", "update path",
                     "insert rows/s without", "insert rows/s with",
-                    "update rows/s without", "update rows/s with"]])
+                    "update rows/s without", "update rows/s with"]],
+          caption="Audit trigger overhead: median of 5 batches, interquartile interval (volatile)")
+import matplotlib.pyplot as plt
+
+from dbdesign.review import charts
+
+charts.audit_overhead(overhead, title=f"What the audit triggers cost each write ({n_rows} rows per batch)")
+plt.show()
 
 # %% [markdown]
 # Why the ratios look the way they do: each audited INSERT writes a second row (and a JSON
@@ -397,7 +406,7 @@ nbk.table(overhead[["engine", "rows", "insert slowdown", "update slowdown", "upd
 settings = pool.recommend(db_cores=4, spindles=1, app_instances=2, server_max_connections=100)
 for line in settings.rationale:
     print(line)
-print({k: v for k, v in settings.to_dict().items() if k != "rationale"})
+nbk.table(pd.DataFrame([{"setting": k, "value": v} for k, v in settings.to_dict().items() if k != "rationale"]))
 assert settings.max_size == 4 and settings.max_size * 2 <= 100 - 5
 
 # %% [markdown]
@@ -583,7 +592,7 @@ from dbdesign.engines import pgbouncer
 if "postgres" in avail.available and pgbouncer.binary():
     with engines.throwaway("postgres") as eng, pgbouncer.running(eng.url) as bouncer_url:
         bouncer = pd.DataFrame(pgbouncer.features(bouncer_url))
-    print(nbk.text_table(bouncer))
+    nbk.table(bouncer)
     assert bouncer.groupby("feature")["broken"].apply(list).to_dict() == {
         "audit actor": [True, False], "migration lock": [True, False], "prepared statements": [True, False]}
 else:

@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 import json
-import os
 import time
-
-import pytest
 
 from conftest import require_engine, EXAMPLE_QUERIES
 from dbdesign import engines
@@ -78,6 +75,30 @@ def test_ratio_is_inconclusive_where_the_intervals_overlap():
             "median_ms": 1.0, "ci95_ms": [0.9, 1.1]},
            {"engine": "sqlite", "query": "q", "index": "ix2", "available": False}]
     assert [(c["index"], c["verdict"]) for c in bench.compare_index_sets(res)] == [("ix", "faster")]
+
+
+def test_judge_ratio_interval_and_verdict():
+    # disjoint repeats: the ratio of the medians, bounded by the extreme ratios of the quartiles
+    r = bench.judge_ratio([10, 11, 12, 13, 14], [4, 5, 5, 6, 6])
+    assert r.x == 12 / 5 and r.lo == 11 / 6 and r.hi == 13 / 5 and r.verdict == "higher"
+    assert r.text("slower") == "2.40x slower (1.83–2.60x)"
+    # overlapping repeats are inconclusive, whichever median is larger
+    r = bench.judge_ratio([9, 10, 11, 12, 30], [10, 10.5, 11, 11.5, 12])
+    assert r.verdict == "inconclusive" and r.lo <= r.x <= r.hi and "inconclusive" in r.text()
+    assert bench.judge_ratio([4, 5, 5, 6, 6], [10, 11, 12, 13, 14]).verdict == "lower"
+    # the interval can be the full range of the repeats
+    assert bench.judge_ratio([10, 11, 12, 13, 30], [4, 5, 5, 6, 11], interval="range").verdict == "inconclusive"
+
+
+def test_write_cost_ratios_against_the_fewest_indexes(example_schema):
+    data = datagen.generate(example_schema, 1000, tables=["users", "posts"], progress=False)
+    rows = bench.write_cost("sqlite", data, example_schema, "posts", index_counts=(0, 3), single_rows=100, repeat=4)
+    assert all(len(r["single_inserts_samples"]) == 4 for r in rows)
+    ratios = bench.write_cost_ratios(rows)
+    assert [(r["indexes"], r["base_indexes"]) for r in ratios] == [(0, 0), (3, 0)]
+    assert ratios[0]["cost_x"] == 1 and ratios[0]["verdict"] == "inconclusive"
+    again = bench.judge_ratio(rows[0]["single_inserts_samples"], rows[1]["single_inserts_samples"])
+    assert (ratios[1]["cost_x"], ratios[1]["verdict"]) == (round(again.x, 3), again.verdict)
 
 
 def test_no_engine_or_harness_touches_cpu_affinity():

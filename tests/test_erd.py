@@ -500,3 +500,43 @@ def test_cli_writes_overview_and_cluster_files(musicbrainz, mb_clusters, tmp_pat
     groups = _svg_groups((tmp_path / f"erd-{hub.slug}.svg").read_text())
     assert {k[len("erd-table-"):] for k in groups if k.startswith("erd-table-")} == set(hub.tables)
     assert any(k.startswith("erd-context-") for k in groups)  # its FK neighbours elsewhere
+
+
+def test_stagger_spreads_a_crowded_rank_over_columns():
+    # a hub with 7 children: with 3 per rank, child j hangs (invisibly) under child j - 3
+    nodes = ["hub"] + [f"c{i}" for i in range(7)]
+    extra = erd._stagger_edges(nodes, [("hub", f"c{i}") for i in range(7)], 3)
+    assert extra == [("c0", "c3"), ("c1", "c4"), ("c2", "c5"), ("c3", "c6")]
+    assert erd._stagger_edges(nodes, [("hub", f"c{i}") for i in range(7)], 7) == []
+    # an FK cycle ends (the ranks are bounded): a and b land in ranks of their own
+    assert erd._stagger_edges(["a", "b"], [("a", "b"), ("b", "a")], 1) == []
+
+
+def test_musicbrainz_cluster_diagrams_are_near_square(musicbrainz, mb_clusters):
+    """Cluster diagrams used to be strips (aspect up to 10:1): staggered, none is over 2.5:1."""
+    plain = erd._svgs([erd.cluster_dot(musicbrainz, c, stagger=None) for c in mb_clusters])
+    staggered = erd._svgs([erd.cluster_dot(musicbrainz, c) for c in mb_clusters])
+    aspect = [max(erd.svg_size(s)) / min(erd.svg_size(s)) for s in staggered]
+    assert max(aspect) <= 2.5, aspect
+    assert max(max(erd.svg_size(s)) / min(erd.svg_size(s)) for s in plain) > 5  # what it fixes
+    groups = _svg_groups(staggered[0])  # every table of the cluster is still drawn, linked
+    assert {k[len("erd-table-"):] for k in groups if k.startswith("erd-table-")} == set(mb_clusters[0].tables)
+
+
+def test_page_html_of_a_large_schema_is_overview_then_folded_clusters(musicbrainz, mb_clusters, example_schema):
+    from bs4 import BeautifulSoup
+    page = BeautifulSoup(erd.page_html(musicbrainz), "html.parser")
+    overview = page.select_one(".dbdesign-erd-overview svg")
+    assert max(float(overview[k].removesuffix("pt")) * 4 / 3 for k in ("width", "height")) <= 4000
+    folds = page.select("details.dbdesign-fold")
+    assert [d["id"] for d in folds] == [c.anchor for c in mb_clusters]
+    # each overview box links to its cluster's fold on the same page
+    hrefs = {a.get("xlink:href") or a.get("href") for a in overview.find_all("a")}
+    assert {f"#{c.anchor}" for c in mb_clusters} <= hrefs
+    # every table is drawn once in its cluster, linked to its section; ids unique on the page
+    drawn = [g["id"] for g in page.select('g[id^="erd-"][id*="-table-"]')]
+    assert len(drawn) == len(set(drawn)) == len(musicbrainz.tables)
+    assert {a.get("xlink:href") for d in folds for a in d.find_all("a")} >= {f"#table-{t}" for t in mb_clusters[0].tables}
+    # a small schema keeps its one diagram
+    small = BeautifulSoup(erd.page_html(example_schema), "html.parser")
+    assert len(small.find_all("svg")) == 1 and not small.select("details")

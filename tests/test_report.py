@@ -276,3 +276,26 @@ def test_report_for_a_schema_that_is_not_the_example(tmp_path_factory):
     assert "The schema is unchanged (same hash)." in cover
     for example_table in ("users", "posts", "comments"):
         assert f'id="table-{example_table}"' not in text
+
+
+def test_a_large_schema_gets_the_erd_set_not_one_strip(tmp_path):
+    """Past `max_cluster` tables the report writes the cluster overview as erd.svg with one
+    file per cluster, and Mermaid split per cluster with the note in its title."""
+    from dbdesign.review import erd
+    from dbdesign.review.report import ReportRun, _write_erd
+    from dbdesign.schema.source import load_source
+    corpus = REPO.parent / "shared" / "corpus" / "musicbrainz-combined.sql"
+    if not corpus.exists():
+        pytest.skip(f"corpus not here: {corpus}")
+    schema = load_source(str(corpus))
+    run = ReportRun(tmp_path, "small")
+    _write_erd(run, schema)
+    groups = erd.named_clusters(schema)
+    overview = (tmp_path / "erd.svg").read_text(encoding="utf-8")
+    assert max(erd.svg_size(overview)) <= 4000 and "erd&#45;overview&#45;" in overview  # the cluster boxes
+    for c in groups:
+        assert run.artifacts[f"erd-{c.slug}.svg"].startswith("ERD (SVG): cluster ")
+        assert run.artifacts[f"erd-{c.slug}.mmd"] == "ERD (Mermaid): cluster (Mermaid)"
+        assert erd.mermaid_fits((tmp_path / f"erd-{c.slug}.mmd").read_text(encoding="utf-8"))
+    assert "split" in run.artifacts["erd.mmd"] and "erd.dbml" in run.artifacts
+    assert (tmp_path / "erd.mmd").read_text(encoding="utf-8").startswith("---\ntitle: 375 tables")

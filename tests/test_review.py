@@ -145,3 +145,22 @@ def test_page_svg_renames_erd_node_ids():
     svg = page_svg(to_svg(schema, around="posts", depth=1, legend=False, cluster="none"))
     assert 'id="erd&#45;table&#45;posts"' in svg or 'id="erd-table-posts"' in svg
     assert not re.search(r'<g\b[^>]*\bid="table(-|&#45;)', svg)
+
+
+def test_index_decisions_carry_the_interval_of_each_ratio(example):
+    """A verified proposal on the cover shows its read gain and insert cost as median with
+    interval, and says "inconclusive" exactly when `bench.judge_ratio` does."""
+    from dbdesign.lab import advisor, datagen
+    schema, config = example
+    data = datagen.generate(schema, 2000, tables=["users", "posts", "comments"], progress=False)
+    advice = advisor.advise(schema, None, "sqlite", data=data, baseline="keys", repeat=5, write_rows=60)
+    items = review.decisions(review.ReviewFacts(schema, advice=advice))
+    accepted = [p for p in advice.proposals if p.verdict == "accept"]
+    assert accepted
+    add = next(d for d in items if d.title.startswith("Add "))
+    for p in accepted[:3]:
+        gain, cost = p.gain_ratio(), p.cost_ratio()
+        assert f"{p.label()}: read gain {gain.text()}, insert cost {cost.text()}" in add.detail
+        assert re.search(r"read gain \d+\.\d\dx \(\d+\.\d\d–\d+\.\d\dx", add.detail)
+    assert ("inconclusive" in add.detail) == any(
+        r.inconclusive for p in accepted[:3] for r in (p.gain_ratio(), p.cost_ratio()))

@@ -727,13 +727,18 @@ def trail_demo(engine_name: str, schema: Schema, config: Any = None) -> TrailDem
                      update_path(engine_name), log)
 
 
-def measure_overhead(engine_name: str, schema: Schema, n: int = 300, config: Any = None) -> dict[str, Any]:
+def measure_overhead(engine_name: str, schema: Schema, n: int = 300, config: Any = None,
+                     repeat: int = 5) -> dict[str, Any]:
     """Write throughput without and with the audit triggers, same run, same database and
-    connection: a warm-up batch, then n INSERTs in one transaction into the demo's second
-    table (`demo_tables`) and one UPDATE of those rows - first plain, then again after
-    `install_audit`. Returns rows/s and the slowdown ratios. For notebooks and benchmarks -
-    never for assertions (timings)."""
+    connection: a warm-up batch, then `repeat` batches of n INSERTs in one transaction into
+    the demo's second table (`demo_tables`) and one UPDATE of those rows - first plain, then
+    again after `install_audit`. Returns the median rows/s, the rates per batch and the
+    slowdown ratios with their interval and verdict (`bench.judge_ratio`: "inconclusive"
+    where the batches with and without overlap). For notebooks and benchmarks - never for
+    assertions (timings)."""
     import time
+
+    from dbdesign.lab.bench import judge_ratio
 
     from dbdesign import engines
     from dbdesign.lab.probe import ValueFactory, insert_sql, install_schema, load_baseline
@@ -775,13 +780,20 @@ def measure_overhead(engine_name: str, schema: Schema, n: int = 300, config: Any
             return count / ins, count / upd
 
         batch(max(10, n // 5), False)  # warm-up: caches, plans, connection
-        plain = batch(n, False)
+        plain = [batch(n, False) for _ in range(max(1, repeat))]
         install_audit(eng, schema)
         set_actor(eng, actor)
-        logged = batch(n, True)
-    return {"engine": engine_name, "rows": n,
-            "insert rows/s without": round(plain[0]), "insert rows/s with": round(logged[0]),
-            "insert slowdown": round(plain[0] / logged[0], 2),
-            "update rows/s without": round(plain[1]), "update rows/s with": round(logged[1]),
-            "update slowdown": round(plain[1] / logged[1], 2),
+        logged = [batch(n, True) for _ in range(max(1, repeat))]
+    ins = judge_ratio([p[0] for p in plain], [g[0] for g in logged])
+    upd = judge_ratio([p[1] for p in plain], [g[1] for g in logged])
+
+    def med(xs):
+        return round(sorted(xs)[len(xs) // 2])
+    return {"engine": engine_name, "rows": n, "batches": len(plain),
+            "insert rows/s without": med([p[0] for p in plain]), "insert rows/s with": med([g[0] for g in logged]),
+            "insert slowdown": round(ins.x, 2), "insert interval": [round(ins.lo, 2), round(ins.hi, 2)],
+            "insert verdict": ins.verdict, "insert": ins.text("slower"),
+            "update rows/s without": med([p[1] for p in plain]), "update rows/s with": med([g[1] for g in logged]),
+            "update slowdown": round(upd.x, 2), "update interval": [round(upd.lo, 2), round(upd.hi, 2)],
+            "update verdict": upd.verdict, "update": upd.text("slower"),
             "update path": update_path(engine_name)}

@@ -27,6 +27,7 @@ import copy
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ from sqlglot import exp
 from dbdesign import engines
 from dbdesign.lab import bench, datagen, plans, workload
 from dbdesign.errors import DbDesignError, EngineError, InputError
-from dbdesign.model import Index, IndexColumn, Schema, Table
+from dbdesign.model import IndexColumn, Schema, Table
 from dbdesign.lab.workload import PARAM_RE, Candidate, Query
 
 MIN_GAIN = 1.2  # a proposal the planner uses must make the query at least this much faster
@@ -223,8 +224,10 @@ class Proposal:
     checks: list[dict[str, Any]] = field(default_factory=list)  # per query: plans and timings
     index_bytes: int | None = None
     build_s: float | None = None
-    inserts_per_s_without: float | None = None
+    inserts_per_s_without: float | None = None  # median of the batches
     inserts_per_s_with: float | None = None
+    insert_rates_without: list[float] = field(default_factory=list)  # rows/s per batch
+    insert_rates_with: list[float] = field(default_factory=list)
 
     @property
     def columns(self) -> list[str]:
@@ -248,6 +251,23 @@ class Proposal:
         if self.inserts_per_s_with and self.inserts_per_s_without:
             return self.inserts_per_s_without / self.inserts_per_s_with
         return None
+
+    def gain_ratio(self) -> "bench.Ratio | None":
+        """The best used read gain with its interval (`bench.judge_ratio` of the query's
+        interquartile ranges before and after)."""
+        used = [c for c in self.checks if c.get("gain") and c.get("iqr_ms_before") and c.get("iqr_ms_after")]
+        if not used:
+            return None
+        best = max(used, key=lambda c: (bool(c.get("uses_proposal")), c["gain"]))
+        return bench.judge_ratio(bench.Spread(best["median_ms_before"], *best["iqr_ms_before"]),
+                                 bench.Spread(best["median_ms_after"], *best["iqr_ms_after"]))
+
+    def cost_ratio(self) -> "bench.Ratio | None":
+        """The single-row insert cost with its interval, from the per-batch rates without and
+        with the index (`bench.judge_ratio`)."""
+        if len(self.insert_rates_without) < 2 or len(self.insert_rates_with) < 2:
+            return None
+        return bench.judge_ratio(self.insert_rates_without, self.insert_rates_with)
 
 
 @dataclass
@@ -608,11 +628,31 @@ class Advice:
                          "used_by_plan": (len(used) > 0) if p.checks else None,
                          "read_gain_x": round(p.gain, 1) if p.gain else None,
                          "insert_cost_x": round(p.write_cost, 2) if p.write_cost else None,
+                         "insert_cost": p.cost_ratio().text() if p.cost_ratio() else None,
                          "index_kib": round(p.index_bytes / 1024, 1) if p.index_bytes else None,
                          "evidence": p.evidence, "rationale": p.rationale})
         return pd.DataFrame(rows, columns=["engine", "index", "definition", "kind", "queries", "verdict",
-                                           "used_by_plan", "read_gain_x", "insert_cost_x", "index_kib",
-                                           "evidence", "rationale"])
+                                           "used_by_plan", "read_gain_x", "insert_cost_x", "insert_cost",
+                                           "index_kib", "evidence", "rationale"])
+
+    def tradeoff_frame(self):
+        """One row per verified proposal the plan used: read gain and insert cost, each as
+        median with interval and verdict (`bench.judge_ratio`), and the index's KiB - what
+        the gain-against-cost chart draws."""
+        import pandas as pd
+        rows = []
+        for p in self.proposals:
+            g, c = p.gain_ratio(), p.cost_ratio()
+            if g is None or not any(ch.get("uses_proposal") for ch in p.checks):
+                continue
+            rows.append({"engine": self.engine, "index": p.name, "definition": p.label(), "verdict": p.verdict,
+                         "gain_x": g.x, "gain_lo": g.lo, "gain_hi": g.hi, "gain_verdict": g.verdict,
+                         "cost_x": c.x if c else None, "cost_lo": c.lo if c else None,
+                         "cost_hi": c.hi if c else None, "cost_verdict": c.verdict if c else None,
+                         "index_kib": round(p.index_bytes / 1024, 1) if p.index_bytes else None})
+        return pd.DataFrame(rows, columns=["engine", "index", "definition", "verdict", "gain_x", "gain_lo", "gain_hi",
+                                           "gain_verdict", "cost_x", "cost_lo", "cost_hi", "cost_verdict",
+                                           "index_kib"])
 
     def checks_frame(self):
         """Per (proposal, query): plan before/after and medians - the raw evidence."""
@@ -651,7 +691,7 @@ class Advice:
                     why = ix.comment or purposes.get((t.qualname, ix.name)) or ""
                     if ix.name in used_by:
                         ev = "used by " + ", ".join(
-                            q + next((_benefit_text(b["gain"]) for b in self.design_benefit.get(ix.name, [])
+                            q + next((_benefit_text(b) for b in self.design_benefit.get(ix.name, [])
                                       if b["query"] == q and b.get("gain")), "")
                             for q in used_by[ix.name])
                     elif ix.name in unused:
@@ -666,8 +706,10 @@ class Advice:
         for p in self.proposals:
             if p.verdict != "accept":
                 continue
-            ev = (f"proposed by the advisor, verified: read gain {p.gain:.1f}x on {', '.join(p.queries)}"
-                  + (f", {_cost_text(p.write_cost)}" if p.write_cost else "")
+            g = p.gain_ratio()
+            ev = (f"proposed by the advisor, verified: read gain "
+                  f"{g.text() if g else f'{p.gain:.1f}x'} on {', '.join(p.queries)}"
+                  + (f", {_cost_text(p.cost_ratio())}" if p.cost_ratio() else "")
                   + (f", {p.index_bytes / 1024:.0f} KiB" if p.index_bytes else ""))
             lines.append(_md_row(p.name, p.label(), p.rationale, ev))
         return "\n".join(lines)
@@ -722,6 +764,7 @@ def advise(schema: Schema, queries: Sequence[Query] | None = None, engine_name: 
             timing = bench.time_query(eng, sql, values, warmup, repeat, min_sample_ms)
             advice.baseline_plans[q.name] = {"plan": plan.summary(), "uses_index": plan.uses_index,
                                              "index_names": plan.index_names, "median_ms": timing.median_ms,
+                                             "iqr_ms": [timing.p25_ms, timing.p75_ms],
                                              "rows_examined": plan.rows_examined, "sort": plan.sort,
                                              "tables": list(q.tables)}
         if baseline == "schema":
@@ -770,6 +813,8 @@ def _design_benefit(eng, schema: Schema, tables, qmap, params, advice: Advice, w
                 advice.design_benefit.setdefault(ix, []).append(
                     {"query": qn, "plan_without": plan.summary(), "median_ms_without": round(timing.median_ms, 4),
                      "median_ms_with": round(with_ms, 4),
+                     "iqr_ms_without": [round(timing.p25_ms, 4), round(timing.p75_ms, 4)],
+                     "iqr_ms_with": [round(x, 4) for x in advice.baseline_plans[qn]["iqr_ms"]],
                      "gain": round(timing.median_ms / with_ms, 2) if with_ms else None})
         finally:
             eng.execute(ddl[ix])
@@ -781,8 +826,9 @@ def _verify(eng, data, schema, p: Proposal, qmap, params, advice: Advice, rates,
     cand = p.candidate
     table = p.table
     if table not in rates:
-        rates[table] = insert_rate(eng, data, schema, table, write_rows)
-    p.inserts_per_s_without = rates[table]
+        rates[table] = insert_rates(eng, data, schema, table, write_rows)
+    p.insert_rates_without = rates[table]
+    p.inserts_per_s_without = statistics.median(rates[table]) if rates[table] else None
     t0 = time.perf_counter()
     try:
         with bench.measured_index(eng, cand.name, table) as size:
@@ -809,8 +855,11 @@ def _verify(eng, data, schema, p: Proposal, qmap, params, advice: Advice, rates,
                              "rows_examined_after": plan.rows_examined,
                              "median_ms_before": round(before["median_ms"], 4),
                              "median_ms_after": round(timing.median_ms, 4),
+                             "iqr_ms_before": [round(x, 4) for x in before["iqr_ms"]],
+                             "iqr_ms_after": [round(timing.p25_ms, 4), round(timing.p75_ms, 4)],
                              "gain": round(before["median_ms"] / timing.median_ms, 2) if timing.median_ms else None})
-        p.inserts_per_s_with = insert_rate(eng, data, schema, table, write_rows)
+        p.insert_rates_with = insert_rates(eng, data, schema, table, write_rows)
+        p.inserts_per_s_with = statistics.median(p.insert_rates_with) if p.insert_rates_with else None
     finally:
         cand.drop_from(eng)
     used = [c for c in p.checks if c["uses_proposal"]]
@@ -820,30 +869,47 @@ def _verify(eng, data, schema, p: Proposal, qmap, params, advice: Advice, rates,
             f"{c['query']}: {c['plan_after']}" for c in p.checks)
         return
     best = max(used, key=lambda c: c["gain"] or 0)
-    cost = f", {_cost_text(p.write_cost)}" if p.write_cost else ""
+    cost = f", {_cost_text(p.cost_ratio())}" if p.cost_ratio() else ""
     size = f", {p.index_bytes / 1024:.0f} KiB" if p.index_bytes else ""
     if (best["gain"] or 0) >= min_gain:
         p.verdict = "accept"
         p.evidence = (f"used by the plan ({best['plan_after']}); {best['query']} "
                       f"{best['median_ms_before']:.3f} -> {best['median_ms_after']:.3f} ms "
-                      f"({best['gain']:.1f}x){cost}{size}")
+                      f"= {_gain_text(p, best)}{cost}{size}")
     else:
         p.verdict = "reject"
         p.evidence = (f"used ({best['plan_after']}) but the read gain is only {best['gain']:.2f}x "
                       f"(< {min_gain}x) - not worth its write cost{cost}{size}")
 
 
-def _benefit_text(gain: float) -> str:
-    if gain >= 1.1:
-        return f" ({gain:.1f}x faster than without it)"
-    return f" (measured no faster than without it: {gain:.2f}x)"
+def _gain_text(p: Proposal, best: dict[str, Any]) -> str:
+    """The read gain of the best check with its interval when the check has its quartiles."""
+    if best.get("iqr_ms_before") and best.get("iqr_ms_after"):
+        return bench.judge_ratio(bench.Spread(best["median_ms_before"], *best["iqr_ms_before"]),
+                                 bench.Spread(best["median_ms_after"], *best["iqr_ms_after"])).text()
+    return f"{best['gain']:.1f}x"
 
 
-def _cost_text(cost: float) -> str:
-    """Insert cost as words: below 1.05x the difference is within run-to-run noise."""
-    if cost < 1.05:
-        return f"no measurable single-row insert cost ({cost:.2f}x)"
-    return f"single-row inserts {cost:.2f}x slower"
+def _benefit_text(b: dict[str, Any]) -> str:
+    """A design index's measured benefit on one query (timed without / with it), with the
+    interval and what the repeats can tell (`bench.judge_ratio`)."""
+    r = bench.judge_ratio(bench.Spread(b["median_ms_without"], *b["iqr_ms_without"]),
+                          bench.Spread(b["median_ms_with"], *b["iqr_ms_with"]))
+    if r.verdict == "higher":
+        return f" ({r.text('faster than without it')})"
+    if r.verdict == "inconclusive":
+        return f" (cannot tell from without it: {r.text()})"
+    return f" (measured slower than without it: {r.text()})"
+
+
+def _cost_text(cost: "bench.Ratio") -> str:
+    """Insert cost as words, with its interval: where the repeats with and without the index
+    overlap the difference is within run-to-run noise."""
+    if cost.inconclusive:
+        return f"no measurable single-row insert cost ({cost.text()})"
+    if cost.x < 1:
+        return f"single-row inserts measured faster with it ({cost.text()}): noise or cache effects"
+    return f"single-row inserts {cost.text('slower')}"
 
 
 
@@ -880,20 +946,32 @@ def insert_rate(eng, data, schema: Schema, table: str, n: int = 200) -> float | 
     unique values, `bench.fresh_rows`), each its own statement, inside a transaction that is
     rolled back - so the table is unchanged and the rate with and without an index can be
     compared."""
+    rates = insert_rates(eng, data, schema, table, n, repeat=1)
+    return rates[0] if rates else None
+
+
+def insert_rates(eng, data, schema: Schema, table: str, n: int = 200, repeat: int = 5) -> list[float]:
+    """`insert_rate` `repeat` times over the same `n` rows, each batch rolled back: one rate
+    per batch, so a cost carries its spread. Empty when no fresh row is possible (a 1:1
+    child whose parents all have one)."""
     rows = bench.fresh_rows(data, schema, table, n)
-    if not rows:  # no fresh row possible (a 1:1 child whose parents all have one): not measured
-        return None
+    if not rows:
+        return []
     sql = bench.insert_sql(table, list(rows[0]), eng.name)
-    eng.begin()
-    try:
-        t0 = time.perf_counter()
-        for d in rows:
-            s, v = workload.bind(sql, {bench.param_name(c): x for c, x in d.items()}, eng.name)
-            eng.execute(s, v)
-        secs = time.perf_counter() - t0
-    finally:
-        eng.rollback()
-    return len(rows) / secs if secs else float("nan")
+    bound = [workload.bind(sql, {bench.param_name(c): x for c, x in d.items()}, eng.name) for d in rows]
+    out = []
+    for _ in range(max(1, repeat)):
+        eng.begin()
+        try:
+            t0 = time.perf_counter()
+            for s, v in bound:
+                eng.execute(s, v)
+            secs = time.perf_counter() - t0
+        finally:
+            eng.rollback()
+        if secs:
+            out.append(len(rows) / secs)
+    return out
 
 
 # -- peers: SQLite .expert and PostgreSQL HypoPG ---------------------------------------------------

@@ -111,15 +111,83 @@ def harness_overhead(engine, repeat: int = 30) -> Timing:
     return time_query(engine, "SELECT 1", (), warmup=5, repeat=repeat)
 
 
+# -- noise: the one judgement of a timing ratio ---------------------------------------------------
+@dataclass(frozen=True)
+class Spread:
+    """Repeated measurements of one thing: the median and an interval around it (`lo`..`hi`:
+    the interquartile range of the repeats by default), `n` repeats."""
+    median: float
+    lo: float
+    hi: float
+    n: int = 1
+
+    @classmethod
+    def of(cls, samples: Sequence[float], interval: str = "iqr") -> "Spread":
+        """From raw repeats; `interval` "iqr" (quartiles), "range" (min-max) or "ci95" (the
+        distribution-free 95% interval of the median)."""
+        xs = sorted(float(x) for x in samples if x is not None and not math.isnan(float(x)))
+        if not xs:
+            raise ValueError("no samples")
+        if interval == "iqr":
+            lo, hi = _quantile(xs, 0.25), _quantile(xs, 0.75)
+        elif interval == "range":
+            lo, hi = xs[0], xs[-1]
+        elif interval == "ci95":
+            lo, hi = median_ci(xs)
+        else:
+            raise ValueError(f"interval {interval!r}: iqr, range or ci95")
+        return cls(statistics.median(xs), lo, hi, len(xs))
+
+    def overlaps(self, other: "Spread") -> bool:
+        return self.lo <= other.hi and other.lo <= self.hi
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """`numerator / denominator` of two measured quantities: the ratio of the medians, its
+    interval (the extreme ratios of the two intervals) and the verdict: "inconclusive" when
+    the two intervals overlap (the repeats cannot tell them apart), else "higher" or "lower"."""
+    x: float
+    lo: float
+    hi: float
+    verdict: str
+
+    @property
+    def inconclusive(self) -> bool:
+        return self.verdict == "inconclusive"
+
+    def text(self, what: str = "") -> str:
+        """`1.32x slower (1.10–1.58x)`: `what` names a ratio the repeats show above 1; below 1
+        the text says so (`, below 1x`), and `, inconclusive` when the repeats overlap."""
+        label = f" {what}" if what and self.verdict == "higher" else ""
+        tail = {"inconclusive": ", inconclusive", "lower": ", below 1x"}.get(self.verdict, "")
+        return f"{self.x:.2f}x{label} ({self.lo:.2f}–{self.hi:.2f}x{tail})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"x": round(self.x, 3), "lo": round(self.lo, 3), "hi": round(self.hi, 3), "verdict": self.verdict}
+
+
+def judge_ratio(numerator: Spread | Sequence[float], denominator: Spread | Sequence[float],
+                interval: str = "iqr") -> Ratio:
+    """The one judgement of a timing (or throughput) ratio in the lab, the notebooks and the
+    report: ratio of the medians, interval from the two spreads, "inconclusive" where they
+    overlap. Raw samples are summarised with `Spread.of(samples, interval)`."""
+    a = numerator if isinstance(numerator, Spread) else Spread.of(numerator, interval)
+    b = denominator if isinstance(denominator, Spread) else Spread.of(denominator, interval)
+    inf = float("inf")
+    x = a.median / b.median if b.median > 0 else inf
+    lo = a.lo / b.hi if b.hi > 0 else inf
+    hi = a.hi / b.lo if b.lo > 0 else inf
+    verdict = "inconclusive" if a.overlaps(b) else ("higher" if x > 1 else "lower")
+    return Ratio(x, min(lo, x), max(hi, x), verdict)
+
+
 def ratio(base: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
     """How much faster `other` is than `base` (median over median), and whether the runs can
-    tell: "inconclusive" when the two 95% intervals of the median overlap."""
-    b, o = base["median_ms"], other["median_ms"]
-    (blo, bhi), (olo, ohi) = base["ci95_ms"], other["ci95_ms"]
-    overlap = blo <= ohi and olo <= bhi
-    x = b / o if o > 0 else float("inf")
-    return {"speedup_x": round(x, 2),
-            "verdict": "inconclusive" if overlap else ("faster" if x > 1 else "slower")}
+    tell: "inconclusive" when the two 95% intervals of the median overlap (`judge_ratio`)."""
+    r = judge_ratio(Spread(base["median_ms"], *base["ci95_ms"]), Spread(other["median_ms"], *other["ci95_ms"]))
+    return {"speedup_x": round(r.x, 2),
+            "verdict": {"higher": "faster", "lower": "slower"}.get(r.verdict, r.verdict)}
 
 
 def compare_index_sets(results: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -235,10 +303,11 @@ def busiest_table(schema, tables: Sequence[str]) -> str:
 
 
 def write_cost(engine_name: str, data, schema, table: str | None = None, index_counts=(0, 1, 3, 5),
-               single_rows: int = 500) -> list[dict[str, Any]]:
+               single_rows: int = 500, repeat: int = 5) -> list[dict[str, Any]]:
     """Bulk load rows/s and single-row INSERT / UPDATE throughput with 0..N secondary indexes
     (the schema's own indexes on `table` - default `busiest_table` of the data - in
-    declaration order)."""
+    declaration order). The single-row writes are timed in `repeat` batches: the median rate
+    and the per-batch rates (`*_samples`) for `write_cost_ratios`."""
     table = table or busiest_table(schema, data.tables)
     t = schema.table(table)
     all_ix = [ix for ix in t.indexes]
@@ -255,7 +324,7 @@ def write_cost(engine_name: str, data, schema, table: str | None = None, index_c
                 eng.execute(st)
             rep = datagen.load(data, eng, sub, indexes="none", create=False, analyze=False)
             n_idx = len(datagen.load_statements(sub, engine_name, [table])[1])
-            single = _single_row_writes(eng, data, schema, table, single_rows)
+            single = _single_row_writes(eng, data, schema, table, single_rows, repeat)
             out.append({"engine": engine_name, "version": eng.version(), "table": table,
                         "indexes": n_idx, "index_names": [ix.name for ix in all_ix[:k]],
                         "bulk_rows": rep.rows[table], "bulk_s": round(rep.seconds[table], 4),
@@ -333,10 +402,11 @@ def param_name(column: str) -> str:
     return re.sub(r"\W", "_", column)
 
 
-def _single_row_writes(eng, data, schema, table: str, n: int) -> dict[str, Any]:
+def _single_row_writes(eng, data, schema, table: str, n: int, repeat: int = 5) -> dict[str, Any]:
     """n single-row INSERTs (generated rows with fresh keys) and n UPDATEs of an indexed
-    column (the first one that is neither key nor unique), each its own statement in one
-    transaction."""
+    column (the first one that is neither key nor unique), each its own statement, in
+    `repeat` batches of n / repeat rows, one transaction per batch: the median rate and the
+    rate of each batch."""
     from dbdesign.lab.probe import quote
     rows = fresh_rows(data, schema, table, n)
     if not rows:
@@ -349,23 +419,54 @@ def _single_row_writes(eng, data, schema, table: str, n: int) -> dict[str, Any]:
     indexed = [c.column for ix in t.indexes for c in ix.columns if c.column and c.column not in keyish]
     target = next(iter(indexed + [c for c in cols if c not in keyish]), pk)
     ins_sql = insert_sql(table, cols, eng.name)
-    eng.begin()
-    t0 = time.perf_counter()
-    for d in rows:
-        s, v = workload.bind(ins_sql, {param_name(c): x for c, x in d.items()}, eng.name)
-        eng.execute(s, v)
-    ins_s = time.perf_counter() - t0
     dialect = eng.dialect
     upd = f"UPDATE {quote(table, dialect)} SET {quote(target, dialect)} = :v WHERE {quote(pk, dialect)} = :id"
-    t0 = time.perf_counter()
-    for k, d in enumerate(rows):
-        s, v = workload.bind(upd, {"v": rows[(k + 1) % len(rows)][target], "id": d[pk]}, eng.name)
-        eng.execute(s, v)
-    upd_s = time.perf_counter() - t0
-    eng.commit()
-    return {"single_inserts_per_s": round(len(rows) / ins_s) if ins_s else None,
-            "single_updates_per_s": round(len(rows) / upd_s) if upd_s else None,
+    size = max(1, len(rows) // max(1, repeat))
+    batches = [rows[i:i + size] for i in range(0, len(rows) - size + 1, size)]
+    ins_rates, upd_rates = [], []
+    for batch in batches:
+        eng.begin()
+        t0 = time.perf_counter()
+        for d in batch:
+            s, v = workload.bind(ins_sql, {param_name(c): x for c, x in d.items()}, eng.name)
+            eng.execute(s, v)
+        ins_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for k, d in enumerate(batch):
+            s, v = workload.bind(upd, {"v": rows[(k + 1) % len(rows)][target], "id": d[pk]}, eng.name)
+            eng.execute(s, v)
+        upd_s = time.perf_counter() - t0
+        eng.commit()
+        if ins_s and upd_s:
+            ins_rates.append(len(batch) / ins_s)
+            upd_rates.append(len(batch) / upd_s)
+    if not ins_rates:
+        return {"single_inserts_per_s": None, "single_updates_per_s": None}
+    return {"single_inserts_per_s": round(statistics.median(ins_rates)),
+            "single_updates_per_s": round(statistics.median(upd_rates)),
+            "single_inserts_samples": [round(x) for x in ins_rates],
+            "single_updates_samples": [round(x) for x in upd_rates],
             "updated_column": target}
+
+
+def write_cost_ratios(rows: Sequence[dict[str, Any]], what: str = "single_inserts") -> list[dict[str, Any]]:
+    """Per engine and index count: the write cost against the same engine with the fewest
+    indexes (time per row with / without: 1.3 = 30 % slower), as `judge_ratio` of the
+    per-batch rates, with its interval and verdict."""
+    out = []
+    by_engine: dict[str, list[dict[str, Any]]] = collections.defaultdict(list)
+    for r in rows:
+        if r.get(f"{what}_samples"):
+            by_engine[r["engine"]].append(r)
+    for eng, part in by_engine.items():
+        part = sorted(part, key=lambda r: r["indexes"])
+        base = part[0]
+        for r in part:
+            j = judge_ratio(base[f"{what}_samples"], r[f"{what}_samples"])
+            out.append({"engine": eng, "indexes": r["indexes"], "base_indexes": base["indexes"],
+                        "cost_x": round(j.x, 3), "lo": round(j.lo, 3), "hi": round(j.hi, 3),
+                        "verdict": j.verdict, "text": j.text()})
+    return out
 
 
 # -- scaling -----------------------------------------------------------------------------------
@@ -477,8 +578,11 @@ def script_bars(scripts: dict[str, dict[str, Any]]) -> list[Bar]:
                                 f"{v['total_s']} s", v["within_target"], name))
         elif name == "audit":
             for eng, r in d.get("engines", {}).items():
+                if "skipped" in r:
+                    continue
                 bars.append(Bar(f"audit trigger overhead, {eng}", "reported (no target)",
-                                f"{r['insert_slowdown']}x insert, {r['update_slowdown']}x update", None, name))
+                                f"insert {r.get('insert', str(r['insert_slowdown']) + 'x')}, "
+                                f"update {r.get('update', str(r['update_slowdown']) + 'x')}", None, name))
         elif "meets_target" in d:
             bars.append(Bar(name, str(d.get("target_s", d.get("target_seconds", "?"))),
                             str(d.get("median_s", d.get("seconds", "?"))), d["meets_target"], name))

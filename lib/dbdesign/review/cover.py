@@ -195,8 +195,11 @@ def _index_decisions(advice) -> list[Decision]:
                             tables=[u["table"] for u in advice.unused], artifact="index-documentation.md"))
     accepted = [p for p in advice.proposals if p.verdict == "accept"]
     if accepted:
-        parts = [f"{p.label()} ({p.gain:.1f}x read" + (f", {p.write_cost:.2f}x insert cost" if p.write_cost else "")
-                 + ")" for p in accepted[:3]]
+        parts = []
+        for p in accepted[:3]:
+            gain, cost = p.gain_ratio(), p.cost_ratio()
+            parts.append(f"{p.label()}: read gain " + (gain.text() if gain else f"{p.gain:.1f}x")
+                         + (f", insert cost {cost.text()}" if cost else ""))
         out.append(Decision("index", f"Add {len(accepted)} verified index proposal(s)?", "; ".join(parts),
                             chapter="02", heading="The advisor", tables=[p.table for p in accepted],
                             artifact="index-documentation.md"))

@@ -38,6 +38,10 @@ from dbdesign.schema.naming import DEFAULT, Conventions, conventions, plural_can
 
 SUPPORTED_EXTENSIONS = (".svg", ".png", ".dot", ".mmd", ".dbml")
 DEFAULT_MAX_CLUSTER = 40
+# Boxes per rank in a cluster diagram (`_stagger_edges`): MusicBrainz's 19 cluster diagrams
+# go from strips (median 4399 px, worst 13983 px long side, aspect up to 10:1) to a median of
+# 3668 px and aspect at most 2:1 (benchmarks/bench_erd.py).
+CLUSTER_STAGGER = 6
 
 # Colours: calm defaults, and the three diff states (green / red / amber) with light fills.
 HEADER_BG = "#dbe8f5"
@@ -189,7 +193,6 @@ def _greedy_modularity(nodes: list[str], adj: dict[str, Counter], max_size: int)
     so the result depends only on the graph.
     """
     node_set = set(nodes)
-    comm_of = {n: n for n in nodes}
     members: dict[str, list[str]] = {n: [n] for n in nodes}
     degree: dict[str, float] = {n: float(sum(w for nb, w in adj[n].items() if nb in node_set)) for n in nodes}
     two_m = sum(degree.values())
@@ -382,6 +385,7 @@ class ErdOptions:
     title: str | None = None
     tables: list[str] | None = None  # draw only these tables (a cluster, a viewpoint)
     context: bool = False  # with `tables`: also draw their FK neighbours as linked name boxes
+    stagger: int | None = None  # at most this many boxes per rank (`_stagger_edges`); None: dot's own
     links: bool = True  # table boxes link to `#table-NAME` (the report's per-table sections)
     id_prefix: str = "erd-"  # SVG ids: unique when several diagrams share one HTML page
     config: Any = None  # a dbdesign Config: its [lint] audit / soft-delete / timestamp columns
@@ -513,7 +517,7 @@ def _legend(o: ErdOptions, hidden_audit: int = 0, diff: bool = False) -> str:
             '<TD ALIGN="LEFT">audit (created/updated_at/by) and soft-delete (deleted_at) columns</TD></TR>',
             '<TR><TD ALIGN="LEFT">solid line</TD><TD ALIGN="LEFT">FK constraint; crow = many, bar = one, circle = optional</TD></TR>',
             '<TR><TD ALIGN="LEFT">dashed line</TD><TD ALIGN="LEFT">implied relationship (no FK constraint)</TD></TR>',
-            f'<TR><TD ALIGN="LEFT">FK &#8594; users</TD><TD ALIGN="LEFT">audit reference (created_by/updated_by), '
+            '<TR><TD ALIGN="LEFT">FK &#8594; users</TD><TD ALIGN="LEFT">audit reference (created_by/updated_by), '
             'not drawn as a line</TD></TR>' if not o.audit_edges else
             f'<TR><TD ALIGN="LEFT"><FONT COLOR="{FAINT}">faint line</FONT></TD><TD ALIGN="LEFT">audit reference (created_by/updated_by)</TD></TR>']
     if hidden_audit:
@@ -626,10 +630,43 @@ def _build_graph(schema: Schema, o: ErdOptions, status: dict[str, str] | None = 
         # Ports on the row's outer side: the crow's foot lands on the column, not inside it.
         g.edge(f"{r.parent}:{tail_port}e:e" if tail_port else r.parent,
                f"{r.child}:{head_port}w:w" if head_port else r.child, **attrs)
+    if o.stagger:
+        for a, b in _stagger_edges([n for grp in groups for n in grp] + sorted(outside),
+                                   [(r.parent, r.child) for r in rels if not r.audit], o.stagger):
+            g.edge(a, b, style="invis", dir="none")
     if o.legend:
         g.node("__legend__", label=_legend(o, hidden_audit, diff=bool(status or col_status or rel_status)),
                id=f"{o.id_prefix}legend")
     return g
+
+
+def _stagger_edges(nodes: list[str], edges: list[tuple[str, str]], per_rank: int) -> list[tuple[str, str]]:
+    """Invisible edges that spread a crowded rank over several: dot puts every child of the
+    same parents in one rank, so a hub with 40 children is a strip 40 boxes long. The ranks
+    are estimated as dot does (longest path from the parents, FK cycles cut after a bound);
+    in a rank of more than `per_rank` boxes, box j gets an edge from box j - per_rank, which
+    moves it one rank further: columns of at most `per_rank`, side by side. A cluster diagram
+    then comes out near square instead of a strip (graphviz's `unflatten` does this for
+    leaves only; here the children of a link table's two parents are not leaves)."""
+    known = set(nodes)
+    rank = dict.fromkeys(nodes, 0)
+    pairs = [(a, b) for a, b in edges if a != b and a in known and b in known]
+    for _ in range(len(nodes)):
+        changed = False
+        for a, b in pairs:
+            if rank[b] < rank[a] + 1 and rank[a] < len(nodes):
+                rank[b] = rank[a] + 1
+                changed = True
+        if not changed:
+            break
+    by_rank: dict[int, list[str]] = defaultdict(list)
+    for n in nodes:
+        by_rank[rank[n]].append(n)
+    out = []
+    for members in by_rank.values():
+        for j in range(per_rank, len(members)):
+            out.append((members[j - per_rank], members[j]))
+    return out
 
 
 def to_dot(schema: Schema, **opts) -> str:
@@ -973,6 +1010,41 @@ def is_large(schema: Schema, **opts) -> bool:
             and len(schema.tables) > o.max_cluster)
 
 
+def cluster_dot(schema: Schema, group: Cluster, **opts) -> str:
+    """DOT of one cluster's diagram: its tables, the tables they reference elsewhere (and
+    those referencing them) as linked name boxes, crowded ranks staggered (`CLUSTER_STAGGER`)
+    so the diagram is near square rather than a strip."""
+    per = {**opts, "tables": list(group.tables), "context": True, "title": group.label, "cluster": "none"}
+    per.setdefault("stagger", CLUSTER_STAGGER)
+    return to_dot(schema, **per)
+
+
+def page_html(schema: Schema, **opts) -> str:
+    """The ERD as one HTML block for the report page. A schema of at most `max_cluster` tables
+    (or `cluster="none"`): the one diagram. A larger one: the cluster overview (each box links
+    to its cluster's diagram), then one folded diagram per cluster (`<details id="erd-cluster-
+    SLUG">`), each SVG with its own id prefix so the ids stay unique on the page and table
+    boxes still link to `#table-NAME`."""
+    import html as _html
+    o = _options(opts)
+    if "max_cluster" not in opts and _config_max_cluster(o.config):
+        opts = {**opts, "max_cluster": _config_max_cluster(o.config)}
+        o = _options(opts)
+    if not is_large(schema, **opts):
+        return f'<div class="dbdesign-erd">{to_svg(schema, **opts)}</div>'
+    groups = named_clusters(schema, o.max_cluster, "prefix" if o.cluster == "prefix" else "auto")
+    dots = [overview_dot(schema, "#{anchor}", **opts)]
+    dots += [cluster_dot(schema, c, **{**opts, "id_prefix": f"erd-{c.slug}-", "legend": False}) for c in groups]
+    svgs = _svgs(dots)
+    parts = [f'<div class="dbdesign-erd dbdesign-erd-overview">{svgs[0]}</div>',
+             f"<p>{len(schema.tables)} tables in {len(groups)} clusters: the overview above links to one "
+             "diagram per cluster below; each table box links to the table's section.</p>"]
+    for c, svg in zip(groups, svgs[1:]):
+        parts.append(f'<details class="dbdesign-fold" id="{_html.escape(c.anchor)}"><summary><b>'
+                     f'{_html.escape(c.label)}</b></summary><div class="dbdesign-erd">{svg}</div></details>')
+    return "".join(parts)
+
+
 def render_set(schema: Schema, path: str, **opts) -> list[ErdFile]:
     """Write the ERD set for `path` (.svg .png .dot .mmd .dbml) and return what was written.
 
@@ -1010,9 +1082,7 @@ def render_set(schema: Schema, path: str, **opts) -> list[ErdFile]:
         planned.append((path, ("dot", overview_dot(schema, href, **opts)),
                         f"cluster overview: {len(groups)} clusters, {len(schema.tables)} tables"))
         for c in groups:
-            per = {**opts, "tables": list(c.tables), "context": True, "title": c.label,
-                   "cluster": "none"}
-            planned.append((at(f"{stem}-{c.slug}{ext}"), ("dot", to_dot(schema, **per)),
+            planned.append((at(f"{stem}-{c.slug}{ext}"), ("dot", cluster_dot(schema, c, **opts)),
                             f"cluster {c.label}"))
     for vname, tables in views.items():
         if not tables:

@@ -609,7 +609,7 @@ def _write_artifacts(run: ReportRun, root: Path, source: str | None, versions: d
         run.artifacts["lint.json"] = "design lint findings and summary"
 
         port = _write_ddl(run, schema)
-        _write_erd(run, schema)
+        _write_erd(run, schema, config)
 
         if os.path.isdir(src):
             from dbdesign.review.datatable import md_table
@@ -756,11 +756,25 @@ def _write_ddl(run: ReportRun, schema):
     return port
 
 
-def _write_erd(run: ReportRun, schema) -> None:
+def _write_erd(run: ReportRun, schema, config=None) -> None:
+    """erd.svg, erd.mmd and erd.dbml. Past `max_cluster` tables (`erd.is_large`) erd.svg is
+    the cluster overview with one erd-CLUSTER.svg per cluster (and per viewpoint), and
+    erd.mmd is split per cluster when GitHub's Mermaid limits would refuse the whole
+    (`erd.render_set`, which says so in the overview's title); the manifest lists each file."""
     from dbdesign.review import erd
-    for name, render, what in (("erd.svg", erd.to_svg, "ERD (SVG)"), ("erd.mmd", erd.to_mermaid, "ERD (Mermaid)"),
-                               ("erd.dbml", erd.to_dbml, "ERD (DBML, dbdiagram.io)")):
-        _write(run, name, render(schema), what)
+    step = time.perf_counter()
+    if erd.is_large(schema, config=config):
+        for ext, kind in ((".svg", "ERD (SVG)"), (".mmd", "ERD (Mermaid)")):
+            for f in erd.render_set(schema, str(run.out_dir / f"erd{ext}"), config=config):
+                if f.path:
+                    run.artifacts[os.path.relpath(f.path, run.out_dir)] = f"{kind}: {f.what}"
+                else:
+                    run.skipped[f"erd{ext}: {f.what.split(':')[0]}"] = f.what
+    else:
+        _write(run, "erd.svg", erd.to_svg(schema, config=config), "ERD (SVG)")
+        _write(run, "erd.mmd", erd.to_mermaid(schema, config=config), "ERD (Mermaid)")
+    _write(run, "erd.dbml", erd.to_dbml(schema, config=config), "ERD (DBML, dbdiagram.io)")
+    run.timings["erd"] = round(time.perf_counter() - step, 2)
 
 
 def _indexes_md(cat) -> str:
