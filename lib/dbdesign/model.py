@@ -103,7 +103,7 @@ class Column:
         return column_type(self.type)
 
 
-@dataclass(slots=True)
+@dataclass
 class PrimaryKey:
     columns: list[str]
     name: str | None = None
@@ -111,7 +111,7 @@ class PrimaryKey:
     deferrable: str | None = None  # None | "immediate" | "deferred" (DEFERRABLE INITIALLY ...)
 
 
-@dataclass(slots=True)
+@dataclass
 class ForeignKey:
     columns: list[str]
     ref_table: str  # qualified name as in Schema.tables
@@ -124,7 +124,7 @@ class ForeignKey:
     validated: bool = True  # False: added NOT VALID and not (yet) validated
 
 
-@dataclass(slots=True)
+@dataclass
 class UniqueConstraint:
     columns: list[str]
     name: str | None = None
@@ -133,7 +133,7 @@ class UniqueConstraint:
     deferrable: str | None = None  # None | "immediate" | "deferred"
 
 
-@dataclass(slots=True)
+@dataclass
 class CheckConstraint:
     expression: str  # PostgreSQL-dialect SQL text, without the CHECK keyword
     name: str | None = None
