@@ -525,15 +525,12 @@ class Dialect:
             for feature, action, detail in notes:
                 self.note(feature, obj, action, detail)
             return
-        before, outer = _shape_of(table), self._column_notes
-        self._column_notes = []
+        before = _shape_of(table)
+        self._column_notes = notes = []
         try:
             self.adapt_column(model, table, col)
-            notes = self._column_notes
         finally:
-            self._column_notes = outer
-        if outer is not None:
-            outer.extend(notes)
+            self._column_notes = None
         obj = f"{table.qualname}.{col.name}"
         if _shape_of(table) == before and all(
                 isinstance(o, ColumnRef) and str(o) == obj for _, o, _, _ in notes):

@@ -721,6 +721,18 @@ def _expression_of(text: str) -> str | None:
     return _by_shape(_pg_expression, text)
 
 
+def _group_end(sql: str, open_at: int) -> tuple[str, int]:
+    """(`sql` with its string literals blanked, the position of the parenthesis that closes
+    the one at `open_at`, or -1)."""
+    strings = _MASK_STRING.sub(lambda s: "'" + "_" * (len(s.group(0)) - 2) + "'", sql)
+    depth = 0
+    for p in _PAREN.finditer(strings, open_at):
+        depth += 1 if p.group(0) == "(" else -1
+        if depth == 0:
+            return strings, p.start()
+    return strings, -1
+
+
 class _FastPath:
     """Mixin of `_Applier`: the regular-expression readers (PostgreSQL input only)."""
 
@@ -804,13 +816,7 @@ class _FastPath:
         if "--" in sql or "/*" in sql:
             return False
         open_at = m.end() - 1
-        strings = _MASK_STRING.sub(lambda s: "'" + "_" * (len(s.group(0)) - 2) + "'", sql)
-        depth, close = 0, -1
-        for p in _PAREN.finditer(strings, open_at):
-            depth += 1 if p.group(0) == "(" else -1
-            if depth == 0:
-                close = p.start()
-                break
+        strings, close = _group_end(sql, open_at)
         tail = _INDEX_TAIL.match(sql, close + 1) if close > 0 else None
         if tail is None:
             return False  # INCLUDE, WITH (...), NULLS NOT DISTINCT: the full path
@@ -847,13 +853,7 @@ class _FastPath:
         open_at = m.end() - 1
         if "--" in sql or "/*" in sql:
             sql = _uncomment(sql)
-        strings = _MASK_STRING.sub(lambda s: "'" + "_" * (len(s.group(0)) - 2) + "'", sql)
-        depth, close = 0, -1
-        for p in _PAREN.finditer(strings, open_at):
-            depth += 1 if p.group(0) == "(" else -1
-            if depth == 0:
-                close = p.start()
-                break
+        strings, close = _group_end(sql, open_at)
         if close < 0 or strings[close + 1:].strip():
             return False  # PARTITION BY, INHERITS, WITH (...): the full path
         body_start = open_at + 1
