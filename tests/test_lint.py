@@ -510,3 +510,22 @@ def test_float_for_money_only_on_money_like_names():
     sql = ("CREATE TABLE lines (id INT PRIMARY KEY, discount REAL, tax_rate REAL,\n"
            "  unit_price REAL, freight_amount DOUBLE PRECISION);")
     assert sorted(f.column for f in findings(sql, "float-for-money")) == ["freight_amount", "unit_price"]
+
+
+def test_findings_sort_in_passes_like_one_key():
+    """The field-by-field sort gives the order of `Finding.sort_key` over every field that
+    differs: waived, severity, file (None last), line, rule and object."""
+    import random
+    from dbdesign.checks.lint import Finding, _sort_findings
+    rng = random.Random(7)
+    findings = [Finding(rng.choice(["fk-missing-index", "index-name", "char-type"]),
+                        rng.choice(["error", "warning", "info"]), "m",
+                        table=rng.choice(["users", "users_x", "posts", None]),
+                        column=rng.choice([None, "email", "id"]),
+                        index=rng.choice([None, None, "idx_a"]),
+                        file=rng.choice(["a.sql", "b.sql", None]),
+                        line=rng.choice([None, 1, 2, 300, 1 << 30]), waived=rng.random() < 0.2)
+                for _ in range(3000)]
+    expected = sorted(findings, key=Finding.sort_key)
+    _sort_findings(findings)
+    assert [f.sort_key() for f in findings] == [f.sort_key() for f in expected]

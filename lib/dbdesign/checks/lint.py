@@ -37,12 +37,13 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import re
+import sys
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
-from dbdesign.config import SEVERITIES, Config
+from dbdesign.config import SEVERITIES, Config, Waiver
 from dbdesign.dialects.base import Dialect, needs_quote as _needs_quote
 from dbdesign.model import ForeignKey, Index, Schema, Skipped, SourceRef, Table
 from dbdesign.schema.naming import (conventions, expression_names, is_plural, last_word, plural_table,  # noqa: F401
@@ -53,7 +54,7 @@ _SEV_ORDER = {s: i for i, s in enumerate(SEVERITIES)}
 
 # -- findings and results -------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     rule: str
     severity: str  # error | warning | info
@@ -135,11 +136,15 @@ class LintResult:
                 "skipped": [asdict(s) for s in self.skipped]}
 
     def format_text(self) -> str:
-        lines = [f.format() for f in self.findings]
+        return "\n".join(self.text_lines())
+
+    def text_lines(self) -> Iterator[str]:
+        """One line per finding, then the summary line (no newlines), made as they are read."""
+        for f in self.findings:
+            yield f.format()
         s = self.summary
-        lines.append(f"{s['error']} error(s), {s['warning']} warning(s), {s['info']} info, "
-                     f"{s['waived']} waived; {s['rules_run']} rules over {s['tables']} tables")
-        return "\n".join(lines)
+        yield (f"{s['error']} error(s), {s['warning']} warning(s), {s['info']} info, "
+               f"{s['waived']} waived; {s['rules_run']} rules over {s['tables']} tables")
 
     def to_frame(self):
         """The findings as a pandas DataFrame (one row per finding), for notebooks."""
@@ -286,10 +291,13 @@ def _qcols(cols: Iterable[str]) -> str:
 
 def _new_name(*parts: str) -> str:
     """A suggested object name from parts (`idx`, table, columns), snake_case."""
-    return "_".join(p for p in (_snake(x) for x in parts) if p)
+    return "_".join([p for p in map(_snake, parts) if p])
 
 
-@dataclass
+_NO_INCLUDE: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
 class _Key:
     """A key usable for lookups: the PK, a UNIQUE constraint or an index."""
     parts: tuple[str, ...]  # "c:col" or "e:expression"
@@ -321,17 +329,20 @@ class _Context:
         self.config = config
         self.conv = conventions(config)
         self._keys: dict[str, list[_Key]] = {}
+        self._tables: list[Table] | None = None
         self.enum_names = {n.lower() for n in schema.enums} | {
             n.lower().rsplit(".", 1)[-1] for n in schema.enums}
 
     def opt(self, rule: str, key: str) -> Any:
         return self.config.option(rule, key, RULES[rule].options[key])
 
-    def tables(self) -> Iterator[Table]:
+    def tables(self) -> list[Table]:
         """Tables the rules judge: a partition is judged through its parent (its key, columns
         and names are the parent's), so it is left out when the parent is in the schema."""
-        return (t for t in self.schema.tables.values()
-                if not (t.partition_of and self.schema.table(t.partition_of) is not None))
+        if self._tables is None:
+            self._tables = [t for t in self.schema.tables.values()
+                            if not (t.partition_of and self.schema.table(t.partition_of) is not None)]
+        return self._tables
 
     def keys(self, table: Table) -> list[_Key]:
         """PK, UNIQUE constraints and indexes of `table` as comparable keys (cached)."""
@@ -341,19 +352,20 @@ class _Context:
         keys: list[_Key] = []
         if table.primary_key:
             cols = table.primary_key.columns
-            keys.append(_Key(tuple("c:" + c for c in cols), (False,) * len(cols), True, None,
-                             "btree", frozenset(), table.primary_key.name, None, "pk",
+            keys.append(_Key(tuple(sys.intern("c:" + c) for c in cols), (False,) * len(cols), True, None,
+                             "btree", _NO_INCLUDE, table.primary_key.name, None, "pk",
                              table.primary_key.source))
         for u in table.uniques:
-            keys.append(_Key(tuple("c:" + c for c in u.columns), (False,) * len(u.columns), True,
-                             None, "btree", frozenset(), u.name, None, "unique", u.source))
+            keys.append(_Key(tuple(sys.intern("c:" + c) for c in u.columns), (False,) * len(u.columns), True,
+                             None, "btree", _NO_INCLUDE, u.name, None, "unique", u.source))
         for ix in table.indexes:
-            parts = tuple(("c:" + c.column) if c.column is not None
+            parts = tuple(sys.intern("c:" + c.column) if c.column is not None
                           else "e:" + re.sub(r"\s+", " ", c.expression or "").lower()
                           for c in ix.columns)
             keys.append(_Key(parts, tuple(c.desc for c in ix.columns), ix.unique,
                              _norm_where(ix.where), (ix.method or "btree").lower(),
-                             frozenset(ix.include), ix.name, ix, "index", ix.source))
+                             frozenset(ix.include) if ix.include else _NO_INCLUDE, ix.name, ix,
+                             "index", ix.source))
         self._keys[table.qualname] = keys
         return keys
 
@@ -905,17 +917,21 @@ _CHECK_LIST_RE = r"\b{col}\b\s*(?:NOT\s+)?IN\s*\(|\b{col}\b\s*=\s*ANY\s*\("
        f"{SEED} (Data Integrity: CHECK)", names=["status", "state", "role", "kind", "type"])
 def _enum_check_missing(ctx: _Context) -> Iterator[Finding]:
     names = ctx.opt("enum-check-missing", "names")
+    named: dict[str, bool] = {}  # per distinct column name: a large schema repeats a few
     for t in ctx.tables():
         fk_cols = {c for fk in t.foreign_keys for c in fk.columns}
         for c in t.columns.values():
-            if not _name_matches(c.name, names) or c.name in fk_cols:
+            hit = named.get(c.name)
+            if hit is None:
+                hit = named[c.name] = _name_matches(c.name, names)
+            if not hit or c.name in fk_cols:
                 continue
             base = _base(c.type)
             if base == "BOOLEAN" or c.type.lower() in ctx.enum_names or \
                     c.type.lower().rsplit(".", 1)[-1] in ctx.enum_names:
                 continue
-            pat = re.compile(_CHECK_LIST_RE.format(col=re.escape(c.name)), re.I)
-            if any(c.name in ck.columns and pat.search(ck.expression) for ck in t.checks):
+            if t.checks and any(c.name in ck.columns and re.search(
+                    _CHECK_LIST_RE.format(col=re.escape(c.name)), ck.expression, re.I) for ck in t.checks):
                 continue
             yield ctx.finding("enum-check-missing",
                               f"{t.name}.{c.name} takes a fixed set of values but nothing limits "
@@ -1155,6 +1171,17 @@ RULES["config-unknown-table"] = Rule(
 
 # -- running --------------------------------------------------------------------------------
 
+def _sort_findings(findings: list[Finding]) -> None:
+    """Sort in place by `Finding.sort_key`, one field per stable pass from the last: a key
+    tuple per finding costs a fifth of a 50 MB schema's lint memory at once."""
+    files = {f.file or "~" for f in findings}
+    rank = {name: i for i, name in enumerate(sorted(files))}
+    findings.sort(key=lambda f: f.object)
+    findings.sort(key=lambda f: f.rule)
+    findings.sort(key=lambda f: (((f.waived << 4 | _SEV_ORDER.get(f.severity, 9)) << 32
+                                  | rank[f.file or "~"]) << 40) | (f.line or 0))
+
+
 def lint(schema: Schema, config: Config | None = None, *,
          today: _dt.date | None = None) -> LintResult:
     """Run every enabled rule over `schema`, then apply severity overrides and waivers.
@@ -1171,6 +1198,7 @@ def lint(schema: Schema, config: Config | None = None, *,
         run.append(rule.id)
         if rule.check is not None:
             findings.extend(rule.check(ctx))
+    del ctx  # its per-table keys: the sort below reuses their memory
 
     if config.rule_enabled("config-unknown-table"):
         for n in config.user_facing_tables or []:
@@ -1188,14 +1216,17 @@ def lint(schema: Schema, config: Config | None = None, *,
                 "schema; fix it (audit-column and soft-delete checks depend on it)",
                 file=config.path, line=config.key_lines.get("lint.users_table") or None))
 
+    overrides = {r: config.severity_for(r) for r in {f.rule for f in findings}}
     for f in findings:
-        override = config.severity_for(f.rule)
-        if override:
-            f.severity = override
+        if overrides[f.rule]:
+            f.severity = overrides[f.rule]
 
     used = [0] * len(config.waivers)
+    by_rule: dict[str, list[tuple[int, Waiver]]] = {}
+    for i, w in enumerate(config.waivers):
+        by_rule.setdefault(w.rule, []).append((i, w))
     for f in findings:
-        for i, w in enumerate(config.waivers):
+        for i, w in by_rule.get(f.rule, ()):
             if not w.matches(f.rule, f.table, f.column, f.index):
                 continue
             used[i] += 1
@@ -1219,5 +1250,5 @@ def lint(schema: Schema, config: Config | None = None, *,
                     f"waiver for {w.rule} on {w.object} matches no finding{hint}; delete it",
                     file=w.file, line=w.line))
 
-    findings.sort(key=Finding.sort_key)
+    _sort_findings(findings)
     return LintResult(findings, run, len(schema.tables), list(schema.skipped))

@@ -21,6 +21,7 @@ import contextlib
 import contextvars
 import logging
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -95,6 +96,7 @@ _DOLLAR_TAG = re.compile(rf"\$(?:{_NAME_START}{_NAME_CHAR}*)?\$")
 _SKIP_SPACE = re.compile(r"(?:\s+|--[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)*")
 _TRIGGER_HEAD = re.compile(r"CREATE\s+(?:TEMP(?:ORARY)?\s+)?TRIGGER\b", re.I)
 _ATOMIC = re.compile(r"\bBEGIN\s+ATOMIC\b", re.I)
+_ROUTINE_HEAD = re.compile(r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)\b", re.I)  # BEGIN ATOMIC's homes
 _ENDS_WITH_END = re.compile(r"\bEND\s*$", re.I)
 _COPY_STDIN = re.compile(r"COPY\b[^;]*\bFROM\s+stdin\b", re.I)
 
@@ -181,7 +183,7 @@ def iter_raw(text: str, read: str | None = None, file: str | None = None) -> Ite
             if tok == delimiter:
                 if read == "postgres" and not atomic_checked:
                     atomic_checked = True
-                    atomic = bool(_ATOMIC.search(text, start, at))
+                    atomic = bool(_ROUTINE_HEAD.match(text, start) and _ATOMIC.search(text, start, at))
                 if (trigger or atomic) and not _ENDS_WITH_END.search(text, start, at):
                     pos = m.end()
                     continue
@@ -351,8 +353,8 @@ class _Reader:
             return self._same(inner) if self.read == "sqlite" and self.fold_names else inner
         if not self.fold_names:
             return raw
-        if self.read == "postgres":
-            return raw.translate(_ASCII_LOWER)
+        if self.read == "postgres":  # folds ASCII letters only
+            return raw.lower() if raw.isascii() else raw.translate(_ASCII_LOWER)
         if self.read == "sqlite":
             return self._same(raw)
         return raw
@@ -631,12 +633,14 @@ def _uncomment(text: str) -> str:
 def _mask(text: str) -> str:
     """`text` with string literals and parenthesised parts blanked (same length), so keywords
     and commas are found only at the top level."""
-    text = _MASK_STRING.sub(lambda m: "'" + "_" * (len(m.group(0)) - 2) + "'", text)
-    while True:  # innermost groups first; their parentheses stand aside until the outer is done
+    if "'" in text or '"' in text:
+        text = _MASK_STRING.sub(lambda m: "'" + "_" * (len(m.group(0)) - 2) + "'", text)
+    while "(" in text:  # innermost groups first; their parentheses stand aside until the outer is done
         masked = _MASK_PARENS.sub(lambda m: "\x02" + "_" * (len(m.group(0)) - 2) + "\x03", text)
         if masked == text:
-            return text.replace("\x02", "(").replace("\x03", ")")
+            break
         text = masked
+    return text.replace("\x02", "(").replace("\x03", ")") if "\x02" in text else text
 
 
 @lru_cache(maxsize=4096)
@@ -724,13 +728,76 @@ def _expression_of(text: str) -> str | None:
 def _group_end(sql: str, open_at: int) -> tuple[str, int]:
     """(`sql` with its string literals blanked, the position of the parenthesis that closes
     the one at `open_at`, or -1)."""
-    strings = _MASK_STRING.sub(lambda s: "'" + "_" * (len(s.group(0)) - 2) + "'", sql)
+    strings = sql if "'" not in sql and '"' not in sql else \
+        _MASK_STRING.sub(lambda s: "'" + "_" * (len(s.group(0)) - 2) + "'", sql)
     depth = 0
     for p in _PAREN.finditer(strings, open_at):
         depth += 1 if p.group(0) == "(" else -1
         if depth == 0:
             return strings, p.start()
     return strings, -1
+
+
+_TABLE_ITEM_WORDS = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "EXCLUDE", "LIKE"})
+_REFERENCE_ACTION = re.compile(r"ON (DELETE|UPDATE) (CASCADE|RESTRICT|SET NULL|SET DEFAULT|NO ACTION)")
+
+
+def _reference_actions(text: str) -> tuple[str | None, str | None]:
+    """(ON DELETE action, ON UPDATE action) of a reference's action words, None where absent."""
+    found = dict(reversed(_REFERENCE_ACTION.findall(" ".join(text.upper().split()))))
+    return found.get("DELETE"), found.get("UPDATE")
+
+
+def _reference_parts(text: str, begin: int, stop: int) -> tuple | None:
+    """`parent [(cols)] [ON DELETE/UPDATE action]...` in text[begin:stop] as (parent as
+    written, its columns as written or None, ON DELETE, ON UPDATE, the position its line is
+    counted at); None for any other shape (MATCH, DEFERRABLE: the full path)."""
+    r = _REFERENCE.match(text, begin, stop)
+    if r is None:
+        return None
+    return (r.group(1), r.group(2), *_reference_actions(r.group(3)),
+            r.start(2) if r.group(2) else r.start(1))
+
+
+@lru_cache(maxsize=1 << 15)
+def _column_recipe(rest: str) -> tuple | None:
+    """A plain column definition after its name (`varchar(255) NOT NULL UNIQUE`) as
+    (type, nullable, default, keys in the order written), read once per distinct text: a
+    large schema repeats a few dozen definitions. A key is "pk", "unique" or a reference from
+    `_reference_parts` (positions in `rest`). None for any other shape (the full path)."""
+    masked = _mask(rest)
+    if _NOT_SIMPLE.search(masked):
+        return None
+    marks = [k for k in _COLUMN_MARKS.finditer(masked)
+             if not _SET_BEFORE.search(masked, max(0, k.start() - 12), k.start())]  # SET NULL, DEFAULT NULL
+    typed = _pg_type(rest[:marks[0].start() if marks else len(rest)].strip())
+    if typed is None:
+        return None
+    nullable, default, keys = not typed[1], None, []
+    for i, mark in enumerate(marks):
+        word = " ".join(mark.group(1).upper().split())
+        stop = marks[i + 1].start() if i + 1 < len(marks) else len(rest)
+        if word == "DEFAULT":
+            default = _default_of(rest[mark.end():stop].strip())
+            if default is None:
+                return None
+        elif word == "REFERENCES":
+            parts = _reference_parts(rest, mark.end(), stop)
+            if parts is None:
+                return None
+            keys.append(parts)
+        elif rest[mark.end():stop].strip():
+            return None
+        elif word == "NOT NULL":
+            nullable = False
+        elif word == "NULL":
+            nullable = True
+        elif word == "PRIMARY KEY":
+            nullable = False
+            keys.append("pk")
+        else:
+            keys.append("unique")
+    return typed[0], nullable, default, tuple(keys)
 
 
 class _FastPath:
@@ -786,12 +853,9 @@ class _FastPath:
         table = self.fast_table_of(m.group(1))
         cols = self.names(m.group(3))
         self._check_columns(table, cols, "FOREIGN KEY")
-        actions = " ".join(m.group(6).upper().split())
-        on_delete = re.search(r"ON DELETE (CASCADE|RESTRICT|SET NULL|SET DEFAULT|NO ACTION)", actions)
-        on_update = re.search(r"ON UPDATE (CASCADE|RESTRICT|SET NULL|SET DEFAULT|NO ACTION)", actions)
+        on_delete, on_update = _reference_actions(m.group(6))
         table.foreign_keys.append(ForeignKey(
-            cols, self.reader.qualname(m.group(4)), self.names(m.group(5)),
-            on_delete.group(1) if on_delete else None, on_update.group(1) if on_update else None,
+            cols, self.reader.qualname(m.group(4)), self.names(m.group(5)), on_delete, on_update,
             self.reader.name(m.group(2)), self.line_at(sql, m.start(3)),
             _deferrable([m.group(7)] if m.group(7) else []), validated=not m.group(8)))
         return True
@@ -856,102 +920,63 @@ class _FastPath:
         strings, close = _group_end(sql, open_at)
         if close < 0 or strings[close + 1:].strip():
             return False  # PARTITION BY, INHERITS, WITH (...): the full path
-        body_start = open_at + 1
-        masked = " " * body_start + _mask(strings[body_start:close])
-        items, pos = [], body_start
-        for part in masked[body_start:close].split(","):
-            items.append((pos, pos + len(part)))
-            pos += len(part) + 1
         qn = self.reader.qualname(m.group(1))
         name, _, schema_name = qn.rpartition(".")[2], None, (qn.rpartition(".")[0] or None)
         table = Table(name=name, schema=schema_name, source=SourceRef(self.file, self.stmt.line))
         if table.qualname in self.schema.tables:
             return False
-        columns = []
+        file, columns = self.file, table.columns
         at_line = _LineCounter(sql, self.stmt.line)
-        for start, end in items:
-            text, mtext = sql[start:end], masked[start:end]
-            if not text.strip():
-                return False
-            if _TABLE_ITEM_HEAD.match(mtext):
-                if not self.fast_table_constraint(table, text, mtext, start, at_line):
-                    return False
-                continue
-            if _NOT_SIMPLE.search(mtext):
-                return False
+        pos = open_at + 1
+        for mtext in _mask(strings[pos:close]).split(","):
+            start, pos = pos, pos + len(mtext) + 1
+            text = sql[start:start + len(mtext)]
             head = _COLUMN_HEAD.match(text)
-            if head is None:
-                return False
-            rest_at = head.end()
-            marks = [k for k in _COLUMN_MARKS.finditer(mtext, rest_at)
-                     if not _SET_BEFORE.search(mtext, max(0, k.start() - 12), k.start())]  # SET NULL, DEFAULT NULL
-            type_end = marks[0].start() if marks else len(text)
-            typed = _pg_type(text[rest_at:type_end].strip())
-            if typed is None:
-                return False
-            col = Column(self.reader.name(head.group(1)), typed[0],
-                         source=SourceRef(self.file, at_line(start + head.start(1))))
-            if col.name in table.columns:
-                return False
-            table.columns[col.name] = col
-            col.nullable = not typed[1]
-            for i, mark in enumerate(marks):
-                word = " ".join(mark.group(1).upper().split())
-                stop = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-                rest = text[mark.end():stop].strip()
-                if word == "DEFAULT":
-                    default = _default_of(rest)
-                    if default is None:
-                        return False
-                    col.default = default
+            if head is None or head.group(1).upper() in _TABLE_ITEM_WORDS:
+                if _TABLE_ITEM_HEAD.match(mtext) and \
+                        self.fast_table_constraint(table, text, mtext, start, at_line):
                     continue
-                if word == "REFERENCES":
-                    fk = self.fast_reference([col.name], text, mark.end(), stop, start, at_line, None)
+                return False
+            recipe = _column_recipe(text[head.end():])
+            if recipe is None:
+                return False
+            col_name = sys.intern(self.reader.name(head.group(1)))
+            if col_name in columns:
+                return False
+            where = SourceRef(file, at_line(start + head.start(1)))  # shared by its inline keys
+            columns[col_name] = Column(col_name, recipe[0], recipe[1], recipe[2], source=where)
+            for key in recipe[3]:
+                if key == "pk":
+                    if table.primary_key is not None:
+                        return False
+                    table.primary_key = PrimaryKey([col_name], None, where)
+                elif key == "unique":
+                    table.uniques.append(UniqueConstraint([col_name], None, where))
+                else:
+                    fk = self.reference_of([col_name], key, at_line, start + head.end(), None)
                     if fk is None:
                         return False
                     table.foreign_keys.append(fk)
-                    continue
-                if rest:
-                    return False
-                if word == "NOT NULL":
-                    col.nullable = False
-                elif word == "NULL":
-                    col.nullable = True
-                elif word == "PRIMARY KEY":
-                    if table.primary_key is not None:
-                        return False
-                    table.primary_key = PrimaryKey([col.name], None, SourceRef(self.file, col.source.line))
-                    col.nullable = False
-                else:  # UNIQUE
-                    table.uniques.append(UniqueConstraint([col.name], None, SourceRef(self.file, col.source.line)))
-            columns.append(col)
         if not columns:
             return False
         self.schema.tables[table.qualname] = table
         return True
 
-    def fast_reference(self, columns: list[str], text: str, begin: int, stop: int, offset: int,
-                       at_line, name: str | None) -> ForeignKey | None:
-        """`REFERENCES parent [(cols)] [ON DELETE/UPDATE action]...` from text[begin:stop];
-        None for any other shape (MATCH, DEFERRABLE, an unknown parent's key: the full path)."""
-        r = _REFERENCE.match(text, begin, stop)
-        if r is None:
-            return None
-        ref_table = self.reader.qualname(r.group(1))
-        if r.group(2):
-            ref_columns = self.names(r.group(2))
-            line = at_line(offset + r.start(2))
+    def reference_of(self, columns: list[str], parts: tuple, at_line, offset: int,
+                     name: str | None) -> ForeignKey | None:
+        """The foreign key of `columns` from `_reference_parts` (positions from `offset`);
+        None when it names no parent columns and the parent has no primary key yet."""
+        parent_raw, parent_columns, on_delete, on_update, at = parts
+        ref_table = self.reader.qualname(parent_raw)
+        if parent_columns:
+            ref_columns = self.names(parent_columns)
         else:
             parent = self.schema.table(ref_table)
             if parent is None or parent.primary_key is None:
                 return None
             ref_columns = list(parent.primary_key.columns)
-            line = at_line(offset + r.start(1))
-        actions = " ".join(r.group(3).upper().split())
-        on_delete = re.search(r"ON DELETE (CASCADE|RESTRICT|SET NULL|SET DEFAULT|NO ACTION)", actions)
-        on_update = re.search(r"ON UPDATE (CASCADE|RESTRICT|SET NULL|SET DEFAULT|NO ACTION)", actions)
-        return ForeignKey(columns, ref_table, ref_columns, on_delete.group(1) if on_delete else None,
-                          on_update.group(1) if on_update else None, name, SourceRef(self.file, line))
+        return ForeignKey(columns, ref_table, ref_columns, on_delete, on_update, name,
+                          SourceRef(self.file, at_line(offset + at)))
 
     def fast_table_constraint(self, table: Table, text: str, mtext: str, offset: int, at_line) -> bool:
         """A table-level PRIMARY KEY, UNIQUE or FOREIGN KEY, optionally named; False for any
@@ -977,7 +1002,8 @@ class _FastPath:
             table.uniques.append(UniqueConstraint(cols, name, ref))
         else:
             head = _REFERENCES_WORD.match(text, c.end())
-            fk = head and self.fast_reference(cols, text, head.end(), len(text), offset, at_line, name)
+            parts = head and _reference_parts(text, head.end(), len(text))
+            fk = parts and self.reference_of(cols, parts, at_line, offset, name)
             if not fk:
                 return False
             fk.source = ref
