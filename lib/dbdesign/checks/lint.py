@@ -97,6 +97,20 @@ class Finding:
                 self.rule, self.object)
 
 
+class Records:
+    """A sized sequence of records, each made from its item when read (`cli.tools.emit_json`
+    writes it as a JSON list)."""
+
+    def __init__(self, items: list, make: Callable[[Any], dict]):
+        self.items, self.make = items, make
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[dict]:
+        return map(self.make, self.items)
+
+
 @dataclass
 class LintResult:
     findings: list[Finding]
@@ -131,8 +145,11 @@ class LintResult:
     def by_rule(self, rule: str, include_waived: bool = False) -> list[Finding]:
         return [f for f in self.findings if f.rule == rule and (include_waived or not f.waived)]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"findings": [f.to_dict() for f in self.findings], "summary": self.summary,
+    def to_dict(self, lazy: bool = False) -> dict[str, Any]:
+        """`lazy`: findings as `Records`, made one by one as they are written (a 50 MB
+        schema's 800,000 finding dicts are never held at once)."""
+        findings = Records(self.findings, Finding.to_dict) if lazy else [f.to_dict() for f in self.findings]
+        return {"findings": findings, "summary": self.summary,
                 "skipped": [asdict(s) for s in self.skipped]}
 
     def format_text(self) -> str:

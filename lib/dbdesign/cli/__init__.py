@@ -45,7 +45,7 @@ def lint(source: str | None, fmt: str, read: str | None, strict: bool) -> None:
     schema, config = load(source, read)
     result = run_lint(schema, config)
     if fmt == "json":
-        emit_json(result.to_dict())
+        emit_json(result.to_dict(lazy=True))
     else:
         emit_stream(line + "\n" for line in result.text_lines())
     finish(schema, strict, summary=fmt != "json")

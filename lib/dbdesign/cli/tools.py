@@ -10,7 +10,7 @@ import itertools
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sized
 
 import click
 
@@ -88,13 +88,22 @@ def _json_chunks(data, depth: int = 0) -> Iterator[str]:
             yield from _json_chunks(v, depth + 1)
             yield ",\n" if i + 1 < len(items) else "\n"
         yield "  " * depth + "}"
-    elif isinstance(data, (list, tuple)) and data and depth < 3:
+    elif _listlike(data) and depth < 3:
+        if not len(data):
+            yield "[]"
+            return
         yield "[\n"
         for i, item in enumerate(data):
             yield pad + _COMPACT.encode(item) + (",\n" if i + 1 < len(data) else "\n")
         yield "  " * depth + "]"
     else:
         yield _COMPACT.encode(data)
+
+
+def _listlike(data) -> bool:
+    """A list, a tuple, or a sized iterable made as it is read (`checks.lint.Records`)."""
+    return isinstance(data, (list, tuple)) or (
+        isinstance(data, Sized) and isinstance(data, Iterable) and not isinstance(data, (str, bytes, dict)))
 
 
 def emit_json(data) -> None:
