@@ -63,7 +63,7 @@ def ddl(source: str | None, dialect: str, read: str | None, strict: bool) -> Non
     from dbdesign.dialects import get_dialect
     schema, _ = load(source, read)
     target = get_dialect(dialect)
-    emit_stream(itertools.chain((f"{s};\n" for s in target.render_iter(schema)), "\n"))
+    emit_stream(itertools.chain((f"{s};\n" for s in target.render_iter(schema, consume=True)), "\n"))
     for note in target.ctx.notes:
         click.echo(str(note), err=True)
     finish(schema, strict)

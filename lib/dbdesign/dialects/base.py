@@ -104,6 +104,20 @@ def parse_as(text: str, dialect: str) -> exp.Expression:
     return _parsed(text, dialect).copy()
 
 
+@lru_cache(maxsize=None)
+def _sqlglot_instance(dialect) -> sqlglot.Dialect:
+    """One sqlglot dialect object per name or class: sqlglot builds a new one for every
+    statement it is handed a name for (a twentieth of rendering a large schema)."""
+    return sqlglot.Dialect.get_or_raise(dialect)
+
+
+@lru_cache(maxsize=None)
+def _generator(dialect, pretty: bool):
+    """One sqlglot generator per dialect and layout, reused for every statement (building
+    one per call was a tenth of rendering a large schema); it keeps no state between calls."""
+    return _sqlglot_instance(dialect).generator(unsupported_level=ErrorLevel.RAISE, pretty=pretty)
+
+
 @lru_cache(maxsize=4096)
 def _built_type(text: str, dialect: str | None, udt: bool) -> exp.DataType:
     return exp.DataType.build(text, dialect=dialect, udt=udt)
@@ -131,6 +145,7 @@ def _tree_key(node):
 
 _TYPE_SQL: dict = {}  # (Dialect class, tree key) -> generated type text
 _COLUMN_SQL: dict = {}  # (Dialect class, column fields) -> generated column definition
+_ELEMENT_SQL: dict = {}  # (Dialect class, tree key) -> generated unnamed key constraint
 _ADAPTED_COLUMNS: dict = {}  # (Dialect class, enums key, column shape) -> (adapted shape, notes)
 
 
@@ -239,6 +254,9 @@ class Dialect:
 
     name: ClassVar[str] = "?"  # our engine name: 'postgres' | 'mysql' | 'sqlite' | 'duckdb'
     sqlglot_dialect: ClassVar[str] = PG
+    # CREATE TABLE put together from its elements' texts (`assembled_create`); False where
+    # sqlglot's generator rewrites the statement as a whole (SQLite moves the key to its column)
+    ASSEMBLE_CREATE: ClassVar[bool] = True
     # SQLAlchemy dialect names that reach this engine (generated ORM models: `ddl_if`)
     sqlalchemy_dialects: ClassVar[tuple[str, ...]] = ("postgresql",)
     caps: ClassVar[Capabilities] = Capabilities()
@@ -333,11 +351,13 @@ class Dialect:
         model = self.adapt(schema)
         return Rendered(self.name, self.create_statements(model), list(self.ctx.notes), model)
 
-    def render_iter(self, schema: Schema) -> Iterator[str]:
+    def render_iter(self, schema: Schema, consume: bool = False) -> Iterator[str]:
         """The statements of `render(schema).sql`, one at a time as they are made, for writing
-        a large schema's DDL without holding it; `self.ctx.notes` is complete at the end."""
+        a large schema's DDL without holding it; `self.ctx.notes` is complete at the end.
+        `consume`: the caller is done with `schema`, so its tables are adapted in place
+        instead of copied (half the memory of a large schema)."""
         self.ctx = _Ctx()
-        return self.iter_statements(self.adapt(schema))
+        return self.iter_statements(self.adapt(schema, consume))
 
     def note(self, feature: str, obj: str, action: str, detail: str) -> None:
         assert action in ACTIONS, action
@@ -361,8 +381,7 @@ class Dialect:
     def sql(self, node: exp.Expression, pretty: bool = False, copy: bool = True) -> str:
         """`node` in the target dialect. `copy=False` for a tree built for this one call: the
         generator may then rewrite it in place instead of first copying all of it."""
-        return node.sql(dialect=self.sqlglot_dialect, unsupported_level=ErrorLevel.RAISE,
-                        pretty=pretty, copy=copy)
+        return _generator(self.sqlglot_dialect, pretty).generate(node, copy=copy)
 
     def type_sql(self, dt: exp.DataType) -> str:
         """`self.sql(dt)`, generated once per distinct type tree (columns repeat a few types)."""
@@ -380,17 +399,20 @@ class Dialect:
         return parse_as(text, self.sqlglot_dialect)
 
     # == step 1: adapt the model ===========================================================
-    def adapt(self, schema: Schema) -> Schema:
-        # tables are cloned one by one in adapt_table_cached (or come from its cache)
+    def adapt(self, schema: Schema, consume: bool = False) -> Schema:
+        """The model as this engine builds it. Tables are cloned one by one in
+        adapt_table_cached (or come from its cache); with `consume`, `schema`'s own tables
+        are adapted in place."""
         model = Schema(tables=dict(schema.tables), enums=clone(schema.enums),
                        domains=clone(schema.domains), others=clone(schema.others),
                        diagnostics=[], sources=list(schema.sources))
         self._functions = {o.name.split(".")[-1].lower() for o in schema.others
                            if o.kind in ("function", "procedure", "aggregate")}
-        owned = False  # model.tables holds clones already (no second clone needed)
+        owned = consume  # model.tables holds tables nobody else reads (no clone needed)
         if not self.SCHEMAS and any(t.schema for t in model.tables.values()):
-            model.tables = {qn: clone(t) for qn, t in model.tables.items()}
-            owned = True
+            if not owned:
+                model.tables = {qn: clone(t) for qn, t in model.tables.items()}
+                owned = True
             self.flatten_schemas(model)
         enums_key = repr((sorted((k, e.values) for k, e in model.enums.items()),
                           sorted((k, repr(d)) for k, d in model.domains.items()),
@@ -1344,7 +1366,7 @@ class Dialect:
         texts += [d.default for d in model.domains.values()]
         texts += [ch.expression for d in model.domains.values() for ch in d.checks]
         names: set[str] = set()
-        for text in filter(None, texts):
+        for text in set(filter(None, texts)):  # a large schema repeats a few defaults
             try:
                 names.update(str(f.this).lower() for f in pg_expr(text).find_all(exp.Anonymous))
             except sqlglot.errors.SqlglotError:
@@ -1460,6 +1482,20 @@ class Dialect:
             _COLUMN_SQL[key] = text
         return exp.Var(this=text)
 
+    def element_text(self, node: exp.Expression) -> str:
+        """One table element as pretty text; an unnamed key (`PRIMARY KEY (id)`), which many
+        tables share, is generated once."""
+        if not isinstance(node, (exp.PrimaryKey, exp.UniqueColumnConstraint)):
+            return self.sql(node, pretty=True, copy=False)
+        key = (type(self), _tree_key(node))
+        text = _ELEMENT_SQL.get(key)
+        if text is None:
+            text = self.sql(node, pretty=True, copy=False)
+            if len(_ELEMENT_SQL) >= 65536:
+                _ELEMENT_SQL.clear()
+            _ELEMENT_SQL[key] = text
+        return text
+
     def identity_constraints(self, t: Table, col: Column) -> list[exp.Expression]:
         if col.identity:
             return [exp.ColumnConstraint(kind=exp.GeneratedAsIdentityColumnConstraint(
@@ -1504,7 +1540,8 @@ class Dialect:
     def table_elements(self, t: Table, skip_fks: set[int] = frozenset(),
                        with_indexes: bool = False) -> list[exp.Expression]:
         # a one-column key stays a node: SQLite's generator moves the key onto its column
-        pk_col = t.primary_key.columns[0] if t.primary_key and len(t.primary_key.columns) == 1 else None
+        pk_col = t.primary_key.columns[0] if not self.ASSEMBLE_CREATE and t.primary_key \
+            and len(t.primary_key.columns) == 1 else None
         items: list[exp.Expression] = [self.column_def(t, c) if c.name == pk_col else
                                        self.column_def_text(t, c) for c in t.columns.values()]
         if t.primary_key:
@@ -1576,11 +1613,24 @@ class Dialect:
     def create_table_sql(self, t: Table, skip_fks: set[int] = frozenset(),
                          name: str | None = None, with_indexes: bool = False) -> str:
         """CREATE TABLE; `with_indexes` writes the INLINE_INDEXES inside it."""
+        elements = self.table_elements(t, skip_fks, with_indexes)
+        properties = self.table_properties(t)
+        if self.ASSEMBLE_CREATE and properties is None and elements \
+                and not any(e.comments for e in elements):
+            return self.assembled_create(name or t.qualname, elements)
         node = exp.Create(kind="TABLE", this=exp.Schema(
-            this=self.table_node(name or t.qualname),
-            expressions=self.table_elements(t, skip_fks, with_indexes)),
-                          properties=self.table_properties(t))
+            this=self.table_node(name or t.qualname), expressions=elements), properties=properties)
         return self.sql(node, pretty=True, copy=False)  # one column per line: readable output
+
+    def assembled_create(self, qualname: str, elements: list[exp.Expression]) -> str:
+        """`CREATE TABLE` with no table options, laid out as sqlglot writes it pretty (each
+        element on its own lines, indented two spaces, commas after), from each element's own
+        text: generating the whole statement was two fifths of rendering a large schema."""
+        texts = [e.this if isinstance(e, exp.Var) else self.element_text(e) for e in elements]
+        body = "\n".join((text + ("," if i + 1 < len(texts) else "")).rstrip()
+                         for i, text in enumerate(texts))
+        body = "\n".join("  " + line for line in body.split("\n"))
+        return f"CREATE TABLE {self.sql(self.table_node(qualname), copy=False)} (\n{body}\n)"
 
     def add_fk_sql(self, t: Table, fk: ForeignKey) -> str:
         return self.sql(exp.Alter(this=self.table_node(t.qualname), kind="TABLE",

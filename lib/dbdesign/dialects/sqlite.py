@@ -26,6 +26,7 @@ class SQLiteDialect(Dialect):
     sqlglot_dialect = "sqlite"
     caps = SQLiteEngine.capabilities
     SCHEMAS = False
+    ASSEMBLE_CREATE = False
     COMMENTS = None
     FK_FORWARD_REFERENCE = True
     DESC_NULLS_FIRST = False
