@@ -66,6 +66,24 @@ def example_cells_dropped(nb) -> int:
     return dropped
 
 
+LAB_TABLES = 40  # above this many tables, the lab (generated data, probes) runs on the hot tables
+
+
+@dataclass
+class LabScope:
+    """The tables a chapter's lab work (generated data, loads, probes) runs on: every table of a
+    small schema; of a large one, the tables the workload queries plus the parents they need
+    (`datagen.with_parents`) - a bounded set that every engine loads in seconds. `note` says
+    which, in a sentence for the chapter; empty when the scope is the whole schema."""
+    tables: list[str]
+    schema: "Schema"
+    note: str = ""
+
+    @property
+    def bounded(self) -> bool:
+        return bool(self.note)
+
+
 @dataclass
 class Workbook:
     """What a chapter needs: the run's scale, the schema source, its config and its model.
@@ -85,6 +103,53 @@ class Workbook:
             return self.schema.table(named).qualname
         table = self.schema.most_connected()
         return table.qualname if table is not None else None
+
+    def queries(self) -> list:
+        """The workload (`workload.for_schema`: the project's file, else derived), read once."""
+        if "_queries" not in self.__dict__:
+            from dbdesign.lab import workload
+            self.__dict__["_queries"] = workload.for_schema(self.schema, self.source, self.config)
+        return self.__dict__["_queries"]
+
+    def lab_scope(self, limit: int = LAB_TABLES) -> LabScope:
+        """Where the lab work runs (see `LabScope`): the whole schema up to `limit` tables, else
+        the workload's tables with their parents."""
+        if len(self.schema.tables) <= limit:
+            return LabScope(sorted(self.schema.tables), self.schema)
+        from dbdesign.lab import datagen
+        hot = sorted({t for q in self.queries() for t in q.tables})
+        tables = datagen.with_parents(self.schema, hot) if hot else []
+        if not tables:
+            tables = [self.focus] if self.focus else []
+            tables = datagen.with_parents(self.schema, tables) if tables else []
+            why = f"the most connected table ({self.focus}) and its parents"
+        else:
+            why = f"the {len(hot)} tables the workload queries and the parents they need"
+        note = (f"This schema has {len(self.schema.tables)} tables: the generated data, loads and "
+                f"probes of this chapter run on {len(tables)} of them - {why}: "
+                + ", ".join(f"`{t}`" for t in tables) + ". The rest of the chapter covers every table.")
+        return LabScope(tables, subschema(self.schema, tables), note)
+
+
+def subschema(schema: "Schema", tables: list[str]) -> "Schema":
+    """A copy of `schema` with only `tables`: foreign keys to other tables dropped; enums,
+    domains and the objects that use no left-out table (functions, views over kept tables)
+    kept, so the CHECKs and defaults that call them still hold."""
+    import copy
+
+    from dbdesign.model import Schema
+    keep = {schema.table(t).qualname for t in tables}
+    dropped = set(schema.tables) - keep
+    sub = Schema(enums=copy.deepcopy(schema.enums), domains=copy.deepcopy(schema.domains),
+                 others=[copy.deepcopy(o) for o in schema.others
+                         if o.kind != "trigger" and not (set(o.depends_on) & dropped)],
+                 sources=list(schema.sources))
+    for name, t in schema.tables.items():
+        if name in keep:
+            t2 = copy.deepcopy(t)
+            t2.foreign_keys = [fk for fk in t2.foreign_keys if fk.ref_table in keep]
+            sub.tables[name] = t2
+    return sub
 
 
 def setup() -> Workbook:
