@@ -125,10 +125,24 @@ class Workbook:
             why = f"the most connected table ({self.focus}) and its parents"
         else:
             why = f"the {len(hot)} tables the workload queries and the parents they need"
-        note = (f"This schema has {len(self.schema.tables)} tables: the generated data, loads and "
-                f"probes of this chapter run on {len(tables)} of them - {why}: "
-                + ", ".join(f"`{t}`" for t in tables) + ". The rest of the chapter covers every table.")
+        note = (f"**{len(tables)} of {len(self.schema.tables)} tables in the lab.** The generated data, "
+                f"loads, live demos and probes in this chapter run on {why}: "
+                + ", ".join(f"`{t}`" for t in tables) + ". Everything else here covers every table.")
         return LabScope(tables, subschema(self.schema, tables), note)
+
+
+def on_engines(names: "list[str]", run, what: str) -> dict:
+    """`run(name)` on each engine, as {name: result}. An engine whose run raises EngineError
+    (the schema or its data would not go in) is left out and named with the first line of its
+    error under `what` - shown, not hidden."""
+    from dbdesign.errors import EngineError
+    done = {}
+    for name in names:
+        try:
+            done[name] = run(name)
+        except EngineError as err:
+            print(f"{name}: no {what} - {str(err).strip().splitlines()[0]}")
+    return done
 
 
 def subschema(schema: "Schema", tables: list[str]) -> "Schema":
