@@ -170,7 +170,8 @@ if MIGRATIONS:
 
 # %% [markdown]
 # All engines at once: a green cell is a migration whose up, idempotent, down-restores and
-# re-up checks all passed on that engine; a red one names the checks that failed.
+# re-up checks all passed on that engine; a red one names the checks that failed, and a check
+# that was skipped is named in its cell, with the reason in the table below the grid.
 
 # %%
 import dataclasses
@@ -184,6 +185,14 @@ if MIGRATIONS:
         result, engines=list(result.engines) + list(on_servers.engines), checks=result.checks + on_servers.checks)
     charts.migration_grid(grid_result)
     plt.show()
+    skips = grid_result.frame()
+    skips = skips[(skips["result"] == "skip") & (skips["detail"].fillna("") != "")]
+    if len(skips):
+        nbk.table(skips.groupby(["check", "detail"], sort=False).agg(
+            engines=("engine", lambda s: ", ".join(dict.fromkeys(s))),
+            migrations=("migration", lambda s: ", ".join(dict.fromkeys(s)))).reset_index()
+            [["check", "engines", "migrations", "detail"]].rename(columns={"detail": "why skipped"}),
+            caption="The checks the grid skips, and why")
 
 # %% [markdown]
 # What a broken down file looks like: a fixture folder whose `0002` down forgets to drop its
