@@ -131,6 +131,47 @@ class Workbook:
         return LabScope(tables, subschema(self.schema, tables), note)
 
 
+ADVICE_CACHE = "build/cache"  # under the repo root: measured advice a chapter hands to the report
+
+
+def _advice_path(schema: "Schema", queries: list, engine: str, baseline: str, rows: int) -> Path:
+    import hashlib
+    import json
+    key = json.dumps([schema.to_dict(), [(q.name, q.sql, repr(sorted(q.params.items()))) for q in queries],
+                      engine, baseline, rows], sort_keys=True, default=str)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return repo_root() / ADVICE_CACHE / f"advice-{engine}-{baseline}-{digest}.pickle"
+
+
+def keep_advice(advice, schema: "Schema", queries: list) -> None:
+    """Store a measured `advisor.Advice` for the report's index documentation, so the report
+    shows the chapter's measurement instead of measuring the same thing again."""
+    import pickle
+    path = _advice_path(schema, queries, advice.engine, advice.baseline, advice.rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(advice))
+
+
+def kept_advice(schema: "Schema", queries: list, engine: str, baseline: str, rows: int):
+    """The Advice a chapter kept for exactly this schema, workload, engine, baseline and data
+    size (`keep_advice`), else None."""
+    import pickle
+    path = _advice_path(schema, queries, engine, baseline, rows)
+    try:
+        return pickle.loads(path.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+
+
+def engines_table(availability) -> None:
+    """Which engines this run reaches, as a table (`probe.Availability`): reachable, or the
+    connection error that keeps one out."""
+    import pandas as pd
+    rows = [{"engine": n, "reachable": True, "why not": ""} for n in availability.available]
+    rows += [{"engine": n, "reachable": False, "why not": why} for n, why in availability.unavailable.items()]
+    table(pd.DataFrame(rows, columns=["engine", "reachable", "why not"]), caption="Engines this run reaches")
+
+
 def on_engines(names: "list[str]", run, what: str) -> dict:
     """`run(name)` on each engine, as {name: result}. An engine whose run raises EngineError
     (the schema or its data would not go in) is left out and named with the first line of its
