@@ -430,7 +430,10 @@ if built is not None:
     invalid = doc_patterns.check_documents(nosql_schema, built)
     nbk.table(pd.DataFrame([{"collection": c, "documents": len(built[c]), "invalid": len(e)}
                             for c, e in invalid.items()]))
-    assert not any(invalid.values())
+    for c, errors in invalid.items():  # a finding on another schema; the example has none
+        if errors:
+            print(f"{c}: {len(errors)} document(s) fail the collection's validator; the first: {errors[0]}")
+    assert not (wb.example and any(invalid.values()))
 
 # %%
 nbk.table(doc_patterns.to_frame()[["pattern", "why"]])

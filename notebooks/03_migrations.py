@@ -119,11 +119,13 @@ display(SVG(erd_diff_svg(MIGRATIONS, 4, compact=True)))
 from dbdesign import engines
 from dbdesign.migrate.runner import Migrator
 
+planned = {}
 for name in ("sqlite", "duckdb"):
     with engines.throwaway(name) as eng:
         m = Migrator(MIGRATIONS, eng)
         m.up(target=6)
-        print(m.plan("up", target=7), end="\n\n")
+        planned[f"migrate plan up on {name}"] = m.plan("up", target=7)
+nbk.folded(planned, open_first=True)
 
 # %% [markdown]
 # ## Verification on real engines
@@ -161,7 +163,7 @@ assert result.ok and not result.findings
 from dbdesign.lab.probe import available_engines
 
 servers = available_engines(("postgres", "mysql"))
-print(servers.note())
+nbk.engines_table(servers)
 if MIGRATIONS:
     if servers.available:
         on_servers = verify(MIGRATIONS, engines=servers.available)

@@ -108,7 +108,7 @@ nbk.table(fks[["table", "columns", "definition"]], caption="Foreign keys")
 from dbdesign.lab import probe
 
 avail = probe.available_engines()
-print(avail.note())
+nbk.engines_table(avail)
 if avail.unavailable:
     nbk.md("**Note:** " + ", ".join(avail.unavailable) + " not reachable: those columns are missing "
            "below, and the facts that need them are skipped (set `DBDESIGN_POSTGRES_URL` / "

@@ -36,7 +36,7 @@ from dbdesign.generate import audit, pool, softdelete
 from dbdesign.lab import probe
 
 avail = probe.available_engines()
-print(avail.note())
+nbk.engines_table(avail)
 if avail.unavailable:
     nbk.md("**Note:** " + ", ".join(avail.unavailable) + " not reachable: the cells that need "
            "them say so and skip (set `DBDESIGN_POSTGRES_URL` / `DBDESIGN_MYSQL_URL` and re-run).")
@@ -77,11 +77,11 @@ nbk.table(softdelete.strategy_frame(wb.schema))
 
 # %%
 # NBVAL_CHECK_OUTPUT
-for dialect in ("postgres", "mysql", "sqlite", "duckdb"):
-    plan = softdelete.soft_delete_statements(wb.schema, dialect)
-    print(f"{dialect}:")
-    for note in plan.notes:
-        print("  -", note)
+import pandas as pd
+
+nbk.table(pd.DataFrame([{"engine": dialect, "note": note} for dialect in ("postgres", "mysql", "sqlite", "duckdb")
+                        for note in softdelete.soft_delete_statements(wb.schema, dialect).notes],
+                       columns=["engine", "note"]), caption="What the soft-delete generator could not do, per engine")
 
 # %% [markdown]
 # The generated objects for PostgreSQL (run after the schema's own DDL) and for MariaDB, where
@@ -110,24 +110,25 @@ with engines.throwaway(server) as eng:
     base = probe.load_baseline(eng, wb.schema, values)
     users, uid, email = wb.schema.tables["users"], base["users"]["id"], base["users"]["email"]
     count = lambda sql: eng.query(sql)[0][0]  # noqa: E731
-
-    print("active users before:", count("SELECT count(*) FROM active_users"))
+    steps = [("active users before", count("SELECT count(*) FROM active_users"))]
     softdelete.soft_delete(eng, wb.schema, "users", {"id": uid})
-    print("active users after the soft delete:", count("SELECT count(*) FROM active_users"))
-    print("rows still in users:", count("SELECT count(*) FROM users"), "(recoverable)")
-    print("the user's posts and comments, soft-deleted with it:",
-          count(f"SELECT count(*) FROM posts WHERE user_id = '{uid}' AND deleted_at IS NOT NULL"),
-          count(f"SELECT count(*) FROM comments WHERE user_id = '{uid}' AND deleted_at IS NOT NULL"))
+    steps += [("active users after the soft delete", count("SELECT count(*) FROM active_users")),
+              ("rows still in users (recoverable)", count("SELECT count(*) FROM users")),
+              ("the user's posts soft-deleted with it",
+               count(f"SELECT count(*) FROM posts WHERE user_id = '{uid}' AND deleted_at IS NOT NULL")),
+              ("the user's comments soft-deleted with it",
+               count(f"SELECT count(*) FROM comments WHERE user_id = '{uid}' AND deleted_at IS NOT NULL"))]
 
     twin = values.row(users, base, {"email": email.upper(), "username": base["users"]["username"]})
     eng.execute(probe.insert_sql(users, twin))
-    print("a new account with the same address (other case): accepted")
+    steps.append(("a new account with the same address (other case)", "accepted"))
     try:
         eng.execute(softdelete.restore_sql("users", {"id": uid}))
         restored = "accepted"
     except EngineError:
         restored = "rejected (the address is taken by a live account)"
-    print("restore the old account:", restored)
+    steps.append(("restore the old account", restored))
+    nbk.table(pd.DataFrame([{"step": k, "result": str(v)} for k, v in steps]), caption=f"Soft delete, live on {server}")
     assert restored.startswith("rejected")
 
 # %% [markdown]
@@ -307,12 +308,12 @@ if users_table is not None:
 # %%
 # NBVAL_CHECK_OUTPUT
 audited = audit.with_audit_table(wb.schema)  # the schema, plus audit_log where it has none
-for dialect in ("postgres", "mysql", "sqlite", "duckdb"):
-    plan = audit.audit_statements(audited, dialect)
-    print(f"{dialect}: {len(plan.statements)} statements for {len(plan.tables)} tables")
-    for note in plan.notes:
-        if not note.endswith("(secret)"):
-            print("  -", note)
+plans = {dialect: audit.audit_statements(audited, dialect) for dialect in ("postgres", "mysql", "sqlite", "duckdb")}
+nbk.table(pd.DataFrame([{"engine": d, "statements": len(p.statements), "tables": len(p.tables)}
+                        for d, p in plans.items()]), caption="Audit trail: generated statements per engine")
+nbk.table(pd.DataFrame([{"engine": d, "note": note} for d, p in plans.items() for note in p.notes
+                        if not note.endswith("(secret)")], columns=["engine", "note"]),
+          caption="Audit trail: what each engine needs differently")
 
 # %% [markdown]
 # The PostgreSQL triggers for one table (the one the session below edits):
@@ -422,9 +423,9 @@ assert settings.max_size == 4 and settings.max_size * 2 <= 100 - 5
 
 # %%
 # NBVAL_CHECK_OUTPUT
-for target in ("toml", "psycopg_pool", "sqlalchemy", "node-pg"):
-    print(f"--- {target}")
-    print(pool.render(settings, target))
+for target, language in (("toml", "toml"), ("psycopg_pool", "python"), ("sqlalchemy", "python"),
+                         ("node-pg", "javascript")):
+    nbk.folded({target: pool.render(settings, target)}, language=language, open_first=target == "toml")
 
 # %%
 current = pool.configured(wb.config)
@@ -499,7 +500,7 @@ for name in pool_servers:
         except EngineError as err:  # shown, not hidden: this engine has no sweep
             print(f"{name}: no pool sweep - the generated data did not load: {str(err).splitlines()[0]}")
             continue
-        mix = poolbench.query_mix(wb.schema, pool_data, name)
+        mix = poolbench.query_mix(scope.schema, pool_data, name)
         pool_sweeps[name] = poolbench.sweep(eng.url, mix, poolbench.default_sizes(), [POOL_CLIENTS],
                                             seconds=0.25, rounds=5)
     pool_recs[name] = rec = poolbench.recommend_size(pool_sweeps[name], POOL_CLIENTS)
@@ -561,21 +562,26 @@ for name, cells in pool_sweeps.items():
 
 # %%
 # NBVAL_CHECK_OUTPUT
+failures = []
 for name in pool_servers:
     with engines.throwaway(name) as eng:
         modes = poolbench.failure_modes(eng.url)
     ex, rot = modes["exhaustion"], modes["rotation"]
-    print(f"{name} ({ex['library']}):")
-    print(f"  exhaustion: {ex['ok']} of {ex['clients']} clients served, {ex['timeouts']} got "
-          f"{ex['error'].split(':')[0]} - the application must turn it into a 503, not a hang")
+    failures.append({"engine": name, "pool library": ex["library"], "situation": "pool exhausted",
+                     "what the clients saw": f"{ex['ok']} of {ex['clients']} clients served, {ex['timeouts']} got "
+                     f"{ex['error'].split(':')[0]} - the application must turn it into a 503, not a hang"})
     for key in ("recovery_without_check", "recovery_with_check"):
         r = modes[key]
-        print(f"  after the server killed {r['killed']} pooled connections, check={r['check']}: "
-              f"{r['errors']} of {r['queries']} queries failed"
-              + (f" with {r['error'].split(':')[0]}" if r["error"] else ""))
+        failures.append({"engine": name, "pool library": ex["library"],
+                         "situation": f"the server killed {r['killed']} pooled connections, check={r['check']}",
+                         "what the clients saw": f"{r['errors']} of {r['queries']} queries failed"
+                         + (f" with {r['error'].split(':')[0]}" if r["error"] else "")})
     assert modes["recovery_with_check"]["errors"] == 0 and modes["recovery_without_check"]["errors"] > 0
     assert rot["distinct_sessions"] > rot["pool_size"]  # the maximum lifetime replaced connections
-    print(f"  max lifetime {rot['max_lifetime_s']} s: more server sessions than the pool's {rot['pool_size']}")
+    failures.append({"engine": name, "pool library": ex["library"], "situation": f"max lifetime {rot['max_lifetime_s']} s",
+                     "what the clients saw": f"more server sessions than the pool's {rot['pool_size']}"})
+if failures:
+    nbk.table(pd.DataFrame(failures), caption="Pool failure modes, provoked on each server")
 if not pool_servers:
     print("no server reachable -", avail.unavailable)
 
