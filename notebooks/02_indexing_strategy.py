@@ -78,6 +78,8 @@ from dbdesign.lab import datagen, workload
 
 queries = workload.for_schema(wb.schema, wb.source, wb.config)
 lab_tables = datagen.with_parents(wb.schema, sorted({t for q in queries for t in q.tables}))
+if wb.lab_scope().bounded:  # a large schema: say which tables the measurements cover
+    nbk.md(wb.lab_scope().note)
 data = datagen.generate(wb.schema, ROWS, seed=42, tables=lab_tables, progress=False)
 nbk.table(pd.DataFrame([{"table": t, "generated rows": n} for t, n in data.counts.items()]) if wb.scale == "small"
           else pd.DataFrame([{"scale": "large"}]))
