@@ -119,11 +119,13 @@ display(SVG(erd_diff_svg(MIGRATIONS, 4, compact=True)))
 from dbdesign import engines
 from dbdesign.migrate.runner import Migrator
 
+planned = {}
 for name in ("sqlite", "duckdb"):
     with engines.throwaway(name) as eng:
         m = Migrator(MIGRATIONS, eng)
         m.up(target=6)
-        print(m.plan("up", target=7), end="\n\n")
+        planned[f"migrate plan up on {name}"] = m.plan("up", target=7)
+nbk.folded(planned, open_first=True)
 
 # %% [markdown]
 # ## Verification on real engines
@@ -161,7 +163,7 @@ assert result.ok and not result.findings
 from dbdesign.lab.probe import available_engines
 
 servers = available_engines(("postgres", "mysql"))
-print(servers.note())
+nbk.engines_table(servers)
 if MIGRATIONS:
     if servers.available:
         on_servers = verify(MIGRATIONS, engines=servers.available)
@@ -170,7 +172,8 @@ if MIGRATIONS:
 
 # %% [markdown]
 # All engines at once: a green cell is a migration whose up, idempotent, down-restores and
-# re-up checks all passed on that engine; a red one names the checks that failed.
+# re-up checks all passed on that engine; a red one names the checks that failed, and a check
+# that was skipped is named in its cell, with the reason in the table below the grid.
 
 # %%
 import dataclasses
@@ -184,6 +187,14 @@ if MIGRATIONS:
         result, engines=list(result.engines) + list(on_servers.engines), checks=result.checks + on_servers.checks)
     charts.migration_grid(grid_result)
     plt.show()
+    skips = grid_result.frame()
+    skips = skips[(skips["result"] == "skip") & (skips["detail"].fillna("") != "")]
+    if len(skips):
+        nbk.table(skips.groupby(["check", "detail"], sort=False).agg(
+            engines=("engine", lambda s: ", ".join(dict.fromkeys(s))),
+            migrations=("migration", lambda s: ", ".join(dict.fromkeys(s)))).reset_index()
+            [["check", "engines", "migrations", "detail"]].rename(columns={"detail": "why skipped"}),
+            caption="The checks the grid skips, and why")
 
 # %% [markdown]
 # What a broken down file looks like: a fixture folder whose `0002` down forgets to drop its

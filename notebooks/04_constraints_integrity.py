@@ -108,15 +108,20 @@ nbk.table(fks[["table", "columns", "definition"]], caption="Foreign keys")
 from dbdesign.lab import probe
 
 avail = probe.available_engines()
-print(avail.note())
+nbk.engines_table(avail)
 if avail.unavailable:
     nbk.md("**Note:** " + ", ".join(avail.unavailable) + " not reachable: those columns are missing "
            "below, and the facts that need them are skipped (set `DBDESIGN_POSTGRES_URL` / "
            "`DBDESIGN_MYSQL_URL` and re-run).")
 
 # %%
-result = probe.run_probe(wb.schema, avail.available)
+scope = wb.lab_scope()  # every table; the workload's tables and their parents on a large schema
+if scope.bounded:
+    nbk.md(scope.note)
+result = probe.run_probe(scope.schema, avail.available)
 print(f"{len(result.outcomes)} probes in {sum(result.seconds.values()):.1f} s")
+for gap in result.gaps():  # an engine that could not take the schema, tables without a baseline row
+    print(gap)
 nbk.table(pd.DataFrame([{"engine": name, "version and settings": info} for name, info in result.engine_info.items()]))
 
 # %% [markdown]
@@ -256,7 +261,7 @@ assert js["properties"]["email"]["maxLength"] == 255
 # database) can.
 
 # %%
-compare = layers.compare_layers(wb.schema, result)
+compare = layers.compare_layers(scope.schema, result)
 nbk.table(compare.reset_index())
 
 # %% [markdown]

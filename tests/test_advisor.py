@@ -156,3 +156,25 @@ def test_bad_input(example_schema):
         advisor.analyse(Query("bad", "SELECT FROM WHERE (", tables=[]), example_schema)
     with pytest.raises(InputError):
         advisor.advise(example_schema, [], "oracle")
+
+
+def test_each_proposal_has_its_own_name():
+    """Chinook's derived workload asks for `(artist_id, album_id)` and `(artist_id, album_id
+    DESC)` on SQLite (which keeps the direction): two indexes, so two names - and the join
+    lookups an existing key serves are named too."""
+    from corpus_load import CORPUS
+    from dbdesign.schema.source import load_source
+    path = CORPUS / "chinook-postgres.sql"
+    if not path.is_file():
+        pytest.skip(f"corpus not here: {path}")
+    schema = load_source(str(path))
+    qs = workload.derive(schema)
+    for engine in ("sqlite", "postgres"):
+        tables = sorted({t for q in qs for t in q.tables})
+        proposals = advisor.propose(schema, qs, engine, advisor.existing_indexes(schema, engine, tables))
+        names = [p.name for p in proposals]
+        assert all(names) and len(names) == len(set(names)), names
+        labels = {p.label() for p in proposals}
+        assert len(labels) == len(proposals)
+    directions = {p.name: p.key for p in advisor.propose(schema, qs, "sqlite") if p.table == "album"}
+    assert {"adv_album_artist_id_album_id", "adv_album_artist_id_album_id_desc"} <= set(directions)

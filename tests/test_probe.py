@@ -147,3 +147,39 @@ def test_available_engines_reports_unreachable_servers(monkeypatch):
     from dbdesign.errors import InputError
     with pytest.raises(InputError, match="unknown engine"):
         probe.available_engines(("oracle",))
+
+
+GAPS_DDL = """
+CREATE TABLE credit (id INT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE track (id INT PRIMARY KEY, name TEXT, credit INT REFERENCES credit (id),
+                    CHECK (name <> '' AND (name IS NOT NULL OR credit IS NOT NULL)));
+CREATE TABLE never (id INT PRIMARY KEY, n INT NOT NULL CHECK (n < 0 AND n > 0));
+CREATE TABLE child (id INT PRIMARY KEY, never_id INT NOT NULL REFERENCES never (id));
+"""
+
+
+def test_a_table_without_a_baseline_row_is_not_probed_and_named():
+    """`track` refuses the required-columns-only row (its CHECK wants name or credit), so it
+    gets a row with every column; `never` takes no row at all, and `child` needs one of its
+    rows: both are named with the reason and their probes say 'not probed'."""
+    from dbdesign.schema.parse import parse_sql
+    schema = parse_sql(GAPS_DDL)
+    result = probe.run_probe(schema, ["sqlite"], sqlite_without_pragma=False)
+    skipped = result.skipped["sqlite"]
+    assert set(skipped) == {"never", "child"}
+    assert "CHECK" in skipped["never"] and "never" in skipped["child"]
+    mine = [o for o in result.outcomes if o.table in ("never", "child")]
+    assert mine and all(o.outcome == "not probed" for o in mine)
+    assert outcome(result, "sqlite", "track.credit -> credit orphan").outcome == "rejected"
+    assert any("2 table(s) took no baseline row" in g for g in result.gaps())
+
+
+def test_an_engine_that_cannot_create_the_schema_is_named():
+    from conftest import require_engine
+    from dbdesign.schema.parse import parse_sql
+    require_engine("postgres")
+    schema = parse_sql("CREATE TABLE a (id INT PRIMARY KEY, name TEXT CHECK (undefined_rule(name)));")
+    result = probe.run_probe(schema, ["postgres"])
+    assert "undefined_rule" in result.failed["postgres"]
+    assert not [o for o in result.outcomes if o.engine == "postgres"]
+    assert result.gaps() == [f"postgres: not probed - the schema could not be created: {result.failed['postgres']}"]

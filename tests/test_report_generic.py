@@ -48,3 +48,43 @@ def test_every_chapter_builds_for_a_schema_that_is_not_the_example(source, table
     assert not re.search(r"\bposts?\b", text), re.search(r".{60}\bposts?\b.{60}", text, re.S).group(0)
     for table in tables:  # the chapters speak of this schema
         assert re.search(rf"\b{table}\b", text), table
+
+
+def test_the_lab_of_a_large_schema_runs_on_the_workloads_tables(monkeypatch):
+    """At 375 tables (MusicBrainz) the lab works on the tables the workload queries and their
+    parents, says so, and keeps what their CHECKs and types need; a small schema is whole."""
+    from corpus_load import CORPUS
+    from dbdesign.review import notebook as nbk
+    path = CORPUS / "musicbrainz-combined.sql"
+    if not path.is_file():
+        pytest.skip(f"corpus not here: {path}")
+    monkeypatch.chdir(REPO)
+    monkeypatch.setenv("DBDESIGN_SOURCE", str(path))
+    wb = nbk.setup()
+    scope = wb.lab_scope()
+    hot = {t for q in wb.queries() for t in q.tables}
+    assert scope.bounded and hot <= set(scope.tables) < set(wb.schema.tables)
+    assert set(scope.schema.tables) == set(scope.tables)
+    assert all(fk.ref_table in scope.schema.tables for t in scope.schema.tables.values() for fk in t.foreign_keys)
+    assert scope.schema.domains == wb.schema.domains and scope.schema.enums == wb.schema.enums
+    assert f"{len(scope.tables)} of {len(wb.schema.tables)} tables" in scope.note
+    monkeypatch.delenv("DBDESIGN_SOURCE")
+    small = nbk.setup()
+    assert not small.lab_scope().bounded and small.lab_scope().schema is small.schema
+
+
+def test_the_report_reuses_the_advice_chapter_2_measured(example_schema, monkeypatch):
+    """Kept for one schema, workload, engine and size; any other key misses."""
+    from dbdesign.lab import advisor, workload
+    from dbdesign.review import notebook as nbk
+    monkeypatch.chdir(REPO)
+    queries = workload.derive(example_schema)
+    advice = advisor.advise(example_schema, queries, "sqlite", rows=500, verify=False)
+    nbk.keep_advice(advice, example_schema, queries)
+    try:
+        kept = nbk.kept_advice(example_schema, queries, "sqlite", advice.baseline, advice.rows)
+        assert kept is not None and [p.label() for p in kept.proposals] == [p.label() for p in advice.proposals]
+        assert nbk.kept_advice(example_schema, queries[1:], "sqlite", advice.baseline, advice.rows) is None
+        assert nbk.kept_advice(example_schema, queries, "sqlite", advice.baseline, advice.rows + 1) is None
+    finally:
+        nbk._advice_path(example_schema, queries, "sqlite", advice.baseline, advice.rows).unlink()

@@ -400,7 +400,7 @@ def propose(schema: Schema, queries: Sequence[Query], engine_name: str,
             if u.filtered:
                 p = _propose_table(q, u, schema, caps, engine_name)
             elif u.join and drivers:
-                p = Proposal("", u.table, [u.join[0]], [q.name],
+                p = Proposal(_name(u.table, [u.join[0]], None), u.table, [u.join[0]], [q.name],
                              f"join lookup on {u.table}.{u.join[0]} (driven from "
                              f"{', '.join(d.table for d in drivers)})", "single")
                 p._n_eq = 1
@@ -552,12 +552,27 @@ def _narrow(t: Table | None, col: str) -> bool:
 
 
 def _name(table: str, cols: Sequence[str], where: str | None) -> str:
+    """adv_<table>_<columns>[_desc per descending column][_live]: keys that differ only in a
+    column's direction get different names."""
     parts = []
-    for c in _bare(cols):
-        words = re.findall(r"[a-z0-9]+", c)
-        parts.append("_".join(words))
+    for c, bare in zip(cols, _bare(cols)):
+        words = re.findall(r"[a-z0-9]+", bare)
+        parts.append("_".join(words) + ("_desc" if re.search(r"\sDESC$", c.strip(), re.I) else ""))
     name = f"adv_{table}_{'_'.join(parts)}" + ("_live" if where else "")
     return name[:60]
+
+
+def _unique_names(props: list[Proposal]) -> None:
+    """Distinct proposals keep distinct names: a name cut at 60 characters that another
+    proposal already has gets a numbered suffix."""
+    seen: set[str] = set()
+    for p in props:
+        name, n = p.name, 1
+        while name in seen:
+            n += 1
+            name = f"{p.name[:56]}_{n}"
+        p.name = name
+        seen.add(name)
 
 
 def _merge(props: list[Proposal], engine_name: str, schema: Schema) -> list[Proposal]:
@@ -570,6 +585,7 @@ def _merge(props: list[Proposal], engine_name: str, schema: Schema) -> list[Prop
             same.queries += [q for q in p.queries if q not in same.queries]
             continue
         out.append(p)
+    _unique_names(out)
     for p in out:
         if p.verdict != "proposed" or p.kind == "full-text":
             continue

@@ -169,6 +169,7 @@ class ValueFactory:
     def __init__(self, schema: Schema):
         self.schema = schema
         self.counter = itertools.count(1)
+        self.full_rows: set[str] = set()  # tables whose rows fill every column (see load_baseline)
 
     def uuid(self) -> str:
         return f"00000000-0000-4000-8000-{next(self.counter):012d}"
@@ -210,9 +211,10 @@ class ValueFactory:
             if col.identity or col.generated:
                 continue
             required = not col.nullable and col.default is None
-            if not required:
-                continue
             fk = fk_of.get(col.name)
+            if not required and not (table.qualname in self.full_rows
+                                     and (fk is None or fk.ref_table in parents)):
+                continue
             if fk is not None:
                 parent = parents.get(fk.ref_table)
                 if parent is None:
@@ -303,6 +305,18 @@ class ProbeResult:
     engine_info: dict[str, str] = field(default_factory=dict)  # engine -> version / mode
     seconds: dict[str, float] = field(default_factory=dict)
     schema: Schema | None = None
+    skipped: dict[str, dict[str, str]] = field(default_factory=dict)  # engine -> table -> no baseline row, why
+    failed: dict[str, str] = field(default_factory=dict)  # engine -> why the schema could not be created
+
+    def gaps(self) -> list[str]:
+        """One line per engine that was not probed, or probed without some tables, and why."""
+        lines = [f"{e}: not probed - the schema could not be created: {why}" for e, why in self.failed.items()]
+        for e, tables in self.skipped.items():
+            if tables:
+                first, why = next(iter(tables.items()))
+                lines.append(f"{e}: {len(tables)} table(s) took no baseline row, their probes are "
+                             f"'not probed' ({', '.join(tables)}; {first}: {why})")
+        return lines
 
     def matrix(self):
         """pandas DataFrame: one row per constraint probe, one column per engine (the outcome,
@@ -696,17 +710,51 @@ def _unique_probe(table: Table, parts: list[IndexColumn], variant: str):
 # -- running -----------------------------------------------------------------------------------
 
 def load_baseline(engine: Engine, schema: Schema, values: ValueFactory,
-                  names: Names | None = None) -> dict[str, dict[str, Any]]:
+                  names: Names | None = None,
+                  skipped: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
     """One valid row per table, parents first, committed: the state every probe starts from.
-    Keyed by qualified name (`app.orders`), as foreign keys name their parents."""
+    Keyed by qualified name (`app.orders`), as foreign keys name their parents.
+    A table whose required-columns-only row is refused (a CHECK over several nullable columns,
+    `name IS NOT NULL OR credit IS NOT NULL`) gets a row with every column filled, and so do
+    its later fresh rows (`values.full_rows`). A table that still takes no row is left out and
+    named in `skipped` (table -> the engine's reason); its probes report "not probed"."""
     names = names or names_for(schema, engine.name)
     baseline: dict[str, dict[str, Any]] = {}
     for table in table_order(schema):
-        row = values.row(table, baseline)
+        try:
+            row = values.row(table, baseline)
+        except EngineError as err:  # a NOT NULL parent without a baseline row
+            if skipped is None:
+                raise
+            skipped[table.qualname] = str(err).splitlines()[0]
+            continue
         p = Params()
-        engine.execute(insert_sql(table, row, names, p), p)
+        err = _insert_now(engine, insert_sql(table, row, names, p), p)
+        if err:
+            values.full_rows.add(table.qualname)
+            row = values.row(table, baseline)
+            p = Params()
+            err = _insert_now(engine, insert_sql(table, row, names, p), p)
+            if err:
+                values.full_rows.discard(table.qualname)
+                if skipped is None:
+                    raise EngineError(f"{engine.name}: baseline row of {table.qualname}: {err}")
+                skipped[table.qualname] = err
+                continue
         baseline[table.qualname] = row
     return baseline
+
+
+def _insert_now(engine: Engine, sql: str, params: Params) -> str | None:
+    """Run one committed INSERT; None, or the engine's first error line (nothing left open)."""
+    engine.begin()
+    try:
+        engine.execute(sql, params)
+    except EngineError as err:
+        engine.rollback()
+        return str(err).splitlines()[0]
+    engine.commit()
+    return None
 
 
 # The setting that decides coercion or enforcement, per engine: shown next to the version.
@@ -730,16 +778,25 @@ def engine_mode(engine: Engine) -> str:
 
 
 def probe_engine(engine: Engine, schema: Schema, notes: list[str] | None = None,
-                 kinds: set[str] | None = None, label: str | None = None) -> list[ProbeOutcome]:
+                 kinds: set[str] | None = None, label: str | None = None,
+                 skipped: dict[str, str] | None = None) -> list[ProbeOutcome]:
     """Run every probe (or those of `kinds`) on `engine`, which already holds the schema; each
-    probe in its own transaction, rolled back."""
+    probe in its own transaction, rolled back. Tables that took no baseline row are added to
+    `skipped` (table -> why) and their probes come back "not probed"."""
     names = names_for(schema, engine.name)
     values = ValueFactory(schema)
-    baseline = load_baseline(engine, schema, values, names)
+    skipped = {} if skipped is None else skipped
+    baseline = load_baseline(engine, schema, values, names, skipped)
     ctx = _Ctx(engine, schema, baseline, values, names)
     out = []
     for case, fn in build_cases(schema):
         if kinds and case.kind not in kinds:
+            continue
+        missing = [t for t in (case.table, *_parents_of(schema, case)) if t in skipped]
+        if missing:
+            out.append(ProbeOutcome(case.constraint, case.kind, case.table, label or engine.name,
+                                    "not probed", case.expect, f"no baseline row in {missing[0]}: "
+                                    f"{skipped[missing[0]]}", case.column, case.index))
             continue
         engine.begin()
         try:
@@ -752,6 +809,15 @@ def probe_engine(engine: Engine, schema: Schema, notes: list[str] | None = None,
         out.append(ProbeOutcome(case.constraint, case.kind, case.table, label or engine.name, outcome,
                                 case.expect, message, case.column, case.index))
     return out
+
+
+def _parents_of(schema: Schema, case: ProbeCase) -> list[str]:
+    """The tables a foreign-key probe also writes to (its parent)."""
+    if case.kind not in ("fk-orphan", "on-delete"):
+        return []
+    table = schema.tables.get(case.table)
+    return [fk.ref_table for fk in (table.foreign_keys if table else [])
+            if case.constraint.startswith(f"{case.table}.{','.join(fk.columns)} -> {fk.ref_table} ")]
 
 
 def _dropped_note(case: ProbeCase, notes: list[str], names: Names = Names()) -> str | None:
@@ -806,16 +872,26 @@ def run_probe(schema: Schema, targets: str | list[str] = ALL_ENGINES,
         if target == "sqlite-nopragma":
             with engines.throwaway("sqlite") as engine:
                 engine._conn = _sqlite_connect_plain(engine.path)
-                notes = install_schema(engine, schema)
+                try:
+                    notes = install_schema(engine, schema)
+                except EngineError as err:
+                    result.failed[target] = str(err).splitlines()[0]
+                    continue
                 result.engine_info[target] = engine_mode(engine)
-                result.outcomes += probe_engine(engine, schema, notes, {"fk-orphan", "on-delete"}, target)
+                result.outcomes += probe_engine(engine, schema, notes, {"fk-orphan", "on-delete"}, target,
+                                                skipped=result.skipped.setdefault(target, {}))
             result.seconds[target] = round(time.perf_counter() - started, 3)
             continue
         with _open(target) as engine:
-            notes = install_schema(engine, schema)
+            try:
+                notes = install_schema(engine, schema)
+            except EngineError as err:
+                result.failed[engine.name] = str(err).splitlines()[0]
+                continue
             result.notes[engine.name] = notes
             result.engine_info[engine.name] = engine_mode(engine)
-            result.outcomes += probe_engine(engine, schema, notes)
+            skipped = result.skipped.setdefault(engine.name, {})
+            result.outcomes += probe_engine(engine, schema, notes, skipped=skipped)
         result.seconds[engine.name] = round(time.perf_counter() - started, 3)
     return result
 

@@ -260,7 +260,7 @@ def migration_cells(result) -> tuple[list[str], list[str], dict[tuple[str, str],
         elif skipped and len(skipped) == len(results):
             cells[(mig, eng)] = ("skip", "skipped")
         else:
-            cells[(mig, eng)] = ("pass", "✓" + (f" ({len(skipped)} skipped)" if skipped else ""))
+            cells[(mig, eng)] = ("pass", "✓" + (f" ({', '.join(skipped)} skipped)" if skipped else ""))
     return migrations, engines, cells
 
 

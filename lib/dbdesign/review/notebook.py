@@ -66,6 +66,24 @@ def example_cells_dropped(nb) -> int:
     return dropped
 
 
+LAB_TABLES = 40  # above this many tables, the lab (generated data, probes) runs on the hot tables
+
+
+@dataclass
+class LabScope:
+    """The tables a chapter's lab work (generated data, loads, probes) runs on: every table of a
+    small schema; of a large one, the tables the workload queries plus the parents they need
+    (`datagen.with_parents`) - a bounded set that every engine loads in seconds. `note` says
+    which, in a sentence for the chapter; empty when the scope is the whole schema."""
+    tables: list[str]
+    schema: "Schema"
+    note: str = ""
+
+    @property
+    def bounded(self) -> bool:
+        return bool(self.note)
+
+
 @dataclass
 class Workbook:
     """What a chapter needs: the run's scale, the schema source, its config and its model.
@@ -85,6 +103,108 @@ class Workbook:
             return self.schema.table(named).qualname
         table = self.schema.most_connected()
         return table.qualname if table is not None else None
+
+    def queries(self) -> list:
+        """The workload (`workload.for_schema`: the project's file, else derived), read once."""
+        if "_queries" not in self.__dict__:
+            from dbdesign.lab import workload
+            self.__dict__["_queries"] = workload.for_schema(self.schema, self.source, self.config)
+        return self.__dict__["_queries"]
+
+    def lab_scope(self, limit: int = LAB_TABLES) -> LabScope:
+        """Where the lab work runs (see `LabScope`): the whole schema up to `limit` tables, else
+        the workload's tables with their parents."""
+        if len(self.schema.tables) <= limit:
+            return LabScope(sorted(self.schema.tables), self.schema)
+        from dbdesign.lab import datagen
+        hot = sorted({t for q in self.queries() for t in q.tables})
+        tables = datagen.with_parents(self.schema, hot) if hot else []
+        if not tables:
+            tables = [self.focus] if self.focus else []
+            tables = datagen.with_parents(self.schema, tables) if tables else []
+            why = f"the most connected table ({self.focus}) and its parents"
+        else:
+            why = f"the {len(hot)} tables the workload queries and the parents they need"
+        note = (f"**{len(tables)} of {len(self.schema.tables)} tables in the lab.** The generated data, "
+                f"loads, live demos and probes in this chapter run on {why}: "
+                + ", ".join(f"`{t}`" for t in tables) + ". Everything else here covers every table.")
+        return LabScope(tables, subschema(self.schema, tables), note)
+
+
+ADVICE_CACHE = "build/cache"  # under the repo root: measured advice a chapter hands to the report
+
+
+def _advice_path(schema: "Schema", queries: list, engine: str, baseline: str, rows: int) -> Path:
+    import hashlib
+    import json
+    key = json.dumps([schema.to_dict(), [(q.name, q.sql, repr(sorted(q.params.items()))) for q in queries],
+                      engine, baseline, rows], sort_keys=True, default=str)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return repo_root() / ADVICE_CACHE / f"advice-{engine}-{baseline}-{digest}.pickle"
+
+
+def keep_advice(advice, schema: "Schema", queries: list) -> None:
+    """Store a measured `advisor.Advice` for the report's index documentation, so the report
+    shows the chapter's measurement instead of measuring the same thing again."""
+    import pickle
+    path = _advice_path(schema, queries, advice.engine, advice.baseline, advice.rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(advice))
+
+
+def kept_advice(schema: "Schema", queries: list, engine: str, baseline: str, rows: int):
+    """The Advice a chapter kept for exactly this schema, workload, engine, baseline and data
+    size (`keep_advice`), else None."""
+    import pickle
+    path = _advice_path(schema, queries, engine, baseline, rows)
+    try:
+        return pickle.loads(path.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+
+
+def engines_table(availability) -> None:
+    """Which engines this run reaches, as a table (`probe.Availability`): reachable, or the
+    connection error that keeps one out."""
+    import pandas as pd
+    rows = [{"engine": n, "reachable": True, "why not": ""} for n in availability.available]
+    rows += [{"engine": n, "reachable": False, "why not": why} for n, why in availability.unavailable.items()]
+    table(pd.DataFrame(rows, columns=["engine", "reachable", "why not"]), caption="Engines this run reaches")
+
+
+def on_engines(names: "list[str]", run, what: str) -> dict:
+    """`run(name)` on each engine, as {name: result}. An engine whose run raises EngineError
+    (the schema or its data would not go in) is left out and named with the first line of its
+    error under `what` - shown, not hidden."""
+    from dbdesign.errors import EngineError
+    done = {}
+    for name in names:
+        try:
+            done[name] = run(name)
+        except EngineError as err:
+            print(f"{name}: no {what} - {str(err).strip().splitlines()[0]}")
+    return done
+
+
+def subschema(schema: "Schema", tables: list[str]) -> "Schema":
+    """A copy of `schema` with only `tables`: foreign keys to other tables dropped; enums,
+    domains and the objects that use no left-out table (functions, views over kept tables)
+    kept, so the CHECKs and defaults that call them still hold."""
+    import copy
+
+    from dbdesign.model import Schema
+    keep = {schema.table(t).qualname for t in tables}
+    dropped = set(schema.tables) - keep
+    sub = Schema(enums=copy.deepcopy(schema.enums), domains=copy.deepcopy(schema.domains),
+                 others=[copy.deepcopy(o) for o in schema.others
+                         if o.kind != "trigger" and not (set(o.depends_on) & dropped)],
+                 sources=list(schema.sources))
+    for name, t in schema.tables.items():
+        if name in keep:
+            t2 = copy.deepcopy(t)
+            t2.foreign_keys = [fk for fk in t2.foreign_keys if fk.ref_table in keep]
+            sub.tables[name] = t2
+    return sub
 
 
 def setup() -> Workbook:
