@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import operator
 import re
 import sys
 from collections import Counter
@@ -82,7 +83,7 @@ class Finding:
         return str(SourceRef(self.file, self.line))
 
     def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}  # flat: no asdict
+        return dict(zip(_FINDING_FIELDS, _finding_values(self)))  # flat: no asdict
 
     def format(self) -> str:
         sev = f"waived {self.severity}" if self.waived else self.severity
@@ -109,6 +110,10 @@ class Records:
 
     def __iter__(self) -> Iterator[dict]:
         return map(self.make, self.items)
+
+
+_FINDING_FIELDS = tuple(Finding.__dataclass_fields__)
+_finding_values = operator.attrgetter(*_FINDING_FIELDS)
 
 
 @dataclass
@@ -285,10 +290,14 @@ _MAX_IDENT = 63  # PostgreSQL NAMEDATALEN - 1: longer names are silently truncat
 
 # -- fix-it SQL: names in suggestions must be valid SQL -------------------------------------
 
-@functools.lru_cache(maxsize=1 << 16)
 def _snake(name: str) -> str:
     """A lower snake_case form of any name (`User Accounts` -> `user_accounts`, `E-mail` ->
     `e_mail`), for the *new* names a suggestion proposes."""
+    return name if _SNAKE.match(name) else _resnake(name)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _resnake(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()).strip("_")
 
 

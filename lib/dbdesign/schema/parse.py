@@ -363,6 +363,8 @@ class _Reader:
         return self.spelling.setdefault(name.lower(), name)
 
     def qualname(self, raw: str) -> str:
+        if "." not in raw:  # one name, most of a dump
+            return self.name(raw.strip())
         parts = [self.name(p.strip()) for p in re.findall(_N, raw)]
         if len(parts) > 1 and parts[-2] == "public":
             parts = parts[-1:]
@@ -742,6 +744,7 @@ _TABLE_ITEM_WORDS = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CH
 _REFERENCE_ACTION = re.compile(r"ON (DELETE|UPDATE) (CASCADE|RESTRICT|SET NULL|SET DEFAULT|NO ACTION)")
 
 
+@lru_cache(maxsize=256)
 def _reference_actions(text: str) -> tuple[str | None, str | None]:
     """(ON DELETE action, ON UPDATE action) of a reference's action words, None where absent."""
     found = dict(reversed(_REFERENCE_ACTION.findall(" ".join(text.upper().split()))))
@@ -940,7 +943,10 @@ class _FastPath:
             recipe = _column_recipe(text[head.end():])
             if recipe is None:
                 return False
-            col_name = sys.intern(self.reader.name(head.group(1)))
+            raw_name = head.group(1)
+            col_name = self.column_names.get(raw_name)
+            if col_name is None:
+                col_name = self.column_names[raw_name] = sys.intern(self.reader.name(raw_name))
             if col_name in columns:
                 return False
             where = SourceRef(file, at_line(start + head.start(1)))  # shared by its inline keys
@@ -1035,6 +1041,7 @@ class _Applier(_FastPath):
         self.reader = reader or _Reader(None, file)
         self.stmt: Statement | None = None
         self._index_map: dict[str, Index] | None = None
+        self.column_names: dict[str, str] = {}  # fast path: a column name as written -> as stored
         self.implicit: set[int] = set()  # ids of indexes InnoDB made for foreign keys
         self._others: list | None = None  # [list indexed, how many, {(kind, name): obj}, last]
 
