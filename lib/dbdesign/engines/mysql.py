@@ -120,7 +120,8 @@ class MySQLEngine(ServerEngine):
 
     # -- bulk loads of generated data ------------------------------------------------------
     bulk_method = "LOAD DATA LOCAL INFILE (multi-row INSERT when the server forbids local_infile)"
-    export_casts = (("BOOLEAN", "{}::INTEGER"),)
+    # an array column is a JSON column here (dialects: arrays -> JSON)
+    export_casts = ((r".*\[\]$", "to_json({})::VARCHAR"), ("BOOLEAN", "{}::INTEGER"),)
 
     def bulk_load(self, data, tables, report, tmp, options) -> None:
         """LOAD DATA LOCAL INFILE from a CSV file DuckDB writes, with foreign_key_checks and

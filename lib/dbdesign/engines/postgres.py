@@ -61,6 +61,10 @@ class PostgresEngine(ServerEngine):
     # An FK checked per row is a trigger firing a lookup per row (2.4 M example rows: ~6k
     # rows/s on a busy machine); ADD FOREIGN KEY after the load validates with one join.
     fks_after_load = True
+    # a DuckDB list as PostgreSQL's array text ('{"a","b"}': every element quoted, which reads
+    # back as any element type)
+    export_casts = ((r".*\[\]$", "'{{' || array_to_string(list_transform({}, lambda v: '\"' || "
+                     "replace(replace(v::VARCHAR, '\\', '\\\\'), '\"', '\\\"') || '\"'), ',') || '}}'"),)
 
     def bulk_load(self, data, tables, report, tmp, options) -> None:
         """COPY each table from a CSV file DuckDB writes (DuckDB's CSV writer is faster than

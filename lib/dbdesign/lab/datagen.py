@@ -22,6 +22,7 @@ dbdesign.toml (`REALISM_KEYS`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import random
@@ -120,6 +121,9 @@ class Dataset:
     seed: int
     plan: list[TablePlan]
     counts: dict[str, int] = field(default_factory=dict)
+    # rows generated and then dropped, per table and reason (a CHECK that DuckDB found false,
+    # a duplicate of a composite UNIQUE, a reference to a dropped parent row): `rejection`
+    rejected: dict[str, dict[str, int]] = field(default_factory=dict)
     seconds: float = 0.0
     catalog: str = ""  # the staging tables' database in `conn` (set from `conn` when empty)
 
@@ -135,6 +139,18 @@ class Dataset:
     @property
     def tables(self) -> list[str]:
         return [p.name for p in self.plan]
+
+    def rejection(self) -> dict[str, dict[str, Any]]:
+        """Per table that lost rows after generation: rows generated, rows rejected, the
+        share rejected, and rows per reason."""
+        out = {}
+        for table, reasons in self.rejected.items():
+            n = sum(reasons.values())
+            if n:
+                made = self.counts.get(table, 0) + n
+                out[table] = {"generated": made, "rejected": n, "rate": round(n / made, 4),
+                              "reasons": dict(reasons)}
+        return out
 
     def columns(self, table: str) -> list[str]:
         """Columns to load: the schema's columns minus generated ones."""
@@ -233,6 +249,7 @@ def generate(schema: Schema, rows: int, seed: int = 42, db: str | duckdb.DuckDBP
     gen.soft_deleted = float(realism.get("soft_deleted", SOFT_DELETED))
     gen.null_rate = realism.get("null_rate")
     gen.install_macros()
+    gen.checks = _engine_checks(schema, "duckdb")
     t0 = time.perf_counter()
     bar = _progress(plan, progress)
     data = Dataset(conn, schema, seed, plan)
@@ -240,6 +257,7 @@ def generate(schema: Schema, rows: int, seed: int = 42, db: str | duckdb.DuckDBP
         if bar is not None:
             bar.set_postfix_str(p.name, refresh=False)
         gen.table(p.name)
+        data.rejected[p.name] = gen.filter(p.name)
         data.counts[p.name] = conn.execute(f"SELECT count(*) FROM {quote(staging_name(p.name))}").fetchone()[0]
         if bar is not None:
             bar.update(p.rows)
@@ -254,6 +272,8 @@ class _Generator:
     def __init__(self, conn, schema: Schema, seed: int, sizes: dict[str, int], overrides: dict[str, str]):
         self.conn, self.schema, self.seed, self.sizes, self.overrides = conn, schema, int(seed), sizes, overrides
         self.skew, self.soft_deleted, self.null_rate = SKEW, SOFT_DELETED, None
+        self.checks: dict[str, list[tuple[str, str]]] = {}  # table -> (label, DuckDB SQL)
+        self.shrunk: set[str] = set()  # tables that lost generated rows (`filter`)
 
     def install_macros(self) -> None:
         """Temp macros (gone with the connection): uniform, hash, uuid, word and sentence."""
@@ -310,6 +330,8 @@ class _Generator:
             source, span, special = f"{self.rows(n)} r", n, {}
         cols = [c for c in t.columns.values() if not c.generated]
         ctx = _Ctx(t, span, self.schema, _unique_columns(t), _check_info(t))
+        _note_partition_values(self.schema, t, ctx.checks)
+        ctx.keyed = _keyed_columns(t)
         exprs = []
         for c in cols:
             key = f"{name}.{c.name}"
@@ -353,6 +375,58 @@ class _Generator:
         finally:
             self.conn.execute("DROP TABLE IF EXISTS _dd_rows")
 
+    def filter(self, name: str) -> dict[str, int]:
+        """Drop the generated rows of `name` that its constraints would refuse, and count them
+        per reason: every CHECK as DuckDB evaluates it (the generator honours the decidable
+        ones - IN lists, ranges, lengths - so only the others reject rows), duplicates of a
+        composite UNIQUE whose columns are all drawn independently (the first row stays), and
+        references to parent rows that were dropped (a nullable reference becomes NULL).
+        Repeated until nothing changes: a dropped row can orphan a row of the same table."""
+        t, staged = self.schema.tables[name], quote(staging_name(name))
+        out: dict[str, int] = {}
+
+        def drop(reason: str, where: str) -> int:
+            n = self.conn.execute(f"DELETE FROM {staged} WHERE {where}").fetchone()[0]
+            if n:
+                out[reason] = out.get(reason, 0) + n
+            return n
+
+        keys = _dedupe_sets(t, self.sizes)
+        changed = True
+        while changed:
+            changed = False
+            for fk in t.foreign_keys:
+                if fk.ref_table not in self.shrunk or len(fk.columns) != 1:
+                    continue
+                c, r = quote(fk.columns[0]), quote(fk.ref_columns[0])
+                orphan = (f"{c} IS NOT NULL AND {c} NOT IN (SELECT {r} FROM "
+                          f"{quote(staging_name(fk.ref_table))} WHERE {r} IS NOT NULL)")
+                if t.columns[fk.columns[0]].nullable:
+                    n = self.conn.execute(f"UPDATE {staged} SET {c} = NULL WHERE {orphan}").fetchone()[0]
+                    if n:
+                        out[f"{fk.columns[0]}: parent row dropped, set NULL"] = \
+                            out.get(f"{fk.columns[0]}: parent row dropped, set NULL", 0) + n
+                        changed = True  # a NULL can break a CHECK
+                else:
+                    changed |= bool(drop(f"{fk.columns[0]}: parent row dropped", orphan))
+            for label, sql in self.checks.get(name, []):
+                try:
+                    changed |= bool(drop(f"CHECK {label}", f"NOT ({sql})"))
+                except duckdb.Error as err:  # not evaluable on the staging types: left to the engine
+                    out.setdefault(f"CHECK {label}: not evaluated here ({str(err).splitlines()[0][:80]})", 0)
+            for cols in keys:
+                present = " AND ".join(f"{quote(c)} IS NOT NULL" for c in cols)
+                changed |= bool(drop(
+                    f"duplicate ({', '.join(cols)})",
+                    f"rowid IN (SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY "
+                    f"{', '.join(quote(c) for c in cols)} ORDER BY rowid) AS k FROM {staged} "
+                    f"WHERE {present}) WHERE k > 1)"))
+            if changed and name not in self.shrunk:
+                self.shrunk.add(name)  # its own self-references are checked on the next round
+            elif changed and not any(fk.ref_table == name for fk in t.foreign_keys):
+                break
+        return {k: v for k, v in out.items() if v or "not evaluated" in k}
+
     def rows(self, n: int) -> str:
         """A table of the row indexes 0..n-1 (column `i`) to generate from. `range()` is a
         single-threaded table function; a scan of a materialised table runs on every core
@@ -380,6 +454,25 @@ class _Generator:
         return f"('{table[:3]}-' || ({idx} + 1))"
 
     def column(self, ctx: "_Ctx", c: Column) -> str:
+        if c.kind.array:
+            return self._array(ctx, c)
+        return self._scalar(ctx, c)
+
+    def _array(self, ctx: "_Ctx", c: Column) -> str:
+        """An array column: a DuckDB list of 0-3 elements, each drawn like a scalar of the
+        element type (a value of its own per position); NULL at the column's NULL rate.
+        Each engine's export shapes the list (`export_casts`: PostgreSQL array text, JSON)."""
+        elem = re.sub(r"(\s*\[\s*\])+$|\s+ARRAY$", "", c.type.strip(), flags=re.I)
+        key = f"'{ctx.table.name}.{c.name}'"
+        parts = [self._scalar(ctx, Column(name=f"{c.name}/{k}", type=elem, nullable=False, source=c.source))
+                 for k in range(3)]
+        u = f"dd_u(i, {key} || '/len')"
+        e = f"[{', '.join(parts)}][1:(floor(4 * {u}))::INT]"
+        if c.nullable:
+            e = f"CASE WHEN dd_u(i, {key} || '/null') >= {self._null(0.2)} THEN {e} END"
+        return e
+
+    def _scalar(self, ctx: "_Ctx", c: Column) -> str:
         t, name = ctx.table, ctx.table.name
         key = f"'{name}.{c.name}'"
         cname = c.name.lower()
@@ -527,7 +620,8 @@ class _Generator:
         h2 = f"dd_h(i, {key} || '/2')"
         first, last = f"dd_first({h})", f"dd_last({h2})"
         lmin, lmax = ctx.length_bounds(c.name)
-        limit = min(x for x in (length, lmax, 100_000) if x is not None)
+        keyed = _key_text_limit() if c.name in ctx.keyed else None
+        limit = min(x for x in (length, lmax, keyed, 100_000) if x is not None)
         if "email" in cname:
             # ~10% mixed case, so lower(email) matters; the row index keeps it unique.
             local = f"lower({first}) || '.' || lower({last}) || i"
@@ -594,6 +688,7 @@ class _Ctx:
     schema: Schema
     unique: set[str]
     checks: dict[str, dict[str, Any]]
+    keyed: set[str] = field(default_factory=set)  # columns in a key, unique, FK or index
 
     def bounds(self, col: str, lo, hi):
         info = self.checks.get(col, {})
@@ -658,16 +753,21 @@ def _layered_select(exprs: list[tuple[str, str]], source: str) -> str:
 
 # -- schema analysis ---------------------------------------------------------------------------
 def _select_tables(schema: Schema, tables: Sequence[str] | None) -> set[str]:
+    """The tables to generate: `tables` (default all), a partition replaced by its partitioned
+    parent - its rows are the parent's rows whose key falls in its bound, loaded through the
+    parent (engines without partitioning have only the parent)."""
     if not schema.tables:
         raise InputError("the schema has no tables to generate data for")
-    if tables is None:
-        return set(schema.tables)
     chosen = set()
-    for name in tables:
+    for name in (schema.tables if tables is None else tables):
         t = schema.table(name)
         if t is None:
             raise InputError(f"unknown table {name!r}; the schema has {', '.join(schema.tables)}")
+        while t.partition_of in schema.tables:
+            t = schema.tables[t.partition_of]
         chosen.add(t.qualname)
+    if tables is None:
+        return chosen
     for name in chosen:
         for fk in _required_fks(schema.tables[name]):
             if fk.ref_table not in chosen:
@@ -769,6 +869,61 @@ def _unique_columns(t: Table) -> set[str]:
     return out
 
 
+def _dedupe_sets(t: Table, selected) -> list[list[str]]:
+    """The unique column sets of `t` whose generated values may repeat: every PK, UNIQUE and
+    unique index on plain columns (a partial one too - deduplicating all rows is stricter than
+    its WHERE), except a single-column primary key and a junction table's key pair, which are
+    unique by construction (a function of the row index)."""
+    sets = [list(k) for k in t.unique_column_sets()]
+    sets += [[c.column for c in ix.columns] for ix in t.indexes
+             if ix.unique and ix.where is not None and all(c.column for c in ix.columns)]
+    skip = []
+    if t.primary_key and len(t.primary_key.columns) == 1:
+        skip.append(list(t.primary_key.columns))
+    if _junction_fks(t, selected):
+        skip.append(list(t.primary_key.columns))
+    out: list[list[str]] = []
+    for k in sets:
+        if k not in skip and k not in out:
+            out.append(k)
+    return out
+
+
+def _engine_checks(schema: Schema, engine_name: str) -> dict[str, list[tuple[str, str]]]:
+    """table -> [(label, CHECK as `engine_name` holds it)]: the dialect's rendering, with its
+    emulations (VARCHAR(n) -> a length CHECK, domains inlined) and without what it drops (a
+    CHECK calling a function the engine lacks is not evaluated, and not created there)."""
+    from dbdesign import dialects
+    model = dialects.render(schema, engine_name).model
+    out: dict[str, list[tuple[str, str]]] = {}
+    for qn, t in model.tables.items():
+        for k, ch in enumerate(t.checks):
+            text = " ".join(ch.expression.split())
+            out.setdefault(qn, []).append((ch.name or (text if len(text) <= 60 else f"#{k + 1} ({text[:57]}...)"),
+                                           ch.expression))
+    return out
+
+
+def _keyed_columns(t: Table) -> set[str]:
+    """Columns in the primary key, a UNIQUE, an index or a foreign key of `t`."""
+    out = set(t.primary_key.columns if t.primary_key else ())
+    out.update(c for u in t.uniques for c in u.columns)
+    out.update(p.column for ix in t.indexes for p in ix.columns if p.column)
+    out.update(c for fk in t.foreign_keys for c in fk.columns)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _key_text_limit() -> int | None:
+    """The longest text every engine holds in a key: an engine that cannot index TEXT gives a
+    keyed TEXT column a VARCHAR(n) stand-in (`Dialect.KEY_TEXT_TYPES`, MariaDB: 255), so a
+    longer generated value would be refused or truncated there (and a unique one collide)."""
+    from dbdesign.dialects import DIALECTS
+    sizes = [type_length(v) for d in DIALECTS.values() for v in getattr(d, "KEY_TEXT_TYPES", {}).values()]
+    sizes = [n for n in sizes if n]
+    return min(sizes) if sizes else None
+
+
 def _check_info(t: Table) -> dict[str, dict[str, Any]]:
     """What CHECK constraints say about single columns: IN lists, numeric and length bounds."""
     info: dict[str, dict[str, Any]] = {}
@@ -780,6 +935,31 @@ def _check_info(t: Table) -> dict[str, dict[str, Any]]:
         for part in _conjuncts(tree):
             _note_check(part, info)
     return info
+
+
+def _note_partition_values(schema: Schema, t: Table, info: dict) -> None:
+    """A LIST-partitioned table without a DEFAULT partition holds only the values its
+    partitions list: its key column draws from them, as from a CHECK (col IN ...)."""
+    m = re.fullmatch(r"\s*LIST\s*\(\s*\"?(\w+)\"?\s*\)\s*", t.partition_by or "", re.I)
+    if not m or m.group(1) not in t.columns:
+        return
+    values: list[str] = []
+    for p in schema.tables.values():
+        if p.partition_of != t.qualname:
+            continue
+        bound = re.fullmatch(r"\s*FOR\s+VALUES\s+IN\s*(\(.*\))\s*", p.partition_bound or "", re.I | re.S)
+        if bound is None:
+            return  # DEFAULT (any value fits) or a bound not read here
+        try:
+            node = sqlglot.parse_one(bound.group(1), read="postgres")
+        except sqlglot.errors.SqlglotError:
+            return
+        items = node.expressions if isinstance(node, exp.Tuple) else [node.this if isinstance(node, exp.Paren) else node]
+        if not all(isinstance(v, exp.Literal) and v.is_string for v in items):
+            return
+        values.extend(v.this for v in items)
+    if values:
+        info.setdefault(m.group(1), {})["in"] = values
 
 
 def _conjuncts(e: exp.Expression) -> Iterable[exp.Expression]:
@@ -976,7 +1156,8 @@ class LoadReport:
                 "notes": self.notes}
 
 
-INDEX_RE = re.compile(r"^\s*CREATE\s+(UNIQUE\s+)?INDEX\b", re.I)
+# secondary indexes, and a partition's index attached to its parent's (after both exist)
+INDEX_RE = re.compile(r"^\s*(CREATE\s+(UNIQUE\s+)?INDEX|ALTER\s+INDEX\b.*\bATTACH\s+PARTITION)\b", re.I | re.S)
 POST_LOAD_RE = re.compile(r"^\s*(ALTER\s+TABLE\b.*\bFOREIGN\s+KEY\b|CREATE\s+(OR\s+REPLACE\s+)?TRIGGER\b)",
                           re.I | re.S)
 
@@ -1010,17 +1191,42 @@ def load_statements(schema: Schema, engine_name: str, tables: Sequence[str] | No
 
 
 def subschema(schema: Schema, tables: Sequence[str] | None) -> Schema:
-    """A copy of `schema` with only `tables` (FKs to other tables dropped; views, functions and
-    triggers left out - they are not needed to hold generated data)."""
+    """A copy of `schema` with only `tables` and the partitions of those (FKs to other tables
+    dropped). Kept with them: what their columns and CHECKs need - enums, domains, and the
+    objects the dialect creates before the tables (schemas, extensions, types, sequences a
+    DEFAULT nextval() names, functions a CHECK or DEFAULT calls, and what those depend on).
+    Views and triggers are left out: they are not needed to hold generated data, and a
+    trigger would rewrite or add rows during the load."""
     import copy
+    from dbdesign.dialects.base import Dialect
     keep = set(schema.tables) if tables is None else {schema.table(t).qualname for t in tables}
-    sub = Schema(enums=copy.deepcopy(schema.enums), sources=list(schema.sources))
+    keep |= {n for n, t in schema.tables.items() if t.partition_of in keep}
+    sub = Schema(enums=copy.deepcopy(schema.enums), domains=copy.deepcopy(schema.domains),
+                 sources=list(schema.sources))
     for name, t in schema.tables.items():
         if name in keep:
             t2 = copy.deepcopy(t)
             t2.foreign_keys = [fk for fk in t2.foreign_keys if fk.ref_table in keep]
             sub.tables[name] = t2
+    used = Dialect.functions_used_by_tables(sub)
+    by_name = {n: o for o in schema.others for n in (o.name, o.name.split(".")[-1])}
+    wanted = [o for o in schema.others if o.kind in PRE_TABLE_OBJECTS
+              or (o.kind in ("function", "procedure", "aggregate")
+                  and o.name.split(".")[-1].lower() in used)]
+    seen: set[int] = set()
+    while wanted:
+        o = wanted.pop()
+        if id(o) in seen:
+            continue
+        seen.add(id(o))
+        wanted.extend(d for d in (by_name.get(x) or by_name.get(x.split(".")[-1]) for x in o.depends_on)
+                      if d is not None and d.kind not in ("table", "view", "materialized view", "trigger"))
+    sub.others = [copy.copy(o) for o in schema.others if id(o) in seen]
     return sub
+
+
+# Kinds of other objects a load creates with the tables (see `subschema`).
+PRE_TABLE_OBJECTS = ("schema", "extension", "type", "collation", "text search configuration", "sequence")
 
 
 def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | None = None, *,
@@ -1079,8 +1285,9 @@ def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | N
         if indexes == "schema":
             for st in index_sql:
                 eng.execute(st)
-                m = re.search(r"INDEX\s+(?:IF NOT EXISTS\s+)?([\w\".]+)", st, re.I)
-                report.indexes_created.append(m.group(1).strip('"') if m else st[:60])
+                m = re.match(r"\s*CREATE\s.*?INDEX\s+(?:IF NOT EXISTS\s+)?([\w\".]+)", st, re.I | re.S)
+                if m:
+                    report.indexes_created.append(m.group(1).strip('"'))
         for st in post_sql:
             eng.execute(st)
         report.index_seconds = time.perf_counter() - t0
@@ -1098,7 +1305,8 @@ def analyze_tables(engine, tables: Sequence[str]) -> None:
 def export_select(data: Dataset, table: str, casts: Sequence[tuple[str, str]] = (), rowid: bool = False,
                   key_order: bool = False) -> str:
     """SELECT over the staging table with values shaped for a target engine's loader:
-    `casts` is the engine's `export_casts` (DuckDB type prefix -> SQL over `{}`);
+    `casts` is the engine's `export_casts` (a regex matching the start of the DuckDB type ->
+    SQL over `{}`; the first match wins);
     `key_order` sorts by the primary key (a clustered table then appends instead of
     inserting at random places)."""
     types = dict(data.conn.execute(
@@ -1108,7 +1316,7 @@ def export_select(data: Dataset, table: str, casts: Sequence[tuple[str, str]] = 
     for c in data.columns(table):
         dt = types.get(c, "VARCHAR").upper()
         q = quote(c)
-        shape = next((sql for prefix, sql in casts if dt.startswith(prefix)), None)
+        shape = next((sql for prefix, sql in casts if re.match(prefix, dt)), None)
         parts.append(f"{shape.format(q) if shape else q} AS {q}")
     if rowid:
         parts.append("rowid AS _dd_rowid")
@@ -1421,7 +1629,8 @@ def self_reference_levels(data: Dataset, table: str) -> tuple[str, int] | None:
     single-column foreign keys, else None. Fills the temp table `_dd_level(id, lvl)` of
     `data.conn`: level 0 holds the rows whose self-references are all NULL, level k the rows
     whose referenced rows are all on earlier levels - the order a loader that checks each FK
-    against committed rows (DuckDB) must insert them in. Generated data has at most
+    against committed rows (DuckDB) must insert them in; a row that references itself (the
+    root of a NOT NULL self-reference) goes with the level of its other references. Generated data has at most
     len(LAYERS) + 1 levels; a cycle (or a row referencing itself) is an EngineError."""
     t = data.schema.table(table)
     fks = [fk for fk in t.foreign_keys if fk.ref_table == t.qualname and len(fk.columns) == 1]
@@ -1431,9 +1640,11 @@ def self_reference_levels(data: Dataset, table: str) -> tuple[str, int] | None:
     src, conn = data.staged(table), data.conn
     refs = sorted({fk.ref_columns[0] for fk in fks})
     keep = ", ".join(f"{quote(r)} AS {quote('r_' + r)}" for r in refs)
+    own = {fk.columns[0]: f"{quote(fk.columns[0])} = {quote(fk.ref_columns[0])}" for fk in fks}
     conn.execute(f"CREATE OR REPLACE TEMP TABLE _dd_level AS SELECT {quote(pk)} AS id, {keep}, 0 AS lvl "
-                 f"FROM {src} WHERE " + " AND ".join(f"{quote(fk.columns[0])} IS NULL" for fk in fks))
-    ready = " AND ".join(f"(s.{quote(fk.columns[0])} IS NULL OR s.{quote(fk.columns[0])} IN "
+                 f"FROM {src} WHERE " + " AND ".join(f"({quote(fk.columns[0])} IS NULL OR {own[fk.columns[0]]})"
+                                                      for fk in fks))
+    ready = " AND ".join(f"(s.{quote(fk.columns[0])} IS NULL OR s.{own[fk.columns[0]]} OR s.{quote(fk.columns[0])} IN "
                          f"(SELECT {quote('r_' + fk.ref_columns[0])} FROM temp.main._dd_level))" for fk in fks)
     count, placed = 1, conn.execute("SELECT count(*) FROM temp.main._dd_level").fetchone()[0]
     total = conn.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
