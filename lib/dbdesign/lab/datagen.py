@@ -274,6 +274,7 @@ class _Generator:
         self.skew, self.soft_deleted, self.null_rate = SKEW, SOFT_DELETED, None
         self.checks: dict[str, list[tuple[str, str]]] = {}  # table -> (label, DuckDB SQL)
         self.shrunk: set[str] = set()  # tables that lost generated rows (`filter`)
+        self.repointed: dict[str, int] = {}  # references moved off a dropped parent row
 
     def install_macros(self) -> None:
         """Temp macros (gone with the connection): uniform, hash, uuid, word and sentence."""
@@ -379,9 +380,10 @@ class _Generator:
         """Drop the generated rows of `name` that its constraints would refuse, and count them
         per reason: every CHECK as DuckDB evaluates it (the generator honours the decidable
         ones - IN lists, ranges, lengths - so only the others reject rows), duplicates of a
-        composite UNIQUE whose columns are all drawn independently (the first row stays), and
-        references to parent rows that were dropped (a nullable reference becomes NULL).
-        Repeated until nothing changes: a dropped row can orphan a row of the same table."""
+        UNIQUE whose values are not unique by construction (the first row stays). A reference
+        to a dropped parent row is repaired, not rejected: it moves to a surviving parent row
+        (a self-reference becomes NULL, or the row itself). Repeated while dropped rows can
+        orphan rows of the same table."""
         t, staged = self.schema.tables[name], quote(staging_name(name))
         out: dict[str, int] = {}
 
@@ -391,39 +393,52 @@ class _Generator:
                 out[reason] = out.get(reason, 0) + n
             return n
 
-        keys = _dedupe_sets(t, self.sizes)
-        changed = True
-        while changed:
-            changed = False
+        self_ref = any(fk.ref_table == name for fk in t.foreign_keys)
+        while True:  # again only while dropped rows may orphan rows of the same table
             for fk in t.foreign_keys:
                 if fk.ref_table not in self.shrunk or len(fk.columns) != 1:
                     continue
                 c, r = quote(fk.columns[0]), quote(fk.ref_columns[0])
                 orphan = (f"{c} IS NOT NULL AND {c} NOT IN (SELECT {r} FROM "
                           f"{quote(staging_name(fk.ref_table))} WHERE {r} IS NOT NULL)")
-                if t.columns[fk.columns[0]].nullable:
-                    n = self.conn.execute(f"UPDATE {staged} SET {c} = NULL WHERE {orphan}").fetchone()[0]
-                    if n:
-                        out[f"{fk.columns[0]}: parent row dropped, set NULL"] = \
-                            out.get(f"{fk.columns[0]}: parent row dropped, set NULL", 0) + n
-                        changed = True  # a NULL can break a CHECK
+                if fk.ref_table == name:  # a self-reference: NULL, else the row itself (a
+                    # root); another row could close a cycle or deepen the layers
+                    value = "NULL" if t.columns[fk.columns[0]].nullable else r
+                    self.conn.execute(f"UPDATE {staged} SET {c} = {value} WHERE {orphan}")
+                    continue
+                # repointed at a surviving parent row, picked by a hash of the old value
+                # (a reference is a repair, not a rejection); dropped only when none survives
+                parent = quote(staging_name(fk.ref_table))
+                self.conn.execute(f"CREATE OR REPLACE TEMP TABLE _dd_keys AS SELECT {r} AS k, "
+                                  f"row_number() OVER (ORDER BY rowid) - 1 AS n FROM {parent} WHERE {r} IS NOT NULL")
+                left = self.conn.execute("SELECT count(*) FROM _dd_keys").fetchone()[0]
+                if left:
+                    n = self.conn.execute(
+                        f"UPDATE {staged} SET {c} = _dd_keys.k FROM _dd_keys WHERE {orphan} AND "
+                        f"_dd_keys.n = hash({staged}.{c}, {_lit(name)}) % {left}").fetchone()[0]
+                    self.repointed[name] = self.repointed.get(name, 0) + n
+                elif t.columns[fk.columns[0]].nullable:
+                    self.conn.execute(f"UPDATE {staged} SET {c} = NULL WHERE {orphan}")
                 else:
-                    changed |= bool(drop(f"{fk.columns[0]}: parent row dropped", orphan))
+                    drop(f"{fk.columns[0]}: no {fk.ref_table} row left", orphan)
+                self.conn.execute("DROP TABLE IF EXISTS _dd_keys")
+            dropped = 0
             for label, sql in self.checks.get(name, []):
                 try:
-                    changed |= bool(drop(f"CHECK {label}", f"NOT ({sql})"))
+                    dropped += drop(f"CHECK {label}", f"NOT ({sql})")
                 except duckdb.Error as err:  # not evaluable on the staging types: left to the engine
                     out.setdefault(f"CHECK {label}: not evaluated here ({str(err).splitlines()[0][:80]})", 0)
-            for cols in keys:
+            for cols in _dedupe_sets(t, self.sizes, repointed=bool(self.repointed.get(name)),
+                                     schema=self.schema):
                 present = " AND ".join(f"{quote(c)} IS NOT NULL" for c in cols)
-                changed |= bool(drop(
+                dropped += drop(
                     f"duplicate ({', '.join(cols)})",
                     f"rowid IN (SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY "
                     f"{', '.join(quote(c) for c in cols)} ORDER BY rowid) AS k FROM {staged} "
-                    f"WHERE {present}) WHERE k > 1)"))
-            if changed and name not in self.shrunk:
-                self.shrunk.add(name)  # its own self-references are checked on the next round
-            elif changed and not any(fk.ref_table == name for fk in t.foreign_keys):
+                    f"WHERE {present}) WHERE k > 1)")
+            if sum(out.values()):
+                self.shrunk.add(name)
+            if not (dropped and self_ref):
                 break
         return {k: v for k, v in out.items() if v or "not evaluated" in k}
 
@@ -490,10 +505,18 @@ class _Generator:
         if any(c.name in f.columns for f in t.foreign_keys):
             return "NULL"  # part of a composite FK we do not model: leave empty when allowed
         # values from CHECK (col IN ...) or an enum type
-        values = ctx.checks.get(c.name, {}).get("in") or self._enum_values(c.type)
+        info = ctx.checks.get(c.name, {})
+        values = info.get("in") or self._enum_values(c.type)
         if values:
             return _weighted_choice(values, f"dd_u(i, {key})")
+        if info.get("in_num"):
+            nums = [int(v) if float(v).is_integer() else v for v in info["in_num"]]
+            return _weighted_choice(nums, f"dd_u(i, {key})")
         u = f"dd_u(i, {key})"
+        if info.get("regex") and base in TEXT_TYPES:
+            e = _regex_sql(info["regex"], f"{name}.{c.name}", longest=base in ("CHAR", "CHARACTER", "BPCHAR"))
+            if e is not None:
+                return e
         h = f"dd_h(i, {key})"
         null_rate = 0.0 if not nullable else 0.2
         if base in TS_TYPES or base == "DATE":
@@ -672,7 +695,9 @@ class _Generator:
             s = [f"dd_sentence(dd_h(i, {key} || '/{k}'))" for k in range(4)]
             e = (f"concat_ws(' ', {s[0]}, CASE WHEN {u} < 0.7 THEN {s[1]} END, "
                  f"CASE WHEN {u} < 0.4 THEN {s[2]} END, CASE WHEN {u} < 0.15 THEN {s[3]} END)")
-        if unique:
+        if unique and limit < 24:  # a short code (CHAR(2), VARCHAR(8)): letters from the index
+            e = " || ".join(f"chr(65 + ((i // {26 ** k}) % 26)::INT)" for k in reversed(range(min(limit, 13))))
+        elif unique:
             e = f"left({e}, {max(1, limit - 12)}) || '-' || i"
         elif limit < 100_000:
             e = f"left({e}, {limit})"
@@ -869,18 +894,21 @@ def _unique_columns(t: Table) -> set[str]:
     return out
 
 
-def _dedupe_sets(t: Table, selected) -> list[list[str]]:
+def _dedupe_sets(t: Table, selected, repointed: bool = False, schema: Schema | None = None) -> list[list[str]]:
     """The unique column sets of `t` whose generated values may repeat: every PK, UNIQUE and
     unique index on plain columns (a partial one too - deduplicating all rows is stricter than
     its WHERE), except a single-column primary key and a junction table's key pair, which are
-    unique by construction (a function of the row index)."""
-    sets = [list(k) for k in t.unique_column_sets()]
-    sets += [[c.column for c in ix.columns] for ix in t.indexes
+    unique by construction (a function of the row index) while no reference was `repointed`
+    (`_Generator.filter`; a 1:1 key may be a reference). A partition's unique sets count for
+    its parent's rows (stricter than per partition, too)."""
+    family = [t] + [p for p in (schema.tables.values() if schema else ()) if p.partition_of == t.qualname]
+    sets = [list(k) for p in family for k in p.unique_column_sets()]
+    sets += [[c.column for c in ix.columns] for p in family for ix in p.indexes
              if ix.unique and ix.where is not None and all(c.column for c in ix.columns)]
     skip = []
-    if t.primary_key and len(t.primary_key.columns) == 1:
+    if t.primary_key and len(t.primary_key.columns) == 1 and not repointed:
         skip.append(list(t.primary_key.columns))
-    if _junction_fks(t, selected):
+    if _junction_fks(t, selected) and not repointed:
         skip.append(list(t.primary_key.columns))
     out: list[list[str]] = []
     for k in sets:
@@ -972,6 +1000,16 @@ def _conjuncts(e: exp.Expression) -> Iterable[exp.Expression]:
         yield e
 
 
+def _disjuncts(e: exp.Expression) -> Iterable[exp.Expression]:
+    if isinstance(e, exp.Paren):
+        yield from _disjuncts(e.this)
+    elif isinstance(e, exp.Or):
+        yield from _disjuncts(e.left)
+        yield from _disjuncts(e.right)
+    else:
+        yield e
+
+
 def _num(e) -> float | None:
     if isinstance(e, exp.Neg) and isinstance(e.this, exp.Literal):
         v = _num(e.this)
@@ -992,11 +1030,26 @@ def _note_check(e: exp.Expression, info: dict) -> None:
                 return inner.name, "len_"
         return None, ""
 
+    if isinstance(e, exp.Or):  # col = a OR col = b OR ...: an IN list
+        eqs = list(_disjuncts(e))
+        if all(isinstance(x, exp.EQ) for x in eqs):
+            e = exp.In(this=eqs[0].this, expressions=[x.expression for x in eqs])
+            if any(x.this != eqs[0].this for x in eqs):
+                return
     if isinstance(e, exp.In):
-        col, _ = target(e.this)
-        vals = [v.this for v in e.expressions if isinstance(v, exp.Literal) and v.is_string]
-        if col and vals and len(vals) == len(e.expressions):
-            info.setdefault(col, {})["in"] = vals
+        col, pre = target(e.this)
+        strings = [v.this for v in e.expressions if isinstance(v, exp.Literal) and v.is_string]
+        numbers = [_num(v) for v in e.expressions]
+        if col and not pre and strings and len(strings) == len(e.expressions):
+            info.setdefault(col, {})["in"] = strings
+        elif col and not pre and e.expressions and None not in numbers:
+            info.setdefault(col, {})["in_num"] = numbers
+    elif isinstance(e, exp.RegexpLike):
+        col, pre = target(e.this)
+        pattern = e.expression
+        if col and not pre and isinstance(pattern, (exp.Literal, exp.ByteString)) and \
+                (not isinstance(pattern, exp.Literal) or pattern.is_string):
+            info.setdefault(col, {})["regex"] = pattern.this
     elif isinstance(e, exp.Between):
         col, pre = target(e.this)
         lo, hi = _num(e.args.get("low")), _num(e.args.get("high"))
@@ -1017,7 +1070,7 @@ def _note_check(e: exp.Expression, info: dict) -> None:
 def _weighted_choice(values: list[str], u: str) -> str:
     """CASE over cumulative weights: a 'live' value (published, active, member) gets 70%,
     otherwise the first value is the most common (Zipf-like by declaration order)."""
-    live = [v for v in values if v.lower() in LIVE_VALUES]
+    live = [v for v in values if str(v).lower() in LIVE_VALUES]
     if live:
         rest = [v for v in values if v != live[0]]
         w = {live[0]: 0.7}
@@ -1032,8 +1085,104 @@ def _weighted_choice(values: list[str], u: str) -> str:
     parts, acc = [], 0.0
     for v in ordered[:-1]:
         acc += w[v]
-        parts.append(f"WHEN {u} < {acc:.6f} THEN {_lit(v)}")
-    return f"CASE {' '.join(parts)} ELSE {_lit(ordered[-1])} END" if parts else _lit(ordered[-1])
+        parts.append(f"WHEN {u} < {acc:.6f} THEN {_value_sql(v)}")
+    last = _value_sql(ordered[-1])
+    return f"CASE {' '.join(parts)} ELSE {last} END" if parts else last
+
+
+def _value_sql(v) -> str:
+    """A DuckDB literal: numbers as numbers, anything else as a string."""
+    return repr(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else _lit(v)
+
+
+REGEX_MAX_CHARS = 64  # an open repeat ({n,}, +, *) or a long one ends here
+
+
+def _regex_sql(pattern: str, key: str, longest: bool = False) -> str | None:
+    """DuckDB SQL over the row index `i` for a string the regular expression `pattern` matches
+    in full, or None when the pattern uses more than this reads: literals, `.`, classes
+    ([A-Z0-9], \\d, \\w, \\s; not negated), groups, alternatives, and repeats (?, *, +, {n,m}),
+    with ^ and $ at the ends. Each character is drawn from its class by a hash of (i, key,
+    position), so the same seed gives the same strings. `longest`: every repeat takes its
+    largest count - for CHAR(n), which PostgreSQL pads with spaces before matching (`CHAR(15)
+    ~ '^...$'` is false for a 13-character value)."""
+    import re._constants as C
+    import re._parser as P
+    try:
+        tree = P.parse(pattern)
+    except re.error:
+        return None
+    counter = [0]
+    classes = {C.CATEGORY_DIGIT: "0123456789", C.CATEGORY_SPACE: " ",
+               C.CATEGORY_WORD: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"}
+
+    def h() -> str:
+        counter[0] += 1
+        return f"dd_h(i, {_lit(f'{key}/re{counter[0]}')})"
+
+    def alphabet(op, av) -> str | None:
+        if op is C.LITERAL:
+            return chr(av)
+        if op is C.ANY:
+            return "abcdefghijklmnopqrstuvwxyz0123456789"
+        if op is C.IN:
+            chars = ""
+            for iop, iav in av:
+                if iop is C.LITERAL:
+                    chars += chr(iav)
+                elif iop is C.RANGE:
+                    chars += "".join(chr(x) for x in range(iav[0], iav[1] + 1))
+                elif iop is C.CATEGORY and iav in classes:
+                    chars += classes[iav]
+                else:
+                    return None
+            return "".join(dict.fromkeys(chars)) or None
+        return None
+
+    def seq(items) -> list[str] | None:
+        out: list[str] = []
+        for op, av in items:
+            if op is C.AT:
+                if av not in (C.AT_BEGINNING, C.AT_END, C.AT_BEGINNING_STRING, C.AT_END_STRING):
+                    return None
+                continue
+            if op in (C.MAX_REPEAT, C.MIN_REPEAT):
+                lo, hi, sub = av
+                hi = min(hi, max(lo, REGEX_MAX_CHARS)) if hi != C.MAXREPEAT else max(lo, min(lo + 8, REGEX_MAX_CHARS))
+                n = f"({lo} + {h()} % {hi - lo + 1})" if hi > lo and not longest else None
+                for k in range(hi):
+                    part = seq(sub)
+                    if part is None:
+                        return None
+                    piece = " || ".join(part) if part else "''"
+                    out.append(f"(CASE WHEN {n} > {k} THEN {piece} ELSE '' END)" if n and k >= lo else f"({piece})")
+                continue
+            if op is C.SUBPATTERN:
+                part = seq(av[3])
+                if part is None:
+                    return None
+                out.extend(part)
+                continue
+            if op is C.BRANCH:
+                alts = [seq(a) for a in av[1]]
+                if any(a is None for a in alts):
+                    return None
+                choice = h()
+                whens = " ".join(f"WHEN {choice} % {len(alts)} = {k} THEN {' || '.join(a) or chr(39) * 2}"
+                                 for k, a in enumerate(alts))
+                out.append(f"(CASE {whens} END)")
+                continue
+            chars = alphabet(op, av)
+            if chars is None:
+                return None
+            out.append(_lit(chars) if len(chars) == 1 else
+                       f"substr({_lit(chars)}, 1 + ({h()} % {len(chars)})::INT, 1)")
+        return out
+
+    parts = seq(list(tree))
+    if parts is None or len(parts) > 4 * REGEX_MAX_CHARS:
+        return None
+    return " || ".join(parts) if parts else "''"
 
 
 def _looks_like_person(t: Table) -> bool:
@@ -1163,14 +1312,34 @@ POST_LOAD_RE = re.compile(r"^\s*(ALTER\s+TABLE\b.*\bFOREIGN\s+KEY\b|CREATE\s+(OR
 
 
 def load_statements(schema: Schema, engine_name: str, tables: Sequence[str] | None = None,
-                    fks_after: bool = False) -> tuple[list[str], list[str], list[str]]:
+                    fks_after: bool = False, missing: set[tuple[str, str]] = frozenset(),
+                    notes: list[str] | None = None) -> tuple[list[str], list[str], list[str]]:
     """(create, indexes, post) statements for `engine_name`, from `dialects.render` on the
     schema restricted to `tables`: tables first, data next, then secondary indexes and
     deferred FKs - load first, index after. `fks_after` moves every foreign key into `post`
     as ALTER TABLE ... ADD FOREIGN KEY (validated by the engine in one pass over the loaded
-    rows instead of one check per row)."""
+    rows instead of one check per row). A CHECK or index that uses a function or collation of
+    `missing` ((kind, name) that neither the schema nor the engine defines:
+    `Engine.missing_objects`) is left out, with a line in `notes`."""
     from dbdesign import dialects
     sub = subschema(schema, tables)
+    def lacks(texts) -> str:
+        gone = sorted(set().union(*map(_uses, texts)) & set(missing))
+        return ", ".join(f"{kind} {name}" for kind, name in gone)
+
+    for t in sub.tables.values() if missing else ():
+        for ch in list(t.checks):
+            if what := lacks([ch.expression]):
+                t.checks.remove(ch)
+                if notes is not None:
+                    notes.append(f"{t.qualname}: CHECK {ch.name or ch.expression} not created, not verified: "
+                                 f"it needs {what}, which neither the schema nor the database defines")
+        for ix in list(t.indexes):
+            if what := lacks(_index_expressions(ix)):
+                t.indexes.remove(ix)
+                if notes is not None:
+                    notes.append(f"{t.qualname}: index {ix.name} not created: it needs {what}, which "
+                                 "neither the schema nor the database defines")
     fk_sql = []
     if fks_after:
         dialect = dialects.get_dialect(engine_name)
@@ -1188,6 +1357,58 @@ def load_statements(schema: Schema, engine_name: str, tables: Sequence[str] | No
         else:
             create.append(st)
     return create, indexes, fk_sql + post
+
+
+def _uses(expression: str) -> set[tuple[str, str]]:
+    """What `expression` (PostgreSQL text) needs from the database beyond built-ins sqlglot
+    knows: ("function", name) for each call of an unknown function (a stored one, or one
+    engine's built-in), ("collation", name) for each COLLATE; names in lower case."""
+    from dbdesign.dialects.base import pg_expr
+    try:
+        node = pg_expr(expression)
+    except sqlglot.errors.SqlglotError:
+        return set()
+    out = {("function", str(f.this).lower()) for f in node.find_all(exp.Anonymous)}
+    out |= {("collation", c.expression.sql(dialect="postgres").replace('"', "").lower())
+            for c in node.find_all(exp.Collate)}
+    return out
+
+
+def _index_expressions(ix) -> list[str]:
+    return [p.expression for p in ix.columns if p.expression] + ([ix.where] if ix.where else [])
+
+
+def undefined_objects(schema: Schema) -> set[tuple[str, str]]:
+    """(kind, name) of the functions and collations the schema's CHECKs and index expressions
+    use without the schema defining them (`_uses`)."""
+    defined = {("function", o.name.split(".")[-1].lower()) for o in schema.others
+               if o.kind in ("function", "procedure", "aggregate")}
+    defined |= {("collation", o.name.lower()) for o in schema.others if o.kind == "collation"}
+    texts = [ch.expression for t in schema.tables.values() for ch in t.checks]
+    texts += [e for t in schema.tables.values() for ix in t.indexes for e in _index_expressions(ix)]
+    return {u for text in texts for u in _uses(text)} - defined
+
+
+def undefined_types(schema: Schema) -> set[str]:
+    """Lower-case names of the column types that are neither built in (sqlglot knows them)
+    nor an enum, domain or type of the schema: an extension's types."""
+    from dbdesign.dialects.base import build_type
+    own = {n.split(".")[-1].lower() for n in (*schema.enums, *schema.domains)}
+    own |= {o.name.split(".")[-1].lower() for o in schema.others if o.kind == "type"}
+    out = set()
+    for t in schema.tables.values():
+        for c in t.columns.values():
+            try:
+                dt = build_type(c.type, dialect="postgres", udt=True)
+            except (sqlglot.errors.SqlglotError, ValueError):
+                continue
+            while dt.this == exp.DataType.Type.ARRAY and dt.expressions:
+                dt = dt.expressions[0]
+            if dt.this == exp.DataType.Type.USERDEFINED:
+                name = dt.sql(dialect="postgres").strip('"').split(".")[-1].strip('"').lower()
+                if name not in own:
+                    out.add(name)
+    return out
 
 
 def subschema(schema: Schema, tables: Sequence[str] | None) -> Schema:
@@ -1268,8 +1489,12 @@ def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | N
         data = Dataset(data, schema, -1, [TablePlan(n, 0, 0, "given") for n in order])
     schema = schema or data.schema
     tables = data.tables
-    create_sql, index_sql, post_sql = load_statements(schema, engine.name, tables, engine.fks_after_load)
     report = LoadReport(engine.name, engine.bulk_method)
+    sub = subschema(schema, tables)
+    report.notes.extend(engine.provide_types(undefined_types(sub)))
+    missing = engine.missing_objects(undefined_objects(sub))
+    create_sql, index_sql, post_sql = load_statements(schema, engine.name, tables, engine.fks_after_load,
+                                                      missing, report.notes)
     report.bar = _progress([TablePlan(t, data.counts.get(t, 0), 0, "") for t in tables], progress,
                            f"load {engine.name}")
     with engine.load_session(data) as eng, tempfile.TemporaryDirectory(prefix="dbdesign-load-") as tmp:
