@@ -1244,10 +1244,16 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def summary_line(rows: int, seconds: float) -> str:
-    """One line for the end of a run: rows, rows/s, peak MiB."""
+def summary_line(rows: int, seconds: float, rejection: dict[str, dict[str, Any]] | None = None) -> str:
+    """One line for the end of a run: rows, rows/s, peak MiB, and the generated rows the
+    schema's constraints rejected (`Dataset.rejection`), if any."""
     rate = rows / seconds if seconds else float("nan")
-    return f"datagen: {rows:,} rows in {seconds:.1f} s ({rate:,.0f} rows/s), peak {peak_mib():,.0f} MiB"
+    line = f"datagen: {rows:,} rows in {seconds:.1f} s ({rate:,.0f} rows/s), peak {peak_mib():,.0f} MiB"
+    if rejection:
+        n = sum(r["rejected"] for r in rejection.values())
+        line += (f"; {n:,} generated rows rejected ({n / (rows + n):.1%}) in {len(rejection)} tables, "
+                 "see \"rejected\"")
+    return line
 
 
 def _progress(plan: list[TablePlan], enabled: bool | None, desc: str = "datagen"):
@@ -1322,24 +1328,7 @@ def load_statements(schema: Schema, engine_name: str, tables: Sequence[str] | No
     `missing` ((kind, name) that neither the schema nor the engine defines:
     `Engine.missing_objects`) is left out, with a line in `notes`."""
     from dbdesign import dialects
-    sub = subschema(schema, tables)
-    def lacks(texts) -> str:
-        gone = sorted(set().union(*map(_uses, texts)) & set(missing))
-        return ", ".join(f"{kind} {name}" for kind, name in gone)
-
-    for t in sub.tables.values() if missing else ():
-        for ch in list(t.checks):
-            if what := lacks([ch.expression]):
-                t.checks.remove(ch)
-                if notes is not None:
-                    notes.append(f"{t.qualname}: CHECK {ch.name or ch.expression} not created, not verified: "
-                                 f"it needs {what}, which neither the schema nor the database defines")
-        for ix in list(t.indexes):
-            if what := lacks(_index_expressions(ix)):
-                t.indexes.remove(ix)
-                if notes is not None:
-                    notes.append(f"{t.qualname}: index {ix.name} not created: it needs {what}, which "
-                                 "neither the schema nor the database defines")
+    sub = load_subschema(schema, tables, missing, notes)
     fk_sql = []
     if fks_after:
         dialect = dialects.get_dialect(engine_name)
@@ -1357,6 +1346,43 @@ def load_statements(schema: Schema, engine_name: str, tables: Sequence[str] | No
         else:
             create.append(st)
     return create, indexes, fk_sql + post
+
+
+def load_subschema(schema: Schema, tables: Sequence[str] | None, missing: set[tuple[str, str]] = frozenset(),
+                   notes: list[str] | None = None) -> Schema:
+    """`subschema(schema, tables)` without the CHECKs and indexes that need an object of
+    `missing` ((kind, name), `Engine.missing_objects`): what a load creates. One line per
+    missing object in `notes`."""
+    sub = subschema(schema, tables)
+    left_out: dict[str, list[str]] = {}
+    for t in sub.tables.values() if missing else ():
+        for ch in list(t.checks):
+            gone = sorted(_uses(ch.expression) & set(missing))
+            if gone:
+                t.checks.remove(ch)
+                left_out.setdefault(", ".join(f"{k} {n}" for k, n in gone), []).append(
+                    f"CHECK {ch.name or ch.expression} on {t.qualname}")
+        for ix in list(t.indexes):
+            gone = sorted(set().union(*map(_uses, _index_expressions(ix))) & set(missing))
+            if gone:
+                t.indexes.remove(ix)
+                left_out.setdefault(", ".join(f"{k} {n}" for k, n in gone), []).append(f"index {ix.name}")
+    for what, objs in left_out.items():
+        if notes is not None:
+            notes.append(f"{len(objs)} constraints and indexes not created (so not verified): they "
+                         f"need {what}, which neither the schema nor the database defines - "
+                         + "; ".join(objs[:3]) + ("; ..." if len(objs) > 3 else ""))
+    return sub
+
+
+def loaded_model(schema: Schema, engine, tables: Sequence[str] | None = None) -> Schema:
+    """The schema as `load` creates it in `engine` for `tables`: the dialect's rendering of
+    `load_subschema` (names, types and CHECKs as the engine holds them)."""
+    from dbdesign import dialects
+    tables = list(schema.tables) if tables is None else list(tables)
+    family = {n for n, t in schema.tables.items() if n in tables or t.partition_of in tables}
+    sub = load_subschema(schema, tables, engine.missing_objects(undefined_objects(schema, family)))
+    return dialects.render(sub, engine.name).model
 
 
 def _uses(expression: str) -> set[tuple[str, str]]:
@@ -1378,25 +1404,26 @@ def _index_expressions(ix) -> list[str]:
     return [p.expression for p in ix.columns if p.expression] + ([ix.where] if ix.where else [])
 
 
-def undefined_objects(schema: Schema) -> set[tuple[str, str]]:
-    """(kind, name) of the functions and collations the schema's CHECKs and index expressions
-    use without the schema defining them (`_uses`)."""
+def undefined_objects(schema: Schema, tables: Iterable[str] | None = None) -> set[tuple[str, str]]:
+    """(kind, name) of the functions and collations the CHECKs and index expressions of
+    `tables` (default all) use without the schema defining them (`_uses`)."""
+    chosen = [schema.tables[n] for n in (schema.tables if tables is None else tables)]
     defined = {("function", o.name.split(".")[-1].lower()) for o in schema.others
                if o.kind in ("function", "procedure", "aggregate")}
     defined |= {("collation", o.name.lower()) for o in schema.others if o.kind == "collation"}
-    texts = [ch.expression for t in schema.tables.values() for ch in t.checks]
-    texts += [e for t in schema.tables.values() for ix in t.indexes for e in _index_expressions(ix)]
+    texts = [ch.expression for t in chosen for ch in t.checks]
+    texts += [e for t in chosen for ix in t.indexes for e in _index_expressions(ix)]
     return {u for text in texts for u in _uses(text)} - defined
 
 
-def undefined_types(schema: Schema) -> set[str]:
-    """Lower-case names of the column types that are neither built in (sqlglot knows them)
-    nor an enum, domain or type of the schema: an extension's types."""
+def undefined_types(schema: Schema, tables: Iterable[str] | None = None) -> set[str]:
+    """Lower-case names of the column types of `tables` (default all) that are neither built
+    in (sqlglot knows them) nor an enum, domain or type of the schema: an extension's types."""
     from dbdesign.dialects.base import build_type
     own = {n.split(".")[-1].lower() for n in (*schema.enums, *schema.domains)}
     own |= {o.name.split(".")[-1].lower() for o in schema.others if o.kind == "type"}
     out = set()
-    for t in schema.tables.values():
+    for t in (schema.tables[n] for n in (schema.tables if tables is None else tables)):
         for c in t.columns.values():
             try:
                 dt = build_type(c.type, dialect="postgres", udt=True)
@@ -1490,9 +1517,9 @@ def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | N
     schema = schema or data.schema
     tables = data.tables
     report = LoadReport(engine.name, engine.bulk_method)
-    sub = subschema(schema, tables)
-    report.notes.extend(engine.provide_types(undefined_types(sub)))
-    missing = engine.missing_objects(undefined_objects(sub))
+    family = {n for n, t in schema.tables.items() if n in tables or t.partition_of in tables}
+    report.notes.extend(engine.provide_types(undefined_types(schema, family)))
+    missing = engine.missing_objects(undefined_objects(schema, family))
     create_sql, index_sql, post_sql = load_statements(schema, engine.name, tables, engine.fks_after_load,
                                                       missing, report.notes)
     report.bar = _progress([TablePlan(t, data.counts.get(t, 0), 0, "") for t in tables], progress,
