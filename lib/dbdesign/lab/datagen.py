@@ -275,6 +275,11 @@ class _Generator:
         self.checks: dict[str, list[tuple[str, str]]] = {}  # table -> (label, DuckDB SQL)
         self.shrunk: set[str] = set()  # tables that lost generated rows (`filter`)
         self.repointed: dict[str, int] = {}  # references moved off a dropped parent row
+        # table -> {FK column: (parent, parent row index as SQL over {i})}; None: not a
+        # function of the row index alone (a junction table)
+        self.templates: dict[str, dict[str, tuple[str, str]] | None] = {}
+        self.created_here: set[str] = set()  # created-at column drawn by `created_sql`
+        self.exact: set[str] = set()  # ... and every row's value is still what it says
 
     def install_macros(self) -> None:
         """Temp macros (gone with the connection): uniform, hash, uuid, word and sentence."""
@@ -322,24 +327,21 @@ class _Generator:
             source = (f"(SELECT i, i // {kmax} AS ja, i % {kmax} AS slot FROM {self.rows(na * kmax)} r "
                       f"WHERE i % {kmax} < 1 + dd_h(i // {kmax}, '{name}/k') % {kmax}) src")
             span = na * kmax
-            special = {
-                a_fk.columns[0]: self.pk_value(a_fk.ref_table, "ja"),
-                b_fk.columns[0]: self.pk_value(
-                    b_fk.ref_table, f"(({_pick(nb)}(ja, '{name}/b', {nb}) + slot) % {nb})"),
-            }
+            special = {a_fk.columns[0]: "ja", b_fk.columns[0]: f"(({_pick(nb)}(ja, '{name}/b', {nb}) + slot) % {nb})"}
         else:
             source, span, special = f"{self.rows(n)} r", n, {}
         cols = [c for c in t.columns.values() if not c.generated]
         ctx = _Ctx(t, span, self.schema, _unique_columns(t), _check_info(t))
         _note_partition_values(self.schema, t, ctx.checks)
         ctx.keyed = _keyed_columns(t)
+        ctx.parent_index = self.parent_indexes(ctx, special)
         exprs = []
         for c in cols:
             key = f"{name}.{c.name}"
             if key in self.overrides:
                 e = self.overrides[key]
             elif c.name in special:
-                e = special[c.name]
+                e = self.pk_value(ctx.parent_index[c.name][0], special[c.name])
             else:
                 e = self.column(ctx, c)
             exprs.append((c.name, e))
@@ -423,7 +425,14 @@ class _Generator:
                     drop(f"{fk.columns[0]}: no {fk.ref_table} row left", orphan)
                 self.conn.execute("DROP TABLE IF EXISTS _dd_keys")
             dropped = 0
-            for label, sql in self.checks.get(name, []):
+            checks = self.checks.get(name, [])
+            try:  # one scan for all CHECKs; one DELETE per CHECK only when some row fails
+                failing = checks and self.conn.execute(
+                    f"SELECT count(*) FROM {staged} WHERE " + " OR ".join(f"NOT ({sql})" for _, sql in checks)
+                ).fetchone()[0]
+            except duckdb.Error:
+                failing = True
+            for label, sql in checks if failing else ():
                 try:
                     dropped += drop(f"CHECK {label}", f"NOT ({sql})")
                 except duckdb.Error as err:  # not evaluable on the staging types: left to the engine
@@ -440,7 +449,40 @@ class _Generator:
                 self.shrunk.add(name)
             if not (dropped and self_ref):
                 break
+        self.after_parents(name)
         return {k: v for k, v in out.items() if v or "not evaluated" in k}
+
+    def after_parents(self, name: str) -> None:
+        """A row's created-at time is never before that of the rows that own it (a comment
+        after its post, the post after its author): its NOT NULL single-column FKs to tables
+        with a created-at column (in a self-referencing table, the parent its replies share).
+        Generation draws it so from the parent's row index (`created_sql`); this moves the
+        rows that still precede their parent - the parent's times are not a function of its
+        index (`exact`), or the reference was repointed - to just after it, by a join."""
+        t = self.schema.tables[name]
+        col = _created_column(t)
+        if col is None or f"{t.name}.{col}" in self.overrides:
+            return
+        staged, c = quote(staging_name(name)), quote(col)
+        exact = name in self.created_here and not self.repointed.get(name) and self.templates.get(name) is not None
+        owners = self.templates.get(name)
+        owners = set(owners) if owners is not None else {fk.columns[0] for fk in _required_fks(t)}
+        for fk in t.foreign_keys:
+            pc = _created_column(self.schema.tables[fk.ref_table]) if fk.ref_table in self.sizes else None
+            if len(fk.columns) != 1 or fk.ref_table == name or pc is None or fk.columns[0] not in owners:
+                continue
+            if exact and fk.ref_table in self.exact:
+                continue  # drawn after the parent's time already
+            exact = False
+            parent = quote(staging_name(fk.ref_table))
+            later = f"p.{quote(pc)} + INTERVAL 1 MINUTE"
+            if _base_type(t.columns[col].type) == "DATE":
+                later = f"(p.{quote(pc)} + INTERVAL 1 MINUTE)::DATE"
+            self.conn.execute(
+                f"UPDATE {staged} SET {c} = {later} FROM {parent} p WHERE {staged}.{quote(fk.columns[0])} = "
+                f"p.{quote(fk.ref_columns[0])} AND {staged}.{c} < p.{quote(pc)}")
+        if exact:
+            self.exact.add(name)
 
     def rows(self, n: int) -> str:
         """A table of the row indexes 0..n-1 (column `i`) to generate from. `range()` is a
@@ -555,6 +597,72 @@ class _Generator:
             e = f"CASE WHEN dd_u(i, {key} || '/null') >= {null_rate} THEN {e} END"
         return e
 
+    def parent_indexes(self, ctx: "_Ctx", special: dict[str, str]) -> dict[str, tuple[str, str]]:
+        """FK column -> (parent table, SQL for the parent's row index) for the single-column
+        references to another generated table: a junction's pair (`special`), a 1:1 unique
+        FK (row i), else a skewed pick. `fk_value` turns the index into the parent's key;
+        `_timestamp` into the parent's created-at time (a child is created after its parent)."""
+        t, out = ctx.table, {}
+        for fk in t.foreign_keys:
+            col = fk.columns[0]
+            if (len(fk.columns) != 1 or fk.ref_table == t.qualname or fk.ref_table not in self.sizes
+                    or f"{t.name}.{col}" in self.overrides or col in out):
+                continue
+            n = self.sizes[fk.ref_table]
+            if col in special:
+                out[col] = (fk.ref_table, special[col])
+            elif col in ctx.unique:
+                out[col] = (fk.ref_table, "i")
+            else:
+                out[col] = (fk.ref_table, f"{_pick(n)}(i, '{t.name}.{col}', {n})")
+        # the same as functions of any row index ({i}), for `created_sql` of a child's child:
+        # the NOT NULL references (a row's owners; an actor like created_by is left alone),
+        # and in a table that references itself only the parent its replies share (`table`),
+        # so a reply stays after the row it answers
+        required = [fk.columns[0] for fk in _required_fks(t) if len(fk.columns) == 1 and fk.columns[0] in out]
+        if any(fk.ref_table == t.qualname for fk in t.foreign_keys):
+            required = required[:1]
+        self.templates[t.qualname] = None if special else {
+            col: (out[col][0], out[col][1].replace("(i,", "({i},") if out[col][1] != "i" else "{i}")
+            for col in required}
+        return out
+
+    def created_sql_special(self, ctx: "_Ctx", c: Column) -> str:
+        """`created_sql` for a junction table's rows (their parent indexes come from the
+        source's own columns): one level, from `ctx.parent_index`."""
+        t = ctx.table
+        key = _lit(f"{t.name}.{c.name}")
+        x = f"sqrt((i + dd_u(i, {key})) / {ctx.span})"
+        after = []
+        for col, (parent, idx) in ctx.parent_index.items():
+            if parent in self.exact and not t.columns[col].nullable:
+                p = self.created_sql(parent, f"({idx})", self.sizes[parent], 1)
+                if p is not None and len(p) <= 20_000:
+                    after.append(f"{p} + {_after(x)}")
+        return f"greatest(dd_ts({x}), {', '.join(after)})" if after else f"dd_ts({x})"
+
+    def created_sql(self, table: str, idx: str, span: int, depth: int = 0) -> str | None:
+        """SQL for the created-at time of row `idx` of `table` (its `_created_column`) as
+        generation draws it: the growth curve, but never before the created-at time of a
+        parent row it references - for a parent whose own times follow this rule exactly
+        (`exact`), computed from the parent's row index, recursively, without a join. The
+        others are `after_parents`' job. None past a few levels (the SQL grows with each)."""
+        t = self.schema.tables[table]
+        col = _created_column(t)
+        if col is None or depth > 4:
+            return None
+        key = _lit(f"{t.name}.{col}")
+        x = f"sqrt(({idx} + dd_u({idx}, {key})) / {span})"
+        after = []
+        for parent, template in (self.templates.get(table) or {}).values():
+            if parent not in self.exact or _created_column(self.schema.tables[parent]) is None:
+                continue
+            p = self.created_sql(parent, template.format(i=f"({idx})"), self.sizes[parent], depth + 1)
+            if p is None or len(p) > 20_000:
+                continue
+            after.append(f"{p} + {_after(x)}")
+        return f"greatest(dd_ts({x}), {', '.join(after)})" if after else f"dd_ts({x})"
+
     def fk_value(self, ctx: "_Ctx", c: Column, fk: ForeignKey) -> str:
         name = ctx.table.name
         key = f"'{name}.{c.name}'"
@@ -572,12 +680,12 @@ class _Generator:
                 return f"CASE WHEN {pool} > 0 AND dd_u(i, {key} || '/null') < 0.6 THEN {e} END"
             return f"CASE WHEN {pool} > 0 THEN {e} ELSE {self.pk_value(name, 'i')} END"
         n = self.sizes[parent]
-        if c.name in ctx.unique:  # 1:1 (profiles.user_id): row i belongs to parent i
-            if ctx.span > n:
-                raise InputError(f"{name}: unique FK {c.name} allows at most {n} rows (one per "
-                                 f"{parent} row); lower counts['{name}']")
-            return self.pk_value(parent, "i")
-        e = self.pk_value(parent, f"{_pick(n)}(i, {key}, {n})")
+        if c.name in ctx.unique and ctx.span > n:  # 1:1 (profiles.user_id): row i belongs to parent i
+            raise InputError(f"{name}: unique FK {c.name} allows at most {n} rows (one per "
+                             f"{parent} row); lower counts['{name}']")
+        e = self.pk_value(parent, ctx.parent_index[c.name][1])
+        if c.name in ctx.unique:
+            return e
         if c.nullable:
             e = f"CASE WHEN dd_u(i, {key} || '/null') >= {self._null(0.3)} THEN {e} END"
         return e
@@ -594,8 +702,14 @@ class _Generator:
         cname = c.name.lower()
         t = ctx.table
         key = f"'{t.name}.{c.name}'"
-        if cname == "created_at" or (cname.endswith("_at") and "created" in cname):
-            # Growth: more rows recently (sqrt), monotone in i: rows arrive in time order.
+        if _is_created(cname):
+            # Growth: more rows recently (sqrt), monotone in i: rows arrive in time order;
+            # the table's created-at column also never before its parent rows' (`created_sql`)
+            if c.name == _created_column(t):
+                self.created_here.add(t.qualname)
+                if self.templates.get(t.qualname) is not None or not ctx.parent_index:
+                    return self.created_sql(t.qualname, "i", ctx.span)
+                return self.created_sql_special(ctx, c)
             return f"dd_ts(sqrt((i + {u}) / {ctx.span}))"
         created = "created_at" if "created_at" in t.columns and cname != "created_at" else None
         anchor = quote(created) if created else f"dd_ts({u})"
@@ -714,6 +828,7 @@ class _Ctx:
     unique: set[str]
     checks: dict[str, dict[str, Any]]
     keyed: set[str] = field(default_factory=set)  # columns in a key, unique, FK or index
+    parent_index: dict[str, tuple[str, str]] = field(default_factory=dict)  # `parent_indexes`
 
     def bounds(self, col: str, lo, hi):
         info = self.checks.get(col, {})
@@ -930,6 +1045,27 @@ def _engine_checks(schema: Schema, engine_name: str) -> dict[str, list[tuple[str
             out.setdefault(qn, []).append((ch.name or (text if len(text) <= 60 else f"#{k + 1} ({text[:57]}...)"),
                                            ch.expression))
     return out
+
+
+def _after(x: str) -> str:
+    """How long after its parent row a row is created: 1 minute to 30 days, growing with the
+    row's own place on the growth curve `x` (0..1) - so rows of one parent keep their order
+    (a reply stays after the comment it answers)."""
+    return f"to_microseconds((60e6 + {x} * 30 * 86400e6)::BIGINT)"
+
+
+CREATED_NAMES = ("created_at", "created", "created_on", "creation_date", "date_created", "inserted_at")
+
+
+def _is_created(cname: str) -> bool:
+    """A column that records when its row was created (by name)."""
+    return cname in CREATED_NAMES or (cname.endswith("_at") and "created" in cname)
+
+
+def _created_column(t: Table) -> str | None:
+    """`t`'s created-at column: the first timestamp or date column named like one."""
+    return next((c.name for c in t.columns.values() if _is_created(c.name.lower()) and not c.generated
+                 and not c.kind.array and (_base_type(c.type) in TS_TYPES or _base_type(c.type) == "DATE")), None)
 
 
 def _keyed_columns(t: Table) -> set[str]:
