@@ -12,6 +12,11 @@ Self-references are generated in depth layers (`LAYERS`, `REPLY_LEVELS`): a row 
 at a row of an earlier layer, so chains stay short and an engine that checks each FK against
 committed rows (DuckDB) loads a self-referencing table in a few statements.
 
+Constraints: what is decidable is honoured while drawing (IN lists, ranges, lengths, enums,
+regular expressions, LIST partition values, unique columns, a created-at time after the owning
+row's); the rest is filtered after each table - every CHECK as DuckDB evaluates it, duplicate
+unique keys - and the rejected rows are counted per table and reason (`Dataset.rejection`).
+
 `generate(schema, rows)` fills a DuckDB staging database (memory bounded by `memory_limit`;
 DuckDB spills beyond it); `load(data, engine)` copies it into SQLite / PostgreSQL / MariaDB /
 DuckDB with each engine's `bulk_load`, creating tables first, loading, and building secondary
