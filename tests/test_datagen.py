@@ -101,8 +101,9 @@ def test_sqlite_bulk_load_verifies_checks_and_rolls_back(example_schema):
     """CHECKs are switched off per row for speed, so the bulk verification must catch a bad
     value, roll the whole load back, and leave the connection's pragmas as they were."""
     from dbdesign.errors import EngineError
-    bad = datagen.generate(example_schema, 200, tables=["users"], progress=False,
-                           overrides={"users.role": "CASE WHEN i = 150 THEN 'superuser' ELSE 'member' END"})
+    bad = datagen.generate(example_schema, 200, tables=["users"], progress=False)
+    # a bad value after generation (the generator itself drops rows a CHECK refuses)
+    bad.conn.execute("UPDATE users SET role = 'superuser' WHERE rowid = 150")
     for checks, writer in [(c, w) for c in ("deferred", "engine", "row") for w in ("adbc", "python")]:
         with engines.throwaway("sqlite") as eng:
             with pytest.raises(EngineError, match="CHECK constraint failed"):
@@ -274,3 +275,62 @@ def test_cli_summary_line_and_progress(tmp_path):
     assert "rows/s" not in runs["--no-progress"].stderr.replace(
         runs["--no-progress"].stderr.strip().splitlines()[-1], "")
     assert "%|" not in runs["--no-progress"].stderr
+
+
+def _created_after_owner(data) -> dict[str, int]:
+    """Rows created before the row they reference, per NOT NULL single-column FK between two
+    tables that both have a created-at column (in a table that references itself, the parent
+    its replies share), counted by SQL on the generated data."""
+    out = {}
+    for name in data.tables:
+        t = data.schema.tables[name]
+        col = datagen._created_column(t)
+        owners = [fk for fk in datagen._required_fks(t) if len(fk.columns) == 1 and fk.ref_table != name
+                  and fk.ref_table in data.counts and datagen._created_column(data.schema.tables[fk.ref_table])]
+        if any(fk.ref_table == name for fk in t.foreign_keys):
+            owners = owners[:1]
+        for fk in owners if col else ():
+            pc = datagen._created_column(data.schema.tables[fk.ref_table])
+            out[f"{name}.{fk.columns[0]}"] = data.sample(
+                f'SELECT count(*) FROM "{datagen.staging_name(name)}" c JOIN "{datagen.staging_name(fk.ref_table)}" p '
+                f'ON p."{fk.ref_columns[0]}" = c."{fk.columns[0]}" WHERE c."{col}" < p."{pc}"')[0][0]
+    return out
+
+
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+
+
+@pytest.mark.parametrize("source", ["example", "gisia-structure.sql", "musicbrainz-combined.sql"])
+def test_a_row_is_created_after_the_rows_that_own_it(example_schema, source):
+    """Correlated timestamps: a comment after its post, a post after its author - for every
+    NOT NULL reference between tables with a created-at column, also where generation had to
+    drop rows and repoint references (MusicBrainz)."""
+    if source == "example":
+        data = datagen.generate(example_schema, 20_000, seed=5, progress=False)
+    else:
+        if not (CORPUS / source).exists():
+            pytest.skip(f"corpus not found at {CORPUS}")
+        from dbdesign.schema.source import load_source
+        data = datagen.generate(load_source(str(CORPUS / source)), 400, seed=5, progress=False)
+    late = _created_after_owner(data)
+    assert late and all(n == 0 for n in late.values()), {k: n for k, n in late.items() if n}
+    if source == "example":
+        assert {"posts.user_id", "comments.post_id", "profiles.user_id"} <= set(late)
+        # still spread over the years, not all pushed to the end
+        assert data.sample("SELECT count(DISTINCT year(created_at)) FROM comments")[0][0] >= 5
+
+
+@pytest.mark.parametrize("bad", ["duplicate key", "duplicate unique", "check"])
+def test_a_row_the_engine_refuses_fails_the_load(example_schema, engine_name, bad):
+    """A generated row that breaks a PRIMARY KEY, a UNIQUE or a CHECK must fail the load on
+    every engine - never be skipped quietly (MariaDB's LOAD DATA LOCAL skips such rows with a
+    warning; with unique_checks=0 one duplicate lost half the table there)."""
+    from dbdesign.errors import EngineError
+    data = datagen.generate(example_schema, 3000, tables=["users", "tags"], seed=2, progress=False)
+    data.conn.execute({
+        "duplicate key": "UPDATE users SET id = (SELECT id FROM users WHERE rowid = 0) WHERE rowid = 1",
+        "duplicate unique": "UPDATE tags SET slug = (SELECT slug FROM tags WHERE rowid = 0) WHERE rowid = 1",
+        "check": "UPDATE users SET role = 'superuser' WHERE rowid = 2"}[bad])
+    with engines.throwaway(engine_name) as eng:
+        with pytest.raises(EngineError):
+            datagen.load(data, eng, indexes="none", analyze=False)

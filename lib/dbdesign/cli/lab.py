@@ -29,8 +29,9 @@ ENGINES = click.Choice(["sqlite", "duckdb", "postgres", "mysql"])
 def datagen(source, rows, seed, tables, engine, url, out, indexes, progress) -> None:
     """Generate seeded, referentially valid data for SOURCE and load it into a database.
 
-    Prints the counts and the load report as JSON, and one summary line (rows, rows/s, peak
-    memory) on stderr."""
+    Prints the counts, the generated rows each table's constraints rejected (per reason) and
+    the load report as JSON, and one summary line (rows, rows/s, peak memory, rejected rows)
+    on stderr."""
     import time
     from dbdesign.lab import datagen as dg
     from dbdesign.cli.tools import load
@@ -59,11 +60,12 @@ def datagen(source, rows, seed, tables, engine, url, out, indexes, progress) -> 
     total = sum(data.counts.values())
     secs = time.perf_counter() - t0
     click.echo(json.dumps({"seconds": round(data.seconds, 3), "counts": data.counts,
+                           "rejected": data.rejection(),
                            "load": report.to_dict() if report else None,
                            "rows": total, "total_seconds": round(secs, 2),
                            "rows_per_s": round(total / secs), "peak_mib": round(dg.peak_mib())},
                           indent=2, default=str))
-    click.echo(dg.summary_line(total, secs), err=True)
+    click.echo(dg.summary_line(total, secs, data.rejection()), err=True)
 
 
 @click.command()

@@ -299,6 +299,9 @@ class Dialect:
     ARRAY_INDEX_KEYS: ClassVar[bool] = True  # an array column can be an index key
     FK_KEY_ORDER: ClassVar[bool] = False  # referenced columns must be a key in its order
     FK_SAME_TYPE: ClassVar[bool] = False  # an FK column must have the referenced column's type
+    # A row may satisfy its own foreign key (the first row of a NOT NULL self-reference points
+    # at itself); where it cannot, such a table can never hold a row
+    FK_SELF_ROW: ClassVar[bool] = True
     KEY_TEXT_TYPES: ClassVar[dict[str, str]] = {}  # type a key/index cannot hold -> stand-in
     JSON_CAST: ClassVar[bool] = True  # CAST(x AS JSON) exists
     EXTENSION_TYPES: ClassVar[bool] = False  # types no CREATE TYPE here defines (extensions')
@@ -1125,6 +1128,14 @@ class Dialect:
                     self.note("foreign key", obj, "dropped",
                               f"part of a reference cycle and ALTER TABLE ADD FOREIGN KEY is not "
                               f"supported; {t.qualname} -> {fk.ref_table} is not enforced")
+                    continue
+                if (not self.FK_SELF_ROW and fk.ref_table == t.qualname
+                        and all(c in t.columns and not t.columns[c].nullable for c in fk.columns)):
+                    t.foreign_keys.remove(fk)
+                    self.note("foreign key", obj, "dropped",
+                              f"a NOT NULL reference to its own table: the first row has no other "
+                              f"row to point at and this engine checks a row only against rows "
+                              f"stored before it; {t.qualname}({', '.join(fk.columns)}) is not enforced")
                     continue
                 if self.FK_KEY_ORDER and ref is not None:
                     self.order_fk_columns(fk, ref, obj)

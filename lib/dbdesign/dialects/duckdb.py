@@ -32,6 +32,8 @@ class DuckDBDialect(Dialect):
     CHECK_ON_GENERATED = False  # "Constraints on generated columns are not supported yet"
     FK_KEY_ORDER = True  # binder error: "does not have a primary key or unique constraint"
     FK_SAME_TYPE = True  # binder error for INTEGER -> BIGINT
+    FK_SELF_ROW = False  # a row referencing itself: "Violates foreign key constraint" (checked
+    # against rows committed before the statement, ENGINE_FACTS)
     DROP_TRIGGER_ON_TABLE = True
     ALTER_TABLE = "rebuild-family"  # "Cannot alter entry ... entries that depend on it"
 

@@ -243,6 +243,19 @@ class Engine:
     # engine) rather than checked row by row as the rows arrive
     fks_after_load = False
 
+    def missing_objects(self, wanted: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Of the (kind, name) pairs - "function" or "collation", lower case - that a schema's
+        CHECKs and index expressions use without defining them, those this database lacks.
+        The dialects of engines without stored functions and named collations already leave
+        those out of the DDL; an engine that has them asks its catalogue."""
+        return set()
+
+    def provide_types(self, names: set[str]) -> list[str]:
+        """Make the column types `names` (lower case, which the schema uses but does not
+        define) exist where the engine can, returning a line per action. Engines without
+        extension types get stand-ins from their dialect instead: nothing to do."""
+        return []
+
     def check_bulk_options(self, options: dict[str, Any]) -> None:
         """Raise InputError when `options` (datagen.load's keyword options) cannot work here,
         before anything is created."""

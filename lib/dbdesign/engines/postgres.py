@@ -56,11 +56,48 @@ class PostgresEngine(ServerEngine):
     def version(self) -> str:
         return self.query("SHOW server_version")[0][0]
 
+    def provide_types(self, names: set[str]) -> list[str]:
+        """A type no schema on the search path has, named like an available extension that is
+        not installed (cube, hstore, ltree, citext: an extension's type usually carries its
+        name), gets that extension; any other stays missing and CREATE TABLE says so."""
+        if not names:
+            return []
+        have = {r[0] for r in self.query(
+            "SELECT lower(t.typname) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+            "WHERE n.nspname = ANY(current_schemas(true)) AND lower(t.typname) = ANY(%s)", (sorted(names),))}
+        out = []
+        for name, in self.query("SELECT name FROM pg_available_extensions WHERE installed_version IS NULL "
+                                "AND name = ANY(%s) ORDER BY name", (sorted(set(names) - have),)):
+            self.execute(f"CREATE EXTENSION IF NOT EXISTS {_q(name)}")
+            out.append(f"type {name}: not defined by the schema; CREATE EXTENSION {name} (the "
+                       "available extension of that name)")
+        return out
+
+    def missing_objects(self, wanted: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """The functions no schema on the search path has (pg_proc), and the collations
+        pg_collation lacks (a qualified name in its own schema)."""
+        funcs = sorted(n for k, n in wanted if k == "function")
+        have = {("function", r[0]) for r in self.query(
+            "SELECT DISTINCT lower(p.proname) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = ANY(current_schemas(true)) AND lower(p.proname) = ANY(%s)", (funcs,))} if funcs else set()
+        colls = sorted(n for k, n in wanted if k == "collation")
+        if colls:
+            have |= {("collation", r[0]) for r in self.query(
+                "SELECT lower(n.nspname || '.' || c.collname) FROM pg_collation c JOIN pg_namespace n "
+                "ON n.oid = c.collnamespace WHERE lower(n.nspname || '.' || c.collname) = ANY(%s) UNION "
+                "SELECT lower(c.collname) FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace "
+                "WHERE n.nspname = ANY(current_schemas(true)) AND lower(c.collname) = ANY(%s)", (colls, colls))}
+        return set(wanted) - have
+
     # -- bulk loads of generated data ------------------------------------------------------
     bulk_method = "COPY FROM STDIN: CSV written by DuckDB, streamed in 1 MiB chunks"
     # An FK checked per row is a trigger firing a lookup per row (2.4 M example rows: ~6k
     # rows/s on a busy machine); ADD FOREIGN KEY after the load validates with one join.
     fks_after_load = True
+    # a DuckDB list as PostgreSQL's array text ('{"a","b"}': every element quoted, which reads
+    # back as any element type)
+    export_casts = ((r".*\[\]$", "'{{' || array_to_string(list_transform({}, lambda v: '\"' || "
+                     "replace(replace(v::VARCHAR, '\\', '\\\\'), '\"', '\\\"') || '\"'), ',') || '}}'"),)
 
     def bulk_load(self, data, tables, report, tmp, options) -> None:
         """COPY each table from a CSV file DuckDB writes (DuckDB's CSV writer is faster than

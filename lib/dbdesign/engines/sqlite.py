@@ -101,8 +101,9 @@ class SQLiteEngine(Engine):
 
     # -- bulk loads of generated data ------------------------------------------------------
     bulk_method = "ADBC ingest or multi-row INSERT: one transaction, key order, verified before COMMIT"
-    # SQLite has no UUID, timestamp, boolean or decimal storage class: text, 0/1 and REAL
-    export_casts = (("UUID", "{}::VARCHAR"), ("TIMESTAMP", "strftime({}, '%Y-%m-%d %H:%M:%S.%f')"),
+    # SQLite has no UUID, timestamp, boolean or decimal storage class: text, 0/1 and REAL;
+    # an array column is JSON text here (dialects: arrays -> TEXT CHECK (json_valid(...)))
+    export_casts = ((r".*\[\]$", "to_json({})::VARCHAR"), ("UUID", "{}::VARCHAR"), ("TIMESTAMP", "strftime({}, '%Y-%m-%d %H:%M:%S.%f')"),
                     ("BOOLEAN", "{}::INTEGER"), ("DECIMAL", "{}::DOUBLE"), ("DATE", "{}::VARCHAR"))
 
     def check_bulk_options(self, options) -> None:

@@ -12,6 +12,11 @@ Self-references are generated in depth layers (`LAYERS`, `REPLY_LEVELS`): a row 
 at a row of an earlier layer, so chains stay short and an engine that checks each FK against
 committed rows (DuckDB) loads a self-referencing table in a few statements.
 
+Constraints: what is decidable is honoured while drawing (IN lists, ranges, lengths, enums,
+regular expressions, LIST partition values, unique columns, a created-at time after the owning
+row's); the rest is filtered after each table - every CHECK as DuckDB evaluates it, duplicate
+unique keys - and the rejected rows are counted per table and reason (`Dataset.rejection`).
+
 `generate(schema, rows)` fills a DuckDB staging database (memory bounded by `memory_limit`;
 DuckDB spills beyond it); `load(data, engine)` copies it into SQLite / PostgreSQL / MariaDB /
 DuckDB with each engine's `bulk_load`, creating tables first, loading, and building secondary
@@ -22,6 +27,7 @@ dbdesign.toml (`REALISM_KEYS`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import random
@@ -101,6 +107,12 @@ PERMUTE = 2654435761  # prime; i * PERMUTE mod n scatters the popular parents ov
 MEMORY_LIMIT: str | None = None
 
 
+# Fewest rows a table gets (unless `rows` is smaller): a deep schema's roots would otherwise
+# get a handful, and a CHECK or a unique key over a handful of parents leaves nothing to pick
+# (MusicBrainz at 2,000 rows: 5 areas, 4 dropped by a CHECK, every area-to-area link a loop).
+MIN_ROWS = 20
+
+
 @dataclass
 class TablePlan:
     """How many rows a table gets and why (for the notebook and the progress bar)."""
@@ -120,6 +132,9 @@ class Dataset:
     seed: int
     plan: list[TablePlan]
     counts: dict[str, int] = field(default_factory=dict)
+    # rows generated and then dropped, per table and reason (a CHECK that DuckDB found false,
+    # a duplicate of a composite UNIQUE, a reference to a dropped parent row): `rejection`
+    rejected: dict[str, dict[str, int]] = field(default_factory=dict)
     seconds: float = 0.0
     catalog: str = ""  # the staging tables' database in `conn` (set from `conn` when empty)
 
@@ -135,6 +150,18 @@ class Dataset:
     @property
     def tables(self) -> list[str]:
         return [p.name for p in self.plan]
+
+    def rejection(self) -> dict[str, dict[str, Any]]:
+        """Per table that lost rows after generation: rows generated, rows rejected, the
+        share rejected, and rows per reason."""
+        out = {}
+        for table, reasons in self.rejected.items():
+            n = sum(reasons.values())
+            if n:
+                made = self.counts.get(table, 0) + n
+                out[table] = {"generated": made, "rejected": n, "rate": round(n / made, 4),
+                              "reasons": dict(reasons)}
+        return out
 
     def columns(self, table: str) -> list[str]:
         """Columns to load: the schema's columns minus generated ones."""
@@ -197,7 +224,7 @@ def plan_rows(schema: Schema, rows: int, tables: Sequence[str] | None = None,
         elif name in lookups:
             n, why = max(20, round(base * 0.02)), reasons[name]
         else:
-            n, why = max(1, round(base * weights[name])), reasons[name]
+            n, why = max(min(MIN_ROWS, rows), round(base * weights[name])), reasons[name]
         plan.append(TablePlan(name, n, weights[name], why))
     return plan
 
@@ -233,6 +260,7 @@ def generate(schema: Schema, rows: int, seed: int = 42, db: str | duckdb.DuckDBP
     gen.soft_deleted = float(realism.get("soft_deleted", SOFT_DELETED))
     gen.null_rate = realism.get("null_rate")
     gen.install_macros()
+    gen.checks = _engine_checks(schema, "duckdb")
     t0 = time.perf_counter()
     bar = _progress(plan, progress)
     data = Dataset(conn, schema, seed, plan)
@@ -240,6 +268,7 @@ def generate(schema: Schema, rows: int, seed: int = 42, db: str | duckdb.DuckDBP
         if bar is not None:
             bar.set_postfix_str(p.name, refresh=False)
         gen.table(p.name)
+        data.rejected[p.name] = gen.filter(p.name)
         data.counts[p.name] = conn.execute(f"SELECT count(*) FROM {quote(staging_name(p.name))}").fetchone()[0]
         if bar is not None:
             bar.update(p.rows)
@@ -254,6 +283,14 @@ class _Generator:
     def __init__(self, conn, schema: Schema, seed: int, sizes: dict[str, int], overrides: dict[str, str]):
         self.conn, self.schema, self.seed, self.sizes, self.overrides = conn, schema, int(seed), sizes, overrides
         self.skew, self.soft_deleted, self.null_rate = SKEW, SOFT_DELETED, None
+        self.checks: dict[str, list[tuple[str, str]]] = {}  # table -> (label, DuckDB SQL)
+        self.shrunk: set[str] = set()  # tables that lost generated rows (`filter`)
+        self.repointed: dict[str, int] = {}  # references moved off a dropped parent row
+        # table -> {FK column: (parent, parent row index as SQL over {i})}; None: not a
+        # function of the row index alone (a junction table)
+        self.templates: dict[str, dict[str, tuple[str, str]] | None] = {}
+        self.created_here: set[str] = set()  # created-at column drawn by `created_sql`
+        self.exact: set[str] = set()  # ... and every row's value is still what it says
 
     def install_macros(self) -> None:
         """Temp macros (gone with the connection): uniform, hash, uuid, word and sentence."""
@@ -301,22 +338,21 @@ class _Generator:
             source = (f"(SELECT i, i // {kmax} AS ja, i % {kmax} AS slot FROM {self.rows(na * kmax)} r "
                       f"WHERE i % {kmax} < 1 + dd_h(i // {kmax}, '{name}/k') % {kmax}) src")
             span = na * kmax
-            special = {
-                a_fk.columns[0]: self.pk_value(a_fk.ref_table, "ja"),
-                b_fk.columns[0]: self.pk_value(
-                    b_fk.ref_table, f"(({_pick(nb)}(ja, '{name}/b', {nb}) + slot) % {nb})"),
-            }
+            special = {a_fk.columns[0]: "ja", b_fk.columns[0]: f"(({_pick(nb)}(ja, '{name}/b', {nb}) + slot) % {nb})"}
         else:
             source, span, special = f"{self.rows(n)} r", n, {}
         cols = [c for c in t.columns.values() if not c.generated]
         ctx = _Ctx(t, span, self.schema, _unique_columns(t), _check_info(t))
+        _note_partition_values(self.schema, t, ctx.checks)
+        ctx.keyed = _keyed_columns(t)
+        ctx.parent_index = self.parent_indexes(ctx, special)
         exprs = []
         for c in cols:
             key = f"{name}.{c.name}"
             if key in self.overrides:
                 e = self.overrides[key]
             elif c.name in special:
-                e = special[c.name]
+                e = self.pk_value(ctx.parent_index[c.name][0], special[c.name])
             else:
                 e = self.column(ctx, c)
             exprs.append((c.name, e))
@@ -353,6 +389,112 @@ class _Generator:
         finally:
             self.conn.execute("DROP TABLE IF EXISTS _dd_rows")
 
+    def filter(self, name: str) -> dict[str, int]:
+        """Drop the generated rows of `name` that its constraints would refuse, and count them
+        per reason: every CHECK as DuckDB evaluates it (the generator honours the decidable
+        ones - IN lists, ranges, lengths - so only the others reject rows), duplicates of a
+        UNIQUE whose values are not unique by construction (the first row stays). A reference
+        to a dropped parent row is repaired, not rejected: it moves to a surviving parent row
+        (a self-reference becomes NULL, or the row itself). Repeated while dropped rows can
+        orphan rows of the same table."""
+        t, staged = self.schema.tables[name], quote(staging_name(name))
+        out: dict[str, int] = {}
+
+        def drop(reason: str, where: str) -> int:
+            n = self.conn.execute(f"DELETE FROM {staged} WHERE {where}").fetchone()[0]
+            if n:
+                out[reason] = out.get(reason, 0) + n
+            return n
+
+        self_ref = any(fk.ref_table == name for fk in t.foreign_keys)
+        while True:  # again only while dropped rows may orphan rows of the same table
+            for fk in t.foreign_keys:
+                if fk.ref_table not in self.shrunk or len(fk.columns) != 1:
+                    continue
+                c, r = quote(fk.columns[0]), quote(fk.ref_columns[0])
+                orphan = (f"{c} IS NOT NULL AND {c} NOT IN (SELECT {r} FROM "
+                          f"{quote(staging_name(fk.ref_table))} WHERE {r} IS NOT NULL)")
+                if fk.ref_table == name:  # a self-reference: NULL, else the row itself (a
+                    # root); another row could close a cycle or deepen the layers
+                    value = "NULL" if t.columns[fk.columns[0]].nullable else r
+                    self.conn.execute(f"UPDATE {staged} SET {c} = {value} WHERE {orphan}")
+                    continue
+                # repointed at a surviving parent row, picked by a hash of the old value
+                # (a reference is a repair, not a rejection); dropped only when none survives
+                parent = quote(staging_name(fk.ref_table))
+                self.conn.execute(f"CREATE OR REPLACE TEMP TABLE _dd_keys AS SELECT {r} AS k, "
+                                  f"row_number() OVER (ORDER BY rowid) - 1 AS n FROM {parent} WHERE {r} IS NOT NULL")
+                left = self.conn.execute("SELECT count(*) FROM _dd_keys").fetchone()[0]
+                if left:
+                    n = self.conn.execute(
+                        f"UPDATE {staged} SET {c} = _dd_keys.k FROM _dd_keys WHERE {orphan} AND "
+                        f"_dd_keys.n = hash({staged}.{c}, {_lit(name)}) % {left}").fetchone()[0]
+                    self.repointed[name] = self.repointed.get(name, 0) + n
+                elif t.columns[fk.columns[0]].nullable:
+                    self.conn.execute(f"UPDATE {staged} SET {c} = NULL WHERE {orphan}")
+                else:
+                    drop(f"{fk.columns[0]}: no {fk.ref_table} row left", orphan)
+                self.conn.execute("DROP TABLE IF EXISTS _dd_keys")
+            dropped = 0
+            checks = self.checks.get(name, [])
+            try:  # one scan for all CHECKs; one DELETE per CHECK only when some row fails
+                failing = checks and self.conn.execute(
+                    f"SELECT count(*) FROM {staged} WHERE " + " OR ".join(f"NOT ({sql})" for _, sql in checks)
+                ).fetchone()[0]
+            except duckdb.Error:
+                failing = True
+            for label, sql in checks if failing else ():
+                try:
+                    dropped += drop(f"CHECK {label}", f"NOT ({sql})")
+                except duckdb.Error as err:  # not evaluable on the staging types: left to the engine
+                    out.setdefault(f"CHECK {label}: not evaluated here ({str(err).splitlines()[0][:80]})", 0)
+            for cols in _dedupe_sets(t, self.sizes, repointed=bool(self.repointed.get(name)),
+                                     schema=self.schema):
+                present = " AND ".join(f"{quote(c)} IS NOT NULL" for c in cols)
+                dropped += drop(
+                    f"duplicate ({', '.join(cols)})",
+                    f"rowid IN (SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY "
+                    f"{', '.join(quote(c) for c in cols)} ORDER BY rowid) AS k FROM {staged} "
+                    f"WHERE {present}) WHERE k > 1)")
+            if sum(out.values()):
+                self.shrunk.add(name)
+            if not (dropped and self_ref):
+                break
+        self.after_parents(name)
+        return {k: v for k, v in out.items() if v or "not evaluated" in k}
+
+    def after_parents(self, name: str) -> None:
+        """A row's created-at time is never before that of the rows that own it (a comment
+        after its post, the post after its author): its NOT NULL single-column FKs to tables
+        with a created-at column (in a self-referencing table, the parent its replies share).
+        Generation draws it so from the parent's row index (`created_sql`); this moves the
+        rows that still precede their parent - the parent's times are not a function of its
+        index (`exact`), or the reference was repointed - to just after it, by a join."""
+        t = self.schema.tables[name]
+        col = _created_column(t)
+        if col is None or f"{t.name}.{col}" in self.overrides:
+            return
+        staged, c = quote(staging_name(name)), quote(col)
+        exact = name in self.created_here and not self.repointed.get(name) and self.templates.get(name) is not None
+        owners = self.templates.get(name)
+        owners = set(owners) if owners is not None else {fk.columns[0] for fk in _required_fks(t)}
+        for fk in t.foreign_keys:
+            pc = _created_column(self.schema.tables[fk.ref_table]) if fk.ref_table in self.sizes else None
+            if len(fk.columns) != 1 or fk.ref_table == name or pc is None or fk.columns[0] not in owners:
+                continue
+            if exact and fk.ref_table in self.exact:
+                continue  # drawn after the parent's time already
+            exact = False
+            parent = quote(staging_name(fk.ref_table))
+            later = f"p.{quote(pc)} + INTERVAL 1 MINUTE"
+            if _base_type(t.columns[col].type) == "DATE":
+                later = f"(p.{quote(pc)} + INTERVAL 1 MINUTE)::DATE"
+            self.conn.execute(
+                f"UPDATE {staged} SET {c} = {later} FROM {parent} p WHERE {staged}.{quote(fk.columns[0])} = "
+                f"p.{quote(fk.ref_columns[0])} AND {staged}.{c} < p.{quote(pc)}")
+        if exact:
+            self.exact.add(name)
+
     def rows(self, n: int) -> str:
         """A table of the row indexes 0..n-1 (column `i`) to generate from. `range()` is a
         single-threaded table function; a scan of a materialised table runs on every core
@@ -380,6 +522,25 @@ class _Generator:
         return f"('{table[:3]}-' || ({idx} + 1))"
 
     def column(self, ctx: "_Ctx", c: Column) -> str:
+        if c.kind.array:
+            return self._array(ctx, c)
+        return self._scalar(ctx, c)
+
+    def _array(self, ctx: "_Ctx", c: Column) -> str:
+        """An array column: a DuckDB list of 0-3 elements, each drawn like a scalar of the
+        element type (a value of its own per position); NULL at the column's NULL rate.
+        Each engine's export shapes the list (`export_casts`: PostgreSQL array text, JSON)."""
+        elem = re.sub(r"(\s*\[\s*\])+$|\s+ARRAY$", "", c.type.strip(), flags=re.I)
+        key = f"'{ctx.table.name}.{c.name}'"
+        parts = [self._scalar(ctx, Column(name=f"{c.name}/{k}", type=elem, nullable=False, source=c.source))
+                 for k in range(3)]
+        u = f"dd_u(i, {key} || '/len')"
+        e = f"[{', '.join(parts)}][1:(floor(4 * {u}))::INT]"
+        if c.nullable:
+            e = f"CASE WHEN dd_u(i, {key} || '/null') >= {self._null(0.2)} THEN {e} END"
+        return e
+
+    def _scalar(self, ctx: "_Ctx", c: Column) -> str:
         t, name = ctx.table, ctx.table.name
         key = f"'{name}.{c.name}'"
         cname = c.name.lower()
@@ -397,10 +558,18 @@ class _Generator:
         if any(c.name in f.columns for f in t.foreign_keys):
             return "NULL"  # part of a composite FK we do not model: leave empty when allowed
         # values from CHECK (col IN ...) or an enum type
-        values = ctx.checks.get(c.name, {}).get("in") or self._enum_values(c.type)
+        info = ctx.checks.get(c.name, {})
+        values = info.get("in") or self._enum_values(c.type)
         if values:
             return _weighted_choice(values, f"dd_u(i, {key})")
+        if info.get("in_num"):
+            nums = [int(v) if float(v).is_integer() else v for v in info["in_num"]]
+            return _weighted_choice(nums, f"dd_u(i, {key})")
         u = f"dd_u(i, {key})"
+        if info.get("regex") and base in TEXT_TYPES:
+            e = _regex_sql(info["regex"], f"{name}.{c.name}", longest=base in ("CHAR", "CHARACTER", "BPCHAR"))
+            if e is not None:
+                return e
         h = f"dd_h(i, {key})"
         null_rate = 0.0 if not nullable else 0.2
         if base in TS_TYPES or base == "DATE":
@@ -439,6 +608,72 @@ class _Generator:
             e = f"CASE WHEN dd_u(i, {key} || '/null') >= {null_rate} THEN {e} END"
         return e
 
+    def parent_indexes(self, ctx: "_Ctx", special: dict[str, str]) -> dict[str, tuple[str, str]]:
+        """FK column -> (parent table, SQL for the parent's row index) for the single-column
+        references to another generated table: a junction's pair (`special`), a 1:1 unique
+        FK (row i), else a skewed pick. `fk_value` turns the index into the parent's key;
+        `_timestamp` into the parent's created-at time (a child is created after its parent)."""
+        t, out = ctx.table, {}
+        for fk in t.foreign_keys:
+            col = fk.columns[0]
+            if (len(fk.columns) != 1 or fk.ref_table == t.qualname or fk.ref_table not in self.sizes
+                    or f"{t.name}.{col}" in self.overrides or col in out):
+                continue
+            n = self.sizes[fk.ref_table]
+            if col in special:
+                out[col] = (fk.ref_table, special[col])
+            elif col in ctx.unique:
+                out[col] = (fk.ref_table, "i")
+            else:
+                out[col] = (fk.ref_table, f"{_pick(n)}(i, '{t.name}.{col}', {n})")
+        # the same as functions of any row index ({i}), for `created_sql` of a child's child:
+        # the NOT NULL references (a row's owners; an actor like created_by is left alone),
+        # and in a table that references itself only the parent its replies share (`table`),
+        # so a reply stays after the row it answers
+        required = [fk.columns[0] for fk in _required_fks(t) if len(fk.columns) == 1 and fk.columns[0] in out]
+        if any(fk.ref_table == t.qualname for fk in t.foreign_keys):
+            required = required[:1]
+        self.templates[t.qualname] = None if special else {
+            col: (out[col][0], out[col][1].replace("(i,", "({i},") if out[col][1] != "i" else "{i}")
+            for col in required}
+        return out
+
+    def created_sql_special(self, ctx: "_Ctx", c: Column) -> str:
+        """`created_sql` for a junction table's rows (their parent indexes come from the
+        source's own columns): one level, from `ctx.parent_index`."""
+        t = ctx.table
+        key = _lit(f"{t.name}.{c.name}")
+        x = f"sqrt((i + dd_u(i, {key})) / {ctx.span})"
+        after = []
+        for col, (parent, idx) in ctx.parent_index.items():
+            if parent in self.exact and not t.columns[col].nullable:
+                p = self.created_sql(parent, f"({idx})", self.sizes[parent], 1)
+                if p is not None and len(p) <= 20_000:
+                    after.append(f"{p} + {_after(x)}")
+        return f"greatest(dd_ts({x}), {', '.join(after)})" if after else f"dd_ts({x})"
+
+    def created_sql(self, table: str, idx: str, span: int, depth: int = 0) -> str | None:
+        """SQL for the created-at time of row `idx` of `table` (its `_created_column`) as
+        generation draws it: the growth curve, but never before the created-at time of a
+        parent row it references - for a parent whose own times follow this rule exactly
+        (`exact`), computed from the parent's row index, recursively, without a join. The
+        others are `after_parents`' job. None past a few levels (the SQL grows with each)."""
+        t = self.schema.tables[table]
+        col = _created_column(t)
+        if col is None or depth > 4:
+            return None
+        key = _lit(f"{t.name}.{col}")
+        x = f"sqrt(({idx} + dd_u({idx}, {key})) / {span})"
+        after = []
+        for parent, template in (self.templates.get(table) or {}).values():
+            if parent not in self.exact or _created_column(self.schema.tables[parent]) is None:
+                continue
+            p = self.created_sql(parent, template.format(i=f"({idx})"), self.sizes[parent], depth + 1)
+            if p is None or len(p) > 20_000:
+                continue
+            after.append(f"{p} + {_after(x)}")
+        return f"greatest(dd_ts({x}), {', '.join(after)})" if after else f"dd_ts({x})"
+
     def fk_value(self, ctx: "_Ctx", c: Column, fk: ForeignKey) -> str:
         name = ctx.table.name
         key = f"'{name}.{c.name}'"
@@ -456,12 +691,12 @@ class _Generator:
                 return f"CASE WHEN {pool} > 0 AND dd_u(i, {key} || '/null') < 0.6 THEN {e} END"
             return f"CASE WHEN {pool} > 0 THEN {e} ELSE {self.pk_value(name, 'i')} END"
         n = self.sizes[parent]
-        if c.name in ctx.unique:  # 1:1 (profiles.user_id): row i belongs to parent i
-            if ctx.span > n:
-                raise InputError(f"{name}: unique FK {c.name} allows at most {n} rows (one per "
-                                 f"{parent} row); lower counts['{name}']")
-            return self.pk_value(parent, "i")
-        e = self.pk_value(parent, f"{_pick(n)}(i, {key}, {n})")
+        if c.name in ctx.unique and ctx.span > n:  # 1:1 (profiles.user_id): row i belongs to parent i
+            raise InputError(f"{name}: unique FK {c.name} allows at most {n} rows (one per "
+                             f"{parent} row); lower counts['{name}']")
+        e = self.pk_value(parent, ctx.parent_index[c.name][1])
+        if c.name in ctx.unique:
+            return e
         if c.nullable:
             e = f"CASE WHEN dd_u(i, {key} || '/null') >= {self._null(0.3)} THEN {e} END"
         return e
@@ -478,8 +713,14 @@ class _Generator:
         cname = c.name.lower()
         t = ctx.table
         key = f"'{t.name}.{c.name}'"
-        if cname == "created_at" or (cname.endswith("_at") and "created" in cname):
-            # Growth: more rows recently (sqrt), monotone in i: rows arrive in time order.
+        if _is_created(cname):
+            # Growth: more rows recently (sqrt), monotone in i: rows arrive in time order;
+            # the table's created-at column also never before its parent rows' (`created_sql`)
+            if c.name == _created_column(t):
+                self.created_here.add(t.qualname)
+                if self.templates.get(t.qualname) is not None or not ctx.parent_index:
+                    return self.created_sql(t.qualname, "i", ctx.span)
+                return self.created_sql_special(ctx, c)
             return f"dd_ts(sqrt((i + {u}) / {ctx.span}))"
         created = "created_at" if "created_at" in t.columns and cname != "created_at" else None
         anchor = quote(created) if created else f"dd_ts({u})"
@@ -527,7 +768,8 @@ class _Generator:
         h2 = f"dd_h(i, {key} || '/2')"
         first, last = f"dd_first({h})", f"dd_last({h2})"
         lmin, lmax = ctx.length_bounds(c.name)
-        limit = min(x for x in (length, lmax, 100_000) if x is not None)
+        keyed = _key_text_limit() if c.name in ctx.keyed else None
+        limit = min(x for x in (length, lmax, keyed, 100_000) if x is not None)
         if "email" in cname:
             # ~10% mixed case, so lower(email) matters; the row index keeps it unique.
             local = f"lower({first}) || '.' || lower({last}) || i"
@@ -578,7 +820,9 @@ class _Generator:
             s = [f"dd_sentence(dd_h(i, {key} || '/{k}'))" for k in range(4)]
             e = (f"concat_ws(' ', {s[0]}, CASE WHEN {u} < 0.7 THEN {s[1]} END, "
                  f"CASE WHEN {u} < 0.4 THEN {s[2]} END, CASE WHEN {u} < 0.15 THEN {s[3]} END)")
-        if unique:
+        if unique and limit < 24:  # a short code (CHAR(2), VARCHAR(8)): letters from the index
+            e = " || ".join(f"chr(65 + ((i // {26 ** k}) % 26)::INT)" for k in reversed(range(min(limit, 13))))
+        elif unique:
             e = f"left({e}, {max(1, limit - 12)}) || '-' || i"
         elif limit < 100_000:
             e = f"left({e}, {limit})"
@@ -594,6 +838,8 @@ class _Ctx:
     schema: Schema
     unique: set[str]
     checks: dict[str, dict[str, Any]]
+    keyed: set[str] = field(default_factory=set)  # columns in a key, unique, FK or index
+    parent_index: dict[str, tuple[str, str]] = field(default_factory=dict)  # `parent_indexes`
 
     def bounds(self, col: str, lo, hi):
         info = self.checks.get(col, {})
@@ -658,16 +904,21 @@ def _layered_select(exprs: list[tuple[str, str]], source: str) -> str:
 
 # -- schema analysis ---------------------------------------------------------------------------
 def _select_tables(schema: Schema, tables: Sequence[str] | None) -> set[str]:
+    """The tables to generate: `tables` (default all), a partition replaced by its partitioned
+    parent - its rows are the parent's rows whose key falls in its bound, loaded through the
+    parent (engines without partitioning have only the parent)."""
     if not schema.tables:
         raise InputError("the schema has no tables to generate data for")
-    if tables is None:
-        return set(schema.tables)
     chosen = set()
-    for name in tables:
+    for name in (schema.tables if tables is None else tables):
         t = schema.table(name)
         if t is None:
             raise InputError(f"unknown table {name!r}; the schema has {', '.join(schema.tables)}")
+        while t.partition_of in schema.tables:
+            t = schema.tables[t.partition_of]
         chosen.add(t.qualname)
+    if tables is None:
+        return chosen
     for name in chosen:
         for fk in _required_fks(schema.tables[name]):
             if fk.ref_table not in chosen:
@@ -769,6 +1020,85 @@ def _unique_columns(t: Table) -> set[str]:
     return out
 
 
+def _dedupe_sets(t: Table, selected, repointed: bool = False, schema: Schema | None = None) -> list[list[str]]:
+    """The unique column sets of `t` whose generated values may repeat: every PK, UNIQUE and
+    unique index on plain columns (a partial one too - deduplicating all rows is stricter than
+    its WHERE), except a single-column primary key and a junction table's key pair, which are
+    unique by construction (a function of the row index) while no reference was `repointed`
+    (`_Generator.filter`; a 1:1 key may be a reference). A partition's unique sets count for
+    its parent's rows (stricter than per partition, too)."""
+    family = [t] + [p for p in (schema.tables.values() if schema else ()) if p.partition_of == t.qualname]
+    sets = [list(k) for p in family for k in p.unique_column_sets()]
+    sets += [[c.column for c in ix.columns] for p in family for ix in p.indexes
+             if ix.unique and ix.where is not None and all(c.column for c in ix.columns)]
+    skip = []
+    if t.primary_key and len(t.primary_key.columns) == 1 and not repointed:
+        skip.append(list(t.primary_key.columns))
+    if _junction_fks(t, selected) and not repointed:
+        skip.append(list(t.primary_key.columns))
+    out: list[list[str]] = []
+    for k in sets:
+        if k not in skip and k not in out:
+            out.append(k)
+    return out
+
+
+def _engine_checks(schema: Schema, engine_name: str) -> dict[str, list[tuple[str, str]]]:
+    """table -> [(label, CHECK as `engine_name` holds it)]: the dialect's rendering, with its
+    emulations (VARCHAR(n) -> a length CHECK, domains inlined) and without what it drops (a
+    CHECK calling a function the engine lacks is not evaluated, and not created there)."""
+    from dbdesign import dialects
+    model = dialects.render(schema, engine_name).model
+    out: dict[str, list[tuple[str, str]]] = {}
+    for qn, t in model.tables.items():
+        for k, ch in enumerate(t.checks):
+            text = " ".join(ch.expression.split())
+            out.setdefault(qn, []).append((ch.name or (text if len(text) <= 60 else f"#{k + 1} ({text[:57]}...)"),
+                                           ch.expression))
+    return out
+
+
+def _after(x: str) -> str:
+    """How long after its parent row a row is created: 1 minute to 30 days, growing with the
+    row's own place on the growth curve `x` (0..1) - so rows of one parent keep their order
+    (a reply stays after the comment it answers)."""
+    return f"to_microseconds((60e6 + {x} * 30 * 86400e6)::BIGINT)"
+
+
+CREATED_NAMES = ("created_at", "created", "created_on", "creation_date", "date_created", "inserted_at")
+
+
+def _is_created(cname: str) -> bool:
+    """A column that records when its row was created (by name)."""
+    return cname in CREATED_NAMES or (cname.endswith("_at") and "created" in cname)
+
+
+def _created_column(t: Table) -> str | None:
+    """`t`'s created-at column: the first timestamp or date column named like one."""
+    return next((c.name for c in t.columns.values() if _is_created(c.name.lower()) and not c.generated
+                 and not c.kind.array and (_base_type(c.type) in TS_TYPES or _base_type(c.type) == "DATE")), None)
+
+
+def _keyed_columns(t: Table) -> set[str]:
+    """Columns in the primary key, a UNIQUE, an index or a foreign key of `t`."""
+    out = set(t.primary_key.columns if t.primary_key else ())
+    out.update(c for u in t.uniques for c in u.columns)
+    out.update(p.column for ix in t.indexes for p in ix.columns if p.column)
+    out.update(c for fk in t.foreign_keys for c in fk.columns)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _key_text_limit() -> int | None:
+    """The longest text every engine holds in a key: an engine that cannot index TEXT gives a
+    keyed TEXT column a VARCHAR(n) stand-in (`Dialect.KEY_TEXT_TYPES`, MariaDB: 255), so a
+    longer generated value would be refused or truncated there (and a unique one collide)."""
+    from dbdesign.dialects import DIALECTS
+    sizes = [type_length(v) for d in DIALECTS.values() for v in getattr(d, "KEY_TEXT_TYPES", {}).values()]
+    sizes = [n for n in sizes if n]
+    return min(sizes) if sizes else None
+
+
 def _check_info(t: Table) -> dict[str, dict[str, Any]]:
     """What CHECK constraints say about single columns: IN lists, numeric and length bounds."""
     info: dict[str, dict[str, Any]] = {}
@@ -782,12 +1112,47 @@ def _check_info(t: Table) -> dict[str, dict[str, Any]]:
     return info
 
 
+def _note_partition_values(schema: Schema, t: Table, info: dict) -> None:
+    """A LIST-partitioned table without a DEFAULT partition holds only the values its
+    partitions list: its key column draws from them, as from a CHECK (col IN ...)."""
+    m = re.fullmatch(r"\s*LIST\s*\(\s*\"?(\w+)\"?\s*\)\s*", t.partition_by or "", re.I)
+    if not m or m.group(1) not in t.columns:
+        return
+    values: list[str] = []
+    for p in schema.tables.values():
+        if p.partition_of != t.qualname:
+            continue
+        bound = re.fullmatch(r"\s*FOR\s+VALUES\s+IN\s*(\(.*\))\s*", p.partition_bound or "", re.I | re.S)
+        if bound is None:
+            return  # DEFAULT (any value fits) or a bound not read here
+        try:
+            node = sqlglot.parse_one(bound.group(1), read="postgres")
+        except sqlglot.errors.SqlglotError:
+            return
+        items = node.expressions if isinstance(node, exp.Tuple) else [node.this if isinstance(node, exp.Paren) else node]
+        if not all(isinstance(v, exp.Literal) and v.is_string for v in items):
+            return
+        values.extend(v.this for v in items)
+    if values:
+        info.setdefault(m.group(1), {})["in"] = values
+
+
 def _conjuncts(e: exp.Expression) -> Iterable[exp.Expression]:
     if isinstance(e, exp.Paren):
         yield from _conjuncts(e.this)
     elif isinstance(e, exp.And):
         yield from _conjuncts(e.left)
         yield from _conjuncts(e.right)
+    else:
+        yield e
+
+
+def _disjuncts(e: exp.Expression) -> Iterable[exp.Expression]:
+    if isinstance(e, exp.Paren):
+        yield from _disjuncts(e.this)
+    elif isinstance(e, exp.Or):
+        yield from _disjuncts(e.left)
+        yield from _disjuncts(e.right)
     else:
         yield e
 
@@ -812,11 +1177,26 @@ def _note_check(e: exp.Expression, info: dict) -> None:
                 return inner.name, "len_"
         return None, ""
 
+    if isinstance(e, exp.Or):  # col = a OR col = b OR ...: an IN list
+        eqs = list(_disjuncts(e))
+        if all(isinstance(x, exp.EQ) for x in eqs):
+            e = exp.In(this=eqs[0].this, expressions=[x.expression for x in eqs])
+            if any(x.this != eqs[0].this for x in eqs):
+                return
     if isinstance(e, exp.In):
-        col, _ = target(e.this)
-        vals = [v.this for v in e.expressions if isinstance(v, exp.Literal) and v.is_string]
-        if col and vals and len(vals) == len(e.expressions):
-            info.setdefault(col, {})["in"] = vals
+        col, pre = target(e.this)
+        strings = [v.this for v in e.expressions if isinstance(v, exp.Literal) and v.is_string]
+        numbers = [_num(v) for v in e.expressions]
+        if col and not pre and strings and len(strings) == len(e.expressions):
+            info.setdefault(col, {})["in"] = strings
+        elif col and not pre and e.expressions and None not in numbers:
+            info.setdefault(col, {})["in_num"] = numbers
+    elif isinstance(e, exp.RegexpLike):
+        col, pre = target(e.this)
+        pattern = e.expression
+        if col and not pre and isinstance(pattern, (exp.Literal, exp.ByteString)) and \
+                (not isinstance(pattern, exp.Literal) or pattern.is_string):
+            info.setdefault(col, {})["regex"] = pattern.this
     elif isinstance(e, exp.Between):
         col, pre = target(e.this)
         lo, hi = _num(e.args.get("low")), _num(e.args.get("high"))
@@ -837,7 +1217,7 @@ def _note_check(e: exp.Expression, info: dict) -> None:
 def _weighted_choice(values: list[str], u: str) -> str:
     """CASE over cumulative weights: a 'live' value (published, active, member) gets 70%,
     otherwise the first value is the most common (Zipf-like by declaration order)."""
-    live = [v for v in values if v.lower() in LIVE_VALUES]
+    live = [v for v in values if str(v).lower() in LIVE_VALUES]
     if live:
         rest = [v for v in values if v != live[0]]
         w = {live[0]: 0.7}
@@ -852,8 +1232,104 @@ def _weighted_choice(values: list[str], u: str) -> str:
     parts, acc = [], 0.0
     for v in ordered[:-1]:
         acc += w[v]
-        parts.append(f"WHEN {u} < {acc:.6f} THEN {_lit(v)}")
-    return f"CASE {' '.join(parts)} ELSE {_lit(ordered[-1])} END" if parts else _lit(ordered[-1])
+        parts.append(f"WHEN {u} < {acc:.6f} THEN {_value_sql(v)}")
+    last = _value_sql(ordered[-1])
+    return f"CASE {' '.join(parts)} ELSE {last} END" if parts else last
+
+
+def _value_sql(v) -> str:
+    """A DuckDB literal: numbers as numbers, anything else as a string."""
+    return repr(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else _lit(v)
+
+
+REGEX_MAX_CHARS = 64  # an open repeat ({n,}, +, *) or a long one ends here
+
+
+def _regex_sql(pattern: str, key: str, longest: bool = False) -> str | None:
+    """DuckDB SQL over the row index `i` for a string the regular expression `pattern` matches
+    in full, or None when the pattern uses more than this reads: literals, `.`, classes
+    ([A-Z0-9], \\d, \\w, \\s; not negated), groups, alternatives, and repeats (?, *, +, {n,m}),
+    with ^ and $ at the ends. Each character is drawn from its class by a hash of (i, key,
+    position), so the same seed gives the same strings. `longest`: every repeat takes its
+    largest count - for CHAR(n), which PostgreSQL pads with spaces before matching (`CHAR(15)
+    ~ '^...$'` is false for a 13-character value)."""
+    import re._constants as C
+    import re._parser as P
+    try:
+        tree = P.parse(pattern)
+    except re.error:
+        return None
+    counter = [0]
+    classes = {C.CATEGORY_DIGIT: "0123456789", C.CATEGORY_SPACE: " ",
+               C.CATEGORY_WORD: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"}
+
+    def h() -> str:
+        counter[0] += 1
+        return f"dd_h(i, {_lit(f'{key}/re{counter[0]}')})"
+
+    def alphabet(op, av) -> str | None:
+        if op is C.LITERAL:
+            return chr(av)
+        if op is C.ANY:
+            return "abcdefghijklmnopqrstuvwxyz0123456789"
+        if op is C.IN:
+            chars = ""
+            for iop, iav in av:
+                if iop is C.LITERAL:
+                    chars += chr(iav)
+                elif iop is C.RANGE:
+                    chars += "".join(chr(x) for x in range(iav[0], iav[1] + 1))
+                elif iop is C.CATEGORY and iav in classes:
+                    chars += classes[iav]
+                else:
+                    return None
+            return "".join(dict.fromkeys(chars)) or None
+        return None
+
+    def seq(items) -> list[str] | None:
+        out: list[str] = []
+        for op, av in items:
+            if op is C.AT:
+                if av not in (C.AT_BEGINNING, C.AT_END, C.AT_BEGINNING_STRING, C.AT_END_STRING):
+                    return None
+                continue
+            if op in (C.MAX_REPEAT, C.MIN_REPEAT):
+                lo, hi, sub = av
+                hi = min(hi, max(lo, REGEX_MAX_CHARS)) if hi != C.MAXREPEAT else max(lo, min(lo + 8, REGEX_MAX_CHARS))
+                n = f"({lo} + {h()} % {hi - lo + 1})" if hi > lo and not longest else None
+                for k in range(hi):
+                    part = seq(sub)
+                    if part is None:
+                        return None
+                    piece = " || ".join(part) if part else "''"
+                    out.append(f"(CASE WHEN {n} > {k} THEN {piece} ELSE '' END)" if n and k >= lo else f"({piece})")
+                continue
+            if op is C.SUBPATTERN:
+                part = seq(av[3])
+                if part is None:
+                    return None
+                out.extend(part)
+                continue
+            if op is C.BRANCH:
+                alts = [seq(a) for a in av[1]]
+                if any(a is None for a in alts):
+                    return None
+                choice = h()
+                whens = " ".join(f"WHEN {choice} % {len(alts)} = {k} THEN {' || '.join(a) or chr(39) * 2}"
+                                 for k, a in enumerate(alts))
+                out.append(f"(CASE {whens} END)")
+                continue
+            chars = alphabet(op, av)
+            if chars is None:
+                return None
+            out.append(_lit(chars) if len(chars) == 1 else
+                       f"substr({_lit(chars)}, 1 + ({h()} % {len(chars)})::INT, 1)")
+        return out
+
+    parts = seq(list(tree))
+    if parts is None or len(parts) > 4 * REGEX_MAX_CHARS:
+        return None
+    return " || ".join(parts) if parts else "''"
 
 
 def _looks_like_person(t: Table) -> bool:
@@ -915,10 +1391,16 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def summary_line(rows: int, seconds: float) -> str:
-    """One line for the end of a run: rows, rows/s, peak MiB."""
+def summary_line(rows: int, seconds: float, rejection: dict[str, dict[str, Any]] | None = None) -> str:
+    """One line for the end of a run: rows, rows/s, peak MiB, and the generated rows the
+    schema's constraints rejected (`Dataset.rejection`), if any."""
     rate = rows / seconds if seconds else float("nan")
-    return f"datagen: {rows:,} rows in {seconds:.1f} s ({rate:,.0f} rows/s), peak {peak_mib():,.0f} MiB"
+    line = f"datagen: {rows:,} rows in {seconds:.1f} s ({rate:,.0f} rows/s), peak {peak_mib():,.0f} MiB"
+    if rejection:
+        n = sum(r["rejected"] for r in rejection.values())
+        line += (f"; {n:,} generated rows rejected ({n / (rows + n):.1%}) in {len(rejection)} tables, "
+                 "see \"rejected\"")
+    return line
 
 
 def _progress(plan: list[TablePlan], enabled: bool | None, desc: str = "datagen"):
@@ -976,20 +1458,24 @@ class LoadReport:
                 "notes": self.notes}
 
 
-INDEX_RE = re.compile(r"^\s*CREATE\s+(UNIQUE\s+)?INDEX\b", re.I)
+# secondary indexes, and a partition's index attached to its parent's (after both exist)
+INDEX_RE = re.compile(r"^\s*(CREATE\s+(UNIQUE\s+)?INDEX|ALTER\s+INDEX\b.*\bATTACH\s+PARTITION)\b", re.I | re.S)
 POST_LOAD_RE = re.compile(r"^\s*(ALTER\s+TABLE\b.*\bFOREIGN\s+KEY\b|CREATE\s+(OR\s+REPLACE\s+)?TRIGGER\b)",
                           re.I | re.S)
 
 
 def load_statements(schema: Schema, engine_name: str, tables: Sequence[str] | None = None,
-                    fks_after: bool = False) -> tuple[list[str], list[str], list[str]]:
+                    fks_after: bool = False, missing: set[tuple[str, str]] = frozenset(),
+                    notes: list[str] | None = None) -> tuple[list[str], list[str], list[str]]:
     """(create, indexes, post) statements for `engine_name`, from `dialects.render` on the
     schema restricted to `tables`: tables first, data next, then secondary indexes and
     deferred FKs - load first, index after. `fks_after` moves every foreign key into `post`
     as ALTER TABLE ... ADD FOREIGN KEY (validated by the engine in one pass over the loaded
-    rows instead of one check per row)."""
+    rows instead of one check per row). A CHECK or index that uses a function or collation of
+    `missing` ((kind, name) that neither the schema nor the engine defines:
+    `Engine.missing_objects`) is left out, with a line in `notes`."""
     from dbdesign import dialects
-    sub = subschema(schema, tables)
+    sub = load_subschema(schema, tables, missing, notes)
     fk_sql = []
     if fks_after:
         dialect = dialects.get_dialect(engine_name)
@@ -1009,18 +1495,133 @@ def load_statements(schema: Schema, engine_name: str, tables: Sequence[str] | No
     return create, indexes, fk_sql + post
 
 
+def load_subschema(schema: Schema, tables: Sequence[str] | None, missing: set[tuple[str, str]] = frozenset(),
+                   notes: list[str] | None = None) -> Schema:
+    """`subschema(schema, tables)` without the CHECKs and indexes that need an object of
+    `missing` ((kind, name), `Engine.missing_objects`): what a load creates. One line per
+    missing object in `notes`."""
+    sub = subschema(schema, tables)
+    left_out: dict[str, list[str]] = {}
+    for t in sub.tables.values() if missing else ():
+        for ch in list(t.checks):
+            gone = sorted(_uses(ch.expression) & set(missing))
+            if gone:
+                t.checks.remove(ch)
+                left_out.setdefault(", ".join(f"{k} {n}" for k, n in gone), []).append(
+                    f"CHECK {ch.name or ch.expression} on {t.qualname}")
+        for ix in list(t.indexes):
+            gone = sorted(set().union(*map(_uses, _index_expressions(ix))) & set(missing))
+            if gone:
+                t.indexes.remove(ix)
+                left_out.setdefault(", ".join(f"{k} {n}" for k, n in gone), []).append(f"index {ix.name}")
+    for what, objs in left_out.items():
+        if notes is not None:
+            notes.append(f"{len(objs)} constraints and indexes not created (so not verified): they "
+                         f"need {what}, which neither the schema nor the database defines - "
+                         + "; ".join(objs[:3]) + ("; ..." if len(objs) > 3 else ""))
+    return sub
+
+
+def loaded_model(schema: Schema, engine, tables: Sequence[str] | None = None) -> Schema:
+    """The schema as `load` creates it in `engine` for `tables`: the dialect's rendering of
+    `load_subschema` (names, types and CHECKs as the engine holds them)."""
+    from dbdesign import dialects
+    tables = list(schema.tables) if tables is None else list(tables)
+    family = {n for n, t in schema.tables.items() if n in tables or t.partition_of in tables}
+    sub = load_subschema(schema, tables, engine.missing_objects(undefined_objects(schema, family)))
+    return dialects.render(sub, engine.name).model
+
+
+def _uses(expression: str) -> set[tuple[str, str]]:
+    """What `expression` (PostgreSQL text) needs from the database beyond built-ins sqlglot
+    knows: ("function", name) for each call of an unknown function (a stored one, or one
+    engine's built-in), ("collation", name) for each COLLATE; names in lower case."""
+    from dbdesign.dialects.base import pg_expr
+    try:
+        node = pg_expr(expression)
+    except sqlglot.errors.SqlglotError:
+        return set()
+    out = {("function", str(f.this).lower()) for f in node.find_all(exp.Anonymous)}
+    out |= {("collation", c.expression.sql(dialect="postgres").replace('"', "").lower())
+            for c in node.find_all(exp.Collate)}
+    return out
+
+
+def _index_expressions(ix) -> list[str]:
+    return [p.expression for p in ix.columns if p.expression] + ([ix.where] if ix.where else [])
+
+
+def undefined_objects(schema: Schema, tables: Iterable[str] | None = None) -> set[tuple[str, str]]:
+    """(kind, name) of the functions and collations the CHECKs and index expressions of
+    `tables` (default all) use without the schema defining them (`_uses`)."""
+    chosen = [schema.tables[n] for n in (schema.tables if tables is None else tables)]
+    defined = {("function", o.name.split(".")[-1].lower()) for o in schema.others
+               if o.kind in ("function", "procedure", "aggregate")}
+    defined |= {("collation", o.name.lower()) for o in schema.others if o.kind == "collation"}
+    texts = [ch.expression for t in chosen for ch in t.checks]
+    texts += [e for t in chosen for ix in t.indexes for e in _index_expressions(ix)]
+    return {u for text in texts for u in _uses(text)} - defined
+
+
+def undefined_types(schema: Schema, tables: Iterable[str] | None = None) -> set[str]:
+    """Lower-case names of the column types of `tables` (default all) that are neither built
+    in (sqlglot knows them) nor an enum, domain or type of the schema: an extension's types."""
+    from dbdesign.dialects.base import build_type
+    own = {n.split(".")[-1].lower() for n in (*schema.enums, *schema.domains)}
+    own |= {o.name.split(".")[-1].lower() for o in schema.others if o.kind == "type"}
+    out = set()
+    for t in (schema.tables[n] for n in (schema.tables if tables is None else tables)):
+        for c in t.columns.values():
+            try:
+                dt = build_type(c.type, dialect="postgres", udt=True)
+            except (sqlglot.errors.SqlglotError, ValueError):
+                continue
+            while dt.this == exp.DataType.Type.ARRAY and dt.expressions:
+                dt = dt.expressions[0]
+            if dt.this == exp.DataType.Type.USERDEFINED:
+                name = dt.sql(dialect="postgres").strip('"').split(".")[-1].strip('"').lower()
+                if name not in own:
+                    out.add(name)
+    return out
+
+
 def subschema(schema: Schema, tables: Sequence[str] | None) -> Schema:
-    """A copy of `schema` with only `tables` (FKs to other tables dropped; views, functions and
-    triggers left out - they are not needed to hold generated data)."""
+    """A copy of `schema` with only `tables` and the partitions of those (FKs to other tables
+    dropped). Kept with them: what their columns and CHECKs need - enums, domains, and the
+    objects the dialect creates before the tables (schemas, extensions, types, sequences a
+    DEFAULT nextval() names, functions a CHECK or DEFAULT calls, and what those depend on).
+    Views and triggers are left out: they are not needed to hold generated data, and a
+    trigger would rewrite or add rows during the load."""
     import copy
+    from dbdesign.dialects.base import Dialect
     keep = set(schema.tables) if tables is None else {schema.table(t).qualname for t in tables}
-    sub = Schema(enums=copy.deepcopy(schema.enums), sources=list(schema.sources))
+    keep |= {n for n, t in schema.tables.items() if t.partition_of in keep}
+    sub = Schema(enums=copy.deepcopy(schema.enums), domains=copy.deepcopy(schema.domains),
+                 sources=list(schema.sources))
     for name, t in schema.tables.items():
         if name in keep:
             t2 = copy.deepcopy(t)
             t2.foreign_keys = [fk for fk in t2.foreign_keys if fk.ref_table in keep]
             sub.tables[name] = t2
+    used = Dialect.functions_used_by_tables(sub)
+    by_name = {n: o for o in schema.others for n in (o.name, o.name.split(".")[-1])}
+    wanted = [o for o in schema.others if o.kind in PRE_TABLE_OBJECTS
+              or (o.kind in ("function", "procedure", "aggregate")
+                  and o.name.split(".")[-1].lower() in used)]
+    seen: set[int] = set()
+    while wanted:
+        o = wanted.pop()
+        if id(o) in seen:
+            continue
+        seen.add(id(o))
+        wanted.extend(d for d in (by_name.get(x) or by_name.get(x.split(".")[-1]) for x in o.depends_on)
+                      if d is not None and d.kind not in ("table", "view", "materialized view", "trigger"))
+    sub.others = [copy.copy(o) for o in schema.others if id(o) in seen]
     return sub
+
+
+# Kinds of other objects a load creates with the tables (see `subschema`).
+PRE_TABLE_OBJECTS = ("schema", "extension", "type", "collation", "text search configuration", "sequence")
 
 
 def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | None = None, *,
@@ -1062,8 +1663,12 @@ def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | N
         data = Dataset(data, schema, -1, [TablePlan(n, 0, 0, "given") for n in order])
     schema = schema or data.schema
     tables = data.tables
-    create_sql, index_sql, post_sql = load_statements(schema, engine.name, tables, engine.fks_after_load)
     report = LoadReport(engine.name, engine.bulk_method)
+    family = {n for n, t in schema.tables.items() if n in tables or t.partition_of in tables}
+    report.notes.extend(engine.provide_types(undefined_types(schema, family)))
+    missing = engine.missing_objects(undefined_objects(schema, family))
+    create_sql, index_sql, post_sql = load_statements(schema, engine.name, tables, engine.fks_after_load,
+                                                      missing, report.notes)
     report.bar = _progress([TablePlan(t, data.counts.get(t, 0), 0, "") for t in tables], progress,
                            f"load {engine.name}")
     with engine.load_session(data) as eng, tempfile.TemporaryDirectory(prefix="dbdesign-load-") as tmp:
@@ -1079,8 +1684,9 @@ def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | N
         if indexes == "schema":
             for st in index_sql:
                 eng.execute(st)
-                m = re.search(r"INDEX\s+(?:IF NOT EXISTS\s+)?([\w\".]+)", st, re.I)
-                report.indexes_created.append(m.group(1).strip('"') if m else st[:60])
+                m = re.match(r"\s*CREATE\s.*?INDEX\s+(?:IF NOT EXISTS\s+)?([\w\".]+)", st, re.I | re.S)
+                if m:
+                    report.indexes_created.append(m.group(1).strip('"'))
         for st in post_sql:
             eng.execute(st)
         report.index_seconds = time.perf_counter() - t0
@@ -1098,7 +1704,8 @@ def analyze_tables(engine, tables: Sequence[str]) -> None:
 def export_select(data: Dataset, table: str, casts: Sequence[tuple[str, str]] = (), rowid: bool = False,
                   key_order: bool = False) -> str:
     """SELECT over the staging table with values shaped for a target engine's loader:
-    `casts` is the engine's `export_casts` (DuckDB type prefix -> SQL over `{}`);
+    `casts` is the engine's `export_casts` (a regex matching the start of the DuckDB type ->
+    SQL over `{}`; the first match wins);
     `key_order` sorts by the primary key (a clustered table then appends instead of
     inserting at random places)."""
     types = dict(data.conn.execute(
@@ -1108,7 +1715,7 @@ def export_select(data: Dataset, table: str, casts: Sequence[tuple[str, str]] = 
     for c in data.columns(table):
         dt = types.get(c, "VARCHAR").upper()
         q = quote(c)
-        shape = next((sql for prefix, sql in casts if dt.startswith(prefix)), None)
+        shape = next((sql for prefix, sql in casts if re.match(prefix, dt)), None)
         parts.append(f"{shape.format(q) if shape else q} AS {q}")
     if rowid:
         parts.append("rowid AS _dd_rowid")
@@ -1421,7 +2028,8 @@ def self_reference_levels(data: Dataset, table: str) -> tuple[str, int] | None:
     single-column foreign keys, else None. Fills the temp table `_dd_level(id, lvl)` of
     `data.conn`: level 0 holds the rows whose self-references are all NULL, level k the rows
     whose referenced rows are all on earlier levels - the order a loader that checks each FK
-    against committed rows (DuckDB) must insert them in. Generated data has at most
+    against committed rows (DuckDB) must insert them in; a row that references itself (the
+    root of a NOT NULL self-reference) goes with the level of its other references. Generated data has at most
     len(LAYERS) + 1 levels; a cycle (or a row referencing itself) is an EngineError."""
     t = data.schema.table(table)
     fks = [fk for fk in t.foreign_keys if fk.ref_table == t.qualname and len(fk.columns) == 1]
@@ -1431,9 +2039,11 @@ def self_reference_levels(data: Dataset, table: str) -> tuple[str, int] | None:
     src, conn = data.staged(table), data.conn
     refs = sorted({fk.ref_columns[0] for fk in fks})
     keep = ", ".join(f"{quote(r)} AS {quote('r_' + r)}" for r in refs)
+    own = {fk.columns[0]: f"{quote(fk.columns[0])} = {quote(fk.ref_columns[0])}" for fk in fks}
     conn.execute(f"CREATE OR REPLACE TEMP TABLE _dd_level AS SELECT {quote(pk)} AS id, {keep}, 0 AS lvl "
-                 f"FROM {src} WHERE " + " AND ".join(f"{quote(fk.columns[0])} IS NULL" for fk in fks))
-    ready = " AND ".join(f"(s.{quote(fk.columns[0])} IS NULL OR s.{quote(fk.columns[0])} IN "
+                 f"FROM {src} WHERE " + " AND ".join(f"({quote(fk.columns[0])} IS NULL OR {own[fk.columns[0]]})"
+                                                      for fk in fks))
+    ready = " AND ".join(f"(s.{quote(fk.columns[0])} IS NULL OR s.{own[fk.columns[0]]} OR s.{quote(fk.columns[0])} IN "
                          f"(SELECT {quote('r_' + fk.ref_columns[0])} FROM temp.main._dd_level))" for fk in fks)
     count, placed = 1, conn.execute("SELECT count(*) FROM temp.main._dd_level").fetchone()[0]
     total = conn.execute(f"SELECT count(*) FROM {src}").fetchone()[0]

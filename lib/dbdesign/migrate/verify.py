@@ -319,8 +319,9 @@ class _EngineRun:
     def fill(self, mg: Migration, loaded: dict[str, int], sizes: dict[str, int], seed: int) -> list[str]:
         """Generate and load rows into the tables of the model after `mg` that are still empty;
         the filled ones are pinned to the rows they hold, so new foreign keys find their parents.
-        A table whose generated rows the engine refuses (a UNIQUE or CHECK datagen cannot honour)
-        stays empty, table by table; returns one note per such table."""
+        A table whose generated rows the engine refuses stays empty, table by table; one whose
+        generated rows its constraints partly rejected (a UNIQUE on a value list keeps one row
+        per value) holds the rest. Returns one note per such table."""
         import copy
 
         from dbdesign.lab import datagen
@@ -345,6 +346,12 @@ class _EngineRun:
             except (EngineError, InputError) as err:
                 notes.append(f"{plan.name} left empty after {mg.label}: the engine refused its "
                              f"generated rows: {err}")
+                continue
+            rejected = data.rejection().get(plan.name)
+            if rejected:
+                notes.append(f"{plan.name} filled after {mg.label} with {data.counts[plan.name]} of "
+                             f"{rejected['generated']} generated rows; its constraints rejected the rest "
+                             f"({', '.join(f'{k}: {n}' for k, n in rejected['reasons'].items())})")
         return notes
 
     def data_failure(self, mg: Migration, step: PopulatedStep, err: Exception) -> None:
