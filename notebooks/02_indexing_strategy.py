@@ -87,6 +87,26 @@ nbk.table(pd.DataFrame([{"query": q.name, "candidates": ", ".join(c.name for c i
                         for q in queries]))
 
 # %% [markdown]
+# ## How generating the lab data scales
+#
+# Before trusting a measurement at a larger size, check what the size costs to build: time and
+# peak memory of `dbdesign datagen` into a fresh DuckDB file at four sizes, one process each
+# (peak memory belongs to a process), over the lab's tables. Time should grow with the rows
+# and memory far slower: the generator works in chunks of bounded size.
+
+# %%
+import matplotlib.pyplot as plt
+
+SIZES = {"small": (2_000, 5_000, 10_000, 20_000), "large": datagen.SCALE_SIZES}[wb.scale]
+curve = datagen.scale_curve(wb.source, SIZES, engine="duckdb",
+                            tables=lab_tables if wb.lab_scope().bounded else ())
+nbk.table(curve.rename(columns={"rows_arg": "--rows", "rows_per_s": "rows/s", "peak_mib": "peak MiB"}),
+          caption="Generating and loading into DuckDB, by size (timings: volatile)")
+assert list(curve["rows_arg"]) == list(SIZES) and curve["rows"].is_monotonic_increasing
+datagen.plot_scale_curve(curve)
+plt.show()
+
+# %% [markdown]
 # ## Read vs write vs storage, measured
 #
 # Every query on every reachable engine at two scales, with three index sets beside the

@@ -193,6 +193,9 @@ def test_scale_curve_frame_and_plot(tmp_path):
     assert list(fig.axes[1].lines[0].get_ydata()) == list(frame["peak_mib"])
     with pytest.raises(InputError, match="sqlite or duckdb"):
         scale_curve(source, sizes=(10,), engine="postgres")
+    only_users = scale_curve(source, sizes=(2000,), engine="duckdb", folder=str(tmp_path),
+                             tables=("users",))
+    assert 0 < only_users["rows"].iloc[0] < frame["rows"].iloc[1]  # one table, not the schema
 
 
 def test_realism_keys_from_dbdesign_toml(example_schema):

@@ -2068,11 +2068,12 @@ SCALE_SIZES = (10_000, 100_000, 300_000, 1_000_000)
 
 
 def scale_curve(source: str, sizes: Sequence[int] = SCALE_SIZES, engine: str = "duckdb",
-                folder: str | None = None):
+                folder: str | None = None, tables: Sequence[str] = ()):
     """Rows vs seconds and peak memory of `dbdesign datagen SOURCE --rows N` into a fresh
     `engine` file (sqlite or duckdb), one child process per size - peak memory is per
-    process, so each size gets its own. A DataFrame: rows_arg, rows, seconds, rows_per_s,
-    peak_mib (one row per size, in the order given)."""
+    process, so each size gets its own; `tables`: only those and their parents (`--table`).
+    A DataFrame: rows_arg, rows, seconds, rows_per_s, peak_mib (one row per size, in the
+    order given)."""
     import json
     import subprocess
     import sys
@@ -2088,7 +2089,8 @@ def scale_curve(source: str, sizes: Sequence[int] = SCALE_SIZES, engine: str = "
         for n in sizes:
             path = os.path.join(tmp, f"scale-{n}.{engine}")
             proc = subprocess.run([sys.executable, "-m", "dbdesign.cli", "datagen", source, "--rows", str(int(n)),
-                                   "--engine", engine, "--out", path, "--no-progress"],
+                                   "--engine", engine, "--out", path, "--no-progress",
+                                   *(arg for t in tables for arg in ("--table", t))],
                                   capture_output=True, text=True, env=env)
             if proc.returncode:
                 raise EngineError(f"datagen --rows {n} into {engine} failed: "
