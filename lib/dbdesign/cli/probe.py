@@ -27,7 +27,7 @@ def probe(source: str | None, engine_names: tuple[str, ...], url: str | None, fm
     targets = [url] if url else list(engine_names or ALL_ENGINES)
     result = run_probe(schema, targets)
     if fmt == "json":
-        emit_json(result.to_dict() | {"findings": [vars(f) for f in result.findings]})
+        emit_json(result.to_dict() | {"findings": [f.to_dict() for f in result.findings]})
     else:
         frame = result.matrix()
         click.echo(frame.to_string())
