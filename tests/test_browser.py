@@ -466,6 +466,8 @@ def test_review_page_cover_toc_tables_and_layout(browser, report_html):
     assert node, "no ERD node with a table id"
     assert browser.click(f'svg g[id="erd-{node}"] text')
     assert browser.wait_for(f"location.hash === {json.dumps('#' + node)}", 5), "the ERD node does not link"
+    # the section opens on `hashchange`, an event that runs after the hash is set
+    assert browser.wait_for(f"document.getElementById({json.dumps(node)}).open", 5), "the section stays closed"
     section = browser.js(f"""(() => {{ const d = document.getElementById({json.dumps(node)});
         const r = d.getBoundingClientRect();
         return {{tag: d.tagName, open: d.open, top: r.top, height: r.height}}; }})()""")
