@@ -156,3 +156,19 @@ def test_bench_bad_input_is_one_line_exit_2(tmp_path, args, message):
 def test_bench_unknown_engine_is_a_usage_error():
     res = run("bench", str(EXAMPLE_MIGRATIONS), "--engine", "nosuch")
     assert res.exit_code == 2 and "'nosuch' is not one of 'sqlite', 'duckdb'" in res.stderr
+
+
+def test_record_encoder_writes_what_the_json_encoder_writes():
+    """The reused C encoder for JSON records gives `JSONEncoder(default=str).encode`'s text:
+    unicode, escapes, NUL, NaN, big ints, nested values and values only `str` can write."""
+    import datetime
+    import decimal
+    import random
+    from dbdesign.cli.tools import _COMPACT, _encode_record
+    values = [None, True, False, 0, -5, 2 ** 70, 1.5, float("nan"), float("inf"), "x",
+              "é\"\\\n\x00\u2028", [1, "a", None], {"k": [1, {"z": None}]},
+              datetime.date(2026, 1, 2), decimal.Decimal("1.20"), (1, 2)]
+    rng = random.Random(1)
+    for _ in range(500):
+        record = {rng.choice(["a", "b", "é", 'k"1']): rng.choice(values) for _ in range(rng.randint(0, 6))}
+        assert _encode_record(record) == _COMPACT.encode(record)

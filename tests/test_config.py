@@ -153,3 +153,22 @@ def test_repo_config_is_valid():
     assert os.path.samefile(cfg.source, REPO / "migrations")
     assert all(w.reason for w in cfg.waivers)
     assert any(w.rule == "primary-key-strategy-mixed" and w.object == "audit_log" for w in cfg.waivers)
+
+
+def test_waiver_matches_like_fnmatch_on_every_name():
+    """A plain waiver object is compared by equality, a wildcard one by fnmatch: both give
+    fnmatch's answer over the index, the table and table.column."""
+    import fnmatch
+    import random
+    from dbdesign.config import Waiver
+    rng = random.Random(3)
+    words = ["users", "users.email", "posts", "idx_posts_user_id", "users.*", "*", "post?",
+             "[pu]*", "users.", ".email", "app.users", "app.users.email"]
+    for _ in range(3000):
+        w = Waiver("r", rng.choice(words), "why")
+        table, column, index = (rng.choice([None, "", "users", "posts", "app.users"]),
+                                rng.choice([None, "", "email", "id"]),
+                                rng.choice([None, "", "idx_posts_user_id"]))
+        names = [n for n in (index, table, f"{table}.{column}" if table and column else None) if n]
+        assert w.matches("r", table, column, index) == any(fnmatch.fnmatchcase(n, w.object) for n in names)
+        assert not w.matches("other", table, column, index)

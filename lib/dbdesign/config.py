@@ -89,6 +89,9 @@ def did_you_mean(word: str, known, listing: bool = True) -> str:
     return f"; known: {', '.join(known)}" if listing else ""
 
 
+_WILDCARD = re.compile(r"[*?\[]")  # what fnmatch treats specially
+
+
 @dataclass
 class Waiver:
     """An accepted finding: rule + object + reason (+ optional expiry date)."""
@@ -104,6 +107,10 @@ class Waiver:
         index; shell-style wildcards (`*`) are allowed."""
         if rule != self.rule:
             return False
+        pat = self.object
+        if not _WILDCARD.search(pat):  # a plain name: equality, the common case
+            return bool(index and pat == index or table and (
+                pat == table or column and pat == f"{table}.{column}"))
         names = []
         if index:
             names.append(index)
@@ -111,7 +118,6 @@ class Waiver:
             names.append(table)
             if column:
                 names.append(f"{table}.{column}")
-        pat = self.object
         return any(fnmatch.fnmatchcase(n, pat) for n in names)
 
     def expired(self, today: _dt.date) -> bool:

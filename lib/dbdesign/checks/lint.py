@@ -535,12 +535,12 @@ def _fk_column_name(ctx: _Context) -> Iterator[Finding]:
                 expected = f"{singular}_{ref_col}"
                 if col == expected or col.endswith("_" + expected):
                     continue
-                if _template_match(col, templates, singular, parent_name, ref_col, short):
-                    continue
                 snake = _new_name(singular, ref_col)  # what to suggest when names are not snake_case
                 if col == snake or col.endswith("_" + snake):
                     continue
                 if any(col == f"{s}_{ref_col}" or col.endswith(f"_{s}_{ref_col}") for s in short):
+                    continue
+                if _template_match(col, templates, singular, parent_name, ref_col, short):
                     continue
                 if len(fk.columns) > 1 and col == ref_col:
                     continue
@@ -1065,11 +1065,11 @@ def _soft_delete_missing(ctx: _Context) -> Iterator[Finding]:
        "referencing users.", f"{SEED} (Timestamps and Auditing)")
 def _audit_columns_missing(ctx: _Context) -> Iterator[Finding]:
     fix = _audit_column_fix(ctx)
+    wanted = [(name, f"; add {_q(name)} {fix}") for name in ctx.config.audit_columns]
     for t in ctx.tables():
-        for name in ctx.config.audit_columns:
+        for name, add in wanted:
             if name not in t.columns:
-                yield ctx.finding("audit-columns-missing",
-                                  f"table {t.name} has no {name}; add {_q(name)} {fix}", t,
+                yield ctx.finding("audit-columns-missing", f"table {t.name} has no {name}{add}", t,
                                   column=name)
 
 
