@@ -931,26 +931,24 @@ class _FastPath:
         file, columns = self.file, table.columns
         at_line = _LineCounter(sql, self.stmt.line)
         pos = open_at + 1
+        known = self.column_names  # names already seen as columns: no keyword test, no folding
         for mtext in _mask(strings[pos:close]).split(","):
             start, pos = pos, pos + len(mtext) + 1
             text = sql[start:start + len(mtext)]
             head = _COLUMN_HEAD.match(text)
-            if head is None or head.group(1).upper() in _TABLE_ITEM_WORDS:
-                if _TABLE_ITEM_HEAD.match(mtext) and \
-                        self.fast_table_constraint(table, text, mtext, start, at_line):
-                    continue
-                return False
-            recipe = _column_recipe(text[head.end():])
-            if recipe is None:
-                return False
-            raw_name = head.group(1)
-            col_name = self.column_names.get(raw_name)
+            col_name = known.get(head.group(1)) if head is not None else None
             if col_name is None:
-                col_name = self.column_names[raw_name] = sys.intern(self.reader.name(raw_name))
-            if col_name in columns:
+                if head is None or head.group(1).upper() in _TABLE_ITEM_WORDS:
+                    if _TABLE_ITEM_HEAD.match(mtext) and \
+                            self.fast_table_constraint(table, text, mtext, start, at_line):
+                        continue
+                    return False
+                col_name = known[head.group(1)] = sys.intern(self.reader.name(head.group(1)))
+            recipe = _column_recipe(text[head.end():])
+            if recipe is None or col_name in columns:
                 return False
             where = SourceRef(file, at_line(start + head.start(1)))  # shared by its inline keys
-            columns[col_name] = Column(col_name, recipe[0], recipe[1], recipe[2], source=where)
+            columns[col_name] = Column(col_name, recipe[0], recipe[1], recipe[2], None, None, None, where)
             for key in recipe[3]:
                 if key == "pk":
                     if table.primary_key is not None:
