@@ -1107,7 +1107,7 @@ def _check_info(t: Table) -> dict[str, dict[str, Any]]:
             tree = sqlglot.parse_one(ck.expression, read="postgres")
         except Exception:
             continue
-        for part in _conjuncts(tree):
+        for part in _terms(tree, exp.And):
             _note_check(part, info)
     return info
 
@@ -1137,22 +1137,13 @@ def _note_partition_values(schema: Schema, t: Table, info: dict) -> None:
         info.setdefault(m.group(1), {})["in"] = values
 
 
-def _conjuncts(e: exp.Expression) -> Iterable[exp.Expression]:
+def _terms(e: exp.Expression, op: type[exp.Connector]) -> Iterable[exp.Expression]:
+    """The operands of a chain of `op` (exp.And or exp.Or), parentheses looked through."""
     if isinstance(e, exp.Paren):
-        yield from _conjuncts(e.this)
-    elif isinstance(e, exp.And):
-        yield from _conjuncts(e.left)
-        yield from _conjuncts(e.right)
-    else:
-        yield e
-
-
-def _disjuncts(e: exp.Expression) -> Iterable[exp.Expression]:
-    if isinstance(e, exp.Paren):
-        yield from _disjuncts(e.this)
-    elif isinstance(e, exp.Or):
-        yield from _disjuncts(e.left)
-        yield from _disjuncts(e.right)
+        yield from _terms(e.this, op)
+    elif isinstance(e, op):
+        yield from _terms(e.left, op)
+        yield from _terms(e.right, op)
     else:
         yield e
 
@@ -1178,7 +1169,7 @@ def _note_check(e: exp.Expression, info: dict) -> None:
         return None, ""
 
     if isinstance(e, exp.Or):  # col = a OR col = b OR ...: an IN list
-        eqs = list(_disjuncts(e))
+        eqs = list(_terms(e, exp.Or))
         if all(isinstance(x, exp.EQ) for x in eqs):
             e = exp.In(this=eqs[0].this, expressions=[x.expression for x in eqs])
             if any(x.this != eqs[0].this for x in eqs):

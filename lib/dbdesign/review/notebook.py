@@ -128,7 +128,7 @@ class Workbook:
         note = (f"**{len(tables)} of {len(self.schema.tables)} tables in the lab.** The generated data, "
                 f"loads, live demos and probes in this chapter run on {why}: "
                 + ", ".join(f"`{t}`" for t in tables) + ". Everything else here covers every table.")
-        return LabScope(tables, subschema(self.schema, tables), note)
+        return LabScope(tables, datagen.subschema(self.schema, tables), note)
 
 
 ADVICE_CACHE = "build/cache"  # under the repo root: measured advice a chapter hands to the report
@@ -184,27 +184,6 @@ def on_engines(names: "list[str]", run, what: str) -> dict:
         except EngineError as err:
             print(f"{name}: no {what} - {str(err).strip().splitlines()[0]}")
     return done
-
-
-def subschema(schema: "Schema", tables: list[str]) -> "Schema":
-    """A copy of `schema` with only `tables`: foreign keys to other tables dropped; enums,
-    domains and the objects that use no left-out table (functions, views over kept tables)
-    kept, so the CHECKs and defaults that call them still hold."""
-    import copy
-
-    from dbdesign.model import Schema
-    keep = {schema.table(t).qualname for t in tables}
-    dropped = set(schema.tables) - keep
-    sub = Schema(enums=copy.deepcopy(schema.enums), domains=copy.deepcopy(schema.domains),
-                 others=[copy.deepcopy(o) for o in schema.others
-                         if o.kind != "trigger" and not (set(o.depends_on) & dropped)],
-                 sources=list(schema.sources))
-    for name, t in schema.tables.items():
-        if name in keep:
-            t2 = copy.deepcopy(t)
-            t2.foreign_keys = [fk for fk in t2.foreign_keys if fk.ref_table in keep]
-            sub.tables[name] = t2
-    return sub
 
 
 def setup() -> Workbook:
