@@ -45,7 +45,7 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
 from dbdesign.config import SEVERITIES, Config, Waiver
-from dbdesign.dialects.base import Dialect, needs_quote as _needs_quote
+from dbdesign.dialects.base import Dialect
 from dbdesign.model import ForeignKey, Index, Schema, Skipped, SourceRef, Table
 from dbdesign.schema.naming import (conventions, expression_names, is_plural, last_word, plural_table,  # noqa: F401
                      pluralize, singular_table, singularize, user_facing_tables)

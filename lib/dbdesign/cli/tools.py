@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sized
 
 import click
 
-from dbdesign.errors import DbDesignError, EngineError, EngineUnavailable, InputError, mask_secrets
+from dbdesign.errors import DbDesignError, InputError, mask_secrets
 
 NESTED_TOO_DEEP = ("the input is nested too deeply (parentheses, expressions or tables inside "
                    "each other); flatten it")

@@ -1204,7 +1204,7 @@ class Dialect:
         from sqlglot.tokens import TokenType
         names = {d.lower() for d in databases}
         try:
-            tokens = sqlglot.Dialect.get_or_raise(self.sqlglot_dialect).tokenize(sql)
+            tokens = _sqlglot_instance(self.sqlglot_dialect).tokenize(sql)
         except sqlglot.errors.SqlglotError:
             return sql
         cuts = [(a.start, b.end + 1) for a, b in zip(tokens, tokens[1:])
