@@ -632,11 +632,17 @@ def _uncomment(text: str) -> str:
         lambda m: m.group(0) if m.group(0)[0] in "'\"" else re.sub(r"[^\n]", " ", m.group(0)), text)
 
 
+def _blank_strings(text: str) -> str:
+    """`text` with its string literals and quoted names blanked to `'___'` (same length)."""
+    if "'" not in text and '"' not in text:
+        return text
+    return _MASK_STRING.sub(lambda m: "'" + "_" * (len(m.group(0)) - 2) + "'", text)
+
+
 def _mask(text: str) -> str:
     """`text` with string literals and parenthesised parts blanked (same length), so keywords
     and commas are found only at the top level."""
-    if "'" in text or '"' in text:
-        text = _MASK_STRING.sub(lambda m: "'" + "_" * (len(m.group(0)) - 2) + "'", text)
+    text = _blank_strings(text)
     while "(" in text:  # innermost groups first; their parentheses stand aside until the outer is done
         masked = _MASK_PARENS.sub(lambda m: "\x02" + "_" * (len(m.group(0)) - 2) + "\x03", text)
         if masked == text:
@@ -730,8 +736,7 @@ def _expression_of(text: str) -> str | None:
 def _group_end(sql: str, open_at: int) -> tuple[str, int]:
     """(`sql` with its string literals blanked, the position of the parenthesis that closes
     the one at `open_at`, or -1)."""
-    strings = sql if "'" not in sql and '"' not in sql else \
-        _MASK_STRING.sub(lambda s: "'" + "_" * (len(s.group(0)) - 2) + "'", sql)
+    strings = _blank_strings(sql)
     depth = 0
     for p in _PAREN.finditer(strings, open_at):
         depth += 1 if p.group(0) == "(" else -1
