@@ -95,6 +95,14 @@ def test_load_on_every_engine(example_schema, engine_name):
         mark = "?" if engine_name in ("sqlite", "duckdb") else "%s"
         assert eng.query(f"SELECT count(*) FROM users WHERE email = {mark}", (email,))[0][0] == 1
         assert "idx_posts_status_created_at" in report.indexes_created
+        # keys and foreign keys built after the rows (PostgreSQL, MariaDB) are all there
+        want, held = datagen.loaded_model(example_schema, eng, data.tables), eng.introspect()
+        for t in data.tables:
+            w, h = want.tables[t], held.tables[t]
+            assert (h.primary_key and h.primary_key.columns) == w.primary_key.columns, t
+            assert sorted(u.columns for u in h.uniques) == sorted(u.columns for u in w.uniques), t
+            assert sorted((f.columns, f.ref_table) for f in h.foreign_keys) == \
+                sorted((f.columns, f.ref_table) for f in w.foreign_keys), t
 
 
 def test_sqlite_bulk_load_verifies_checks_and_rolls_back(example_schema):

@@ -27,7 +27,7 @@ from sqlglot.errors import ErrorLevel
 from dbdesign.engines.base import Capabilities
 from dbdesign.errors import InputError
 from dbdesign.model import (CheckConstraint, Column, ForeignKey, Index, IndexColumn, PrimaryKey, Schema,
-                     Table)
+                     Table, UniqueConstraint)
 
 ACTIONS = ("emulated", "dropped", "changed", "not enforced", "kept")
 PG = "postgres"
@@ -1556,14 +1556,8 @@ class Dialect:
         items: list[exp.Expression] = [self.column_def(t, c) if c.name == pk_col else
                                        self.column_def_text(t, c) for c in t.columns.values()]
         if t.primary_key:
-            pk = t.primary_key
-            items.append(self.named(pk.name, exp.PrimaryKey(
-                expressions=self.idents(pk.columns), options=self.deferrable_options(pk) or None)))
-        for u in t.uniques:
-            items.append(self.named(u.name, exp.UniqueColumnConstraint(
-                this=exp.Schema(expressions=self.idents(u.columns)),
-                nulls=True if u.nulls_not_distinct else None,
-                options=self.deferrable_options(u) or None)))
+            items.append(self.key_node(t.primary_key))
+        items.extend(self.key_node(u) for u in t.uniques)
         for ch in t.checks:
             if ch.validated:
                 items.append(self.check_node(ch))
@@ -1642,6 +1636,21 @@ class Dialect:
                          for i, text in enumerate(texts))
         body = "\n".join("  " + line for line in body.split("\n"))
         return f"CREATE TABLE {self.sql(self.table_node(qualname), copy=False)} (\n{body}\n)"
+
+    def key_node(self, key: PrimaryKey | UniqueConstraint) -> exp.Expression:
+        """A PRIMARY KEY or UNIQUE constraint as a table element (named when it has a name)."""
+        options = self.deferrable_options(key) or None
+        if isinstance(key, PrimaryKey):
+            return self.named(key.name, exp.PrimaryKey(expressions=self.idents(key.columns), options=options))
+        return self.named(key.name, exp.UniqueColumnConstraint(
+            this=exp.Schema(expressions=self.idents(key.columns)),
+            nulls=True if key.nulls_not_distinct else None, options=options))
+
+    def add_key_sql(self, t: Table, key: PrimaryKey | UniqueConstraint) -> str:
+        """ALTER TABLE ... ADD the key: a load builds it after the rows are in, in one sorted
+        pass, instead of one index insertion per row."""
+        return self.sql(exp.Alter(this=self.table_node(t.qualname), kind="TABLE",
+                                  actions=[exp.AddConstraint(expressions=[self.key_node(key)])]))
 
     def add_fk_sql(self, t: Table, fk: ForeignKey) -> str:
         return self.sql(exp.Alter(this=self.table_node(t.qualname), kind="TABLE",

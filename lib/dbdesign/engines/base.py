@@ -242,6 +242,9 @@ class Engine:
     # Foreign keys are added after the load (ALTER TABLE, validated in one pass by the
     # engine) rather than checked row by row as the rows arrive
     fks_after_load = False
+    # Keys ("primary", "unique") added after the load (ALTER TABLE ... ADD: the index is built
+    # in one sorted pass) rather than grown one row at a time (`datagen.load_statements`)
+    keys_after_load: tuple[str, ...] = ()
 
     def missing_objects(self, wanted: set[tuple[str, str]]) -> set[tuple[str, str]]:
         """Of the (kind, name) pairs - "function" or "collation", lower case - that a schema's
@@ -264,6 +267,10 @@ class Engine:
     def load_session(self, data) -> Iterator["Engine"]:
         """The engine to run a load's statements on (this one, by default)."""
         yield self
+
+    def verify_load(self, data, tables: Sequence[str], report) -> None:
+        """After the load's keys, indexes and foreign keys are built: check what the engine
+        did not (nothing, by default)."""
 
     def bulk_load(self, data, tables: Sequence[str], report, tmp: str, options: dict[str, Any]) -> None:  # pragma: no cover
         """Copy the staging tables `tables` of `data` (a datagen.Dataset) into this database's

@@ -94,6 +94,9 @@ class PostgresEngine(ServerEngine):
     # An FK checked per row is a trigger firing a lookup per row (2.4 M example rows: ~6k
     # rows/s on a busy machine); ADD FOREIGN KEY after the load validates with one join.
     fks_after_load = True
+    # A primary key or UNIQUE added after the load is one sorted index build; grown row by
+    # row while COPY runs, a UUID key writes to random pages of its B-tree
+    keys_after_load = ("primary", "unique")
     # a DuckDB list as PostgreSQL's array text ('{"a","b"}': every element quoted, which reads
     # back as any element type)
     export_casts = ((r".*\[\]$", "'{{' || array_to_string(list_transform({}, lambda v: '\"' || "

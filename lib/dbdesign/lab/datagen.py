@@ -1457,33 +1457,49 @@ POST_LOAD_RE = re.compile(r"^\s*(ALTER\s+TABLE\b.*\bFOREIGN\s+KEY\b|CREATE\s+(OR
 
 def load_statements(schema: Schema, engine_name: str, tables: Sequence[str] | None = None,
                     fks_after: bool = False, missing: set[tuple[str, str]] = frozenset(),
-                    notes: list[str] | None = None) -> tuple[list[str], list[str], list[str]]:
-    """(create, indexes, post) statements for `engine_name`, from `dialects.render` on the
-    schema restricted to `tables`: tables first, data next, then secondary indexes and
-    deferred FKs - load first, index after. `fks_after` moves every foreign key into `post`
-    as ALTER TABLE ... ADD FOREIGN KEY (validated by the engine in one pass over the loaded
-    rows instead of one check per row). A CHECK or index that uses a function or collation of
-    `missing` ((kind, name) that neither the schema nor the engine defines:
-    `Engine.missing_objects`) is left out, with a line in `notes`."""
+                    notes: list[str] | None = None, keys_after: Sequence[str] = ()
+                    ) -> tuple[list[str], list[str], list[str]]:
+    """(create, indexes, post) statements for `engine_name`, from the dialect's rendering of
+    the schema restricted to `tables`: tables first, data next, then secondary indexes and
+    the keys built after the data - load first, index after. `keys_after` ("primary",
+    "unique": `Engine.keys_after_load`) and `fks_after` move those constraints into `post` as
+    ALTER TABLE ... ADD, keys before foreign keys: the engine then builds each key's index in
+    one sorted pass and validates each foreign key in one pass over the loaded rows, instead
+    of one index insertion or check per row. They move out of the adapted model, so types and
+    names are what the full rendering gives (MariaDB's stand-ins for keyed TEXT columns). A
+    partitioned table and its partitions keep their keys inline. A CHECK or index that uses a
+    function or collation of `missing` ((kind, name) that neither the schema nor the engine
+    defines: `Engine.missing_objects`) is left out, with a line in `notes`."""
     from dbdesign import dialects
+    from dbdesign.dialects.base import clone
     sub = load_subschema(schema, tables, missing, notes)
-    fk_sql = []
-    if fks_after:
-        dialect = dialects.get_dialect(engine_name)
-        for name in _topo_order(sub, set(sub.tables)):
-            t = sub.tables[name]
-            fk_sql.extend(dialect.add_fk_sql(t, fk) for fk in t.foreign_keys)
-            t.foreign_keys = []
-    rendered = dialects.render(sub, engine_name)
+    dialect = dialects.get_dialect(engine_name)
+    model = dialect.adapt(sub)
+    key_sql: list[str] = []
+    fk_sql: list[str] = []
+    if keys_after or fks_after:
+        model.tables = dict(model.tables)
+        for name in _topo_order(model, set(model.tables)):
+            t = model.tables[name] = clone(model.tables[name])
+            family = t.partition_of or t.partition_by
+            if "primary" in keys_after and t.primary_key and not family:
+                key_sql.append(dialect.add_key_sql(t, t.primary_key))
+                t.primary_key = None
+            if "unique" in keys_after and not family:
+                key_sql.extend(dialect.add_key_sql(t, u) for u in t.uniques)
+                t.uniques = []
+            if fks_after:
+                fk_sql.extend(dialect.add_fk_sql(t, fk) for fk in t.foreign_keys)
+                t.foreign_keys = []
     create, indexes, post = [], [], []
-    for st in rendered.statements:
+    for st in dialect.create_statements(model):
         if INDEX_RE.match(st):
             indexes.append(st)
         elif POST_LOAD_RE.match(st):
             post.append(st)
         else:
             create.append(st)
-    return create, indexes, fk_sql + post
+    return create, indexes, key_sql + fk_sql + post
 
 
 def load_subschema(schema: Schema, tables: Sequence[str] | None, missing: set[tuple[str, str]] = frozenset(),
@@ -1659,7 +1675,7 @@ def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | N
     report.notes.extend(engine.provide_types(undefined_types(schema, family)))
     missing = engine.missing_objects(undefined_objects(schema, family))
     create_sql, index_sql, post_sql = load_statements(schema, engine.name, tables, engine.fks_after_load,
-                                                      missing, report.notes)
+                                                      missing, report.notes, engine.keys_after_load)
     report.bar = _progress([TablePlan(t, data.counts.get(t, 0), 0, "") for t in tables], progress,
                            f"load {engine.name}")
     with engine.load_session(data) as eng, tempfile.TemporaryDirectory(prefix="dbdesign-load-") as tmp:
@@ -1681,6 +1697,7 @@ def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | N
         for st in post_sql:
             eng.execute(st)
         report.index_seconds = time.perf_counter() - t0
+        eng.verify_load(data, tables, report)
     if analyze:
         analyze_tables(engine, tables)
     return report
