@@ -175,7 +175,7 @@ def test_adbc_writer_refused_while_the_connection_has_a_transaction(example_sche
     before anything is written, and 'auto' does not pick it."""
     data = datagen.generate(example_schema, 100, tables=["users"], progress=False)
     with engines.throwaway("sqlite") as eng:
-        create, _, _ = datagen.load_statements(example_schema, "sqlite", ["users"])
+        create, _, _, _ = datagen.load_statements(example_schema, "sqlite", ["users"])
         eng.run_script(create)
         eng.execute("BEGIN IMMEDIATE")
         with pytest.raises(InputError, match="transaction open"):

@@ -98,6 +98,11 @@ class DuckDBEngine(Engine):
 
     # -- bulk loads of generated data ------------------------------------------------------
     bulk_method = "INSERT ... SELECT from the generating connection (target file attached)"
+    # The keys of a table no other table references are added after the rows (ALTER TABLE ...
+    # ADD builds the index in one pass: 1 M rows, UNIQUE 0.6 s after vs 1.8 s inline). DuckDB
+    # has no ADD FOREIGN KEY, so foreign keys are created with their tables, and it refuses
+    # to ALTER a table another table's foreign key depends on: a parent keeps its keys inline.
+    keys_after_load = ("primary", "unique")
     _stage: str | None = None  # the generating connection's catalog while a load is attached
 
     @contextlib.contextmanager
@@ -149,12 +154,13 @@ class DuckDBEngine(Engine):
                 data.conn.execute(f"COPY ({sel}) TO ? (FORMAT parquet)", [path])
                 src, level = f"read_parquet({_literal(path)})", "_dd_lvl = {}"
             into = f"INSERT INTO {_quote(table)} ({cols}) SELECT {cols} FROM {src}"
+            order = _fk_probe_order(data, table)
             try:
                 if levels is None:
-                    self.execute(into)
+                    self.execute(into + order)
                 else:
                     for k in range(levels[1]):
-                        self.execute(f"{into} WHERE {level.format(k)}")
+                        self.execute(f"{into} WHERE {level.format(k)}{order}")
                     report.notes.append(f"{table}: self-referencing FK loaded in {levels[1]} depth levels "
                                         "(DuckDB checks FKs against rows committed before the statement)")
             except EngineError as err:
@@ -170,6 +176,19 @@ class DuckDBEngine(Engine):
                 yield engine
             finally:
                 engine.close()
+
+
+def _fk_probe_order(data, table: str) -> str:
+    """ORDER BY the columns of `table`'s foreign key to its largest other parent, or "".
+    DuckDB checks a foreign key per row by a lookup in the parent's key index; in key order
+    those lookups walk the index instead of jumping across it (1 M example comments: 8.5 s
+    -> 6.5 s, posts 1.7 s -> 1.0 s)."""
+    fks = [fk for fk in data.schema.tables[table].foreign_keys
+           if fk.ref_table != table and data.counts.get(fk.ref_table)]
+    if not fks:
+        return ""
+    fk = max(fks, key=lambda f: data.counts[f.ref_table])
+    return " ORDER BY " + ", ".join(_quote(c) for c in fk.columns)
 
 
 # -- introspection -------------------------------------------------------------------------

@@ -801,7 +801,7 @@ def _design_benefit(eng, schema: Schema, tables, qmap, params, advice: Advice, w
                     min_sample_ms: float = 1.0) -> None:
     """The measured benefit of each design index a query uses: drop it, time the query, build
     it again. An index the engine will not drop (MariaDB: a foreign key needs it) is skipped."""
-    _, index_sql, _ = datagen.load_statements(schema, eng.name, tables)
+    _, _, index_sql, _ = datagen.load_statements(schema, eng.name, tables)
     ddl = {}
     for st in index_sql:
         m = re.search(r"INDEX\s+(?:IF NOT EXISTS\s+)?[`\"]?(\w+)", st, re.I)

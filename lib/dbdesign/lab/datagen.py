@@ -1458,18 +1458,19 @@ POST_LOAD_RE = re.compile(r"^\s*(ALTER\s+TABLE\b.*\bFOREIGN\s+KEY\b|CREATE\s+(OR
 def load_statements(schema: Schema, engine_name: str, tables: Sequence[str] | None = None,
                     fks_after: bool = False, missing: set[tuple[str, str]] = frozenset(),
                     notes: list[str] | None = None, keys_after: Sequence[str] = ()
-                    ) -> tuple[list[str], list[str], list[str]]:
-    """(create, indexes, post) statements for `engine_name`, from the dialect's rendering of
-    the schema restricted to `tables`: tables first, data next, then secondary indexes and
-    the keys built after the data - load first, index after. `keys_after` ("primary",
-    "unique": `Engine.keys_after_load`) and `fks_after` move those constraints into `post` as
-    ALTER TABLE ... ADD, keys before foreign keys: the engine then builds each key's index in
-    one sorted pass and validates each foreign key in one pass over the loaded rows, instead
-    of one index insertion or check per row. They move out of the adapted model, so types and
-    names are what the full rendering gives (MariaDB's stand-ins for keyed TEXT columns). A
-    partitioned table and its partitions keep their keys inline. A CHECK or index that uses a
-    function or collation of `missing` ((kind, name) that neither the schema nor the engine
-    defines: `Engine.missing_objects`) is left out, with a line in `notes`."""
+                    ) -> tuple[list[str], list[str], list[str], list[str]]:
+    """(create, keys, indexes, post) statements for `engine_name`, from the dialect's
+    rendering of the schema restricted to `tables`, in the order they run: tables, then the
+    data, then keys, secondary indexes, foreign keys and triggers - load first, index after.
+    `keys_after` ("primary", "unique": `Engine.keys_after_load`) and `fks_after` move those
+    constraints out of CREATE TABLE into ALTER TABLE ... ADD: the engine then builds each
+    key's index in one sorted pass and validates each foreign key in one pass over the loaded
+    rows, instead of one index insertion or check per row. They move out of the adapted
+    model, so types and names are what the full rendering gives (MariaDB's stand-ins for
+    keyed TEXT columns). A partitioned table and its partitions keep their keys inline, and
+    so does a table that a foreign key created with its table references. A CHECK or index
+    that uses a function or collation of `missing` ((kind, name) that neither the schema nor
+    the engine defines: `Engine.missing_objects`) is left out, with a line in `notes`."""
     from dbdesign import dialects
     from dbdesign.dialects.base import clone
     sub = load_subschema(schema, tables, missing, notes)
@@ -1478,16 +1479,24 @@ def load_statements(schema: Schema, engine_name: str, tables: Sequence[str] | No
     key_sql: list[str] = []
     fk_sql: list[str] = []
     if keys_after or fks_after:
+        # a foreign key created with its table needs its parent's key (its own, for a self-
+        # reference) and makes the parent a dependency that ALTER TABLE may refuse (DuckDB):
+        # such a parent keeps its keys inline
+        referenced = set() if fks_after else {
+            fk.ref_table for t in model.tables.values() for fk in t.foreign_keys}
         model.tables = dict(model.tables)
         for name in _topo_order(model, set(model.tables)):
             t = model.tables[name] = clone(model.tables[name])
-            family = t.partition_of or t.partition_by
-            if "primary" in keys_after and t.primary_key and not family:
-                key_sql.append(dialect.add_key_sql(t, t.primary_key))
+            if t.partition_of or t.partition_by:
+                keys = []
+            else:
+                keys = [k for k in ([t.primary_key] if "primary" in keys_after and t.primary_key else []) +
+                        (t.uniques if "unique" in keys_after else [])
+                        if name not in referenced]
+            key_sql.extend(dialect.add_key_sql(t, k) for k in keys)
+            if t.primary_key in keys:
                 t.primary_key = None
-            if "unique" in keys_after and not family:
-                key_sql.extend(dialect.add_key_sql(t, u) for u in t.uniques)
-                t.uniques = []
+            t.uniques = [u for u in t.uniques if u not in keys]
             if fks_after:
                 fk_sql.extend(dialect.add_fk_sql(t, fk) for fk in t.foreign_keys)
                 t.foreign_keys = []
@@ -1499,7 +1508,7 @@ def load_statements(schema: Schema, engine_name: str, tables: Sequence[str] | No
             post.append(st)
         else:
             create.append(st)
-    return create, indexes, key_sql + fk_sql + post
+    return create, key_sql, indexes, fk_sql + post
 
 
 def load_subschema(schema: Schema, tables: Sequence[str] | None, missing: set[tuple[str, str]] = frozenset(),
@@ -1644,6 +1653,8 @@ def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | N
     ... SELECT from the generating connection with the target file attached (Parquet for an
     in-memory target), self-references in depth levels. Each path is its engine's
     `bulk_load` (engines/*.py).
+    `create=False` loads into tables that exist (a migrated database): their keys, foreign
+    keys and triggers are left as they are.
     `indexes`: 'schema' builds the schema's secondary indexes after the data, 'none' keeps
     only primary keys and UNIQUE constraints (the baseline for index experiments).
     `checks` (SQLite): 'deferred' verifies CHECK constraints once over the loaded rows before
@@ -1674,8 +1685,11 @@ def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | N
     family = {n for n, t in schema.tables.items() if n in tables or t.partition_of in tables}
     report.notes.extend(engine.provide_types(undefined_types(schema, family)))
     missing = engine.missing_objects(undefined_objects(schema, family))
-    create_sql, index_sql, post_sql = load_statements(schema, engine.name, tables, engine.fks_after_load,
-                                                      missing, report.notes, engine.keys_after_load)
+    create_sql, key_sql, index_sql, post_sql = load_statements(
+        schema, engine.name, tables, engine.fks_after_load and create, missing, report.notes,
+        engine.keys_after_load if create else ())
+    if not create:
+        post_sql = []
     report.bar = _progress([TablePlan(t, data.counts.get(t, 0), 0, "") for t in tables], progress,
                            f"load {engine.name}")
     with engine.load_session(data) as eng, tempfile.TemporaryDirectory(prefix="dbdesign-load-") as tmp:
@@ -1688,6 +1702,8 @@ def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | N
                 report.bar.close()
                 report.bar = None
         t0 = time.perf_counter()
+        for st in key_sql:
+            eng.execute(st)
         if indexes == "schema":
             for st in index_sql:
                 eng.execute(st)
