@@ -20,7 +20,7 @@ import random
 import re
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -248,15 +248,19 @@ def sweep(url: str, mix: list[tuple[str, dict]], sizes: list[int], concurrencies
     """Every (pool size, concurrency) cell on one database. With `rounds` > 1 the sizes are
     measured in turn that many times and each cell keeps its best round (and every round's
     throughput and p99, the measured noise), so a few seconds of a busy machine do not decide
-    which pool size wins."""
+    which pool size wins. Each size's pool is opened and warmed once and stays open across
+    the rounds: the rounds repeat the measurement, not the connecting."""
     name = server_engine(url).name
     best: dict[tuple[int, int], Cell] = {}
-    for _ in range(rounds):
+    with ExitStack() as stack:
+        pools = {}
         for size in sizes:
-            with open_pool(url, size) as pool:
-                with holding(pool, size):  # open every connection now (QueuePool opens lazily) ...
-                    pass
-                run_cell(name, pool.borrow, mix, size, 1, min(0.2, seconds))  # ... and warm the caches
+            pools[size] = pool = stack.enter_context(open_pool(url, size))
+            with holding(pool, size):  # open every connection now (QueuePool opens lazily) ...
+                pass
+            run_cell(name, pool.borrow, mix, size, 1, min(0.2, seconds))  # ... and warm the caches
+        for _ in range(rounds):
+            for size, pool in pools.items():
                 for c in concurrencies:
                     cell = run_cell(name, pool.borrow, mix, size, c, seconds)
                     old = best.get((size, c))
@@ -375,7 +379,6 @@ def holding(pool, size: int) -> Iterator[list]:
     """`size` DB-API connections of `pool`, all checked out at once - so each is a different
     connection, and a pool that opens connections lazily (QueuePool) opens them here rather
     than inside a timed cell."""
-    from contextlib import ExitStack
     with ExitStack() as stack:
         yield [stack.enter_context(pool.borrow()) for _ in range(size)]
 
@@ -441,9 +444,18 @@ def rotation(url: str, size: int = 2, max_lifetime_s: float | None = 1.0, run_s:
 
 
 def failure_modes(url: str) -> dict[str, Any]:
-    """Exhaustion, recovery without and with a check, and rotation on one database."""
-    return {"exhaustion": exhaustion(url), "recovery_without_check": recovery(url, url, check=False),
-            "recovery_with_check": recovery(url, url, check=True), "rotation": rotation(url)}
+    """Exhaustion, recovery without and with a check, and rotation on one database. The
+    three run at once, each on its own pool: they wait on sleeps and timeouts, not on the
+    CPU. The two recoveries run one after the other (each silences the pool library's
+    logger while it kills connections)."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(3) as ex:
+        exhausted = ex.submit(exhaustion, url)
+        recovered = ex.submit(lambda: (recovery(url, url, check=False), recovery(url, url, check=True)))
+        rotated = ex.submit(rotation, url)
+        without, with_check = recovered.result()
+        return {"exhaustion": exhausted.result(), "recovery_without_check": without,
+                "recovery_with_check": with_check, "rotation": rotated.result()}
 
 
 def summary(cells: list[Cell]) -> str:
