@@ -80,10 +80,11 @@ dbml-parser:
 report: setup
 	$(VENV)/bin/dbdesign report --scale $(SCALE)
 
-# Unit and engine tests, then the notebooks under nbval (checked cells must match stored facts).
+# Unit and engine tests, then the notebooks under nbval (checked cells must match stored facts);
+# the 15 slowest are listed at the end.
 test: setup
 	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env \
-	  --nbval-sanitize-with notebooks/nbval_sanitize.cfg
+	  --nbval-sanitize-with notebooks/nbval_sanitize.cfg --durations=15
 
 # Re-run the notebooks and store their outputs (after changing a chapter).
 notebooks: setup
