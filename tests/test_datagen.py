@@ -345,3 +345,29 @@ def test_a_row_the_engine_refuses_fails_the_load(example_schema, engine_name, ba
     with engines.throwaway(engine_name) as eng:
         with pytest.raises(EngineError):
             datagen.load(data, eng, indexes="none", analyze=False)
+
+
+def test_cli_out_of_memory_is_bad_input_and_leaves_no_half_written_file(tmp_path):
+    """A DuckDB memory limit too small for the rows is exit 2 with what to do; a database
+    file the command created is removed, one that existed before is kept."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    import duckdb
+    repo = Path(__file__).resolve().parent.parent
+    shutil.copytree(repo / "migrations", tmp_path / "migrations")
+    (tmp_path / "dbdesign.toml").write_text('[datagen]\nmemory_limit = "20MB"\n')
+    env = {**os.environ, "PYTHONPATH": str(repo / "lib")}
+    kept = tmp_path / "kept.duckdb"
+    duckdb.connect(str(kept)).execute("CREATE TABLE mine (x INT)").close()
+    for target in (tmp_path / "new.duckdb", kept):
+        proc = subprocess.run([sys.executable, "-m", "dbdesign.cli", "datagen", "migrations", "--rows", "300000",
+                               "--db", f"duckdb:///{target}", "--no-progress"],
+                              capture_output=True, text=True, env=env, cwd=tmp_path)
+        assert proc.returncode == 2, proc.stderr
+        last = proc.stderr.strip().splitlines()[-1]
+        assert "Out of Memory" in last and "raise [datagen] memory_limit" in last, last
+    assert not (tmp_path / "new.duckdb").exists() and not (tmp_path / "new.duckdb.wal").exists()
+    assert duckdb.connect(str(kept)).execute("SELECT count(*) FROM mine").fetchone() == (0,)

@@ -2,7 +2,9 @@
 the `dbdesign` group in cli.py)."""
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 
 import click
 
@@ -48,15 +50,27 @@ def datagen(source, rows, seed, tables, engine, url, out, indexes, progress) -> 
     if engine:
         url = f"{engine}:///{out}"
     target = connect(url) if url else None
+    # a database file this command creates is removed again if the load fails (no half-loaded file)
+    new_file = getattr(target, "path", None) if target is not None else None
+    if new_file and (new_file == ":memory:" or os.path.exists(new_file)):
+        new_file = None
     if target is not None:
         target.conn  # a bad or unreachable database is bad input before any data is made
-    # the tables asked for, plus the parents their NOT NULL foreign keys need
-    data = dg.generate(schema, rows, seed=seed, tables=dg.with_parents(schema, tables) if tables else None,
-                       progress=progress, realism=config.extra.get("datagen"))
-    report = None
-    if target is not None:
-        with target as eng:
-            report = dg.load(data, eng, indexes=indexes, progress=progress)
+    try:
+        # the tables asked for, plus the parents their NOT NULL foreign keys need
+        data = dg.generate(schema, rows, seed=seed, tables=dg.with_parents(schema, tables) if tables else None,
+                           progress=progress, realism=config.extra.get("datagen"))
+        report = None
+        if target is not None:
+            with target as eng:
+                report = dg.load(data, eng, indexes=indexes, progress=progress)
+    except BaseException:
+        if target is not None:
+            target.close()
+        for leftover in [new_file + x for x in ("", ".wal", "-wal", "-shm", "-journal")] if new_file else ():
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(leftover)
+        raise
     total = sum(data.counts.values())
     secs = time.perf_counter() - t0
     click.echo(json.dumps({"seconds": round(data.seconds, 3), "counts": data.counts,

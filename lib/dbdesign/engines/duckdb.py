@@ -127,10 +127,15 @@ class DuckDBEngine(Engine):
         self._conn, self._stage = conn, stage
         try:
             yield self
-        finally:
+        except BaseException:
             self._conn, self._stage = None, None
-            conn.execute(f"USE {_quote(stage)}")
-            conn.execute("DETACH dd_target")
+            with contextlib.suppress(Exception):  # a fatal error invalidates the connection:
+                conn.execute(f"USE {_quote(stage)}")  # the error that caused it is the one to show
+                conn.execute("DETACH dd_target")
+            raise
+        self._conn, self._stage = None, None
+        conn.execute(f"USE {_quote(stage)}")
+        conn.execute("DETACH dd_target")
 
     def bulk_load(self, data, tables, report, tmp, options) -> None:
         """One INSERT ... SELECT per table (from the attached staging tables, or a Parquet
@@ -164,7 +169,8 @@ class DuckDBEngine(Engine):
                     report.notes.append(f"{table}: self-referencing FK loaded in {levels[1]} depth levels "
                                         "(DuckDB checks FKs against rows committed before the statement)")
             except EngineError as err:
-                raise EngineError(f"duckdb: loading {table}: {str(err).removeprefix('duckdb: ')}") from err
+                raise EngineError(f"duckdb: loading {table}: {str(err).removeprefix('duckdb: ')}"
+                                  f"{memory_advice(err)}") from err
             report.table_done(table, data.counts.get(table) or dg._count(data, table), time.perf_counter() - t0)
 
     @classmethod
@@ -176,6 +182,17 @@ class DuckDBEngine(Engine):
                 yield engine
             finally:
                 engine.close()
+
+
+# DuckDB's words when the memory limit is reached (an Out of Memory error, or a failed
+# commit that could not allocate a block)
+_OUT_OF_MEMORY = re.compile(r"Out of Memory|could not allocate block", re.I)
+
+
+def memory_advice(err: BaseException) -> str:
+    """What to do when a DuckDB error is its memory limit, to append to the message; "" else."""
+    return ("; raise [datagen] memory_limit in dbdesign.toml or lower --rows"
+            if _OUT_OF_MEMORY.search(str(err)) else "")
 
 
 def _fk_probe_order(data, table: str) -> str:

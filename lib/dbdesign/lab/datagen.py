@@ -385,7 +385,8 @@ class _Generator:
         try:
             self.conn.execute(f"CREATE TABLE {quote(staging_name(name))} AS {body}")
         except duckdb.Error as err:
-            raise EngineError(f"generating {name}: {str(err).splitlines()[0]}") from err
+            from dbdesign.engines.duckdb import memory_advice
+            raise EngineError(f"generating {name}: {str(err).splitlines()[0]}{memory_advice(err)}") from err
         finally:
             self.conn.execute("DROP TABLE IF EXISTS _dd_rows")
 
