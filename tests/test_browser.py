@@ -492,3 +492,20 @@ def test_review_page_cover_toc_tables_and_layout(browser, report_html):
     assert width["scroll"] <= width["client"], f"horizontal overflow at 1280 px: {width}"
     browser.screenshot(SHOTS / "report-cover.png", full_page=False)
     assert browser.console_errors() == [], browser.console_errors()
+
+
+def test_table_index_wraps_long_table_names(browser, tmp_path):
+    """The table index (a link per table, in columns) stays inside its column when a table
+    name is wider than the column (MusicBrainz: release_group_attribute_type_allowed_value),
+    so the page does not scroll sideways."""
+    from dbdesign.review.tabledoc import TABLES_CSS
+    names = ["artist", "release_group_attribute_type_allowed_value_" * 2, "label", "place"] * 6
+    links = " ".join(f'<a href="#table-{n}">{n}</a>' for n in names)
+    page = tmp_path / "index.html"
+    page.write_text(f"<!doctype html><style>body {{ margin: 0 }} {TABLES_CSS}</style>"
+                    f'<main style="width: 700px"><p class="dbdesign-table-index">{links}</p></main>')
+    browser.open(page.as_uri())
+    browser.pump(0.3)
+    out = browser.js("""(() => { const m = document.querySelector('main').getBoundingClientRect().right;
+        return [...document.querySelectorAll('main a')].filter(a => a.getBoundingClientRect().right > m + 1).length; })()""")
+    assert out == 0

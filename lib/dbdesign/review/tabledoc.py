@@ -229,7 +229,7 @@ class TableDoc:
 
 TABLES_CSS = """
 .dbdesign-table-index { column-width: 14em; font-size: 90%; line-height: 1.6; }
-.dbdesign-table-index a { display: inline-block; margin-right: .8em; }
+.dbdesign-table-index a { display: inline-block; margin-right: .8em; max-width: 100%; overflow-wrap: anywhere; }
 details.dbdesign-table-page { border: 1px solid #e4e4e4; border-radius: 4px; padding: .2em .8em; margin: .3em 0; }
 details.dbdesign-table-page[open] { background: #fcfcfd; }
 details.dbdesign-table-page > summary { cursor: pointer; padding: .2em 0; }
