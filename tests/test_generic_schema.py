@@ -81,20 +81,3 @@ def test_pool_command_bad_input_is_one_line_exit_2():
     out = subprocess.run([sys.executable, "-m", "dbdesign.generate.pool", "abc", "2", "100"],
                          capture_output=True, text=True)
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
-
-
-@pytest.mark.parametrize("chapter", ["02_indexing_strategy", "05_soft_delete_auditing"])
-def test_the_lab_and_demo_chapters_run_on_a_schema_that_is_not_the_example(chapter):
-    """`DBDESIGN_SOURCE=any.sql`: the index lab and the soft-delete/audit demos run on that
-    schema (the cells about the example left out, as the report does), and what the lab shows
-    is about it (no example table in its outputs)."""
-    from dbdesign.review.report import execute_notebook
-    nb, run = execute_notebook(REPO / "notebooks" / f"{chapter}.ipynb", REPO,
-                               {"DBDESIGN_SCALE": "small", "DBDESIGN_SOURCE": str(SMALL)}, example=False)
-    shown = " ".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
-                     + str(o.get("data", {}).get("text/html", ""))
-                     for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
-    assert run.cells > 10 and "customers" in shown
-    if chapter.startswith("02"):
-        assert "posts" not in shown and "posts" not in " ".join(
-            c.source for c in nb.cells if c.cell_type == "markdown")

@@ -48,6 +48,23 @@ def test_every_chapter_builds_for_a_schema_that_is_not_the_example(source, table
     assert not re.search(r"\bposts?\b", text), re.search(r".{60}\bposts?\b.{60}", text, re.S).group(0)
     for table in tables:  # the chapters speak of this schema
         assert re.search(rf"\b{table}\b", text), table
+    # the index lab and the soft-delete/audit demos ran on it, and their outputs show it
+    assert all(c["cells"] > 10 for c in manifest["chapters"] if c["name"].startswith(("02_", "05_")))
+    soup = BeautifulSoup(index.read_text(encoding="utf-8"), "html.parser")
+    markers = {m["id"]: m for m in soup.find_all("div", class_="dbdesign-chapter")}
+    for anchor in ("chapter-02-indexing-strategy", "chapter-05-soft-delete-auditing"):
+        shown = " ".join(_chapter_outputs(markers[anchor]))
+        assert any(re.search(rf"\b{t}\b", shown) for t in tables), (anchor, tables)
+
+
+def _chapter_outputs(marker):
+    """The output text of a chapter: the page's cells from its marker to the next chapter
+    or the table pages."""
+    for el in marker.find_next_siblings():
+        if "dbdesign-chapter" in (el.get("class") or []) or el.name == "section":
+            return
+        for out in el.select(".jp-OutputArea-output"):
+            yield out.get_text(" ")
 
 
 def test_the_lab_of_a_large_schema_runs_on_the_workloads_tables(monkeypatch):
