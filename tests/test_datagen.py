@@ -371,3 +371,15 @@ def test_cli_out_of_memory_is_bad_input_and_leaves_no_half_written_file(tmp_path
         assert "Out of Memory" in last and "raise [datagen] memory_limit" in last, last
     assert not (tmp_path / "new.duckdb").exists() and not (tmp_path / "new.duckdb.wal").exists()
     assert duckdb.connect(str(kept)).execute("SELECT count(*) FROM mine").fetchone() == (0,)
+
+
+def test_repeated_unique_values_are_dropped_and_counted(example_schema):
+    """A UNIQUE column whose generated values repeat keeps the first row of each value and
+    counts the others; one whose values do not repeat loses nothing."""
+    data = datagen.generate(example_schema, 400, tables=["users"], progress=False,
+                            overrides={"users.username": "'u' || (i % 50)"})
+    assert data.counts["users"] == 50
+    assert data.rejection()["users"]["reasons"] == {"duplicate (username)": data.rejection()["users"]["generated"] - 50}
+    assert data.sample("SELECT count(DISTINCT username) FROM users")[0][0] == 50
+    clean = datagen.generate(example_schema, 400, tables=["users"], progress=False)
+    assert "users" not in clean.rejection()

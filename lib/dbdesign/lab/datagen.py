@@ -452,11 +452,16 @@ class _Generator:
             for cols in _dedupe_sets(t, self.sizes, repointed=bool(self.repointed.get(name)),
                                      schema=self.schema):
                 present = " AND ".join(f"{quote(c)} IS NOT NULL" for c in cols)
+                key = ", ".join(quote(c) for c in cols)
+                # a grouping finds whether any value repeats at half the cost of the numbering
+                # DELETE (5 M posts.slug: 0.5 s vs 1.3 s), and usually none does
+                if not self.conn.execute(f"SELECT 1 FROM {staged} WHERE {present} GROUP BY {key} "
+                                         "HAVING count(*) > 1 LIMIT 1").fetchone():
+                    continue
                 dropped += drop(
                     f"duplicate ({', '.join(cols)})",
                     f"rowid IN (SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY "
-                    f"{', '.join(quote(c) for c in cols)} ORDER BY rowid) AS k FROM {staged} "
-                    f"WHERE {present}) WHERE k > 1)")
+                    f"{key} ORDER BY rowid) AS k FROM {staged} WHERE {present}) WHERE k > 1)")
             if sum(out.values()):
                 self.shrunk.add(name)
             if not (dropped and self_ref):
