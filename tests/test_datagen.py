@@ -374,8 +374,9 @@ def test_cli_out_of_memory_is_bad_input_and_leaves_no_half_written_file(tmp_path
 
 
 def test_repeated_unique_values_are_dropped_and_counted(example_schema):
-    """A UNIQUE column whose generated values repeat keeps the first row of each value and
-    counts the others; one whose values do not repeat loses nothing."""
+    """A unique key whose generated values repeat keeps the first row of each value and
+    counts the others - a plain column or an expression such as LOWER(email); one whose
+    values do not repeat loses nothing."""
     data = datagen.generate(example_schema, 400, tables=["users"], progress=False,
                             overrides={"users.username": "'u' || (i % 50)"})
     assert data.counts["users"] == 50
@@ -383,3 +384,9 @@ def test_repeated_unique_values_are_dropped_and_counted(example_schema):
     assert data.sample("SELECT count(DISTINCT username) FROM users")[0][0] == 50
     clean = datagen.generate(example_schema, 400, tables=["users"], progress=False)
     assert "users" not in clean.rejection()
+    # a case-insensitive key (UNIQUE INDEX ... (LOWER(email))): values equal but for case repeat
+    cased = datagen.generate(example_schema, 400, tables=["users"], progress=False, overrides={
+        "users.email": "CASE WHEN i % 2 = 0 THEN 'u' || (i % 50) ELSE 'U' || (i % 50) END || '@example.com'"})
+    assert cased.counts["users"] == 50
+    assert set(cased.rejection()["users"]["reasons"]) == {"duplicate (LOWER(email))"}
+    assert cased.sample("SELECT count(DISTINCT lower(email)) FROM users")[0][0] == 50
