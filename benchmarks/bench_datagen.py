@@ -108,7 +108,7 @@ def end_to_end(name: str, rows: int, tmp: str) -> dict:
         try:
             return cli_run(f"{name}:///{path}", rows)
         finally:
-            for p in (path, path + ".wal"):
+            for p in [path + x for x in ("", *engines.engine_class(name).sidecar_suffixes)]:
                 if os.path.exists(p):
                     os.remove(p)
     with engines.throwaway(name) as eng:

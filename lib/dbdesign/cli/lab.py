@@ -67,7 +67,7 @@ def datagen(source, rows, seed, tables, engine, url, out, indexes, progress) -> 
     except BaseException:
         if target is not None:
             target.close()
-        for leftover in [new_file + x for x in ("", ".wal", "-wal", "-shm", "-journal")] if new_file else ():
+        for leftover in [new_file + x for x in ("", *target.sidecar_suffixes)] if new_file else ():
             with contextlib.suppress(FileNotFoundError):
                 os.remove(leftover)
         raise

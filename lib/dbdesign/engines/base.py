@@ -245,6 +245,8 @@ class Engine:
     # Keys ("primary", "unique") added after the load (ALTER TABLE ... ADD: the index is built
     # in one sorted pass) rather than grown one row at a time (`datagen.load_statements`)
     keys_after_load: tuple[str, ...] = ()
+    # Files an embedded engine writes beside its database file (journals, write-ahead logs)
+    sidecar_suffixes: tuple[str, ...] = ()
 
     def missing_objects(self, wanted: set[tuple[str, str]]) -> set[tuple[str, str]]:
         """Of the (kind, name) pairs - "function" or "collation", lower case - that a schema's

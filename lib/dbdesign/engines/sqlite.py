@@ -18,6 +18,7 @@ from dbdesign.engines.introspection import add_index_sql, clean_default, fk_acti
 
 class SQLiteEngine(Engine):
     name = "sqlite"
+    sidecar_suffixes = ("-journal", "-wal", "-shm")
     booleans_as_integers = True
 
     @classmethod

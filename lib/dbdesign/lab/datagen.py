@@ -1050,9 +1050,9 @@ def _dedupe_sets(t: Table, selected, repointed: bool = False,
     if _junction_fks(t, selected) and not repointed:
         skip.append(list(t.primary_key.columns))
     out: list[tuple[str, list[str]]] = []
-    for k in sets:
-        if k not in skip and (", ".join(k), [quote(c) for c in k]) not in out:
-            out.append((", ".join(k), [quote(c) for c in k]))
+    for key in [(", ".join(k), [quote(c) for c in k]) for k in sets if k not in skip]:
+        if key not in out:
+            out.append(key)
     for ix in (ix for p in family for ix in p.indexes if ix.unique and any(c.expression for c in ix.columns)):
         try:
             parts = [quote(c.column) if c.column else pg_expr(c.expression).sql(dialect="duckdb")
@@ -1509,12 +1509,11 @@ def load_statements(schema: Schema, engine_name: str, tables: Sequence[str] | No
         model.tables = dict(model.tables)
         for name in _topo_order(model, set(model.tables)):
             t = model.tables[name] = clone(model.tables[name])
-            if t.partition_of or t.partition_by:
+            if t.partition_of or t.partition_by or name in referenced:
                 keys = []
             else:
-                keys = [k for k in ([t.primary_key] if "primary" in keys_after and t.primary_key else []) +
-                        (t.uniques if "unique" in keys_after else [])
-                        if name not in referenced]
+                keys = (([t.primary_key] if "primary" in keys_after and t.primary_key else []) +
+                        (t.uniques if "unique" in keys_after else []))
             key_sql.extend(dialect.add_key_sql(t, k) for k in keys)
             if t.primary_key in keys:
                 t.primary_key = None
@@ -1708,10 +1707,9 @@ def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | N
     report.notes.extend(engine.provide_types(undefined_types(schema, family)))
     missing = engine.missing_objects(undefined_objects(schema, family))
     create_sql, key_sql, index_sql, post_sql = load_statements(
-        schema, engine.name, tables, engine.fks_after_load and create, missing, report.notes,
-        engine.keys_after_load if create else ())
-    if not create:
-        post_sql = []
+        schema, engine.name, tables, engine.fks_after_load, missing, report.notes, engine.keys_after_load)
+    if not create:  # the tables exist with their keys, foreign keys and triggers
+        key_sql = post_sql = []
     report.bar = _progress([TablePlan(t, data.counts.get(t, 0), 0, "") for t in tables], progress,
                            f"load {engine.name}")
     with engine.load_session(data) as eng, tempfile.TemporaryDirectory(prefix="dbdesign-load-") as tmp:
