@@ -81,3 +81,21 @@ def test_pool_command_bad_input_is_one_line_exit_2():
     out = subprocess.run([sys.executable, "-m", "dbdesign.generate.pool", "abc", "2", "100"],
                          capture_output=True, text=True)
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_derived_workload_quotes_words_one_engine_reserves():
+    """`release` is reserved on MariaDB only (a MusicBrainz column): the derived query quotes
+    it, and runs there."""
+    from conftest import require_engine
+    from dbdesign.schema.parse import parse_sql
+    schema = parse_sql("CREATE TABLE album (id INTEGER PRIMARY KEY, title VARCHAR(80) NOT NULL);"
+                       "CREATE TABLE track (id INTEGER PRIMARY KEY, release INTEGER NOT NULL REFERENCES album (id),"
+                       " position INTEGER NOT NULL);"
+                       "CREATE INDEX track_release ON track (release);")
+    qs = workload.derive(schema, limit=8)
+    by_release = [q for q in qs if "release" in q.sql]
+    assert by_release and all("`release`" in q.sql_for("mysql") for q in by_release)
+    require_engine("mysql")
+    data = datagen.generate(schema, 500, progress=False)
+    res = bench.run_workload("mysql", data, schema, qs, warmup=1, repeat=2)
+    assert {r["query"] for r in res} == {q.name for q in qs}

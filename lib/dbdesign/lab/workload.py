@@ -19,6 +19,7 @@ from typing import Any, Sequence
 
 import sqlglot
 
+from dbdesign.dialects.base import needs_quote
 from dbdesign.schema.parse import clean_message
 from dbdesign.errors import InputError
 from dbdesign.model import Index, IndexColumn, SourceRef
@@ -403,13 +404,6 @@ def _table_names(schema) -> set[str]:
     return {n for t in schema.tables.values() for n in (t.name, t.qualname)}
 
 
-_BARE = re.compile(r"[a-z_][a-z0-9_]*")
-_RESERVED = {"all", "and", "as", "asc", "between", "by", "case", "check", "column", "constraint",
-             "create", "current_date", "current_time", "current_timestamp", "current_user",
-             "default", "delete", "desc", "distinct", "else", "end", "from", "group", "having",
-             "in", "index", "insert", "into", "is", "join", "key", "like", "limit", "not", "null",
-             "on", "or", "order", "primary", "references", "select", "table", "then", "to",
-             "union", "unique", "update", "user", "using", "values", "when", "where", "with"}
 
 
 def _temporal(col) -> bool:
@@ -425,7 +419,7 @@ class _Sql:
         self.quoted = False
 
     def ident(self, name: str, mark: str = '"') -> str:
-        if _BARE.fullmatch(name) and name not in _RESERVED:
+        if not needs_quote(name):
             return name
         self.quoted = True
         return mark + name.replace(mark, mark * 2) + mark
