@@ -94,6 +94,7 @@ def test_verification_uses_the_captured_plan(example_schema, data, engine_name):
     assert adv.baseline_plans["user-by-email"]["uses_index"] is False
     if engine_name == "duckdb":  # ART is skipped for a two-sided range
         assert rng.verdict == "reject" and "does not use" in rng.evidence
+        assert not rng.insert_rates_with and rng.write_cost is None  # no plan takes it: no write cost
     else:
         assert rng.checks[0]["uses_proposal"]
     df = adv.to_frame()
