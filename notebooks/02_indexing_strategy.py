@@ -32,7 +32,7 @@
 from dbdesign.review import notebook as nbk
 
 wb = nbk.setup()  # repo root as working directory; DBDESIGN_SCALE picks the data size
-ROWS = {"small": 20_000, "large": 1_000_000}[wb.scale]
+ROWS = wb.lab_rows  # rows asked of the largest table: 20,000 small, 1,000,000 large
 print(f"schema source: {wb.source}; scale {wb.scale}: {ROWS:,} rows in the largest table")
 
 # %% [markdown]
@@ -398,7 +398,7 @@ if names:
     design = {n: advisor.advise(wb.schema, queries, n, data=data, baseline="schema")
               for n in names if n in ("sqlite", "postgres")}
     if "sqlite" in design:  # the report's index documentation shows this measurement
-        nbk.keep_advice(design["sqlite"], wb.schema, queries)
+        nbk.keep_advice(design["sqlite"], wb.schema, queries, ROWS)
     for n, a in design.items():
         nbk.table(a.to_frame()[["index", "definition", "queries", "verdict", "read_gain_x", "insert_cost",
                                 "evidence"]], caption=f"{n}: proposals on top of the design")

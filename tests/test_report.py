@@ -38,9 +38,9 @@ def _build(tmp_path_factory):
              new_code_cell("secret_marker_in_code = 42\nprint('second ran')"))
     write_nb(nbs / "README.ipynb", new_code_cell("raise SystemExit('not a chapter: must not run')"))
     out = tmp_path_factory.mktemp("report")
-    from dbdesign.review import report
+    from dbdesign.review import notebook as nbk
     with pytest.MonkeyPatch.context() as mp:  # the measured index documentation, kept small here
-        mp.setattr(report, "_ADVISOR_ROWS", {"small": 2_000, "large": 2_000})
+        mp.setattr(nbk, "LAB_ROWS", {"small": 2_000, "large": 2_000})
         index = build_report(out, scale="large", notebooks_dir=nbs, source=str(REPO / "migrations"))
     return index, index.read_text(encoding="utf-8")
 
@@ -259,12 +259,12 @@ def test_report_for_a_schema_that_is_not_the_example(tmp_path_factory):
     corpus = REPO.parent / "shared" / "corpus" / "northwind-postgres.sql"
     if not corpus.is_file():
         pytest.skip("the northwind corpus schema is not on this machine")
-    from dbdesign.review import report
+    from dbdesign.review import notebook as nbk
     nbs = tmp_path_factory.mktemp("notebooks-nw")
     write_nb(nbs / "01_only.ipynb", new_markdown_cell("# Only chapter"), new_code_cell("print('ran')"))
     out = tmp_path_factory.mktemp("report-nw")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(report, "_ADVISOR_ROWS", {"small": 2_000, "large": 2_000})
+        mp.setattr(nbk, "LAB_ROWS", {"small": 2_000, "large": 2_000})
         index = build_report(out, notebooks_dir=nbs, source=str(corpus))
         text = index.read_text(encoding="utf-8")
         assert "Decisions to sign off" in text and 'id="table-orders"' in text
@@ -299,3 +299,37 @@ def test_a_large_schema_gets_the_erd_set_not_one_strip(tmp_path):
         assert erd.mermaid_fits((tmp_path / f"erd-{c.slug}.mmd").read_text(encoding="utf-8"))
     assert "split" in run.artifacts["erd.mmd"] and "erd.dbml" in run.artifacts
     assert (tmp_path / "erd.mmd").read_text(encoding="utf-8").startswith("---\ntitle: 375 tables")
+
+
+def test_untimed_chapters_share_the_machine_and_timed_ones_run_alone(tmp_path):
+    """A chapter runs alone unless marked untimed; the untimed ones overlap each other and
+    the report's own outputs, and the page keeps name order whatever finished first."""
+    import time
+
+    from jupyter_core.utils import run_sync
+
+    from dbdesign.review import report
+    span = new_code_cell("import time\nt0 = time.time(); time.sleep(1.5); print(t0, time.time())")
+    paths = []
+    for name, untimed in (("01_a", True), ("02_timed", False), ("03_b", True)):
+        path = tmp_path / f"{name}.ipynb"
+        write_nb(path, span)
+        if untimed:
+            nb = nbformat.read(str(path), as_version=4)
+            nb.metadata["dbdesign"] = {"untimed": True}
+            nbformat.write(nb, str(path))
+        paths.append(path)
+    outputs = []
+    run = report.ReportRun(tmp_path / "out", "small")
+    executed = run_sync(report._run_chapters)(paths, tmp_path, True, lambda msg: None, run,
+                                               lambda: outputs.append((time.time(), time.sleep(1.5), time.time())))
+    assert [name for name, _ in executed] == ["01_a.ipynb", "02_timed.ipynb", "03_b.ipynb"]
+    assert [c.name for c in run.chapters] == ["01_a.ipynb", "02_timed.ipynb", "03_b.ipynb"]
+    spans = {name: tuple(map(float, nb.cells[0].outputs[0]["text"].split())) for name, nb in executed}
+    (o_start, _, o_end), = outputs
+    timed = spans.pop("02_timed.ipynb")
+    for start, end in [*spans.values(), (o_start, o_end)]:
+        assert end <= timed[0] or start >= timed[1]  # nothing beside the timed chapter
+    a, b = spans.values()
+    assert a[0] < b[1] and b[0] < a[1]  # the two untimed chapters overlapped
+    assert report.runs_alone(nbformat.read(str(paths[1]), as_version=4))

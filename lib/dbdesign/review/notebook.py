@@ -67,6 +67,7 @@ def example_cells_dropped(nb) -> int:
 
 
 LAB_TABLES = 40  # above this many tables, the lab (generated data, probes) runs on the hot tables
+LAB_ROWS = {"small": 20_000, "large": 1_000_000}  # rows asked of the largest lab table, per scale
 
 
 @dataclass
@@ -103,6 +104,11 @@ class Workbook:
             return self.schema.table(named).qualname
         table = self.schema.most_connected()
         return table.qualname if table is not None else None
+
+    @property
+    def lab_rows(self) -> int:
+        """The rows the index lab asks of the largest table at this scale (`LAB_ROWS`)."""
+        return LAB_ROWS[self.scale]
 
     def queries(self) -> list:
         """The workload (`workload.for_schema`: the project's file, else derived), read once."""
@@ -143,11 +149,12 @@ def _advice_path(schema: "Schema", queries: list, engine: str, baseline: str, ro
     return repo_root() / ADVICE_CACHE / f"advice-{engine}-{baseline}-{digest}.pickle"
 
 
-def keep_advice(advice, schema: "Schema", queries: list) -> None:
+def keep_advice(advice, schema: "Schema", queries: list, rows: int) -> None:
     """Store a measured `advisor.Advice` for the report's index documentation, so the report
-    shows the chapter's measurement instead of measuring the same thing again."""
+    shows the chapter's measurement instead of measuring the same thing again. `rows` is the
+    size the data was asked for (a table can get a few more: `advice.rows` is no key)."""
     import pickle
-    path = _advice_path(schema, queries, advice.engine, advice.baseline, advice.rows)
+    path = _advice_path(schema, queries, advice.engine, advice.baseline, rows)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pickle.dumps(advice))
 

@@ -25,6 +25,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import html
 import json
@@ -38,6 +39,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import click
+from jupyter_core.utils import run_sync
 
 from dbdesign.review import report_assets
 from dbdesign.errors import DbDesignError, EngineError, InputError
@@ -122,17 +124,13 @@ def build_report(out_dir: str | os.PathLike = "build/report", scale: str = "smal
     from dbdesign.review.notebook import ADVICE_CACHE
     for stale in (root / ADVICE_CACHE).glob("advice-*.pickle"):  # only this build's measurements
         stale.unlink()
-    executed = []
-    for path in paths:
-        say(f"running {path.name} ...")
-        nb, chapter = execute_notebook(path, cwd=root, env=env, example=example)
-        run.chapters.append(chapter)
-        executed.append((path.name, nb))
-        say(f"  {path.name}: {chapter.cells} cells in {chapter.seconds:.1f} s")
-
-    say("writing the design's outputs ...")
     versions = collect_versions()
-    _write_artifacts(run, root, source, versions, previous)
+
+    def outputs() -> None:
+        say("writing the design's outputs ...")
+        _write_artifacts(run, root, source, versions, previous)
+    with _chapter_env(env):
+        executed = run_sync(_run_chapters)(paths, root, example, say, run, outputs)
     index = out / "index.html"
     step = time.perf_counter()
     page = export_html(executed, versions, run)
@@ -152,21 +150,80 @@ def execute_notebook(path: Path, cwd: Path, env: dict[str, str],
     """Run one notebook top to bottom in a fresh kernel; the executed notebook is returned,
     the file on disk is not touched. For a schema that is not the example (`example=False`)
     the cells about the example are left out first."""
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    with _chapter_env(env):
+        return run_sync(_run_chapter)(_read_chapter(path, example), path, cwd)
 
+
+def runs_alone(nb) -> bool:
+    """Whether a chapter must have the machine to itself: yes unless its metadata says
+    `"dbdesign": {"untimed": true}` (no output of it depends on wall-clock time). A chapter
+    that times queries, loads or pools would measure its neighbours on 2 cores."""
+    return not (nb.metadata.get("dbdesign") or {}).get("untimed", False)
+
+
+async def _run_chapters(paths: list[Path], cwd: Path, example: bool, say: Callable[[str], None],
+                        run: ReportRun, then: Callable[[], Any]) -> list[tuple[str, Any]]:
+    """Every chapter, in name order on the page: first those that run alone, one after
+    another; then the untimed ones side by side (as many as the machine has cores) while
+    `then` (the report's own outputs, which read what chapter 2 measured) runs in a thread.
+    Every chapter finishes before the first error is raised."""
+    import asyncio
+    notebooks = {p: _read_chapter(p, example) for p in paths}
+    done: dict[Path, tuple[Any, ChapterRun]] = {}
+
+    async def one(path: Path, gate: asyncio.Semaphore | None = None) -> None:
+        async with gate or contextlib.nullcontext():
+            say(f"running {path.name} ...")
+            done[path] = await _run_chapter(notebooks[path], path, cwd)
+            say(f"  {path.name}: {done[path][1].cells} cells in {done[path][1].seconds:.1f} s")
+
+    for path in (p for p in paths if runs_alone(notebooks[p])):
+        await one(path)
+    gate = asyncio.Semaphore(max(1, os.cpu_count() or 1))
+    results = await asyncio.gather(asyncio.to_thread(then),
+                                   *(one(p, gate) for p in paths if not runs_alone(notebooks[p])),
+                                   return_exceptions=True)
+    for err in results:
+        if isinstance(err, BaseException):
+            raise err
+    run.chapters.extend(done[p][1] for p in paths)
+    return [(p.name, done[p][0]) for p in paths]
+
+
+def _read_chapter(path: Path, example: bool):
+    """The notebook node of a chapter; the example's own cells dropped for another schema."""
+    import nbformat
     nb = nbformat.read(str(path), as_version=4)
     if not example:
         example_cells_dropped(nb)
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name=_kernel_name(),
-                            resources={"metadata": {"path": str(cwd)}}, allow_errors=False)
+    return nb
+
+
+@contextlib.contextmanager
+def _chapter_env(env: dict[str, str]):
+    """The run's parameters in the environment the kernels inherit, restored afterwards."""
     old = {k: os.environ.get(k) for k in (*env, "DBDESIGN_SOURCE")}
     os.environ.pop("DBDESIGN_SOURCE", None)
     os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+async def _run_chapter(nb, path: Path, cwd: Path) -> tuple[Any, ChapterRun]:
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name=_kernel_name(),
+                            resources={"metadata": {"path": str(cwd)}}, allow_errors=False)
     started = time.perf_counter()
     try:
-        client.execute()
+        await client.async_execute()
     except CellExecutionError as err:
         raise ReportError(f"{path.name}: {_failed_cell(nb)} raised "
                           f"{getattr(err, 'ename', 'an error')}: {_first_line(getattr(err, 'evalue', str(err)))}"
@@ -175,12 +232,6 @@ def execute_notebook(path: Path, cwd: Path, env: dict[str, str],
         raise ReportError(f"{path.name}: {_running_cell(nb)} ran longer than {CELL_TIMEOUT} s") from None
     except DeadKernelError as err:
         raise ReportError(f"{path.name}: the kernel died ({_first_line(str(err))})") from None
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     seconds = time.perf_counter() - started
     scrubbed = _scrub(nb, cwd)
     return nb, ChapterRun(path.name, round(seconds, 2), sum(c.cell_type == "code" for c in nb.cells),
@@ -260,7 +311,6 @@ def _scrub(nb, root: Path) -> int:
 def export_html(chapters: list[tuple[str, Any]], versions: dict[str, Any], run: ReportRun | None = None) -> str:
     """One HTML page from executed notebooks: hidden code, TOC, footer, no network."""
     import nbformat
-    from nbconvert import HTMLExporter
 
     merged = nbformat.v4.new_notebook()
     merged.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
@@ -291,8 +341,8 @@ def export_html(chapters: list[tuple[str, Any]], versions: dict[str, Any], run: 
     # Outputs carry their images inline already; only a Markdown image needs embedding, and
     # nbconvert parses the whole page once more (BeautifulSoup) to do it.
     embed = any(c.cell_type == "markdown" and _IMAGE_REF.search(c.source) for c in merged.cells)
-    exporter = HTMLExporter(template_name="lab", exclude_input_prompt=True,
-                            exclude_output_prompt=True, embed_images=embed, **options)
+    exporter = _page_exporter(template_name="lab", exclude_input_prompt=True,
+                              exclude_output_prompt=True, embed_images=embed, **options)
     body, _ = exporter.from_notebook_node(merged, resources={"metadata": {"name": "Database design review"}})
     page = _finish_html(body, chapters, versions, run, keep_widgets=bool(state))
     page = report_assets.rewrite_notebook_links(page, [name for name, _ in chapters])
@@ -301,6 +351,26 @@ def export_html(chapters: list[tuple[str, Any]], versions: dict[str, Any], run: 
         # that the network rule above would otherwise strip.
         page = report_assets.inline_widget_assets(page, state, assets)
     return page
+
+
+def _page_exporter(**options):
+    """nbconvert's lab HTMLExporter without its closing pass over the whole page: that pass
+    parses the page with BeautifulSoup to add image alt texts and cell tabindexes (7 of 15 s
+    for a 375-table report), and `_finish_html` parses the page anyway and does both there."""
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.html import Highlight2HTML, WidgetsDataTypeFilter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+
+    class PageExporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            lang = nb.metadata.get("language_info", {})
+            self.register_filter("highlight_code", self.filters.get("highlight_code", Highlight2HTML(
+                pygments_lexer=lang.get("pygments_lexer", lang.get("name")), parent=self)))
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+    return PageExporter(**options)
 
 
 def _static_output(out: dict) -> dict:
@@ -377,6 +447,10 @@ def _finish_html(body: str, chapters, versions: dict[str, Any], run: ReportRun |
     title = soup.find("title")
     if title is not None:
         title.string = "Database design review"
+    for img in soup.select("img:not([alt])"):  # what nbconvert's own pass would have added
+        img["alt"] = "a chart of the measurements in this section"
+    for cell in soup.select(".jp-Notebook div.jp-Cell-inputWrapper, .jp-Notebook div.jp-OutputArea-output"):
+        cell["tabindex"] = "0"
 
     # 2. The cover first, the per-table pages last, then a side table of contents from the
     #    chapters' h1/h2 headings with a status badge per chapter.
@@ -728,20 +802,16 @@ def _contract(schema, config) -> tuple[Any, str | None]:
         return None, None
 
 
-# Rows of the largest table for the measured index documentation, per scale.
-_ADVISOR_ROWS = {"small": 20_000, "large": 1_000_000}
-
-
 def _write_index_evidence(run: ReportRun, schema, source: str, config):
     """The seed's "Index Documentation" with evidence: every index with its rationale, the
     workload queries whose captured plans use it and the measured gain (SQLite, generated
     data), then the advisor's verified proposals."""
     from dbdesign.lab.advisor import advise
     from dbdesign.lab.workload import for_schema
-    from dbdesign.review.notebook import kept_advice
+    from dbdesign.review.notebook import LAB_ROWS, kept_advice
     started = time.perf_counter()
     queries = for_schema(schema, source, config)
-    rows = _ADVISOR_ROWS.get(run.scale, 20_000)
+    rows = LAB_ROWS[run.scale]
     try:
         advice = kept_advice(schema, queries, "sqlite", "schema", rows)  # chapter 2 measured it
         kept = advice is not None
