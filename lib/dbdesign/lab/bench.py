@@ -318,12 +318,13 @@ def write_cost(engine_name: str, data, schema, table: str | None = None, index_c
         sub = datagen.subschema(schema, data.tables)
         sub.tables[t.qualname].indexes = all_ix[:k]
         with engines.throwaway(engine_name) as eng:
-            create, _, index_sql, _ = datagen.load_statements(sub, engine_name, data.tables)
+            missing = datagen.engine_gaps(eng, sub, data.tables, [])
+            create, _, index_sql, _ = datagen.load_statements(sub, engine_name, data.tables, missing=missing)
             eng.run_script(create)
             for st in index_sql:  # indexes BEFORE the load: what an index costs each insert
                 eng.execute(st)
             rep = datagen.load(data, eng, sub, indexes="none", create=False, analyze=False)
-            n_idx = len(datagen.load_statements(sub, engine_name, [table])[2])
+            n_idx = len(datagen.load_statements(sub, engine_name, [table], missing=missing)[2])
             single = _single_row_writes(eng, data, schema, table, single_rows, repeat)
             out.append({"engine": engine_name, "version": eng.version(), "table": table,
                         "indexes": n_idx, "index_names": [ix.name for ix in all_ix[:k]],

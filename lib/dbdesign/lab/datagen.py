@@ -1703,9 +1703,7 @@ def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | N
     schema = schema or data.schema
     tables = data.tables
     report = LoadReport(engine.name, engine.bulk_method)
-    family = {n for n, t in schema.tables.items() if n in tables or t.partition_of in tables}
-    report.notes.extend(engine.provide_types(undefined_types(schema, family)))
-    missing = engine.missing_objects(undefined_objects(schema, family))
+    missing = engine_gaps(engine, schema, tables, report.notes)
     create_sql, key_sql, index_sql, post_sql = load_statements(
         schema, engine.name, tables, engine.fks_after_load, missing, report.notes, engine.keys_after_load)
     if not create:  # the tables exist with their keys, foreign keys and triggers
@@ -1737,6 +1735,16 @@ def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | N
     if analyze:
         analyze_tables(engine, tables)
     return report
+
+
+def engine_gaps(engine, schema: Schema, tables: Sequence[str], notes: list[str]) -> set[tuple[str, str]]:
+    """Get `engine` ready for `tables` of a schema whose other objects it does not have:
+    the types those tables use and the schema defines elsewhere are provided
+    (`Engine.provide_types`, a line in `notes` each), and the functions and collations
+    neither defines are returned, for `load_statements` to leave out what uses them."""
+    family = {n for n, t in schema.tables.items() if n in tables or t.partition_of in tables}
+    notes.extend(engine.provide_types(undefined_types(schema, family)))
+    return engine.missing_objects(undefined_objects(schema, family))
 
 
 def analyze_tables(engine, tables: Sequence[str]) -> None:
