@@ -71,6 +71,8 @@ def test_recovery_after_the_server_kills_the_pool_needs_the_check(server):
         assert without["errors"] == 1 and ("Lost connection" in without["error"] or "gone away" in without["error"])
     else:  # psycopg_pool discards each dead connection when it comes back
         assert without["errors"] == 3 and "terminating connection" in without["error"]
+        # and with the check, sleeps with backoff (1 s first, jittered) after each dead one
+        assert with_check["slowest_ms"] >= 800
 
 
 def test_kill_session_of_a_gone_session_is_false(server):

@@ -401,10 +401,12 @@ def recovery(url: str, admin_url: str, size: int = 4, check: bool = False) -> di
     `size * 2` queries. Without a check the pool hands out dead connections and clients get
     errors (psycopg_pool: one per dead connection; SQLAlchemy: one, after which it
     invalidates the whole pool); with the check (psycopg_pool's `check_connection`,
-    SQLAlchemy's `pool_pre_ping`) the pool replaces them before handing them out."""
+    SQLAlchemy's `pool_pre_ping`) the pool replaces them before handing them out - and a
+    request can wait meanwhile: psycopg_pool 3.3 sleeps with backoff (1, 2, 4 s) after each
+    dead connection its check finds, so `slowest_ms` is what the unluckiest request waited."""
     from dbdesign import engines
     cls = server_engine(url)
-    errors, ok, first = 0, 0, None
+    errors, ok, first, slowest = 0, 0, None, 0.0
     with open_pool(url, size, check=check) as pool:
         log = logging.getLogger(pool.logger)  # logs every dead connection it discards: counted here
         level = log.level
@@ -415,16 +417,18 @@ def recovery(url: str, admin_url: str, size: int = 4, check: bool = False) -> di
                 killed = sum(admin.kill_session(i) for i in ids)
             time.sleep(0.2)
             for _ in range(size * 2):
+                t0 = time.perf_counter()
                 try:
                     pool.query("SELECT 1")
                     ok += 1
                 except pool.errors as err:
                     errors += 1
                     first = first or _describe(err)
+                slowest = max(slowest, time.perf_counter() - t0)
         finally:
             log.setLevel(level)
     return {"library": pool.library, "check": check, "killed": killed, "queries": size * 2, "ok": ok,
-            "errors": errors, "error": first}
+            "errors": errors, "error": first, "slowest_ms": round(slowest * 1000, 1)}
 
 
 def rotation(url: str, size: int = 2, max_lifetime_s: float | None = 1.0, run_s: float = 3.0) -> dict[str, Any]:
@@ -456,6 +460,15 @@ def failure_modes(url: str) -> dict[str, Any]:
         without, with_check = recovered.result()
         return {"exhaustion": exhausted.result(), "recovery_without_check": without,
                 "recovery_with_check": with_check, "rotation": rotated.result()}
+
+
+def failure_modes_on(urls: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """`failure_modes` on several databases at once, one thread each ({name: url} ->
+    {name: modes}): each server's run waits on its own sleeps and timeouts."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max(1, len(urls))) as ex:
+        runs = {name: ex.submit(failure_modes, url) for name, url in urls.items()}
+        return {name: run.result() for name, run in runs.items()}
 
 
 def summary(cells: list[Cell]) -> str:
