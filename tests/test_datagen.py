@@ -392,3 +392,18 @@ def test_repeated_unique_values_are_dropped_and_counted(example_schema):
     assert cased.counts["users"] == 50
     assert set(cased.rejection()["users"]["reasons"]) == {"duplicate (LOWER(email))"}
     assert cased.sample("SELECT count(DISTINCT lower(email)) FROM users")[0][0] == 50
+
+
+def test_add_indexes_gives_the_database_load_with_the_schema_indexes_gives(example_schema):
+    """The playground measures the design's indexes on the rows it loaded for keys only."""
+    data = datagen.generate(example_schema, 300, tables=NO_AUDIT, progress=False)
+    held = []
+    for later in (False, True):
+        with engines.throwaway("sqlite") as eng:
+            datagen.load(data, eng, indexes="none" if later else "schema")
+            if later:
+                datagen.add_indexes(eng, example_schema, data.tables)
+            got = eng.introspect()
+            held.append({t: sorted((ix.name, tuple(c.column or c.expression for c in ix.columns))
+                                   for ix in got.tables[t].indexes) for t in data.tables})
+    assert held[0] == held[1] and held[0]["posts"]

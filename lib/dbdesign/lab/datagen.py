@@ -1755,6 +1755,15 @@ def engine_gaps(engine, schema: Schema, tables: Sequence[str], notes: list[str])
     return engine.missing_objects(undefined_objects(schema, family))
 
 
+def add_indexes(engine, schema: Schema, tables: Sequence[str]) -> None:
+    """The schema's secondary indexes on `tables`, built on a database that
+    `load(..., indexes="none")` filled: the database `indexes="schema"` gives, without loading
+    the rows a second time. Optimizer statistics are the caller's (`analyze_tables`)."""
+    missing = engine_gaps(engine, schema, tables, [])
+    for st in load_statements(schema, engine.name, tables, missing=missing)[2]:
+        engine.execute(st)
+
+
 def analyze_tables(engine, tables: Sequence[str]) -> None:
     """Refresh optimizer statistics (plans change after ANALYZE - ENGINE_FACTS); PostgreSQL
     also VACUUMs so that index-only scans are possible (visibility map): `Engine.analyze`."""
