@@ -407,3 +407,18 @@ def test_add_indexes_gives_the_database_load_with_the_schema_indexes_gives(examp
             held.append({t: sorted((ix.name, tuple(c.column or c.expression for c in ix.columns))
                                    for ix in got.tables[t].indexes) for t in data.tables})
     assert held[0] == held[1] and held[0]["posts"]
+
+
+def test_postgres_load_follows_the_sessions_search_path(example_schema):
+    """COPY runs on two connections; a migration that moved the session's search_path (to
+    its own schema) moves the second connection's too."""
+    from conftest import require_engine
+    require_engine("postgres")
+    data = datagen.generate(example_schema, 300, tables=["users", "posts"], progress=False)
+    with engines.throwaway("postgres") as eng:
+        eng.execute("CREATE SCHEMA app")
+        eng.execute("SET search_path TO app")
+        report = datagen.load(data, eng)
+        assert {r[0] for r in eng.query("SELECT DISTINCT table_schema FROM information_schema.tables "
+                                        "WHERE table_name IN ('users', 'posts')")} == {"app"}
+        assert report.rows == {"users": data.counts["users"], "posts": data.counts["posts"]}

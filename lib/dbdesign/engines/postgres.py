@@ -124,6 +124,8 @@ class PostgresEngine(ServerEngine):
             todo.put((table, dg.export_select(data, table, self.export_casts), data.columns(table),
                       data.counts.get(table) or dg._count(data, table)))
         conns = [self.conn]
+        # a migration may have moved this session's search_path: the other sessions follow it
+        path = self.query("SELECT current_setting('search_path')")[0][0]
         with contextlib.ExitStack() as stack:
             for _ in range(self.COPY_CONNECTIONS - 1):
                 try:
@@ -131,6 +133,7 @@ class PostgresEngine(ServerEngine):
                 except Exception:  # a server with one connection to spare: one worker
                     break
                 extra.execute("SET timezone = 'UTC'")
+                extra.execute("SELECT set_config('search_path', %s, false)", [path])
                 conns.append(extra)
             lock, errors = threading.Lock(), []
 

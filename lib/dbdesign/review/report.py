@@ -2,10 +2,12 @@
 
     build_report(out_dir="build/report", scale="small", notebooks_dir="notebooks") -> Path
 
-1. Executes `notebooks/[0-9][0-9]_*.ipynb` in name order, each in a fresh kernel of the running
-   Python (the venv), with the repository root as working directory and the run's parameters
-   in the environment (`DBDESIGN_SCALE`; `DBDESIGN_SOURCE` when a source is given). A cell that
-   raises stops the build with `ReportError` naming the notebook and the cell.
+1. Executes `notebooks/[0-9][0-9]_*.ipynb`, each in a fresh kernel of the running Python (the
+   venv), with the repository root as working directory and the run's parameters in the
+   environment (`DBDESIGN_SCALE`; `DBDESIGN_SOURCE` when a source is given): the chapters that
+   time things one at a time, then the untimed ones side by side (`runs_alone`); the page
+   keeps name order. A cell that raises stops the build with `ReportError` naming the
+   notebook and the cell.
 2. Merges the executed chapters into ONE self-contained `index.html` (nbconvert's lab
    template): code hidden unless a cell is tagged `show-input`, a table of contents, and a
    footer with the generation time and the versions of the engines and libraries. Nothing is
