@@ -404,8 +404,6 @@ def _table_names(schema) -> set[str]:
     return {n for t in schema.tables.values() for n in (t.name, t.qualname)}
 
 
-
-
 def _temporal(col) -> bool:
     t = (col.type or "").upper() if col is not None else ""
     return t.startswith(("TIMESTAMP", "DATETIME", "DATE"))
