@@ -432,3 +432,20 @@ def test_duckdb_load_keeps_creation_order(example_schema):
         datagen.load(data, eng)
         loaded = [r[0] for r in eng.query("SELECT id FROM posts ORDER BY rowid")]
     assert loaded == [r[0] for r in data.sample(f"SELECT id FROM {data.staged('posts')} ORDER BY rowid")]
+
+
+def test_postgres_load_into_tables_with_their_foreign_keys(example_schema):
+    """Into a database whose tables already hold their foreign keys (a migrated one), the
+    two COPY connections wait for each table's parents: a child loaded beside its parent
+    would meet a parent row not yet committed."""
+    from conftest import require_engine
+    require_engine("postgres")
+    tables = ["users", "posts", "comments"]
+    data = datagen.generate(example_schema, 3000, tables=tables, progress=False)
+    with engines.throwaway("postgres") as eng:
+        create, _, _, _ = datagen.load_statements(example_schema, "postgres", tables)
+        eng.run_script(create)
+        assert eng._loaded_parents(tables) == {"users": set(), "posts": {"users"},
+                                               "comments": {"users", "posts"}}
+        report = datagen.load(data, eng, create=False)
+        assert report.rows == {t: data.counts[t] for t in tables}

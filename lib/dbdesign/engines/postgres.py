@@ -107,22 +107,26 @@ class PostgresEngine(ServerEngine):
     def bulk_load(self, data, tables, report, tmp, options) -> None:
         """COPY each table from a CSV file DuckDB writes (DuckDB's CSV writer is faster than
         any per-value path through Python); keys and CHECKs are checked by PostgreSQL as
-        the rows arrive. Keys and foreign keys come after the load, so the tables are
-        independent: `COPY_CONNECTIONS` workers take them largest first, each exporting its
-        next table while the other's COPY runs (a second connection that cannot be opened
-        leaves one)."""
+        the rows arrive. `COPY_CONNECTIONS` workers take the tables largest first, each
+        exporting its next table while the other's COPY runs (a second connection that cannot
+        be opened leaves one). A table waits for the parents its foreign keys in the database
+        name (`_loaded_parents`): none when `load` adds them after the data, all of them in a
+        migrated database."""
         import contextlib
-        import queue
         import threading
         from dbdesign.lab import datagen as dg
         self.execute("SET timezone = 'UTC'")  # staging timestamps are UTC wall-clock values
         # for the index builds and FK validations after the load, on this session
         self.execute("SET maintenance_work_mem = '256MB'")
-        todo: queue.Queue = queue.Queue()
-        for table in sorted(tables, key=lambda t: -(data.counts.get(t) or 0)):
+        parents = self._loaded_parents(tables)
+        jobs = {}
+        for table in tables:
             # what each COPY needs from the staging connection, read here: it is not for threads
-            todo.put((table, dg.export_select(data, table, self.export_casts), data.columns(table),
-                      data.counts.get(table) or dg._count(data, table)))
+            jobs[table] = (dg.export_select(data, table, self.export_casts), data.columns(table),
+                           data.counts.get(table) or dg._count(data, table))
+        todo = sorted(tables, key=lambda t: -jobs[t][2])
+        done: set[str] = set()
+        running = [0]
         conns = [self.conn]
         # a migration may have moved this session's search_path: the other sessions follow it
         path = self.query("SELECT current_setting('search_path')")[0][0]
@@ -135,21 +139,37 @@ class PostgresEngine(ServerEngine):
                 extra.execute("SET timezone = 'UTC'")
                 extra.execute("SELECT set_config('search_path', %s, false)", [path])
                 conns.append(extra)
-            lock, errors = threading.Lock(), []
+            ready, errors = threading.Condition(), []
+
+            def next_table() -> str | None:
+                with ready:
+                    while todo and not errors:
+                        table = next((t for t in todo if parents[t] <= done), None)
+                        if table is None and not running[0]:
+                            # a cycle of foreign keys: the generation order (the old serial one)
+                            table = next(t for t in tables if t in todo)
+                        if table is not None:
+                            todo.remove(table)
+                            running[0] += 1
+                            return table
+                        ready.wait()
+                    return None
 
             def worker(conn) -> None:
                 duck = data.conn.cursor()  # a DuckDB connection of its own, thread-safe
                 try:
-                    while not errors:
-                        try:
-                            table, select, columns, rows = todo.get_nowait()
-                        except queue.Empty:
-                            return
+                    while (table := next_table()) is not None:
+                        select, columns, rows = jobs[table]
                         secs = self._copy_table(conn, duck, table, select, columns, tmp)
-                        with lock:
+                        with ready:
                             report.table_done(table, rows, secs)
+                            done.add(table)
+                            running[0] -= 1
+                            ready.notify_all()
                 except Exception as err:
-                    errors.append(err)
+                    with ready:
+                        errors.append(err)
+                        ready.notify_all()
                 finally:
                     duck.close()
             threads = [threading.Thread(target=worker, args=(c,)) for c in conns[1:]]
@@ -160,6 +180,22 @@ class PostgresEngine(ServerEngine):
                 t.join()
         if errors:
             raise errors[0]
+
+    def _loaded_parents(self, tables) -> dict[str, set[str]]:
+        """For each of `tables`, the others its foreign keys in the database reference (a
+        self-reference is checked at the end of its own COPY, so it is no wait)."""
+        oid = {}
+        for table in tables:
+            name = ".".join(_q(p) for p in table.split("."))
+            oid[self.query("SELECT to_regclass(%s)::oid", (name,))[0][0]] = table
+        parents: dict[str, set[str]] = {t: set() for t in tables}
+        for child, parent in self.query(
+                "SELECT conrelid::oid, confrelid::oid FROM pg_constraint "
+                "WHERE contype = 'f' AND conrelid = ANY(%s) AND confrelid <> conrelid",
+                ([o for o in oid if o is not None],)):
+            if parent in oid:
+                parents[oid[child]].add(oid[parent])
+        return parents
 
     def _copy_table(self, conn, duck, table: str, select: str, columns: list[str], tmp: str) -> float:
         """One table: DuckDB (`duck`) writes `select` as CSV, `conn` COPYs it in. Seconds."""
