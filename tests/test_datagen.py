@@ -7,7 +7,7 @@ import pytest
 
 from dbdesign import engines
 from dbdesign.lab import datagen
-from dbdesign.errors import InputError
+from dbdesign.errors import EngineError, InputError
 
 ROWS = 3000
 NO_AUDIT = ["users", "profiles", "posts", "comments", "tags", "post_tags"]
@@ -449,3 +449,63 @@ def test_postgres_load_into_tables_with_their_foreign_keys(example_schema):
                                                "comments": {"users", "posts"}}
         report = datagen.load(data, eng, create=False)
         assert report.rows == {t: data.counts[t] for t in tables}
+
+
+def test_postgres_binary_copy_loads_what_csv_loads(example_schema, monkeypatch):
+    """Binary COPY (ADBC) and CSV COPY leave the same rows, value for value: UUIDs,
+    timestamps taken as UTC, integers narrowed to the column's width, enums; a table with a
+    type binary COPY is not used for (audit_log's jsonb) goes as CSV, with a note."""
+    from conftest import require_engine
+    from dbdesign.engines import postgres
+    require_engine("postgres")
+    assert postgres.adbc_postgres() is not None, "adbc-driver-postgresql is a dependency"
+    data = datagen.generate(example_schema, 2000, progress=False)
+    held = []
+    for binary in (True, False):
+        if not binary:
+            monkeypatch.setattr(postgres, "adbc_postgres", lambda: None)
+        with engines.throwaway("postgres") as eng:
+            report = datagen.load(data, eng)
+            held.append({t: eng.query(f"SELECT count(*), md5(string_agg(x::text, '|' ORDER BY x::text)) "
+                                      f"FROM {t} x")[0] for t in data.tables})
+            if binary:
+                assert report.notes == ["loaded as CSV (a column type binary COPY is not used for): audit_log"]
+    assert held[0] == held[1]
+    assert all(held[0][t][0] == data.counts[t] for t in data.tables)
+
+
+def test_postgres_binary_copy_names_the_rejected_row(example_schema):
+    """A row the database refuses during binary COPY fails the load with PostgreSQL's own
+    message, naming the table; nothing of that table is committed."""
+    from conftest import require_engine
+    require_engine("postgres")
+    data = datagen.generate(example_schema, 300, tables=["users"], progress=False)
+    data.conn.execute(f"UPDATE {data.staged('users')} SET role = 'root' WHERE rowid = 3")
+    with engines.throwaway("postgres") as eng:
+        with pytest.raises(EngineError, match=r"postgres: COPY users: .*check constraint"):
+            datagen.load(data, eng)
+        assert eng.query("SELECT count(*) FROM users")[0][0] == 0
+
+
+QUOTED_NAMES = '''CREATE SCHEMA "App";
+CREATE TABLE "App"."Order" ("Id" bigint PRIMARY KEY, "select" text NOT NULL,
+  qty int NOT NULL CHECK (qty >= 0), at timestamptz NOT NULL);
+CREATE TABLE "App"."it's" ("Id" bigint PRIMARY KEY,
+  order_id bigint NOT NULL REFERENCES "App"."Order" ("Id"), "note'" varchar(30));
+'''
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgres"])
+def test_generate_and_load_names_that_need_quotes(engine):
+    """A schema-qualified, mixed-case, reserved or quote-bearing name is quoted wherever
+    generation and loading put it in SQL (a hash key, CREATE SCHEMA, COPY's table)."""
+    from conftest import require_engine
+    from dbdesign.schema.parse import parse_sql
+    require_engine(engine)
+    schema = parse_sql(QUOTED_NAMES)
+    data = datagen.generate(schema, 300, progress=False)
+    with engines.throwaway(engine) as eng:
+        report = datagen.load(data, eng)
+        assert report.rows == {"App.Order": data.counts["App.Order"], "App.it's": 300}
+        assert eng.query('SELECT count(*) FROM "App"."it\'s" c JOIN "App"."Order" o '
+                         'ON o."Id" = c.order_id')[0][0] == 300

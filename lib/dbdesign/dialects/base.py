@@ -1262,8 +1262,7 @@ class Dialect:
             yield self.NO_BODY_CHECKS  # a body may call a function created after it
         schemas = sorted({t.schema for t in model.tables.values() if t.schema})
         for s in schemas:
-            yield self.sql(exp.Create(kind="SCHEMA", exists=True,
-                                      this=exp.Table(db=exp.to_identifier(s))))
+            yield self.sql(exp.Create(kind="SCHEMA", exists=True, this=exp.Table(db=self.ident(s))))
         for o in pre:
             if o.kind in ("sequence",):
                 continue

@@ -162,7 +162,7 @@ class DuckDBEngine(Engine):
             # generation order, which is creation order (created-at grows with the row index):
             # rows sorted by a foreign key load faster but make a table clustered by that key,
             # as no production table is, and the lab would time reads on it
-            into = f"INSERT INTO {_quote(table)} ({cols}) SELECT {cols} FROM {src}"
+            into = f"INSERT INTO {'.'.join(_quote(p) for p in table.split('.'))} ({cols}) SELECT {cols} FROM {src}"
             try:
                 if levels is None:
                     self.execute(into)

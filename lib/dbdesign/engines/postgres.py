@@ -90,8 +90,26 @@ class PostgresEngine(ServerEngine):
         return set(wanted) - have
 
     # -- bulk loads of generated data ------------------------------------------------------
-    bulk_method = ("COPY FROM STDIN: CSV written by DuckDB, streamed in 1 MiB chunks, two tables at "
-                   "a time on two connections")
+    bulk_method = ("COPY FROM STDIN, two tables at a time on two connections: binary COPY from an Arrow "
+                   "stream (ADBC PostgreSQL driver) where every column's type allows, else CSV written by DuckDB")
+    # The PostgreSQL types (a domain's base type; "enum" for every enum) that binary COPY fills
+    # from a DuckDB staging type: the ADBC driver sends each Arrow value in the type's binary
+    # form, which the server reads without parsing text (1 M example comments: 1.4 s, against
+    # 4.1 s as CSV). Each maps to the DuckDB type the Arrow stream must carry and the staging
+    # types cast to it (an integer narrowed by DuckDB's CAST fails on overflow, as PostgreSQL
+    # would). A pair not listed (json, numeric, arrays, network types) goes as CSV, which the
+    # server parses as it would a literal; so does bool, which the driver (adbc-driver-postgresql
+    # 1.13) sends from DuckDB's Arrow stream in a form the server refuses ("incorrect binary
+    # data format").
+    _INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+                 "UINTEGER", "UBIGINT")
+    BINARY_COPY_TYPES = {"uuid": ("UUID", ("UUID",)), "text": ("VARCHAR", ("VARCHAR",)),
+                         "varchar": ("VARCHAR", ("VARCHAR",)), "bpchar": ("VARCHAR", ("VARCHAR",)),
+                         "enum": ("VARCHAR", ("VARCHAR",)), "int2": ("SMALLINT", _INTEGERS),
+                         "int4": ("INTEGER", _INTEGERS), "int8": ("BIGINT", _INTEGERS),
+                         "float8": ("DOUBLE", ("DOUBLE", "FLOAT")),
+                         "date": ("DATE", ("DATE",)), "timestamp": ("TIMESTAMP", ("TIMESTAMP",)),
+                         "timestamptz": ("TIMESTAMP", ("TIMESTAMP",))}
     # An FK checked per row is a trigger firing a lookup per row (2.4 M example rows: ~6k
     # rows/s on a busy machine); ADD FOREIGN KEY after the load validates with one join.
     fks_after_load = True
@@ -119,10 +137,15 @@ class PostgresEngine(ServerEngine):
         # for the index builds and FK validations after the load, on this session
         self.execute("SET maintenance_work_mem = '256MB'")
         parents = self._loaded_parents(tables)
+        adbc = adbc_postgres()
+        binary = self._binary_selects(data, tables) if adbc else {}
+        if adbc and set(tables) - set(binary):
+            report.notes.append("loaded as CSV (a column type binary COPY is not used for): "
+                                + ", ".join(t for t in tables if t not in binary))
         jobs = {}
         for table in tables:
             # what each COPY needs from the staging connection, read here: it is not for threads
-            jobs[table] = (dg.export_select(data, table, self.export_casts), data.columns(table),
+            jobs[table] = (binary.get(table) or dg.export_select(data, table, self.export_casts), data.columns(table),
                            data.counts.get(table) or dg._count(data, table))
         todo = sorted(tables, key=lambda t: -jobs[t][2])
         done: set[str] = set()
@@ -157,10 +180,17 @@ class PostgresEngine(ServerEngine):
 
             def worker(conn) -> None:
                 duck = data.conn.cursor()  # a DuckDB connection of its own, thread-safe
+                arrow = None
                 try:
                     while (table := next_table()) is not None:
                         select, columns, rows = jobs[table]
-                        secs = self._copy_table(conn, duck, table, select, columns, tmp)
+                        if table in binary:
+                            if arrow is None:
+                                arrow = self._adbc_connect(adbc, path)
+                                duck.execute("SET arrow_lossless_conversion = true")  # UUIDs as 16 bytes
+                            secs = self._copy_binary(arrow, duck, table, select)
+                        else:
+                            secs = self._copy_table(conn, duck, table, select, columns, tmp)
                         with ready:
                             report.table_done(table, rows, secs)
                             done.add(table)
@@ -172,6 +202,8 @@ class PostgresEngine(ServerEngine):
                         ready.notify_all()
                 finally:
                     duck.close()
+                    if arrow is not None:
+                        arrow.close()
             threads = [threading.Thread(target=worker, args=(c,)) for c in conns[1:]]
             for t in threads:
                 t.start()
@@ -196,6 +228,62 @@ class PostgresEngine(ServerEngine):
             if parent in oid:
                 parents[oid[child]].add(oid[parent])
         return parents
+
+    def _binary_selects(self, data, tables) -> dict[str, str]:
+        """{table: SELECT of its staging rows shaped for binary COPY}, for the tables of
+        `tables` whose every loaded column pairs its staging type with its type in the
+        database as `BINARY_COPY_TYPES` allows."""
+        from dbdesign.lab import datagen as dg
+        out = {}
+        for table in tables:
+            name = ".".join(_q(p) for p in table.split("."))
+            target = dict(self.query(
+                "SELECT a.attname, CASE WHEN t.typtype = 'e' THEN 'enum' ELSE coalesce(b.typname, t.typname) END "
+                "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+                "LEFT JOIN pg_type b ON t.typtype = 'd' AND b.oid = t.typbasetype "
+                "WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped", (name,)))
+            staged = dict(data.conn.execute(
+                "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = ? AND table_name = ?",
+                [data.catalog, dg.staging_name(table)]).fetchall())
+            parts = []
+            for c in data.columns(table):
+                arrow, accepted = self.BINARY_COPY_TYPES.get(target.get(c), (None, ()))
+                have = staged.get(c, "").upper()
+                if have not in accepted:
+                    break
+                parts.append(dg.quote(c) if have == arrow else f"CAST({dg.quote(c)} AS {arrow}) AS {dg.quote(c)}")
+            else:
+                out[table] = f"SELECT {', '.join(parts)} FROM {data.staged(table)}"
+        return out
+
+    def _adbc_connect(self, adbc, search_path: str):
+        """An ADBC connection to this database, on `search_path` (the load session's)."""
+        try:
+            conn = adbc.connect(self.url)
+        except Exception as err:
+            raise EngineUnavailable(f"postgres: ADBC cannot connect to {mask_secrets(self.url)}: "
+                                    f"{mask_secrets(str(err).strip().splitlines()[0])}") from None
+        with conn.cursor() as cur:
+            cur.execute("SELECT set_config('search_path', '" + search_path.replace("'", "''") + "', false)")
+        return conn
+
+    def _copy_binary(self, conn, duck, table: str, select: str) -> float:
+        """One table: DuckDB's Arrow stream of `select`, sent by the ADBC driver as binary COPY
+        and committed. Seconds."""
+        import time
+        from dbdesign.errors import EngineError
+        t0 = time.perf_counter()
+        schema, _, name = table.rpartition(".")
+        try:
+            with conn.cursor() as cur:
+                cur.adbc_ingest(name, duck.sql(select), mode="append", db_schema_name=schema or None)
+            conn.commit()
+        except Exception as err:
+            conn.rollback()
+            why = str(err).strip().splitlines()[0]
+            why = why.split("ERROR:", 1)[-1].strip() if "ERROR:" in why else why
+            raise EngineError(f"postgres: COPY {table}: {mask_secrets(why)}") from err
+        return time.perf_counter() - t0
 
     def _copy_table(self, conn, duck, table: str, select: str, columns: list[str], tmp: str) -> float:
         """One table: DuckDB (`duck`) writes `select` as CSV, `conn` COPYs it in. Seconds."""
@@ -386,3 +474,12 @@ def _introspect_postgres(engine: PostgresEngine) -> Schema:
         schema.enums[qn] = EnumType(qn, list(values))
     return schema
 
+
+
+def adbc_postgres():
+    """The ADBC PostgreSQL driver's DB-API module, or None when it is not installed."""
+    try:
+        import adbc_driver_postgresql.dbapi as adbc
+    except ImportError:
+        return None
+    return adbc

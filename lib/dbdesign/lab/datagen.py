@@ -336,9 +336,9 @@ class _Generator:
             na, nb = self.sizes[a_fk.ref_table], self.sizes[b_fk.ref_table]
             kmax = max(1, min(4, nb))
             source = (f"(SELECT i, i // {kmax} AS ja, i % {kmax} AS slot FROM {self.rows(na * kmax)} r "
-                      f"WHERE i % {kmax} < 1 + dd_h(i // {kmax}, '{name}/k') % {kmax}) src")
+                      f"WHERE i % {kmax} < 1 + dd_h(i // {kmax}, {_lit(name + '/k')}) % {kmax}) src")
             span = na * kmax
-            special = {a_fk.columns[0]: "ja", b_fk.columns[0]: f"(({_pick(nb)}(ja, '{name}/b', {nb}) + slot) % {nb})"}
+            special = {a_fk.columns[0]: "ja", b_fk.columns[0]: f"(({_pick(nb)}(ja, {_lit(name + '/b')}, {nb}) + slot) % {nb})"}
         else:
             source, span, special = f"{self.rows(n)} r", n, {}
         cols = [c for c in t.columns.values() if not c.generated]
@@ -369,7 +369,7 @@ class _Generator:
             fk = self_fks[0]
             part = ", ".join(quote(c) for c in partition_fk.columns)
             ref = quote(fk.ref_columns[0])
-            u = f"dd_u(i, '{name}/reply')"
+            u = f"dd_u(i, {_lit(name + '/reply')})"
             level = "CASE " + " ".join(f"WHEN {u} < {x} THEN {k}" for k, x in enumerate(REPLY_LEVELS)) \
                 + f" ELSE {len(REPLY_LEVELS)} END"
             latest = [f"last_value(CASE WHEN _dd_level = {k} THEN {ref} END IGNORE NULLS) OVER w"
@@ -523,13 +523,13 @@ class _Generator:
         col = t.columns[t.primary_key.columns[0]]
         base = _base_type(col.type)
         if base in UUID_TYPES:
-            return f"dd_uuid({idx}, '{table}/pk')"
+            return f"dd_uuid({idx}, {_lit(table + '/pk')})"
         if base in INT_TYPES:
             return f"({idx} + 1)"
         length = _type_length(col.type)
         if length is not None and length < 12:  # a short code: digits only, zero-padded to fit
             return f"lpad(({idx} + 1)::VARCHAR, {length}, '0')"
-        return f"('{table[:3]}-' || ({idx} + 1))"
+        return f"({_lit(table[:3] + '-')} || ({idx} + 1))"
 
     def column(self, ctx: "_Ctx", c: Column) -> str:
         if c.kind.array:
@@ -541,7 +541,7 @@ class _Generator:
         element type (a value of its own per position); NULL at the column's NULL rate.
         Each engine's export shapes the list (`export_casts`: PostgreSQL array text, JSON)."""
         elem = re.sub(r"(\s*\[\s*\])+$|\s+ARRAY$", "", c.type.strip(), flags=re.I)
-        key = f"'{ctx.table.name}.{c.name}'"
+        key = _lit(f"{ctx.table.name}.{c.name}")
         parts = [self._scalar(ctx, Column(name=f"{c.name}/{k}", type=elem, nullable=False, source=c.source))
                  for k in range(3)]
         u = f"dd_u(i, {key} || '/len')"
@@ -552,7 +552,7 @@ class _Generator:
 
     def _scalar(self, ctx: "_Ctx", c: Column) -> str:
         t, name = ctx.table, ctx.table.name
-        key = f"'{name}.{c.name}'"
+        key = _lit(f"{name}.{c.name}")
         cname = c.name.lower()
         base = _base_type(c.type)
         length = _type_length(c.type)
@@ -560,7 +560,7 @@ class _Generator:
         nullable = c.nullable
         # primary key
         if t.primary_key and t.primary_key.columns == [c.name]:
-            return self.pk_value(name, "i")
+            return self.pk_value(t.qualname, "i")
         # foreign keys
         fk = next((f for f in t.foreign_keys if f.columns == [c.name]), None)
         if fk is not None:
@@ -635,7 +635,7 @@ class _Generator:
             elif col in ctx.unique:
                 out[col] = (fk.ref_table, "i")
             else:
-                out[col] = (fk.ref_table, f"{_pick(n)}(i, '{t.name}.{col}', {n})")
+                out[col] = (fk.ref_table, f"{_pick(n)}(i, {_lit(f'{t.name}.{col}')}, {n})")
         # the same as functions of any row index ({i}), for `created_sql` of a child's child:
         # the NOT NULL references (a row's owners; an actor like created_by is left alone),
         # and in a table that references itself only the parent its replies share (`table`),
@@ -686,7 +686,7 @@ class _Generator:
 
     def fk_value(self, ctx: "_Ctx", c: Column, fk: ForeignKey) -> str:
         name = ctx.table.name
-        key = f"'{name}.{c.name}'"
+        key = _lit(f"{name}.{c.name}")
         parent = fk.ref_table
         if parent not in self.sizes:
             if c.nullable:
@@ -722,7 +722,7 @@ class _Generator:
     def _timestamp(self, ctx: "_Ctx", c: Column, u: str) -> str:
         cname = c.name.lower()
         t = ctx.table
-        key = f"'{t.name}.{c.name}'"
+        key = _lit(f"{t.name}.{c.name}")
         if _is_created(cname):
             # Growth: more rows recently (sqrt), monotone in i: rows arrive in time order;
             # the table's created-at column also never before its parent rows' (`created_sql`)
@@ -774,7 +774,7 @@ class _Generator:
     def _text(self, ctx: "_Ctx", c: Column, h: str, u: str, unique: bool, length: int | None) -> str:
         cname = c.name.lower()
         t = ctx.table
-        key = f"'{t.name}.{c.name}'"
+        key = _lit(f"{t.name}.{c.name}")
         h2 = f"dd_h(i, {key} || '/2')"
         first, last = f"dd_first({h})", f"dd_last({h2})"
         lmin, lmax = ctx.length_bounds(c.name)
