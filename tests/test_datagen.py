@@ -509,3 +509,18 @@ def test_generate_and_load_names_that_need_quotes(engine):
         assert report.rows == {"App.Order": data.counts["App.Order"], "App.it's": 300}
         assert eng.query('SELECT count(*) FROM "App"."it\'s" c JOIN "App"."Order" o '
                          'ON o."Id" = c.order_id')[0][0] == 300
+
+
+def test_minimum_length_pads_short_values_and_keeps_long_ones():
+    """A CHECK on a minimum length pads values shorter than it and leaves longer ones whole:
+    cut to the minimum, a unique column's values collided and most rows were dropped."""
+    from dbdesign.schema.parse import parse_sql
+    schema = parse_sql("CREATE TABLE t (id bigint PRIMARY KEY, username varchar(40) NOT NULL UNIQUE "
+                       "CHECK (char_length(username) >= 5), code varchar(12) CHECK (length(code) >= 10), "
+                       "bio text CHECK (length(bio) BETWEEN 3 AND 500));")
+    data = datagen.generate(schema, 500, progress=False)
+    assert data.counts == {"t": 500} and not data.rejected.get("t")
+    (lo, hi, code_lo, bio_hi), = data.sample(
+        f"SELECT min(length(username)), max(length(username)), min(length(code)), max(length(bio)) "
+        f"FROM {data.staged('t')}")
+    assert lo >= 5 and hi > 5 and code_lo >= 10 and bio_hi > 3

@@ -320,6 +320,8 @@ class _Generator:
             f"dd_word(h) AS {_sql_list(WORDS)}[1 + (h % {len(WORDS)})::INT]",
             f"dd_sentence(h) AS {_sql_list(sentences)}[1 + (h % 1024)::INT]",
             f"dd_title(h) AS {_sql_list(titles)}[1 + (h % 2048)::INT]",
+            # padded up to a minimum length (rpad alone also cuts a longer value to it)
+            "dd_pad(v, n) AS rpad(v, greatest(length(v), n)::INTEGER, '.')",
             f"dd_ts(x) AS TIMESTAMP '{EPOCH_START}' + to_microseconds(({EPOCH_YEARS} * 365.25 * 86400e6 * x)::BIGINT)",
         ]
         for m in macros:
@@ -837,7 +839,7 @@ class _Generator:
         elif limit < 100_000:
             e = f"left({e}, {limit})"
         if lmin and lmin > 1:
-            e = f"rpad({e}, {int(lmin)}, '.')"
+            e = f"dd_pad({e}, {int(lmin)})"
         return e
 
 
