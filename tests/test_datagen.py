@@ -524,3 +524,17 @@ def test_minimum_length_pads_short_values_and_keeps_long_ones():
         f"SELECT min(length(username)), max(length(username)), min(length(code)), max(length(bio)) "
         f"FROM {data.staged('t')}")
     assert lo >= 5 and hi > 5 and code_lo >= 10 and bio_hi > 3
+
+
+def test_slug_is_the_slug_of_its_rows_title_and_unique_as_drawn(example_schema):
+    """posts.slug comes from the pre-slugged title list: the same text as
+    replace(lower(title), ' ', '-'), then '-' and the row index, which makes it unique as
+    drawn, so the generator does not group 5 M slugs to look for a repeat."""
+    data = datagen.generate(example_schema, 3000, tables=["users", "posts"], progress=False)
+    (n, same, distinct), = data.sample(
+        f"SELECT count(*), count(*) FILTER (WHERE slug LIKE replace(lower(title), ' ', '-') || '-%'), "
+        f"count(DISTINCT slug) FROM {data.staged('posts')}")
+    assert n == data.counts["posts"] and same == n and distinct == n
+    posts = example_schema.tables["posts"]
+    labels = lambda **kw: [label for label, _ in datagen._dedupe_sets(posts, data.counts, **kw)]
+    assert "slug" in labels() and "slug" not in labels(by_index={"slug"})

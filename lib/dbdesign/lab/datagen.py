@@ -291,6 +291,8 @@ class _Generator:
         self.templates: dict[str, dict[str, tuple[str, str]] | None] = {}
         self.created_here: set[str] = set()  # created-at column drawn by `created_sql`
         self.exact: set[str] = set()  # ... and every row's value is still what it says
+        # table -> columns whose values end in '-' || i (the row index): unique as generated
+        self.by_index: dict[str, set[str]] = {}
 
     def install_macros(self) -> None:
         """Temp macros (gone with the connection): uniform, hash, uuid, word and sentence."""
@@ -320,6 +322,9 @@ class _Generator:
             f"dd_word(h) AS {_sql_list(WORDS)}[1 + (h % {len(WORDS)})::INT]",
             f"dd_sentence(h) AS {_sql_list(sentences)}[1 + (h % 1024)::INT]",
             f"dd_title(h) AS {_sql_list(titles)}[1 + (h % 2048)::INT]",
+            # the same titles as URL slugs: replace(lower(dd_title(h)), ' ', '-') without the
+            # two string passes per row (titles are ASCII, so lengths match and left() commutes)
+            f"dd_slug(h) AS {_sql_list([x.lower().replace(' ', '-') for x in titles])}[1 + (h % 2048)::INT]",
             # padded up to a minimum length (rpad alone also cuts a longer value to it)
             "dd_pad(v, n) AS rpad(v, greatest(length(v), n)::INTEGER, '.')",
             f"dd_ts(x) AS TIMESTAMP '{EPOCH_START}' + to_microseconds(({EPOCH_YEARS} * 365.25 * 86400e6 * x)::BIGINT)",
@@ -358,6 +363,8 @@ class _Generator:
             else:
                 e = self.column(ctx, c)
             exprs.append((c.name, e))
+        if not (t.partition_of or t.partition_by):
+            self.by_index[name] = ctx.by_index
         body = _layered_select(exprs, source)
         partition_fk = next((fk for fk in _required_fks(t) if fk.ref_table != name), None)
         col_list = ", ".join(quote(c.name) for c in cols)
@@ -452,7 +459,7 @@ class _Generator:
                 except duckdb.Error as err:  # not evaluable on the staging types: left to the engine
                     out.setdefault(f"CHECK {label}: not evaluated here ({str(err).splitlines()[0][:80]})", 0)
             for label, parts in _dedupe_sets(t, self.sizes, repointed=bool(self.repointed.get(name)),
-                                             schema=self.schema):
+                                             schema=self.schema, by_index=self.by_index.get(name, ())):
                 present = " AND ".join(f"({p}) IS NOT NULL" for p in parts)
                 key = ", ".join(parts)
                 # a grouping finds whether any value repeats at half the cost of the numbering
@@ -773,6 +780,18 @@ class _Generator:
             e = f"least({e}, {int(math.floor(hi))})"
         return e
 
+    def _slug_of_title(self, ctx: "_Ctx") -> str | None:
+        """The slug of the row's title drawn from `dd_slug`, when the title column is a plain
+        `dd_title` draw (not overridden, NULL, padded or made unique): the same text as
+        replace(lower(title), ' ', '-')."""
+        title = ctx.table.columns["title"]
+        if f"{ctx.table.name}.title" in self.overrides:
+            return None
+        m = re.fullmatch(r"(left\()?dd_title\((dd_h\(i, '(?:[^']|'')*'\))\)(?(1), (\d+)\))", self.column(ctx, title))
+        if m is None:
+            return None
+        return f"left(dd_slug({m.group(2)}), {m.group(3)})" if m.group(1) else f"dd_slug({m.group(2)})"
+
     def _text(self, ctx: "_Ctx", c: Column, h: str, u: str, unique: bool, length: int | None) -> str:
         cname = c.name.lower()
         t = ctx.table
@@ -802,13 +821,15 @@ class _Generator:
         elif cname in ("display_name", "full_name", "author_name") or (cname == "name" and _looks_like_person(t)):
             e = f"{first} || ' ' || {last}"
         elif cname == "slug" or cname.endswith("_slug"):
-            src = (f"replace(lower({quote('title')}), ' ', '-')" if "title" in t.columns
+            src = (self._slug_of_title(ctx) or f"replace(lower({quote('title')}), ' ', '-')" if "title" in t.columns
                    else f"replace(lower({quote('name')}), ' ', '-')" if "name" in t.columns
                    else f"dd_word({h}) || '-' || dd_word({h2})")
             e = src
             if unique:
                 e = f"left({src}, {max(1, limit - 12)}) || '-' || i"
                 unique = False
+                if not (lmin and lmin > 1):
+                    ctx.by_index.add(c.name)
         elif cname in ("title", "subject", "headline"):
             e = f"dd_title({h})"
         elif cname in ("name", "label", "tag"):
@@ -836,6 +857,8 @@ class _Generator:
             e = " || ".join(f"chr(65 + ((i // {26 ** k}) % 26)::INT)" for k in reversed(range(min(limit, 13))))
         elif unique:
             e = f"left({e}, {max(1, limit - 12)}) || '-' || i"
+            if not (lmin and lmin > 1):
+                ctx.by_index.add(c.name)
         elif limit < 100_000:
             e = f"left({e}, {limit})"
         if lmin and lmin > 1:
@@ -852,6 +875,7 @@ class _Ctx:
     checks: dict[str, dict[str, Any]]
     keyed: set[str] = field(default_factory=set)  # columns in a key, unique, FK or index
     parent_index: dict[str, tuple[str, str]] = field(default_factory=dict)  # `parent_indexes`
+    by_index: set[str] = field(default_factory=set)  # values end in '-' || i: unique as drawn
 
     def bounds(self, col: str, lo, hi):
         info = self.checks.get(col, {})
@@ -1032,14 +1056,15 @@ def _unique_columns(t: Table) -> set[str]:
     return out
 
 
-def _dedupe_sets(t: Table, selected, repointed: bool = False,
-                 schema: Schema | None = None) -> list[tuple[str, list[str]]]:
+def _dedupe_sets(t: Table, selected, repointed: bool = False, schema: Schema | None = None,
+                 by_index: Iterable[str] = ()) -> list[tuple[str, list[str]]]:
     """The unique keys of `t` whose generated values may repeat, as (label, DuckDB SQL per
     key part): every PK, UNIQUE and unique index (a partial one too - deduplicating all rows
     is stricter than its WHERE; an expression such as `lower(email)`, a case-insensitive key,
     as DuckDB spells it), except a single-column primary key and a junction table's key pair,
     which are unique by construction (a function of the row index) while no reference was
-    `repointed` (`_Generator.filter`; a 1:1 key may be a reference). A partition's unique
+    `repointed` (`_Generator.filter`; a 1:1 key may be a reference), and a column of
+    `by_index`, whose values end in '-' and the row index. A partition's unique
     sets count for its parent's rows (stricter than per partition, too)."""
     from dbdesign.dialects.base import pg_expr
     family = [t] + [p for p in (schema.tables.values() if schema else ()) if p.partition_of == t.qualname]
@@ -1051,6 +1076,7 @@ def _dedupe_sets(t: Table, selected, repointed: bool = False,
         skip.append(list(t.primary_key.columns))
     if _junction_fks(t, selected) and not repointed:
         skip.append(list(t.primary_key.columns))
+    skip += [[c] for c in by_index]
     out: list[tuple[str, list[str]]] = []
     for key in [(", ".join(k), [quote(c) for c in k]) for k in sets if k not in skip]:
         if key not in out:
