@@ -132,6 +132,15 @@ class MySQLEngine(ServerEngine):
     keys_after_load = ("unique",)
     # an array column is a JSON column here (dialects: arrays -> JSON)
     export_casts = ((r".*\[\]$", "to_json({})::VARCHAR"), ("BOOLEAN", "{}::INTEGER"),)
+    # MariaDB's UUID type (10.7+) stores a UUID of version 1-5 with the variant bit set with its
+    # groups in reverse order (nnnnnnnnnnnn-vsss-Vhhh-mmmm-llllllll: time-based ones cluster),
+    # others as written (10.11.2+, MDEV-29959); measured here on 10.11. A load sorted in that
+    # order appends to the clustered index: 1 M example comments (UUID key) loaded in 6.8 s,
+    # against 27.7 s in text order (inserts at random places of a B-tree larger than the
+    # 128 MiB buffer pool).
+    UUID_ORDER = ("CASE WHEN substr({0}::VARCHAR, 15, 1) BETWEEN '1' AND '5' AND substr({0}::VARCHAR, 20, 1) >= '8' "
+                  "THEN substr({0}::VARCHAR, 25, 12) || substr({0}::VARCHAR, 20, 4) || substr({0}::VARCHAR, 15, 4) "
+                  "|| substr({0}::VARCHAR, 10, 4) || substr({0}::VARCHAR, 1, 8) ELSE replace({0}::VARCHAR, '-', '') END")
 
     def bulk_load(self, data, tables, report, tmp, options) -> None:
         """LOAD DATA LOCAL INFILE from a CSV file DuckDB writes, with foreign_key_checks off
@@ -169,7 +178,10 @@ class MySQLEngine(ServerEngine):
                 col_list = ", ".join(_bq(c) for c in cols)
                 # primary-key order: InnoDB clusters rows by it (100k example rows here:
                 # 30.4 -> 18.3 s of LOAD DATA cold, 20.1 -> 16.5 s warm)
-                select = dg.export_select(data, table, self.export_casts, key_order=True)
+                uuids = {r[0]: self.UUID_ORDER for r in self.query(
+                    "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+                    "AND TABLE_NAME = %s AND DATA_TYPE = 'uuid'", (table,))}
+                select = dg.export_select(data, table, self.export_casts, key_order=True, sort_keys=uuids)
                 if local:
                     path = os.path.join(tmp, f"{dg.staging_name(table)}.csv")
                     data.conn.execute(f"COPY ({select}) TO ? (FORMAT csv, HEADER false, NULLSTR 'NULL', "

@@ -1799,12 +1799,13 @@ def analyze_tables(engine, tables: Sequence[str]) -> None:
 
 
 def export_select(data: Dataset, table: str, casts: Sequence[tuple[str, str]] = (), rowid: bool = False,
-                  key_order: bool = False) -> str:
+                  key_order: bool = False, sort_keys: dict[str, str] | None = None) -> str:
     """SELECT over the staging table with values shaped for a target engine's loader:
     `casts` is the engine's `export_casts` (a regex matching the start of the DuckDB type ->
     SQL over `{}`; the first match wins);
     `key_order` sorts by the primary key (a clustered table then appends instead of
-    inserting at random places)."""
+    inserting at random places), a column of `sort_keys` by that SQL over `{}` (the order the
+    engine stores its values in, where that is not DuckDB's)."""
     types = dict(data.conn.execute(
         "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = ? AND table_name = ?",
         [data.catalog, staging_name(table)]).fetchall())
@@ -1817,7 +1818,9 @@ def export_select(data: Dataset, table: str, casts: Sequence[tuple[str, str]] = 
     if rowid:
         parts.append("rowid AS _dd_rowid")
     key = data.schema.table(table).primary_key
-    order = f" ORDER BY {', '.join(quote(c) for c in key.columns)}" if key_order and key else ""
+    sort_keys = sort_keys or {}
+    order = (f" ORDER BY {', '.join(sort_keys[c].format(quote(c)) if c in sort_keys else quote(c) for c in key.columns)}"
+             if key_order and key else "")
     return f"SELECT {', '.join(parts)} FROM {data.staged(table)}{order}"
 
 
