@@ -260,6 +260,9 @@ def test_server_loads_verify_foreign_keys(example_schema, engine_name):
     with engines.throwaway(engine_name) as eng:
         with pytest.raises(EngineError, match="violates foreign key|missing users"):
             datagen.load(bad, eng, indexes="none")
+        if engine_name == "mysql":  # checked before COMMIT, on both load connections
+            assert eng.query("SELECT count(*) FROM users")[0][0] == 0
+            assert eng.query("SELECT count(*) FROM posts")[0][0] == 0
 
 
 def test_cli_summary_line_and_progress(tmp_path):
@@ -559,3 +562,23 @@ def test_mariadb_uuid_sort_key_is_the_order_mariadb_stores():
         eng.execute("INSERT INTO u VALUES " + ", ".join(f"('{v}')" for v in values))
         theirs = [str(r[0]) for r in eng.query("SELECT id FROM u ORDER BY id")]
     assert ours == theirs and len(set(ours)) == len(values)
+
+
+def test_mariadb_without_local_infile_inserts_in_one_checked_transaction(example_schema, monkeypatch):
+    """A server with local_infile=OFF gets multi-row INSERTs: all rows arrive, and a broken
+    reference leaves nothing behind (one transaction, checked before COMMIT)."""
+    from conftest import require_engine
+    from dbdesign.engines.mysql import MySQLEngine
+    require_engine("mysql")
+    monkeypatch.setattr(MySQLEngine, "local_infile", lambda self: False)
+    good = datagen.generate(example_schema, 400, tables=["users", "posts"], progress=False)
+    bad = datagen.generate(example_schema, 400, tables=["users", "posts"], progress=False,
+                           overrides={"posts.user_id": "CASE WHEN i = 7 THEN uuid() ELSE "
+                                      "dd_uuid(i % 60, 'users/pk') END"})
+    with engines.throwaway("mysql") as eng:
+        report = datagen.load(good, eng)
+        assert report.method.startswith("multi-row INSERT") and report.rows == good.counts
+    with engines.throwaway("mysql") as eng:
+        with pytest.raises(EngineError, match="missing users"):
+            datagen.load(bad, eng)
+        assert eng.query("SELECT count(*) FROM users")[0][0] == 0

@@ -2020,16 +2020,19 @@ def _sqlite_verify_fks(data: Dataset, query, tables: Sequence[str], in_sqlite: b
                                   f"{bad[0][2]} (rowid {bad[0][1]}); nothing was loaded")
 
 
-def _duckdb_fk_violation(data: Dataset, tables: Sequence[str]) -> str | None:
+def _duckdb_fk_violation(data: Dataset, tables: Sequence[str], engine: str = "sqlite") -> str | None:
     """The first foreign key between loaded tables that a generated row breaks, as an error
-    message, or None. A hash anti-join in DuckDB (~0.15 s for 1 M self-referencing users,
-    against ~2.5 s of `foreign_key_check`); it needs nothing from SQLite, so the loader runs
-    it while the rows are being written. A child row with a NULL in any FK column is not
-    checked (MATCH SIMPLE, as SQLite does).
+    message for `engine`, or None. A hash anti-join in DuckDB (~0.15 s for 1 M
+    self-referencing users, against ~2.5 s of SQLite's `foreign_key_check`); it needs nothing
+    from the target, so a loader runs it while the rows are being written and commits only
+    when it passes. A child row with a NULL in any FK column is not checked (MATCH SIMPLE, as
+    SQLite and InnoDB do).
 
-    Compared on the staging values: the export applies the same conversion to both sides, so
-    equal here means equal in SQLite (a lossy conversion such as DECIMAL -> DOUBLE could only
-    make this check stricter than SQLite's, never looser)."""
+    Compared on the staging values, which are the loaded ones when the loader checked that
+    no row was refused or changed: the export applies the same conversion to both sides, so
+    equal here means equal in the target (a lossy conversion such as DECIMAL -> DOUBLE, or
+    MariaDB's case-insensitive collations, could only make this check stricter than the
+    target's, never looser)."""
     loaded = set(tables)
     conn = data.conn.cursor()  # its own connection: the loader streams from another meanwhile
     try:
@@ -2045,7 +2048,7 @@ def _duckdb_fk_violation(data: Dataset, tables: Sequence[str]) -> str | None:
                     f"FROM {child} c WHERE {present} AND NOT EXISTS "
                     f"(SELECT 1 FROM {parent} p WHERE {match})").fetchone()
                 if n:
-                    return (f"sqlite: {n} loaded rows of {table} reference a missing {fk.ref_table} "
+                    return (f"{engine}: {n} loaded rows of {table} reference a missing {fk.ref_table} "
                             f"({', '.join(fk.columns)} = {example}); nothing was loaded")
     finally:
         conn.close()
