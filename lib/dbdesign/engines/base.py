@@ -288,6 +288,20 @@ class Engine:
         yield
 
 
+def on_each(worker, conns: Sequence[Any]) -> None:
+    """`worker(conn)` on every connection of `conns` at once (a bulk load's sessions): the
+    first in this thread, each other in a thread of its own; returns when all are done."""
+    import threading
+    threads = [threading.Thread(target=worker, args=(c,)) for c in conns[1:]]
+    for t in threads:
+        t.start()
+    try:
+        worker(conns[0])
+    finally:
+        for t in threads:
+            t.join()
+
+
 def _first_line(err: BaseException) -> str:
     text = str(err).strip() or type(err).__name__
     return text.splitlines()[0]

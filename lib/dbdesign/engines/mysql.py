@@ -19,7 +19,7 @@ from sqlglot import exp
 from dbdesign.errors import EngineUnavailable, InputError, mask_secrets
 from dbdesign.model import (CheckConstraint, Column, ForeignKey, Index, IndexColumn, PrimaryKey, Schema,
                      Table, UniqueConstraint)
-from dbdesign.engines.base import Capabilities, ServerEngine
+from dbdesign.engines.base import Capabilities, ServerEngine, on_each
 from dbdesign.engines.introspection import clean_default, clean_expr, fk_action, is_internal, norm_type
 
 DEFAULT_URL = "mysql://root@127.0.0.1:3306/test"
@@ -260,12 +260,7 @@ class MySQLEngine(ServerEngine):
                 conn._read_timeout = READ_TIMEOUT
                 conn.cursor().execute("SET foreign_key_checks = 0")
                 conns.append(conn)
-            threads = [threading.Thread(target=worker, args=(c,)) for c in conns[1:]]
-            for t in threads:
-                t.start()
-            worker(conns[0])
-            for t in threads:
-                t.join()
+            on_each(worker, conns)
             if errors:
                 raise errors[0]
             before_commit()

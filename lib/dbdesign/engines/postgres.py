@@ -4,7 +4,7 @@ from __future__ import annotations
 from dbdesign.errors import EngineUnavailable, InputError, mask_secrets
 from dbdesign.model import (CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, Table,
                      UniqueConstraint)
-from dbdesign.engines.base import Capabilities, ServerEngine
+from dbdesign.engines.base import Capabilities, ServerEngine, on_each
 from dbdesign.engines.introspection import add_index_sql, clean_default, clean_expr, is_internal, norm_type
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -204,12 +204,7 @@ class PostgresEngine(ServerEngine):
                     duck.close()
                     if arrow is not None:
                         arrow.close()
-            threads = [threading.Thread(target=worker, args=(c,)) for c in conns[1:]]
-            for t in threads:
-                t.start()
-            worker(conns[0])
-            for t in threads:
-                t.join()
+            on_each(worker, conns)
         if errors:
             raise errors[0]
 
