@@ -582,3 +582,34 @@ def test_mariadb_without_local_infile_inserts_in_one_checked_transaction(example
         with pytest.raises(EngineError, match="missing users"):
             datagen.load(bad, eng)
         assert eng.query("SELECT count(*) FROM users")[0][0] == 0
+
+
+def test_cli_bounds_generation_memory_unless_the_target_is_duckdb(tmp_path):
+    """`dbdesign datagen` generates under a DuckDB memory limit (spilling beyond it) when its
+    target builds keys after the data, none for a DuckDB target (whose key indexes must stay
+    in memory); --memory-limit and [datagen] memory_limit choose another; a size that is not
+    one is bad input."""
+    import json
+    import os
+    import subprocess
+    import sys
+    repo = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(repo / "lib")}
+
+    def run(*args, config=None):
+        cmd = [sys.executable, "-m", "dbdesign.cli"] + (["--config", str(config)] if config else [])
+        return subprocess.run(cmd + ["datagen", str(repo / "migrations"), "--rows", "300", "--no-progress", *args],
+                              capture_output=True, text=True, env=env)
+
+    def limit(*args, config=None):
+        proc = run(*args, config=config)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)["memory_limit"]
+    assert limit("--engine", "sqlite", "--out", str(tmp_path / "a.sqlite")) == datagen.BOUNDED_MEMORY_LIMIT
+    assert limit() == datagen.BOUNDED_MEMORY_LIMIT
+    assert limit("--engine", "duckdb", "--out", str(tmp_path / "a.duckdb")) is None
+    assert limit("--memory-limit", "2GB", "--engine", "duckdb", "--out", str(tmp_path / "b.duckdb")) == "2GB"
+    (tmp_path / "dbdesign.toml").write_text('[datagen]\nmemory_limit = "768MB"\n')
+    assert limit(config=tmp_path / "dbdesign.toml") == "768MB"
+    bad = run("--memory-limit", "lots")
+    assert bad.returncode == 2 and "'lots' is not a size" in bad.stderr

@@ -79,6 +79,11 @@ _WAIVER_KEYS = ("rule", "object", "reason", "expires")
 CONFIG_ENV = "DBDESIGN_CONFIG"  # names the config file, as `dbdesign --config FILE` does
 
 
+
+def is_memory_size(value) -> bool:
+    """A size DuckDB's memory_limit takes, such as "1GB" or "512MiB"."""
+    return isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*[KMGT]i?B\s*", value, re.I) is not None
+
 def did_you_mean(word: str, known, listing: bool = True) -> str:
     """`; did you mean X?` for the closest of `known`, else (with `listing`) the list of them."""
     import difflib
@@ -432,7 +437,7 @@ class _Reader:
                 if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 10:
                     self.fail(f"[datagen] skew must be a number above 0 and at most 10 ({REALISM_KEYS[key]})", line)
             elif key == "memory_limit":
-                if not isinstance(value, str) or not re.fullmatch(r"\s*\d+(\.\d+)?\s*[KMGT]i?B\s*", value, re.I):
+                if not is_memory_size(value):
                     self.fail('[datagen] memory_limit must be a size such as "1GB" or "512MiB"', line)
             elif key == "overrides":
                 if not (isinstance(value, dict) and all(isinstance(k, str) and "." in k and isinstance(v, str)

@@ -14,6 +14,13 @@ from dbdesign.engines import SERVERS
 ENGINES = click.Choice(["sqlite", "duckdb", "postgres", "mysql"])
 
 
+def _memory_size(ctx, param, value):
+    from dbdesign.config import is_memory_size
+    if value is not None and not is_memory_size(value):
+        raise click.BadParameter(f"{value!r} is not a size such as 1GB or 512MiB")
+    return value
+
+
 @click.command()
 @click.argument("source", required=False)
 @click.option("--rows", type=click.IntRange(1), default=10_000, show_default=True,
@@ -27,8 +34,12 @@ ENGINES = click.Choice(["sqlite", "duckdb", "postgres", "mysql"])
 @click.option("--indexes", type=click.Choice(["schema", "none"]), default="schema", show_default=True)
 @click.option("--progress/--no-progress", default=None,
               help="Progress bars per table (default: when stderr is a terminal).")
+@click.option("--memory-limit", metavar="SIZE", callback=_memory_size,
+              help="DuckDB's memory limit while generating, e.g. 2GB (beyond it the rows spill to "
+                   "disk). Default: [datagen] memory_limit, else 1GB - none when loading into "
+                   "DuckDB, which holds its keys in memory while the rows arrive.")
 @handle_errors
-def datagen(source, rows, seed, tables, engine, url, out, indexes, progress) -> None:
+def datagen(source, rows, seed, tables, engine, url, out, indexes, progress, memory_limit) -> None:
     """Generate seeded, referentially valid data for SOURCE and load it into a database.
 
     Prints the counts, the generated rows each table's constraints rejected (per reason) and
@@ -58,8 +69,13 @@ def datagen(source, rows, seed, tables, engine, url, out, indexes, progress) -> 
         target.conn  # a bad or unreachable database is bad input before any data is made
     try:
         # the tables asked for, plus the parents their NOT NULL foreign keys need
+        realism = dict(config.extra.get("datagen") or {})
+        if memory_limit:
+            realism["memory_limit"] = memory_limit
+        elif "memory_limit" not in realism and getattr(target, "name", None) != "duckdb":
+            realism["memory_limit"] = dg.BOUNDED_MEMORY_LIMIT
         data = dg.generate(schema, rows, seed=seed, tables=dg.with_parents(schema, tables) if tables else None,
-                           progress=progress, realism=config.extra.get("datagen"))
+                           progress=progress, realism=realism)
         report = None
         if target is not None:
             with target as eng:
@@ -74,7 +90,7 @@ def datagen(source, rows, seed, tables, engine, url, out, indexes, progress) -> 
     total = sum(data.counts.values())
     secs = time.perf_counter() - t0
     click.echo(json.dumps({"seconds": round(data.seconds, 3), "counts": data.counts,
-                           "rejected": data.rejection(),
+                           "rejected": data.rejection(), "memory_limit": realism.get("memory_limit"),
                            "load": report.to_dict() if report else None,
                            "rows": total, "total_seconds": round(secs, 2),
                            "rows_per_s": round(total / secs), "peak_mib": round(dg.peak_mib())},
