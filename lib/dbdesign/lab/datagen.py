@@ -275,7 +275,8 @@ def generate(schema: Schema, rows: int, seed: int = 42, db: str | duckdb.DuckDBP
         if bar is not None:
             bar.set_postfix_str(p.name, refresh=False)
         gen.table(p.name)
-        data.rejected[p.name] = gen.filter(p.name)
+        refused = gen.composite_refs(p.name)
+        data.rejected[p.name] = {**refused, **gen.filter(p.name)}
         data.counts[p.name] = conn.execute(f"SELECT count(*) FROM {quote(staging_name(p.name))}").fetchone()[0]
         if bar is not None:
             bar.update(p.rows)
@@ -405,6 +406,67 @@ class _Generator:
             raise EngineError(f"generating {name}: {str(err).splitlines()[0]}{memory_advice(err)}") from err
         finally:
             self.conn.execute("DROP TABLE IF EXISTS _dd_rows")
+
+    def composite_refs(self, name: str) -> dict[str, int]:
+        """Fill the columns of each multi-column FK of `name` from a row of its (generated,
+        filtered) parent table, picked with the FK skew: columns an earlier FK already set
+        (a single-column one, or an earlier composite sharing a column - tenant_id in
+        (tenant_id, user_id) and (tenant_id, project_id)) pick among the parent rows that
+        match them. A row no parent row matches keeps NULLs when its columns allow, else is
+        dropped and counted; a nullable FK stays NULL at the column NULL rate. A composite
+        self-reference, or one to a table not generated, stays NULL."""
+        t, staged = self.schema.tables[name], quote(staging_name(name))
+        single = {fk.columns[0]: (fk.ref_table, fk.ref_columns[0]) for fk in t.foreign_keys if len(fk.columns) == 1}
+        fixed: set[str] = set()
+        out: dict[str, int] = {}
+        for k, fk in enumerate(t.foreign_keys):
+            if len(fk.columns) < 2 or fk.ref_table == name or fk.ref_table not in self.sizes:
+                continue
+            pairs = list(zip(fk.columns, fk.ref_columns))
+            # a column a single-column FK drew may be redrawn from the parent row when the
+            # parent's column references the same key (tasks.tenant_id from users.tenant_id,
+            # both to tenants.id); otherwise the parent row must match it
+            inherits = {(f.columns[0], (f.ref_table, f.ref_columns[0]))
+                        for f in self.schema.tables[fk.ref_table].foreign_keys if len(f.columns) == 1}
+            shared = [(c, r) for c, r in pairs if c in fixed or (c in single and (r, single[c]) not in inherits)]
+            free = [(c, r) for c, r in pairs if c not in fixed]
+            if not free:
+                continue
+            key = _lit(f"{name}.fk{k}")
+            parent = quote(staging_name(fk.ref_table))
+            types = dict(self.conn.execute(
+                "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
+                "AND database_name = current_database()",
+                [staging_name(fk.ref_table)]).fetchall())
+            for c, r in free:  # drawn as an untyped NULL: the parent column's type
+                self.conn.execute(f"ALTER TABLE {staged} ALTER COLUMN {quote(c)} SET DATA TYPE {types[r]}")
+            part = ", ".join(quote(r) for _, r in shared) or "NULL"
+            self.conn.execute(
+                f"CREATE OR REPLACE TEMP TABLE _dd_par AS SELECT "
+                + "".join(f"{quote(r)} AS _s{j}, " for j, (_, r) in enumerate(shared))
+                + "".join(f"{quote(r)} AS _f{j}, " for j, (_, r) in enumerate(free))
+                + f"row_number() OVER (PARTITION BY {part} ORDER BY rowid) - 1 AS _n, "
+                f"count(*) OVER (PARTITION BY {part}) AS _cnt FROM {parent} WHERE "
+                + " AND ".join(f"{quote(r)} IS NOT NULL" for _, r in pairs))
+            same = "".join(f" AND p._s{j} = c.{quote(c)}" for j, (c, _) in enumerate(shared))
+            nullable = all(t.columns[c].nullable for c, _ in free)
+            skip = f" AND dd_u(c.rowid, {key} || '/null') >= {self._null(0.3)}" if nullable else ""
+            self.conn.execute(
+                f"UPDATE {staged} SET " + ", ".join(f"{quote(c)} = x._f{j}" for j, (c, _) in enumerate(free))
+                + f" FROM (SELECT c.rowid AS _rid, " + ", ".join(f"p._f{j}" for j in range(len(free)))
+                + f" FROM {staged} c JOIN (SELECT DISTINCT " + ", ".join(["_cnt"] + [f"_s{j}" for j in range(len(shared))])
+                + f" FROM _dd_par) g ON TRUE" + "".join(f" AND g._s{j} = c.{quote(c)}" for j, (c, _) in enumerate(shared))
+                + f" JOIN _dd_par p ON p._n = dd_pick(c.rowid, {key}, g._cnt){same}"
+                + f" WHERE TRUE{skip}) x WHERE {staged}.rowid = x._rid")
+            self.conn.execute("DROP TABLE IF EXISTS _dd_par")
+            fixed |= {c for c, _ in free}
+            if not nullable:
+                n = self.conn.execute(f"DELETE FROM {staged} WHERE " + " OR ".join(
+                    f"{quote(c)} IS NULL" for c, _ in free)).fetchone()[0]
+                if n:
+                    out[f"({', '.join(fk.columns)}): no {fk.ref_table} row matches"] = n
+                    self.shrunk.add(name)
+        return out
 
     def filter(self, name: str) -> dict[str, int]:
         """Drop the generated rows of `name` that its constraints would refuse, and count them
@@ -582,7 +644,7 @@ class _Generator:
         if fk is not None:
             return self.fk_value(ctx, c, fk)
         if any(c.name in f.columns for f in t.foreign_keys):
-            return "NULL"  # part of a composite FK we do not model: leave empty when allowed
+            return "NULL"  # part of a composite FK: filled from a parent row (`composite_refs`)
         # values from CHECK (col IN ...) or an enum type
         info = ctx.checks.get(c.name, {})
         values = info.get("in") or self._enum_values(c.type)
