@@ -206,8 +206,8 @@ def plan_rows(schema: Schema, rows: int, tables: Sequence[str] | None = None,
     lookups = {n for n in order if _is_lookup(schema, n, selected)}
     for name in order:
         t = schema.tables[name]
-        parents = [fk.ref_table for fk in _required_fks(t) if fk.ref_table in selected
-                   and fk.ref_table != name]
+        parents = [fk.ref_table for fk in _required_fks(t) if fk.ref_table in weights
+                   and fk.ref_table != name]  # earlier in the order: not the back edge of a cycle
         if _junction_fks(t, selected):
             big = max(weights[p] for p in parents)
             weights[name], reasons[name] = big * 2.5, "junction: ~2.5 rows per parent row"
@@ -275,6 +275,7 @@ def generate(schema: Schema, rows: int, seed: int = 42, db: str | duckdb.DuckDBP
         if bar is not None:
             bar.set_postfix_str(p.name, refresh=False)
         gen.table(p.name)
+        gen.done.add(p.name)
         refused = gen.composite_refs(p.name)
         data.rejected[p.name] = {**refused, **gen.filter(p.name)}
         data.counts[p.name] = conn.execute(f"SELECT count(*) FROM {quote(staging_name(p.name))}").fetchone()[0]
@@ -299,6 +300,7 @@ class _Generator:
         self.templates: dict[str, dict[str, tuple[str, str]] | None] = {}
         self.created_here: set[str] = set()  # created-at column drawn by `created_sql`
         self.exact: set[str] = set()  # ... and every row's value is still what it says
+        self.done: set[str] = set()  # tables generated so far (a cycle's back edge points later)
         # table -> columns whose values end in '-' || i (the row index): unique as generated
         self.by_index: dict[str, set[str]] = {}
 
@@ -567,7 +569,7 @@ class _Generator:
         owners = self.templates.get(name)
         owners = set(owners) if owners is not None else {fk.columns[0] for fk in _required_fks(t)}
         for fk in t.foreign_keys:
-            pc = _created_column(self.schema.tables[fk.ref_table]) if fk.ref_table in self.sizes else None
+            pc = _created_column(self.schema.tables[fk.ref_table]) if fk.ref_table in self.done else None
             if len(fk.columns) != 1 or fk.ref_table == name or pc is None or fk.columns[0] not in owners:
                 continue
             if exact and fk.ref_table in self.exact:
@@ -1054,15 +1056,12 @@ def _required_fks(t: Table) -> list[ForeignKey]:
 
 def _topo_order(schema: Schema, selected: set[str]) -> list[str]:
     """Parents before children along their foreign keys (`dialects.fk_order`); a cycle is
-    broken at a nullable FK, and a cycle of NOT NULL foreign keys cannot be generated."""
+    broken at a nullable FK where it has one. A key is a function of its row index
+    (`pk_value`), so a reference back to a table generated later is drawn all the same; the
+    engines hold such a cycle by adding the keys after the data (PostgreSQL, MariaDB), by
+    checking them before COMMIT (SQLite), or not at all (DuckDB drops one, with a note)."""
     from dbdesign.dialects.base import fk_order
-    order = fk_order(schema, selected)
-    picks = list(dict.fromkeys(name for name, _ in order.deferred))
-    for pick, cycle in zip(picks, order.cycles):
-        if any(fk in _required_fks(schema.tables[pick]) for name, fk in order.deferred if name == pick):
-            raise InputError("NOT NULL foreign keys form a cycle: " + " -> ".join(cycle)
-                             + "; make one of them nullable to generate data")
-    return order.names
+    return fk_order(schema, selected).names
 
 
 def _junction_fks(t: Table, selected) -> tuple[ForeignKey, ForeignKey] | None:
