@@ -110,7 +110,7 @@ class MySQLEngine(ServerEngine):
     # index, a UNIQUE) thrashes a small buffer pool: the example's 1 M comments (5 foreign
     # keys, UUID keys) wrote ~500 MB/s for minutes with the default 128 MiB. Added after the
     # load, InnoDB builds each one by a sort; with foreign_key_checks=0 ADD FOREIGN KEY is
-    # in place and checks nothing (`verify_load` does). The primary key stays inline: InnoDB
+    # in place and checks nothing (`bulk_load` checked the rows). The primary key stays inline: InnoDB
     # clusters the rows by it, and they arrive in its order.
     fks_after_load = True
     keys_after_load = ("unique",)
@@ -175,35 +175,41 @@ class MySQLEngine(ServerEngine):
         return self.query("SELECT @@local_infile")[0][0] in (1, "1", "ON")
 
     def _insert_rows(self, data, jobs, report, before_commit) -> None:
-        """Multi-row INSERTs on this session (a server with local_infile=OFF)."""
+        """Multi-row INSERTs on this session (a server with local_infile=OFF), in one
+        transaction and in strict mode (a value MariaDB would change is an error, not a
+        warning of some earlier batch); the session's sql_mode is restored after."""
         import pymysql
         from dbdesign.errors import EngineError
         table = ""
+        cur = self.conn.cursor()
+        mode = self.query("SELECT @@SESSION.sql_mode")[0][0]
         try:
-            cur = self.conn.cursor()
-            cur.execute("SET foreign_key_checks = 0")
+            cur.execute("SET SESSION sql_mode = CONCAT_WS(',', @@SESSION.sql_mode, 'STRICT_ALL_TABLES')")
             self.conn.begin()  # one transaction: this session commits each statement otherwise
             for table, select, cols, _ in jobs:
                 t0 = time.perf_counter()
-                src = data.conn.cursor()
-                src.execute(select)
                 ins = f"INSERT INTO {_bq(table)} ({', '.join(_bq(c) for c in cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
                 n = 0
-                while batch := src.fetchmany(5000):
-                    cur.executemany(ins, [tuple(str(v) if isinstance(v, uuid.UUID) else v for v in row)
-                                          for row in batch])
-                    n += len(batch)
-                src.close()
+                src = data.conn.cursor()
+                try:
+                    src.execute(select)
+                    while batch := src.fetchmany(5000):
+                        cur.executemany(ins, [tuple(str(v) if isinstance(v, uuid.UUID) else v for v in row)
+                                              for row in batch])
+                        n += len(batch)
+                finally:
+                    src.close()
                 self._check_loaded(cur, table, n)
                 report.table_done(table, n, time.perf_counter() - t0)
-            cur.execute("SET foreign_key_checks = 1")
             before_commit()
             self.conn.commit()
-        except (pymysql.Error, EngineError) as err:
+        except BaseException as err:  # a DuckDB error or Ctrl-C too: nothing stays half-loaded
             self.conn.rollback()
-            if isinstance(err, EngineError):
-                raise
-            raise EngineError(f"mysql: loading {table}: {err.args[-1]}") from err
+            if isinstance(err, pymysql.Error):
+                raise EngineError(f"mysql: loading {table}: {err.args[-1]}") from err
+            raise
+        finally:
+            cur.execute("SET SESSION sql_mode = %s", (mode,))
 
     LOAD_CONNECTIONS = 2  # LOAD DATA parses on the server: one busy core per connection
 
@@ -244,7 +250,7 @@ class MySQLEngine(ServerEngine):
                         report.table_done(table, n, time.perf_counter() - t0)
             except pymysql.Error as err:
                 errors.append(EngineError(f"mysql: loading {table}: {err.args[-1]}"))
-            except Exception as err:
+            except BaseException as err:  # Ctrl-C too: the other worker stops taking tables
                 errors.append(err)
             finally:
                 duck.close()
@@ -289,7 +295,7 @@ class MySQLEngine(ServerEngine):
     @contextlib.contextmanager
     def load_session(self, data) -> Iterator["MySQLEngine"]:
         """foreign_key_checks=0 while the load's statements run: ADD FOREIGN KEY is then in
-        place (no table copy) and checks nothing; `verify_load` checks the rows."""
+        place (no table copy) and checks nothing; `bulk_load` checked the rows before COMMIT."""
         self.execute("SET foreign_key_checks = 0")
         try:
             yield self

@@ -107,7 +107,7 @@ class PostgresEngine(ServerEngine):
                          "varchar": ("VARCHAR", ("VARCHAR",)), "bpchar": ("VARCHAR", ("VARCHAR",)),
                          "enum": ("VARCHAR", ("VARCHAR",)), "int2": ("SMALLINT", _INTEGERS),
                          "int4": ("INTEGER", _INTEGERS), "int8": ("BIGINT", _INTEGERS),
-                         "float8": ("DOUBLE", ("DOUBLE", "FLOAT")),
+                         "float8": ("DOUBLE", ("DOUBLE",)),
                          "date": ("DATE", ("DATE",)), "timestamp": ("TIMESTAMP", ("TIMESTAMP",)),
                          "timestamptz": ("TIMESTAMP", ("TIMESTAMP",))}
     # An FK checked per row is a trigger firing a lookup per row (2.4 M example rows: ~6k
@@ -123,9 +123,10 @@ class PostgresEngine(ServerEngine):
     COPY_CONNECTIONS = 2  # COPY parses on the server backend: one busy core per connection
 
     def bulk_load(self, data, tables, report, tmp, options) -> None:
-        """COPY each table from a CSV file DuckDB writes (DuckDB's CSV writer is faster than
-        any per-value path through Python); keys and CHECKs are checked by PostgreSQL as
-        the rows arrive. `COPY_CONNECTIONS` workers take the tables largest first, each
+        """COPY each table: binary from DuckDB's Arrow stream through the ADBC driver where
+        every column's type allows (`_binary_selects`), else from a CSV file DuckDB writes
+        (faster than any per-value path through Python); keys and CHECKs are checked by
+        PostgreSQL as the rows arrive. `COPY_CONNECTIONS` workers take the tables largest first, each
         exporting its next table while the other's COPY runs (a second connection that cannot
         be opened leaves one). A table waits for the parents its foreign keys in the database
         name (`_loaded_parents`): none when `load` adds them after the data, all of them in a
@@ -150,6 +151,10 @@ class PostgresEngine(ServerEngine):
         todo = sorted(tables, key=lambda t: -jobs[t][2])
         done: set[str] = set()
         running = [0]
+        # UUIDs as 16 bytes in the Arrow stream; the setting is the whole staging database's
+        lossless = data.conn.execute("SELECT current_setting('arrow_lossless_conversion')").fetchone()[0]
+        if binary:
+            data.conn.execute("SET arrow_lossless_conversion = true")
         conns = [self.conn]
         # a migration may have moved this session's search_path: the other sessions follow it
         path = self.query("SELECT current_setting('search_path')")[0][0]
@@ -184,10 +189,12 @@ class PostgresEngine(ServerEngine):
                 try:
                     while (table := next_table()) is not None:
                         select, columns, rows = jobs[table]
-                        if table in binary:
-                            if arrow is None:
+                        if table in binary and arrow is None:
+                            try:
                                 arrow = self._adbc_connect(adbc, path)
-                                duck.execute("SET arrow_lossless_conversion = true")  # UUIDs as 16 bytes
+                            except EngineUnavailable:  # no connection to spare: this worker's as CSV
+                                arrow = False
+                        if table in binary and arrow:
                             secs = self._copy_binary(arrow, duck, table, select)
                         else:
                             secs = self._copy_table(conn, duck, table, select, columns, tmp)
@@ -196,15 +203,19 @@ class PostgresEngine(ServerEngine):
                             done.add(table)
                             running[0] -= 1
                             ready.notify_all()
-                except Exception as err:
+                except BaseException as err:  # Ctrl-C too: the other worker must not wait on
                     with ready:
                         errors.append(err)
                         ready.notify_all()
                 finally:
                     duck.close()
-                    if arrow is not None:
+                    if arrow:
                         arrow.close()
-            on_each(worker, conns)
+            try:
+                on_each(worker, conns)
+            finally:
+                if binary:
+                    data.conn.execute(f"SET arrow_lossless_conversion = {bool(lossless)}")
         if errors:
             raise errors[0]
 

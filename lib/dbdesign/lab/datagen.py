@@ -281,6 +281,9 @@ def generate(schema: Schema, rows: int, seed: int = 42, db: str | duckdb.DuckDBP
         data.counts[p.name] = conn.execute(f"SELECT count(*) FROM {quote(staging_name(p.name))}").fetchone()[0]
         if bar is not None:
             bar.update(p.rows)
+    for name, dropped in gen.late.items():  # rows a cycle's later table took away
+        data.rejected[name] = {**data.rejected[name], **dropped}
+        data.counts[name] = conn.execute(f"SELECT count(*) FROM {quote(staging_name(name))}").fetchone()[0]
     if bar is not None:
         bar.close()
     data.seconds = time.perf_counter() - t0
@@ -301,6 +304,7 @@ class _Generator:
         self.created_here: set[str] = set()  # created-at column drawn by `created_sql`
         self.exact: set[str] = set()  # ... and every row's value is still what it says
         self.done: set[str] = set()  # tables generated so far (a cycle's back edge points later)
+        self.late: dict[str, dict[str, int]] = {}  # rows of a done table dropped by a later one
         # table -> columns whose values end in '-' || i (the row index): unique as generated
         self.by_index: dict[str, set[str]] = {}
 
@@ -416,13 +420,14 @@ class _Generator:
         (tenant_id, user_id) and (tenant_id, project_id)) pick among the parent rows that
         match them. A row no parent row matches keeps NULLs when its columns allow, else is
         dropped and counted; a nullable FK stays NULL at the column NULL rate. A composite
-        self-reference, or one to a table not generated, stays NULL."""
+        self-reference, or one to a table not generated (or generated later: the back edge of
+        a cycle), stays NULL."""
         t, staged = self.schema.tables[name], quote(staging_name(name))
         single = {fk.columns[0]: (fk.ref_table, fk.ref_columns[0]) for fk in t.foreign_keys if len(fk.columns) == 1}
         fixed: set[str] = set()
         out: dict[str, int] = {}
         for k, fk in enumerate(t.foreign_keys):
-            if len(fk.columns) < 2 or fk.ref_table == name or fk.ref_table not in self.sizes:
+            if len(fk.columns) < 2 or fk.ref_table == name or fk.ref_table not in self.done:
                 continue
             pairs = list(zip(fk.columns, fk.ref_columns))
             # a column a single-column FK drew may be redrawn from the parent row when the
@@ -461,6 +466,8 @@ class _Generator:
                 + f" JOIN _dd_par p ON p._n = dd_pick(c.rowid, {key}, g._cnt){same}"
                 + f" WHERE TRUE{skip}) x WHERE {staged}.rowid = x._rid")
             self.conn.execute("DROP TABLE IF EXISTS _dd_par")
+            if any(c in single for c, _ in free):  # no longer what generation drew from the index
+                self.repointed[name] = self.repointed.get(name, 0) + 1
             fixed |= {c for c, _ in free}
             if not nullable:
                 n = self.conn.execute(f"DELETE FROM {staged} WHERE " + " OR ".join(
@@ -492,30 +499,13 @@ class _Generator:
             for fk in t.foreign_keys:
                 if fk.ref_table not in self.shrunk or len(fk.columns) != 1:
                     continue
-                c, r = quote(fk.columns[0]), quote(fk.ref_columns[0])
-                orphan = (f"{c} IS NOT NULL AND {c} NOT IN (SELECT {r} FROM "
-                          f"{quote(staging_name(fk.ref_table))} WHERE {r} IS NOT NULL)")
                 if fk.ref_table == name:  # a self-reference: NULL, else the row itself (a
                     # root); another row could close a cycle or deepen the layers
+                    c, r = quote(fk.columns[0]), quote(fk.ref_columns[0])
                     value = "NULL" if t.columns[fk.columns[0]].nullable else r
-                    self.conn.execute(f"UPDATE {staged} SET {c} = {value} WHERE {orphan}")
+                    self.conn.execute(f"UPDATE {staged} SET {c} = {value} WHERE {_orphan(fk)}")
                     continue
-                # repointed at a surviving parent row, picked by a hash of the old value
-                # (a reference is a repair, not a rejection); dropped only when none survives
-                parent = quote(staging_name(fk.ref_table))
-                self.conn.execute(f"CREATE OR REPLACE TEMP TABLE _dd_keys AS SELECT {r} AS k, "
-                                  f"row_number() OVER (ORDER BY rowid) - 1 AS n FROM {parent} WHERE {r} IS NOT NULL")
-                left = self.conn.execute("SELECT count(*) FROM _dd_keys").fetchone()[0]
-                if left:
-                    n = self.conn.execute(
-                        f"UPDATE {staged} SET {c} = _dd_keys.k FROM _dd_keys WHERE {orphan} AND "
-                        f"_dd_keys.n = hash({staged}.{c}, {_lit(name)}) % {left}").fetchone()[0]
-                    self.repointed[name] = self.repointed.get(name, 0) + n
-                elif t.columns[fk.columns[0]].nullable:
-                    self.conn.execute(f"UPDATE {staged} SET {c} = NULL WHERE {orphan}")
-                else:
-                    drop(f"{fk.columns[0]}: no {fk.ref_table} row left", orphan)
-                self.conn.execute("DROP TABLE IF EXISTS _dd_keys")
+                self._repoint(name, fk, drop)
             dropped = 0
             checks = self.checks.get(name, [])
             try:  # one scan for all CHECKs; one DELETE per CHECK only when some row fails
@@ -550,8 +540,41 @@ class _Generator:
                 self.shrunk.add(name)
             if not (dropped and self_ref):
                 break
+        if name in self.shrunk:  # the back edge of a cycle: a table generated earlier points here
+            for earlier in self.done - {name}:
+                for fk in self.schema.tables[earlier].foreign_keys:
+                    if fk.ref_table == name and len(fk.columns) == 1:
+                        self._repoint(earlier, fk, lambda reason, where, t=earlier: self._late_drop(t, reason, where))
         self.after_parents(name)
         return {k: v for k, v in out.items() if v or "not evaluated" in k}
+
+    def _repoint(self, name: str, fk: ForeignKey, drop) -> None:
+        """Move the references of `name` through single-column `fk` whose parent row was
+        dropped to a surviving parent row, picked by a hash of the old value (a reference is a
+        repair, not a rejection); NULL where allowed, else `drop(reason, where)` the rows,
+        when no parent row survives."""
+        staged, c, r = quote(staging_name(name)), quote(fk.columns[0]), quote(fk.ref_columns[0])
+        orphan = _orphan(fk)
+        parent = quote(staging_name(fk.ref_table))
+        self.conn.execute(f"CREATE OR REPLACE TEMP TABLE _dd_keys AS SELECT {r} AS k, "
+                          f"row_number() OVER (ORDER BY rowid) - 1 AS n FROM {parent} WHERE {r} IS NOT NULL")
+        left = self.conn.execute("SELECT count(*) FROM _dd_keys").fetchone()[0]
+        if left:
+            n = self.conn.execute(
+                f"UPDATE {staged} SET {c} = _dd_keys.k FROM _dd_keys WHERE {orphan} AND "
+                f"_dd_keys.n = hash({staged}.{c}, {_lit(name)}) % {left}").fetchone()[0]
+            self.repointed[name] = self.repointed.get(name, 0) + n
+        elif self.schema.tables[name].columns[fk.columns[0]].nullable:
+            self.conn.execute(f"UPDATE {staged} SET {c} = NULL WHERE {orphan}")
+        else:
+            drop(f"{fk.columns[0]}: no {fk.ref_table} row left", orphan)
+        self.conn.execute("DROP TABLE IF EXISTS _dd_keys")
+
+    def _late_drop(self, name: str, reason: str, where: str) -> None:
+        """Drop rows of `name`, generated earlier, counted in `late` (`generate` adds them)."""
+        n = self.conn.execute(f"DELETE FROM {quote(staging_name(name))} WHERE {where}").fetchone()[0]
+        if n:
+            self.late.setdefault(name, {})[reason] = self.late.get(name, {}).get(reason, 0) + n
 
     def after_parents(self, name: str) -> None:
         """A row's created-at time is never before that of the rows that own it (a comment
@@ -562,7 +585,7 @@ class _Generator:
         index (`exact`), or the reference was repointed - to just after it, by a join."""
         t = self.schema.tables[name]
         col = _created_column(t)
-        if col is None or f"{t.name}.{col}" in self.overrides:
+        if col is None or f"{t.qualname}.{col}" in self.overrides:
             return
         staged, c = quote(staging_name(name)), quote(col)
         exact = name in self.created_here and not self.repointed.get(name) and self.templates.get(name) is not None
@@ -707,7 +730,7 @@ class _Generator:
         for fk in t.foreign_keys:
             col = fk.columns[0]
             if (len(fk.columns) != 1 or fk.ref_table == t.qualname or fk.ref_table not in self.sizes
-                    or f"{t.name}.{col}" in self.overrides or col in out):
+                    or f"{t.qualname}.{col}" in self.overrides or col in out):
                 continue
             n = self.sizes[fk.ref_table]
             if col in special:
@@ -856,7 +879,7 @@ class _Generator:
         `dd_title` draw (not overridden, NULL, padded or made unique): the same text as
         replace(lower(title), ' ', '-')."""
         title = ctx.table.columns["title"]
-        if f"{ctx.table.name}.title" in self.overrides:
+        if f"{ctx.table.qualname}.title" in self.overrides:
             return None
         m = re.fullmatch(r"(left\()?dd_title\((dd_h\(i, '(?:[^']|'')*'\))\)(?(1), (\d+)\))", self.column(ctx, title))
         if m is None:
@@ -1047,6 +1070,13 @@ def with_parents(schema: Schema, tables: Sequence[str]) -> list[str]:
         out.add(t)
         todo.extend(fk.ref_table for fk in _required_fks(schema.tables[t]))
     return sorted(out)
+
+
+def _orphan(fk: ForeignKey) -> str:
+    """SQL over the child's staging rows: the single-column `fk` names a missing parent row."""
+    c, r = quote(fk.columns[0]), quote(fk.ref_columns[0])
+    return (f"{c} IS NOT NULL AND {c} NOT IN (SELECT {r} FROM {quote(staging_name(fk.ref_table))} "
+            f"WHERE {r} IS NOT NULL)")
 
 
 def _required_fks(t: Table) -> list[ForeignKey]:
