@@ -274,6 +274,10 @@ class Engine:
         """After the load's keys, indexes and foreign keys are built: check what the engine
         did not (nothing, by default)."""
 
+    def after_load(self, tables: Sequence[str], report) -> None:
+        """Bring the database's own state in line with the loaded rows, so the application's
+        next insert works (a sequence past the loaded keys); nothing by default."""
+
     def bulk_load(self, data, tables: Sequence[str], report, tmp: str, options: dict[str, Any]) -> None:  # pragma: no cover
         """Copy the staging tables `tables` of `data` (a datagen.Dataset) into this database's
         existing tables with the engine's fast path, filling `report` (rows, seconds, notes)."""

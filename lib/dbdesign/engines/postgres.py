@@ -219,6 +219,22 @@ class PostgresEngine(ServerEngine):
         if errors:
             raise errors[0]
 
+    def after_load(self, tables, report) -> None:
+        """Each sequence a loaded column draws from (serial, identity, or a default owned by
+        the column) moves to the largest loaded value: generated rows carry explicit keys,
+        and the application's next INSERT would otherwise draw 1 and collide."""
+        moved = 0
+        for table in tables:
+            name = ".".join(_q(p) for p in table.split("."))
+            for col, seq in self.query(
+                    "SELECT a.attname, pg_get_serial_sequence(%s, a.attname) FROM pg_attribute a "
+                    "WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped", (name, name)):
+                if seq is not None:
+                    moved += bool(self.query(f"SELECT setval(%s::regclass, m) FROM (SELECT max({_q(col)}) AS m "
+                                             f"FROM {name}) x WHERE m IS NOT NULL", (seq,)))
+        if moved:
+            report.notes.append(f"{moved} sequences moved past the loaded keys")
+
     def _loaded_parents(self, tables) -> dict[str, set[str]]:
         """For each of `tables`, the others its foreign keys in the database reference (a
         self-reference is checked at the end of its own COPY, so it is no wait)."""

@@ -1865,6 +1865,7 @@ def load(data: "Dataset | duckdb.DuckDBPyConnection", engine, schema: Schema | N
         report.index_seconds = time.perf_counter() - t0
         t0 = time.perf_counter()
         eng.verify_load(data, tables, report)
+        eng.after_load(tables, report)
         report.load_seconds += time.perf_counter() - t0
     if analyze:
         analyze_tables(engine, tables)
