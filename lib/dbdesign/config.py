@@ -79,10 +79,10 @@ _WAIVER_KEYS = ("rule", "object", "reason", "expires")
 CONFIG_ENV = "DBDESIGN_CONFIG"  # names the config file, as `dbdesign --config FILE` does
 
 
-
 def is_memory_size(value) -> bool:
     """A size DuckDB's memory_limit takes, such as "1GB" or "512MiB"."""
     return isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*[KMGT]i?B\s*", value, re.I) is not None
+
 
 def did_you_mean(word: str, known, listing: bool = True) -> str:
     """`; did you mean X?` for the closest of `known`, else (with `listing`) the list of them."""

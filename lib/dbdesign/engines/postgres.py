@@ -12,6 +12,13 @@ DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _qn(table: str) -> str:
+    """A model table name (`schema.table` or `table`) quoted part by part."""
+    return ".".join(_q(p) for p in table.split("."))
+
+
 CONNECT_TIMEOUT = 5  # seconds, for connecting and the startup exchange
 
 
@@ -225,7 +232,7 @@ class PostgresEngine(ServerEngine):
         and the application's next INSERT would otherwise draw 1 and collide."""
         moved = 0
         for table in tables:
-            name = ".".join(_q(p) for p in table.split("."))
+            name = _qn(table)
             for col, seq in self.query(
                     "SELECT a.attname, pg_get_serial_sequence(%s, a.attname) FROM pg_attribute a "
                     "WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped", (name, name)):
@@ -240,7 +247,7 @@ class PostgresEngine(ServerEngine):
         self-reference is checked at the end of its own COPY, so it is no wait)."""
         oid = {}
         for table in tables:
-            name = ".".join(_q(p) for p in table.split("."))
+            name = _qn(table)
             oid[self.query("SELECT to_regclass(%s)::oid", (name,))[0][0]] = table
         parents: dict[str, set[str]] = {t: set() for t in tables}
         for child, parent in self.query(
@@ -258,7 +265,7 @@ class PostgresEngine(ServerEngine):
         from dbdesign.lab import datagen as dg
         out = {}
         for table in tables:
-            name = ".".join(_q(p) for p in table.split("."))
+            name = _qn(table)
             target = dict(self.query(
                 "SELECT a.attname, CASE WHEN t.typtype = 'e' THEN 'enum' ELSE coalesce(b.typname, t.typname) END "
                 "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
@@ -280,13 +287,14 @@ class PostgresEngine(ServerEngine):
 
     def _adbc_connect(self, adbc, search_path: str):
         """An ADBC connection to this database, on `search_path` (the load session's)."""
+        from dbdesign.dialects import DIALECTS
         try:
             conn = adbc.connect(self.url)
         except Exception as err:
             raise EngineUnavailable(f"postgres: ADBC cannot connect to {mask_secrets(self.url)}: "
                                     f"{mask_secrets(str(err).strip().splitlines()[0])}") from None
         with conn.cursor() as cur:
-            cur.execute("SELECT set_config('search_path', '" + search_path.replace("'", "''") + "', false)")
+            cur.execute(f"SELECT set_config('search_path', {DIALECTS['postgres'].literal(search_path)}, false)")
         return conn
 
     def _copy_binary(self, conn, duck, table: str, select: str) -> float:
@@ -316,7 +324,7 @@ class PostgresEngine(ServerEngine):
         t0 = time.perf_counter()
         path = os.path.join(tmp, f"{dg.staging_name(table)}.csv")
         duck.execute(f"COPY ({select}) TO ? (FORMAT csv, HEADER false)", [path])
-        name = ".".join(_q(p) for p in table.split("."))
+        name = _qn(table)
         sql = f"COPY {name} ({', '.join(_q(c) for c in columns)}) FROM STDIN (FORMAT csv)"
         try:
             with conn.cursor() as cur, cur.copy(sql) as copy, open(path, "rb") as fh:
@@ -345,7 +353,7 @@ class PostgresEngine(ServerEngine):
     def analyze(self, tables) -> None:
         """VACUUM as well: index-only scans need the visibility map."""
         for t in tables:
-            self.execute("VACUUM ANALYZE " + ".".join('"' + p.replace('"', '""') + '"' for p in t.split(".")))
+            self.execute("VACUUM ANALYZE " + _qn(t))
 
     def index_scan_counts(self) -> dict[str, int] | None:
         return {r[0]: int(r[1]) for r in self.query("SELECT indexrelname, idx_scan FROM pg_stat_user_indexes")}
@@ -495,7 +503,6 @@ def _introspect_postgres(engine: PostgresEngine) -> Schema:
         qn = f"{local(nsp)}.{name}" if local(nsp) else name
         schema.enums[qn] = EnumType(qn, list(values))
     return schema
-
 
 
 def adbc_postgres():

@@ -154,6 +154,10 @@ class Dataset:
         database attached and current on `conn`."""
         return f"{quote(self.catalog)}.main.{quote(staging_name(table))}"
 
+    def types(self, table: str) -> dict[str, str]:
+        """{column: DuckDB type} of the staging table of `table`."""
+        return staged_types(self.conn, table, self.catalog)
+
     @property
     def tables(self) -> list[str]:
         return [p.name for p in self.plan]
@@ -441,10 +445,7 @@ class _Generator:
                 continue
             key = _lit(f"{name}.fk{k}")
             parent = quote(staging_name(fk.ref_table))
-            types = dict(self.conn.execute(
-                "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
-                "AND database_name = current_database()",
-                [staging_name(fk.ref_table)]).fetchall())
+            types = staged_types(self.conn, fk.ref_table)
             for c, r in free:  # drawn as an untyped NULL: the parent column's type
                 self.conn.execute(f"ALTER TABLE {staged} ALTER COLUMN {quote(c)} SET DATA TYPE {types[r]}")
             part = ", ".join(quote(r) for _, r in shared) or "NULL"
@@ -458,23 +459,20 @@ class _Generator:
             same = "".join(f" AND p._s{j} = c.{quote(c)}" for j, (c, _) in enumerate(shared))
             nullable = all(t.columns[c].nullable for c, _ in free)
             skip = f" AND dd_u(c.rowid, {key} || '/null') >= {self._null(0.3)}" if nullable else ""
-            self.conn.execute(
+            moved = self.conn.execute(
                 f"UPDATE {staged} SET " + ", ".join(f"{quote(c)} = x._f{j}" for j, (c, _) in enumerate(free))
                 + f" FROM (SELECT c.rowid AS _rid, " + ", ".join(f"p._f{j}" for j in range(len(free)))
                 + f" FROM {staged} c JOIN (SELECT DISTINCT " + ", ".join(["_cnt"] + [f"_s{j}" for j in range(len(shared))])
                 + f" FROM _dd_par) g ON TRUE" + "".join(f" AND g._s{j} = c.{quote(c)}" for j, (c, _) in enumerate(shared))
                 + f" JOIN _dd_par p ON p._n = dd_pick(c.rowid, {key}, g._cnt){same}"
-                + f" WHERE TRUE{skip}) x WHERE {staged}.rowid = x._rid")
+                + f" WHERE TRUE{skip}) x WHERE {staged}.rowid = x._rid").fetchone()[0]
             self.conn.execute("DROP TABLE IF EXISTS _dd_par")
             if any(c in single for c, _ in free):  # no longer what generation drew from the index
-                self.repointed[name] = self.repointed.get(name, 0) + 1
+                self.repointed[name] = self.repointed.get(name, 0) + moved
             fixed |= {c for c, _ in free}
-            if not nullable:
-                n = self.conn.execute(f"DELETE FROM {staged} WHERE " + " OR ".join(
-                    f"{quote(c)} IS NULL" for c, _ in free)).fetchone()[0]
-                if n:
-                    out[f"({', '.join(fk.columns)}): no {fk.ref_table} row matches"] = n
-                    self.shrunk.add(name)
+            if not nullable and self._drop(name, f"({', '.join(fk.columns)}): no {fk.ref_table} row matches",
+                                           " OR ".join(f"{quote(c)} IS NULL" for c, _ in free), out):
+                self.shrunk.add(name)
         return out
 
     def filter(self, name: str) -> dict[str, int]:
@@ -489,10 +487,7 @@ class _Generator:
         out: dict[str, int] = {}
 
         def drop(reason: str, where: str) -> int:
-            n = self.conn.execute(f"DELETE FROM {staged} WHERE {where}").fetchone()[0]
-            if n:
-                out[reason] = out.get(reason, 0) + n
-            return n
+            return self._drop(name, reason, where, out)
 
         self_ref = any(fk.ref_table == name for fk in t.foreign_keys)
         while True:  # again only while dropped rows may orphan rows of the same table
@@ -505,7 +500,7 @@ class _Generator:
                     value = "NULL" if t.columns[fk.columns[0]].nullable else r
                     self.conn.execute(f"UPDATE {staged} SET {c} = {value} WHERE {_orphan(fk)}")
                     continue
-                self._repoint(name, fk, drop)
+                self._repoint(name, fk, out)
             dropped = 0
             checks = self.checks.get(name, [])
             try:  # one scan for all CHECKs; one DELETE per CHECK only when some row fails
@@ -544,15 +539,15 @@ class _Generator:
             for earlier in self.done - {name}:
                 for fk in self.schema.tables[earlier].foreign_keys:
                     if fk.ref_table == name and len(fk.columns) == 1:
-                        self._repoint(earlier, fk, lambda reason, where, t=earlier: self._late_drop(t, reason, where))
+                        self._repoint(earlier, fk, self.late.setdefault(earlier, {}))
         self.after_parents(name)
         return {k: v for k, v in out.items() if v or "not evaluated" in k}
 
-    def _repoint(self, name: str, fk: ForeignKey, drop) -> None:
+    def _repoint(self, name: str, fk: ForeignKey, dropped: dict[str, int]) -> None:
         """Move the references of `name` through single-column `fk` whose parent row was
         dropped to a surviving parent row, picked by a hash of the old value (a reference is a
-        repair, not a rejection); NULL where allowed, else `drop(reason, where)` the rows,
-        when no parent row survives."""
+        repair, not a rejection); NULL where allowed, else drop the rows (counted in
+        `dropped`), when no parent row survives."""
         staged, c, r = quote(staging_name(name)), quote(fk.columns[0]), quote(fk.ref_columns[0])
         orphan = _orphan(fk)
         parent = quote(staging_name(fk.ref_table))
@@ -567,14 +562,15 @@ class _Generator:
         elif self.schema.tables[name].columns[fk.columns[0]].nullable:
             self.conn.execute(f"UPDATE {staged} SET {c} = NULL WHERE {orphan}")
         else:
-            drop(f"{fk.columns[0]}: no {fk.ref_table} row left", orphan)
+            self._drop(name, f"{fk.columns[0]}: no {fk.ref_table} row left", orphan, dropped)
         self.conn.execute("DROP TABLE IF EXISTS _dd_keys")
 
-    def _late_drop(self, name: str, reason: str, where: str) -> None:
-        """Drop rows of `name`, generated earlier, counted in `late` (`generate` adds them)."""
+    def _drop(self, name: str, reason: str, where: str, counts: dict[str, int]) -> int:
+        """Delete the staged rows of `name` matching `where`, counted under `reason`."""
         n = self.conn.execute(f"DELETE FROM {quote(staging_name(name))} WHERE {where}").fetchone()[0]
         if n:
-            self.late.setdefault(name, {})[reason] = self.late.get(name, {}).get(reason, 0) + n
+            counts[reason] = counts.get(reason, 0) + n
+        return n
 
     def after_parents(self, name: str) -> None:
         """A row's created-at time is never before that of the rows that own it (a comment
@@ -1511,6 +1507,14 @@ def quote(name: str) -> str:
     return DIALECTS["duckdb"].quote(name, force=True)
 
 
+def staged_types(conn, table: str, catalog: str | None = None) -> dict[str, str]:
+    """{column: DuckDB type} of the staging table of `table` in `catalog` (default: the
+    connection's current database)."""
+    return dict(conn.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
+        "AND database_name = coalesce(?, current_database())", [staging_name(table), catalog]).fetchall())
+
+
 def staging_name(table: str) -> str:
     """Staging table name in DuckDB for a (possibly schema-qualified) table."""
     return table.replace(".", "__")
@@ -1905,9 +1909,7 @@ def export_select(data: Dataset, table: str, casts: Sequence[tuple[str, str]] = 
     `key_order` sorts by the primary key (a clustered table then appends instead of
     inserting at random places), a column of `sort_keys` by that SQL over `{}` (the order the
     engine stores its values in, where that is not DuckDB's)."""
-    types = dict(data.conn.execute(
-        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = ? AND table_name = ?",
-        [data.catalog, staging_name(table)]).fetchall())
+    types = data.types(table)
     parts = []
     for c in data.columns(table):
         dt = types.get(c, "VARCHAR").upper()
